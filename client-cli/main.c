@@ -1,0 +1,1362 @@
+/* SPDX-License-Identifier: MIT */
+/* kartoteka: the command-line client, one command per invocation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libintl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "client_conn.h"
+#include "config.h"
+#include "invite.h"
+#include "keyfile.h"
+#include "kt_error.h"
+
+#define _(s) gettext(s)
+#define N_(s) s
+
+#ifndef KT_LOCALEDIR
+#define KT_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+#define CLIENT_NAME "kartoteka"
+#define DEFAULT_TIMEOUT_MS 10000
+#define PASSWORD_MAX 1024u
+#define TERMINAL_NAME_MAX 100u
+
+/* Exit codes (DESIGN.md section 9). */
+enum {
+	EXIT_OK = 0,
+	EXIT_SERVER = 1,  /* the server refused; also not enrolled / logged in */
+	EXIT_USAGE = 2,   /* bad arguments, bad invite code, broken config */
+	EXIT_CONNECT = 3, /* cannot connect, or the connection failed */
+};
+
+/* Everything one invocation needs; lives in main(). */
+typedef struct cli {
+	const char *cli_config_opt;       /* --config DIR, or NULL */
+	int cli_json;                     /* --json */
+	int cli_timeout_ms;               /* --timeout MS */
+	const char *cli_command;          /* name of the running command */
+	kt_config_t cli_cfg;              /* loaded configuration */
+	kt_conn_t *cli_conn;              /* open connection, or NULL */
+	Kartoteka__ServerHello *cli_hello; /* from the handshake, or NULL */
+} cli_t;
+
+/* Set by the signal handler while the password is read with echo off, so
+ * the terminal can be restored before the process dies. */
+static volatile sig_atomic_t got_signal;
+
+/* ==== output helpers ==================================================== */
+
+static const char *
+str_or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Copies s for display on a terminal: control characters, C1 controls
+ * and invalid UTF-8 (which a hostile server could use to rewrite the
+ * screen) become '?'; long text is cut at a character boundary. */
+static const char *
+clean(char *buf, size_t cap, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)str_or_empty(s);
+	size_t i = 0;
+
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+		int bad = n == 0 || *p < 0x20 || *p == 0x7f ||
+		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+		if (bad)
+			n = 1;
+		if (i + (bad ? 1 : n) + 1 > cap)
+			break;
+		if (bad)
+			buf[i++] = '?';
+		else
+			for (size_t k = 0; k < n; k++)
+				buf[i++] = (char)p[k];
+		p += n;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
+static void
+json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)str_or_empty(s);
+
+	fputc('"', f);
+	while (*p != '\0') {
+		size_t n = utf8_len(p);
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			fwrite(p, 1, n, f);
+		} else if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p, f);
+		} else if (*p == '\n') {
+			fputs("\\n", f);
+		} else if (*p == '\t') {
+			fputs("\\t", f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p);
+		} else {
+			fputc(*p, f);
+		}
+		p += n;
+	}
+	fputc('"', f);
+}
+
+static void
+json_hex(FILE *f, const uint8_t *data, size_t len)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++)
+		fprintf(f, "%02x", data[i]);
+	fputc('"', f);
+}
+
+/* Opens the JSON object of a successful command: {"ok":true,"command":..
+ * The caller adds ,"field":value pairs and calls json_end. */
+static void
+json_begin(const cli_t *cli)
+{
+	fputs("{\"ok\":true,\"command\":", stdout);
+	json_str(stdout, cli->cli_command);
+}
+
+static void
+json_end(void)
+{
+	fputs("}\n", stdout);
+}
+
+static void
+json_key(const char *key)
+{
+	fputc(',', stdout);
+	json_str(stdout, key);
+	fputc(':', stdout);
+}
+
+static const char *
+role_name(Kartoteka__Role role)
+{
+	switch (role) {
+	case KARTOTEKA__ROLE__OWNER: return "owner";
+	case KARTOTEKA__ROLE__HEAD: return "head";
+	case KARTOTEKA__ROLE__MANAGER: return "manager";
+	default: return "unknown";
+	}
+}
+
+static const char *
+role_label(Kartoteka__Role role)
+{
+	switch (role) {
+	case KARTOTEKA__ROLE__OWNER: return _("owner");
+	case KARTOTEKA__ROLE__HEAD: return _("head of branch");
+	case KARTOTEKA__ROLE__MANAGER: return _("manager");
+	default: return _("unknown role");
+	}
+}
+
+/* Formats unix seconds as local time "2025-01-31 14:05:00 +0100". */
+static const char *
+fmt_time(char *buf, size_t cap, int64_t secs)
+{
+	struct tm tm;
+	time_t t = (time_t)secs;
+
+	if (secs <= 0) {
+		snprintf(buf, cap, "%s", _("never"));
+		return buf;
+	}
+	if ((int64_t)t != secs || localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, cap, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+		snprintf(buf, cap, "%" PRId64, secs);
+	return buf;
+}
+
+static void
+json_user(const Kartoteka__UserInfo *u)
+{
+	fputs("{\"id\":", stdout);
+	fprintf(stdout, "%" PRIu64, u->id);
+	json_key("login");
+	json_str(stdout, u->login);
+	json_key("name");
+	json_str(stdout, u->name);
+	json_key("role");
+	json_str(stdout, role_name(u->role));
+	json_key("branches");
+	fputc('[', stdout);
+	for (size_t i = 0; i < u->n_branches; i++) {
+		if (i > 0)
+			fputc(',', stdout);
+		json_str(stdout, u->branches != NULL ? u->branches[i] : "");
+	}
+	fputs("]}", stdout);
+}
+
+static void
+json_terminal(const Kartoteka__TerminalInfo *t)
+{
+	fputs("{\"name\":", stdout);
+	json_str(stdout, t->name);
+	json_key("branch");
+	json_str(stdout, t->branch);
+	json_key("public_key");
+	json_hex(stdout, t->public_key.data, t->public_key.data != NULL ?
+	    t->public_key.len : 0);
+	json_key("revoked");
+	fputs(t->revoked ? "true" : "false", stdout);
+	fputc('}', stdout);
+}
+
+/* Prints "branches" as "A, B" (cleaned) into buf. */
+static const char *
+fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
+{
+	char one[256];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (u->n_branches == 0 || u->branches == NULL) {
+		snprintf(buf, cap, "%s", u->role == KARTOTEKA__ROLE__OWNER ?
+		    _("all") : _("none"));
+		return buf;
+	}
+	for (size_t i = 0; i < u->n_branches && used + 1 < cap; i++) {
+		int n = snprintf(buf + used, cap - used, "%s%s",
+		    i > 0 ? ", " : "", clean(one, sizeof(one), u->branches[i]));
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* ==== errors ============================================================ */
+
+/* Reports a failure: "error: MESSAGE" on stderr (and hint on its own
+ * line), and with --json {"ok":false,...} on stdout. Returns exit_code. */
+__attribute__((format(printf, 5, 6)))
+static int
+fail(const cli_t *cli, int exit_code, const char *code, const char *hint,
+    const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, _("error: %s\n"), msg);
+	if (hint != NULL)
+		fprintf(stderr, "%s\n", hint);
+	if (cli != NULL && cli->cli_json) {
+		fputs("{\"ok\":false,\"command\":", stdout);
+		json_str(stdout, cli->cli_command);
+		json_key("exit");
+		fprintf(stdout, "%d", exit_code);
+		json_key("error");
+		fputs("{\"code\":", stdout);
+		json_str(stdout, code);
+		json_key("message");
+		json_str(stdout, msg);
+		if (hint != NULL) {
+			json_key("hint");
+			json_str(stdout, hint);
+		}
+		fputs("}}\n", stdout);
+	}
+	return exit_code;
+}
+
+static int
+usage_error(const cli_t *cli, const char *msg)
+{
+	char hint[256];
+
+	if (cli->cli_command != NULL)
+		snprintf(hint, sizeof(hint), _("Try `kartoteka %s --help`."),
+		    cli->cli_command);
+	else
+		snprintf(hint, sizeof(hint), "%s",
+		    _("Try `kartoteka --help`."));
+	return fail(cli, EXIT_USAGE, "USAGE", hint, "%s", msg);
+}
+
+static const char *
+error_code_name(int code)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &kartoteka__error__code__descriptor, code);
+	return v != NULL ? v->name : "UNKNOWN";
+}
+
+/* Reports the server's Error in resp: "error: CODE: message". */
+static int
+server_error(const cli_t *cli, const Kartoteka__Response *resp,
+    const char *hint)
+{
+	char msg[1024];
+	const Kartoteka__Error *e = resp->error;
+
+	return fail(cli, EXIT_SERVER, error_code_name(e->code), hint,
+	    "%s: %s", error_code_name(e->code),
+	    clean(msg, sizeof(msg), e->message));
+}
+
+static const char *
+hint_not_logged_in(void)
+{
+	return _("not logged in: run `kartoteka login LOGIN`");
+}
+
+/* ==== connection ======================================================== */
+
+static int
+load_config(cli_t *cli)
+{
+	char dir[sizeof(cli->cli_cfg.dir)];
+	const char *why = NULL;
+	int rc;
+
+	if (kt_config_dir(cli->cli_config_opt, dir, sizeof(dir)) != 0)
+		return fail(cli, EXIT_USAGE, "CONFIG", NULL, "%s",
+		    _("no configuration directory: pass --config DIR or set "
+		    "KARTOTEKA_CONFIG or HOME"));
+	rc = kt_config_load(&cli->cli_cfg, dir, &why);
+	if (rc != 0)
+		return fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("configuration in %s: %s"), dir,
+		    why != NULL ? _(why) : kt_strerror(rc));
+	return 0;
+}
+
+/* Checks that this terminal is enrolled and has its key. */
+static int
+require_enrolled(cli_t *cli)
+{
+	if (!cli->cli_cfg.has_server)
+		return fail(cli, EXIT_SERVER, "NOT_ENROLLED", NULL, "%s",
+		    _("this terminal is not enrolled: ask the owner for an "
+		    "invite code and run `kartoteka enroll CODE`"));
+	if (!cli->cli_cfg.has_terminal)
+		return fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("%s/terminal.key is missing, so this terminal cannot "
+		    "prove who it is: ask the owner for a new invite code and "
+		    "run `kartoteka --config NEW_DIR enroll CODE`"),
+		    cli->cli_cfg.dir);
+	return 0;
+}
+
+static int
+connect_to(cli_t *cli, const char *address, const uint8_t key[static 32])
+{
+	char detail[512];
+	int rc;
+
+	rc = kt_conn_open_detail(&cli->cli_conn, address, key,
+	    cli->cli_cfg.terminal_priv, CLIENT_NAME, cli->cli_timeout_ms,
+	    &cli->cli_hello, detail, sizeof(detail));
+	if (rc != 0)
+		return fail(cli, EXIT_CONNECT, "CONNECT", NULL,
+		    _("cannot connect to %s: %s"), address,
+		    detail[0] != '\0' ? _(detail) : kt_strerror(rc));
+	return 0;
+}
+
+/* The message in the result oneof, or NULL (unknown case or absent). */
+static const void *
+result_message(const Kartoteka__Response *r)
+{
+	switch (r->result_case) {
+	case KARTOTEKA__RESPONSE__RESULT_PING: return r->ping;
+	case KARTOTEKA__RESPONSE__RESULT_ENROLL: return r->enroll;
+	case KARTOTEKA__RESPONSE__RESULT_LOGIN: return r->login;
+	case KARTOTEKA__RESPONSE__RESULT_RESUME: return r->resume;
+	case KARTOTEKA__RESPONSE__RESULT_LOGOUT: return r->logout;
+	case KARTOTEKA__RESPONSE__RESULT_WHOAMI: return r->whoami;
+	default: return NULL;
+	}
+}
+
+/* Sends req and checks the answer's shape. Returns EXIT_OK with *out set
+ * to a Response whose result is `want` with a non-NULL message;
+ * EXIT_SERVER with *out set to a Response carrying a server error (not yet
+ * reported: the caller picks a hint); or EXIT_CONNECT, reported, with *out
+ * NULL. */
+static int
+call(cli_t *cli, Kartoteka__Request *req, Kartoteka__Response__ResultCase want,
+    Kartoteka__Response **out)
+{
+	Kartoteka__Response *resp = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = kt_conn_call(cli->cli_conn, req, &resp);
+	if (rc != 0)
+		return fail(cli, EXIT_CONNECT, "CONNECT", rc == KT_ECLOSED ?
+		    _("If this repeats, this terminal may have been revoked: "
+		    "ask the owner.") : NULL,
+		    _("connection to %s failed: %s"), cli->cli_cfg.address,
+		    _(kt_strerror(rc)));
+	if (resp->error != NULL &&
+	    resp->error->code != KARTOTEKA__ERROR__CODE__OK) {
+		*out = resp;
+		return EXIT_SERVER;
+	}
+	/* The oneof case and its pointer come from the server: check both. */
+	if (resp->result_case != want || result_message(resp) == NULL) {
+		kartoteka__response__free_unpacked(resp, NULL);
+		return fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent an answer of the wrong kind"),
+		    cli->cli_cfg.address);
+	}
+	*out = resp;
+	return EXIT_OK;
+}
+
+/* Checks a string from the server before it is saved or trusted. */
+static int
+proto_string_ok(const char *s, size_t max)
+{
+	if (s == NULL || strlen(s) >= max)
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Connects to the enrolled server and resumes the saved session. Returns
+ * EXIT_OK, or an exit code: when the server refused, *err_resp holds its
+ * unreported answer (the caller reports it and frees it); otherwise the
+ * failure is already reported and *err_resp is NULL. */
+static int
+resume_session(cli_t *cli, Kartoteka__Response **err_resp)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	int rc;
+
+	*err_resp = NULL;
+
+	if ((rc = require_enrolled(cli)) != 0)
+		return rc;
+	if (!cli->cli_cfg.has_session)
+		return fail(cli, EXIT_SERVER, "NOT_LOGGED_IN", NULL, "%s",
+		    hint_not_logged_in());
+	if ((rc = connect_to(cli, cli->cli_cfg.address,
+	    cli->cli_cfg.server_key)) != 0)
+		return rc;
+	rr.token.data = cli->cli_cfg.session;
+	rr.token.len = sizeof(cli->cli_cfg.session);
+	req.op_case = KARTOTEKA__REQUEST__OP_RESUME;
+	req.resume = &rr;
+	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_RESUME, &resp);
+	if (rc == EXIT_SERVER) {
+		*err_resp = resp;
+		return rc;
+	}
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* resume_session that reports a refusal ("not logged in" for
+ * UNAUTHENTICATED). */
+static int
+open_session(cli_t *cli)
+{
+	Kartoteka__Response *resp = NULL;
+	int rc = resume_session(cli, &resp);
+
+	if (resp != NULL) {
+		rc = server_error(cli, resp, resp->error->code ==
+		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
+		    hint_not_logged_in() : NULL);
+		kartoteka__response__free_unpacked(resp, NULL);
+	}
+	return rc;
+}
+
+/* ==== argument parsing ================================================== */
+
+typedef struct arg_opt {
+	const char *ao_name;    /* "--name" */
+	const char **ao_value;  /* where the value goes */
+} arg_opt_t;
+
+static int print_command_help(const char *name);
+
+static int
+parse_timeout(cli_t *cli, const char *s)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 3600000)
+		return usage_error(cli, _("--timeout must be a number of "
+		    "milliseconds, 1..3600000"));
+	cli->cli_timeout_ms = (int)v;
+	return 0;
+}
+
+/* Handles a global option at argv[*i] (also accepted after the command).
+ * Returns 1 when it was one, 0 when not, or an exit code (>1) on error. */
+static int
+global_option(cli_t *cli, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char *val = NULL;
+
+	if (strcmp(a, "--json") == 0) {
+		cli->cli_json = 1;
+		return 1;
+	}
+	if (strncmp(a, "--config=", 9) == 0) {
+		cli->cli_config_opt = a + 9;
+		return 1;
+	}
+	if (strncmp(a, "--timeout=", 10) == 0) {
+		int rc = parse_timeout(cli, a + 10);
+		return rc != 0 ? rc : 1;
+	}
+	if (strcmp(a, "--config") != 0 && strcmp(a, "--timeout") != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), _("%s needs a value"), a);
+		return usage_error(cli, msg);
+	}
+	val = argv[++*i];
+	if (strcmp(a, "--config") == 0) {
+		cli->cli_config_opt = val;
+		return 1;
+	}
+	int rc = parse_timeout(cli, val);
+	return rc != 0 ? rc : 1;
+}
+
+/* Parses a command's arguments: options from opts (each takes a value,
+ * "--opt V" or "--opt=V"), global options, --help, and between pos_min and
+ * pos_max positional arguments into pos[] (pos_names names them for the
+ * "missing" message). Returns 0, -1 when help was
+ * printed (exit 0), or an exit code. */
+static int
+parse_args(cli_t *cli, int argc, char **argv, const arg_opt_t *opts,
+    size_t nopts, const char **pos, int pos_min, int pos_max,
+    const char *pos_names)
+{
+	char msg[256];
+	int npos = 0, dashdash = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int rc;
+
+		if (dashdash || a[0] != '-' || a[1] == '\0') {
+			if (npos >= pos_max) {
+				snprintf(msg, sizeof(msg),
+				    _("unexpected argument '%s'"), a);
+				return usage_error(cli, msg);
+			}
+			pos[npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			print_command_help(cli->cli_command);
+			return -1;
+		}
+		rc = global_option(cli, argc, argv, &i);
+		if (rc == 1)
+			continue;
+		if (rc != 0)
+			return rc;
+		size_t k;
+		for (k = 0; k < nopts; k++) {
+			size_t n = strlen(opts[k].ao_name);
+			if (strcmp(a, opts[k].ao_name) == 0) {
+				if (i + 1 >= argc) {
+					snprintf(msg, sizeof(msg),
+					    _("%s needs a value"), a);
+					return usage_error(cli, msg);
+				}
+				*opts[k].ao_value = argv[++i];
+				break;
+			}
+			if (strncmp(a, opts[k].ao_name, n) == 0 && a[n] == '=') {
+				*opts[k].ao_value = a + n + 1;
+				break;
+			}
+		}
+		if (k == nopts) {
+			snprintf(msg, sizeof(msg), _("unknown option '%s'"), a);
+			return usage_error(cli, msg);
+		}
+	}
+	if (npos < pos_min) {
+		snprintf(msg, sizeof(msg), _("missing %s"), pos_names);
+		return usage_error(cli, msg);
+	}
+	return 0;
+}
+
+/* ==== passwords ========================================================= */
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* Reads one line from fd into out (cap bytes), without the line break.
+ * Returns 0, KT_ETOOBIG, KT_EIO, or KT_ECLOSED when nothing was read. */
+static int
+read_line(int fd, char *out, size_t cap)
+{
+	size_t n = 0;
+	int rc = 0;
+
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0) {
+			if (errno == EINTR && !got_signal)
+				continue;
+			rc = KT_EIO;
+			break;
+		}
+		if (r == 0) {
+			if (n == 0)
+				rc = KT_ECLOSED;
+			break;
+		}
+		if (ch == '\n')
+			break;
+		if (n + 1 >= cap) {
+			rc = KT_ETOOBIG;
+			break;
+		}
+		out[n++] = ch;
+	}
+	if (n > 0 && out[n - 1] == '\r')
+		n--;
+	out[n] = '\0';
+	if (rc != 0)
+		sodium_memzero(out, cap);
+	return rc;
+}
+
+/* Asks on /dev/tty with echo off. Returns 0, KT_ENOTFOUND (no terminal),
+ * or another error; a signal during the prompt is re-raised after the
+ * terminal is restored. */
+static int
+prompt_tty(char *out, size_t cap)
+{
+	struct termios old, noecho;
+	struct sigaction sa, saved[4];
+	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	int fd, rc;
+	const char *prompt = _("Password: ");
+
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return KT_ENOTFOUND;
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return KT_ENOTFOUND;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: read() returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &saved[i]);
+	noecho = old;
+	noecho.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
+	noecho.c_lflag |= ECHONL;
+	(void)!write(fd, prompt, strlen(prompt));
+	tcsetattr(fd, TCSANOW, &noecho); /* keep type-ahead */
+	rc = read_line(fd, out, cap);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &saved[i], NULL);
+	close(fd);
+	if (got_signal) {
+		sodium_memzero(out, cap);
+		raise(got_signal);
+		return KT_EIO;
+	}
+	return rc;
+}
+
+/* Reads the password: the first line of file ("-" is stdin), or asked on
+ * the terminal, or one line of stdin without a terminal. */
+static int
+read_password(cli_t *cli, const char *file, char *out, size_t cap)
+{
+	int fd = -1, rc;
+	const char *what = file;
+
+	if (file != NULL) {
+		fd = strcmp(file, "-") == 0 ? STDIN_FILENO :
+		    open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return fail(cli, EXIT_USAGE, "USAGE", NULL,
+			    _("cannot open password file %s: %s"), file,
+			    strerror(errno));
+		rc = read_line(fd, out, cap);
+		if (fd != STDIN_FILENO)
+			close(fd);
+	} else {
+		rc = prompt_tty(out, cap);
+		if (rc == KT_ENOTFOUND) {
+			what = _("standard input");
+			rc = read_line(STDIN_FILENO, out, cap);
+		} else {
+			what = _("the terminal");
+		}
+	}
+	if (rc == KT_ETOOBIG)
+		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		    _("the password from %s is too long (at most %u bytes)"),
+		    what, (unsigned)(cap - 1));
+	if (rc == 0 && out[0] == '\0')
+		rc = KT_ECLOSED;
+	if (rc == KT_ECLOSED)
+		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		    _("no password given on %s"), what);
+	if (rc != 0)
+		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		    _("cannot read the password from %s"), what);
+	return 0;
+}
+
+/* ==== commands ========================================================== */
+
+static int
+cmd_enroll(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *name = NULL, *why = NULL;
+	const arg_opt_t opts[] = { { "--name", &name } };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__EnrollRequest er = KARTOTEKA__ENROLL_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__TerminalInfo *term;
+	kt_invite_t inv;
+	char host[256], c1[256], c2[256], c3[256];
+	const char *branch, *tname;
+	int rc;
+
+	memset(&inv, 0, sizeof(inv));
+	rc = parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "CODE");
+	if (rc != 0)
+		goto out;
+	if (kt_invite_decode(pos[0], &inv, &why) != 0) {
+		rc = fail(cli, EXIT_USAGE, "USAGE", NULL,
+		    _("invalid invite code: %s"), _(why));
+		goto out;
+	}
+	if (name == NULL) {
+		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+			snprintf(host, sizeof(host), "terminal");
+		host[sizeof(host) - 1] = '\0';
+		name = host;
+	}
+	if (name[0] == '\0' || !proto_string_ok(name, TERMINAL_NAME_MAX)) {
+		rc = usage_error(cli, _("--name must be 1..99 bytes without "
+		    "control characters"));
+		goto out;
+	}
+	if ((rc = load_config(cli)) != 0)
+		goto out;
+	if (cli->cli_cfg.has_server) {
+		rc = fail(cli, EXIT_USAGE, "ALREADY_ENROLLED", NULL,
+		    _("this terminal is already enrolled with %s (config %s): "
+		    "to enroll another one, use another directory: "
+		    "`kartoteka --config DIR enroll CODE`"),
+		    cli->cli_cfg.address, cli->cli_cfg.dir);
+		goto out;
+	}
+	if ((rc = kt_config_ensure_terminal(&cli->cli_cfg)) != 0) {
+		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("cannot create the terminal key in %s: %s"),
+		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
+		    _(kt_strerror(rc)));
+		goto out;
+	}
+	/* The address shown in errors is the one being dialled. */
+	snprintf(cli->cli_cfg.address, sizeof(cli->cli_cfg.address), "%s",
+	    inv.address);
+	if ((rc = connect_to(cli, inv.address, inv.server_key)) != 0)
+		goto out;
+	er.token.data = inv.token;
+	er.token.len = inv.token_len;
+	er.name = (char *)name;
+	req.op_case = KARTOTEKA__REQUEST__OP_ENROLL;
+	req.enroll = &er;
+	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_ENROLL, &resp);
+	if (rc == EXIT_SERVER && resp != NULL)
+		rc = server_error(cli, resp, NULL);
+	if (rc != 0)
+		goto out;
+	term = resp->enroll->terminal;
+	tname = term != NULL ? term->name : name;
+	branch = term != NULL ? term->branch : inv.branch;
+	if (!proto_string_ok(branch, sizeof(cli->cli_cfg.branch)) ||
+	    tname == NULL) {
+		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a malformed branch name"),
+		    inv.address);
+		goto out;
+	}
+	memcpy(cli->cli_cfg.server_key, inv.server_key, 32);
+	snprintf(cli->cli_cfg.branch, sizeof(cli->cli_cfg.branch), "%s",
+	    branch);
+	cli->cli_cfg.has_server = 1;
+	if ((rc = kt_config_save_server(&cli->cli_cfg)) != 0 ||
+	    (rc = kt_config_clear_session(&cli->cli_cfg)) != 0) {
+		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("enrolled, but cannot save %s/server: %s"),
+		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
+		    _(kt_strerror(rc)));
+		goto out;
+	}
+	if (cli->cli_json) {
+		json_begin(cli);
+		json_key("server");
+		json_str(stdout, inv.address);
+		json_key("terminal");
+		fputs("{\"name\":", stdout);
+		json_str(stdout, tname);
+		json_key("branch");
+		json_str(stdout, branch);
+		json_key("public_key");
+		json_hex(stdout, cli->cli_cfg.terminal_pub, 32);
+		fputc('}', stdout);
+		json_end();
+	} else {
+		if (branch[0] != '\0')
+			snprintf(c3, sizeof(c3), _("branch: %s"),
+			    clean(c2, sizeof(c2), branch));
+		else
+			snprintf(c3, sizeof(c3), "%s", _("owner terminal"));
+		printf(_("Enrolled terminal '%s' with server %s (%s).\n"),
+		    clean(c1, sizeof(c1), tname), inv.address, c3);
+		printf("%s\n", _("Next: kartoteka login LOGIN"));
+	}
+	rc = EXIT_OK;
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	sodium_memzero(&inv, sizeof(inv));
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+static int
+cmd_login(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *pwfile = NULL;
+	const arg_opt_t opts[] = { { "--password-file", &pwfile } };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__LoginResponse *res;
+	char password[PASSWORD_MAX];
+	char c1[256], c2[256], t[64];
+	int rc;
+
+	password[0] = '\0';
+	rc = parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
+	if (rc != 0)
+		goto out;
+	if (pos[0][0] == '\0') {
+		rc = usage_error(cli, _("LOGIN is empty"));
+		goto out;
+	}
+	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+		goto out;
+	/* Ask before dialling, so a slow typist does not hit the timeout. */
+	if ((rc = read_password(cli, pwfile, password, sizeof(password))) != 0)
+		goto out;
+	if ((rc = connect_to(cli, cli->cli_cfg.address,
+	    cli->cli_cfg.server_key)) != 0)
+		goto out;
+	lr.login = (char *)pos[0];
+	lr.password = password;
+	req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+	req.login = &lr;
+	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGIN, &resp);
+	sodium_memzero(password, sizeof(password));
+	if (rc == EXIT_SERVER && resp != NULL)
+		rc = server_error(cli, resp, NULL);
+	if (rc != 0)
+		goto out;
+	res = resp->login;
+	if (res->token.data == NULL ||
+	    res->token.len != sizeof(cli->cli_cfg.session)) {
+		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a session token of the wrong "
+		    "size"), cli->cli_cfg.address);
+		goto out;
+	}
+	memcpy(cli->cli_cfg.session, res->token.data, res->token.len);
+	cli->cli_cfg.has_session = 1;
+	if ((rc = kt_config_save_session(&cli->cli_cfg)) != 0) {
+		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("logged in, but cannot save %s/session: %s"),
+		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
+		    _(kt_strerror(rc)));
+		goto out;
+	}
+	if (cli->cli_json) {
+		json_begin(cli);
+		json_key("login");
+		json_str(stdout, pos[0]);
+		if (res->user != NULL) {
+			json_key("user");
+			json_user(res->user);
+		}
+		json_key("expires_at");
+		printf("%" PRId64, res->expires_at);
+		json_end();
+	} else {
+		if (res->user != NULL)
+			printf(_("Logged in as %s (%s, %s).\n"),
+			    clean(c1, sizeof(c1), str_or_empty(res->user->login)[0] != '\0' ?
+			    res->user->login : pos[0]),
+			    clean(c2, sizeof(c2), res->user->name),
+			    role_label(res->user->role));
+		else
+			printf(_("Logged in as %s.\n"),
+			    clean(c1, sizeof(c1), pos[0]));
+		printf(_("Session expires %s.\n"),
+		    fmt_time(t, sizeof(t), res->expires_at));
+	}
+	rc = EXIT_OK;
+out:
+	sodium_memzero(password, sizeof(password));
+	if (resp != NULL) {
+		if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
+		    resp->login != NULL && resp->login->token.data != NULL)
+			sodium_memzero(resp->login->token.data,
+			    resp->login->token.len);
+		kartoteka__response__free_unpacked(resp, NULL);
+	}
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+static int
+cmd_logout(cli_t *cli, int argc, char **argv)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__LogoutRequest lr = KARTOTEKA__LOGOUT_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	int rc, was = 0;
+
+	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	if (rc != 0)
+		goto out;
+	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+		goto out;
+	if (cli->cli_cfg.has_session) {
+		rc = resume_session(cli, &resp);
+		if (resp != NULL && resp->error->code ==
+		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED) {
+			/* An ended session is what logout wants: forget it. */
+			kartoteka__response__free_unpacked(resp, NULL);
+			resp = NULL;
+		} else if (resp != NULL) {
+			rc = server_error(cli, resp, NULL);
+			goto out;
+		} else if (rc != 0) {
+			goto out;
+		} else {
+			req.op_case = KARTOTEKA__REQUEST__OP_LOGOUT;
+			req.logout = &lr;
+			rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGOUT,
+			    &resp);
+			if (rc == EXIT_SERVER && resp != NULL)
+				rc = server_error(cli, resp, NULL);
+			if (rc != 0)
+				goto out;
+			was = 1;
+		}
+	}
+	if (kt_config_clear_session(&cli->cli_cfg) != 0) {
+		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		    _("cannot remove %s/session: %s"), cli->cli_cfg.dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (cli->cli_json) {
+		json_begin(cli);
+		json_key("was_logged_in");
+		fputs(was ? "true" : "false", stdout);
+		json_end();
+	} else {
+		printf("%s\n", was ? _("Logged out.") :
+		    _("Not logged in; the saved session, if any, is removed."));
+	}
+	rc = EXIT_OK;
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+static int
+cmd_whoami(cli_t *cli, int argc, char **argv)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__WhoamiRequest wr = KARTOTEKA__WHOAMI_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__WhoamiResponse *w;
+	char c1[256], c2[256], br[1024], t[64];
+	int rc;
+
+	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	if (rc != 0)
+		goto out;
+	if ((rc = load_config(cli)) != 0 || (rc = open_session(cli)) != 0)
+		goto out;
+	req.op_case = KARTOTEKA__REQUEST__OP_WHOAMI;
+	req.whoami = &wr;
+	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_WHOAMI, &resp);
+	if (rc == EXIT_SERVER && resp != NULL)
+		rc = server_error(cli, resp, resp->error->code ==
+		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
+		    hint_not_logged_in() : NULL);
+	if (rc != 0)
+		goto out;
+	w = resp->whoami;
+	if (w->user == NULL) {
+		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent whoami without a user"),
+		    cli->cli_cfg.address);
+		goto out;
+	}
+	if (cli->cli_json) {
+		json_begin(cli);
+		json_key("user");
+		json_user(w->user);
+		json_key("terminal");
+		if (w->terminal != NULL)
+			json_terminal(w->terminal);
+		else
+			fputs("null", stdout);
+		json_key("session_expires_at");
+		printf("%" PRId64, w->session_expires_at);
+		json_end();
+	} else {
+		printf(_("login: %s\n"), clean(c1, sizeof(c1), w->user->login));
+		printf(_("name: %s\n"), clean(c1, sizeof(c1), w->user->name));
+		printf(_("role: %s\n"), role_label(w->user->role));
+		printf(_("branches: %s\n"), fmt_branches(br, sizeof(br),
+		    w->user));
+		if (w->terminal == NULL)
+			printf("%s\n", _("terminal: unknown"));
+		else if (str_or_empty(w->terminal->branch)[0] != '\0')
+			printf(_("terminal: %s (branch: %s)\n"),
+			    clean(c1, sizeof(c1), w->terminal->name),
+			    clean(c2, sizeof(c2), w->terminal->branch));
+		else
+			printf(_("terminal: %s (owner terminal)\n"),
+			    clean(c1, sizeof(c1), w->terminal->name));
+		printf(_("session expires: %s\n"), fmt_time(t, sizeof(t),
+		    w->session_expires_at));
+	}
+	rc = EXIT_OK;
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+static int
+cmd_ping(cli_t *cli, int argc, char **argv)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__PingResponse *p;
+	struct timespec t0, t1;
+	char c1[256], t[64];
+	const char *version;
+	int64_t rtt_ms;
+	int rc;
+
+	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	if (rc != 0)
+		goto out;
+	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+		goto out;
+	if ((rc = connect_to(cli, cli->cli_cfg.address,
+	    cli->cli_cfg.server_key)) != 0)
+		goto out;
+	req.op_case = KARTOTEKA__REQUEST__OP_PING;
+	req.ping = &pr;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_PING, &resp);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc == EXIT_SERVER && resp != NULL)
+		rc = server_error(cli, resp, NULL);
+	if (rc != 0)
+		goto out;
+	p = resp->ping;
+	rtt_ms = ((int64_t)t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	version = p->server_version != NULL && p->server_version[0] != '\0' ?
+	    p->server_version : (cli->cli_hello != NULL ?
+	    cli->cli_hello->server_version : "");
+	if (cli->cli_json) {
+		json_begin(cli);
+		json_key("server");
+		json_str(stdout, cli->cli_cfg.address);
+		json_key("server_version");
+		json_str(stdout, version);
+		json_key("server_time_ms");
+		printf("%" PRId64, p->server_time);
+		json_key("enrolled");
+		fputs(p->enrolled ? "true" : "false", stdout);
+		json_key("rtt_ms");
+		printf("%" PRId64, rtt_ms);
+		json_end();
+	} else {
+		printf(_("server: %s\n"), cli->cli_cfg.address);
+		printf(_("server version: %s\n"),
+		    clean(c1, sizeof(c1), version));
+		printf(_("server time: %s\n"), fmt_time(t, sizeof(t),
+		    p->server_time / 1000));
+		printf(_("enrolled: %s\n"), p->enrolled ? _("yes") : _("no"));
+		printf(_("round trip: %" PRId64 " ms\n"), rtt_ms);
+	}
+	rc = EXIT_OK;
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc < 0 ? EXIT_OK : rc;
+}
+
+/* ==== help and main ===================================================== */
+
+typedef struct command {
+	const char *cmd_name;
+	int (*cmd_run)(cli_t *, int, char **);
+	const char *cmd_synopsis;   /* after "kartoteka " */
+	const char *cmd_summary;    /* one line for the command list */
+	const char *cmd_help;       /* details and an example */
+} command_t;
+
+static const command_t commands[] = {
+	{ "enroll", cmd_enroll, N_("enroll CODE [--name NAME]"),
+	  N_("enroll this terminal with an invite code from the owner"),
+	  N_("Creates this terminal's key (if missing) in the configuration\n"
+	     "directory, connects to the server named in the invite code and\n"
+	     "enrolls the terminal. NAME defaults to the host name.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka enroll KT1-CgwxMjcuMC4wLjE6NzcwMBIg... --name front-desk\n") },
+	{ "login", cmd_login, N_("login LOGIN [--password-file FILE]"),
+	  N_("log in; the session is kept in the configuration directory"),
+	  N_("Asks for the password on the terminal (without echo), or reads\n"
+	     "the first line of FILE (\"-\" is standard input). Without a\n"
+	     "terminal, reads one line of standard input.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka login anna --password-file ~/.anna-password\n") },
+	{ "logout", cmd_logout, N_("logout"),
+	  N_("end the session on the server and forget it here"),
+	  N_("Example:\n"
+	     "  kartoteka logout\n") },
+	{ "whoami", cmd_whoami, N_("whoami"),
+	  N_("show the logged-in user, this terminal and the session expiry"),
+	  N_("Example:\n"
+	     "  kartoteka --json whoami\n") },
+	{ "ping", cmd_ping, N_("ping"),
+	  N_("check the server: version, time, enrolment, round trip"),
+	  N_("Works without logging in.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka ping --timeout 2000\n") },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const command_t *
+find_command(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < NCOMMANDS; i++)
+		if (strcmp(commands[i].cmd_name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void
+print_usage(FILE *f)
+{
+	fprintf(f, "%s\n\n", _("Usage: kartoteka [--config DIR] [--json] "
+	    "[--timeout MS] COMMAND [ARGS]"));
+	fprintf(f, "%s\n", _("Commands:"));
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-36s %s\n", _(commands[i].cmd_synopsis),
+		    _(commands[i].cmd_summary));
+	fprintf(f, "\n%s\n", _("Options (also accepted after COMMAND):"));
+	fprintf(f, "%s\n", _(
+	    "  --config DIR   configuration directory (default: $KARTOTEKA_CONFIG,\n"
+	    "                 else $XDG_CONFIG_HOME/kartoteka, else ~/.config/kartoteka)\n"
+	    "  --json         print one JSON object on standard output\n"
+	    "  --timeout MS   connect and answer timeout in milliseconds (default 10000)\n"
+	    "  --help         this help; `kartoteka COMMAND --help` for one command\n"
+	    "  --version      print the version"));
+	fprintf(f, "\n%s\n", _(
+	    "Exit codes: 0 success; 1 error from the server, or not enrolled, or\n"
+	    "not logged in; 2 usage error (arguments, invite code, configuration\n"
+	    "directory); 3 cannot connect or the connection failed."));
+	fprintf(f, "\n%s\n", _(
+	    "Example:\n"
+	    "  kartoteka enroll KT1-... && kartoteka login anna && kartoteka whoami"));
+}
+
+static int
+print_command_help(const char *name)
+{
+	const command_t *c = find_command(name);
+
+	if (c == NULL) {
+		print_usage(stdout);
+		return 0;
+	}
+	printf(_("Usage: kartoteka [OPTIONS] %s\n"), _(c->cmd_synopsis));
+	printf("%s.\n\n%s", _(c->cmd_summary), _(c->cmd_help));
+	printf("\n%s\n", _("Run `kartoteka --help` for the global options."));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	cli_t cli;
+	const command_t *cmd;
+	int i, rc;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("kartoteka", KT_LOCALEDIR);
+	textdomain("kartoteka");
+	if (sodium_init() < 0) {
+		fprintf(stderr, "%s\n", _("error: libsodium failed to start"));
+		return EXIT_USAGE;
+	}
+	memset(&cli, 0, sizeof(cli));
+	cli.cli_timeout_ms = DEFAULT_TIMEOUT_MS;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			print_usage(stdout);
+			return EXIT_OK;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("kartoteka %s\n", KT_CLIENT_VERSION);
+			return EXIT_OK;
+		}
+		rc = global_option(&cli, argc, argv, &i);
+		if (rc > 1)
+			return rc;
+		if (rc == 0) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), _("unknown option '%s'"), a);
+			return usage_error(&cli, msg);
+		}
+	}
+	if (i >= argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0)
+		return print_command_help(i + 1 < argc ? argv[i + 1] : NULL);
+	cmd = find_command(argv[i]);
+	if (cmd == NULL) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), _("unknown command '%s'"), argv[i]);
+		return usage_error(&cli, msg);
+	}
+	cli.cli_command = cmd->cmd_name;
+	rc = cmd->cmd_run(&cli, argc - i, argv + i);
+
+	kt_conn_close(cli.cli_conn);
+	if (cli.cli_hello != NULL)
+		kartoteka__server_hello__free_unpacked(cli.cli_hello, NULL);
+	kt_config_clear(&cli.cli_cfg);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = EXIT_USAGE;
+	return rc;
+}

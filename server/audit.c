@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/* The audit log: a BLAKE2b-256 hash chain of AuditEntry records in LMDB,
+ * Ed25519-signed checkpoints, and the verifier that finds the first entry
+ * altered, removed or reordered. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "audit.h"
+#include "kt_error.h"
+#include "records.pb-c.h"
+
+#define HASH_LEN 32                       /* BLAKE2b-256 */
+#define SIG_LEN crypto_sign_BYTES         /* 64 */
+#define TAIL_LEN (8 + HASH_LEN)           /* meta "audit_tail" value */
+/* The signed message and the checkpoint file both start with this. */
+#define CP_DOMAIN "kartoteka-audit/1"
+#define CP_DOMAIN_LEN (sizeof CP_DOMAIN - 1)
+#define CP_MSG_LEN (CP_DOMAIN_LEN + 8 + HASH_LEN)
+#define CP_FILE_MAX 1024
+
+static const char tail_key[] = "audit_tail";
+
+/* One checkpoint, decoded. */
+typedef struct audit_cp {
+	uint64_t seq;
+	uint8_t hash[HASH_LEN];
+	uint8_t sig[SIG_LEN];
+} audit_cp_t;
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* hash_n = BLAKE2b-256(hash_{n-1} || entry bytes as stored). */
+static void
+chain_hash(uint8_t out[static HASH_LEN], const uint8_t prev[static HASH_LEN],
+    const uint8_t *entry, size_t len)
+{
+	crypto_generichash_state s;
+
+	crypto_generichash_init(&s, NULL, 0, HASH_LEN);
+	crypto_generichash_update(&s, prev, HASH_LEN);
+	crypto_generichash_update(&s, entry, len);
+	crypto_generichash_final(&s, out, HASH_LEN);
+}
+
+/* "kartoteka-audit/1" || BE64 seq || hash: what a checkpoint signs. */
+static void
+cp_message(uint8_t out[static CP_MSG_LEN], uint64_t seq,
+    const uint8_t hash[static HASH_LEN])
+{
+	memcpy(out, CP_DOMAIN, CP_DOMAIN_LEN);
+	kt_store_be64(out + CP_DOMAIN_LEN, seq);
+	memcpy(out + CP_DOMAIN_LEN + 8, hash, HASH_LEN);
+}
+
+static void
+cp_sign(audit_cp_t *cp, const uint8_t sk[static 64])
+{
+	uint8_t msg[CP_MSG_LEN];
+
+	cp_message(msg, cp->seq, cp->hash);
+	crypto_sign_detached(cp->sig, NULL, msg, sizeof msg, sk);
+}
+
+static bool
+cp_sig_ok(const audit_cp_t *cp, const uint8_t pk[static 32])
+{
+	uint8_t msg[CP_MSG_LEN];
+
+	cp_message(msg, cp->seq, cp->hash);
+	return crypto_sign_verify_detached(cp->sig, msg, sizeof msg, pk) == 0;
+}
+
+/* Reads the chain tail. No tail: *seq = 0, hash = zeros (an empty chain).
+ * Returns 0, KT_ESTORE (malformed), or an LMDB error converted. */
+static int
+tail_get(kt_store_t *st, MDB_txn *txn, bool *found, uint64_t *seq,
+    uint8_t hash[static HASH_LEN])
+{
+	MDB_val k = { .mv_size = sizeof tail_key - 1,
+	    .mv_data = (void *)tail_key };
+	MDB_val v;
+	int rc;
+
+	*found = false;
+	*seq = 0;
+	memset(hash, 0, HASH_LEN);
+	rc = mdb_get(txn, kt_store_dbs(st)->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return kt_store_err(rc);
+	if (v.mv_size != TAIL_LEN)
+		return KT_ESTORE;
+	*found = true;
+	*seq = kt_store_get_be64(v.mv_data);
+	memcpy(hash, (uint8_t *)v.mv_data + 8, HASH_LEN);
+	return 0;
+}
+
+static int
+tail_put(kt_store_t *st, MDB_txn *txn, uint64_t seq,
+    const uint8_t hash[static HASH_LEN])
+{
+	uint8_t buf[TAIL_LEN];
+	MDB_val k = { .mv_size = sizeof tail_key - 1,
+	    .mv_data = (void *)tail_key };
+	MDB_val v = { .mv_size = sizeof buf, .mv_data = buf };
+
+	kt_store_be64(buf, seq);
+	memcpy(buf + 8, hash, HASH_LEN);
+	return kt_store_err(mdb_put(txn, kt_store_dbs(st)->meta, &k, &v, 0));
+}
+
+static int
+cp_put(kt_store_t *st, MDB_txn *txn, const audit_cp_t *cp)
+{
+	Ktstore__AuditCheckpoint m = KTSTORE__AUDIT_CHECKPOINT__INIT;
+	uint8_t key[8];
+
+	m.seq = cp->seq;
+	m.hash.data = (uint8_t *)cp->hash;
+	m.hash.len = HASH_LEN;
+	m.signature.data = (uint8_t *)cp->sig;
+	m.signature.len = SIG_LEN;
+	m.time_ms = now_ms();
+	kt_store_be64(key, cp->seq);
+	return kt_store_put_record(txn, kt_store_dbs(st)->checkpoints, key,
+	    sizeof key, &m.base, 0);
+}
+
+/* Decodes a stored checkpoint. Returns false if it is malformed or its
+ * own seq differs from its key. */
+static bool
+cp_decode(const MDB_val *k, const MDB_val *v, audit_cp_t *cp)
+{
+	Ktstore__AuditCheckpoint *m;
+	bool ok;
+
+	if (k->mv_size != 8)
+		return false;
+	cp->seq = kt_store_get_be64(k->mv_data);
+	m = ktstore__audit_checkpoint__unpack(NULL, v->mv_size, v->mv_data);
+	if (m == NULL)
+		return false;
+	ok = m->seq == cp->seq && m->hash.len == HASH_LEN &&
+	    m->signature.len == SIG_LEN;
+	if (ok) {
+		memcpy(cp->hash, m->hash.data, HASH_LEN);
+		memcpy(cp->sig, m->signature.data, SIG_LEN);
+	}
+	ktstore__audit_checkpoint__free_unpacked(m, NULL);
+	return ok;
+}
+
+/* ---- append ----------------------------------------------------------- */
+
+int
+kt_audit_append(kt_store_t *st, MDB_txn *txn, const kt_audit_event_t *ev,
+    const uint8_t *sign_key, uint64_t *seq)
+{
+	const kt_store_dbs_t *dbs = kt_store_dbs(st);
+	Ktstore__AuditEntry e = KTSTORE__AUDIT_ENTRY__INIT;
+	uint8_t prev[HASH_LEN], hash[HASH_LEN], key[8];
+	MDB_val k, v;
+	uint64_t n;
+	bool found;
+	size_t len;
+	int rc;
+
+	if ((rc = tail_get(st, txn, &found, &n, prev)) != 0)
+		return rc;
+	if (!found) {
+		/* No tail must mean no chain: never restart it silently. */
+		MDB_cursor *c = NULL;
+
+		if ((rc = mdb_cursor_open(txn, dbs->audit, &c)) != 0)
+			return kt_store_err(rc);
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		mdb_cursor_close(c);
+		if (rc == 0)
+			return KT_ESTORE;
+		if (rc != MDB_NOTFOUND)
+			return kt_store_err(rc);
+	}
+	if (n == UINT64_MAX)
+		return KT_ESTORE;
+	e.seq = n + 1;
+	e.time_ms = now_ms();
+	e.user_id = ev->user_id;
+	if (ev->terminal_key != NULL) {
+		e.terminal_key.data = (uint8_t *)ev->terminal_key;
+		e.terminal_key.len = 32;
+	}
+	e.action = (char *)(ev->action != NULL ? ev->action : "");
+	e.object = (char *)(ev->object != NULL ? ev->object : "");
+	e.outcome = ev->outcome;
+	e.detail = (char *)(ev->detail != NULL ? ev->detail : "");
+
+	len = ktstore__audit_entry__get_packed_size(&e);
+	kt_store_be64(key, e.seq);
+	k.mv_data = key;
+	k.mv_size = sizeof key;
+	v.mv_data = NULL;
+	v.mv_size = HASH_LEN + len;
+	/* MDB_APPEND: keys only grow, so pages fill up; a key not past the
+	 * last one (tail out of step with the chain) fails as KEYEXIST. */
+	rc = mdb_put(txn, dbs->audit, &k, &v, MDB_RESERVE | MDB_APPEND);
+	if (rc == MDB_KEYEXIST)
+		return KT_ESTORE;
+	if (rc != 0)
+		return kt_store_err(rc);
+	if (ktstore__audit_entry__pack(&e, (uint8_t *)v.mv_data + HASH_LEN) !=
+	    len)
+		return KT_ESTORE;
+	chain_hash(hash, prev, (uint8_t *)v.mv_data + HASH_LEN, len);
+	memcpy(v.mv_data, hash, HASH_LEN);
+	if ((rc = tail_put(st, txn, e.seq, hash)) != 0)
+		return rc;
+	if (sign_key != NULL && e.seq % KT_AUDIT_CHECKPOINT_EVERY == 0) {
+		audit_cp_t cp = { .seq = e.seq };
+
+		memcpy(cp.hash, hash, HASH_LEN);
+		cp_sign(&cp, sign_key);
+		if ((rc = cp_put(st, txn, &cp)) != 0)
+			return rc;
+	}
+	if (seq != NULL)
+		*seq = e.seq;
+	return 0;
+}
+
+/* ---- checkpoint file -------------------------------------------------- */
+
+/* One line: "kartoteka-audit/1 <seq> <hash hex> <signature hex>\n". */
+static int
+cp_file_read(const char *path, audit_cp_t *cp)
+{
+	char buf[CP_FILE_MAX + 1], *p, *end;
+	ssize_t n;
+	size_t got = 0, hexlen;
+	int fd, rc = KT_EIO;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return KT_EIO;
+	while (got < sizeof buf - 1) {
+		n = read(fd, buf + got, sizeof buf - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	if (got == sizeof buf - 1 || strlen(buf) != got)
+		goto out;
+	p = buf;
+	if (strncmp(p, CP_DOMAIN " ", CP_DOMAIN_LEN + 1) != 0)
+		goto out;
+	p += CP_DOMAIN_LEN + 1;
+	if (*p < '0' || *p > '9')
+		goto out;
+	errno = 0;
+	cp->seq = strtoull(p, &end, 10);
+	if (errno != 0 || *end != ' ')
+		goto out;
+	p = end + 1;
+	if (sodium_hex2bin(cp->hash, HASH_LEN, p, 2 * HASH_LEN, NULL, &hexlen,
+	    NULL) != 0 || hexlen != HASH_LEN || p[2 * HASH_LEN] != ' ')
+		goto out;
+	p += 2 * HASH_LEN + 1;
+	if (sodium_hex2bin(cp->sig, SIG_LEN, p, 2 * SIG_LEN, NULL, &hexlen,
+	    NULL) != 0 || hexlen != SIG_LEN)
+		goto out;
+	p += 2 * SIG_LEN;
+	if (strcmp(p, "\n") != 0 && strcmp(p, "") != 0)
+		goto out;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+cp_file_write(const char *path, const audit_cp_t *cp)
+{
+	char hash_hex[2 * HASH_LEN + 1], sig_hex[2 * SIG_LEN + 1];
+	char line[CP_FILE_MAX];
+	struct stat sb;
+	size_t len, off = 0;
+	ssize_t n;
+	int fd, w, rc = KT_EIO;
+
+	sodium_bin2hex(hash_hex, sizeof hash_hex, cp->hash, HASH_LEN);
+	sodium_bin2hex(sig_hex, sizeof sig_hex, cp->sig, SIG_LEN);
+	w = snprintf(line, sizeof line, "%s %" PRIu64 " %s %s\n", CP_DOMAIN,
+	    cp->seq, hash_hex, sig_hex);
+	if (w < 0 || (size_t)w >= sizeof line)
+		return KT_EIO;
+	len = (size_t)w;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return KT_EIO;
+	/* An existing file keeps its mode on open: tighten it. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    fchmod(fd, 0600) != 0)
+		goto out;
+	while (off < len) {
+		n = write(fd, line + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		off += (size_t)n;
+	}
+	if (S_ISREG(sb.st_mode) && fsync(fd) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (close(fd) != 0)
+		rc = KT_EIO;
+	return rc;
+}
+
+/* ---- export ----------------------------------------------------------- */
+
+typedef struct export_ctx {
+	const uint8_t *sk;
+	audit_cp_t cp;
+} export_ctx_t;
+
+/* Finds the checkpoint for the current tail, or signs and stores one. */
+static int
+export_mutation(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	export_ctx_t *x = arg;
+	uint8_t key[8];
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
+	MDB_val v;
+	bool found;
+	int rc;
+
+	if ((rc = tail_get(st, txn, &found, &x->cp.seq, x->cp.hash)) != 0)
+		return rc;
+	if (x->cp.seq == 0) {
+		/* Empty chain: a checkpoint of the genesis, not stored. */
+		cp_sign(&x->cp, x->sk);
+		return 0;
+	}
+	kt_store_be64(key, x->cp.seq);
+	rc = mdb_get(txn, kt_store_dbs(st)->checkpoints, &k, &v);
+	if (rc == 0) {
+		audit_cp_t have;
+
+		if (cp_decode(&k, &v, &have) &&
+		    sodium_memcmp(have.hash, x->cp.hash, HASH_LEN) == 0) {
+			memcpy(x->cp.sig, have.sig, SIG_LEN);
+			return 0;
+		}
+	} else if (rc != MDB_NOTFOUND) {
+		return kt_store_err(rc);
+	}
+	cp_sign(&x->cp, x->sk);
+	return cp_put(st, txn, &x->cp);
+}
+
+int
+kt_audit_export_checkpoint(kt_store_t *st, const uint8_t sign_sk[64],
+    const char *path)
+{
+	export_ctx_t x = { .sk = sign_sk };
+	int rc;
+
+	if ((rc = kt_store_write_sync(st, export_mutation, &x)) != 0)
+		return rc;
+	return cp_file_write(path, &x.cp);
+}
+
+/* ---- verify ----------------------------------------------------------- */
+
+typedef struct verify_ctx {
+	const uint8_t *pk;             /* NULL: signatures not checked */
+	MDB_cursor *cpc;               /* stored checkpoints, in seq order */
+	bool cp_more;                  /* cpc positioned on an unchecked one */
+	MDB_val cp_k, cp_v;
+	bool have_file;
+	audit_cp_t file_cp;
+	uint64_t last_good_cp;         /* seq of the last matching checkpoint */
+} verify_ctx_t;
+
+/* Checks the stored checkpoints and the file checkpoint at seq against
+ * the chain hash there. Returns 0, KT_EAUDIT (*bad set), KT_ESTORE. */
+static int
+verify_cps_at(verify_ctx_t *vc, uint64_t seq,
+    const uint8_t hash[static HASH_LEN], uint64_t *bad)
+{
+	int rc;
+
+	while (vc->cp_more) {
+		audit_cp_t cp;
+
+		if (vc->cp_k.mv_size == 8 &&
+		    kt_store_get_be64(vc->cp_k.mv_data) > seq)
+			break;
+		if (!cp_decode(&vc->cp_k, &vc->cp_v, &cp) || cp.seq != seq ||
+		    (vc->pk != NULL && !cp_sig_ok(&cp, vc->pk))) {
+			/* Malformed, misplaced or forged checkpoint. */
+			*bad = vc->cp_k.mv_size == 8 ? cp.seq : seq;
+			return KT_EAUDIT;
+		}
+		if (sodium_memcmp(cp.hash, hash, HASH_LEN) != 0) {
+			/* A signed hash no longer matches: some entry since
+			 * the last matching checkpoint was changed (and the
+			 * chain recomputed over it). */
+			*bad = vc->last_good_cp + 1;
+			return KT_EAUDIT;
+		}
+		vc->last_good_cp = seq;
+		rc = mdb_cursor_get(vc->cpc, &vc->cp_k, &vc->cp_v, MDB_NEXT);
+		if (rc == MDB_NOTFOUND)
+			vc->cp_more = false;
+		else if (rc != 0)
+			return kt_store_err(rc);
+	}
+	if (vc->have_file && vc->file_cp.seq == seq) {
+		if (sodium_memcmp(vc->file_cp.hash, hash, HASH_LEN) != 0) {
+			*bad = vc->last_good_cp + 1;
+			return KT_EAUDIT;
+		}
+		if (seq > vc->last_good_cp)
+			vc->last_good_cp = seq;
+	}
+	return 0;
+}
+
+int
+kt_audit_verify(kt_store_t *st, const uint8_t sign_pk[32],
+    const char *checkpoint_file, uint64_t *bad_seq, uint64_t *last_seq)
+{
+	const kt_store_dbs_t *dbs = kt_store_dbs(st);
+	verify_ctx_t vc = { .pk = sign_pk };
+	MDB_txn *txn = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	uint8_t prev[HASH_LEN] = { 0 }, hash[HASH_LEN], tail_hash[HASH_LEN];
+	uint64_t n = 0, bad = 0, tail_seq;
+	bool tail_found;
+	int rc, mrc;
+
+	*bad_seq = 0;
+	*last_seq = 0;
+	if (checkpoint_file != NULL) {
+		if ((rc = cp_file_read(checkpoint_file, &vc.file_cp)) != 0)
+			return rc;
+		/* Not signed with this store's key: made for another store,
+		 * or the store's key was replaced. */
+		if (sign_pk != NULL && !cp_sig_ok(&vc.file_cp, sign_pk))
+			return KT_ECRYPTO;
+		vc.have_file = true;
+	}
+	if ((rc = kt_store_read_begin(st, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, dbs->checkpoints, &vc.cpc)) != 0 ||
+	    (rc = mdb_cursor_open(txn, dbs->audit, &c)) != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	mrc = mdb_cursor_get(vc.cpc, &vc.cp_k, &vc.cp_v, MDB_FIRST);
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = kt_store_err(mrc);
+		goto out;
+	}
+	vc.cp_more = mrc == 0;
+	/* The genesis (seq 0, zero hash) is where every chain starts. */
+	if ((rc = verify_cps_at(&vc, 0, prev, &bad)) != 0)
+		goto out;
+
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Ktstore__AuditEntry *e;
+		uint64_t expect = n + 1, seq;
+		bool seq_ok;
+
+		if (k.mv_size != 8) {
+			bad = expect;
+			rc = KT_EAUDIT;
+			goto out;
+		}
+		seq = kt_store_get_be64(k.mv_data);
+		if (seq != expect) {
+			/* A gap: expect was removed (seq 0 sorts first). */
+			bad = seq < expect ? seq : expect;
+			rc = KT_EAUDIT;
+			goto out;
+		}
+		if (v.mv_size < HASH_LEN) {
+			bad = seq;
+			rc = KT_EAUDIT;
+			goto out;
+		}
+		e = ktstore__audit_entry__unpack(NULL, v.mv_size - HASH_LEN,
+		    (uint8_t *)v.mv_data + HASH_LEN);
+		seq_ok = e != NULL && e->seq == seq;
+		if (e != NULL)
+			ktstore__audit_entry__free_unpacked(e, NULL);
+		chain_hash(hash, prev, (uint8_t *)v.mv_data + HASH_LEN,
+		    v.mv_size - HASH_LEN);
+		/* Undecodable, moved from another key, or changed. */
+		if (!seq_ok || sodium_memcmp(hash, v.mv_data, HASH_LEN) != 0) {
+			bad = seq;
+			rc = KT_EAUDIT;
+			goto out;
+		}
+		if ((rc = verify_cps_at(&vc, seq, hash, &bad)) != 0)
+			goto out;
+		memcpy(prev, hash, HASH_LEN);
+		n = seq;
+	}
+	if (mrc != MDB_NOTFOUND) {
+		rc = kt_store_err(mrc);
+		goto out;
+	}
+
+	/* Checkpoints past the end: entries were cut off the end. */
+	if (vc.cp_more || (vc.have_file && vc.file_cp.seq > n)) {
+		bad = n + 1;
+		rc = KT_EAUDIT;
+		goto out;
+	}
+	/* The tail names the last entry: catches removal from the end. */
+	if ((rc = tail_get(st, txn, &tail_found, &tail_seq, tail_hash)) != 0) {
+		if (rc != KT_ESTORE)
+			goto out;
+		bad = n + 1;  /* a mangled tail */
+		rc = KT_EAUDIT;
+		goto out;
+	}
+	if ((!tail_found && n > 0) || tail_seq > n) {
+		bad = n + 1;
+		rc = KT_EAUDIT;
+	} else if (tail_seq < n) {
+		bad = tail_seq + 1;
+		rc = KT_EAUDIT;
+	} else if (sodium_memcmp(tail_hash, prev, HASH_LEN) != 0) {
+		bad = n;
+		rc = KT_EAUDIT;
+	} else {
+		rc = 0;
+	}
+out:
+	if (rc == KT_EAUDIT)
+		*bad_seq = bad;
+	*last_seq = n;
+	if (c != NULL)
+		mdb_cursor_close(c);
+	if (vc.cpc != NULL)
+		mdb_cursor_close(vc.cpc);
+	kt_store_read_end(st, txn);
+	return rc;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The hash-chained audit log: append inside a write transaction, signed
+ * checkpoints, and verification of the whole chain. */
+#ifndef KT_AUDIT_H
+#define KT_AUDIT_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/* One event to record. Strings may be NULL (stored empty). */
+typedef struct kt_audit_event {
+	uint64_t user_id;             /* 0 = nobody / system */
+	const uint8_t *terminal_key;  /* 32 bytes or NULL for a local command */
+	const char *action;           /* "login", "login.failed", "enroll", ... */
+	const char *object;           /* "user:3", "terminal:<hex>", ... */
+	uint32_t outcome;             /* kartoteka.Error.Code; 0 = OK */
+	const char *detail;
+} kt_audit_event_t;
+
+/* kt_audit_append appends ev to the chain inside the write transaction txn
+ * (the same one that carries the change it records). Reads the tail inside
+ * txn, so concurrent writer processes (offline commands) stay ordered.
+ * When sign_key is not NULL and the new sequence number is a multiple of
+ * KT_AUDIT_CHECKPOINT_EVERY, also stores a signed checkpoint.
+ *   [out] seq  the new entry's sequence number (may be NULL)
+ * KT_ESTORE also when the tail and the chain are out of step (then
+ * nothing is appended: the chain is never restarted silently).
+ * Returns 0, KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
+#define KT_AUDIT_CHECKPOINT_EVERY 1000u
+int kt_audit_append(kt_store_t *st, MDB_txn *txn, const kt_audit_event_t *ev,
+    const uint8_t *sign_key /* Ed25519 secret key, 64 bytes, or NULL */,
+    uint64_t *seq);
+
+/* kt_audit_verify walks the whole chain in a read transaction. Checks
+ * that sequence numbers run 1..N without gaps, that every stored hash
+ * equals BLAKE2b-256(prev || entry), that each entry's own seq matches its
+ * key, that every stored checkpoint's signature (with sign_pk) and hash
+ * match the chain, and, when checkpoint_file is given, that the chain
+ * contains that checkpoint. sign_pk may be NULL: signatures are then not
+ * checked, only the hashes. Also checks the meta "audit_tail" (last seq
+ * and hash), so entries removed from the end are found.
+ *   [out] bad_seq  first bad sequence number when the result is KT_EAUDIT:
+ *                  the altered or reordered entry, the first missing one
+ *                  for a removal; for a signed checkpoint whose hash no
+ *                  longer matches a (recomputed) chain, the first entry
+ *                  after the previous matching checkpoint; for a bad
+ *                  checkpoint signature, that checkpoint's seq
+ *   [out] last_seq number of entries found intact
+ * Runs in one read transaction (see kt_store_read_begin).
+ * Returns 0 (intact), KT_EAUDIT, KT_ESTORE, KT_EIO (checkpoint file
+ * unreadable or malformed), KT_ECRYPTO (checkpoint file not signed with
+ * sign_pk: another store's, or this store's key was replaced). */
+int kt_audit_verify(kt_store_t *st, const uint8_t sign_pk[32],
+    const char *checkpoint_file, uint64_t *bad_seq, uint64_t *last_seq);
+
+/* kt_audit_export_checkpoint writes the latest signed checkpoint (making
+ * one for the current tail if none is current) to path, mode 0600, so the
+ * owner can keep it elsewhere. The file is one line:
+ *   "kartoteka-audit/1 <seq> <hash, 64 hex> <Ed25519 signature, 128 hex>\n"
+ * An empty chain gives a (not stored) checkpoint of seq 0, zero hash.
+ * Runs its own write transaction (kt_store_write_sync): not on the loop.
+ * Returns 0, KT_EIO, KT_ESTORE, KT_ENOSPC, KT_EPERM (read-only store). */
+int kt_audit_export_checkpoint(kt_store_t *st, const uint8_t sign_sk[64],
+    const char *path);
+
+#endif

@@ -1,0 +1,888 @@
+/* SPDX-License-Identifier: MIT */
+/* kartotekad: command-line entry point (init, run, invite, terminal,
+ * audit). Offline commands write through the store directly; LMDB lets
+ * them run while the server is up. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "invite.h"
+#include "keyfile.h"
+#include "kt_error.h"
+#include "records.pb-c.h"
+#include "server.h"
+
+#define EXIT_USAGE 2
+#define INVITE_TTL_S (24 * 3600)
+
+static void
+usage(FILE *f)
+{
+	fputs(
+"usage: kartotekad COMMAND [OPTIONS]\n"
+"\n"
+"  init --data DIR --owner LOGIN [--password-file FILE] [--advertise HOST:PORT]\n"
+"        create the store and server keys, the owner, and print an invite\n"
+"        code for the owner's first terminal (last line of output)\n"
+"  run --data DIR [--listen HOST:PORT] [--max-connections N]\n"
+"        [--handshake-timeout MS] [--idle-timeout MS] [--session-ttl S]\n"
+"        [--login-delay-after N] [--login-delay-max MS]\n"
+"        [--lockout-after N] [--lockout-seconds S]\n"
+"        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
+"        first line printed is `listening on HOST:PORT`)\n"
+"  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
+"        (--ttl 0 makes an already expired invite, for tests)\n"
+"        print a new single-use invite code (valid 24 h); --branch creates\n"
+"        the branch if it does not exist yet\n"
+"  terminal list --data DIR\n"
+"  terminal revoke --data DIR KEY-PREFIX|NAME\n"
+"        revoke a terminal; its open connections close within a second\n"
+"  audit verify --data DIR [--checkpoint FILE]\n"
+"        exit 0 when the audit chain is intact, else 1 and the first bad\n"
+"        sequence number\n"
+"  audit checkpoint --data DIR --out FILE\n"
+"        save a signed checkpoint of the chain to keep elsewhere\n"
+"\n"
+"example:\n"
+"  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
+"  kartotekad run --data /var/lib/kartoteka --listen 0.0.0.0:7700\n", f);
+}
+
+/* Options shared by the commands; each command uses what it needs. */
+typedef struct cli_opts {
+	const char *data;
+	const char *owner;
+	const char *password_file;
+	const char *advertise;
+	const char *branch;
+	const char *checkpoint;
+	const char *out;
+	int64_t ttl_s;
+	kt_server_opts_t run;
+	int nargs;
+	char **args;
+} cli_opts_t;
+
+enum {
+	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
+	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
+	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
+	OPT_LOCKSECS, OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "data", required_argument, NULL, OPT_DATA },
+	{ "owner", required_argument, NULL, OPT_OWNER },
+	{ "password-file", required_argument, NULL, OPT_PWFILE },
+	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
+	{ "branch", required_argument, NULL, OPT_BRANCH },
+	{ "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+	{ "handshake-timeout", required_argument, NULL, OPT_HSTO },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLETO },
+	{ "session-ttl", required_argument, NULL, OPT_SESSTTL },
+	{ "login-delay-after", required_argument, NULL, OPT_DELAYAFTER },
+	{ "login-delay-max", required_argument, NULL, OPT_DELAYMAX },
+	{ "lockout-after", required_argument, NULL, OPT_LOCKAFTER },
+	{ "lockout-seconds", required_argument, NULL, OPT_LOCKSECS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parses a decimal number in [min, max] for option name. */
+static int
+parse_num(const char *name, const char *s, long long min, long long max,
+    long long *out)
+{
+	char *end = NULL;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "kartotekad: --%s '%s': expected a number from "
+		    "%lld to %lld\n", name, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_opts(int argc, char **argv, cli_opts_t *o)
+{
+	long long v;
+	int ch;
+
+	kt_server_opts_default(&o->run);
+	o->ttl_s = INVITE_TTL_S;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DATA: o->data = optarg; break;
+		case OPT_OWNER: o->owner = optarg; break;
+		case OPT_PWFILE: o->password_file = optarg; break;
+		case OPT_ADVERTISE: o->advertise = optarg; break;
+		case OPT_BRANCH: o->branch = optarg; break;
+		case OPT_CHECKPOINT: o->checkpoint = optarg; break;
+		case OPT_OUT: o->out = optarg; break;
+		case OPT_LISTEN: o->run.listen = optarg; break;
+#define NUM(opt, name, min, max, field, type)                               \
+		case opt:                                                   \
+			if (parse_num(name, optarg, min, max, &v) != 0)     \
+				return -1;                                  \
+			field = (type)v;                                    \
+			break;
+		NUM(OPT_TTL, "ttl", 0, 30LL * 86400, o->ttl_s, int64_t)
+		NUM(OPT_MAXCONN, "max-connections", 1, 1000000, o->run.max_conns, unsigned)
+		NUM(OPT_HSTO, "handshake-timeout", 100, 3600000, o->run.handshake_timeout_ms, unsigned)
+		NUM(OPT_IDLETO, "idle-timeout", 1000, 86400000, o->run.idle_timeout_ms, unsigned)
+		NUM(OPT_SESSTTL, "session-ttl", 60, 90LL * 86400, o->run.session_ttl_s, int64_t)
+		NUM(OPT_DELAYAFTER, "login-delay-after", 0, 1000, o->run.login_delay_after, unsigned)
+		NUM(OPT_DELAYMAX, "login-delay-max", 0, 600000, o->run.login_delay_max_ms, unsigned)
+		NUM(OPT_LOCKAFTER, "lockout-after", 1, 1000, o->run.lockout_after, unsigned)
+		NUM(OPT_LOCKSECS, "lockout-seconds", 1, 30LL * 86400, o->run.lockout_s, int64_t)
+#undef NUM
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	o->nargs = argc - optind;
+	o->args = argv + optind;
+	if (o->data == NULL) {
+		fprintf(stderr, "kartotekad: --data DIR is required\n");
+		return -1;
+	}
+	o->run.data_dir = o->data;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* passwords                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Reads one line without echo from /dev/tty. Returns 0 or -1. */
+static int
+prompt_tty(const char *prompt, char *buf, size_t cap)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	struct termios old, quiet;
+	int rc = -1;
+
+	if (tty == NULL)
+		return -1;
+	fputs(prompt, tty);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) != 0)
+		goto out;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	if (fgets(buf, (int)cap, tty) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		rc = 0;
+	}
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputs("\n", tty);
+out:
+	fclose(tty);
+	return rc;
+}
+
+/* Reads the first line of path into buf. Returns 0 or -1 (printed). */
+static int
+read_password_file(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	int rc = -1;
+
+	if (f == NULL) {
+		fprintf(stderr, "kartotekad: --password-file %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fgets(buf, (int)cap, f) != NULL) {
+		buf[strcspn(buf, "\r\n")] = '\0';
+		rc = 0;
+	} else {
+		fprintf(stderr, "kartotekad: --password-file %s: empty\n", path);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* init                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct init_job {
+	const char *owner;
+	const char *pwhash;
+	const char *advertise;
+	const uint8_t *sign_sk;
+	int64_t now;
+	uint64_t owner_id;
+} init_job_t;
+
+static int
+init_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	init_job_t *job = arg;
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord u = KTSTORE__USER_RECORD__INIT;
+	kt_audit_event_t ev = { 0 };
+	uint8_t key[8];
+	MDB_val k, v;
+	char object[32];
+	int rc;
+
+	k.mv_data = (void *)"advertise";
+	k.mv_size = 9;
+	v.mv_data = (void *)job->advertise;
+	v.mv_size = strlen(job->advertise);
+	rc = kt_store_err(mdb_put(txn, db->meta, &k, &v, 0));
+	if (rc != 0)
+		return rc;
+	ev.action = "init";
+	ev.object = "store";
+	ev.detail = KT_SERVER_VERSION;
+	rc = kt_identity_audit(st, txn, &ev, job->sign_sk);
+	if (rc != 0)
+		return rc;
+	rc = kt_store_next_id(st, txn, "user", &job->owner_id);
+	if (rc != 0)
+		return rc;
+	u.id = job->owner_id;
+	u.login = (char *)job->owner;
+	u.name = (char *)job->owner;
+	u.role = KARTOTEKA__ROLE__OWNER;
+	u.password_hash = (char *)job->pwhash;
+	u.daily_view_quota = 0; /* the owner has no quota */
+	u.created_at = job->now;
+	kt_store_be64(key, u.id);
+	rc = kt_store_put_record(txn, db->users, key, 8, &u.base,
+	    MDB_NOOVERWRITE);
+	if (rc != 0)
+		return rc;
+	k.mv_data = (void *)job->owner;
+	k.mv_size = strlen(job->owner);
+	v.mv_data = key;
+	v.mv_size = 8;
+	rc = kt_store_err(mdb_put(txn, db->user_logins, &k, &v,
+	    MDB_NOOVERWRITE));
+	if (rc != 0)
+		return rc;
+	snprintf(object, sizeof(object), "user:%" PRIu64, u.id);
+	ev.action = "user.create";
+	ev.object = object;
+	ev.detail = "role=owner";
+	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+}
+
+/* Reads the advertised address kept in meta, or the default. */
+static void
+stored_advertise(kt_store_t *st, char *out, size_t cap)
+{
+	MDB_txn *txn = NULL;
+	MDB_val k = { 9, (void *)"advertise" }, v;
+
+	snprintf(out, cap, "127.0.0.1:7700");
+	if (kt_store_read_begin(st, &txn) != 0)
+		return;
+	if (mdb_get(txn, kt_store_dbs(st)->meta, &k, &v) == 0 &&
+	    v.mv_size < cap) {
+		memcpy(out, v.mv_data, v.mv_size);
+		out[v.mv_size] = '\0';
+	}
+	kt_store_read_end(st, txn);
+}
+
+/* Creates an invite for branch and prints its code on stdout. */
+static int
+issue_invite(kt_store_t *st, const uint8_t static_pub[32],
+    const uint8_t *sign_sk, uint64_t branch, const char *branch_name,
+    const char *advertise, int64_t ttl_s)
+{
+	kt_invite_job_t job;
+	kt_invite_t inv;
+	char code[KT_INVITE_CODE_MAX];
+	int rc;
+
+	memset(&job, 0, sizeof(job));
+	memset(&inv, 0, sizeof(inv));
+	job.branch = branch;
+	job.now = kt_now_s();
+	job.ttl_s = ttl_s;
+	job.sign_sk = sign_sk;
+	randombytes_buf(job.token, sizeof(job.token));
+	rc = kt_store_write_sync(st, kt_identity_invite_mut, &job);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot store the invite: %s\n",
+		    kt_strerror(rc));
+		goto out;
+	}
+	snprintf(inv.address, sizeof(inv.address), "%s", advertise);
+	memcpy(inv.server_key, static_pub, 32);
+	memcpy(inv.token, job.token, sizeof(job.token));
+	inv.token_len = sizeof(job.token);
+	snprintf(inv.branch, sizeof(inv.branch), "%s", branch_name);
+	inv.expires_at = job.now + ttl_s;
+	rc = kt_invite_encode(&inv, code, sizeof(code));
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot encode the invite: %s\n",
+		    kt_strerror(rc));
+		goto out;
+	}
+	printf("%s\n", code);
+	fflush(stdout);
+out:
+	sodium_memzero(&job, sizeof(job));
+	sodium_memzero(&inv, sizeof(inv));
+	sodium_memzero(code, sizeof(code));
+	return rc;
+}
+
+static int
+check_address(const char *what, const char *s)
+{
+	const char *colon = s ? strrchr(s, ':') : NULL;
+	long long port;
+
+	if (colon == NULL || colon == s ||
+	    parse_num(what, colon + 1, 1, 65535, &port) != 0) {
+		fprintf(stderr, "kartotekad: --%s '%s': expected HOST:PORT\n",
+		    what, s ? s : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_init(cli_opts_t *o)
+{
+	char path[PATH_MAX];
+	char pw[1026], pw2[1026];
+	char pwhash[crypto_pwhash_STRBYTES];
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	init_job_t job;
+	const char *why, *adv = o->advertise ? o->advertise : "127.0.0.1:7700";
+	int rc = 1;
+
+	memset(pw, 0, sizeof(pw));
+	memset(pw2, 0, sizeof(pw2));
+	if (o->owner == NULL) {
+		fprintf(stderr, "kartotekad init: --owner LOGIN is required\n");
+		return EXIT_USAGE;
+	}
+	if ((why = kt_identity_login_problem(o->owner)) != NULL) {
+		fprintf(stderr, "kartotekad init: --owner '%s': %s\n", o->owner,
+		    why);
+		return EXIT_USAGE;
+	}
+	if (check_address("advertise", adv) != 0)
+		return EXIT_USAGE;
+	if (o->password_file) {
+		if (read_password_file(o->password_file, pw, sizeof(pw)) != 0)
+			return EXIT_USAGE;
+	} else {
+		if (prompt_tty("Owner password: ", pw, sizeof(pw)) != 0 ||
+		    prompt_tty("Repeat password: ", pw2, sizeof(pw2)) != 0) {
+			fprintf(stderr, "kartotekad init: no terminal to ask "
+			    "for the password: use --password-file FILE\n");
+			return EXIT_USAGE;
+		}
+		if (strcmp(pw, pw2) != 0) {
+			fprintf(stderr, "kartotekad init: the passwords differ\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if ((why = kt_identity_password_problem(pw)) != NULL) {
+		fprintf(stderr, "kartotekad init: password: %s\n", why);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (kt_mkdir_p(o->data, 0700) != 0) {
+		fprintf(stderr, "kartotekad init: cannot create %s: %s\n",
+		    o->data, strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o->data, KT_SERVER_KEY_FILE);
+	if (access(path, F_OK) == 0) {
+		fprintf(stderr, "kartotekad init: %s already holds a store; "
+		    "refusing to overwrite it\n", o->data);
+		goto out;
+	}
+	kt_keypair_x25519(spub, spriv);
+	crypto_sign_keypair(spk, ssk);
+	if (kt_keyfile_write(path, spriv, 32, 1) != 0) {
+		fprintf(stderr, "kartotekad init: cannot write %s: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", o->data, KT_SIGN_KEY_FILE);
+	if (kt_keyfile_write(path, ssk, 64, 1) != 0) {
+		fprintf(stderr, "kartotekad init: cannot write %s: %s\n", path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((rc = kt_store_open(&st, o->data, KT_STORE_CREATE)) != 0) {
+		fprintf(stderr, "kartotekad init: cannot create the store: %s\n",
+		    kt_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	if (kt_identity_hash_password(pwhash, pw) != 0) {
+		fprintf(stderr, "kartotekad init: out of memory hashing\n");
+		rc = 1;
+		goto out;
+	}
+	memset(&job, 0, sizeof(job));
+	job.owner = o->owner;
+	job.pwhash = pwhash;
+	job.advertise = adv;
+	job.sign_sk = ssk;
+	job.now = kt_now_s();
+	if ((rc = kt_store_write_sync(st, init_mut, &job)) != 0) {
+		fprintf(stderr, "kartotekad init: cannot write the store: %s\n",
+		    kt_strerror(rc));
+		rc = 1;
+		goto out;
+	}
+	printf("Created the store in %s\n", o->data);
+	printf("Owner: %s\n", o->owner);
+	printf("Server key: ");
+	for (int i = 0; i < 32; i++)
+		printf("%02x", spub[i]);
+	printf("\nInvite code for the owner's first terminal (single use, "
+	    "valid 24 h):\n");
+	rc = issue_invite(st, spub, ssk, 0, "", adv, INVITE_TTL_S) == 0 ? 0 : 1;
+out:
+	kt_store_close(st);
+	sodium_memzero(pw, sizeof(pw));
+	sodium_memzero(pw2, sizeof(pw2));
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* invite, branches                                                    */
+/* ------------------------------------------------------------------ */
+
+typedef struct branch_job {
+	const char *name;
+	const uint8_t *sign_sk;
+	uint64_t id;        /* [out] */
+	int created;        /* [out] */
+} branch_job_t;
+
+/* Finds branch name, creating it if missing (same transaction). */
+static int
+branch_find_or_create_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	branch_job_t *job = arg;
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord b = KTSTORE__BRANCH_RECORD__INIT;
+	MDB_val k = { strlen(job->name), (void *)job->name }, v;
+	kt_audit_event_t ev = { 0 };
+	uint8_t key[8];
+	char object[32];
+	int rc;
+
+	rc = mdb_get(txn, db->branch_names, &k, &v);
+	if (rc == 0 && v.mv_size == 8) {
+		job->id = kt_store_get_be64(v.mv_data);
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return kt_store_err(rc);
+	rc = kt_store_next_id(st, txn, "branch", &job->id);
+	if (rc != 0)
+		return rc;
+	b.id = job->id;
+	b.name = (char *)job->name;
+	kt_store_be64(key, b.id);
+	rc = kt_store_put_record(txn, db->branches, key, 8, &b.base,
+	    MDB_NOOVERWRITE);
+	if (rc != 0)
+		return rc;
+	v.mv_data = key;
+	v.mv_size = 8;
+	rc = kt_store_err(mdb_put(txn, db->branch_names, &k, &v,
+	    MDB_NOOVERWRITE));
+	if (rc != 0)
+		return rc;
+	snprintf(object, sizeof(object), "branch:%" PRIu64, b.id);
+	ev.action = "branch.create";
+	ev.object = object;
+	ev.detail = job->name;
+	job->created = 1;
+	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+}
+
+static int
+open_with_keys(const cli_opts_t *o, kt_store_t **st, uint8_t spriv[32],
+    uint8_t spub[32], uint8_t ssk[64], uint8_t spk[32])
+{
+	int rc = kt_identity_load_keys(o->data, spriv, spub, ssk, spk);
+
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot read the server keys in %s: "
+		    "%s\n", o->data, kt_strerror(rc));
+		return rc;
+	}
+	rc = kt_store_open(st, o->data, 0);
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
+		    o->data, kt_strerror(rc));
+	return rc;
+}
+
+static int
+cmd_invite(cli_opts_t *o)
+{
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	char adv[256];
+	branch_job_t bj;
+	int rc = 1;
+
+	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
+		goto out;
+	if (o->advertise) {
+		if (check_address("advertise", o->advertise) != 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		snprintf(adv, sizeof(adv), "%s", o->advertise);
+	} else {
+		stored_advertise(st, adv, sizeof(adv));
+	}
+	memset(&bj, 0, sizeof(bj));
+	if (o->branch) {
+		const char *p;
+		size_t n = strlen(o->branch);
+		if (n == 0 || n > 128) {
+			fprintf(stderr, "kartotekad invite: --branch: name must "
+			    "be 1 to 128 bytes\n");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		for (p = o->branch; *p; p++)
+			if ((unsigned char)*p < 0x20) {
+				fprintf(stderr, "kartotekad invite: --branch: "
+				    "control characters are not allowed\n");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+		bj.name = o->branch;
+		bj.sign_sk = ssk;
+		if (kt_store_write_sync(st, branch_find_or_create_mut, &bj) != 0) {
+			fprintf(stderr, "kartotekad invite: cannot store the "
+			    "branch\n");
+			goto out;
+		}
+		if (bj.created)
+			fprintf(stderr, "created branch '%s'\n", o->branch);
+	}
+	rc = issue_invite(st, spub, ssk, bj.id, o->branch ? o->branch : "",
+	    adv, o->ttl_s) == 0 ? 0 : 1;
+out:
+	kt_store_close(st);
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* terminals                                                           */
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_terminal_list(cli_opts_t *o)
+{
+	kt_store_t *st = NULL;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = kt_store_open(&st, o->data, 0)) != 0) {
+		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
+		    o->data, kt_strerror(rc));
+		return 1;
+	}
+	if (kt_store_read_begin(st, &txn) != 0 ||
+	    mdb_cursor_open(txn, kt_store_dbs(st)->terminals, &cur) != 0) {
+		rc = 1;
+		goto out;
+	}
+	printf("%-16s  %-24s  %-8s  %-20s  %s\n", "KEY", "NAME", "BRANCH",
+	    "ENROLLED (UTC)", "STATE");
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__TerminalRecord *t = ktstore__terminal_record__unpack(
+		    NULL, v.mv_size, v.mv_data);
+		char hex[17], when[32];
+		time_t ts;
+		if (t == NULL || k.mv_size != 32)
+			continue;
+		kt_hex(hex, k.mv_data, 8);
+		ts = (time_t)t->enrolled_at;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime(&ts));
+		printf("%-16s  %-24s  %-8" PRIu64 "  %-20s  %s\n", hex, t->name,
+		    t->branch, when, t->revoked ? "revoked" : "active");
+		ktstore__terminal_record__free_unpacked(t, NULL);
+	}
+	rc = 0;
+out:
+	if (cur)
+		mdb_cursor_close(cur);
+	kt_store_read_end(st, txn);
+	kt_store_close(st);
+	return rc;
+}
+
+typedef struct revoke_job {
+	const char *which;    /* hex key prefix or name */
+	const uint8_t *sign_sk;
+	int matches;          /* [out] */
+	char name[65];        /* [out] */
+	uint8_t key[32];      /* [out] */
+} revoke_job_t;
+
+static int
+revoke_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	revoke_job_t *job = arg;
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	Ktstore__TerminalRecord *t = NULL;
+	kt_audit_event_t ev = { 0 };
+	char object[48], hex[65];
+	int rc;
+
+	job->matches = 0;
+	rc = kt_store_err(mdb_cursor_open(txn, db->terminals, &cur));
+	if (rc != 0)
+		return rc;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__TerminalRecord *r;
+		if (k.mv_size != 32)
+			continue;
+		r = ktstore__terminal_record__unpack(NULL, v.mv_size,
+		    v.mv_data);
+		if (r == NULL)
+			continue;
+		kt_hex(hex, k.mv_data, 32);
+		if (strcmp(r->name, job->which) == 0 ||
+		    (strlen(job->which) >= 8 &&
+		    strncmp(hex, job->which, strlen(job->which)) == 0)) {
+			if (job->matches++ == 0) {
+				memcpy(job->key, k.mv_data, 32);
+				snprintf(job->name, sizeof(job->name), "%s",
+				    r->name);
+			}
+		}
+		ktstore__terminal_record__free_unpacked(r, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (job->matches != 1)
+		return job->matches == 0 ? KT_ENOTFOUND : KT_EEXIST;
+	rc = kt_store_get_record(txn, db->terminals, job->key, 32,
+	    &ktstore__terminal_record__descriptor, (ProtobufCMessage **)&t);
+	if (rc != 0)
+		return rc;
+	t->revoked = 1;
+	t->revoked_at = kt_now_s();
+	rc = kt_store_put_record(txn, db->terminals, job->key, 32, &t->base, 0);
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+	if (rc != 0)
+		return rc;
+	rc = kt_identity_bump_terminals_gen(st, txn);
+	if (rc != 0)
+		return rc;
+	memcpy(object, "terminal:", 9);
+	kt_hex(object + 9, job->key, 8);
+	ev.action = "terminal.revoke";
+	ev.object = object;
+	ev.detail = job->name;
+	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+}
+
+static int
+cmd_terminal_revoke(cli_opts_t *o)
+{
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	revoke_job_t job;
+	int rc = 1;
+
+	if (o->nargs != 1) {
+		fprintf(stderr, "usage: kartotekad terminal revoke --data DIR "
+		    "KEY-PREFIX|NAME\n");
+		return EXIT_USAGE;
+	}
+	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
+		goto out;
+	memset(&job, 0, sizeof(job));
+	job.which = o->args[0];
+	job.sign_sk = ssk;
+	rc = kt_store_write_sync(st, revoke_mut, &job);
+	if (rc == KT_ENOTFOUND) {
+		fprintf(stderr, "kartotekad: no terminal named or keyed '%s' "
+		    "(see `kartotekad terminal list`)\n", job.which);
+		rc = 1;
+	} else if (rc == KT_EEXIST) {
+		fprintf(stderr, "kartotekad: '%s' matches %d terminals: give "
+		    "more of the key\n", job.which, job.matches);
+		rc = 1;
+	} else if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot revoke: %s\n",
+		    kt_strerror(rc));
+		rc = 1;
+	} else {
+		printf("revoked terminal '%s'\n", job.name);
+	}
+out:
+	kt_store_close(st);
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* audit                                                               */
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_audit_verify(cli_opts_t *o)
+{
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	uint64_t bad = 0, last = 0;
+	int rc;
+
+	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0) {
+		rc = 1;
+		goto out;
+	}
+	rc = kt_audit_verify(st, spk, o->checkpoint, &bad, &last);
+	if (rc == 0) {
+		printf("audit chain intact: %" PRIu64 " entries\n", last);
+	} else if (rc == KT_EAUDIT) {
+		printf("audit chain broken at entry %" PRIu64 "\n", bad);
+		rc = 1;
+	} else {
+		fprintf(stderr, "kartotekad: cannot verify: %s\n",
+		    kt_strerror(rc));
+		rc = 1;
+	}
+out:
+	kt_store_close(st);
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+static int
+cmd_audit_checkpoint(cli_opts_t *o)
+{
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	int rc = 1;
+
+	if (o->out == NULL) {
+		fprintf(stderr, "kartotekad audit checkpoint: --out FILE is "
+		    "required\n");
+		return EXIT_USAGE;
+	}
+	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
+		goto out;
+	rc = kt_audit_export_checkpoint(st, ssk, o->out);
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: cannot write the checkpoint: %s\n",
+		    kt_strerror(rc));
+	else
+		printf("checkpoint written to %s\n", o->out);
+	rc = rc == 0 ? 0 : 1;
+out:
+	kt_store_close(st);
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	cli_opts_t o;
+	const char *cmd, *sub = NULL;
+	int shift = 1;
+
+	if (sodium_init() < 0) {
+		fprintf(stderr, "kartotekad: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "terminal") == 0 || strcmp(cmd, "audit") == 0) {
+		if (argc < 3) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		sub = argv[2];
+		shift = 2;
+	}
+	memset(&o, 0, sizeof(o));
+	if (parse_opts(argc - shift, argv + shift, &o) != 0)
+		return EXIT_USAGE;
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&o);
+	if (strcmp(cmd, "run") == 0) {
+		if (o.nargs != 0) {
+			fprintf(stderr, "kartotekad run: unexpected '%s'\n",
+			    o.args[0]);
+			return EXIT_USAGE;
+		}
+		return kt_server_run(&o.run) == 0 ? 0 : 1;
+	}
+	if (strcmp(cmd, "invite") == 0)
+		return cmd_invite(&o);
+	if (sub && strcmp(cmd, "terminal") == 0 && strcmp(sub, "list") == 0)
+		return cmd_terminal_list(&o);
+	if (sub && strcmp(cmd, "terminal") == 0 && strcmp(sub, "revoke") == 0)
+		return cmd_terminal_revoke(&o);
+	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "verify") == 0)
+		return cmd_audit_verify(&o);
+	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "checkpoint") == 0)
+		return cmd_audit_checkpoint(&o);
+	fprintf(stderr, "kartotekad: unknown command '%s%s%s'\n", cmd,
+	    sub ? " " : "", sub ? sub : "");
+	usage(stderr);
+	return EXIT_USAGE;
+}

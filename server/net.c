@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: MIT */
+/* The server's event loop: accepting connections, framing, the Noise XK
+ * handshake as responder, encrypted transport, limits and graceful stop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "kt_error.h"
+#include "server.h"
+
+#define PROLOGUE "kartoteka/1"
+#define PROLOGUE_LEN 11u
+/* Async operations one connection may have in flight before we stop
+ * reading from it (pipelining is allowed, unbounded queues are not). */
+#define CONN_MAX_INFLIGHT 64u
+
+/* Scratch buffers of the loop thread: one frame in, one frame out. */
+typedef struct net_scratch {
+	uint8_t plain[KT_FRAME_MAX];
+	char readbuf[65536];
+} net_scratch_t;
+static_assert(sizeof(((net_scratch_t *)0)->plain) == KT_FRAME_MAX, "frame");
+
+static net_scratch_t *
+scratch(const kt_server_t *srv)
+{
+	return srv->scratch;
+}
+
+void
+kt_server_opts_default(kt_server_opts_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = "127.0.0.1:7700";
+	o->max_conns = 1024;
+	o->handshake_timeout_ms = 10000;
+	o->idle_timeout_ms = 600000;
+	o->write_queue_max = 1u << 20;
+	o->session_ttl_s = 12 * 3600;
+	o->login_delay_after = 3;
+	o->login_delay_max_ms = 8000;
+	o->lockout_after = 10;
+	o->lockout_s = 900;
+}
+
+/* ------------------------------------------------------------------ */
+/* connection lifetime                                                 */
+/* ------------------------------------------------------------------ */
+
+static void maybe_finish_stop(kt_server_t *srv);
+static void update_reading(srv_conn_t *c);
+
+int
+srv_conn_alive(const srv_conn_t *c)
+{
+	return c->phase != SRV_CLOSING;
+}
+
+void
+srv_conn_ref(srv_conn_t *c)
+{
+	c->refs++;
+}
+
+static void
+conn_free(srv_conn_t *c)
+{
+	kt_server_t *srv = c->srv;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		srv->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	srv->nconns--;
+	kt_noise_hs_clear(&c->hs);
+	kt_noise_cipher_clear(&c->tx);
+	kt_noise_cipher_clear(&c->rx);
+	sodium_memzero(c->session_hash, sizeof(c->session_hash));
+	free(c->rd);
+	free(c);
+	maybe_finish_stop(srv);
+}
+
+void
+srv_conn_unref(srv_conn_t *c)
+{
+	if (--c->refs == 0) {
+		conn_free(c);
+		return;
+	}
+	if (c->phase == SRV_READY) {
+		update_reading(c);
+		/* A draining server closes a connection once it is idle. */
+		if (c->srv->stopping && c->refs == 1)
+			srv_close(c, 1);
+	}
+}
+
+static void
+on_conn_closed(uv_handle_t *h)
+{
+	srv_conn_unref(h->data);
+}
+
+static void
+conn_close_now(srv_conn_t *c)
+{
+	if (!uv_is_closing((uv_handle_t *)&c->tcp))
+		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
+}
+
+void
+srv_close(srv_conn_t *c, int flush)
+{
+	if (c->phase == SRV_CLOSING && !c->close_after_flush)
+		return;
+	c->phase = SRV_CLOSING;
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
+	}
+	if (flush && c->write_queued > 0) {
+		c->close_after_flush = 1;
+		return;
+	}
+	c->close_after_flush = 0;
+	conn_close_now(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* writing                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct net_write {
+	uv_write_t req;
+	srv_conn_t *c;
+	size_t len;
+	uint8_t data[];
+} net_write_t;
+
+static void
+on_write(uv_write_t *req, int status)
+{
+	net_write_t *w = (net_write_t *)req;
+	srv_conn_t *c = w->c;
+
+	c->write_queued -= w->len;
+	free(w);
+	if (status < 0 && c->phase != SRV_CLOSING)
+		srv_close(c, 0);
+	else if (c->close_after_flush && c->write_queued == 0) {
+		c->close_after_flush = 0;
+		conn_close_now(c);
+	} else if (c->phase == SRV_READY)
+		update_reading(c);
+	srv_conn_unref(c);
+}
+
+/* Queues one frame (header added here). Returns 0 or KT_ETOOBIG/ENOMEM. */
+static int
+send_frame(srv_conn_t *c, const uint8_t *body, size_t len)
+{
+	net_write_t *w = NULL;
+	uv_buf_t buf;
+	int rc;
+
+	if (len == 0 || len > KT_FRAME_MAX)
+		return KT_ETOOBIG;
+	w = malloc(sizeof(*w) + KT_FRAME_HDR + len);
+	if (w == NULL)
+		return KT_ENOMEM;
+	kt_frame_put_header(w->data, len);
+	memcpy(w->data + KT_FRAME_HDR, body, len);
+	w->c = c;
+	w->len = KT_FRAME_HDR + len;
+	buf = uv_buf_init((char *)w->data, (unsigned)w->len);
+	rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
+	if (rc < 0) {
+		free(w);
+		return KT_EIO;
+	}
+	c->write_queued += w->len;
+	srv_conn_ref(c);
+	update_reading(c);
+	return 0;
+}
+
+void
+srv_send(srv_conn_t *c, const Kartoteka__Response *resp)
+{
+	uint8_t *plain = scratch(c->srv)->plain;
+	size_t plen, outlen = 0;
+	uint8_t *out = NULL;
+	int rc;
+
+	if (c->phase != SRV_READY)
+		return;
+	plen = kartoteka__response__get_packed_size(resp);
+	if (plen > KT_FRAME_MAX - KT_NOISE_TAGLEN) {
+		/* A handler built an answer that does not fit: a bug, not the
+		 * client's fault. Tell the client instead of dropping. */
+		fprintf(stderr, "%s: response %" PRIu64 " too large (%zu)\n",
+		    __func__, resp->id, plen);
+		srv_send_error(c, resp->id, KARTOTEKA__ERROR__CODE__INTERNAL,
+		    "response too large", 0);
+		return;
+	}
+	kartoteka__response__pack(resp, plain);
+	out = malloc(plen + KT_NOISE_TAGLEN);
+	if (out == NULL) {
+		srv_close(c, 0);
+		return;
+	}
+	rc = kt_noise_encrypt(&c->tx, NULL, 0, plain, plen, out, &outlen);
+	sodium_memzero(plain, plen);
+	if (rc == 0)
+		rc = send_frame(c, out, outlen);
+	free(out);
+	if (rc != 0)
+		srv_close(c, rc == KT_ENONCE ? 1 : 0);
+	else if (c->tx.n >= KT_NOISE_NONCE_MAX - 1)
+		srv_close(c, 1); /* nonces never wrap: this was the last one */
+}
+
+void
+srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,
+    const char *message, int close_after)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
+
+	err.code = code;
+	err.message = (char *)message;
+	resp.id = id;
+	resp.error = &err;
+	srv_send(c, &resp);
+	if (close_after)
+		srv_close(c, 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* reading                                                             */
+/* ------------------------------------------------------------------ */
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	srv_conn_t *c = h->data;
+	(void)suggested;
+	*buf = uv_buf_init(scratch(c->srv)->readbuf,
+	    sizeof(scratch(c->srv)->readbuf));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+/* Reading runs unless the peer has too many replies unsent or too many
+ * requests in flight: then the kernel's buffers push back on it. */
+static void
+update_reading(srv_conn_t *c)
+{
+	const kt_server_opts_t *o = &c->srv->opts;
+	int want;
+
+	if (c->phase == SRV_CLOSING || c->srv->stopping) {
+		want = 0;
+	} else if (c->read_paused) {
+		want = c->write_queued <= o->write_queue_max / 4 &&
+		    c->refs <= CONN_MAX_INFLIGHT / 2;
+	} else {
+		want = c->write_queued <= o->write_queue_max &&
+		    c->refs <= CONN_MAX_INFLIGHT;
+	}
+	if (want && !c->reading) {
+		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+			c->reading = 1;
+		c->read_paused = 0;
+	} else if (!want && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = 0;
+		c->read_paused = 1;
+	}
+}
+
+static void
+handshake_msg1(srv_conn_t *c, const uint8_t *frame, size_t len)
+{
+	uint8_t payload[KT_FRAME_MAX];
+	uint8_t out[KT_FRAME_MAX];
+	uint8_t hello_buf[256];
+	Kartoteka__ServerHello hello = KARTOTEKA__SERVER_HELLO__INIT;
+	size_t paylen = 0, outlen = 0, hlen;
+
+	if (kt_noise_hs_read_message(&c->hs, frame, len, payload,
+	    sizeof(payload), &paylen) != 0) {
+		srv_close(c, 0);
+		return;
+	}
+	hello.server_version = KT_SERVER_VERSION;
+	hello.protocol_version = 1;
+	hlen = kartoteka__server_hello__pack(&hello, hello_buf);
+	if (kt_noise_hs_write_message(&c->hs, hello_buf, hlen, out,
+	    sizeof(out), &outlen) != 0 || send_frame(c, out, outlen) != 0) {
+		srv_close(c, 0);
+		return;
+	}
+	c->phase = SRV_HS_MSG3;
+}
+
+static void
+handshake_msg3(srv_conn_t *c, const uint8_t *frame, size_t len)
+{
+	uint8_t payload[KT_FRAME_MAX];
+	size_t paylen = 0;
+	Kartoteka__ClientHello *hello = NULL;
+
+	if (kt_noise_hs_read_message(&c->hs, frame, len, payload,
+	    sizeof(payload), &paylen) != 0)
+		goto fail;
+	hello = kartoteka__client_hello__unpack(NULL, paylen, payload);
+	if (hello == NULL)
+		goto fail;
+	if (kt_noise_hs_remote_static(&c->hs, c->term_key) != 0 ||
+	    kt_noise_hs_split(&c->hs, &c->tx, &c->rx, NULL) != 0)
+		goto fail;
+	kt_noise_hs_clear(&c->hs);
+	if (auth_check_terminal(c->srv, c) != 0)
+		goto fail; /* revoked: the handshake is refused */
+	c->phase = SRV_READY;
+	kartoteka__client_hello__free_unpacked(hello, NULL);
+	return;
+fail:
+	if (hello)
+		kartoteka__client_hello__free_unpacked(hello, NULL);
+	srv_close(c, 0);
+}
+
+static void
+transport_frame(srv_conn_t *c, const uint8_t *frame, size_t len)
+{
+	uint8_t *plain = scratch(c->srv)->plain;
+	size_t plen = 0;
+	Kartoteka__Request *req = NULL;
+
+	if (kt_noise_decrypt(&c->rx, NULL, 0, frame, len, plain, &plen) != 0) {
+		/* Failed authentication: nothing we send could be trusted
+		 * by the peer either; drop the connection. */
+		srv_close(c, 0);
+		return;
+	}
+	req = kartoteka__request__unpack(NULL, plen, plain);
+	sodium_memzero(plain, plen);
+	if (req == NULL) {
+		srv_send_error(c, 0, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "request is not a valid protobuf Request", 1);
+		return;
+	}
+	if (req->op_case == KARTOTEKA__REQUEST__OP__NOT_SET) {
+		srv_send_error(c, req->id, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "unknown op", 1);
+	} else {
+		c->last_active_ms = uv_now(c->srv->loop);
+		auth_dispatch(c, req);
+	}
+	kartoteka__request__free_unpacked(req, NULL);
+	if (c->rx.n >= KT_NOISE_NONCE_MAX - 1)
+		srv_close(c, 1);
+}
+
+static void
+on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	srv_conn_t *c = s->data;
+	const uint8_t *p = (const uint8_t *)buf->base;
+	size_t left;
+
+	if (nread < 0) {
+		srv_close(c, 0);
+		return;
+	}
+	left = (size_t)nread;
+	/* The connection may close itself while frames are being handled;
+	 * hold it so the loop below never touches freed memory. */
+	srv_conn_ref(c);
+	while (left > 0 && c->phase != SRV_CLOSING) {
+		const uint8_t *frame = NULL;
+		size_t used = 0, flen = 0;
+		int rc = kt_frame_reader_feed(c->rd, p, left, &used, &frame,
+		    &flen);
+
+		p += used;
+		left -= used;
+		if (rc < 0) {
+			/* Zero-length frame: a protocol error. */
+			if (c->phase == SRV_READY)
+				srv_send_error(c, 0,
+				    KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+				    "zero-length frame", 1);
+			else
+				srv_close(c, 0);
+			break;
+		}
+		if (rc == 0)
+			break;
+		switch (c->phase) {
+		case SRV_HS_MSG1:
+			handshake_msg1(c, frame, flen);
+			break;
+		case SRV_HS_MSG3:
+			handshake_msg3(c, frame, flen);
+			break;
+		case SRV_READY:
+			transport_frame(c, frame, flen);
+			break;
+		case SRV_CLOSING:
+			break;
+		}
+		/* Paused for backpressure: the rest of this read buffer is
+		 * still ours to handle; the kernel holds what follows. */
+	}
+	srv_conn_unref(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* accepting                                                           */
+/* ------------------------------------------------------------------ */
+
+static void
+on_reject_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	kt_server_t *srv = server->data;
+	srv_conn_t *c = NULL;
+
+	if (status < 0) {
+		fprintf(stderr, "%s: accept: %s\n", __func__, uv_strerror(status));
+		return;
+	}
+	if (srv->stopping || srv->nconns >= srv->opts.max_conns) {
+		uv_tcp_t *t = malloc(sizeof(*t));
+		if (t == NULL || uv_tcp_init(srv->loop, t) != 0) {
+			free(t);
+			return;
+		}
+		if (uv_accept(server, (uv_stream_t *)t) == 0 && !srv->stopping)
+			fprintf(stderr, "%s: refusing connection: %u "
+			    "connections is the limit\n", __func__,
+			    srv->opts.max_conns);
+		uv_close((uv_handle_t *)t, on_reject_closed);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return;
+	c->rd = malloc(sizeof(*c->rd));
+	if (c->rd == NULL || uv_tcp_init(srv->loop, &c->tcp) != 0) {
+		free(c->rd);
+		free(c);
+		return;
+	}
+	kt_frame_reader_reset(c->rd);
+	c->srv = srv;
+	c->tcp.data = c;
+	c->refs = 1;
+	c->phase = SRV_HS_MSG1;
+	c->next = srv->conns;
+	if (srv->conns)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	c->opened_ms = c->last_active_ms = uv_now(srv->loop);
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+	    kt_noise_hs_init(&c->hs, KT_NOISE_XK, 0,
+		(const uint8_t *)PROLOGUE, PROLOGUE_LEN, srv->static_priv,
+		NULL) != 0) {
+		srv_close(c, 0);
+		return;
+	}
+	uv_tcp_nodelay(&c->tcp, 1);
+	update_reading(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* timers, signals, stop                                               */
+/* ------------------------------------------------------------------ */
+
+static void
+on_tick(uv_timer_t *t)
+{
+	kt_server_t *srv = t->data;
+	uint64_t now = uv_now(srv->loop);
+	srv_conn_t *c, *next;
+
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->phase == SRV_HS_MSG1 || c->phase == SRV_HS_MSG3) {
+			if (now - c->opened_ms >= srv->opts.handshake_timeout_ms)
+				srv_close(c, 0);
+		} else if (c->phase == SRV_READY && c->refs == 1 &&
+		    c->write_queued == 0 &&
+		    now - c->last_active_ms >= srv->opts.idle_timeout_ms) {
+			srv_close(c, 0);
+		}
+	}
+	auth_sweep(srv);
+}
+
+static void
+on_handle_closed_noop(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+maybe_finish_stop(kt_server_t *srv)
+{
+	if (!srv->stopping || srv->nconns > 0 || srv->listener_open)
+		return;
+	if (srv->writer) {
+		kt_writer_stop(srv->writer);
+		srv->writer = NULL;
+	}
+	if (!uv_is_closing((uv_handle_t *)&srv->tick))
+		uv_close((uv_handle_t *)&srv->tick, on_handle_closed_noop);
+	if (!uv_is_closing((uv_handle_t *)&srv->sig_term))
+		uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed_noop);
+	if (!uv_is_closing((uv_handle_t *)&srv->sig_int))
+		uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed_noop);
+}
+
+static void
+on_listener_closed(uv_handle_t *h)
+{
+	kt_server_t *srv = h->data;
+	srv->listener_open = 0;
+	maybe_finish_stop(srv);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	kt_server_t *srv = s->data;
+	srv_conn_t *c, *next;
+
+	if (srv->stopping)
+		return;
+	fprintf(stderr, "kartotekad: signal %d: stopping\n", signum);
+	srv->stopping = 1;
+	uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+	/* Connections still handshaking close now; ready ones finish the
+	 * requests they have in flight, flush, then close. */
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->phase != SRV_READY || (c->refs == 1))
+			srv_close(c, 1);
+		else
+			update_reading(c);
+	}
+}
+
+/* Parses "host:port" (IPv6 as "[addr]:port") into addr. */
+static int
+parse_listen(const char *s, struct sockaddr_storage *addr)
+{
+	char host[256];
+	const char *colon = strrchr(s, ':');
+	char *end = NULL;
+	long port;
+	size_t hl;
+
+	if (colon == NULL)
+		return KT_EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl == 0 || hl >= sizeof(host))
+		return KT_EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 0 || port > 65535)
+		return KT_EINVAL;
+	if (host[0] == '[' && host[hl - 1] == ']') {
+		host[hl - 1] = '\0';
+		return uv_ip6_addr(host + 1, (int)port,
+		    (struct sockaddr_in6 *)addr) == 0 ? 0 : KT_EINVAL;
+	}
+	return uv_ip4_addr(host, (int)port, (struct sockaddr_in *)addr) == 0 ?
+	    0 : KT_EINVAL;
+}
+
+static int
+start_listening(kt_server_t *srv)
+{
+	struct sockaddr_storage addr, bound;
+	int namelen = sizeof(bound);
+	char host[64];
+	int port, rc;
+
+	memset(&addr, 0, sizeof(addr));
+	if (parse_listen(srv->opts.listen, &addr) != 0) {
+		fprintf(stderr, "kartotekad: --listen '%s': expected HOST:PORT "
+		    "with an IP address, e.g. 127.0.0.1:7700\n", srv->opts.listen);
+		return KT_EINVAL;
+	}
+	uv_tcp_init(srv->loop, &srv->listener);
+	srv->listener.data = srv;
+	srv->listener_open = 1;
+	rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&srv->listener, 511, on_connection);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot listen on %s: %s\n",
+		    srv->opts.listen, uv_strerror(rc));
+		return KT_EIO;
+	}
+	uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &namelen);
+	if (bound.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&bound, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+		printf("listening on [%s]:%d\n", host, port);
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&bound, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+		printf("listening on %s:%d\n", host, port);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int
+kt_server_run(const kt_server_opts_t *opts)
+{
+	kt_server_t *srv = NULL;
+	net_scratch_t *scr = NULL;
+	uv_loop_t loop;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	srv = sodium_malloc(sizeof(*srv));
+	scr = malloc(sizeof(*scr));
+	if (srv == NULL || scr == NULL) {
+		rc = KT_ENOMEM;
+		goto out_free;
+	}
+	memset(srv, 0, sizeof(*srv));
+	srv->opts = *opts;
+	rc = kt_identity_load_keys(opts->data_dir, srv->static_priv,
+	    srv->static_pub, srv->sign_sk, srv->sign_pk);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot read the server keys in "
+		    "%s: %s (run `kartotekad init --data %s` first)\n",
+		    opts->data_dir, kt_strerror(rc), opts->data_dir);
+		goto out_free;
+	}
+	rc = kt_store_open(&srv->store, opts->data_dir, 0);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
+		    opts->data_dir, kt_strerror(rc));
+		goto out_free;
+	}
+	/* A password hash to verify when the login does not exist, so that
+	 * both answers take the same time. */
+	{
+		uint8_t junk[32];
+		char pw[65];
+		randombytes_buf(junk, sizeof(junk));
+		sodium_bin2hex(pw, sizeof(pw), junk, sizeof(junk));
+		rc = kt_identity_hash_password(srv->dummy_hash, pw);
+		sodium_memzero(pw, sizeof(pw));
+		if (rc != 0)
+			goto out_store;
+	}
+	if (kt_store_read_begin(srv->store, &txn) == 0) {
+		srv->terminals_gen = kt_identity_terminals_gen(srv->store, txn);
+		kt_store_read_end(srv->store, txn);
+	}
+
+	uv_loop_init(&loop);
+	srv->loop = &loop;
+	srv->scratch = scr;
+	srv->listener.data = srv;
+	rc = kt_writer_start(&srv->writer, srv->store, &loop);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",
+		    kt_strerror(rc));
+		goto out_loop;
+	}
+	rc = start_listening(srv);
+	if (rc != 0) {
+		kt_writer_stop(srv->writer);
+		srv->writer = NULL;
+		if (srv->listener_open)
+			uv_close((uv_handle_t *)&srv->listener, NULL);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		goto out_loop;
+	}
+	uv_signal_init(&loop, &srv->sig_term);
+	uv_signal_init(&loop, &srv->sig_int);
+	srv->sig_term.data = srv->sig_int.data = srv;
+	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+	uv_timer_init(&loop, &srv->tick);
+	srv->tick.data = srv;
+	uv_timer_start(&srv->tick, on_tick, 1000, 1000);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+	fprintf(stderr, "kartotekad: stopped\n");
+	rc = 0;
+out_loop:
+	uv_loop_close(&loop);
+out_store:
+	kt_store_close(srv->store);
+out_free:
+	if (srv)
+		sodium_free(srv);
+	free(scr);
+	return rc;
+}

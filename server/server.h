@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* The server's one context struct and the interfaces between its modules:
+ * the network loop (net.c), request handlers (auth.c), identities
+ * (identity.c). */
+#ifndef KT_SERVER_H
+#define KT_SERVER_H
+
+#include <stdint.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "frame.h"
+#include "kartoteka.pb-c.h"
+#include "noise.h"
+#include "store.h"
+#include "writer.h"
+
+#define KT_SERVER_VERSION "kartotekad 0.1.0"
+
+/* Tunables; every one has a command-line option of `kartotekad run`. */
+typedef struct kt_server_opts {
+	const char *data_dir;
+	const char *listen;               /* "127.0.0.1:7700" */
+	unsigned max_conns;               /* 1024 */
+	unsigned handshake_timeout_ms;    /* 10000 */
+	unsigned idle_timeout_ms;         /* 600000 */
+	size_t write_queue_max;           /* stop reading above this: 1 MiB */
+	int64_t session_ttl_s;            /* 12 h */
+	unsigned login_delay_after;       /* failures before delays start: 3 */
+	unsigned login_delay_max_ms;      /* cap of the growing delay: 8000 */
+	unsigned lockout_after;           /* failures that lock the login: 10 */
+	int64_t lockout_s;                /* lock duration: 900 */
+} kt_server_opts_t;
+
+void kt_server_opts_default(kt_server_opts_t *o);
+
+typedef struct srv_conn srv_conn_t;
+
+/* The server context: everything the running server owns. The only
+ * mutable state of the process lives here. */
+typedef struct kt_server {
+	kt_server_opts_t opts;
+	uv_loop_t *loop;
+	uv_tcp_t listener;                /* accepting socket */
+	uv_signal_t sig_term, sig_int;    /* graceful stop */
+	uv_timer_t tick;                  /* timeouts, revocation sweep */
+	kt_store_t *store;
+	kt_writer_t *writer;
+	uint8_t static_priv[32];          /* Noise static key */
+	uint8_t static_pub[32];
+	uint8_t sign_sk[64];              /* Ed25519 audit checkpoint key */
+	uint8_t sign_pk[32];
+	char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown logins */
+	srv_conn_t *conns;                /* doubly linked list of connections */
+	unsigned nconns;
+	uint64_t terminals_gen;           /* meta "terminals_gen" last seen */
+	unsigned pending_jobs;            /* thread-pool jobs in flight */
+	int stopping;                     /* SIGTERM seen: draining */
+	int listener_open;
+	struct net_scratch *scratch;      /* loop-thread frame buffers */
+} kt_server_t;
+
+/* Connection phases. */
+typedef enum srv_phase {
+	SRV_HS_MSG1,      /* waiting for handshake message 1 */
+	SRV_HS_MSG3,      /* message 2 sent, waiting for message 3 */
+	SRV_READY,        /* transport: requests flow */
+	SRV_CLOSING,      /* close requested; handle closing or closed */
+} srv_phase_t;
+
+struct srv_conn {
+	uv_tcp_t tcp;                     /* must stay first: handle->data too */
+	kt_server_t *srv;
+	srv_conn_t *next, *prev;
+	srv_phase_t phase;
+	kt_noise_hs_t hs;                 /* wiped after split */
+	kt_noise_cipher_t tx, rx;         /* transport ciphers */
+	kt_frame_reader_t *rd;            /* allocated with the conn */
+	uint8_t term_key[32];             /* remote static: the terminal */
+	int enrolled;                     /* terminal key enrolled, not revoked */
+	uint64_t term_branch;             /* its branch, 0 = owner terminal */
+	uint64_t user_id;                 /* logged-in user, 0 = none */
+	uint8_t session_hash[32];         /* BLAKE2b-256 of the session token */
+	int64_t session_expires;          /* unix seconds */
+	uint64_t last_active_ms;          /* uv_now of the last frame */
+	uint64_t opened_ms;
+	size_t write_queued;              /* bytes handed to uv_write, not done */
+	int reading;                      /* uv_read_start active */
+	int read_paused;                  /* stopped by backpressure */
+	unsigned refs;                    /* async ops holding the conn + 1 for
+					     the handle until its close cb */
+	int close_after_flush;            /* close once writes are done */
+};
+
+/* --- net.c ------------------------------------------------------------ */
+
+/* kt_server_run opens the store and keys, listens, serves until SIGTERM or
+ * SIGINT, then drains and returns 0, or a KT_E* code when it cannot start
+ * (message already printed to stderr). */
+int kt_server_run(const kt_server_opts_t *opts);
+
+/* Encrypts and queues resp on c. Takes nothing over: resp stays the
+ * caller's. If the connection is closing, does nothing. */
+void srv_send(srv_conn_t *c, const Kartoteka__Response *resp);
+
+/* Sends an error response for request id, and closes c afterwards when
+ * close_after is set. */
+void srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,
+    const char *message, int close_after);
+
+/* Requests the connection be closed (after queued writes when flush). */
+void srv_close(srv_conn_t *c, int flush);
+
+/* References for async operations that answer later. */
+void srv_conn_ref(srv_conn_t *c);
+void srv_conn_unref(srv_conn_t *c);
+int srv_conn_alive(const srv_conn_t *c);
+
+/* --- auth.c ------------------------------------------------------------ */
+
+/* Handles one decoded request. Owns nothing of req after it returns
+ * (copies what async work needs). */
+void auth_dispatch(srv_conn_t *c, const Kartoteka__Request *req);
+
+/* After message 3: look up the terminal. Returns 0 (c->enrolled set), or
+ * KT_EPERM for a revoked terminal (the handshake is refused). */
+int auth_check_terminal(kt_server_t *srv, srv_conn_t *c);
+
+/* Periodic sweep: closes connections whose terminal was revoked and whose
+ * sessions ended. */
+void auth_sweep(kt_server_t *srv);
+
+/* --- identity.c -------------------------------------------------------- */
+
+/* Data-dir files. */
+#define KT_SERVER_KEY_FILE "server.key"
+#define KT_SIGN_KEY_FILE "sign.key"
+
+/* kt_identity_load_keys reads server.key and sign.key from dir into srv's
+ * key fields. Returns 0, KT_ENOTFOUND, KT_EIO, KT_EPERM, KT_EINVAL. */
+int kt_identity_load_keys(const char *dir, uint8_t static_priv[static 32],
+    uint8_t static_pub[static 32], uint8_t sign_sk[static 64],
+    uint8_t sign_pk[static 32]);
+
+/* Validates a login name: 1..64 of [a-z0-9._-], starting with a letter.
+ * Returns NULL when fine, else a message naming the problem. */
+const char *kt_identity_login_problem(const char *login);
+
+/* Validates a password: 8..1024 bytes. NULL or the problem. */
+const char *kt_identity_password_problem(const char *password);
+
+/* kt_identity_hash_password: Argon2id (crypto_pwhash_str, interactive
+ * limits). Slow: call on a thread-pool thread or in an offline command.
+ * Returns 0 or KT_ENOMEM. */
+int kt_identity_hash_password(char out[static crypto_pwhash_STRBYTES],
+    const char *password);
+
+/* One audit append using the server's signing key (may be NULL offline;
+ * then checkpoints are left to the server). */
+struct kt_audit_event;
+int kt_identity_audit(kt_store_t *st, MDB_txn *txn,
+    const struct kt_audit_event *ev, const uint8_t *sign_sk);
+
+/* Mutation: create an invite for branch, token hashed.
+ * arg: struct kt_invite_job. */
+typedef struct kt_invite_job {
+	uint64_t branch;                   /* [in] 0 = owner terminal */
+	int64_t now, ttl_s;                /* [in] */
+	uint8_t token[32];                 /* [in] random token */
+	const uint8_t *sign_sk;            /* [in] may be NULL */
+} kt_invite_job_t;
+int kt_identity_invite_mut(kt_store_t *st, MDB_txn *txn, void *arg);
+
+/* Hex-encodes the first n bytes of key into out (2n+1 bytes). */
+void kt_hex(char *out, const uint8_t *in, size_t n);
+
+/* Current time. */
+int64_t kt_now_s(void);
+int64_t kt_now_ms(void);
+
+/* meta "terminals_gen": bumped whenever a terminal changes so the server
+ * re-checks its connections. */
+int kt_identity_bump_terminals_gen(kt_store_t *st, MDB_txn *txn);
+uint64_t kt_identity_terminals_gen(kt_store_t *st, MDB_txn *txn);
+
+#endif

@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: MIT */
+/* The LMDB store: opens the environment and its named databases, checks the
+ * schema version, runs durable write transactions and grows the map. */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <protobuf-c/protobuf-c.h>
+#include <sodium.h>
+
+#include "kt_error.h"
+#include "store.h"
+
+/* Room for the record databases and indexes still to come. */
+#define STORE_MAXDBS 64
+/* Grow when a commit leaves the map more than GROW_PCT % used; if it is
+ * more than URGENT_PCT % used, wait for readers instead of trying later. */
+#define GROW_PCT 70
+#define URGENT_PCT 90
+/* kt_store_write_sync: how many times a transaction is retried after a
+ * MAP_FULL (each retry at least doubles the map). */
+#define MAP_FULL_RETRIES 4
+/* How many times a begin is retried after adopting another process's map. */
+#define RESIZED_RETRIES 8
+
+struct kt_store {
+	MDB_env *st_env;
+	kt_store_dbs_t st_dbs;
+	int st_flags;                  /* KT_STORE_* given to open */
+	size_t st_psize;               /* LMDB page size */
+	/* Held shared by every transaction of this process, exclusively while
+	 * the map is remapped: mdb_env_set_mapsize needs no live txn. */
+	pthread_rwlock_t st_resize_lock;
+};
+
+/* The named databases, in the order of kt_store_dbs_t. */
+static const struct {
+	const char *name;
+	size_t off;
+} store_db_table[] = {
+	{ "meta", offsetof(kt_store_dbs_t, meta) },
+	{ "branches", offsetof(kt_store_dbs_t, branches) },
+	{ "branch_names", offsetof(kt_store_dbs_t, branch_names) },
+	{ "users", offsetof(kt_store_dbs_t, users) },
+	{ "user_logins", offsetof(kt_store_dbs_t, user_logins) },
+	{ "terminals", offsetof(kt_store_dbs_t, terminals) },
+	{ "invites", offsetof(kt_store_dbs_t, invites) },
+	{ "sessions", offsetof(kt_store_dbs_t, sessions) },
+	{ "login_failures", offsetof(kt_store_dbs_t, login_failures) },
+	{ "audit", offsetof(kt_store_dbs_t, audit) },
+	{ "checkpoints", offsetof(kt_store_dbs_t, checkpoints) },
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+int
+kt_store_err(int mdb_rc)
+{
+	switch (mdb_rc) {
+	case MDB_SUCCESS: return 0;
+	case MDB_NOTFOUND: return KT_ENOTFOUND;
+	case MDB_MAP_FULL: return KT_ENOSPC;
+	case ENOSPC: return KT_ENOSPC;
+	case MDB_KEYEXIST: return KT_EEXIST;
+	case ENOMEM: return KT_ENOMEM;
+	default: return KT_ESTORE;
+	}
+}
+
+void
+kt_store_be64(uint8_t out[static 8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t
+kt_store_get_be64(const uint8_t in[static 8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | in[i];
+	return v;
+}
+
+static void
+be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
+MDB_env *
+kt_store_env(kt_store_t *st)
+{
+	return st->st_env;
+}
+
+const kt_store_dbs_t *
+kt_store_dbs(const kt_store_t *st)
+{
+	return &st->st_dbs;
+}
+
+/* ---- map growth ------------------------------------------------------- */
+
+/* Bytes of the map in use after the last commit, and the map size. Call
+ * with st_resize_lock held (either way) so the map size is stable. */
+static int
+map_usage(kt_store_t *st, size_t *used, size_t *mapsize)
+{
+	MDB_envinfo info;
+	int rc;
+
+	if ((rc = mdb_env_info(st->st_env, &info)) != 0)
+		return kt_store_err(rc);
+	*used = ((size_t)info.me_last_pgno + 1) * st->st_psize;
+	*mapsize = info.me_mapsize;
+	return 0;
+}
+
+static bool
+over_pct(size_t used, size_t mapsize, unsigned pct)
+{
+	/* used * 100 > mapsize * pct, without overflow for huge maps. */
+	return used / pct > mapsize / 100;
+}
+
+/* Remaps to a larger map. Call with st_resize_lock held exclusively.
+ * force: the last transaction hit MAP_FULL, so grow even under 70 %. */
+static int
+grow_locked(kt_store_t *st, bool force)
+{
+	size_t used, old_size, size, target;
+	int rc;
+
+	if ((rc = map_usage(st, &used, &old_size)) != 0)
+		return rc;
+	/* Adopt a size another process may have set (it is persisted in the
+	 * meta page); never go below our own. */
+	if ((rc = mdb_env_set_mapsize(st->st_env, 0)) != 0)
+		return kt_store_err(rc);
+	if ((rc = map_usage(st, &used, &size)) != 0)
+		return rc;
+	if (size < old_size)
+		size = old_size;
+	target = size;
+	if (force && target == old_size)
+		target *= 2;
+	while (over_pct(used, target, GROW_PCT)) {
+		if (target > SIZE_MAX / 4)
+			return KT_ENOSPC;
+		target *= 2;
+	}
+	if (target == old_size)
+		return 0;
+	if ((rc = mdb_env_set_mapsize(st->st_env, target)) != 0) {
+		/* Could not map that much address space: keep what we had. */
+		(void)mdb_env_set_mapsize(st->st_env, old_size);
+		return rc == ENOMEM ? KT_ENOSPC : kt_store_err(rc);
+	}
+	return 0;
+}
+
+/* Grows the map after a commit when it is over 70 % full. If readers are
+ * active it tries again after the next commit, unless the map is nearly
+ * full (or force): then it waits for them. */
+static int
+maybe_grow(kt_store_t *st, bool force)
+{
+	size_t used, size;
+	bool urgent;
+	int rc;
+
+	if (!force) {
+		pthread_rwlock_rdlock(&st->st_resize_lock);
+		rc = map_usage(st, &used, &size);
+		pthread_rwlock_unlock(&st->st_resize_lock);
+		if (rc != 0)
+			return rc;
+		if (!over_pct(used, size, GROW_PCT))
+			return 0;
+		urgent = over_pct(used, size, URGENT_PCT);
+		if (!urgent) {
+			if (pthread_rwlock_trywrlock(&st->st_resize_lock) != 0)
+				return 0;
+			goto locked;
+		}
+	}
+	pthread_rwlock_wrlock(&st->st_resize_lock);
+locked:
+	rc = grow_locked(st, force);
+	pthread_rwlock_unlock(&st->st_resize_lock);
+	return rc;
+}
+
+/* Another process grew the map beyond ours: adopt its size. */
+static int
+adopt_resized(kt_store_t *st)
+{
+	int rc;
+
+	pthread_rwlock_wrlock(&st->st_resize_lock);
+	rc = mdb_env_set_mapsize(st->st_env, 0);
+	pthread_rwlock_unlock(&st->st_resize_lock);
+	return kt_store_err(rc);
+}
+
+/* Begins a transaction with st_resize_lock held shared; on success the
+ * lock stays held until txn_end. */
+static int
+txn_begin(kt_store_t *st, MDB_txn *parent, unsigned flags, MDB_txn **txn)
+{
+	int rc = 0;
+
+	*txn = NULL;
+	for (int i = 0; i < RESIZED_RETRIES; i++) {
+		pthread_rwlock_rdlock(&st->st_resize_lock);
+		rc = mdb_txn_begin(st->st_env, parent, flags, txn);
+		if (rc == 0)
+			return 0;
+		pthread_rwlock_unlock(&st->st_resize_lock);
+		*txn = NULL;
+		if (rc != MDB_MAP_RESIZED)
+			break;
+		if ((rc = adopt_resized(st)) != 0)
+			return rc;
+		rc = MDB_MAP_RESIZED;
+	}
+	return kt_store_err(rc);
+}
+
+/* ---- read transactions ------------------------------------------------ */
+
+int
+kt_store_read_begin(kt_store_t *st, MDB_txn **txn)
+{
+	return txn_begin(st, NULL, MDB_RDONLY, txn);
+}
+
+void
+kt_store_read_end(kt_store_t *st, MDB_txn *txn)
+{
+	if (txn == NULL)
+		return;
+	mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&st->st_resize_lock);
+}
+
+/* ---- write transactions ----------------------------------------------- */
+
+int
+kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	int rc = 0;
+
+	if (st->st_flags & KT_STORE_RDONLY)
+		return KT_EPERM;
+	for (int attempt = 0; attempt <= MAP_FULL_RETRIES; attempt++) {
+		if (attempt > 0 && (rc = maybe_grow(st, true)) != 0)
+			return rc;
+		if ((rc = txn_begin(st, NULL, 0, &txn)) != 0)
+			return rc;
+		rc = fn(st, txn, arg);
+		if (rc == 0) {
+			rc = kt_store_err(mdb_txn_commit(txn));
+		} else {
+			mdb_txn_abort(txn);
+		}
+		txn = NULL;
+		pthread_rwlock_unlock(&st->st_resize_lock);
+		if (rc == 0) {
+			/* The data is durable; a failure to grow now only
+			 * means the next transaction may have to. */
+			(void)maybe_grow(st, false);
+			return 0;
+		}
+		if (rc != KT_ENOSPC)
+			return rc;
+	}
+	return rc;
+}
+
+int
+kt_store_next_id(kt_store_t *st, MDB_txn *txn, const char *name,
+    uint64_t *id)
+{
+	char key[128];
+	uint8_t buf[8];
+	MDB_val k, v;
+	uint64_t cur = 0;
+	int n, rc;
+
+	n = snprintf(key, sizeof key, "ctr:%s", name);
+	if (n < 0 || (size_t)n >= sizeof key)
+		return KT_EINVAL;
+	k.mv_data = key;
+	k.mv_size = (size_t)n;
+	rc = mdb_get(txn, st->st_dbs.meta, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size != 8)
+			return KT_ESTORE;
+		cur = kt_store_get_be64(v.mv_data);
+	} else if (rc != MDB_NOTFOUND) {
+		return kt_store_err(rc);
+	}
+	if (cur == UINT64_MAX)
+		return KT_ESTORE;
+	kt_store_be64(buf, cur + 1);
+	v.mv_data = buf;
+	v.mv_size = sizeof buf;
+	if ((rc = mdb_put(txn, st->st_dbs.meta, &k, &v, 0)) != 0)
+		return kt_store_err(rc);
+	*id = cur + 1;
+	return 0;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+int
+kt_store_get_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const ProtobufCMessageDescriptor *desc,
+    ProtobufCMessage **msg)
+{
+	MDB_val k = { .mv_size = keylen, .mv_data = (void *)key };
+	MDB_val v;
+	int rc;
+
+	*msg = NULL;
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return kt_store_err(rc);
+	*msg = protobuf_c_message_unpack(desc, NULL, v.mv_size, v.mv_data);
+	return *msg == NULL ? KT_EPROTO : 0;
+}
+
+int
+kt_store_put_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const ProtobufCMessage *msg, unsigned flags)
+{
+	MDB_val k = { .mv_size = keylen, .mv_data = (void *)key };
+	MDB_val v;
+	int rc;
+
+	v.mv_size = protobuf_c_message_get_packed_size(msg);
+	v.mv_data = NULL;
+	if ((rc = mdb_put(txn, dbi, &k, &v, flags | MDB_RESERVE)) != 0)
+		return kt_store_err(rc);
+	if (protobuf_c_message_pack(msg, v.mv_data) != v.mv_size)
+		return KT_ESTORE;
+	return 0;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+/* Opens every named database and checks or writes the schema version. */
+static int
+open_dbs(kt_store_t *st, bool create)
+{
+	static const char schema_key[] = "schema";
+	bool rdonly = (st->st_flags & KT_STORE_RDONLY) != 0;
+	MDB_txn *txn = NULL;
+	MDB_val k = { .mv_size = sizeof schema_key - 1,
+	    .mv_data = (void *)schema_key };
+	MDB_val v;
+	uint8_t buf[4];
+	uint32_t schema;
+	int rc;
+
+	if ((rc = txn_begin(st, NULL, rdonly ? MDB_RDONLY : 0, &txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof store_db_table / sizeof *store_db_table;
+	    i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)&st->st_dbs +
+		    store_db_table[i].off);
+		rc = mdb_dbi_open(txn, store_db_table[i].name,
+		    rdonly ? 0 : MDB_CREATE, dbi);
+		if (rc == MDB_NOTFOUND) {
+			/* Read-only and never created: not a Kartoteka store
+			 * (or one made by a future version). */
+			rc = KT_ENOTFOUND;
+			goto out;
+		}
+		if (rc != 0) {
+			rc = kt_store_err(rc);
+			goto out;
+		}
+	}
+	rc = mdb_get(txn, st->st_dbs.meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		if (!create || rdonly) {
+			rc = KT_ENOTFOUND;
+			goto out;
+		}
+		be32(buf, KT_STORE_SCHEMA);
+		v.mv_data = buf;
+		v.mv_size = sizeof buf;
+		if ((rc = mdb_put(txn, st->st_dbs.meta, &k, &v, 0)) != 0) {
+			rc = kt_store_err(rc);
+			goto out;
+		}
+	} else if (rc != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	} else {
+		if (v.mv_size != 4) {
+			rc = KT_ESTORE;
+			goto out;
+		}
+		const uint8_t *p = v.mv_data;
+		schema = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3];
+		if (schema > KT_STORE_SCHEMA) {
+			rc = KT_EPROTO;
+			goto out;
+		}
+		if (schema < KT_STORE_SCHEMA) {
+			/* No older schema exists yet; migrations go here. */
+			rc = KT_ESTORE;
+			goto out;
+		}
+	}
+	if (rdonly) {
+		mdb_txn_abort(txn);
+		rc = 0;
+	} else {
+		rc = kt_store_err(mdb_txn_commit(txn));
+	}
+	txn = NULL;
+	pthread_rwlock_unlock(&st->st_resize_lock);
+out:
+	if (txn != NULL) {
+		mdb_txn_abort(txn);
+		pthread_rwlock_unlock(&st->st_resize_lock);
+	}
+	return rc;
+}
+
+int
+kt_store_open(kt_store_t **out, const char *dir, int flags)
+{
+	return kt_store_open_ex(out, dir, flags, NULL);
+}
+
+int
+kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
+    const kt_store_opts_t *opts)
+{
+	kt_store_t *st = NULL;
+	char *datafile = NULL;
+	struct stat sb;
+	size_t map_size = KT_STORE_MAP_INITIAL, used, cur;
+	bool exists, create = (flags & KT_STORE_CREATE) != 0;
+	bool lock_init = false;
+	MDB_stat ms;
+	int rc;
+
+	*out = NULL;
+	if (opts != NULL && opts->map_size != 0)
+		map_size = opts->map_size;
+	if ((flags & KT_STORE_CREATE) && (flags & KT_STORE_RDONLY))
+		return KT_EINVAL;
+	if (sodium_init() < 0)
+		return KT_ESTORE;
+
+	if (asprintf(&datafile, "%s/data.mdb", dir) < 0) {
+		datafile = NULL;
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	exists = stat(datafile, &sb) == 0;
+	if (!exists && !create) {
+		rc = KT_ENOTFOUND;
+		goto out;
+	}
+	if (!exists && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = errno == ENOENT ? KT_ENOTFOUND : KT_ESTORE;
+		goto out;
+	}
+
+	if ((st = calloc(1, sizeof *st)) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	st->st_flags = flags;
+	if (pthread_rwlock_init(&st->st_resize_lock, NULL) != 0) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	lock_init = true;
+	if ((rc = mdb_env_create(&st->st_env)) != 0) {
+		st->st_env = NULL;
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	if ((rc = mdb_env_set_maxdbs(st->st_env, STORE_MAXDBS)) != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	/* A new store starts at map_size; an existing one keeps the size
+	 * persisted in its meta page (raised to map_size below). */
+	if (!exists && (rc = mdb_env_set_mapsize(st->st_env, map_size)) != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	rc = mdb_env_open(st->st_env, dir,
+	    MDB_NOTLS | ((flags & KT_STORE_RDONLY) ? MDB_RDONLY : 0), 0600);
+	if (rc != 0) {
+		rc = rc == ENOENT ? KT_ENOTFOUND : kt_store_err(rc);
+		goto out;
+	}
+	if ((rc = mdb_env_stat(st->st_env, &ms)) != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	st->st_psize = ms.ms_psize;
+	if ((rc = map_usage(st, &used, &cur)) != 0)
+		goto out;
+	if (cur < map_size &&
+	    (rc = mdb_env_set_mapsize(st->st_env, map_size)) != 0) {
+		rc = kt_store_err(rc);
+		goto out;
+	}
+	if ((rc = open_dbs(st, create)) != 0)
+		goto out;
+	if (!(flags & KT_STORE_RDONLY) && (rc = maybe_grow(st, false)) != 0)
+		goto out;
+	*out = st;
+	st = NULL;
+	rc = 0;
+out:
+	if (st != NULL) {
+		if (st->st_env != NULL)
+			mdb_env_close(st->st_env);
+		if (lock_init)
+			pthread_rwlock_destroy(&st->st_resize_lock);
+		free(st);
+	}
+	free(datafile);
+	return rc;
+}
+
+void
+kt_store_close(kt_store_t *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->st_env);
+	pthread_rwlock_destroy(&st->st_resize_lock);
+	free(st);
+}

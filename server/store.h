@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* The LMDB store: one environment, named databases, schema version, id
+ * counters, and a map that grows before it is full. */
+#ifndef KT_STORE_H
+#define KT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#define KT_STORE_SCHEMA 1u
+
+/* The map starts at this size and doubles whenever a commit leaves it more
+ * than 70 % used (see docs/STORAGE.md, "Map growth"). */
+#define KT_STORE_MAP_INITIAL ((size_t)64 << 20)
+
+typedef struct kt_store kt_store_t;
+
+/* Named databases. Keys holding ids are 8-byte big-endian. */
+typedef struct kt_store_dbs {
+	MDB_dbi meta;           /* "schema" -> BE32, "ctr:<name>" -> BE64, misc */
+	MDB_dbi branches;       /* id -> BranchRecord */
+	MDB_dbi branch_names;   /* folded name -> id */
+	MDB_dbi users;          /* id -> UserRecord */
+	MDB_dbi user_logins;    /* login -> id */
+	MDB_dbi terminals;      /* X25519 public key (32) -> TerminalRecord */
+	MDB_dbi invites;        /* BLAKE2b-256(token) -> InviteRecord */
+	MDB_dbi sessions;       /* BLAKE2b-256(token) -> SessionRecord */
+	MDB_dbi login_failures; /* login -> LoginFailureRecord */
+	MDB_dbi audit;          /* seq BE64 -> hash(32) || AuditEntry */
+	MDB_dbi checkpoints;    /* seq BE64 -> AuditCheckpoint */
+} kt_store_dbs_t;
+
+enum {
+	KT_STORE_CREATE = 1,   /* create the environment if missing */
+	KT_STORE_RDONLY = 2,   /* open read-only (audit verify) */
+};
+
+/* kt_store_open opens (or with KT_STORE_CREATE creates) the store in dir.
+ *   [out] out  the store, to be closed with kt_store_close
+ * Returns 0, KT_ENOTFOUND (no store and no KT_STORE_CREATE), KT_EPROTO
+ * (schema version newer than this binary), KT_ESTORE, KT_ENOMEM. */
+int kt_store_open(kt_store_t **out, const char *dir, int flags);
+
+/* Options for kt_store_open_ex; a zeroed struct means the defaults. */
+typedef struct kt_store_opts {
+	size_t map_size;  /* initial map size in bytes; 0 = KT_STORE_MAP_INITIAL.
+	                   * A store whose map is already larger keeps its size. */
+} kt_store_opts_t;
+
+/* kt_store_open_ex is kt_store_open with options (opts may be NULL). */
+int kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
+    const kt_store_opts_t *opts);
+
+/* Closes the environment. Accepts NULL. No transaction may be active. */
+void kt_store_close(kt_store_t *st);
+
+MDB_env *kt_store_env(kt_store_t *st);
+const kt_store_dbs_t *kt_store_dbs(const kt_store_t *st);
+
+/* Read transactions. Short-lived; the loop and thread-pool jobs use them.
+ * kt_store_read_begin may wait only while the writer grows the map.
+ * A read transaction holds off map growth (LMDB can only remap with no
+ * transaction active in the process), so keep it short, and do not call
+ * kt_store_write_sync or kt_writer_stop while holding one in the same
+ * thread: growing the map there would wait for it forever.
+ *   [out] txn  a read-only transaction, to be ended with kt_store_read_end
+ * Returns 0, KT_ESTORE. */
+int kt_store_read_begin(kt_store_t *st, MDB_txn **txn);
+void kt_store_read_end(kt_store_t *st, MDB_txn *txn); /* accepts NULL txn */
+
+/* A mutation, run inside the writer's transaction. It must not keep
+ * pointers into LMDB memory past its return. Return 0 to commit its
+ * changes or a negative KT_E* code to undo them (they run in a nested
+ * transaction, so a failing mutation leaves the others of the batch
+ * intact).
+ * A mutation may run more than once: when the map fills up (KT_ENOSPC from
+ * LMDB) the whole transaction is aborted, the map grown and the mutation
+ * run again from scratch. So it must not change *arg in a way that a
+ * second run would trip over, and KT_ENOSPC must mean "map full" only. */
+typedef int (*kt_store_mutation_fn)(kt_store_t *st, MDB_txn *txn, void *arg);
+
+/* kt_store_write_sync runs one mutation in its own durable transaction in
+ * the calling thread: for offline commands (init, invite, terminal revoke)
+ * and the writer thread itself. Grows the map and retries on MDB_MAP_FULL.
+ * Each retry doubles the map; after 4 retries it gives up with KT_ENOSPC.
+ * The calling thread must not hold a read transaction (see above).
+ * Returns the mutation's result, or KT_ESTORE / KT_ENOSPC / KT_EPERM
+ * (store opened KT_STORE_RDONLY). */
+int kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg);
+
+/* kt_store_next_id increments counter "ctr:<name>" inside txn and returns
+ * the new value (first id is 1). */
+int kt_store_next_id(kt_store_t *st, MDB_txn *txn, const char *name,
+    uint64_t *id); /* returns 0, KT_EINVAL, KT_ENOSPC, KT_ESTORE */
+
+/* Helpers for 8-byte big-endian keys. */
+void kt_store_be64(uint8_t out[static 8], uint64_t v);
+uint64_t kt_store_get_be64(const uint8_t in[static 8]);
+
+/* kt_store_get_record reads key from dbi and unpacks it with protobuf-c
+ * descriptor desc. [out] *msg is allocated with the default allocator and
+ * freed by the caller with protobuf_c_message_free_unpacked.
+ * Returns 0, KT_ENOTFOUND, KT_ESTORE, KT_EPROTO (undecodable). */
+struct ProtobufCMessageDescriptor;
+struct ProtobufCMessage;
+int kt_store_get_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const struct ProtobufCMessageDescriptor *desc,
+    struct ProtobufCMessage **msg);
+
+/* kt_store_put_record packs msg and stores it under key. flags are
+ * mdb_put flags (0 or MDB_NOOVERWRITE; the value is packed straight into
+ * LMDB with MDB_RESERVE, so no DUPSORT databases). Returns 0, KT_ENOSPC
+ * (map full: the writer grows and retries), KT_EEXIST (MDB_NOOVERWRITE and
+ * the key exists), KT_ESTORE, KT_ENOMEM. */
+int kt_store_put_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const struct ProtobufCMessage *msg, unsigned flags);
+
+/* Converts an LMDB return code to a KT_E* code (0 -> 0, MDB_NOTFOUND ->
+ * KT_ENOTFOUND, MDB_MAP_FULL and ENOSPC -> KT_ENOSPC, MDB_KEYEXIST ->
+ * KT_EEXIST, ENOMEM -> KT_ENOMEM, others KT_ESTORE). */
+int kt_store_err(int mdb_rc);
+
+#endif

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# Fuzz targets (KT_FUZZ=ON, clang). A short run of each is a ctest entry
+# labelled "fuzz"; they exist only in a KT_FUZZ build, so the default test
+# set never includes them.
+if(KT_FUZZ)
+  add_executable(fuzz_wire fuzz/fuzz_wire.c)
+  target_link_libraries(fuzz_wire PRIVATE libkartoteka kt_build_flags)
+  target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
+  add_test(NAME fuzz.wire COMMAND fuzz_wire -max_total_time=30 -max_len=70000)
+  set_tests_properties(fuzz.wire PROPERTIES LABELS fuzz)
+endif()

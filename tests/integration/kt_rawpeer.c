@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* kt-rawpeer: a deliberately misbehaving client for integration tests. It
+ * speaks the wire protocol by hand so tests can send what the real client
+ * never would (bad frames, stalls, pipelined bursts) and check how the
+ * server answers. Prints what happened; exit 0 when it matched MODE's
+ * expectation, 1 when not, 2 on usage errors. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "frame.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+#include "noise.h"
+
+#define READ_TIMEOUT_MS 20000
+
+typedef struct peer {
+	int fd;
+	kt_noise_cipher_t tx, rx;
+	kt_frame_reader_t rd;
+	uint8_t pending[65536];
+	size_t pending_len, pending_off;
+} peer_t;
+
+static int
+dial(const char *address)
+{
+	char host[256];
+	const char *colon = strrchr(address, ':');
+	struct addrinfo hints, *res = NULL;
+	int fd = -1, one = 1;
+
+	if (colon == NULL || (size_t)(colon - address) >= sizeof(host))
+		return -1;
+	memcpy(host, address, (size_t)(colon - address));
+	host[colon - address] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+		return -1;
+	fd = socket(res->ai_family, SOCK_STREAM, 0);
+	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+send_frame(peer_t *p, const uint8_t *body, size_t len)
+{
+	uint8_t hdr[2];
+	if (kt_frame_put_header(hdr, len) != 0)
+		return -1;
+	if (write_all(p->fd, hdr, 2) != 0)
+		return -1;
+	return write_all(p->fd, body, len);
+}
+
+/* Reads one frame. Returns 1 with a frame, 0 on EOF/reset, -1 on timeout
+ * or protocol error. */
+static int
+read_frame(peer_t *p, const uint8_t **frame, size_t *len)
+{
+	for (;;) {
+		if (p->pending_off < p->pending_len) {
+			size_t used = 0;
+			int rc = kt_frame_reader_feed(&p->rd,
+			    p->pending + p->pending_off,
+			    p->pending_len - p->pending_off, &used, frame, len);
+			p->pending_off += used;
+			if (rc != 0)
+				return rc > 0 ? 1 : -1;
+			continue;
+		}
+		struct pollfd pfd = { p->fd, POLLIN, 0 };
+		int pr = poll(&pfd, 1, READ_TIMEOUT_MS);
+		if (pr <= 0)
+			return -1;
+		ssize_t n = read(p->fd, p->pending, sizeof(p->pending));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		p->pending_len = (size_t)n;
+		p->pending_off = 0;
+	}
+}
+
+/* Waits for the server to close the connection. 1 closed, 0 not. */
+static int
+expect_close(peer_t *p)
+{
+	const uint8_t *f;
+	size_t n;
+	int rc;
+	while ((rc = read_frame(p, &f, &n)) == 1)
+		;
+	return rc == 0;
+}
+
+static int
+handshake(peer_t *p, const kt_config_t *cfg, int use_terminal)
+{
+	kt_noise_hs_t hs;
+	uint8_t priv[32], pub[32], buf[KT_FRAME_MAX], pay[KT_FRAME_MAX];
+	uint8_t hello_buf[128];
+	Kartoteka__ClientHello hello = KARTOTEKA__CLIENT_HELLO__INIT;
+	const uint8_t *f;
+	size_t n, plen, hlen;
+	int rc = -1;
+
+	if (use_terminal)
+		memcpy(priv, cfg->terminal_priv, 32);
+	else
+		crypto_box_keypair(pub, priv);
+	if (kt_noise_hs_init(&hs, KT_NOISE_XK, 1, (const uint8_t *)"kartoteka/1",
+	    11, priv, cfg->server_key) != 0)
+		goto out;
+	if (kt_noise_hs_write_message(&hs, NULL, 0, buf, sizeof(buf), &n) != 0 ||
+	    send_frame(p, buf, n) != 0)
+		goto out;
+	if (read_frame(p, &f, &n) != 1 ||
+	    kt_noise_hs_read_message(&hs, f, n, pay, sizeof(pay), &plen) != 0)
+		goto out;
+	hello.client_name = "kt-rawpeer";
+	hello.client_version = "1";
+	hlen = kartoteka__client_hello__pack(&hello, hello_buf);
+	if (kt_noise_hs_write_message(&hs, hello_buf, hlen, buf, sizeof(buf),
+	    &n) != 0 || send_frame(p, buf, n) != 0)
+		goto out;
+	rc = kt_noise_hs_split(&hs, &p->tx, &p->rx, NULL);
+out:
+	kt_noise_hs_clear(&hs);
+	sodium_memzero(priv, sizeof(priv));
+	return rc;
+}
+
+static int
+send_plain(peer_t *p, const uint8_t *plain, size_t len)
+{
+	uint8_t out[KT_FRAME_MAX];
+	size_t n;
+	if (kt_noise_encrypt(&p->tx, NULL, 0, plain, len, out, &n) != 0)
+		return -1;
+	return send_frame(p, out, n);
+}
+
+static int
+send_request(peer_t *p, Kartoteka__Request *req)
+{
+	uint8_t buf[KT_FRAME_MAX];
+	size_t n = kartoteka__request__pack(req, buf);
+	return send_plain(p, buf, n);
+}
+
+/* Reads one response; NULL on close or error. Caller frees. */
+static Kartoteka__Response *
+read_response(peer_t *p)
+{
+	const uint8_t *f;
+	uint8_t plain[KT_FRAME_MAX];
+	size_t n, plen;
+
+	if (read_frame(p, &f, &n) != 1)
+		return NULL;
+	if (kt_noise_decrypt(&p->rx, NULL, 0, f, n, plain, &plen) != 0)
+		return NULL;
+	return kartoteka__response__unpack(NULL, plen, plain);
+}
+
+static int
+error_code(const Kartoteka__Response *r)
+{
+	return r->error ? (int)r->error->code : 0;
+}
+
+static void
+usage(void)
+{
+	fputs("usage: kt-rawpeer --config DIR MODE [ARGS]\n"
+	    "modes: zero oversized truncated garbage stall SECONDS hold\n"
+	    "       bad-transport bad-protobuf unknown-op unenrolled-login\n"
+	    "       stop-inflight PID LOGIN PASSWORD COUNT\n", stderr);
+}
+
+int
+main(int argc, char **argv)
+{
+	kt_config_t cfg;
+	const char *why = NULL, *mode;
+	peer_t *p = NULL;
+	int ok = 0;
+
+	if (argc < 4 || strcmp(argv[1], "--config") != 0) {
+		usage();
+		return 2;
+	}
+	if (sodium_init() < 0 || kt_config_load(&cfg, argv[2], &why) != 0 ||
+	    !cfg.has_server) {
+		fprintf(stderr, "kt-rawpeer: cannot load config %s: %s\n",
+		    argv[2], why ? why : "no server file");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	mode = argv[3];
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return 2;
+	p->fd = dial(cfg.address);
+	if (p->fd < 0) {
+		fprintf(stderr, "kt-rawpeer: cannot connect to %s\n", cfg.address);
+		return 1;
+	}
+
+	if (strcmp(mode, "zero") == 0) {
+		uint8_t z[2] = { 0, 0 };
+		write_all(p->fd, z, 2);
+		ok = expect_close(p);
+	} else if (strcmp(mode, "oversized") == 0) {
+		/* The largest frame there is, as handshake message 1: far
+		 * longer than the 48 bytes message 1 has. */
+		uint8_t *junk = calloc(1, 65535);
+		if (junk) {
+			randombytes_buf(junk, 65535);
+			send_frame(p, junk, 65535);
+			free(junk);
+		}
+		ok = expect_close(p);
+	} else if (strcmp(mode, "truncated") == 0) {
+		uint8_t part[12] = { 0, 100 };
+		write_all(p->fd, part, sizeof(part));
+		shutdown(p->fd, SHUT_WR);
+		ok = expect_close(p);
+	} else if (strcmp(mode, "garbage") == 0) {
+		uint8_t junk[48];
+		randombytes_buf(junk, sizeof(junk));
+		send_frame(p, junk, sizeof(junk));
+		ok = expect_close(p);
+	} else if (strcmp(mode, "stall") == 0 && argc > 4) {
+		/* Half a handshake message, then silence: the server must
+		 * keep serving others meanwhile. */
+		uint8_t part[10] = { 0, 48, 1, 2, 3 };
+		write_all(p->fd, part, sizeof(part));
+		printf("stalling\n");
+		fflush(stdout);
+		sleep((unsigned)atoi(argv[4]));
+		ok = 1;
+	} else if (strcmp(mode, "hold") == 0) {
+		/* An enrolled terminal's open connection: ping once, say so,
+		 * then wait for the server to close it (revocation). */
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+		if (handshake(p, &cfg, 1) == 0) {
+			Kartoteka__Response *r;
+			req.id = 1;
+			req.op_case = KARTOTEKA__REQUEST__OP_PING;
+			req.ping = &pr;
+			send_request(p, &req);
+			r = read_response(p);
+			if (r) {
+				printf("connected, enrolled=%d\n",
+				    r->result_case ==
+				    KARTOTEKA__RESPONSE__RESULT_PING &&
+				    r->ping->enrolled);
+				fflush(stdout);
+				kartoteka__response__free_unpacked(r, NULL);
+				ok = expect_close(p);
+			}
+		}
+	} else if (strcmp(mode, "bad-transport") == 0) {
+		uint8_t junk[64];
+		if (handshake(p, &cfg, 1) == 0) {
+			randombytes_buf(junk, sizeof(junk));
+			send_frame(p, junk, sizeof(junk));
+			ok = expect_close(p);
+		}
+	} else if (strcmp(mode, "bad-protobuf") == 0 ||
+	    strcmp(mode, "unknown-op") == 0) {
+		uint8_t junk[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		    0xff, 0xff, 0xff, 0xff };
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		if (handshake(p, &cfg, 1) == 0) {
+			Kartoteka__Response *r;
+			if (mode[0] == 'b') {
+				send_plain(p, junk, sizeof(junk));
+			} else {
+				req.id = 7;
+				send_request(p, &req);
+			}
+			r = read_response(p);
+			if (r) {
+				printf("error %d %s\n", error_code(r),
+				    r->error && r->error->message ?
+				    r->error->message : "");
+				ok = error_code(r) ==
+				    KARTOTEKA__ERROR__CODE__BAD_REQUEST;
+				kartoteka__response__free_unpacked(r, NULL);
+			}
+			ok = ok && expect_close(p);
+		}
+	} else if (strcmp(mode, "unenrolled-login") == 0) {
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+		if (handshake(p, &cfg, 0) == 0) {
+			Kartoteka__Response *r;
+			req.id = 1;
+			req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+			lr.login = "owner";
+			lr.password = "whatever1";
+			req.login = &lr;
+			send_request(p, &req);
+			r = read_response(p);
+			if (r) {
+				printf("error %d %s\n", error_code(r),
+				    r->error && r->error->message ?
+				    r->error->message : "");
+				ok = error_code(r) ==
+				    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED;
+				kartoteka__response__free_unpacked(r, NULL);
+			}
+			ok = ok && expect_close(p);
+		}
+	} else if (strcmp(mode, "stop-inflight") == 0 && argc > 7) {
+		/* COUNT logins, then a ping; once the ping is answered the
+		 * server has read every login. Then SIGTERM: every login must
+		 * still be answered before the server closes. */
+		pid_t pid = (pid_t)atoi(argv[4]);
+		int count = atoi(argv[7]), answered = 0, pinged = 0;
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+		Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+		if (handshake(p, &cfg, 1) == 0) {
+			Kartoteka__Response *r;
+			lr.login = argv[5];
+			lr.password = argv[6];
+			for (int i = 0; i < count; i++) {
+				req.id = (uint64_t)i + 1;
+				req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+				req.login = &lr;
+				send_request(p, &req);
+			}
+			req.id = 1000;
+			req.op_case = KARTOTEKA__REQUEST__OP_PING;
+			req.ping = &pr;
+			send_request(p, &req);
+			while ((r = read_response(p)) != NULL) {
+				if (r->id == 1000 && !pinged) {
+					pinged = 1;
+					kill(pid, SIGTERM);
+				} else if (r->id >= 1 && r->id <= (uint64_t)count &&
+				    error_code(r) == 0) {
+					answered++;
+				}
+				kartoteka__response__free_unpacked(r, NULL);
+			}
+			printf("pinged %d, logins answered %d of %d\n", pinged,
+			    answered, count);
+			ok = pinged && answered == count;
+		}
+	} else {
+		usage();
+		return 2;
+	}
+	printf("%s: %s\n", mode, ok ? "as expected" : "UNEXPECTED");
+	close(p->fd);
+	kt_noise_cipher_clear(&p->tx);
+	kt_noise_cipher_clear(&p->rx);
+	free(p);
+	kt_config_clear(&cfg);
+	return ok ? 0 : 1;
+}

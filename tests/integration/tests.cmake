@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT
+# Integration tests: each script starts a real kartotekad on 127.0.0.1
+# port 0 with a temporary data directory and drives the real clients.
+add_executable(kt-rawpeer integration/kt_rawpeer.c)
+target_link_libraries(kt-rawpeer PRIVATE libkartoteka kt_build_flags)
+
+set(KT_INTEGRATION_TESTS
+  enroll_login
+  invites
+  lockout
+  unenrolled
+  revoke
+  bad_frames
+  concurrent_ping
+  graceful_stop
+  audit_verify
+)
+foreach(t ${KT_INTEGRATION_TESTS})
+  add_test(NAME integration.${t}
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
+  set_tests_properties(integration.${t} PROPERTIES
+    LABELS integration
+    TIMEOUT 300
+    ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
+endforeach()
