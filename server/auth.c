@@ -231,11 +231,13 @@ enroll_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	}
 	term_object(object, op->term_key);
 	if (op->code == E_OK) {
+		ProtobufCBinaryData unpacked = inv->used_by;
 		inv->used = 1;
 		inv->used_by.data = op->term_key;
 		inv->used_by.len = 32;
 		rc = kt_store_put_record(txn, db->invites, op->token_hash, 32,
 		    &inv->base, 0);
+		inv->used_by = unpacked; /* the unpacked buffer is freed below */
 		if (rc != 0)
 			goto out;
 		term.public_key.data = op->term_key;
@@ -261,11 +263,8 @@ enroll_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	ev.detail = detail;
 	rc = kt_identity_audit(st, txn, &ev, op->sign_sk);
 out:
-	if (inv) {
-		inv->used_by.data = NULL; /* not ours to free */
-		inv->used_by.len = 0;
+	if (inv)
 		protobuf_c_message_free_unpacked(&inv->base, NULL);
-	}
 	if (old)
 		protobuf_c_message_free_unpacked(&old->base, NULL);
 	return rc;

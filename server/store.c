@@ -133,8 +133,8 @@ map_usage(kt_store_t *st, size_t *used, size_t *mapsize)
 static bool
 over_pct(size_t used, size_t mapsize, unsigned pct)
 {
-	/* used * 100 > mapsize * pct, without overflow for huge maps. */
-	return used / pct > mapsize / 100;
+	/* Exact for maps below 2^57 bytes, and those do not exist. */
+	return (uint64_t)used * 100 > (uint64_t)mapsize * pct;
 }
 
 /* Remaps to a larger map. Call with st_resize_lock held exclusively.
