@@ -614,6 +614,27 @@ out:
 /* terminals                                                           */
 /* ------------------------------------------------------------------ */
 
+/* The name of branch id for listings: "(owner)" for 0. */
+static void
+branch_label(kt_store_t *st, MDB_txn *txn, uint64_t id, char *out, size_t cap)
+{
+	uint8_t key[8];
+	Ktstore__BranchRecord *b = NULL;
+
+	if (id == 0) {
+		snprintf(out, cap, "(owner)");
+		return;
+	}
+	kt_store_be64(key, id);
+	if (kt_store_get_record(txn, kt_store_dbs(st)->branches, key, 8,
+	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)&b) == 0) {
+		snprintf(out, cap, "%s", b->name);
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+	} else {
+		snprintf(out, cap, "#%" PRIu64, id);
+	}
+}
+
 static int
 cmd_terminal_list(cli_opts_t *o)
 {
@@ -633,20 +654,21 @@ cmd_terminal_list(cli_opts_t *o)
 		rc = 1;
 		goto out;
 	}
-	printf("%-16s  %-24s  %-8s  %-20s  %s\n", "KEY", "NAME", "BRANCH",
+	printf("%-16s  %-20s  %-16s  %-16s  %s\n", "KEY", "NAME", "BRANCH",
 	    "ENROLLED (UTC)", "STATE");
 	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
 		Ktstore__TerminalRecord *t = ktstore__terminal_record__unpack(
 		    NULL, v.mv_size, v.mv_data);
-		char hex[17], when[32];
+		char hex[17], when[32], bname[129];
 		time_t ts;
 		if (t == NULL || k.mv_size != 32)
 			continue;
 		kt_hex(hex, k.mv_data, 8);
 		ts = (time_t)t->enrolled_at;
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime(&ts));
-		printf("%-16s  %-24s  %-8" PRIu64 "  %-20s  %s\n", hex, t->name,
-		    t->branch, when, t->revoked ? "revoked" : "active");
+		branch_label(st, txn, t->branch, bname, sizeof(bname));
+		printf("%-16s  %-20s  %-16s  %-16s  %s\n", hex, t->name, bname,
+		    when, t->revoked ? "revoked" : "active");
 		ktstore__terminal_record__free_unpacked(t, NULL);
 	}
 	rc = 0;

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for server/audit.c: the hash chain, tampering found by the
+ * verifier, signed checkpoints and checkpoint files. */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "kt_test.h"
+
+#include "audit.h"
+#include "kt_error.h"
+#include "records.pb-c.h"
+#include "store.h"
+
+static int
+rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+typedef struct fixture {
+	char dir[32];
+	char *data;            /* dir/data */
+	char *cpfile;          /* dir/checkpoint */
+	kt_store_t *st;
+	uint8_t pk[32];
+	uint8_t sk[64];
+} fixture_t;
+
+static fixture_t *
+fx_new(void)
+{
+	fixture_t *fx = calloc(1, sizeof *fx);
+
+	assert_non_null(fx);
+	strcpy(fx->dir, "/tmp/kt-audit-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	assert_true(asprintf(&fx->data, "%s/data", fx->dir) > 0);
+	assert_true(asprintf(&fx->cpfile, "%s/checkpoint", fx->dir) > 0);
+	assert_int_equal(kt_store_open(&fx->st, fx->data, KT_STORE_CREATE), 0);
+	crypto_sign_keypair(fx->pk, fx->sk);
+	return fx;
+}
+
+static void
+fx_free(fixture_t *fx)
+{
+	kt_store_close(fx->st);
+	sodium_memzero(fx->sk, sizeof fx->sk);
+	assert_int_equal(nftw(fx->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+	free(fx->data);
+	free(fx->cpfile);
+	free(fx);
+}
+
+typedef struct append_arg {
+	unsigned n;
+	const uint8_t *sk;
+	uint64_t last;
+} append_arg_t;
+
+static int
+append_n(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	append_arg_t *a = arg;
+	uint8_t term[32];
+	char obj[32];
+	int rc;
+
+	memset(term, 0xab, sizeof term);
+	for (unsigned i = 0; i < a->n; i++) {
+		kt_audit_event_t ev = {
+			.user_id = i % 3,
+			.terminal_key = i % 2 ? term : NULL,
+			.action = i % 2 ? "client.view" : "login",
+			.object = obj,
+			.outcome = 0,
+			.detail = i % 4 ? "some detail" : NULL,
+		};
+
+		snprintf(obj, sizeof obj, "client:%u", i);
+		if ((rc = kt_audit_append(st, txn, &ev, a->sk, &a->last)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+append(fixture_t *fx, unsigned n, bool sign)
+{
+	append_arg_t a = { .n = n, .sk = sign ? fx->sk : NULL };
+
+	assert_int_equal(kt_store_write_sync(fx->st, append_n, &a), 0);
+}
+
+static int
+verify(fixture_t *fx, const char *file, uint64_t *bad, uint64_t *last)
+{
+	return kt_audit_verify(fx->st, fx->pk, file, bad, last);
+}
+
+/* ---- raw tampering, as someone with the files would do it ------------- */
+
+static MDB_txn *
+raw_begin(fixture_t *fx)
+{
+	MDB_txn *txn;
+
+	assert_int_equal(mdb_txn_begin(kt_store_env(fx->st), NULL, 0, &txn), 0);
+	return txn;
+}
+
+static void
+raw_commit(MDB_txn *txn)
+{
+	assert_int_equal(mdb_txn_commit(txn), 0);
+}
+
+/* Copies the value at seq into a malloc'd buffer. */
+static uint8_t *
+raw_get(fixture_t *fx, MDB_txn *txn, MDB_dbi dbi, uint64_t seq, size_t *len)
+{
+	uint8_t key[8], *copy;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+
+	(void)fx;
+	kt_store_be64(key, seq);
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	copy = malloc(v.mv_size);
+	assert_non_null(copy);
+	memcpy(copy, v.mv_data, v.mv_size);
+	*len = v.mv_size;
+	return copy;
+}
+
+static void
+raw_put(MDB_txn *txn, MDB_dbi dbi, uint64_t seq, const uint8_t *val,
+    size_t len)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = 8, .mv_data = key };
+	MDB_val v = { .mv_size = len, .mv_data = (void *)val };
+
+	kt_store_be64(key, seq);
+	assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+}
+
+static void
+raw_del(MDB_txn *txn, MDB_dbi dbi, uint64_t seq)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = 8, .mv_data = key };
+
+	kt_store_be64(key, seq);
+	assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+}
+
+static void
+flip_byte(fixture_t *fx, uint64_t seq, size_t at_from_end)
+{
+	MDB_txn *txn = raw_begin(fx);
+	MDB_dbi dbi = kt_store_dbs(fx->st)->audit;
+	size_t len;
+	uint8_t *v = raw_get(fx, txn, dbi, seq, &len);
+
+	v[len - 1 - at_from_end] ^= 0x01;
+	raw_put(txn, dbi, seq, v, len);
+	raw_commit(txn);
+	free(v);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void
+empty_chain_ok(void **state)
+{
+	fixture_t *fx = fx_new();
+	uint64_t bad = 99, last = 99;
+
+	(void)state;
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_true(last == 0);
+	assert_true(bad == 0);
+	fx_free(fx);
+}
+
+static void
+append_verify_ok(void **state)
+{
+	fixture_t *fx = fx_new();
+	append_arg_t a = { .n = 1 };
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 19, false);
+	assert_int_equal(kt_store_write_sync(fx->st, append_n, &a), 0);
+	assert_true(a.last == 20);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_true(last == 20);
+	/* Survives a reopen; read-only verify works too. */
+	kt_store_close(fx->st);
+	assert_int_equal(kt_store_open(&fx->st, fx->data, KT_STORE_RDONLY), 0);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_true(last == 20);
+
+	/* The stored value is hash || entry, hash = H(prev || entry). */
+	MDB_txn *txn;
+	size_t len1, len2;
+	uint8_t *v1, *v2, h[32], zero[32] = { 0 };
+	crypto_generichash_state s;
+	Ktstore__AuditEntry *e;
+
+	assert_int_equal(kt_store_read_begin(fx->st, &txn), 0);
+	v1 = raw_get(fx, txn, kt_store_dbs(fx->st)->audit, 1, &len1);
+	v2 = raw_get(fx, txn, kt_store_dbs(fx->st)->audit, 2, &len2);
+	kt_store_read_end(fx->st, txn);
+	crypto_generichash_init(&s, NULL, 0, 32);
+	crypto_generichash_update(&s, zero, 32);
+	crypto_generichash_update(&s, v1 + 32, len1 - 32);
+	crypto_generichash_final(&s, h, 32);
+	assert_memory_equal(h, v1, 32);
+	crypto_generichash_init(&s, NULL, 0, 32);
+	crypto_generichash_update(&s, v1, 32);
+	crypto_generichash_update(&s, v2 + 32, len2 - 32);
+	crypto_generichash_final(&s, h, 32);
+	assert_memory_equal(h, v2, 32);
+	e = ktstore__audit_entry__unpack(NULL, len2 - 32, v2 + 32);
+	assert_non_null(e);
+	assert_true(e->seq == 2);
+	assert_string_equal(e->action, "client.view");
+	assert_string_equal(e->object, "client:1");
+	assert_int_equal(e->terminal_key.len, 32);
+	assert_true(e->time_ms > 1600000000000LL);
+	ktstore__audit_entry__free_unpacked(e, NULL);
+	free(v1);
+	free(v2);
+	fx_free(fx);
+}
+
+static void
+altered_entry(void **state)
+{
+	fixture_t *fx = fx_new();
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	flip_byte(fx, 5, 0);   /* last byte of the entry (its detail) */
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 5);
+	assert_true(last == 4);
+	fx_free(fx);
+}
+
+static void
+altered_hash(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_txn *txn;
+	size_t len;
+	uint8_t *v;
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	txn = raw_begin(fx);
+	v = raw_get(fx, txn, kt_store_dbs(fx->st)->audit, 5, &len);
+	v[0] ^= 0x80;
+	raw_put(txn, kt_store_dbs(fx->st)->audit, 5, v, len);
+	raw_commit(txn);
+	free(v);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 5);
+	fx_free(fx);
+}
+
+static void
+removed_entry(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_txn *txn;
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	txn = raw_begin(fx);
+	raw_del(txn, kt_store_dbs(fx->st)->audit, 5);
+	raw_commit(txn);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 5);
+	assert_true(last == 4);
+	fx_free(fx);
+}
+
+static void
+removed_first_entry(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_txn *txn;
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	txn = raw_begin(fx);
+	raw_del(txn, kt_store_dbs(fx->st)->audit, 1);
+	raw_commit(txn);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 1);
+	fx_free(fx);
+}
+
+static void
+removed_last_entry(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_txn *txn;
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	txn = raw_begin(fx);
+	raw_del(txn, kt_store_dbs(fx->st)->audit, 20);
+	raw_commit(txn);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 20);
+	assert_true(last == 19);
+	/* Appending on a cut chain is refused, never silently repaired. */
+	append_arg_t a = { .n = 1 };
+	assert_int_equal(kt_store_write_sync(fx->st, append_n, &a), 0);
+	assert_true(a.last == 21);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 20);
+	fx_free(fx);
+}
+
+static void
+reordered_entries(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_dbi dbi;
+	MDB_txn *txn;
+	size_t l3, l4;
+	uint8_t *v3, *v4;
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 20, false);
+	dbi = kt_store_dbs(fx->st)->audit;
+	txn = raw_begin(fx);
+	v3 = raw_get(fx, txn, dbi, 3, &l3);
+	v4 = raw_get(fx, txn, dbi, 4, &l4);
+	raw_put(txn, dbi, 3, v4, l4);
+	raw_put(txn, dbi, 4, v3, l3);
+	raw_commit(txn);
+	free(v3);
+	free(v4);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 3);
+	assert_true(last == 2);
+	fx_free(fx);
+}
+
+static void
+tail_missing_refuses_append(void **state)
+{
+	fixture_t *fx = fx_new();
+	MDB_txn *txn;
+	MDB_val k = { .mv_size = 10, .mv_data = "audit_tail" };
+	append_arg_t a = { .n = 1 };
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 5, false);
+	txn = raw_begin(fx);
+	assert_int_equal(mdb_del(txn, kt_store_dbs(fx->st)->meta, &k, NULL), 0);
+	raw_commit(txn);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 6);
+	assert_int_equal(kt_store_write_sync(fx->st, append_n, &a), KT_ESTORE);
+	fx_free(fx);
+}
+
+/* Rewrites the chain from seq on as an attacker without the signing key
+ * would: change entry seq's detail, recompute every later hash and the
+ * tail, so the chain itself is consistent again. */
+static void
+rewrite_chain_from(fixture_t *fx, uint64_t from)
+{
+	MDB_dbi dbi = kt_store_dbs(fx->st)->audit;
+	MDB_txn *txn = raw_begin(fx);
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t prev[32] = { 0 }, tail[40];
+	uint64_t seq = 0;
+	size_t len;
+	int rc;
+
+	if (from > 1) {
+		uint8_t *p = raw_get(fx, txn, dbi, from - 1, &len);
+		memcpy(prev, p, 32);
+		free(p);
+	}
+	for (seq = from;; seq++) {
+		uint8_t key[8], *val;
+		Ktstore__AuditEntry *e;
+		crypto_generichash_state s;
+
+		kt_store_be64(key, seq);
+		k.mv_size = 8;
+		k.mv_data = key;
+		if (mdb_get(txn, dbi, &k, &v) == MDB_NOTFOUND)
+			break;
+		e = ktstore__audit_entry__unpack(NULL, v.mv_size - 32,
+		    (uint8_t *)v.mv_data + 32);
+		assert_non_null(e);
+		if (seq == from) {
+			free(e->detail);
+			e->detail = strdup("nothing to see here");
+		}
+		len = ktstore__audit_entry__get_packed_size(e);
+		val = malloc(32 + len);
+		assert_non_null(val);
+		ktstore__audit_entry__pack(e, val + 32);
+		ktstore__audit_entry__free_unpacked(e, NULL);
+		crypto_generichash_init(&s, NULL, 0, 32);
+		crypto_generichash_update(&s, prev, 32);
+		crypto_generichash_update(&s, val + 32, len);
+		crypto_generichash_final(&s, val, 32);
+		memcpy(prev, val, 32);
+		raw_put(txn, dbi, seq, val, 32 + len);
+		free(val);
+	}
+	kt_store_be64(tail, seq - 1);
+	memcpy(tail + 8, prev, 32);
+	k.mv_size = 10;
+	k.mv_data = "audit_tail";
+	v.mv_size = 40;
+	v.mv_data = tail;
+	assert_int_equal(mdb_put(txn, kt_store_dbs(fx->st)->meta, &k, &v, 0),
+	    0);
+	/* Sanity: the chain is self-consistent, so only signatures catch it. */
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	assert_int_equal(rc, 0);
+	mdb_cursor_close(c);
+	raw_commit(txn);
+}
+
+static void
+checkpoint_signatures(void **state)
+{
+	fixture_t *fx = fx_new();
+	uint64_t bad, last;
+	uint8_t other_pk[32], other_sk[64];
+	MDB_txn *txn;
+	MDB_dbi cps = kt_store_dbs(fx->st)->checkpoints;
+	Ktstore__AuditCheckpoint *cp;
+	size_t len;
+	uint8_t *v, msg[17 + 8 + 32];
+
+	(void)state;
+	append(fx, 2500, true);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_true(last == 2500);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+
+	/* Checkpoints at 1000 and 2000, signed over domain || seq || hash. */
+	txn = raw_begin(fx);
+	{
+		MDB_stat ms;
+		assert_int_equal(mdb_stat(txn, cps, &ms), 0);
+		assert_int_equal(ms.ms_entries, 2);
+	}
+	v = raw_get(fx, txn, cps, 1000, &len);
+	cp = ktstore__audit_checkpoint__unpack(NULL, len, v);
+	assert_non_null(cp);
+	assert_true(cp->seq == 1000);
+	memcpy(msg, "kartoteka-audit/1", 17);
+	kt_store_be64(msg + 17, 1000);
+	memcpy(msg + 25, cp->hash.data, 32);
+	assert_int_equal(crypto_sign_verify_detached(cp->signature.data, msg,
+	    sizeof msg, fx->pk), 0);
+	{
+		size_t elen;
+		uint8_t *e = raw_get(fx, txn, kt_store_dbs(fx->st)->audit, 1000,
+		    &elen);
+		assert_memory_equal(e, cp->hash.data, 32);
+		free(e);
+	}
+	/* Forge: flip a signature bit. */
+	cp->signature.data[10] ^= 0x04;
+	{
+		size_t plen = ktstore__audit_checkpoint__get_packed_size(cp);
+		uint8_t *p = malloc(plen);
+		ktstore__audit_checkpoint__pack(cp, p);
+		raw_put(txn, cps, 1000, p, plen);
+		free(p);
+	}
+	ktstore__audit_checkpoint__free_unpacked(cp, NULL);
+	free(v);
+	raw_commit(txn);
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 1000);
+	/* Without a key only the hashes are checked. */
+	assert_int_equal(kt_audit_verify(fx->st, NULL, NULL, &bad, &last), 0);
+
+	/* A key that did not sign them. */
+	crypto_sign_keypair(other_pk, other_sk);
+	assert_int_equal(kt_audit_verify(fx->st, other_pk, NULL, &bad, &last),
+	    KT_EAUDIT);
+	assert_true(bad == 1000);
+	sodium_memzero(other_sk, sizeof other_sk);
+	fx_free(fx);
+}
+
+static void
+recomputed_chain_caught_by_checkpoint(void **state)
+{
+	fixture_t *fx = fx_new();
+	uint64_t bad, last;
+
+	(void)state;
+	append(fx, 2500, true);
+	rewrite_chain_from(fx, 1500);
+	/* Chain and tail agree; the checkpoint at 2000 does not. */
+	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 1001);
+	fx_free(fx);
+
+	/* Past the last checkpoint only an exported file can tell. */
+	fx = fx_new();
+	append(fx, 30, false);
+	assert_int_equal(kt_audit_export_checkpoint(fx->st, fx->sk,
+	    fx->cpfile), 0);
+	rewrite_chain_from(fx, 12);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_int_equal(verify(fx, fx->cpfile, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 1);
+	fx_free(fx);
+}
+
+static void
+checkpoint_file_accepted(void **state)
+{
+	fixture_t *fx = fx_new();
+	uint64_t bad, last;
+	struct stat sb;
+	char line[512];
+	FILE *f;
+
+	(void)state;
+	/* Even an empty chain has a checkpoint (the genesis). */
+	assert_int_equal(kt_audit_export_checkpoint(fx->st, fx->sk,
+	    fx->cpfile), 0);
+	assert_int_equal(verify(fx, fx->cpfile, &bad, &last), 0);
+
+	append(fx, 30, false);
+	assert_int_equal(kt_audit_export_checkpoint(fx->st, fx->sk,
+	    fx->cpfile), 0);
+	assert_int_equal(stat(fx->cpfile, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	f = fopen(fx->cpfile, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_int_equal(strncmp(line, "kartoteka-audit/1 30 ", 21), 0);
+	assert_int_equal(strlen(line), 21 + 64 + 1 + 128 + 1);
+
+	/* The chain grows past it and still contains it. */
+	append(fx, 10, false);
+	assert_int_equal(verify(fx, fx->cpfile, &bad, &last), 0);
+	assert_true(last == 40);
+	/* Exporting again reuses the stored checkpoint at the tail. */
+	assert_int_equal(kt_audit_export_checkpoint(fx->st, fx->sk,
+	    fx->cpfile), 0);
+	assert_int_equal(kt_audit_export_checkpoint(fx->st, fx->sk,
+	    fx->cpfile), 0);
+	assert_int_equal(verify(fx, fx->cpfile, &bad, &last), 0);
+
+	/* Cut back below the saved checkpoint (tail fixed up too): found. */
+	{
+		MDB_txn *txn = raw_begin(fx);
+		MDB_val k = { .mv_size = 10, .mv_data = "audit_tail" }, v;
+		size_t len;
+		uint8_t *e35 = raw_get(fx, txn, kt_store_dbs(fx->st)->audit,
+		    35, &len), tail[40];
+
+		for (uint64_t s = 36; s <= 40; s++)
+			raw_del(txn, kt_store_dbs(fx->st)->audit, s);
+		raw_del(txn, kt_store_dbs(fx->st)->checkpoints, 40);
+		kt_store_be64(tail, 35);
+		memcpy(tail + 8, e35, 32);
+		v.mv_size = 40;
+		v.mv_data = tail;
+		assert_int_equal(mdb_put(txn, kt_store_dbs(fx->st)->meta, &k,
+		    &v, 0), 0);
+		raw_commit(txn);
+		free(e35);
+	}
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_int_equal(verify(fx, fx->cpfile, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 36);
+	fx_free(fx);
+}
+
+static void
+checkpoint_file_foreign_rejected(void **state)
+{
+	fixture_t *a = fx_new(), *b = fx_new();
+	uint64_t bad, last;
+	FILE *f;
+
+	(void)state;
+	append(a, 30, false);
+	append(b, 30, false);
+	/* Another store's checkpoint, signed with its own key. */
+	assert_int_equal(kt_audit_export_checkpoint(b->st, b->sk, b->cpfile),
+	    0);
+	assert_int_equal(verify(a, b->cpfile, &bad, &last), KT_ECRYPTO);
+	/* Another store's chain signed with this store's key: the chain
+	 * does not contain that hash. */
+	assert_int_equal(kt_audit_export_checkpoint(b->st, a->sk, a->cpfile),
+	    0);
+	assert_int_equal(verify(a, a->cpfile, &bad, &last), KT_EAUDIT);
+	assert_true(bad == 1);
+
+	/* Malformed or missing files. */
+	f = fopen(a->cpfile, "w");
+	assert_non_null(f);
+	fputs("kartoteka-audit/1 30 zz\n", f);
+	fclose(f);
+	assert_int_equal(verify(a, a->cpfile, &bad, &last), KT_EIO);
+	f = fopen(a->cpfile, "w");
+	assert_non_null(f);
+	fputs("", f);
+	fclose(f);
+	assert_int_equal(verify(a, a->cpfile, &bad, &last), KT_EIO);
+	assert_int_equal(verify(a, "/nonexistent/cp", &bad, &last), KT_EIO);
+	fx_free(a);
+	fx_free(b);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(empty_chain_ok),
+	cmocka_unit_test(append_verify_ok),
+	cmocka_unit_test(altered_entry),
+	cmocka_unit_test(altered_hash),
+	cmocka_unit_test(removed_entry),
+	cmocka_unit_test(removed_first_entry),
+	cmocka_unit_test(removed_last_entry),
+	cmocka_unit_test(reordered_entries),
+	cmocka_unit_test(tail_missing_refuses_append),
+	cmocka_unit_test(checkpoint_signatures),
+	cmocka_unit_test(recomputed_chain_caught_by_checkpoint),
+	cmocka_unit_test(checkpoint_file_accepted),
+	cmocka_unit_test(checkpoint_file_foreign_rejected),
+};
+
+KT_TEST_MAIN(tests)
