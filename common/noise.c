@@ -174,7 +174,7 @@ kt_noise_encrypt(kt_noise_cipher_t *c, const uint8_t *ad, size_t adlen,
 	unsigned long long clen = 0;
 	int rc = 0;
 
-	if (in == NULL)
+	if (inlen == 0)
 		in = empty;  /* libsodium wants a valid pointer even for 0 bytes */
 	if (!c->has_key) {
 		if (inlen > KT_NOISE_MAX_MSG) {
@@ -215,7 +215,7 @@ kt_noise_decrypt(kt_noise_cipher_t *c, const uint8_t *ad, size_t adlen,
 	unsigned long long mlen = 0;
 	int rc = 0;
 
-	if (in == NULL)
+	if (inlen == 0)
 		in = empty;
 	if (!c->has_key) {
 		if (inlen > 0 && out != in)

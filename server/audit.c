@@ -369,9 +369,13 @@ export_mutation(kt_store_t *st, MDB_txn *txn, void *arg)
 	rc = mdb_get(txn, kt_store_dbs(st)->checkpoints, &k, &v);
 	if (rc == 0) {
 		audit_cp_t have;
+		uint8_t pk[32];
 
+		/* Reuse it if it is ours; after a key change, sign anew. */
+		crypto_sign_ed25519_sk_to_pk(pk, x->sk);
 		if (cp_decode(&k, &v, &have) &&
-		    sodium_memcmp(have.hash, x->cp.hash, HASH_LEN) == 0) {
+		    sodium_memcmp(have.hash, x->cp.hash, HASH_LEN) == 0 &&
+		    cp_sig_ok(&have, pk)) {
 			memcpy(x->cp.sig, have.sig, SIG_LEN);
 			return 0;
 		}

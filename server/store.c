@@ -431,12 +431,8 @@ open_dbs(kt_store_t *st, bool create)
 			goto out;
 		}
 	}
-	if (rdonly) {
-		mdb_txn_abort(txn);
-		rc = 0;
-	} else {
-		rc = kt_store_err(mdb_txn_commit(txn));
-	}
+	/* Commit even a read-only txn: only a commit keeps the handles. */
+	rc = kt_store_err(mdb_txn_commit(txn));
 	txn = NULL;
 	pthread_rwlock_unlock(&st->st_resize_lock);
 out:

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for server/store.c: open/create, schema, ids, records, map growth. */
-#define _GNU_SOURCE
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,7 +499,9 @@ map_full_retry(void **state)
 	kt_store_opts_t o = { .map_size = 1u << 20 };
 	kt_store_t *st = NULL;
 	fill_arg_t f = { .base = 0, .n = 500, .size = 6000 };  /* ~3 MiB */
-	fill_arg_t huge = { .base = 1000, .n = 1, .size = (size_t)1 << 30 };
+	/* 256 MiB: more than 4 doublings give, yet below LMDB's page-spill
+	 * threshold (an aborted txn that spilled leaks in LMDB 0.9.24). */
+	fill_arg_t huge = { .base = 1000, .n = 1, .size = (size_t)256 << 20 };
 	size_t used, map;
 
 	(void)state;

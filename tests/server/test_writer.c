@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for server/writer.c: group commit, isolation of failing mutations,
  * completions on the loop thread, draining on stop. */
-#define _GNU_SOURCE
 #include <ftw.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
