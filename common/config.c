@@ -171,11 +171,20 @@ kt_config_load(kt_config_t *cfg, const char *dir, const char **why)
 	if (cfg == NULL || dir == NULL || dir[0] == '\0')
 		return set_why(why, N_("no configuration directory"),
 		    KT_EINVAL);
-	sodium_memzero(cfg, sizeof(*cfg));
 	if (strlen(dir) >= sizeof(cfg->dir))
 		return set_why(why, N_("configuration directory path is "
 		    "too long"), KT_EINVAL);
-	strcpy(cfg->dir, dir);
+	/* dir may be cfg->dir itself: keep it while cfg is wiped. */
+	if (dir != cfg->dir) {
+		sodium_memzero(cfg, sizeof(*cfg));
+		strcpy(cfg->dir, dir);
+	} else {
+		char keep[sizeof(cfg->dir)];
+		strcpy(keep, dir);
+		sodium_memzero(cfg, sizeof(*cfg));
+		strcpy(cfg->dir, keep);
+	}
+	dir = cfg->dir;
 
 	/* terminal.key */
 	if ((rc = join(path, dir, TERMINAL_FILE)) != 0)

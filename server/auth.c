@@ -289,7 +289,11 @@ enroll_done(int status, void *arg)
 		goto out;
 	}
 	if (op->code != E_OK) {
-		reply_error(c, op->req_id, op->code, op->msg);
+		/* One failed enrolment per connection, and a brake per
+		 * address: each failure costs an audit entry and a commit. */
+		kt_limiter_fail(&c->srv->enroll_limit, &c->peer,
+		    uv_now(c->srv->loop));
+		srv_send_error(c, op->req_id, op->code, op->msg, 1);
 		goto out;
 	}
 	c->enrolled = 1;
@@ -342,6 +346,12 @@ handle_enroll(srv_conn_t *c, const Kartoteka__Request *req)
 		    "this terminal is already enrolled");
 		return;
 	}
+	if (!kt_limiter_allowed(&c->srv->enroll_limit, &c->peer,
+	    uv_now(c->srv->loop))) {
+		srv_send_error(c, req->id, E_RATE, "too many failed enrolments "
+		    "from this address: try again in a minute", 1);
+		return;
+	}
 	if (er->token.len < 16 || er->token.len > 32) {
 		snprintf(msg, sizeof(msg), "token: %zu bytes, expected 16 to 32",
 		    er->token.len);
@@ -378,6 +388,23 @@ handle_enroll(srv_conn_t *c, const Kartoteka__Request *req)
 /* login                                                               */
 /* ------------------------------------------------------------------ */
 
+/* Failures older than this no longer count. */
+#define FAILURE_MEMORY_S (24 * 3600)
+
+/* The failures that still count at now: a lock that has run out, or a
+ * last failure long ago, starts the count afresh. */
+static uint32_t
+failures_now(const Ktstore__LoginFailureRecord *f, int64_t now)
+{
+	if (f == NULL)
+		return 0;
+	if (f->locked_until != 0 && f->locked_until <= now)
+		return 0;
+	if (now - f->last_failure > FAILURE_MEMORY_S)
+		return 0;
+	return f->failures;
+}
+
 typedef struct login_op {
 	srv_conn_t *c;
 	kt_server_t *srv;
@@ -390,7 +417,7 @@ typedef struct login_op {
 	int user_found;
 	int locked;                 /* refused without checking */
 	int64_t locked_until;
-	uint32_t failures;
+	uint32_t failures;          /* failures that still count */
 	uv_timer_t delay;
 	uv_work_t work;
 	int pw_ok;
@@ -435,6 +462,19 @@ login_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	ev.object = object;
 	ev.detail = detail;
 	detail[0] = '\0';
+
+	/* The loop decided from a read taken when the request arrived;
+	 * attempts running side by side (pipelined or on other connections)
+	 * may have locked the login since. The writer sees every attempt in
+	 * order, so the lock is enforced here, whatever the password. */
+	if (fail && fail->locked_until > op->now &&
+	    (op->code == E_OK || op->code == E_UNAUTH)) {
+		op->code = E_RATE;
+		op->locked = 1;
+		snprintf(op->msg, sizeof(op->msg), "too many failed attempts "
+		    "for this login: try again in %lld minutes",
+		    (long long)((fail->locked_until - op->now + 59) / 60));
+	}
 
 	if (op->code == E_OK) {
 		Ktstore__SessionRecord s = KTSTORE__SESSION_RECORD__INIT;
@@ -481,10 +521,19 @@ login_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		ev.action = "login.failed";
 		ev.outcome = (uint32_t)op->code;
 		if (op->locked) {
+			/* Audited once per lock: later refusals are answered
+			 * by the loop without a write. */
 			snprintf(detail, sizeof(detail), "locked");
+			if (fail && !fail->lock_audited) {
+				fail->lock_audited = 1;
+				rc = kt_store_put_record(txn, db->login_failures,
+				    op->login, llen, &fail->base, 0);
+				if (rc != 0)
+					goto out;
+			}
 		} else if (op->code == E_UNAUTH) {
 			/* A wrong password or an unknown login: count it. */
-			nf.failures = (fail ? fail->failures : 0) + 1;
+			nf.failures = failures_now(fail, op->now) + 1;
 			nf.last_failure = op->now;
 			if (nf.failures >= srv->opts.lockout_after)
 				nf.locked_until = op->now + srv->opts.lockout_s;
@@ -515,6 +564,7 @@ login_done(int status, void *arg)
 	Kartoteka__LoginResponse lr = KARTOTEKA__LOGIN_RESPONSE__INIT;
 	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
 
+	c->login_inflight = 0;
 	if (!srv_conn_alive(c))
 		goto out;
 	if (status != 0) {
@@ -575,6 +625,7 @@ login_decide(login_op_t *op)
 		op->expires = op->now + srv->opts.session_ttl_s;
 	}
 	if (kt_writer_submit(srv->writer, login_mut, login_done, op) != 0) {
+		op->c->login_inflight = 0;
 		if (srv_conn_alive(op->c))
 			reply_error(op->c, op->req_id, E_UNAVAILABLE,
 			    "server is stopping");
@@ -608,10 +659,13 @@ login_verify_after(uv_work_t *w, int status)
 {
 	login_op_t *op = w->data;
 
-	op->srv->pending_jobs--;
+	kt_server_t *srv = op->srv;
+
 	if (status != 0)
 		op->pw_ok = 0;
 	login_decide(op);
+	srv->pending_jobs--;
+	srv_maybe_finish_stop(srv);
 }
 
 static void
@@ -646,6 +700,7 @@ handle_login(srv_conn_t *c, const Kartoteka__Request *req)
 	MDB_txn *txn = NULL;
 	Ktstore__LoginFailureRecord *fail = NULL;
 	uint64_t delay_ms = 0;
+	int lock_audited = 0;
 	int rc;
 
 	if ((why = kt_identity_login_problem(lr->login ? lr->login : "")) !=
@@ -658,6 +713,13 @@ handle_login(srv_conn_t *c, const Kartoteka__Request *req)
 	    strlen(lr->password) > 1024) {
 		reply_error(c, req->id, E_BAD,
 		    "password: must be 1 to 1024 bytes");
+		return;
+	}
+	/* One login at a time per connection: pipelined guesses would all
+	 * see the same failure count and run their delays side by side. */
+	if (c->login_inflight) {
+		reply_error(c, req->id, E_RATE, "another login is in progress "
+		    "on this connection: wait for its answer");
 		return;
 	}
 	op = calloc(1, sizeof(*op));
@@ -684,18 +746,33 @@ handle_login(srv_conn_t *c, const Kartoteka__Request *req)
 	    op->login, strlen(op->login),
 	    &ktstore__login_failure_record__descriptor,
 	    (ProtobufCMessage **)&fail) == 0) {
-		op->failures = fail->failures;
+		op->failures = failures_now(fail, kt_now_s());
 		op->locked_until = fail->locked_until;
+		lock_audited = fail->lock_audited;
 		protobuf_c_message_free_unpacked(&fail->base, NULL);
 	}
 	kt_store_read_end(srv->store, txn);
 
-	srv_conn_ref(c);
 	if (op->locked_until > kt_now_s()) {
+		if (lock_audited) {
+			/* Already recorded for this lock: answer without a
+			 * write, so a flood of guesses costs the disk nothing. */
+			snprintf(msg, sizeof(msg), "too many failed attempts "
+			    "for this login: try again in %lld minutes",
+			    (long long)((op->locked_until - kt_now_s() + 59) /
+			    60));
+			reply_error(c, req->id, E_RATE, msg);
+			login_op_free(op);
+			return;
+		}
+		srv_conn_ref(c);
+		c->login_inflight = 1;
 		op->locked = 1;
 		login_decide(op);
 		return;
 	}
+	srv_conn_ref(c);
+	c->login_inflight = 1;
 	/* A growing delay after the first few failures: 250 ms, doubling,
 	 * up to the configured cap. Same for known and unknown logins. */
 	if (op->failures >= srv->opts.login_delay_after) {
@@ -828,8 +905,14 @@ logout_done(int status, void *arg)
 		    "could not record the logout: try again");
 		goto out;
 	}
-	c->user_id = 0;
-	sodium_memzero(c->session_hash, 32);
+	/* The session ends on every connection that resumed it. */
+	for (srv_conn_t *o = c->srv->conns; o != NULL; o = o->next) {
+		if (o->user_id != 0 &&
+		    sodium_memcmp(o->session_hash, op->session_hash, 32) == 0) {
+			o->user_id = 0;
+			sodium_memzero(o->session_hash, 32);
+		}
+	}
 	resp.id = op->req_id;
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_LOGOUT;
 	resp.logout = &lr;
@@ -919,6 +1002,14 @@ out:
 void
 auth_dispatch(srv_conn_t *c, const Kartoteka__Request *req)
 {
+	/* Every op but ping and whoami/resume works asynchronously and holds
+	 * the connection; bound how many one connection may start. */
+	if (c->refs > SRV_MAX_INFLIGHT &&
+	    req->op_case != KARTOTEKA__REQUEST__OP_PING) {
+		reply_error(c, req->id, E_RATE, "too many requests in flight "
+		    "on this connection: wait for answers");
+		return;
+	}
 	switch (req->op_case) {
 	case KARTOTEKA__REQUEST__OP_PING:
 		handle_ping(c, req);
@@ -1004,10 +1095,10 @@ auth_sweep(kt_server_t *srv)
 	gen = kt_identity_terminals_gen(srv->store, txn);
 	if (gen == srv->terminals_gen)
 		goto out;
-	srv->terminals_gen = gen;
 	u = malloc(sizeof(*u));
 	if (u == NULL)
-		goto out;
+		goto out; /* try again at the next tick */
+	srv->terminals_gen = gen;
 	/* Something about terminals or sessions changed (possibly from an
 	 * offline command in another process): re-check every connection. */
 	for (c = srv->conns; c != NULL; c = next) {

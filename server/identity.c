@@ -52,8 +52,20 @@ kt_identity_load_keys(const char *dir, uint8_t static_priv[static 32],
 	rc = kt_keyfile_read(path, sign_sk, 64);
 	if (rc != 0)
 		goto out;
-	/* An Ed25519 secret key carries its public key in the last half. */
-	memcpy(sign_pk, sign_sk + 32, 32);
+	/* An Ed25519 secret key is seed || public key: check that the two
+	 * halves belong together, or checkpoints would quietly never
+	 * verify. */
+	{
+		uint8_t pk[32], sk[64];
+		int bad = crypto_sign_seed_keypair(pk, sk, sign_sk) != 0 ||
+		    sodium_memcmp(pk, sign_sk + 32, 32) != 0;
+		sodium_memzero(sk, sizeof(sk));
+		if (bad) {
+			rc = KT_EINVAL;
+			goto out;
+		}
+		memcpy(sign_pk, pk, 32);
+	}
 out:
 	if (rc != 0) {
 		sodium_memzero(static_priv, 32);

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,6 +373,29 @@ check_address(const char *what, const char *s)
 }
 
 static int
+data_file_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Undoes a failed init, so that running it again works. */
+static void
+remove_init_files(const char *dir)
+{
+	static const char *const names[] = { KT_SERVER_KEY_FILE,
+		KT_SIGN_KEY_FILE, "data.mdb", "lock.mdb" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+}
+
+static int
 cmd_init(cli_opts_t *o)
 {
 	char path[PATH_MAX];
@@ -381,7 +405,7 @@ cmd_init(cli_opts_t *o)
 	kt_store_t *st = NULL;
 	init_job_t job;
 	const char *why, *adv = o->advertise ? o->advertise : "127.0.0.1:7700";
-	int rc = 1;
+	int rc = 1, created = 0;
 
 	memset(pw, 0, sizeof(pw));
 	memset(pw2, 0, sizeof(pw2));
@@ -423,11 +447,12 @@ cmd_init(cli_opts_t *o)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o->data, KT_SERVER_KEY_FILE);
-	if (access(path, F_OK) == 0) {
+	if (access(path, F_OK) == 0 || data_file_exists(o->data, "data.mdb")) {
 		fprintf(stderr, "kartotekad init: %s already holds a store; "
 		    "refusing to overwrite it\n", o->data);
 		goto out;
 	}
+	created = 1; /* from here on, a failure removes what init made */
 	kt_keypair_x25519(spub, spriv);
 	crypto_sign_keypair(spk, ssk);
 	if (kt_keyfile_write(path, spriv, 32, 1) != 0) {
@@ -474,6 +499,8 @@ cmd_init(cli_opts_t *o)
 	rc = issue_invite(st, spub, ssk, 0, "", adv, INVITE_TTL_S) == 0 ? 0 : 1;
 out:
 	kt_store_close(st);
+	if (rc != 0 && created)
+		remove_init_files(o->data);
 	sodium_memzero(pw, sizeof(pw));
 	sodium_memzero(pw2, sizeof(pw2));
 	sodium_memzero(spriv, sizeof(spriv));
@@ -661,11 +688,18 @@ cmd_terminal_list(cli_opts_t *o)
 		    NULL, v.mv_size, v.mv_data);
 		char hex[17], when[32], bname[129];
 		time_t ts;
-		if (t == NULL || k.mv_size != 32)
+		struct tm tm;
+		if (t == NULL)
 			continue;
+		if (k.mv_size != 32) {
+			ktstore__terminal_record__free_unpacked(t, NULL);
+			continue;
+		}
 		kt_hex(hex, k.mv_data, 8);
 		ts = (time_t)t->enrolled_at;
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime(&ts));
+		if (gmtime_r(&ts, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(when, sizeof(when), "?");
 		branch_label(st, txn, t->branch, bname, sizeof(bname));
 		printf("%-16s  %-20s  %-16s  %-16s  %s\n", hex, t->name, bname,
 		    when, t->revoked ? "revoked" : "active");
@@ -731,6 +765,10 @@ revoke_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	    &ktstore__terminal_record__descriptor, (ProtobufCMessage **)&t);
 	if (rc != 0)
 		return rc;
+	if (t->revoked) {
+		protobuf_c_message_free_unpacked(&t->base, NULL);
+		return KT_ESTATE;
+	}
 	t->revoked = 1;
 	t->revoked_at = kt_now_s();
 	rc = kt_store_put_record(txn, db->terminals, job->key, 32, &t->base, 0);
@@ -774,6 +812,10 @@ cmd_terminal_revoke(cli_opts_t *o)
 	} else if (rc == KT_EEXIST) {
 		fprintf(stderr, "kartotekad: '%s' matches %d terminals: give "
 		    "more of the key\n", job.which, job.matches);
+		rc = 1;
+	} else if (rc == KT_ESTATE) {
+		fprintf(stderr, "kartotekad: terminal '%s' is already revoked\n",
+		    job.name);
 		rc = 1;
 	} else if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot revoke: %s\n",
@@ -862,6 +904,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "kartotekad: libsodium failed to initialise\n");
 		return 1;
 	}
+	/* A peer that hangs up while answers are on their way must cost us
+	 * an EPIPE on that connection, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

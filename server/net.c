@@ -7,21 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "audit.h"
 #include "kt_error.h"
 #include "server.h"
 
 #define PROLOGUE "kartoteka/1"
 #define PROLOGUE_LEN 11u
-/* Async operations one connection may have in flight before we stop
- * reading from it (pipelining is allowed, unbounded queues are not). */
-#define CONN_MAX_INFLIGHT 64u
 
 /* Scratch buffers of the loop thread: one frame in, one frame out. */
 typedef struct net_scratch {
 	uint8_t plain[KT_FRAME_MAX];
 	char readbuf[65536];
+	kt_arena_t arena;         /* decoded Request; reset after each one */
 } net_scratch_t;
+
+/* A request's decoded form lives in the arena: 128 KiB covers every
+ * legitimate request; the 1 MiB limit bounds what a hostile one (many
+ * tiny repeated fields) can make the decoder allocate. */
+#define ARENA_BLOCK (128u * 1024u)
+#define ARENA_LIMIT (1024u * 1024u)
 static_assert(sizeof(((net_scratch_t *)0)->plain) == KT_FRAME_MAX, "frame");
 
 static net_scratch_t *
@@ -44,13 +49,15 @@ kt_server_opts_default(kt_server_opts_t *o)
 	o->login_delay_max_ms = 8000;
 	o->lockout_after = 10;
 	o->lockout_s = 900;
+	o->enroll_failures_per_min = 10;
+	o->stop_grace_ms = 10000;
 }
 
 /* ------------------------------------------------------------------ */
 /* connection lifetime                                                 */
 /* ------------------------------------------------------------------ */
 
-static void maybe_finish_stop(kt_server_t *srv);
+#define maybe_finish_stop srv_maybe_finish_stop
 static void update_reading(srv_conn_t *c);
 
 int
@@ -150,6 +157,7 @@ on_write(uv_write_t *req, int status)
 	srv_conn_t *c = w->c;
 
 	c->write_queued -= w->len;
+	c->write_progress_ms = uv_now(c->srv->loop);
 	free(w);
 	if (status < 0 && c->phase != SRV_CLOSING)
 		srv_close(c, 0);
@@ -184,6 +192,8 @@ send_frame(srv_conn_t *c, const uint8_t *body, size_t len)
 		free(w);
 		return KT_EIO;
 	}
+	if (c->write_queued == 0)
+		c->write_progress_ms = uv_now(c->srv->loop);
 	c->write_queued += w->len;
 	srv_conn_ref(c);
 	update_reading(c);
@@ -258,8 +268,10 @@ on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
-/* Reading runs unless the peer has too many replies unsent or too many
- * requests in flight: then the kernel's buffers push back on it. */
+/* Reading runs unless the peer has too many replies unsent: then the
+ * kernel's buffers push back on it. (Requests that need async work are
+ * capped per connection by the handlers, which answer RATE_LIMITED past
+ * SRV_MAX_INFLIGHT, so one read buffer cannot start unbounded work.) */
 static void
 update_reading(srv_conn_t *c)
 {
@@ -269,11 +281,9 @@ update_reading(srv_conn_t *c)
 	if (c->phase == SRV_CLOSING || c->srv->stopping) {
 		want = 0;
 	} else if (c->read_paused) {
-		want = c->write_queued <= o->write_queue_max / 4 &&
-		    c->refs <= CONN_MAX_INFLIGHT / 2;
+		want = c->write_queued <= o->write_queue_max / 4;
 	} else {
-		want = c->write_queued <= o->write_queue_max &&
-		    c->refs <= CONN_MAX_INFLIGHT;
+		want = c->write_queued <= o->write_queue_max;
 	}
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
@@ -296,7 +306,7 @@ handshake_msg1(srv_conn_t *c, const uint8_t *frame, size_t len)
 	size_t paylen = 0, outlen = 0, hlen;
 
 	if (kt_noise_hs_read_message(&c->hs, frame, len, payload,
-	    sizeof(payload), &paylen) != 0) {
+	    sizeof(payload), &paylen) != 0 || paylen != 0) {
 		srv_close(c, 0);
 		return;
 	}
@@ -352,9 +362,11 @@ transport_frame(srv_conn_t *c, const uint8_t *frame, size_t len)
 		srv_close(c, 0);
 		return;
 	}
-	req = kartoteka__request__unpack(NULL, plen, plain);
+	req = kartoteka__request__unpack(&scratch(c->srv)->arena.pb, plen,
+	    plain);
 	sodium_memzero(plain, plen);
 	if (req == NULL) {
+		kt_arena_reset(&scratch(c->srv)->arena);
 		srv_send_error(c, 0, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "request is not a valid protobuf Request", 1);
 		return;
@@ -363,10 +375,15 @@ transport_frame(srv_conn_t *c, const uint8_t *frame, size_t len)
 		srv_send_error(c, req->id, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "unknown op", 1);
 	} else {
-		c->last_active_ms = uv_now(c->srv->loop);
+		/* Only enrolled terminals earn a long idle time: a key that is
+		 * not enrolled gets the handshake timeout, pings or not. */
+		if (c->enrolled)
+			c->last_active_ms = uv_now(c->srv->loop);
 		auth_dispatch(c, req);
 	}
-	kartoteka__request__free_unpacked(req, NULL);
+	/* Handlers copied what they keep; the request's memory goes now.
+	 * (Passwords in it are wiped by the handler that used them.) */
+	kt_arena_reset(&scratch(c->srv)->arena);
 	if (c->rx.n >= KT_NOISE_NONCE_MAX - 1)
 		srv_close(c, 1);
 }
@@ -379,7 +396,9 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	size_t left;
 
 	if (nread < 0) {
-		srv_close(c, 0);
+		/* A peer that half-closes after its requests still gets the
+		 * answers to those already read. */
+		srv_close(c, nread == UV_EOF);
 		return;
 	}
 	left = (size_t)nread;
@@ -432,7 +451,39 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void
 on_reject_closed(uv_handle_t *h)
 {
-	free(h);
+	kt_server_t *srv = h->data;
+
+	if (h == (uv_handle_t *)&srv->spare)
+		srv->spare_busy = 0;
+	else
+		free(h);
+}
+
+/* Accepts the pending connection and closes it at once. libuv stops
+ * watching a listener whose connection was not accepted, so every path of
+ * on_connection must accept; without memory for a handle, the socket is
+ * taken with the spare reserved at start-up. */
+static void
+reject_connection(kt_server_t *srv, uv_stream_t *server)
+{
+	uv_tcp_t *t = malloc(sizeof(*t));
+
+	if (t == NULL) {
+		if (srv->spare_busy)
+			return; /* nothing left: the listener stalls */
+		t = &srv->spare;
+		srv->spare_busy = 1;
+	}
+	if (uv_tcp_init(srv->loop, t) != 0) {
+		if (t == &srv->spare)
+			srv->spare_busy = 0;
+		else
+			free(t);
+		return;
+	}
+	t->data = srv;
+	uv_accept(server, (uv_stream_t *)t);
+	uv_close((uv_handle_t *)t, on_reject_closed);
 }
 
 static void
@@ -440,31 +491,29 @@ on_connection(uv_stream_t *server, int status)
 {
 	kt_server_t *srv = server->data;
 	srv_conn_t *c = NULL;
+	int namelen = sizeof(c->peer);
 
 	if (status < 0) {
 		fprintf(stderr, "%s: accept: %s\n", __func__, uv_strerror(status));
 		return;
 	}
 	if (srv->stopping || srv->nconns >= srv->opts.max_conns) {
-		uv_tcp_t *t = malloc(sizeof(*t));
-		if (t == NULL || uv_tcp_init(srv->loop, t) != 0) {
-			free(t);
-			return;
-		}
-		if (uv_accept(server, (uv_stream_t *)t) == 0 && !srv->stopping)
+		if (!srv->stopping)
 			fprintf(stderr, "%s: refusing connection: %u "
 			    "connections is the limit\n", __func__,
 			    srv->opts.max_conns);
-		uv_close((uv_handle_t *)t, on_reject_closed);
+		reject_connection(srv, server);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return;
-	c->rd = malloc(sizeof(*c->rd));
-	if (c->rd == NULL || uv_tcp_init(srv->loop, &c->tcp) != 0) {
-		free(c->rd);
+	if (c != NULL)
+		c->rd = malloc(sizeof(*c->rd));
+	if (c == NULL || c->rd == NULL ||
+	    uv_tcp_init(srv->loop, &c->tcp) != 0) {
+		if (c)
+			free(c->rd);
 		free(c);
+		reject_connection(srv, server);
 		return;
 	}
 	kt_frame_reader_reset(c->rd);
@@ -486,6 +535,7 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
+	uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &namelen);
 	update_reading(c);
 }
 
@@ -502,16 +552,31 @@ on_tick(uv_timer_t *t)
 
 	for (c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->phase == SRV_HS_MSG1 || c->phase == SRV_HS_MSG3) {
+		if (c->phase == SRV_CLOSING) {
+			/* Closing after a flush the peer never reads. */
+			if (c->close_after_flush && (srv->stopping ?
+			    now >= srv->stop_deadline_ms :
+			    now - c->write_progress_ms >=
+			    srv->opts.handshake_timeout_ms))
+				srv_close(c, 0);
+		} else if (srv->stopping && now >= srv->stop_deadline_ms) {
+			srv_close(c, 0);
+		} else if (c->phase != SRV_READY) {
 			if (now - c->opened_ms >= srv->opts.handshake_timeout_ms)
 				srv_close(c, 0);
-		} else if (c->phase == SRV_READY && c->refs == 1 &&
-		    c->write_queued == 0 &&
+		} else if (c->write_queued > 0 && now - c->write_progress_ms >=
+		    srv->opts.idle_timeout_ms) {
+			srv_close(c, 0); /* stopped reading its answers */
+		} else if (!c->enrolled && c->refs == 1 && now -
+		    c->last_active_ms >= srv->opts.handshake_timeout_ms) {
+			srv_close(c, 0);
+		} else if (c->refs == 1 && c->write_queued == 0 &&
 		    now - c->last_active_ms >= srv->opts.idle_timeout_ms) {
 			srv_close(c, 0);
 		}
 	}
-	auth_sweep(srv);
+	if (!srv->stopping)
+		auth_sweep(srv);
 }
 
 static void
@@ -520,10 +585,11 @@ on_handle_closed_noop(uv_handle_t *h)
 	(void)h;
 }
 
-static void
-maybe_finish_stop(kt_server_t *srv)
+void
+srv_maybe_finish_stop(kt_server_t *srv)
 {
-	if (!srv->stopping || srv->nconns > 0 || srv->listener_open)
+	if (!srv->stopping || srv->nconns > 0 || srv->listener_open ||
+	    srv->pending_jobs > 0)
 		return;
 	if (srv->writer) {
 		kt_writer_stop(srv->writer);
@@ -555,6 +621,7 @@ on_signal(uv_signal_t *s, int signum)
 		return;
 	fprintf(stderr, "kartotekad: signal %d: stopping\n", signum);
 	srv->stopping = 1;
+	srv->stop_deadline_ms = uv_now(srv->loop) + srv->opts.stop_grace_ms;
 	uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
 	/* Connections still handshaking close now; ready ones finish the
 	 * requests they have in flight, flush, then close. */
@@ -646,7 +713,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	int rc;
 
 	srv = sodium_malloc(sizeof(*srv));
-	scr = malloc(sizeof(*scr));
+	scr = calloc(1, sizeof(*scr));
 	if (srv == NULL || scr == NULL) {
 		rc = KT_ENOMEM;
 		goto out_free;
@@ -684,14 +751,24 @@ kt_server_run(const kt_server_opts_t *opts)
 		kt_store_read_end(srv->store, txn);
 	}
 
-	uv_loop_init(&loop);
+	if (uv_loop_init(&loop) != 0) {
+		fprintf(stderr, "kartotekad: cannot initialise the event loop\n");
+		rc = KT_EIO;
+		goto out_store;
+	}
 	srv->loop = &loop;
+	srv->enroll_limit.per_minute = opts->enroll_failures_per_min;
+	if (kt_arena_init(&scr->arena, ARENA_BLOCK, ARENA_LIMIT) != 0) {
+		rc = KT_ENOMEM;
+		goto out_loop;
+	}
 	srv->scratch = scr;
 	srv->listener.data = srv;
 	rc = kt_writer_start(&srv->writer, srv->store, &loop);
 	if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",
 		    kt_strerror(rc));
+		uv_run(&loop, UV_RUN_DEFAULT); /* let closed handles finish */
 		goto out_loop;
 	}
 	rc = start_listening(srv);
@@ -722,6 +799,8 @@ out_store:
 out_free:
 	if (srv)
 		sodium_free(srv);
+	if (scr)
+		kt_arena_free(&scr->arena);
 	free(scr);
 	return rc;
 }

@@ -31,11 +31,32 @@ typedef struct kt_server_opts {
 	unsigned login_delay_max_ms;      /* cap of the growing delay: 8000 */
 	unsigned lockout_after;           /* failures that lock the login: 10 */
 	int64_t lockout_s;                /* lock duration: 900 */
+	unsigned enroll_failures_per_min; /* per remote address: 10 */
+	unsigned stop_grace_ms;           /* drain time on SIGTERM: 10000 */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);
 
 typedef struct srv_conn srv_conn_t;
+
+/* Failed attempts per remote address in a sliding minute: a fixed table,
+ * so a flood of addresses overwrites old slots instead of growing. */
+#define KT_LIMITER_SLOTS 1024u
+typedef struct kt_server_limiter {
+	struct {
+		uint8_t addr[16];         /* IPv4 mapped into IPv6 form */
+		uint64_t window_ms;       /* start of the current minute */
+		unsigned count;           /* failures in it */
+	} slot[KT_LIMITER_SLOTS];
+	unsigned per_minute;              /* allowed failures per minute */
+} kt_server_limiter_t;
+
+/* 1 when addr may try again now (under the limit), 0 when over. */
+int kt_limiter_allowed(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms);
+/* Counts one failure for addr. Returns the count in the current minute. */
+unsigned kt_limiter_fail(kt_server_limiter_t *l,
+    const struct sockaddr_storage *addr, uint64_t now_ms);
 
 /* The server context: everything the running server owns. The only
  * mutable state of the process lives here. */
@@ -58,7 +79,13 @@ typedef struct kt_server {
 	unsigned pending_jobs;            /* thread-pool jobs in flight */
 	int stopping;                     /* SIGTERM seen: draining */
 	int listener_open;
+	uint64_t stop_deadline_ms;        /* uv_now after which a draining
+					     server closes what is left */
+	kt_server_limiter_t enroll_limit; /* failed enrolments per address */
 	struct net_scratch *scratch;      /* loop-thread frame buffers */
+	uv_tcp_t spare;                   /* rejects a connection when out of
+					     memory (see reject_connection) */
+	int spare_busy;
 } kt_server_t;
 
 /* Connection phases. */
@@ -91,6 +118,10 @@ struct srv_conn {
 	unsigned refs;                    /* async ops holding the conn + 1 for
 					     the handle until its close cb */
 	int close_after_flush;            /* close once writes are done */
+	int login_inflight;               /* a login is being checked */
+	uint64_t write_progress_ms;       /* uv_now when a write last finished
+					     or the queue was empty */
+	struct sockaddr_storage peer;     /* remote address (rate limits) */
 };
 
 /* --- net.c ------------------------------------------------------------ */
@@ -111,6 +142,14 @@ void srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,
 
 /* Requests the connection be closed (after queued writes when flush). */
 void srv_close(srv_conn_t *c, int flush);
+
+/* Async operations (writer, thread pool) one connection may have in
+ * flight; past it the request is answered RATE_LIMITED at once. */
+#define SRV_MAX_INFLIGHT 64u
+
+/* Stops the loop once a draining server has nothing left in flight;
+ * call after finishing a thread-pool job (pending_jobs). */
+void srv_maybe_finish_stop(kt_server_t *srv);
 
 /* References for async operations that answer later. */
 void srv_conn_ref(srv_conn_t *c);

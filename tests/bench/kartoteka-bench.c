@@ -30,6 +30,7 @@
 #define BENCH_MAX_SECONDS 86400u
 #define BENCH_RETRY_MS 100u        /* pause before redialling after an error */
 #define BENCH_MAX_LOGGED 10u       /* errors printed; later ones only counted */
+#define BENCH_GRACE_MS 1000u       /* at the end, wait this long for answers */
 #define PING_FRAME_CAP 64u         /* a framed, encrypted ping is < 40 bytes */
 #define SLOT_BITS 16u
 
@@ -188,6 +189,8 @@ typedef struct bench {
 	uint64_t base_ms;             /* uv_now() at start, for tick deadlines */
 	unsigned ticks;               /* seconds elapsed */
 	int stopping;                 /* set once; nothing is counted after */
+	int finished;                 /* every handle is being closed */
+	unsigned live;                /* tcp handles initialised, not closed */
 	unsigned up;                  /* connections in C_READY */
 	uint64_t ops, ops_tick;       /* completed operations (total, second) */
 	uint64_t errors, errors_tick; /* failed operations and connections */
@@ -206,7 +209,9 @@ typedef struct wreq {
 } wreq_t;
 
 static void conn_start(conn_t *c);
+static void conn_start_cb(uv_timer_t *t);
 static void on_close(uv_handle_t *h);
+static void bench_finish(bench_t *b);
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -422,7 +427,10 @@ on_hs_message2(conn_t *c, const uint8_t *f, size_t flen)
 	w->len = KT_FRAME_HDR + n;
 	c->state = C_READY;
 	b->up++;
-	rc = put_pings(c, w);
+	/* While stopping, a ping connection only completes its handshake; a
+	 * handshake cycle still needs its ping to end. */
+	if (!b->stopping || b->op == BENCH_HANDSHAKE)
+		rc = put_pings(c, w);
 	if (rc != 0) {
 		conn_fail(c, "cannot build a ping", kt_strerror(rc));
 		goto out;
@@ -533,6 +541,582 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		if (rc != 0)
 			return;
 	}
-	if (c->state == C_READY && b_is_ping(c))
+	if (c->state != C_READY)
+		return;
+	if (c->b->stopping && c->inflight == 0)
+		conn_close(c, -1); /* drained: hang up without a pending answer */
+	else if (c->b->op == BENCH_PING)
 		(void)conn_refill(c);
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+static void
+on_connect(uv_connect_t *req, int status)
+{
+	conn_t *c = req->data;
+	wreq_t *w;
+	size_t n = 0;
+	int rc;
+
+	if (status == UV_ECANCELED || c->state != C_CONNECTING)
+		return;
+	if (status < 0) {
+		conn_fail(c, "cannot connect", uv_strerror(status));
+		return;
+	}
+	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	if (rc < 0) {
+		conn_fail(c, "cannot read", uv_strerror(rc));
+		return;
+	}
+	/* -> e, es with an empty payload */
+	w = wreq_new(KT_FRAME_HDR + 128u);
+	if (w == NULL) {
+		conn_fail(c, "out of memory", NULL);
+		return;
+	}
+	rc = kt_noise_hs_write_message(&c->hs, NULL, 0, w->data + KT_FRAME_HDR,
+	    128u, &n);
+	if (rc == 0)
+		rc = kt_frame_put_header(w->data, n);
+	if (rc != 0) {
+		free(w);
+		conn_fail(c, "handshake message 1", kt_strerror(rc));
+		return;
+	}
+	w->len = KT_FRAME_HDR + n;
+	c->state = C_HS;
+	(void)conn_send(c, w);
+}
+
+/* conn_start dials the server on c (which must be C_IDLE). Failures are
+ * counted and the slot redials later; nothing happens once stopping. */
+static void
+conn_start(conn_t *c)
+{
+	bench_t *b = c->b;
+	int rc;
+
+	if (b->stopping)
+		return;
+	rc = uv_tcp_init(&b->loop, &c->tcp);
+	if (rc < 0) {
+		bench_error(b, c, "cannot create a socket", uv_strerror(rc));
+		(void)uv_timer_start(&c->retry, conn_start_cb,
+		    BENCH_RETRY_MS, 0);
+		return;
+	}
+	c->tcp.data = c;
+	c->state = C_CONNECTING;
+	b->live++;
+	kt_frame_reader_reset(c->rd);
+	memset(c->slots, 0, (size_t)b->pipeline * sizeof(*c->slots));
+	c->inflight = 0;
+	/* Handshake latency counts from here: key setup, connect, 3 messages,
+	 * one ping. */
+	c->t_connect = uv_hrtime();
+	rc = kt_noise_hs_init(&c->hs, KT_NOISE_XK, 1,
+	    (const uint8_t *)KT_PROLOGUE, strlen(KT_PROLOGUE), b->term_priv,
+	    b->server_key);
+	if (rc != 0) {
+		conn_fail(c, "handshake setup", kt_strerror(rc));
+		return;
+	}
+	(void)uv_tcp_nodelay(&c->tcp, 1);
+	c->creq.data = c;
+	rc = uv_tcp_connect(&c->creq, &c->tcp,
+	    (const struct sockaddr *)&b->addr, on_connect);
+	if (rc < 0)
+		conn_fail(c, "cannot connect", uv_strerror(rc));
+}
+
+/* The retry timer of a connection; its data is the connection. */
+static void
+conn_start_cb(uv_timer_t *t)
+{
+	conn_start(t->data);
+}
+
+static void
+on_close(uv_handle_t *h)
+{
+	conn_t *c = h->data;
+
+	c->state = C_IDLE;
+	c->b->live--;
+	if (c->b->stopping) {
+		if (c->b->live == 0)
+			bench_finish(c->b);
+		return;
+	}
+	if (c->redial_ms < 0)
+		return;
+	if (c->redial_ms == 0)
+		conn_start(c);
+	else
+		(void)uv_timer_start(&c->retry, conn_start_cb,
+		    (uint64_t)c->redial_ms, 0);
+}
+
+/* ---- run control --------------------------------------------------------- */
+
+/* bench_finish closes the remaining handles (timers, signal, and any
+ * connection still open), so uv_run returns once their callbacks have run.
+ * Idempotent. */
+static void
+bench_finish(bench_t *b)
+{
+	unsigned i;
+
+	if (b->finished)
+		return;
+	b->finished = 1;
+	uv_close((uv_handle_t *)&b->tick, NULL);
+	uv_close((uv_handle_t *)&b->sigint, NULL);
+	for (i = 0; i < b->nconns; i++) {
+		uv_close((uv_handle_t *)&b->conns[i].retry, NULL);
+		conn_close(&b->conns[i], -1);
+	}
+}
+
+static void
+on_grace_over(uv_timer_t *t)
+{
+	bench_finish(t->data);
+}
+
+/* bench_stop ends the measured window. Nothing new is sent; connections
+ * close once their answers are in (a peer hanging up on a server that is
+ * still writing only makes noise in its log), and after BENCH_GRACE_MS
+ * the rest are closed regardless. Idempotent. */
+static void
+bench_stop(bench_t *b)
+{
+	unsigned i;
+
+	if (b->stopping)
+		return;
+	b->stopping = 1;
+	b->t_end = uv_hrtime();
+	for (i = 0; i < b->nconns; i++) {
+		conn_t *c = &b->conns[i];
+
+		(void)uv_timer_stop(&c->retry);
+		if (c->state == C_READY && c->inflight == 0)
+			conn_close(c, -1);
+	}
+	if (b->live == 0)
+		bench_finish(b);
+	else
+		(void)uv_timer_start(&b->tick, on_grace_over, BENCH_GRACE_MS,
+		    0);
+}
+
+static void on_tick(uv_timer_t *t);
+
+/* Ticks fall on whole seconds after the start, so they do not drift. */
+static void
+schedule_tick(bench_t *b)
+{
+	uint64_t due = b->base_ms + (uint64_t)(b->ticks + 1u) * 1000u;
+	uint64_t now = uv_now(&b->loop);
+
+	(void)uv_timer_start(&b->tick, on_tick, due > now ? due - now : 0, 0);
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	bench_t *b = t->data;
+	uint64_t now = uv_hrtime();
+	double secs = (double)(now - b->t_tick) / 1e9;
+
+	b->ticks++;
+	if (secs <= 0.0)
+		secs = 1e-9;
+	fprintf(stderr, "[%4us] %s: %.0f ops/s, p50 %.3f ms, p99 %.3f ms, "
+	    "p999 %.3f ms", b->ticks, b->op_name, (double)b->ops_tick / secs,
+	    hist_quantile_ms(&b->second, 0.50),
+	    hist_quantile_ms(&b->second, 0.99),
+	    hist_quantile_ms(&b->second, 0.999));
+	if (b->op == BENCH_PING)
+		fprintf(stderr, ", %u/%u connections up", b->up, b->nconns);
+	fprintf(stderr, ", %" PRIu64 " errors\n", b->errors_tick);
+	hist_reset(&b->second);
+	b->ops_tick = 0;
+	b->errors_tick = 0;
+	b->t_tick = now;
+	if (b->ticks >= b->seconds)
+		bench_stop(b);
+	else
+		schedule_tick(b);
+}
+
+static void
+on_sigint(uv_signal_t *s, int signum)
+{
+	bench_t *b = s->data;
+
+	(void)signum;
+	fprintf(stderr, "%s: interrupted, stopping early\n", BENCH_NAME);
+	bench_stop(b);
+}
+
+/* Final figures on stdout; the last line has the fixed form that scripts
+ * parse: "OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms". */
+static void
+bench_report(const bench_t *b)
+{
+	double secs = (double)(b->t_end - b->t_start) / 1e9;
+
+	if (secs <= 0.0)
+		secs = 1e-9;
+	printf("%s: %.2f s, %u connection%s", b->op_name, secs, b->nconns,
+	    b->nconns == 1 ? "" : "s");
+	if (b->op == BENCH_PING)
+		printf(", pipeline %u", b->pipeline);
+	printf(", %" PRIu64 " ops, %" PRIu64 " errors\n", b->ops, b->errors);
+	if (b->total.n > 0)
+		printf("%s: latency min %.3f ms, mean %.3f ms, max %.3f ms\n",
+		    b->op_name, (double)b->total.min / 1e6,
+		    (double)b->total.sum / (double)b->total.n / 1e6,
+		    (double)b->total.max / 1e6);
+	printf("%s: %.0f ops/s, p50 %.3f ms, p99 %.3f ms, p999 %.3f ms\n",
+	    b->op_name, (double)b->ops / secs,
+	    hist_quantile_ms(&b->total, 0.50),
+	    hist_quantile_ms(&b->total, 0.99),
+	    hist_quantile_ms(&b->total, 0.999));
+	fflush(stdout);
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+/* parse_uint reads a decimal in [min, max]. Returns 0 or KT_EINVAL. */
+static int
+parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return KT_EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return KT_EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* raise_nofile lifts the soft descriptor limit to need when the hard limit
+ * allows. Returns 0, or KT_EINVAL when need descriptors are not possible. */
+static int
+raise_nofile(rlim_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0; /* unknown: let connect() report it */
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ?
+		    need : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < need)
+			return KT_EINVAL;
+	}
+	return 0;
+}
+
+/* bench_load_config takes the server address and both keys from the
+ * configuration directory dir (NULL: the usual search) into b. The copy of
+ * the terminal key in the loaded config is wiped before returning.
+ * Returns 0, KT_EINVAL (not enrolled, bad address, cannot resolve) or what
+ * kt_config_load returns; a message has been printed. */
+static int
+bench_load_config(bench_t *b, const char *dir)
+{
+	kt_config_t *cfg = NULL;
+	struct addrinfo hints, *res = NULL;
+	const char *why = NULL;
+	char host[256], port[16], path[sizeof(cfg->dir)];
+	int rc, grc;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		rc = KT_ENOMEM;
+		fprintf(stderr, "%s: out of memory\n", BENCH_NAME);
+		goto out;
+	}
+	/* Not into cfg->dir: kt_config_load zeroes cfg before copying dir. */
+	rc = kt_config_dir(dir, path, sizeof(path));
+	if (rc != 0) {
+		fprintf(stderr, "%s: no configuration directory: give "
+		    "--config DIR\n", BENCH_NAME);
+		goto out;
+	}
+	rc = kt_config_load(cfg, path, &why);
+	if (rc != 0) {
+		fprintf(stderr, "%s: %s: %s\n", BENCH_NAME, path,
+		    why != NULL ? why : kt_strerror(rc));
+		goto out;
+	}
+	if (!cfg->has_server || !cfg->has_terminal) {
+		rc = KT_EINVAL;
+		fprintf(stderr, "%s: %s is not enrolled with a server: run "
+		    "'kartoteka --config %s enroll CODE' first\n", BENCH_NAME,
+		    cfg->dir, cfg->dir);
+		goto out;
+	}
+	rc = kt_address_split(cfg->address, host, sizeof(host), port,
+	    sizeof(port), &why);
+	if (rc != 0) {
+		fprintf(stderr, "%s: server address '%s': %s\n", BENCH_NAME,
+		    cfg->address, why != NULL ? why : kt_strerror(rc));
+		goto out;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	grc = getaddrinfo(host, port, &hints, &res);
+	if (grc != 0 || res == NULL || res->ai_addrlen > sizeof(b->addr)) {
+		rc = KT_EINVAL;
+		fprintf(stderr, "%s: cannot resolve %s: %s\n", BENCH_NAME,
+		    cfg->address, grc != 0 ? gai_strerror(grc) : "no address");
+		goto out;
+	}
+	memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
+	memcpy(b->server_key, cfg->server_key, sizeof(b->server_key));
+	memcpy(b->term_priv, cfg->terminal_priv, sizeof(b->term_priv));
+	fprintf(stderr, "%s: %s against %s (%s)\n", BENCH_NAME, b->op_name,
+	    cfg->address, cfg->dir);
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	kt_config_clear(cfg);
+	free(cfg);
+	return rc;
+}
+
+/* bench_alloc_conns gives every connection its frame reader and slots.
+ * Returns 0 or KT_ENOMEM (what was allocated is freed by bench_free). */
+static int
+bench_alloc_conns(bench_t *b)
+{
+	unsigned i;
+
+	b->conns = calloc(b->nconns, sizeof(*b->conns));
+	if (b->conns == NULL)
+		return KT_ENOMEM;
+	for (i = 0; i < b->nconns; i++) {
+		conn_t *c = &b->conns[i];
+
+		c->b = b;
+		c->index = i;
+		c->state = C_IDLE;
+		c->redial_ms = -1;
+		c->rd = malloc(sizeof(*c->rd));
+		c->slots = calloc(b->pipeline, sizeof(*c->slots));
+		if (c->rd == NULL || c->slots == NULL)
+			return KT_ENOMEM;
+	}
+	return 0;
+}
+
+/* Frees b and everything it owns, wiping the terminal key. Every uv handle
+ * must be closed already. Accepts NULL. */
+static void
+bench_free(bench_t *b)
+{
+	unsigned i;
+
+	if (b == NULL)
+		return;
+	if (b->conns != NULL) {
+		for (i = 0; i < b->nconns; i++) {
+			kt_noise_hs_clear(&b->conns[i].hs);
+			kt_noise_cipher_clear(&b->conns[i].tx);
+			kt_noise_cipher_clear(&b->conns[i].rx);
+			free(b->conns[i].rd);
+			free(b->conns[i].slots);
+		}
+		free(b->conns);
+	}
+	sodium_memzero(b->term_priv, sizeof(b->term_priv));
+	free(b);
+}
+
+/* bench_run starts every connection and runs the loop until the time is
+ * up (or ^C). Returns 0 or KT_EIO (the loop could not be set up). */
+static int
+bench_run(bench_t *b)
+{
+	unsigned i;
+	int rc;
+
+	rc = uv_loop_init(&b->loop);
+	if (rc < 0) {
+		fprintf(stderr, "%s: %s\n", BENCH_NAME, uv_strerror(rc));
+		return KT_EIO;
+	}
+	(void)uv_timer_init(&b->loop, &b->tick);
+	b->tick.data = b;
+	(void)uv_signal_init(&b->loop, &b->sigint);
+	b->sigint.data = b;
+	(void)uv_signal_start_oneshot(&b->sigint, on_sigint, SIGINT);
+	for (i = 0; i < b->nconns; i++) {
+		(void)uv_timer_init(&b->loop, &b->conns[i].retry);
+		b->conns[i].retry.data = &b->conns[i];
+	}
+	uv_update_time(&b->loop);
+	b->base_ms = uv_now(&b->loop);
+	b->t_start = b->t_tick = uv_hrtime();
+	for (i = 0; i < b->nconns; i++)
+		conn_start(&b->conns[i]);
+	schedule_tick(b);
+	(void)uv_run(&b->loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&b->loop);
+	if (rc < 0)
+		fprintf(stderr, "%s: loop close: %s\n", BENCH_NAME,
+		    uv_strerror(rc));
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: %s [--config DIR] [--connections N] [--pipeline P]\n"
+	    "       [--seconds T] OP\n"
+	    "Load the kartotekad this terminal is enrolled with (and only it).\n"
+	    "OP:\n"
+	    "  ping       N connections each keep P pings in flight\n"
+	    "  handshake  N slots each loop: connect, Noise XK handshake,\n"
+	    "             one ping, close\n"
+	    "Options:\n"
+	    "  --config DIR       terminal configuration (kartoteka enroll)\n"
+	    "  --connections N    1..%u, default 1\n"
+	    "  --pipeline P       pings in flight per connection (ping), "
+	    "1..%u, default 1\n"
+	    "  --seconds T        run length, 1..%u, default 10\n"
+	    "The last line of stdout reads\n"
+	    "  OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms\n",
+	    BENCH_NAME, BENCH_MAX_CONNS, BENCH_MAX_PIPELINE, BENCH_MAX_SECONDS);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "connections", required_argument, NULL, 'n' },
+		{ "pipeline", required_argument, NULL, 'p' },
+		{ "seconds", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
+	const char *config_dir = NULL;
+	bench_t *b = NULL;
+	int status = 2, opt, rc;
+
+	b = calloc(1, sizeof(*b));
+	if (b == NULL) {
+		fprintf(stderr, "%s: out of memory\n", BENCH_NAME);
+		goto out;
+	}
+	b->nconns = 1;
+	b->pipeline = 1;
+	b->seconds = 10;
+	hist_reset(&b->total);
+	hist_reset(&b->second);
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'n':
+			rc = parse_uint(optarg, 1, BENCH_MAX_CONNS, &b->nconns);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --connections must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_CONNS);
+				goto out;
+			}
+			break;
+		case 'p':
+			rc = parse_uint(optarg, 1, BENCH_MAX_PIPELINE,
+			    &b->pipeline);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --pipeline must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_PIPELINE);
+				goto out;
+			}
+			break;
+		case 't':
+			rc = parse_uint(optarg, 1, BENCH_MAX_SECONDS,
+			    &b->seconds);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --seconds must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_SECONDS);
+				goto out;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			status = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		goto out;
+	}
+	if (strcmp(argv[optind], "ping") == 0) {
+		b->op = BENCH_PING;
+	} else if (strcmp(argv[optind], "handshake") == 0) {
+		b->op = BENCH_HANDSHAKE;
+		b->pipeline = 1; /* one ping per connection */
+	} else {
+		fprintf(stderr, "%s: unknown OP '%s' (ping or handshake)\n",
+		    BENCH_NAME, argv[optind]);
+		goto out;
+	}
+	b->op_name = argv[optind];
+
+	status = 1;
+	if (sodium_init() < 0) {
+		fprintf(stderr, "%s: libsodium failed to start\n", BENCH_NAME);
+		goto out;
+	}
+	if (bench_load_config(b, config_dir) != 0)
+		goto out;
+	if (raise_nofile((rlim_t)b->nconns + 32u) != 0) {
+		fprintf(stderr, "%s: %u connections need more file descriptors "
+		    "than 'ulimit -n' allows\n", BENCH_NAME, b->nconns);
+		goto out;
+	}
+	ch.client_name = (char *)BENCH_NAME;
+	ch.client_version = (char *)KT_CLIENT_VERSION;
+	b->hello_len = kartoteka__client_hello__get_packed_size(&ch);
+	if (b->hello_len > sizeof(b->hello))
+		goto out;
+	kartoteka__client_hello__pack(&ch, b->hello);
+	if (bench_alloc_conns(b) != 0) {
+		fprintf(stderr, "%s: out of memory for %u connections\n",
+		    BENCH_NAME, b->nconns);
+		goto out;
+	}
+	/* A peer closing mid-write must give EPIPE, not kill the process. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (bench_run(b) != 0)
+		goto out;
+	bench_report(b);
+	status = b->ops > 0 ? 0 : 1;
+out:
+	bench_free(b);
+	return status;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# SIGTERM with requests in flight: logins already read are answered (and
-# their audit entries committed) before the server exits 0.
+# SIGTERM with requests in flight: a login already read is answered (and
+# its audit entry committed) before the server exits 0. Logins pipelined
+# behind it on the same connection are refused at once (RATE_LIMITED).
 . "$(dirname "$0")/lib.sh"
 kt_init
 kt_start

@@ -209,9 +209,10 @@ static void
 usage(void)
 {
 	fputs("usage: kt-rawpeer --config DIR MODE [ARGS]\n"
-	    "modes: zero oversized truncated garbage stall SECONDS hold\n"
+	    "modes: zero oversized truncated garbage stall SECONDS hold hangup\n"
 	    "       bad-transport bad-protobuf unknown-op unenrolled-login\n"
-	    "       stop-inflight PID LOGIN PASSWORD COUNT\n", stderr);
+	    "       stop-inflight PID LOGIN PASSWORD COUNT\n"
+	    "       login-burst LOGIN PASSWORD COUNT\n", stderr);
 }
 
 int
@@ -276,6 +277,25 @@ main(int argc, char **argv)
 		fflush(stdout);
 		sleep((unsigned)atoi(argv[4]));
 		ok = 1;
+	} else if (strcmp(mode, "hangup") == 0) {
+		/* Thousands of pipelined pings, then a hang-up without reading
+		 * a single answer: the server's writes meet a reset socket
+		 * (EPIPE), which must not take the process down. */
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+		if (handshake(p, &cfg, 1) == 0) {
+			req.op_case = KARTOTEKA__REQUEST__OP_PING;
+			req.ping = &pr;
+			for (int i = 0; i < 20000; i++) {
+				req.id = (uint64_t)i + 1;
+				if (send_request(p, &req) != 0)
+					break;
+			}
+			/* Closing with answers unread makes our kernel send a
+			 * reset while the server is still answering the
+			 * frames it has read: its next writes fail (EPIPE). */
+			ok = 1;
+		}
 	} else if (strcmp(mode, "hold") == 0) {
 		/* An enrolled terminal's open connection: ping once, say so,
 		 * then wait for the server to close it (revocation). */
@@ -351,12 +371,50 @@ main(int argc, char **argv)
 			}
 			ok = ok && expect_close(p);
 		}
+	} else if (strcmp(mode, "login-burst") == 0 && argc > 6) {
+		/* COUNT logins pipelined on one connection: prints how many
+		 * were evaluated (UNAUTHENTICATED) and how many refused
+		 * (RATE_LIMITED); anything else is unexpected. */
+		int count = atoi(argv[6]), unauth = 0, limited = 0, other = 0;
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+		if (handshake(p, &cfg, 1) == 0) {
+			lr.login = argv[4];
+			lr.password = argv[5];
+			for (int i = 0; i < count; i++) {
+				req.id = (uint64_t)i + 1;
+				req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+				req.login = &lr;
+				send_request(p, &req);
+			}
+			for (int i = 0; i < count; i++) {
+				Kartoteka__Response *r = read_response(p);
+				if (r == NULL)
+					break;
+				switch (error_code(r)) {
+				case KARTOTEKA__ERROR__CODE__UNAUTHENTICATED:
+					unauth++;
+					break;
+				case KARTOTEKA__ERROR__CODE__RATE_LIMITED:
+					limited++;
+					break;
+				default:
+					other++;
+				}
+				kartoteka__response__free_unpacked(r, NULL);
+			}
+			printf("unauthenticated %d rate_limited %d other %d\n",
+			    unauth, limited, other);
+			ok = unauth + limited == count && other == 0;
+		}
 	} else if (strcmp(mode, "stop-inflight") == 0 && argc > 7) {
 		/* COUNT logins, then a ping; once the ping is answered the
-		 * server has read every login. Then SIGTERM: every login must
-		 * still be answered before the server closes. */
+		 * server has read every login. Then SIGTERM: the first login
+		 * (in flight on the thread pool) must still be answered OK
+		 * before the server closes; the others were refused at once,
+		 * one login per connection at a time. */
 		pid_t pid = (pid_t)atoi(argv[4]);
-		int count = atoi(argv[7]), answered = 0, pinged = 0;
+		int count = atoi(argv[7]), answered = 0, pinged = 0, refused = 0;
 		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 		Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
 		Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
@@ -378,15 +436,19 @@ main(int argc, char **argv)
 				if (r->id == 1000 && !pinged) {
 					pinged = 1;
 					kill(pid, SIGTERM);
-				} else if (r->id >= 1 && r->id <= (uint64_t)count &&
-				    error_code(r) == 0) {
+				} else if (r->id == 1 && error_code(r) == 0) {
 					answered++;
+				} else if (r->id >= 2 && r->id <= (uint64_t)count &&
+				    error_code(r) ==
+				    KARTOTEKA__ERROR__CODE__RATE_LIMITED) {
+					refused++;
 				}
 				kartoteka__response__free_unpacked(r, NULL);
 			}
-			printf("pinged %d, logins answered %d of %d\n", pinged,
-			    answered, count);
-			ok = pinged && answered == count;
+			printf("pinged %d, first login answered %d, pipelined "
+			    "logins refused %d of %d\n", pinged, answered,
+			    refused, count - 1);
+			ok = pinged && answered == 1 && refused == count - 1;
 		}
 	} else {
 		usage();

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-address failure counting in a fixed table: a cheap brake on peers
+ * that flood the server with failing attempts (enrolments with made-up
+ * tokens) without letting the table itself grow. */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <sodium.h>
+
+#include "server.h"
+
+#define WINDOW_MS 60000u
+
+/* The address as 16 bytes (IPv4 mapped), the port left out. */
+static void
+addr_key(const struct sockaddr_storage *ss, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (ss->ss_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else if (ss->ss_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	}
+}
+
+/* The slot for key; shorthash with a per-table random key would be better
+ * against chosen collisions, but a collision only shares a counter. */
+static unsigned
+slot_of(const uint8_t key[16])
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % KT_LIMITER_SLOTS;
+}
+
+int
+kt_limiter_allowed(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms)
+{
+	uint8_t key[16];
+	unsigned i;
+
+	addr_key(addr, key);
+	i = slot_of(key);
+	if (memcmp(l->slot[i].addr, key, 16) != 0 ||
+	    now_ms - l->slot[i].window_ms >= WINDOW_MS)
+		return 1;
+	return l->slot[i].count < l->per_minute;
+}
+
+unsigned
+kt_limiter_fail(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms)
+{
+	uint8_t key[16];
+	unsigned i;
+
+	addr_key(addr, key);
+	i = slot_of(key);
+	if (memcmp(l->slot[i].addr, key, 16) != 0 ||
+	    now_ms - l->slot[i].window_ms >= WINDOW_MS) {
+		memcpy(l->slot[i].addr, key, 16);
+		l->slot[i].window_ms = now_ms;
+		l->slot[i].count = 0;
+	}
+	return ++l->slot[i].count;
+}
