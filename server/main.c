@@ -35,7 +35,8 @@ usage(FILE *f)
 "  run --data DIR [--listen HOST:PORT] [--max-connections N]\n"
 "        [--handshake-timeout MS] [--idle-timeout MS] [--session-ttl S]\n"
 "        [--login-delay-after N] [--login-delay-max MS]\n"
-"        [--lockout-after N] [--lockout-seconds S]\n"
+"        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
+"        [--enroll-failures-per-minute N]\n"
 "        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
 "        first line printed is `listening on HOST:PORT`)\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
@@ -75,7 +76,7 @@ enum {
 	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_HELP,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +97,8 @@ static const struct option long_opts[] = {
 	{ "login-delay-max", required_argument, NULL, OPT_DELAYMAX },
 	{ "lockout-after", required_argument, NULL, OPT_LOCKAFTER },
 	{ "lockout-seconds", required_argument, NULL, OPT_LOCKSECS },
+	{ "stop-grace", required_argument, NULL, OPT_STOPGRACE },
+	{ "enroll-failures-per-minute", required_argument, NULL, OPT_ENROLLFAIL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -153,6 +156,8 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		NUM(OPT_DELAYMAX, "login-delay-max", 0, 600000, o->run.login_delay_max_ms, unsigned)
 		NUM(OPT_LOCKAFTER, "lockout-after", 1, 1000, o->run.lockout_after, unsigned)
 		NUM(OPT_LOCKSECS, "lockout-seconds", 1, 30LL * 86400, o->run.lockout_s, int64_t)
+		NUM(OPT_STOPGRACE, "stop-grace", 0, 3600000, o->run.stop_grace_ms, unsigned)
+		NUM(OPT_ENROLLFAIL, "enroll-failures-per-minute", 1, 100000, o->run.enroll_failures_per_min, unsigned)
 #undef NUM
 		case 'h':
 		case OPT_HELP:
