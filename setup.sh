@@ -29,12 +29,18 @@ install_deps() {
 		--no-install-recommends $missing </dev/null >/dev/null
 }
 
-# build DIR [cmake options...]
+# build DIR [cmake options...]: quiet unless it fails.
 build() {
 	local dir=$1
 	shift
-	cmake -S "$TOP" -B "$dir" -DKT_WERROR=ON "$@" >/dev/null
-	cmake --build "$dir" -j "$(nproc)"
+	echo "building $dir $*"
+	mkdir -p "$dir"
+	if ! { cmake -S "$TOP" -B "$dir" -DKT_WERROR=ON "$@" &&
+		cmake --build "$dir" -j "$(nproc)"; } >"$dir.log" 2>&1; then
+		tail -n 40 "$dir.log"
+		echo "build failed: full log in $dir.log" >&2
+		return 1
+	fi
 }
 
 cmd_test() {

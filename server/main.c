@@ -646,6 +646,21 @@ out:
 /* terminals                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Prints s left-aligned in width columns, counting UTF-8 code points
+ * rather than bytes so Cyrillic names line up. */
+static void
+print_col(const char *s, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			cols++;
+	fputs(s, stdout);
+	for (; cols < width; cols++)
+		putchar(' ');
+}
+
 /* The name of branch id for listings: "(owner)" for 0. */
 static void
 branch_label(kt_store_t *st, MDB_txn *txn, uint64_t id, char *out, size_t cap)
@@ -706,8 +721,11 @@ cmd_terminal_list(cli_opts_t *o)
 		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
 			snprintf(when, sizeof(when), "?");
 		branch_label(st, txn, t->branch, bname, sizeof(bname));
-		printf("%-16s  %-20s  %-16s  %-16s  %s\n", hex, t->name, bname,
-		    when, t->revoked ? "revoked" : "active");
+		printf("%-16s  ", hex);
+		print_col(t->name, 20);
+		fputs("  ", stdout);
+		print_col(bname, 16);
+		printf("  %-16s  %s\n", when, t->revoked ? "revoked" : "active");
 		ktstore__terminal_record__free_unpacked(t, NULL);
 	}
 	rc = 0;
