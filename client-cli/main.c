@@ -1165,7 +1165,7 @@ cmd_ping(cli_t *cli, int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc == EXIT_SERVER && resp != NULL)
 		rc = server_error(cli, resp, NULL);
-	if (rc != 0)
+	if (rc != 0 || resp == NULL)
 		goto out;
 	p = resp->ping;
 	rtt_ms = ((int64_t)t1.tv_sec - t0.tv_sec) * 1000 +

@@ -132,7 +132,7 @@ parse_server(kt_config_t *cfg, char *text, size_t len, const char **why)
 				return set_why(why, N_("server file: the "
 				    "address line is not HOST:PORT"),
 				    KT_EINVAL);
-			strcpy(cfg->address, val);
+			memcpy(cfg->address, val, strlen(val) + 1);
 			seen_addr = 1;
 		} else if (strcmp(line, "key") == 0) {
 			size_t binlen = 0;
@@ -147,7 +147,7 @@ parse_server(kt_config_t *cfg, char *text, size_t len, const char **why)
 			if (strlen(val) >= sizeof(cfg->branch))
 				return set_why(why, N_("server file: the "
 				    "branch name is too long"), KT_EINVAL);
-			strcpy(cfg->branch, val);
+			memcpy(cfg->branch, val, strlen(val) + 1);
 		}
 		line = nl + 1;
 	}
@@ -175,14 +175,12 @@ kt_config_load(kt_config_t *cfg, const char *dir, const char **why)
 		return set_why(why, N_("configuration directory path is "
 		    "too long"), KT_EINVAL);
 	/* dir may be cfg->dir itself: keep it while cfg is wiped. */
-	if (dir != cfg->dir) {
-		sodium_memzero(cfg, sizeof(*cfg));
-		strcpy(cfg->dir, dir);
-	} else {
+	{
 		char keep[sizeof(cfg->dir)];
-		strcpy(keep, dir);
+		size_t n = strlen(dir) + 1;   /* checked above to fit */
+		memcpy(keep, dir, n);
 		sodium_memzero(cfg, sizeof(*cfg));
-		strcpy(cfg->dir, keep);
+		memcpy(cfg->dir, keep, n);
 	}
 	dir = cfg->dir;
 

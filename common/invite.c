@@ -196,12 +196,12 @@ kt_invite_decode(const char *code, kt_invite_t *inv, const char **why)
 	    msg->branch, why);
 	if (rc != 0)
 		goto out;
-	strcpy(inv->address, msg->address);
+	memcpy(inv->address, msg->address, strlen(msg->address) + 1);
 	memcpy(inv->server_key, msg->server_key.data, 32);
 	memcpy(inv->token, msg->token.data, msg->token.len);
 	inv->token_len = msg->token.len;
 	if (msg->branch != NULL)
-		strcpy(inv->branch, msg->branch);
+		memcpy(inv->branch, msg->branch, strlen(msg->branch) + 1);
 	inv->expires_at = msg->expires_at;
 	rc = 0;
 out:

@@ -41,9 +41,9 @@ sync_parent(const char *path)
 	int fd, rc;
 
 	if (slash == NULL) {
-		strcpy(dir, ".");
+		memcpy(dir, ".", 2);
 	} else if (slash == path) {
-		strcpy(dir, "/");
+		memcpy(dir, "/", 2);
 	} else {
 		size_t n = (size_t)(slash - path);
 		if (n >= sizeof(dir)) {

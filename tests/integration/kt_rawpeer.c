@@ -241,6 +241,7 @@ main(int argc, char **argv)
 	p->fd = dial(cfg.address);
 	if (p->fd < 0) {
 		fprintf(stderr, "kt-rawpeer: cannot connect to %s\n", cfg.address);
+		free(p);
 		return 1;
 	}
 
