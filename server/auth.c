@@ -12,8 +12,6 @@
 #include "records.pb-c.h"
 #include "server.h"
 
-#define MAX_USER_BRANCHES 32u
-
 typedef Kartoteka__Error__Code err_code_t;
 #define E_OK KARTOTEKA__ERROR__CODE__OK
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
@@ -24,19 +22,7 @@ typedef Kartoteka__Error__Code err_code_t;
 #define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
 #define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
 
-/* A user as the handlers need it, copied out of LMDB. */
-typedef struct user_view {
-	uint64_t id;
-	char login[65];
-	char name[257];
-	uint32_t role;
-	int disabled;
-	size_t nbranches;
-	uint64_t branches[MAX_USER_BRANCHES];
-	char names[MAX_USER_BRANCHES][129];
-	char *name_ptrs[MAX_USER_BRANCHES];   /* into names, for UserInfo */
-	char pwhash[crypto_pwhash_STRBYTES];
-} user_view_t;
+typedef srv_user_t user_view_t;
 
 /* ------------------------------------------------------------------ */
 /* reading records                                                     */
@@ -48,8 +34,8 @@ copy_str(char *dst, size_t cap, const char *src)
 	snprintf(dst, cap, "%s", src ? src : "");
 }
 
-static void
-branch_name(kt_server_t *srv, MDB_txn *txn, uint64_t id, char *out,
+void
+srv_branch_name(kt_server_t *srv, MDB_txn *txn, uint64_t id, char *out,
     size_t cap)
 {
 	uint8_t key[8];
@@ -66,9 +52,8 @@ branch_name(kt_server_t *srv, MDB_txn *txn, uint64_t id, char *out,
 	}
 }
 
-/* Loads user id into u. Returns 0, KT_ENOTFOUND, KT_ESTORE, KT_EPROTO. */
-static int
-load_user(kt_server_t *srv, MDB_txn *txn, uint64_t id, user_view_t *u)
+int
+srv_load_user(kt_server_t *srv, MDB_txn *txn, uint64_t id, srv_user_t *u)
 {
 	uint8_t key[8];
 	Ktstore__UserRecord *r = NULL;
@@ -87,9 +72,10 @@ load_user(kt_server_t *srv, MDB_txn *txn, uint64_t id, user_view_t *u)
 	copy_str(u->pwhash, sizeof(u->pwhash), r->password_hash);
 	u->role = r->role;
 	u->disabled = r->disabled;
-	for (size_t i = 0; i < r->n_branches && i < MAX_USER_BRANCHES; i++) {
+	u->daily_view_quota = r->daily_view_quota;
+	for (size_t i = 0; i < r->n_branches && i < KT_MAX_USER_BRANCHES; i++) {
 		u->branches[i] = r->branches[i];
-		branch_name(srv, txn, r->branches[i], u->names[i],
+		srv_branch_name(srv, txn, r->branches[i], u->names[i],
 		    sizeof(u->names[i]));
 		u->name_ptrs[i] = u->names[i];
 		u->nbranches++;
@@ -98,8 +84,8 @@ load_user(kt_server_t *srv, MDB_txn *txn, uint64_t id, user_view_t *u)
 	return 0;
 }
 
-static int
-find_user(kt_server_t *srv, MDB_txn *txn, const char *login, user_view_t *u)
+int
+srv_find_user(kt_server_t *srv, MDB_txn *txn, const char *login, srv_user_t *u)
 {
 	MDB_val k = { strlen(login), (void *)login }, v;
 	int rc = mdb_get(txn, kt_store_dbs(srv->store)->user_logins, &k, &v);
@@ -108,11 +94,11 @@ find_user(kt_server_t *srv, MDB_txn *txn, const char *login, user_view_t *u)
 		return kt_store_err(rc);
 	if (v.mv_size != 8)
 		return KT_EPROTO;
-	return load_user(srv, txn, kt_store_get_be64(v.mv_data), u);
+	return srv_load_user(srv, txn, kt_store_get_be64(v.mv_data), u);
 }
 
-static void
-user_info(Kartoteka__UserInfo *ui, user_view_t *u)
+void
+srv_user_info(Kartoteka__UserInfo *ui, srv_user_t *u)
 {
 	ui->id = u->id;
 	ui->login = u->login;
@@ -120,12 +106,14 @@ user_info(Kartoteka__UserInfo *ui, user_view_t *u)
 	ui->role = (Kartoteka__Role)u->role;
 	ui->n_branches = u->nbranches;
 	ui->branches = u->name_ptrs;
+	ui->disabled = u->disabled;
+	ui->daily_view_quota = u->daily_view_quota;
 }
 
 /* May user u work from a terminal of branch term_branch? The owner from
  * any terminal; heads and managers only from their branches' terminals. */
-static int
-user_may_use_terminal(const user_view_t *u, uint64_t term_branch)
+int
+srv_user_may_use_terminal(const srv_user_t *u, uint64_t term_branch)
 {
 	if (u->role == KARTOTEKA__ROLE__OWNER)
 		return 1;
@@ -147,6 +135,19 @@ static void
 reply_error(srv_conn_t *c, uint64_t id, err_code_t code, const char *msg)
 {
 	srv_send_error(c, id, code, msg, 0);
+}
+
+int
+srv_submit(srv_conn_t *c, kt_store_mutation_fn fn, kt_writer_done_fn done,
+    void *arg)
+{
+	int rc;
+
+	srv_conn_ref(c);
+	rc = kt_writer_submit(c->srv->writer, fn, done, arg);
+	if (rc != 0)
+		srv_conn_unref(c);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -299,7 +300,7 @@ enroll_done(int status, void *arg)
 	c->enrolled = 1;
 	c->term_branch = op->branch;
 	if (op->branch && kt_store_read_begin(c->srv->store, &txn) == 0) {
-		branch_name(c->srv, txn, op->branch, bname, sizeof(bname));
+		srv_branch_name(c->srv, txn, op->branch, bname, sizeof(bname));
 		kt_store_read_end(c->srv->store, txn);
 	}
 	ti.public_key.data = op->term_key;
@@ -579,7 +580,7 @@ login_done(int status, void *arg)
 	c->user_id = op->user.id;
 	memcpy(c->session_hash, op->token_hash, 32);
 	c->session_expires = op->expires;
-	user_info(&ui, &op->user);
+	srv_user_info(&ui, &op->user);
 	lr.token.data = op->token;
 	lr.token.len = 32;
 	lr.expires_at = op->expires;
@@ -614,7 +615,7 @@ login_decide(login_op_t *op)
 		op->code = E_FORBIDDEN;
 		snprintf(op->msg, sizeof(op->msg), "this account is disabled: "
 		    "ask the owner");
-	} else if (!user_may_use_terminal(&op->user, op->term_branch)) {
+	} else if (!srv_user_may_use_terminal(&op->user, op->term_branch)) {
 		op->code = E_FORBIDDEN;
 		snprintf(op->msg, sizeof(op->msg), "user %s may log in only "
 		    "from terminals of their own branches", op->login);
@@ -741,7 +742,7 @@ handle_login(srv_conn_t *c, const Kartoteka__Request *req)
 		login_op_free(op);
 		return;
 	}
-	op->user_found = find_user(srv, txn, op->login, &op->user) == 0;
+	op->user_found = srv_find_user(srv, txn, op->login, &op->user) == 0;
 	if (kt_store_get_record(txn, kt_store_dbs(srv->store)->login_failures,
 	    op->login, strlen(op->login),
 	    &ktstore__login_failure_record__descriptor,
@@ -809,8 +810,8 @@ check_session(kt_server_t *srv, MDB_txn *txn, const uint8_t hash[32],
 	else if (s->terminal_key.len != 32 ||
 	    sodium_memcmp(s->terminal_key.data, c->term_key, 32) != 0)
 		rc = KT_EPERM;
-	else if (load_user(srv, txn, s->user_id, u) != 0 || u->disabled ||
-	    !user_may_use_terminal(u, c->term_branch))
+	else if (srv_load_user(srv, txn, s->user_id, u) != 0 || u->disabled ||
+	    !srv_user_may_use_terminal(u, c->term_branch))
 		rc = KT_EPERM;
 	*expires = s->expires_at;
 	protobuf_c_message_free_unpacked(&s->base, NULL);
@@ -849,7 +850,7 @@ handle_resume(srv_conn_t *c, const Kartoteka__Request *req)
 	c->user_id = u->id;
 	memcpy(c->session_hash, hash, 32);
 	c->session_expires = expires;
-	user_info(&ui, u);
+	srv_user_info(&ui, u);
 	rr.user = &ui;
 	rr.expires_at = expires;
 	resp.id = req->id;
@@ -960,7 +961,7 @@ handle_whoami(srv_conn_t *c, const Kartoteka__Request *req)
 	int rc = KT_ENOMEM;
 
 	if (u != NULL && (rc = kt_store_read_begin(c->srv->store, &txn)) == 0) {
-		rc = load_user(c->srv, txn, c->user_id, u);
+		rc = srv_load_user(c->srv, txn, c->user_id, u);
 		if (rc == 0)
 			rc = kt_store_get_record(txn,
 			    kt_store_dbs(c->srv->store)->terminals,
@@ -968,7 +969,7 @@ handle_whoami(srv_conn_t *c, const Kartoteka__Request *req)
 			    &ktstore__terminal_record__descriptor,
 			    (ProtobufCMessage **)&t);
 		if (rc == 0 && t->branch)
-			branch_name(c->srv, txn, t->branch, bname,
+			srv_branch_name(c->srv, txn, t->branch, bname,
 			    sizeof(bname));
 		kt_store_read_end(c->srv->store, txn);
 	}
@@ -976,7 +977,7 @@ handle_whoami(srv_conn_t *c, const Kartoteka__Request *req)
 		reply_error(c, req->id, E_INTERNAL, "cannot read the session");
 		goto out;
 	}
-	user_info(&ui, u);
+	srv_user_info(&ui, u);
 	ti.public_key.data = c->term_key;
 	ti.public_key.len = 32;
 	ti.name = t->name;
@@ -1048,9 +1049,11 @@ auth_dispatch(srv_conn_t *c, const Kartoteka__Request *req)
 		handle_whoami(c, req);
 		return;
 	default:
-		srv_send_error(c, req->id, E_BAD, "unknown op", 1);
-		return;
+		break;
 	}
+	if (admin_dispatch(c, req) || clients_dispatch(c, req))
+		return;
+	srv_send_error(c, req->id, E_BAD, "unknown op", 1);
 }
 
 int

@@ -170,6 +170,55 @@ int auth_check_terminal(kt_server_t *srv, srv_conn_t *c);
  * sessions ended. */
 void auth_sweep(kt_server_t *srv);
 
+/* Reading users, shared by the request modules (auth.c). */
+#define KT_MAX_USER_BRANCHES 32u
+#define KT_DEFAULT_VIEW_QUOTA 200u
+
+/* A user as the handlers need it, copied out of LMDB. */
+typedef struct srv_user {
+	uint64_t id;
+	char login[65];
+	char name[257];
+	uint32_t role;                     /* Kartoteka__Role */
+	int disabled;
+	uint32_t daily_view_quota;
+	size_t nbranches;
+	uint64_t branches[KT_MAX_USER_BRANCHES];
+	char names[KT_MAX_USER_BRANCHES][129];
+	char *name_ptrs[KT_MAX_USER_BRANCHES]; /* into names, for UserInfo */
+	char pwhash[crypto_pwhash_STRBYTES];
+} srv_user_t;
+
+/* Load user id / the user with login into u (branch names resolved).
+ * Return 0, KT_ENOTFOUND, KT_ESTORE, KT_EPROTO. */
+int srv_load_user(kt_server_t *srv, MDB_txn *txn, uint64_t id, srv_user_t *u);
+int srv_find_user(kt_server_t *srv, MDB_txn *txn, const char *login,
+    srv_user_t *u);
+/* Fills ui with pointers into u (u must outlive ui). */
+void srv_user_info(Kartoteka__UserInfo *ui, srv_user_t *u);
+/* The name of branch id ("#id" when unknown) into out. */
+void srv_branch_name(kt_server_t *srv, MDB_txn *txn, uint64_t id, char *out,
+    size_t cap);
+/* May u work from a terminal of branch term_branch (0 = owner terminal)? */
+int srv_user_may_use_terminal(const srv_user_t *u, uint64_t term_branch);
+
+/* Queues a mutation for request handling on c: holds a reference on c
+ * until done has run (done must call srv_conn_unref(c)). Returns 0, or
+ * the writer's error (the reference is dropped; done will not run). */
+int srv_submit(srv_conn_t *c, kt_store_mutation_fn fn, kt_writer_done_fn done,
+    void *arg);
+
+/* --- admin.c: owner administration of branches, users, terminals ------ */
+
+/* Handles req if it is an administration op: returns 1 (answered or
+ * answering later), else 0. c has a logged-in session. */
+int admin_dispatch(srv_conn_t *c, const Kartoteka__Request *req);
+
+/* --- clients.c: client cards, search and lists ------------------------ */
+
+/* Handles req if it is a client-card op: returns 1, else 0. */
+int clients_dispatch(srv_conn_t *c, const Kartoteka__Request *req);
+
 /* --- identity.c -------------------------------------------------------- */
 
 /* Data-dir files. */

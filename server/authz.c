@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* The authorisation table of DESIGN section 4 and its checks. */
+#include <stddef.h>
+
+#include "authz.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+
+/* Rows: actions; columns: owner, head, manager. Changing who may do what
+ * means changing this table and nothing else. */
+static const struct {
+	const char *name;
+	kt_scope_t owner, head, manager;
+} table[KT_ACT_COUNT] = {
+	[KT_ACT_SEE_CLIENT] = { "see client", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
+	    KT_SCOPE_BRANCHES },
+	[KT_ACT_FULL_CARD] = { "open a full card", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
+	[KT_ACT_LIST] = { "list clients", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
+	    KT_SCOPE_BRANCHES },
+	[KT_ACT_CREATE_CLIENT] = { "create a client", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
+	[KT_ACT_EDIT_CLIENT] = { "edit this client", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	[KT_ACT_REASSIGN] = { "reassign this client", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_NONE },
+	[KT_ACT_ADD_ACTIVITY] = { "add to this client", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	[KT_ACT_ARCHIVE] = { "archive this client", KT_SCOPE_ALL,
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	[KT_ACT_PURGE] = { "purge a client", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	    KT_SCOPE_NONE },
+	[KT_ACT_EXPORT] = { "export", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	    KT_SCOPE_NONE },
+	[KT_ACT_ADMIN] = { "administer users, terminals and branches",
+	    KT_SCOPE_ALL, KT_SCOPE_NONE, KT_SCOPE_NONE },
+	[KT_ACT_AUDIT] = { "read the audit log", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	    KT_SCOPE_NONE },
+};
+
+kt_scope_t
+kt_authz_scope(uint32_t role, kt_action_t a)
+{
+	if ((unsigned)a >= KT_ACT_COUNT)
+		return KT_SCOPE_NONE;
+	switch (role) {
+	case KARTOTEKA__ROLE__OWNER: return table[a].owner;
+	case KARTOTEKA__ROLE__HEAD: return table[a].head;
+	case KARTOTEKA__ROLE__MANAGER: return table[a].manager;
+	default: return KT_SCOPE_NONE;
+	}
+}
+
+int
+kt_authz_in_branches(const uint64_t *branches, size_t nbranches, uint64_t b)
+{
+	for (size_t i = 0; i < nbranches; i++)
+		if (branches[i] == b && b != 0)
+			return 1;
+	return 0;
+}
+
+int
+kt_authz_client(uint64_t user_id, uint32_t role, const uint64_t *branches,
+    size_t nbranches, kt_action_t a, uint64_t client_branch,
+    uint64_t client_manager)
+{
+	kt_scope_t see = kt_authz_scope(role, KT_ACT_SEE_CLIENT);
+	kt_scope_t scope = kt_authz_scope(role, a);
+
+	/* Outside what the user can see: the client "does not exist". */
+	if (see == KT_SCOPE_NONE || (see != KT_SCOPE_ALL &&
+	    !kt_authz_in_branches(branches, nbranches, client_branch)))
+		return KT_ENOTFOUND;
+	switch (scope) {
+	case KT_SCOPE_ALL:
+		return 0;
+	case KT_SCOPE_BRANCHES:
+		return kt_authz_in_branches(branches, nbranches,
+		    client_branch) ? 0 : KT_EPERM;
+	case KT_SCOPE_MANAGED:
+		return kt_authz_in_branches(branches, nbranches,
+		    client_branch) && client_manager == user_id ? 0 : KT_EPERM;
+	case KT_SCOPE_NONE:
+		break;
+	}
+	return KT_EPERM;
+}
+
+const char *
+kt_authz_action_name(kt_action_t a)
+{
+	return (unsigned)a < KT_ACT_COUNT ? table[a].name : "unknown action";
+}
