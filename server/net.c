@@ -577,6 +577,10 @@ on_tick(uv_timer_t *t)
 	}
 	if (!srv->stopping)
 		auth_sweep(srv);
+	if (!srv->stopping && now >= srv->next_maintenance_ms) {
+		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
+		kt_maintenance_run(srv);
+	}
 }
 
 static void

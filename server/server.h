@@ -79,6 +79,7 @@ typedef struct kt_server {
 	unsigned pending_jobs;            /* thread-pool jobs in flight */
 	int stopping;                     /* SIGTERM seen: draining */
 	int listener_open;
+	uint64_t next_maintenance_ms;     /* uv_now of the next sweep */
 	uint64_t stop_deadline_ms;        /* uv_now after which a draining
 					     server closes what is left */
 	kt_server_limiter_t enroll_limit; /* failed enrolments per address */
@@ -218,6 +219,30 @@ int admin_dispatch(srv_conn_t *c, const Kartoteka__Request *req);
 
 /* Handles req if it is a client-card op: returns 1, else 0. */
 int clients_dispatch(srv_conn_t *c, const Kartoteka__Request *req);
+
+/* --- maintenance.c: housekeeping --------------------------------------- */
+
+/* How often the server sweeps dead sessions, invites and failure rows. */
+#define KT_MAINTENANCE_EVERY_MS (3600u * 1000u)
+
+/* How long after expiry an invite record is kept (the audit keeps the
+ * story; the record only answers "already used"/"expired" meanwhile), and
+ * how long an unlocked login-failure row counts (auth.c). */
+#define KT_MAINTENANCE_INVITE_KEEP_S (7 * 24 * 3600)
+#define KT_MAINTENANCE_FAILURE_KEEP_S (24 * 3600)
+
+typedef struct kt_sweep_counts {
+	size_t sessions, invites, failures;    /* rows removed */
+} kt_sweep_counts_t;
+
+/* Deletes, inside write transaction txn, sessions expired at now, invites
+ * expired a week before now, and login-failure rows neither locked nor
+ * touched for a day. Returns 0, KT_ESTORE, KT_ENOSPC. */
+int kt_maintenance_sweep(kt_store_t *st, MDB_txn *txn, int64_t now,
+    kt_sweep_counts_t *out);
+
+/* Queues one sweep on the writer (no-op while stopping). */
+void kt_maintenance_run(kt_server_t *srv);
 
 /* --- identity.c -------------------------------------------------------- */
 
