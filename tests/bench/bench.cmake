@@ -1,6 +1,11 @@
 # SPDX-License-Identifier: MIT
 # kartoteka-bench: the load generator (a program run by hand, not a ctest
-# test); see docs/BENCH.md.
-add_executable(kartoteka-bench bench/kartoteka-bench.c)
+# test); see docs/BENCH.md. Its family generator has unit tests.
+add_executable(kartoteka-bench bench/kartoteka-bench.c bench/families.c)
 target_link_libraries(kartoteka-bench PRIVATE libkartoteka PkgConfig::UV
   kt_build_flags)
+
+kt_unit_test(test_families bench/test_families.c LIBS kt_proto
+  TESTS deterministic phones_unique plausible_ages surname_forms
+        utf8_everywhere distribution to_client_roundtrip)
+target_sources(test_families PRIVATE bench/families.c)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* kartoteka-bench: a load generator that drives many Noise connections to
  * the kartotekad named by a terminal's configuration from one libuv loop
- * and reports throughput and latency percentiles. */
+ * and reports throughput and latency percentiles: pings and handshakes,
+ * and (in a logged-in session) seeding client cards, showing, finding and
+ * listing them. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -18,6 +20,7 @@
 
 #include "client_conn.h"
 #include "config.h"
+#include "families.h"
 #include "frame.h"
 #include "invite.h"
 #include "kartoteka.pb-c.h"
@@ -31,8 +34,19 @@
 #define BENCH_RETRY_MS 100u        /* pause before redialling after an error */
 #define BENCH_MAX_LOGGED 10u       /* errors printed; later ones only counted */
 #define BENCH_GRACE_MS 1000u       /* at the end, wait this long for answers */
+#define BENCH_MAX_CLIENTS 100000000u /* seed: families per run */
+#define BENCH_MAX_FIRST 400000000u  /* seed: phones stay unique below 5e8 */
+#define BENCH_MAX_IDS 4000000000u
 #define PING_FRAME_CAP 64u         /* a framed, encrypted ping is < 40 bytes */
+#define REQ_FRAME_GUESS 512u       /* first guess for a request's frame; a
+                                    * write grows when one is bigger */
 #define SLOT_BITS 16u
+/* The resume request's id. Slot ids have a sequence number >= 1 above the
+ * SLOT_BITS slot index, so they are all >= 2^SLOT_BITS and never 1. */
+#define RESUME_ID 1u
+#define LIST_BIRTH_MONTH 3u        /* list: March birthdays */
+#define LIST_LIMIT 20u
+#define FIND_LIMIT 20u
 
 /* ---- latency histogram -------------------------------------------------- */
 
@@ -135,7 +149,14 @@ hist_quantile_ms(const hist_t *h, double q)
 typedef enum bench_op {
 	BENCH_PING,
 	BENCH_HANDSHAKE,
+	/* The ops below need a session: a resume request goes first. */
+	BENCH_SEED,
+	BENCH_SHOW,
+	BENCH_FIND,
+	BENCH_LIST,
 } bench_op_t;
+
+#define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
 
 typedef enum conn_state {
 	C_IDLE,       /* tcp handle not initialised (or closed) */
@@ -148,6 +169,7 @@ typedef enum conn_state {
 typedef struct slot {
 	uint64_t id;                  /* request id in flight, 0 when free */
 	uint64_t t0;                  /* uv_hrtime() when it was sent */
+	uint64_t k;                   /* seed: the family number it adds */
 } slot_t;
 
 struct bench;
@@ -174,13 +196,28 @@ typedef struct bench {
 	uv_timer_t tick;              /* once a second, and the stop */
 	uv_signal_t sigint;           /* ^C stops early, figures still printed */
 	bench_op_t op;
-	const char *op_name;          /* "ping" / "handshake" */
+	const char *op_name;          /* "ping", "seed", ... (argv) */
 	unsigned nconns;
-	unsigned pipeline;            /* pings in flight per connection */
+	unsigned pipeline;            /* requests in flight per connection */
 	unsigned seconds;             /* run length */
 	struct sockaddr_storage addr; /* server, resolved once */
 	uint8_t server_key[32];
 	uint8_t term_priv[32];        /* secret: wiped in bench_free */
+	uint8_t session[32];          /* secret: the session token to resume */
+	char config_dir[4096];        /* for messages */
+	const char *branch;           /* --branch (argv), NULL if not given */
+	char seed_branch[128];        /* seed: --branch, else the terminal's */
+	uint64_t clients;             /* seed: families to add */
+	uint64_t next_k;              /* seed: the next family number */
+	uint64_t seed_sent;           /* seed: add requests sent */
+	uint64_t answered;            /* seed: adds answered (either way) */
+	uint64_t lost;                /* seed: adds lost with a connection */
+	unsigned ids;                 /* show, find: ids / families 1..ids */
+	uint64_t rng;                 /* splitmix64 state for show and find */
+	uint64_t find_turn;           /* find: even = a name, odd = a phone */
+	const kt_surname_t *surnames; /* find: the generator's table */
+	size_t nsurnames;
+	int fatal;                    /* the session was refused: said once */
 	uint8_t hello[256];           /* packed ClientHello */
 	size_t hello_len;
 	conn_t *conns;                /* owned, nconns entries */
@@ -200,11 +237,17 @@ typedef struct bench {
 	uint8_t rbuf[65536];          /* read buffer shared by all connections:
 	                               * every read is consumed before the next */
 	uint8_t pbuf[KT_FRAME_MAX];   /* decrypted plaintext */
+	uint8_t sbuf[KT_FRAME_MAX];   /* a request's plaintext, before it is
+	                               * encrypted (holds the token for a
+	                               * moment: wiped after) */
+	kt_family_t fam;              /* seed: scratch for one family */
+	kt_family_pb_t fam_pb;
 } bench_t;
 
 typedef struct wreq {
 	uv_write_t req;
 	size_t len;                   /* bytes used in data */
+	size_t cap;                   /* bytes of room in data */
 	uint8_t data[];
 } wreq_t;
 
@@ -212,6 +255,7 @@ static void conn_start(conn_t *c);
 static void conn_start_cb(uv_timer_t *t);
 static void on_close(uv_handle_t *h);
 static void bench_finish(bench_t *b);
+static void bench_stop(bench_t *b);
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -252,12 +296,43 @@ conn_close(conn_t *c, int redial_ms)
 	uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
+/* seed_done stops a seed run once every add has been answered or lost. */
+static void
+seed_done(bench_t *b)
+{
+	if (b->op == BENCH_SEED && b->answered >= b->clients)
+		bench_stop(b);
+}
+
+/* Requests in flight on a failing connection will never be answered. For
+ * seed they count as lost (the server may or may not have committed them),
+ * so that the run still ends; other ops just redial. */
+static void
+lose_inflight(conn_t *c)
+{
+	bench_t *b = c->b;
+	unsigned i;
+
+	for (i = 0; i < b->pipeline; i++) {
+		if (c->slots[i].id == 0)
+			continue;
+		c->slots[i].id = 0;
+		if (b->op == BENCH_SEED && !b->stopping) {
+			b->lost++;
+			b->answered++;
+		}
+	}
+	c->inflight = 0;
+	seed_done(b);
+}
+
 static void
 conn_fail(conn_t *c, const char *what, const char *detail)
 {
 	if (c->state == C_IDLE || c->state == C_CLOSING)
 		return;
 	bench_error(c->b, c, what, detail);
+	lose_inflight(c);
 	conn_close(c, (int)BENCH_RETRY_MS);
 }
 
@@ -270,9 +345,31 @@ wreq_new(size_t cap)
 {
 	wreq_t *w = malloc(sizeof(*w) + cap);
 
-	if (w != NULL)
+	if (w != NULL) {
 		w->len = 0;
+		w->cap = cap;
+	}
 	return w;
+}
+
+/* wreq_reserve makes room for need more bytes in *wp, moving it when it
+ * must (allowed only before uv_write has it). Returns 0 or KT_ENOMEM, and
+ * then *wp is unchanged and still owned by the caller. */
+static int
+wreq_reserve(wreq_t **wp, size_t need)
+{
+	wreq_t *w = *wp;
+	size_t cap;
+
+	if (w->cap - w->len >= need)
+		return 0;
+	cap = w->cap * 2 > w->len + need ? w->cap * 2 : w->len + need;
+	w = realloc(w, sizeof(*w) + cap);
+	if (w == NULL)
+		return KT_ENOMEM;
+	w->cap = cap;
+	*wp = w;
+	return 0;
 }
 
 static void
@@ -304,82 +401,248 @@ conn_send(conn_t *c, wreq_t *w)
 	return 0;
 }
 
-/* put_ping appends one framed, encrypted ping to w (which must have
- * PING_FRAME_CAP bytes left) in a free slot of c.
- * Returns 0, KT_ESTATE (no free slot), or what kt_noise_encrypt returns. */
-static int
-put_ping(conn_t *c, wreq_t *w)
+/* ---- requests ------------------------------------------------------------ */
+
+static uint64_t
+bench_rand(bench_t *b)
 {
-	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
-	Kartoteka__PingRequest ping = KARTOTEKA__PING_REQUEST__INIT;
-	uint8_t plain[32];
-	uint8_t *frame = w->data + w->len;
+	uint64_t z = (b->rng += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* utf8_prefix copies the first n characters of UTF-8 s into out (cap
+ * bytes, NUL-terminated; never cuts a character). */
+static void
+utf8_prefix(const char *s, unsigned n, char *out, size_t cap)
+{
+	size_t len = 0, end;
+
+	while (n > 0 && s[len] != 0) {
+		end = len + 1;
+		while (((unsigned char)s[end] & 0xC0) == 0x80)
+			end++;
+		if (end + 1 > cap)
+			break;
+		len = end;
+		n--;
+	}
+	memcpy(out, s, len);
+	out[len] = 0;
+}
+
+/* find_text writes the next search of the find op into out (cap >= 32):
+ * by turns the first 3 letters of a surname from the generator's table and
+ * the mother's phone of a random family in 1..ids, typed in one of the ways
+ * people type it. */
+static void
+find_text(bench_t *b, char *out, size_t cap)
+{
+	char phone[KT_FAMILY_PHONE_LEN];
+	const char *d = phone + 2; /* "9xxxxxxxxx" */
+	uint64_t k;
+
+	if (b->find_turn++ % 2 == 0) {
+		const kt_surname_t *s =
+		    &b->surnames[bench_rand(b) % b->nsurnames];
+
+		utf8_prefix(s->male, 3, out, cap);
+		return;
+	}
+	k = 1 + bench_rand(b) % b->ids;
+	kt_family_phone(k, 0, phone);
+	switch (bench_rand(b) % 3) {
+	case 0:
+		(void)snprintf(out, cap, "8 (%.3s) %.3s-%.2s-%.2s", d, d + 3,
+		    d + 6, d + 8);
+		break;
+	case 1:
+		(void)snprintf(out, cap, "+7 %.3s %.3s %.2s %.2s", d, d + 3,
+		    d + 6, d + 8);
+		break;
+	default:
+		(void)snprintf(out, cap, "%s", d);
+		break;
+	}
+}
+
+/* put_message appends req to *wp, packed, encrypted and framed; *wp grows
+ * as needed. The plaintext passes through b->sbuf and is wiped there when
+ * wipe is set (it holds a secret). Returns 0, KT_ETOOBIG, KT_ENOMEM or what
+ * kt_noise_encrypt returns. */
+static int
+put_message(conn_t *c, wreq_t **wp, const Kartoteka__Request *req, int wipe)
+{
+	bench_t *b = c->b;
 	size_t plen, n = 0;
-	unsigned i;
+	uint8_t *frame;
 	int rc;
 
-	for (i = 0; i < c->b->pipeline; i++)
-		if (c->slots[i].id == 0)
-			break;
-	if (i == c->b->pipeline)
-		return KT_ESTATE;
-	/* The id names its slot, so answers may come in any order. */
-	req.id = (++c->seq << SLOT_BITS) | i;
-	req.op_case = KARTOTEKA__REQUEST__OP_PING;
-	req.ping = &ping;
-	plen = kartoteka__request__get_packed_size(&req);
-	if (plen > sizeof(plain))
+	plen = kartoteka__request__get_packed_size(req);
+	if (plen + KT_NOISE_TAGLEN > KT_FRAME_MAX)
 		return KT_ETOOBIG;
-	kartoteka__request__pack(&req, plain);
-	rc = kt_noise_encrypt(&c->tx, NULL, 0, plain, plen,
+	rc = wreq_reserve(wp, KT_FRAME_HDR + plen + KT_NOISE_TAGLEN);
+	if (rc != 0)
+		return rc;
+	kartoteka__request__pack(req, b->sbuf);
+	frame = (*wp)->data + (*wp)->len;
+	rc = kt_noise_encrypt(&c->tx, NULL, 0, b->sbuf, plen,
 	    frame + KT_FRAME_HDR, &n);
+	if (wipe)
+		sodium_memzero(b->sbuf, plen);
 	if (rc != 0)
 		return rc;
 	rc = kt_frame_put_header(frame, n);
 	if (rc != 0)
 		return rc;
-	w->len += KT_FRAME_HDR + n;
+	(*wp)->len += KT_FRAME_HDR + n;
+	return 0;
+}
+
+/* put_resume appends the resume request (id RESUME_ID) with the session
+ * token to *wp. Returns 0 or what put_message returns. */
+static int
+put_resume(conn_t *c, wreq_t **wp)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
+
+	rr.token.data = c->b->session;
+	rr.token.len = sizeof(c->b->session);
+	req.id = RESUME_ID;
+	req.op_case = KARTOTEKA__REQUEST__OP_RESUME;
+	req.resume = &rr;
+	return put_message(c, wp, &req, 1);
+}
+
+/* put_request appends the op's next request to *wp in a free slot of c.
+ * Returns 0, KT_ESTATE (no free slot), KT_ENOTFOUND (seed: every family
+ * has been sent), or what put_message returns. */
+static int
+put_request(conn_t *c, wreq_t **wp)
+{
+	bench_t *b = c->b;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PingRequest ping = KARTOTEKA__PING_REQUEST__INIT;
+	Kartoteka__ClientAddRequest add = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
+	Kartoteka__ClientShowRequest show =
+	    KARTOTEKA__CLIENT_SHOW_REQUEST__INIT;
+	Kartoteka__ClientFindRequest find =
+	    KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
+	Kartoteka__ClientListRequest list =
+	    KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
+	Kartoteka__Client client;
+	char text[64];
+	uint64_t k = 0;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < b->pipeline; i++)
+		if (c->slots[i].id == 0)
+			break;
+	if (i == b->pipeline)
+		return KT_ESTATE;
+	if (b->op == BENCH_SEED && b->seed_sent >= b->clients)
+		return KT_ENOTFOUND;
+	/* The id names its slot, so answers may come in any order. */
+	req.id = (++c->seq << SLOT_BITS) | i;
+	switch (b->op) {
+	case BENCH_PING:
+	case BENCH_HANDSHAKE:
+		req.op_case = KARTOTEKA__REQUEST__OP_PING;
+		req.ping = &ping;
+		break;
+	case BENCH_SEED:
+		k = b->next_k;
+		kt_family_make(k, 0, &b->fam);
+		kt_family_to_client(&b->fam, &client, &b->fam_pb);
+		client.branch = b->seed_branch;
+		add.client = &client;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+		req.client_add = &add;
+		break;
+	case BENCH_SHOW:
+		show.id = 1 + bench_rand(b) % b->ids;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
+		req.client_show = &show;
+		break;
+	case BENCH_FIND:
+		find_text(b, text, sizeof(text));
+		find.text = text;
+		find.limit = FIND_LIMIT;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_FIND;
+		req.client_find = &find;
+		break;
+	case BENCH_LIST:
+		if (b->branch != NULL)
+			list.branch = (char *)b->branch;
+		list.birth_month = LIST_BIRTH_MONTH;
+		list.limit = LIST_LIMIT;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
+		req.client_list = &list;
+		break;
+	}
+	rc = put_message(c, wp, &req, 0);
+	if (rc != 0)
+		return rc;
+	if (b->op == BENCH_SEED) {
+		b->next_k++;
+		b->seed_sent++;
+	}
 	c->slots[i].id = req.id;
+	c->slots[i].k = k;
 	c->slots[i].t0 = uv_hrtime();
 	c->inflight++;
 	return 0;
 }
 
-/* put_pings fills every free slot of c with a ping appended to w (room for
- * PING_FRAME_CAP bytes per free slot). Returns 0 or what put_ping returns. */
+/* put_requests fills every free slot of c with a request appended to *wp
+ * (which grows as needed); a seed with every family sent leaves slots
+ * free. Returns 0 or what put_request returns. */
 static int
-put_pings(conn_t *c, wreq_t *w)
+put_requests(conn_t *c, wreq_t **wp)
 {
 	int rc;
 
 	while (c->inflight < c->b->pipeline) {
-		rc = put_ping(c, w);
+		rc = put_request(c, wp);
+		if (rc == KT_ENOTFOUND)
+			return 0;
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
 }
 
-/* conn_refill sends pings for every free slot in one write. Returns 0 or a
- * negative KT_E* code (c has then been failed). */
+/* conn_refill sends requests for every free slot in one write. Returns 0
+ * or a negative KT_E* code (c has then been failed). */
 static int
 conn_refill(conn_t *c)
 {
+	bench_t *b = c->b;
 	wreq_t *w;
+	size_t each;
 	int rc;
 
-	if (c->inflight >= c->b->pipeline || c->b->stopping)
+	if (c->inflight >= b->pipeline || b->stopping)
 		return 0;
-	w = wreq_new((size_t)(c->b->pipeline - c->inflight) * PING_FRAME_CAP);
+	each = b->op <= BENCH_HANDSHAKE ? PING_FRAME_CAP : REQ_FRAME_GUESS;
+	w = wreq_new((size_t)(b->pipeline - c->inflight) * each);
 	if (w == NULL) {
 		conn_fail(c, "out of memory", NULL);
 		return KT_ENOMEM;
 	}
-	rc = put_pings(c, w);
+	rc = put_requests(c, &w);
 	if (rc != 0) {
 		free(w);
-		conn_fail(c, "cannot build a ping", kt_strerror(rc));
+		conn_fail(c, "cannot build a request", kt_strerror(rc));
 		return rc;
+	}
+	if (w->len == 0) { /* seed: nothing left to send */
+		free(w);
+		return 0;
 	}
 	return conn_send(c, w);
 }
@@ -387,14 +650,15 @@ conn_refill(conn_t *c)
 /* ---- reading ------------------------------------------------------------- */
 
 /* Handshake message 2 arrived: answer with message 3 (ClientHello) and, in
- * the same write, the first pings. Returns 0 or a negative KT_E* code (c has
- * then been failed). */
+ * the same write, the resume request (ops that need a session) and the
+ * first requests. Returns 0 or a negative KT_E* code (c has then been
+ * failed). */
 static int
 on_hs_message2(conn_t *c, const uint8_t *f, size_t flen)
 {
 	bench_t *b = c->b;
 	wreq_t *w = NULL;
-	size_t n = 0, cap;
+	size_t n = 0, cap, each;
 	int rc;
 
 	/* The ServerHello payload is not needed here (the CLI checks it). */
@@ -405,8 +669,8 @@ on_hs_message2(conn_t *c, const uint8_t *f, size_t flen)
 		    kt_strerror(rc));
 		goto out;
 	}
-	cap = KT_FRAME_HDR + 128u + b->hello_len +
-	    (size_t)b->pipeline * PING_FRAME_CAP;
+	each = b->op <= BENCH_HANDSHAKE ? PING_FRAME_CAP : REQ_FRAME_GUESS;
+	cap = KT_FRAME_HDR + 128u + b->hello_len + (size_t)b->pipeline * each;
 	w = wreq_new(cap);
 	if (w == NULL) {
 		rc = KT_ENOMEM;
@@ -427,12 +691,18 @@ on_hs_message2(conn_t *c, const uint8_t *f, size_t flen)
 	w->len = KT_FRAME_HDR + n;
 	c->state = C_READY;
 	b->up++;
-	/* While stopping, a ping connection only completes its handshake; a
-	 * handshake cycle still needs its ping to end. */
-	if (!b->stopping || b->op == BENCH_HANDSHAKE)
-		rc = put_pings(c, w);
+	/* While stopping, a connection only completes its handshake; a
+	 * handshake cycle still needs its ping to end. The server handles
+	 * resume before it reads the next request, so the requests may follow
+	 * it in the same write. */
+	if (!b->stopping || b->op == BENCH_HANDSHAKE) {
+		if (OP_NEEDS_SESSION(b->op))
+			rc = put_resume(c, &w);
+		if (rc == 0)
+			rc = put_requests(c, &w);
+	}
 	if (rc != 0) {
-		conn_fail(c, "cannot build a ping", kt_strerror(rc));
+		conn_fail(c, "cannot build a request", kt_strerror(rc));
 		goto out;
 	}
 	rc = conn_send(c, w);
@@ -442,8 +712,65 @@ out:
 	return rc;
 }
 
-/* A transport frame arrived: one Response to a ping. Returns 0, or a
- * negative KT_E* code when c has been failed or closed. */
+/* The answer to the resume request. A refused session makes every
+ * request fail, so it ends the run with one clear message. Returns 0. */
+static int
+on_resume_answer(conn_t *c, const Kartoteka__Response *resp)
+{
+	bench_t *b = c->b;
+
+	if (resp->error == NULL ||
+	    resp->error->code == KARTOTEKA__ERROR__CODE__OK)
+		return 0;
+	if (!b->fatal) {
+		b->fatal = 1;
+		b->errors++;
+		fprintf(stderr, "%s: the server refused the session: %s "
+		    "(kartoteka --config %s login LOGIN)\n", BENCH_NAME,
+		    resp->error->message, b->config_dir);
+	}
+	bench_stop(b);
+	return 0;
+}
+
+/* The result an answer to the op's requests carries. */
+static Kartoteka__Response__ResultCase
+expected_result(bench_op_t op)
+{
+	switch (op) {
+	case BENCH_SEED:
+	case BENCH_SHOW:
+		return KARTOTEKA__RESPONSE__RESULT_CLIENT;
+	case BENCH_FIND:
+	case BENCH_LIST:
+		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
+	case BENCH_PING:
+	case BENCH_HANDSHAKE:
+		break;
+	}
+	return KARTOTEKA__RESPONSE__RESULT_PING;
+}
+
+/* server_error counts an Error answer to slot s, naming its code and, for
+ * seed, the family. */
+static void
+server_error(conn_t *c, const slot_t *s, const Kartoteka__Error *e)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &kartoteka__error__code__descriptor, (int)e->code);
+	char what[96];
+
+	if (c->b->op == BENCH_SEED)
+		(void)snprintf(what, sizeof(what), "family %" PRIu64 ": %s",
+		    s->k, v != NULL ? v->name : "error");
+	else
+		(void)snprintf(what, sizeof(what), "the server answered %s",
+		    v != NULL ? v->name : "an error");
+	bench_error(c->b, c, what, e->message);
+}
+
+/* A transport frame arrived: one Response. Returns 0, or a negative KT_E*
+ * code when c has been failed or closed. */
 static int
 on_response(conn_t *c, const uint8_t *f, size_t flen)
 {
@@ -465,26 +792,37 @@ on_response(conn_t *c, const uint8_t *f, size_t flen)
 		conn_fail(c, "undecodable response", NULL);
 		goto out;
 	}
+	if (resp->id == RESUME_ID && OP_NEEDS_SESSION(b->op)) {
+		rc = on_resume_answer(c, resp);
+		goto out;
+	}
 	i = (size_t)(resp->id & ((UINT64_C(1) << SLOT_BITS) - 1));
 	if (resp->id == 0 || i >= b->pipeline || c->slots[i].id != resp->id) {
 		rc = KT_EPROTO;
 		conn_fail(c, "response to a request never sent", NULL);
 		goto out;
 	}
+	/* A partial answer: the request is done with the last one. */
+	if (resp->more && (resp->error == NULL ||
+	    resp->error->code == KARTOTEKA__ERROR__CODE__OK))
+		goto out;
 	t0 = b->op == BENCH_HANDSHAKE ? c->t_connect : c->slots[i].t0;
 	c->slots[i].id = 0;
 	c->inflight--;
 	if (resp->error != NULL &&
 	    resp->error->code != KARTOTEKA__ERROR__CODE__OK) {
-		bench_error(b, c, "the server answered with an error",
-		    resp->error->message);
-	} else if (resp->result_case != KARTOTEKA__RESPONSE__RESULT_PING) {
-		bench_error(b, c, "the answer to a ping is not a ping", NULL);
+		server_error(c, &c->slots[i], resp->error);
+	} else if (resp->result_case != expected_result(b->op)) {
+		bench_error(b, c, "the answer does not fit the request", NULL);
 	} else if (!b->stopping) {
 		hist_add(&b->total, now - t0);
 		hist_add(&b->second, now - t0);
 		b->ops++;
 		b->ops_tick++;
+	}
+	if (b->op == BENCH_SEED && !b->stopping) {
+		b->answered++;
+		seed_done(b);
 	}
 	if (b->op == BENCH_HANDSHAKE) {
 		/* One cycle done: hang up and dial again at once. */
@@ -545,7 +883,7 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	if (c->b->stopping && c->inflight == 0)
 		conn_close(c, -1); /* drained: hang up without a pending answer */
-	else if (c->b->op == BENCH_PING)
+	else if (c->b->op != BENCH_HANDSHAKE)
 		(void)conn_refill(c);
 }
 
@@ -740,14 +1078,19 @@ on_tick(uv_timer_t *t)
 	    hist_quantile_ms(&b->second, 0.50),
 	    hist_quantile_ms(&b->second, 0.99),
 	    hist_quantile_ms(&b->second, 0.999));
-	if (b->op == BENCH_PING)
+	if (b->op != BENCH_HANDSHAKE)
 		fprintf(stderr, ", %u/%u connections up", b->up, b->nconns);
+	if (b->op == BENCH_SEED)
+		fprintf(stderr, ", %" PRIu64 "/%" PRIu64 " answered",
+		    b->answered, b->clients);
 	fprintf(stderr, ", %" PRIu64 " errors\n", b->errors_tick);
 	hist_reset(&b->second);
 	b->ops_tick = 0;
 	b->errors_tick = 0;
 	b->t_tick = now;
-	if (b->ticks >= b->seconds)
+	/* A seed ends when every family is answered (seed_done), not by
+	 * time. */
+	if (b->op != BENCH_SEED && b->ticks >= b->seconds)
 		bench_stop(b);
 	else
 		schedule_tick(b);
@@ -764,7 +1107,8 @@ on_sigint(uv_signal_t *s, int signum)
 }
 
 /* Final figures on stdout; the last line has the fixed form that scripts
- * parse: "OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms". */
+ * parse: "OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms". A seed adds
+ * "seed: N clients in T s" just before it. */
 static void
 bench_report(const bench_t *b)
 {
@@ -774,14 +1118,23 @@ bench_report(const bench_t *b)
 		secs = 1e-9;
 	printf("%s: %.2f s, %u connection%s", b->op_name, secs, b->nconns,
 	    b->nconns == 1 ? "" : "s");
-	if (b->op == BENCH_PING)
+	if (b->op != BENCH_HANDSHAKE)
 		printf(", pipeline %u", b->pipeline);
 	printf(", %" PRIu64 " ops, %" PRIu64 " errors\n", b->ops, b->errors);
+	if (b->op == BENCH_SEED && b->lost > 0)
+		printf("%s: %" PRIu64 " adds lost with failed connections (may "
+		    "or may not be stored)\n", b->op_name, b->lost);
 	if (b->total.n > 0)
 		printf("%s: latency min %.3f ms, mean %.3f ms, max %.3f ms\n",
 		    b->op_name, (double)b->total.min / 1e6,
 		    (double)b->total.sum / (double)b->total.n / 1e6,
 		    (double)b->total.max / 1e6);
+	if (b->op == BENCH_SEED && b->seed_sent > 0)
+		printf("seed: families %" PRIu64 "..%" PRIu64 " sent, the next "
+		    "run may start at --first %" PRIu64 "\n",
+		    b->next_k - b->seed_sent, b->next_k - 1, b->next_k);
+	if (b->op == BENCH_SEED)
+		printf("seed: %" PRIu64 " clients in %.2f s\n", b->ops, secs);
 	printf("%s: %.0f ops/s, p50 %.3f ms, p99 %.3f ms, p999 %.3f ms\n",
 	    b->op_name, (double)b->ops / secs,
 	    hist_quantile_ms(&b->total, 0.50),
@@ -828,11 +1181,12 @@ raise_nofile(rlim_t need)
 	return 0;
 }
 
-/* bench_load_config takes the server address and both keys from the
- * configuration directory dir (NULL: the usual search) into b. The copy of
- * the terminal key in the loaded config is wiped before returning.
- * Returns 0, KT_EINVAL (not enrolled, bad address, cannot resolve) or what
- * kt_config_load returns; a message has been printed. */
+/* bench_load_config takes the server address, both keys and (for the ops
+ * that need one) the session token from the configuration directory dir
+ * (NULL: the usual search) into b. The secrets in the loaded config are
+ * wiped before returning. Returns 0, KT_EINVAL (not enrolled, not logged
+ * in, bad address, cannot resolve) or what kt_config_load returns; a
+ * message has been printed. */
 static int
 bench_load_config(bench_t *b, const char *dir)
 {
@@ -868,6 +1222,13 @@ bench_load_config(bench_t *b, const char *dir)
 		    cfg->dir, cfg->dir);
 		goto out;
 	}
+	if (OP_NEEDS_SESSION(b->op) && !cfg->has_session) {
+		rc = KT_EINVAL;
+		fprintf(stderr, "%s: %s needs a session: log in first: "
+		    "kartoteka --config %s login LOGIN\n", BENCH_NAME,
+		    b->op_name, cfg->dir);
+		goto out;
+	}
 	rc = kt_address_split(cfg->address, host, sizeof(host), port,
 	    sizeof(port), &why);
 	if (rc != 0) {
@@ -889,6 +1250,13 @@ bench_load_config(bench_t *b, const char *dir)
 	memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
 	memcpy(b->server_key, cfg->server_key, sizeof(b->server_key));
 	memcpy(b->term_priv, cfg->terminal_priv, sizeof(b->term_priv));
+	if (cfg->has_session)
+		memcpy(b->session, cfg->session, sizeof(b->session));
+	(void)snprintf(b->config_dir, sizeof(b->config_dir), "%s", cfg->dir);
+	/* Cards go to --branch, else to the terminal's own branch (an owner
+	 * terminal has none: the server then decides). */
+	(void)snprintf(b->seed_branch, sizeof(b->seed_branch), "%s",
+	    b->branch != NULL ? b->branch : cfg->branch);
 	fprintf(stderr, "%s: %s against %s (%s)\n", BENCH_NAME, b->op_name,
 	    cfg->address, cfg->dir);
 out:
@@ -944,6 +1312,7 @@ bench_free(bench_t *b)
 		free(b->conns);
 	}
 	sodium_memzero(b->term_priv, sizeof(b->term_priv));
+	sodium_memzero(b->session, sizeof(b->session));
 	free(b);
 }
 
@@ -988,21 +1357,40 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: %s [--config DIR] [--connections N] [--pipeline P]\n"
-	    "       [--seconds T] OP\n"
+	    "       [--seconds T] [--clients N] [--first K] [--branch NAME]\n"
+	    "       [--ids N] OP\n"
 	    "Load the kartotekad this terminal is enrolled with (and only it).\n"
 	    "OP:\n"
 	    "  ping       N connections each keep P pings in flight\n"
 	    "  handshake  N slots each loop: connect, Noise XK handshake,\n"
 	    "             one ping, close\n"
+	    "  seed       add --clients generated families (client_add), then\n"
+	    "             stop\n"
+	    "  show       client_show of a random id in 1..--ids\n"
+	    "  find       client_find: by turns a surname prefix and a phone of\n"
+	    "             a family in 1..--ids\n"
+	    "  list       client_list of March birthdays, 20 rows\n"
+	    "seed, show, find and list need a session (kartoteka login).\n"
 	    "Options:\n"
 	    "  --config DIR       terminal configuration (kartoteka enroll)\n"
 	    "  --connections N    1..%u, default 1\n"
-	    "  --pipeline P       pings in flight per connection (ping), "
-	    "1..%u, default 1\n"
-	    "  --seconds T        run length, 1..%u, default 10\n"
+	    "  --pipeline P       requests in flight per connection (not "
+	    "handshake),\n"
+	    "                     1..%u, default 1\n"
+	    "  --seconds T        run length, 1..%u, default 10 (not seed)\n"
+	    "  --clients N        seed: families to add, 1..%u (required)\n"
+	    "  --first K          seed: number of the first family, 1..%u, "
+	    "default 1\n"
+	    "  --branch NAME      seed: the cards' branch (default: the "
+	    "terminal's);\n"
+	    "                     list: the branch to list (default: all "
+	    "visible)\n"
+	    "  --ids N            show, find: ids / families 1..N, default "
+	    "1000\n"
 	    "The last line of stdout reads\n"
 	    "  OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms\n",
-	    BENCH_NAME, BENCH_MAX_CONNS, BENCH_MAX_PIPELINE, BENCH_MAX_SECONDS);
+	    BENCH_NAME, BENCH_MAX_CONNS, BENCH_MAX_PIPELINE, BENCH_MAX_SECONDS,
+	    BENCH_MAX_CLIENTS, BENCH_MAX_FIRST);
 }
 
 int
@@ -1013,12 +1401,26 @@ main(int argc, char **argv)
 		{ "connections", required_argument, NULL, 'n' },
 		{ "pipeline", required_argument, NULL, 'p' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "clients", required_argument, NULL, 'C' },
+		{ "first", required_argument, NULL, 'f' },
+		{ "branch", required_argument, NULL, 'b' },
+		{ "ids", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		const char *name;
+		bench_op_t op;
+	} ops[] = {
+		{ "ping", BENCH_PING }, { "handshake", BENCH_HANDSHAKE },
+		{ "seed", BENCH_SEED }, { "show", BENCH_SHOW },
+		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
 	bench_t *b = NULL;
+	unsigned clients = 0, first = 1;
+	size_t i;
 	int status = 2, opt, rc;
 
 	b = calloc(1, sizeof(*b));
@@ -1029,6 +1431,9 @@ main(int argc, char **argv)
 	b->nconns = 1;
 	b->pipeline = 1;
 	b->seconds = 10;
+	b->ids = 1000;
+	b->rng = UINT64_C(0x4b5442454e4348); /* fixed: runs are repeatable */
+	b->surnames = kt_family_surnames(&b->nsurnames);
 	hist_reset(&b->total);
 	hist_reset(&b->second);
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -1062,6 +1467,39 @@ main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'C':
+			rc = parse_uint(optarg, 1, BENCH_MAX_CLIENTS, &clients);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --clients must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_CLIENTS);
+				goto out;
+			}
+			break;
+		case 'f':
+			rc = parse_uint(optarg, 1, BENCH_MAX_FIRST, &first);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --first must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_FIRST);
+				goto out;
+			}
+			break;
+		case 'b':
+			if (optarg[0] == '\0' || strlen(optarg) >=
+			    sizeof(b->seed_branch)) {
+				fprintf(stderr, "%s: --branch must be a "
+				    "branch name\n", BENCH_NAME);
+				goto out;
+			}
+			b->branch = optarg;
+			break;
+		case 'i':
+			rc = parse_uint(optarg, 1, BENCH_MAX_IDS, &b->ids);
+			if (rc != 0) {
+				fprintf(stderr, "%s: --ids must be "
+				    "1..%u\n", BENCH_NAME, BENCH_MAX_IDS);
+				goto out;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			status = 0;
@@ -1075,17 +1513,27 @@ main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	if (strcmp(argv[optind], "ping") == 0) {
-		b->op = BENCH_PING;
-	} else if (strcmp(argv[optind], "handshake") == 0) {
-		b->op = BENCH_HANDSHAKE;
-		b->pipeline = 1; /* one ping per connection */
-	} else {
-		fprintf(stderr, "%s: unknown OP '%s' (ping or handshake)\n",
-		    BENCH_NAME, argv[optind]);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(argv[optind], ops[i].name) == 0)
+			break;
+	if (i == sizeof(ops) / sizeof(ops[0])) {
+		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
+		    "show, find or list)\n", BENCH_NAME, argv[optind]);
 		goto out;
 	}
-	b->op_name = argv[optind];
+	b->op = ops[i].op;
+	b->op_name = ops[i].name;
+	if (b->op == BENCH_HANDSHAKE)
+		b->pipeline = 1; /* one ping per connection */
+	if (b->op == BENCH_SEED) {
+		if (clients == 0) {
+			fprintf(stderr, "%s: seed needs --clients N\n",
+			    BENCH_NAME);
+			goto out;
+		}
+		b->clients = clients;
+		b->next_k = first;
+	}
 
 	status = 1;
 	if (sodium_init() < 0) {
