@@ -21,9 +21,8 @@
 #include "invite.h"
 #include "keyfile.h"
 #include "kt_error.h"
-
-#define _(s) gettext(s)
-#define N_(s) s
+#include "cli.h"
+#include "cli_modules.h"
 
 #ifndef KT_LOCALEDIR
 #define KT_LOCALEDIR "/usr/local/share/locale"
@@ -31,27 +30,8 @@
 
 #define CLIENT_NAME "kartoteka"
 #define DEFAULT_TIMEOUT_MS 10000
-#define PASSWORD_MAX 1024u
+#define PASSWORD_MAX CLI_PASSWORD_MAX
 #define TERMINAL_NAME_MAX 100u
-
-/* Exit codes (DESIGN.md section 9). */
-enum {
-	EXIT_OK = 0,
-	EXIT_SERVER = 1,  /* the server refused; also not enrolled / logged in */
-	EXIT_USAGE = 2,   /* bad arguments, bad invite code, broken config */
-	EXIT_CONNECT = 3, /* cannot connect, or the connection failed */
-};
-
-/* Everything one invocation needs; lives in main(). */
-typedef struct cli {
-	const char *cli_config_opt;       /* --config DIR, or NULL */
-	int cli_json;                     /* --json */
-	int cli_timeout_ms;               /* --timeout MS */
-	const char *cli_command;          /* name of the running command */
-	kt_config_t cli_cfg;              /* loaded configuration */
-	kt_conn_t *cli_conn;              /* open connection, or NULL */
-	Kartoteka__ServerHello *cli_hello; /* from the handshake, or NULL */
-} cli_t;
 
 /* Set by the signal handler while the password is read with echo off, so
  * the terminal can be restored before the process dies. */
@@ -59,16 +39,16 @@ static volatile sig_atomic_t got_signal;
 
 /* ==== output helpers ==================================================== */
 
-static const char *
-str_or_empty(const char *s)
+const char *
+cli_str(const char *s)
 {
 	return s != NULL ? s : "";
 }
 
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+cli_utf8_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
 	size_t n;
@@ -102,14 +82,14 @@ utf8_len(const unsigned char *s)
 /* Copies s for display on a terminal: control characters, C1 controls
  * and invalid UTF-8 (which a hostile server could use to rewrite the
  * screen) become '?'; long text is cut at a character boundary. */
-static const char *
-clean(char *buf, size_t cap, const char *s)
+const char *
+cli_clean(char *buf, size_t cap, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)str_or_empty(s);
+	const unsigned char *p = (const unsigned char *)cli_str(s);
 	size_t i = 0;
 
 	while (*p != '\0') {
-		size_t n = utf8_len(p);
+		size_t n = cli_utf8_len(p);
 		int bad = n == 0 || *p < 0x20 || *p == 0x7f ||
 		    (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
 		if (bad)
@@ -127,15 +107,101 @@ clean(char *buf, size_t cap, const char *s)
 	return buf;
 }
 
-/* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
-static void
-json_str(FILE *f, const char *s)
+size_t
+cli_width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)str_or_empty(s);
+	const unsigned char *p = (const unsigned char *)cli_str(s);
+	size_t w = 0;
+
+	while (*p != '\0') {
+		size_t n = cli_utf8_len(p);
+		p += n == 0 ? 1 : n;
+		w++;
+	}
+	return w;
+}
+
+void
+cli_table_init(cli_table_t *t, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->tb_ncols = ncols;
+}
+
+int
+cli_table_add(cli_table_t *t, const char *const *cells)
+{
+	char buf[1024];
+
+	if (t->tb_nrows == t->tb_cap) {
+		size_t cap = t->tb_cap == 0 ? 16 : t->tb_cap * 2;
+		char **n = realloc(t->tb_cells, cap * t->tb_ncols * sizeof(*n));
+		if (n == NULL)
+			return KT_ENOMEM;
+		t->tb_cells = n;
+		t->tb_cap = cap;
+	}
+	for (size_t c = 0; c < t->tb_ncols; c++) {
+		char *dup = strdup(cli_clean(buf, sizeof(buf), cells[c]));
+		if (dup == NULL) {
+			for (size_t k = 0; k < c; k++)
+				free(t->tb_cells[t->tb_nrows * t->tb_ncols + k]);
+			return KT_ENOMEM;
+		}
+		t->tb_cells[t->tb_nrows * t->tb_ncols + c] = dup;
+	}
+	t->tb_nrows++;
+	return 0;
+}
+
+void
+cli_table_print(const cli_table_t *t, FILE *f)
+{
+	size_t widths[32] = { 0 };
+	size_t ncols = t->tb_ncols < 32 ? t->tb_ncols : 32;
+
+	for (size_t r = 0; r < t->tb_nrows; r++)
+		for (size_t c = 0; c < ncols; c++) {
+			size_t w = cli_width(t->tb_cells[r * t->tb_ncols + c]);
+			if (w > widths[c])
+				widths[c] = w;
+		}
+	for (size_t r = 0; r < t->tb_nrows; r++) {
+		size_t pending = 0; /* blanks owed before the next cell */
+		for (size_t c = 0; c < ncols; c++) {
+			const char *cell = t->tb_cells[r * t->tb_ncols + c];
+			if (cell[0] == '\0') {
+				pending += widths[c] + 2;
+				continue;
+			}
+			fprintf(f, "%*s%s", (int)pending, "", cell);
+			pending = widths[c] - cli_width(cell) + 2;
+		}
+		fputc('\n', f);
+	}
+}
+
+void
+cli_table_free(cli_table_t *t)
+{
+	if (t == NULL || t->tb_cells == NULL)
+		return;
+	for (size_t i = 0; i < t->tb_nrows * t->tb_ncols; i++)
+		free(t->tb_cells[i]);
+	free(t->tb_cells);
+	t->tb_cells = NULL;
+	t->tb_nrows = t->tb_cap = 0;
+}
+
+/* Writes s as a JSON string; invalid UTF-8 becomes U+FFFD. */
+void
+cli_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)cli_str(s);
 
 	fputc('"', f);
 	while (*p != '\0') {
-		size_t n = utf8_len(p);
+		size_t n = cli_utf8_len(p);
 		if (n == 0) {
 			fputs("\\ufffd", f);
 			p++;
@@ -160,8 +226,8 @@ json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void
-json_hex(FILE *f, const uint8_t *data, size_t len)
+void
+cli_json_hex(FILE *f, const uint8_t *data, size_t len)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < len; i++)
@@ -170,30 +236,30 @@ json_hex(FILE *f, const uint8_t *data, size_t len)
 }
 
 /* Opens the JSON object of a successful command: {"ok":true,"command":..
- * The caller adds ,"field":value pairs and calls json_end. */
-static void
-json_begin(const cli_t *cli)
+ * The caller adds ,"field":value pairs and calls cli_json_end. */
+void
+cli_json_begin(const cli_t *cli)
 {
 	fputs("{\"ok\":true,\"command\":", stdout);
-	json_str(stdout, cli->cli_command);
+	cli_json_str(stdout, cli->cli_command);
 }
 
-static void
-json_end(void)
+void
+cli_json_end(void)
 {
 	fputs("}\n", stdout);
 }
 
-static void
-json_key(const char *key)
+void
+cli_json_key(const char *key)
 {
 	fputc(',', stdout);
-	json_str(stdout, key);
+	cli_json_str(stdout, key);
 	fputc(':', stdout);
 }
 
-static const char *
-role_name(Kartoteka__Role role)
+const char *
+cli_role_name(Kartoteka__Role role)
 {
 	switch (role) {
 	case KARTOTEKA__ROLE__OWNER: return "owner";
@@ -203,8 +269,8 @@ role_name(Kartoteka__Role role)
 	}
 }
 
-static const char *
-role_label(Kartoteka__Role role)
+const char *
+cli_role_label(Kartoteka__Role role)
 {
 	switch (role) {
 	case KARTOTEKA__ROLE__OWNER: return _("owner");
@@ -215,8 +281,8 @@ role_label(Kartoteka__Role role)
 }
 
 /* Formats unix seconds as local time "2025-01-31 14:05:00 +0100". */
-static const char *
-fmt_time(char *buf, size_t cap, int64_t secs)
+const char *
+cli_fmt_time(char *buf, size_t cap, int64_t secs)
 {
 	struct tm tm;
 	time_t t = (time_t)secs;
@@ -231,45 +297,45 @@ fmt_time(char *buf, size_t cap, int64_t secs)
 	return buf;
 }
 
-static void
-json_user(const Kartoteka__UserInfo *u)
+void
+cli_json_user(const Kartoteka__UserInfo *u)
 {
 	fputs("{\"id\":", stdout);
 	fprintf(stdout, "%" PRIu64, u->id);
-	json_key("login");
-	json_str(stdout, u->login);
-	json_key("name");
-	json_str(stdout, u->name);
-	json_key("role");
-	json_str(stdout, role_name(u->role));
-	json_key("branches");
+	cli_json_key("login");
+	cli_json_str(stdout, u->login);
+	cli_json_key("name");
+	cli_json_str(stdout, u->name);
+	cli_json_key("role");
+	cli_json_str(stdout, cli_role_name(u->role));
+	cli_json_key("branches");
 	fputc('[', stdout);
 	for (size_t i = 0; i < u->n_branches; i++) {
 		if (i > 0)
 			fputc(',', stdout);
-		json_str(stdout, u->branches != NULL ? u->branches[i] : "");
+		cli_json_str(stdout, u->branches != NULL ? u->branches[i] : "");
 	}
 	fputs("]}", stdout);
 }
 
-static void
-json_terminal(const Kartoteka__TerminalInfo *t)
+void
+cli_json_terminal(const Kartoteka__TerminalInfo *t)
 {
 	fputs("{\"name\":", stdout);
-	json_str(stdout, t->name);
-	json_key("branch");
-	json_str(stdout, t->branch);
-	json_key("public_key");
-	json_hex(stdout, t->public_key.data, t->public_key.data != NULL ?
+	cli_json_str(stdout, t->name);
+	cli_json_key("branch");
+	cli_json_str(stdout, t->branch);
+	cli_json_key("public_key");
+	cli_json_hex(stdout, t->public_key.data, t->public_key.data != NULL ?
 	    t->public_key.len : 0);
-	json_key("revoked");
+	cli_json_key("revoked");
 	fputs(t->revoked ? "true" : "false", stdout);
 	fputc('}', stdout);
 }
 
 /* Prints "branches" as "A, B" (cleaned) into buf. */
-static const char *
-fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
+const char *
+cli_fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
 {
 	char one[256];
 	size_t used = 0;
@@ -282,7 +348,7 @@ fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
 	}
 	for (size_t i = 0; i < u->n_branches && used + 1 < cap; i++) {
 		int n = snprintf(buf + used, cap - used, "%s%s",
-		    i > 0 ? ", " : "", clean(one, sizeof(one), u->branches[i]));
+		    i > 0 ? ", " : "", cli_clean(one, sizeof(one), u->branches[i]));
 		if (n < 0)
 			break;
 		used += (size_t)n;
@@ -295,8 +361,8 @@ fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
 /* Reports a failure: "error: MESSAGE" on stderr (and hint on its own
  * line), and with --json {"ok":false,...} on stdout. Returns exit_code. */
 __attribute__((format(printf, 5, 6)))
-static int
-fail(const cli_t *cli, int exit_code, const char *code, const char *hint,
+int
+cli_fail(const cli_t *cli, int exit_code, const char *code, const char *hint,
     const char *fmt, ...)
 {
 	char msg[2048];
@@ -310,25 +376,25 @@ fail(const cli_t *cli, int exit_code, const char *code, const char *hint,
 		fprintf(stderr, "%s\n", hint);
 	if (cli != NULL && cli->cli_json) {
 		fputs("{\"ok\":false,\"command\":", stdout);
-		json_str(stdout, cli->cli_command);
-		json_key("exit");
+		cli_json_str(stdout, cli->cli_command);
+		cli_json_key("exit");
 		fprintf(stdout, "%d", exit_code);
-		json_key("error");
+		cli_json_key("error");
 		fputs("{\"code\":", stdout);
-		json_str(stdout, code);
-		json_key("message");
-		json_str(stdout, msg);
+		cli_json_str(stdout, code);
+		cli_json_key("message");
+		cli_json_str(stdout, msg);
 		if (hint != NULL) {
-			json_key("hint");
-			json_str(stdout, hint);
+			cli_json_key("hint");
+			cli_json_str(stdout, hint);
 		}
 		fputs("}}\n", stdout);
 	}
 	return exit_code;
 }
 
-static int
-usage_error(const cli_t *cli, const char *msg)
+int
+cli_usage_error(const cli_t *cli, const char *msg)
 {
 	char hint[256];
 
@@ -338,11 +404,11 @@ usage_error(const cli_t *cli, const char *msg)
 	else
 		snprintf(hint, sizeof(hint), "%s",
 		    _("Try `kartoteka --help`."));
-	return fail(cli, EXIT_USAGE, "USAGE", hint, "%s", msg);
+	return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint, "%s", msg);
 }
 
-static const char *
-error_code_name(int code)
+const char *
+cli_error_code_name(int code)
 {
 	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
 	    &kartoteka__error__code__descriptor, code);
@@ -350,55 +416,55 @@ error_code_name(int code)
 }
 
 /* Reports the server's Error in resp: "error: CODE: message". */
-static int
-server_error(const cli_t *cli, const Kartoteka__Response *resp,
+int
+cli_server_error(const cli_t *cli, const Kartoteka__Response *resp,
     const char *hint)
 {
 	char msg[1024];
 	const Kartoteka__Error *e = resp->error;
 
-	return fail(cli, EXIT_SERVER, error_code_name(e->code), hint,
-	    "%s: %s", error_code_name(e->code),
-	    clean(msg, sizeof(msg), e->message));
+	return cli_fail(cli, CLI_EXIT_SERVER, cli_error_code_name(e->code), hint,
+	    "%s: %s", cli_error_code_name(e->code),
+	    cli_clean(msg, sizeof(msg), e->message));
 }
 
-static const char *
-hint_not_logged_in(void)
+const char *
+cli_hint_not_logged_in(void)
 {
 	return _("not logged in: run `kartoteka login LOGIN`");
 }
 
 /* ==== connection ======================================================== */
 
-static int
-load_config(cli_t *cli)
+int
+cli_load_config(cli_t *cli)
 {
 	char dir[sizeof(cli->cli_cfg.dir)];
 	const char *why = NULL;
 	int rc;
 
 	if (kt_config_dir(cli->cli_config_opt, dir, sizeof(dir)) != 0)
-		return fail(cli, EXIT_USAGE, "CONFIG", NULL, "%s",
+		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL, "%s",
 		    _("no configuration directory: pass --config DIR or set "
 		    "KARTOTEKA_CONFIG or HOME"));
 	rc = kt_config_load(&cli->cli_cfg, dir, &why);
 	if (rc != 0)
-		return fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("configuration in %s: %s"), dir,
 		    why != NULL ? _(why) : kt_strerror(rc));
 	return 0;
 }
 
 /* Checks that this terminal is enrolled and has its key. */
-static int
-require_enrolled(cli_t *cli)
+int
+cli_require_enrolled(cli_t *cli)
 {
 	if (!cli->cli_cfg.has_server)
-		return fail(cli, EXIT_SERVER, "NOT_ENROLLED", NULL, "%s",
+		return cli_fail(cli, CLI_EXIT_SERVER, "NOT_ENROLLED", NULL, "%s",
 		    _("this terminal is not enrolled: ask the owner for an "
 		    "invite code and run `kartoteka enroll CODE`"));
 	if (!cli->cli_cfg.has_terminal)
-		return fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("%s/terminal.key is missing, so this terminal cannot "
 		    "prove who it is: ask the owner for a new invite code and "
 		    "run `kartoteka --config NEW_DIR enroll CODE`"),
@@ -406,8 +472,8 @@ require_enrolled(cli_t *cli)
 	return 0;
 }
 
-static int
-connect_to(cli_t *cli, const char *address, const uint8_t key[static 32])
+int
+cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32])
 {
 	char detail[512];
 	int rc;
@@ -416,34 +482,34 @@ connect_to(cli_t *cli, const char *address, const uint8_t key[static 32])
 	    cli->cli_cfg.terminal_priv, CLIENT_NAME, cli->cli_timeout_ms,
 	    &cli->cli_hello, detail, sizeof(detail));
 	if (rc != 0)
-		return fail(cli, EXIT_CONNECT, "CONNECT", NULL,
+		return cli_fail(cli, CLI_EXIT_CONNECT, "CONNECT", NULL,
 		    _("cannot connect to %s: %s"), address,
 		    detail[0] != '\0' ? _(detail) : kt_strerror(rc));
 	return 0;
 }
 
-/* The message in the result oneof, or NULL (unknown case or absent). */
+/* The message in the result oneof, or NULL (unknown case or absent). The
+ * case number is the field number, so the descriptor finds any of them. */
 static const void *
 result_message(const Kartoteka__Response *r)
 {
-	switch (r->result_case) {
-	case KARTOTEKA__RESPONSE__RESULT_PING: return r->ping;
-	case KARTOTEKA__RESPONSE__RESULT_ENROLL: return r->enroll;
-	case KARTOTEKA__RESPONSE__RESULT_LOGIN: return r->login;
-	case KARTOTEKA__RESPONSE__RESULT_RESUME: return r->resume;
-	case KARTOTEKA__RESPONSE__RESULT_LOGOUT: return r->logout;
-	case KARTOTEKA__RESPONSE__RESULT_WHOAMI: return r->whoami;
-	default: return NULL;
-	}
+	const ProtobufCFieldDescriptor *fd;
+
+	fd = protobuf_c_message_descriptor_get_field(
+	    &kartoteka__response__descriptor, (unsigned)r->result_case);
+	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
+	    fd->quantifier_offset == 0)
+		return NULL;
+	return *(void *const *)(const void *)((const char *)r + fd->offset);
 }
 
-/* Sends req and checks the answer's shape. Returns EXIT_OK with *out set
+/* Sends req and checks the answer's shape. Returns CLI_EXIT_OK with *out set
  * to a Response whose result is `want` with a non-NULL message;
- * EXIT_SERVER with *out set to a Response carrying a server error (not yet
- * reported: the caller picks a hint); or EXIT_CONNECT, reported, with *out
+ * CLI_EXIT_SERVER with *out set to a Response carrying a server error (not yet
+ * reported: the caller picks a hint); or CLI_EXIT_CONNECT, reported, with *out
  * NULL. */
-static int
-call(cli_t *cli, Kartoteka__Request *req, Kartoteka__Response__ResultCase want,
+int
+cli_call(cli_t *cli, Kartoteka__Request *req, Kartoteka__Response__ResultCase want,
     Kartoteka__Response **out)
 {
 	Kartoteka__Response *resp = NULL;
@@ -452,7 +518,7 @@ call(cli_t *cli, Kartoteka__Request *req, Kartoteka__Response__ResultCase want,
 	*out = NULL;
 	rc = kt_conn_call(cli->cli_conn, req, &resp);
 	if (rc != 0)
-		return fail(cli, EXIT_CONNECT, "CONNECT", rc == KT_ECLOSED ?
+		return cli_fail(cli, CLI_EXIT_CONNECT, "CONNECT", rc == KT_ECLOSED ?
 		    _("If this repeats, this terminal may have been revoked: "
 		    "ask the owner.") : NULL,
 		    _("connection to %s failed: %s"), cli->cli_cfg.address,
@@ -460,22 +526,38 @@ call(cli_t *cli, Kartoteka__Request *req, Kartoteka__Response__ResultCase want,
 	if (resp->error != NULL &&
 	    resp->error->code != KARTOTEKA__ERROR__CODE__OK) {
 		*out = resp;
-		return EXIT_SERVER;
+		return CLI_EXIT_SERVER;
 	}
 	/* The oneof case and its pointer come from the server: check both. */
 	if (resp->result_case != want || result_message(resp) == NULL) {
 		kartoteka__response__free_unpacked(resp, NULL);
-		return fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		return cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
 		    _("the server at %s sent an answer of the wrong kind"),
 		    cli->cli_cfg.address);
 	}
 	*out = resp;
-	return EXIT_OK;
+	return CLI_EXIT_OK;
+}
+
+int
+cli_request(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **out)
+{
+	int rc = cli_call(cli, req, want, out);
+
+	if (rc == CLI_EXIT_SERVER && *out != NULL) {
+		rc = cli_server_error(cli, *out, (*out)->error->code ==
+		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
+		    cli_hint_not_logged_in() : NULL);
+		kartoteka__response__free_unpacked(*out, NULL);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* Checks a string from the server before it is saved or trusted. */
-static int
-proto_string_ok(const char *s, size_t max)
+int
+cli_proto_string_ok(const char *s, size_t max)
 {
 	if (s == NULL || strlen(s) >= max)
 		return 0;
@@ -486,11 +568,11 @@ proto_string_ok(const char *s, size_t max)
 }
 
 /* Connects to the enrolled server and resumes the saved session. Returns
- * EXIT_OK, or an exit code: when the server refused, *err_resp holds its
+ * CLI_EXIT_OK, or an exit code: when the server refused, *err_resp holds its
  * unreported answer (the caller reports it and frees it); otherwise the
  * failure is already reported and *err_resp is NULL. */
-static int
-resume_session(cli_t *cli, Kartoteka__Response **err_resp)
+int
+cli_resume_session(cli_t *cli, Kartoteka__Response **err_resp)
 {
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
@@ -499,20 +581,20 @@ resume_session(cli_t *cli, Kartoteka__Response **err_resp)
 
 	*err_resp = NULL;
 
-	if ((rc = require_enrolled(cli)) != 0)
+	if ((rc = cli_require_enrolled(cli)) != 0)
 		return rc;
 	if (!cli->cli_cfg.has_session)
-		return fail(cli, EXIT_SERVER, "NOT_LOGGED_IN", NULL, "%s",
-		    hint_not_logged_in());
-	if ((rc = connect_to(cli, cli->cli_cfg.address,
+		return cli_fail(cli, CLI_EXIT_SERVER, "NOT_LOGGED_IN", NULL, "%s",
+		    cli_hint_not_logged_in());
+	if ((rc = cli_connect(cli, cli->cli_cfg.address,
 	    cli->cli_cfg.server_key)) != 0)
 		return rc;
 	rr.token.data = cli->cli_cfg.session;
 	rr.token.len = sizeof(cli->cli_cfg.session);
 	req.op_case = KARTOTEKA__REQUEST__OP_RESUME;
 	req.resume = &rr;
-	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_RESUME, &resp);
-	if (rc == EXIT_SERVER) {
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_RESUME, &resp);
+	if (rc == CLI_EXIT_SERVER) {
 		*err_resp = resp;
 		return rc;
 	}
@@ -521,31 +603,24 @@ resume_session(cli_t *cli, Kartoteka__Response **err_resp)
 	return rc;
 }
 
-/* resume_session that reports a refusal ("not logged in" for
+/* cli_resume_session that reports a refusal ("not logged in" for
  * UNAUTHENTICATED). */
-static int
-open_session(cli_t *cli)
+int
+cli_open_session(cli_t *cli)
 {
 	Kartoteka__Response *resp = NULL;
-	int rc = resume_session(cli, &resp);
+	int rc = cli_resume_session(cli, &resp);
 
 	if (resp != NULL) {
-		rc = server_error(cli, resp, resp->error->code ==
+		rc = cli_server_error(cli, resp, resp->error->code ==
 		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
-		    hint_not_logged_in() : NULL);
+		    cli_hint_not_logged_in() : NULL);
 		kartoteka__response__free_unpacked(resp, NULL);
 	}
 	return rc;
 }
 
 /* ==== argument parsing ================================================== */
-
-typedef struct arg_opt {
-	const char *ao_name;    /* "--name" */
-	const char **ao_value;  /* where the value goes */
-} arg_opt_t;
-
-static int print_command_help(const char *name);
 
 static int
 parse_timeout(cli_t *cli, const char *s)
@@ -556,7 +631,7 @@ parse_timeout(cli_t *cli, const char *s)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 3600000)
-		return usage_error(cli, _("--timeout must be a number of "
+		return cli_usage_error(cli, _("--timeout must be a number of "
 		    "milliseconds, 1..3600000"));
 	cli->cli_timeout_ms = (int)v;
 	return 0;
@@ -587,7 +662,7 @@ global_option(cli_t *cli, int argc, char **argv, int *i)
 	if (*i + 1 >= argc) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), _("%s needs a value"), a);
-		return usage_error(cli, msg);
+		return cli_usage_error(cli, msg);
 	}
 	val = argv[++*i];
 	if (strcmp(a, "--config") == 0) {
@@ -598,13 +673,9 @@ global_option(cli_t *cli, int argc, char **argv, int *i)
 	return rc != 0 ? rc : 1;
 }
 
-/* Parses a command's arguments: options from opts (each takes a value,
- * "--opt V" or "--opt=V"), global options, --help, and between pos_min and
- * pos_max positional arguments into pos[] (pos_names names them for the
- * "missing" message). Returns 0, -1 when help was
- * printed (exit 0), or an exit code. */
-static int
-parse_args(cli_t *cli, int argc, char **argv, const arg_opt_t *opts,
+/* See cli.h. Options before the command word were taken by main(). */
+int
+cli_parse_args(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
     size_t nopts, const char **pos, int pos_min, int pos_max,
     const char *pos_names)
 {
@@ -619,7 +690,7 @@ parse_args(cli_t *cli, int argc, char **argv, const arg_opt_t *opts,
 			if (npos >= pos_max) {
 				snprintf(msg, sizeof(msg),
 				    _("unexpected argument '%s'"), a);
-				return usage_error(cli, msg);
+				return cli_usage_error(cli, msg);
 			}
 			pos[npos++] = a;
 			continue;
@@ -629,7 +700,7 @@ parse_args(cli_t *cli, int argc, char **argv, const arg_opt_t *opts,
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			print_command_help(cli->cli_command);
+			cli_print_command_help(cli->cli_command);
 			return -1;
 		}
 		rc = global_option(cli, argc, argv, &i);
@@ -639,29 +710,48 @@ parse_args(cli_t *cli, int argc, char **argv, const arg_opt_t *opts,
 			return rc;
 		size_t k;
 		for (k = 0; k < nopts; k++) {
-			size_t n = strlen(opts[k].ao_name);
-			if (strcmp(a, opts[k].ao_name) == 0) {
+			const cli_opt_t *o = &opts[k];
+			size_t n = strlen(o->ao_name);
+			const char *val;
+			if (o->ao_flag != NULL) {
+				if (strcmp(a, o->ao_name) != 0)
+					continue;
+				*o->ao_flag = 1;
+				break;
+			}
+			if (strcmp(a, o->ao_name) == 0) {
 				if (i + 1 >= argc) {
 					snprintf(msg, sizeof(msg),
 					    _("%s needs a value"), a);
-					return usage_error(cli, msg);
+					return cli_usage_error(cli, msg);
 				}
-				*opts[k].ao_value = argv[++i];
-				break;
+				val = argv[++i];
+			} else if (strncmp(a, o->ao_name, n) == 0 && a[n] == '=') {
+				val = a + n + 1;
+			} else {
+				continue;
 			}
-			if (strncmp(a, opts[k].ao_name, n) == 0 && a[n] == '=') {
-				*opts[k].ao_value = a + n + 1;
-				break;
+			if (o->ao_list != NULL) {
+				if (*o->ao_list_n >= o->ao_list_cap) {
+					snprintf(msg, sizeof(msg),
+					    _("%s given more than %zu times"),
+					    o->ao_name, o->ao_list_cap);
+					return cli_usage_error(cli, msg);
+				}
+				o->ao_list[(*o->ao_list_n)++] = val;
+			} else {
+				*o->ao_value = val;
 			}
+			break;
 		}
 		if (k == nopts) {
 			snprintf(msg, sizeof(msg), _("unknown option '%s'"), a);
-			return usage_error(cli, msg);
+			return cli_usage_error(cli, msg);
 		}
 	}
 	if (npos < pos_min) {
 		snprintf(msg, sizeof(msg), _("missing %s"), pos_names);
-		return usage_error(cli, msg);
+		return cli_usage_error(cli, msg);
 	}
 	return 0;
 }
@@ -716,13 +806,12 @@ read_line(int fd, char *out, size_t cap)
  * or another error; a signal during the prompt is re-raised after the
  * terminal is restored. */
 static int
-prompt_tty(char *out, size_t cap)
+prompt_tty(const char *prompt, char *out, size_t cap)
 {
 	struct termios old, noecho;
 	struct sigaction sa, saved[4];
 	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	int fd, rc;
-	const char *prompt = _("Password: ");
 
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
@@ -756,8 +845,9 @@ prompt_tty(char *out, size_t cap)
 
 /* Reads the password: the first line of file ("-" is stdin), or asked on
  * the terminal, or one line of stdin without a terminal. */
-static int
-read_password(cli_t *cli, const char *file, char *out, size_t cap)
+int
+cli_read_password(cli_t *cli, const char *file, const char *prompt,
+    char *out, size_t cap)
 {
 	int fd = -1, rc;
 	const char *what = file;
@@ -766,14 +856,14 @@ read_password(cli_t *cli, const char *file, char *out, size_t cap)
 		fd = strcmp(file, "-") == 0 ? STDIN_FILENO :
 		    open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return fail(cli, EXIT_USAGE, "USAGE", NULL,
+			return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL,
 			    _("cannot open password file %s: %s"), file,
 			    strerror(errno));
 		rc = read_line(fd, out, cap);
 		if (fd != STDIN_FILENO)
 			close(fd);
 	} else {
-		rc = prompt_tty(out, cap);
+		rc = prompt_tty(prompt, out, cap);
 		if (rc == KT_ENOTFOUND) {
 			what = _("standard input");
 			rc = read_line(STDIN_FILENO, out, cap);
@@ -782,16 +872,16 @@ read_password(cli_t *cli, const char *file, char *out, size_t cap)
 		}
 	}
 	if (rc == KT_ETOOBIG)
-		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL,
 		    _("the password from %s is too long (at most %u bytes)"),
 		    what, (unsigned)(cap - 1));
 	if (rc == 0 && out[0] == '\0')
 		rc = KT_ECLOSED;
 	if (rc == KT_ECLOSED)
-		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL,
 		    _("no password given on %s"), what);
 	if (rc != 0)
-		return fail(cli, EXIT_USAGE, "USAGE", NULL,
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL,
 		    _("cannot read the password from %s"), what);
 	return 0;
 }
@@ -802,7 +892,7 @@ static int
 cmd_enroll(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *name = NULL, *why = NULL;
-	const arg_opt_t opts[] = { { "--name", &name } };
+	const cli_opt_t opts[] = { { .ao_name = "--name", .ao_value = &name } };
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__EnrollRequest er = KARTOTEKA__ENROLL_REQUEST__INIT;
 	Kartoteka__Response *resp = NULL;
@@ -813,11 +903,11 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	int rc;
 
 	memset(&inv, 0, sizeof(inv));
-	rc = parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "CODE");
+	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "CODE");
 	if (rc != 0)
 		goto out;
 	if (kt_invite_decode(pos[0], &inv, &why) != 0) {
-		rc = fail(cli, EXIT_USAGE, "USAGE", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL,
 		    _("invalid invite code: %s"), _(why));
 		goto out;
 	}
@@ -827,15 +917,15 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 		host[sizeof(host) - 1] = '\0';
 		name = host;
 	}
-	if (name[0] == '\0' || !proto_string_ok(name, TERMINAL_NAME_MAX)) {
-		rc = usage_error(cli, _("--name must be 1..99 bytes without "
+	if (name[0] == '\0' || !cli_proto_string_ok(name, TERMINAL_NAME_MAX)) {
+		rc = cli_usage_error(cli, _("--name must be 1..99 bytes without "
 		    "control characters"));
 		goto out;
 	}
-	if ((rc = load_config(cli)) != 0)
+	if ((rc = cli_load_config(cli)) != 0)
 		goto out;
 	if (cli->cli_cfg.has_server) {
-		rc = fail(cli, EXIT_USAGE, "ALREADY_ENROLLED", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "ALREADY_ENROLLED", NULL,
 		    _("this terminal is already enrolled with %s (config %s): "
 		    "to enroll another one, use another directory: "
 		    "`kartoteka --config DIR enroll CODE`"),
@@ -843,7 +933,7 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = kt_config_ensure_terminal(&cli->cli_cfg)) != 0) {
-		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("cannot create the terminal key in %s: %s"),
 		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
 		    _(kt_strerror(rc)));
@@ -852,24 +942,24 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	/* The address shown in errors is the one being dialled. */
 	snprintf(cli->cli_cfg.address, sizeof(cli->cli_cfg.address), "%s",
 	    inv.address);
-	if ((rc = connect_to(cli, inv.address, inv.server_key)) != 0)
+	if ((rc = cli_connect(cli, inv.address, inv.server_key)) != 0)
 		goto out;
 	er.token.data = inv.token;
 	er.token.len = inv.token_len;
 	er.name = (char *)name;
 	req.op_case = KARTOTEKA__REQUEST__OP_ENROLL;
 	req.enroll = &er;
-	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_ENROLL, &resp);
-	if (rc == EXIT_SERVER && resp != NULL)
-		rc = server_error(cli, resp, NULL);
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_ENROLL, &resp);
+	if (rc == CLI_EXIT_SERVER && resp != NULL)
+		rc = cli_server_error(cli, resp, NULL);
 	if (rc != 0)
 		goto out;
 	term = resp->enroll->terminal;
 	tname = term != NULL ? term->name : name;
 	branch = term != NULL ? term->branch : inv.branch;
-	if (!proto_string_ok(branch, sizeof(cli->cli_cfg.branch)) ||
+	if (!cli_proto_string_ok(branch, sizeof(cli->cli_cfg.branch)) ||
 	    tname == NULL) {
-		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
 		    _("the server at %s sent a malformed branch name"),
 		    inv.address);
 		goto out;
@@ -880,48 +970,50 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	cli->cli_cfg.has_server = 1;
 	if ((rc = kt_config_save_server(&cli->cli_cfg)) != 0 ||
 	    (rc = kt_config_clear_session(&cli->cli_cfg)) != 0) {
-		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("enrolled, but cannot save %s/server: %s"),
 		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
 		    _(kt_strerror(rc)));
 		goto out;
 	}
 	if (cli->cli_json) {
-		json_begin(cli);
-		json_key("server");
-		json_str(stdout, inv.address);
-		json_key("terminal");
+		cli_json_begin(cli);
+		cli_json_key("server");
+		cli_json_str(stdout, inv.address);
+		cli_json_key("terminal");
 		fputs("{\"name\":", stdout);
-		json_str(stdout, tname);
-		json_key("branch");
-		json_str(stdout, branch);
-		json_key("public_key");
-		json_hex(stdout, cli->cli_cfg.terminal_pub, 32);
+		cli_json_str(stdout, tname);
+		cli_json_key("branch");
+		cli_json_str(stdout, branch);
+		cli_json_key("public_key");
+		cli_json_hex(stdout, cli->cli_cfg.terminal_pub, 32);
 		fputc('}', stdout);
-		json_end();
+		cli_json_end();
 	} else {
 		if (branch[0] != '\0')
 			snprintf(c3, sizeof(c3), _("branch: %s"),
-			    clean(c2, sizeof(c2), branch));
+			    cli_clean(c2, sizeof(c2), branch));
 		else
 			snprintf(c3, sizeof(c3), "%s", _("owner terminal"));
 		printf(_("Enrolled terminal '%s' with server %s (%s).\n"),
-		    clean(c1, sizeof(c1), tname), inv.address, c3);
+		    cli_clean(c1, sizeof(c1), tname), inv.address, c3);
 		printf("%s\n", _("Next: kartoteka login LOGIN"));
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	if (resp != NULL)
 		kartoteka__response__free_unpacked(resp, NULL);
 	sodium_memzero(&inv, sizeof(inv));
-	return rc < 0 ? EXIT_OK : rc;
+	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 static int
 cmd_login(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *pwfile = NULL;
-	const arg_opt_t opts[] = { { "--password-file", &pwfile } };
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--password-file", .ao_value = &pwfile },
+	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
 	Kartoteka__Response *resp = NULL;
@@ -931,35 +1023,36 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	int rc;
 
 	password[0] = '\0';
-	rc = parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
+	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
 	if (rc != 0)
 		goto out;
 	if (pos[0][0] == '\0') {
-		rc = usage_error(cli, _("LOGIN is empty"));
+		rc = cli_usage_error(cli, _("LOGIN is empty"));
 		goto out;
 	}
-	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_require_enrolled(cli)) != 0)
 		goto out;
 	/* Ask before dialling, so a slow typist does not hit the timeout. */
-	if ((rc = read_password(cli, pwfile, password, sizeof(password))) != 0)
+	if ((rc = cli_read_password(cli, pwfile, _("Password: "),
+	    password, sizeof(password))) != 0)
 		goto out;
-	if ((rc = connect_to(cli, cli->cli_cfg.address,
+	if ((rc = cli_connect(cli, cli->cli_cfg.address,
 	    cli->cli_cfg.server_key)) != 0)
 		goto out;
 	lr.login = (char *)pos[0];
 	lr.password = password;
 	req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
 	req.login = &lr;
-	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGIN, &resp);
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGIN, &resp);
 	sodium_memzero(password, sizeof(password));
-	if (rc == EXIT_SERVER && resp != NULL)
-		rc = server_error(cli, resp, NULL);
+	if (rc == CLI_EXIT_SERVER && resp != NULL)
+		rc = cli_server_error(cli, resp, NULL);
 	if (rc != 0)
 		goto out;
 	res = resp->login;
 	if (res->token.data == NULL ||
 	    res->token.len != sizeof(cli->cli_cfg.session)) {
-		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
 		    _("the server at %s sent a session token of the wrong "
 		    "size"), cli->cli_cfg.address);
 		goto out;
@@ -967,37 +1060,37 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	memcpy(cli->cli_cfg.session, res->token.data, res->token.len);
 	cli->cli_cfg.has_session = 1;
 	if ((rc = kt_config_save_session(&cli->cli_cfg)) != 0) {
-		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("logged in, but cannot save %s/session: %s"),
 		    cli->cli_cfg.dir, rc == KT_EIO ? strerror(errno) :
 		    _(kt_strerror(rc)));
 		goto out;
 	}
 	if (cli->cli_json) {
-		json_begin(cli);
-		json_key("login");
-		json_str(stdout, pos[0]);
+		cli_json_begin(cli);
+		cli_json_key("login");
+		cli_json_str(stdout, pos[0]);
 		if (res->user != NULL) {
-			json_key("user");
-			json_user(res->user);
+			cli_json_key("user");
+			cli_json_user(res->user);
 		}
-		json_key("expires_at");
+		cli_json_key("expires_at");
 		printf("%" PRId64, res->expires_at);
-		json_end();
+		cli_json_end();
 	} else {
 		if (res->user != NULL)
 			printf(_("Logged in as %s (%s, %s).\n"),
-			    clean(c1, sizeof(c1), str_or_empty(res->user->login)[0] != '\0' ?
+			    cli_clean(c1, sizeof(c1), cli_str(res->user->login)[0] != '\0' ?
 			    res->user->login : pos[0]),
-			    clean(c2, sizeof(c2), res->user->name),
-			    role_label(res->user->role));
+			    cli_clean(c2, sizeof(c2), res->user->name),
+			    cli_role_label(res->user->role));
 		else
 			printf(_("Logged in as %s.\n"),
-			    clean(c1, sizeof(c1), pos[0]));
+			    cli_clean(c1, sizeof(c1), pos[0]));
 		printf(_("Session expires %s.\n"),
-		    fmt_time(t, sizeof(t), res->expires_at));
+		    cli_fmt_time(t, sizeof(t), res->expires_at));
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	sodium_memzero(password, sizeof(password));
 	if (resp != NULL) {
@@ -1007,7 +1100,7 @@ out:
 			    resp->login->token.len);
 		kartoteka__response__free_unpacked(resp, NULL);
 	}
-	return rc < 0 ? EXIT_OK : rc;
+	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 static int
@@ -1018,55 +1111,55 @@ cmd_logout(cli_t *cli, int argc, char **argv)
 	Kartoteka__Response *resp = NULL;
 	int rc, was = 0;
 
-	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
 	if (rc != 0)
 		goto out;
-	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_require_enrolled(cli)) != 0)
 		goto out;
 	if (cli->cli_cfg.has_session) {
-		rc = resume_session(cli, &resp);
+		rc = cli_resume_session(cli, &resp);
 		if (resp != NULL && resp->error->code ==
 		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED) {
 			/* An ended session is what logout wants: forget it. */
 			kartoteka__response__free_unpacked(resp, NULL);
 			resp = NULL;
 		} else if (resp != NULL) {
-			rc = server_error(cli, resp, NULL);
+			rc = cli_server_error(cli, resp, NULL);
 			goto out;
 		} else if (rc != 0) {
 			goto out;
 		} else {
 			req.op_case = KARTOTEKA__REQUEST__OP_LOGOUT;
 			req.logout = &lr;
-			rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGOUT,
+			rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_LOGOUT,
 			    &resp);
-			if (rc == EXIT_SERVER && resp != NULL)
-				rc = server_error(cli, resp, NULL);
+			if (rc == CLI_EXIT_SERVER && resp != NULL)
+				rc = cli_server_error(cli, resp, NULL);
 			if (rc != 0)
 				goto out;
 			was = 1;
 		}
 	}
 	if (kt_config_clear_session(&cli->cli_cfg) != 0) {
-		rc = fail(cli, EXIT_USAGE, "CONFIG", NULL,
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("cannot remove %s/session: %s"), cli->cli_cfg.dir,
 		    strerror(errno));
 		goto out;
 	}
 	if (cli->cli_json) {
-		json_begin(cli);
-		json_key("was_logged_in");
+		cli_json_begin(cli);
+		cli_json_key("was_logged_in");
 		fputs(was ? "true" : "false", stdout);
-		json_end();
+		cli_json_end();
 	} else {
 		printf("%s\n", was ? _("Logged out.") :
 		    _("Not logged in; the saved session, if any, is removed."));
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	if (resp != NULL)
 		kartoteka__response__free_unpacked(resp, NULL);
-	return rc < 0 ? EXIT_OK : rc;
+	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 static int
@@ -1079,62 +1172,62 @@ cmd_whoami(cli_t *cli, int argc, char **argv)
 	char c1[256], c2[256], br[1024], t[64];
 	int rc;
 
-	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
 	if (rc != 0)
 		goto out;
-	if ((rc = load_config(cli)) != 0 || (rc = open_session(cli)) != 0)
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_open_session(cli)) != 0)
 		goto out;
 	req.op_case = KARTOTEKA__REQUEST__OP_WHOAMI;
 	req.whoami = &wr;
-	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_WHOAMI, &resp);
-	if (rc == EXIT_SERVER && resp != NULL)
-		rc = server_error(cli, resp, resp->error->code ==
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_WHOAMI, &resp);
+	if (rc == CLI_EXIT_SERVER && resp != NULL)
+		rc = cli_server_error(cli, resp, resp->error->code ==
 		    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
-		    hint_not_logged_in() : NULL);
+		    cli_hint_not_logged_in() : NULL);
 	if (rc != 0)
 		goto out;
 	w = resp->whoami;
 	if (w->user == NULL) {
-		rc = fail(cli, EXIT_CONNECT, "PROTOCOL", NULL,
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
 		    _("the server at %s sent whoami without a user"),
 		    cli->cli_cfg.address);
 		goto out;
 	}
 	if (cli->cli_json) {
-		json_begin(cli);
-		json_key("user");
-		json_user(w->user);
-		json_key("terminal");
+		cli_json_begin(cli);
+		cli_json_key("user");
+		cli_json_user(w->user);
+		cli_json_key("terminal");
 		if (w->terminal != NULL)
-			json_terminal(w->terminal);
+			cli_json_terminal(w->terminal);
 		else
 			fputs("null", stdout);
-		json_key("session_expires_at");
+		cli_json_key("session_expires_at");
 		printf("%" PRId64, w->session_expires_at);
-		json_end();
+		cli_json_end();
 	} else {
-		printf(_("login: %s\n"), clean(c1, sizeof(c1), w->user->login));
-		printf(_("name: %s\n"), clean(c1, sizeof(c1), w->user->name));
-		printf(_("role: %s\n"), role_label(w->user->role));
-		printf(_("branches: %s\n"), fmt_branches(br, sizeof(br),
+		printf(_("login: %s\n"), cli_clean(c1, sizeof(c1), w->user->login));
+		printf(_("name: %s\n"), cli_clean(c1, sizeof(c1), w->user->name));
+		printf(_("role: %s\n"), cli_role_label(w->user->role));
+		printf(_("branches: %s\n"), cli_fmt_branches(br, sizeof(br),
 		    w->user));
 		if (w->terminal == NULL)
 			printf("%s\n", _("terminal: unknown"));
-		else if (str_or_empty(w->terminal->branch)[0] != '\0')
+		else if (cli_str(w->terminal->branch)[0] != '\0')
 			printf(_("terminal: %s (branch: %s)\n"),
-			    clean(c1, sizeof(c1), w->terminal->name),
-			    clean(c2, sizeof(c2), w->terminal->branch));
+			    cli_clean(c1, sizeof(c1), w->terminal->name),
+			    cli_clean(c2, sizeof(c2), w->terminal->branch));
 		else
 			printf(_("terminal: %s (owner terminal)\n"),
-			    clean(c1, sizeof(c1), w->terminal->name));
-		printf(_("session expires: %s\n"), fmt_time(t, sizeof(t),
+			    cli_clean(c1, sizeof(c1), w->terminal->name));
+		printf(_("session expires: %s\n"), cli_fmt_time(t, sizeof(t),
 		    w->session_expires_at));
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	if (resp != NULL)
 		kartoteka__response__free_unpacked(resp, NULL);
-	return rc < 0 ? EXIT_OK : rc;
+	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 static int
@@ -1150,21 +1243,21 @@ cmd_ping(cli_t *cli, int argc, char **argv)
 	int64_t rtt_ms;
 	int rc;
 
-	rc = parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
 	if (rc != 0)
 		goto out;
-	if ((rc = load_config(cli)) != 0 || (rc = require_enrolled(cli)) != 0)
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_require_enrolled(cli)) != 0)
 		goto out;
-	if ((rc = connect_to(cli, cli->cli_cfg.address,
+	if ((rc = cli_connect(cli, cli->cli_cfg.address,
 	    cli->cli_cfg.server_key)) != 0)
 		goto out;
 	req.op_case = KARTOTEKA__REQUEST__OP_PING;
 	req.ping = &pr;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = call(cli, &req, KARTOTEKA__RESPONSE__RESULT_PING, &resp);
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_PING, &resp);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == EXIT_SERVER && resp != NULL)
-		rc = server_error(cli, resp, NULL);
+	if (rc == CLI_EXIT_SERVER && resp != NULL)
+		rc = cli_server_error(cli, resp, NULL);
 	if (rc != 0 || resp == NULL)
 		goto out;
 	p = resp->ping;
@@ -1174,45 +1267,37 @@ cmd_ping(cli_t *cli, int argc, char **argv)
 	    p->server_version : (cli->cli_hello != NULL ?
 	    cli->cli_hello->server_version : "");
 	if (cli->cli_json) {
-		json_begin(cli);
-		json_key("server");
-		json_str(stdout, cli->cli_cfg.address);
-		json_key("server_version");
-		json_str(stdout, version);
-		json_key("server_time_ms");
+		cli_json_begin(cli);
+		cli_json_key("server");
+		cli_json_str(stdout, cli->cli_cfg.address);
+		cli_json_key("server_version");
+		cli_json_str(stdout, version);
+		cli_json_key("server_time_ms");
 		printf("%" PRId64, p->server_time);
-		json_key("enrolled");
+		cli_json_key("enrolled");
 		fputs(p->enrolled ? "true" : "false", stdout);
-		json_key("rtt_ms");
+		cli_json_key("rtt_ms");
 		printf("%" PRId64, rtt_ms);
-		json_end();
+		cli_json_end();
 	} else {
 		printf(_("server: %s\n"), cli->cli_cfg.address);
 		printf(_("server version: %s\n"),
-		    clean(c1, sizeof(c1), version));
-		printf(_("server time: %s\n"), fmt_time(t, sizeof(t),
+		    cli_clean(c1, sizeof(c1), version));
+		printf(_("server time: %s\n"), cli_fmt_time(t, sizeof(t),
 		    p->server_time / 1000));
 		printf(_("enrolled: %s\n"), p->enrolled ? _("yes") : _("no"));
 		printf(_("round trip: %" PRId64 " ms\n"), rtt_ms);
 	}
-	rc = EXIT_OK;
+	rc = CLI_EXIT_OK;
 out:
 	if (resp != NULL)
 		kartoteka__response__free_unpacked(resp, NULL);
-	return rc < 0 ? EXIT_OK : rc;
+	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
 /* ==== help and main ===================================================== */
 
-typedef struct command {
-	const char *cmd_name;
-	int (*cmd_run)(cli_t *, int, char **);
-	const char *cmd_synopsis;   /* after "kartoteka " */
-	const char *cmd_summary;    /* one line for the command list */
-	const char *cmd_help;       /* details and an example */
-} command_t;
-
-static const command_t commands[] = {
+static const cli_command_t commands[] = {
 	{ "enroll", cmd_enroll, N_("enroll CODE [--name NAME]"),
 	  N_("enroll this terminal with an invite code from the owner"),
 	  N_("Creates this terminal's key (if missing) in the configuration\n"
@@ -1243,17 +1328,72 @@ static const command_t commands[] = {
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka ping --timeout 2000\n") },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+/* Every command table: this file's, then one per cmd_*.c (generated
+ * cli_modules.h, see cli.h). */
+static const cli_command_t *const modules[] = { commands, CLI_MODULES NULL };
 
-static const command_t *
-find_command(const char *name)
+/* 1 if the command called name is word1 (and word2 for a two-word
+ * name). */
+static int
+name_matches(const char *name, const char *word1, const char *word2)
 {
-	for (size_t i = 0; name != NULL && i < NCOMMANDS; i++)
-		if (strcmp(commands[i].cmd_name, name) == 0)
-			return &commands[i];
+	size_t n = strlen(word1);
+	const char *sp = strchr(name, ' ');
+
+	if (sp == NULL)
+		return strcmp(name, word1) == 0;
+	return (size_t)(sp - name) == n && strncmp(name, word1, n) == 0 &&
+	    word2 != NULL && strcmp(sp + 1, word2) == 0;
+}
+
+/* The command named by word1 [word2], or NULL. */
+static const cli_command_t *
+find_command(const char *word1, const char *word2)
+{
+	for (size_t m = 0; word1 != NULL && modules[m] != NULL; m++)
+		for (const cli_command_t *c = modules[m]; c->cmd_name != NULL; c++)
+			if (name_matches(c->cmd_name, word1, word2))
+				return c;
 	return NULL;
+}
+
+/* 1 if some two-word command starts with word (a group: "branch"). */
+static int
+is_group(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t m = 0; modules[m] != NULL; m++)
+		for (const cli_command_t *c = modules[m]; c->cmd_name != NULL; c++)
+			if (strncmp(c->cmd_name, word, n) == 0 &&
+			    c->cmd_name[n] == ' ')
+				return 1;
+	return 0;
+}
+
+/* Lists the commands whose name starts with group + ' ' (or all). */
+static void
+print_commands(FILE *f, const char *group)
+{
+	size_t n = group != NULL ? strlen(group) : 0;
+
+	for (size_t m = 0; modules[m] != NULL; m++)
+		for (const cli_command_t *c = modules[m]; c->cmd_name != NULL; c++) {
+			const char *syn = _(c->cmd_synopsis);
+			size_t w = cli_width(syn);
+			if (group != NULL && (strncmp(c->cmd_name, group, n) != 0 ||
+			    c->cmd_name[n] != ' '))
+				continue;
+			if (w <= 36)
+				fprintf(f, "  %s%*s %s\n", syn, (int)(36 - w), "",
+				    _(c->cmd_summary));
+			else
+				fprintf(f, "  %s\n  %36s %s\n", syn, "",
+				    _(c->cmd_summary));
+		}
 }
 
 static void
@@ -1262,9 +1402,7 @@ print_usage(FILE *f)
 	fprintf(f, "%s\n\n", _("Usage: kartoteka [--config DIR] [--json] "
 	    "[--timeout MS] COMMAND [ARGS]"));
 	fprintf(f, "%s\n", _("Commands:"));
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-36s %s\n", _(commands[i].cmd_synopsis),
-		    _(commands[i].cmd_summary));
+	print_commands(f, NULL);
 	fprintf(f, "\n%s\n", _("Options (also accepted after COMMAND):"));
 	fprintf(f, "%s\n", _(
 	    "  --config DIR   configuration directory (default: $KARTOTEKA_CONFIG,\n"
@@ -1282,13 +1420,37 @@ print_usage(FILE *f)
 	    "  kartoteka enroll KT1-... && kartoteka login anna && kartoteka whoami"));
 }
 
-static int
-print_command_help(const char *name)
+/* The commands of a group ("kartoteka branch"). */
+static void
+print_group_usage(FILE *f, const char *group)
 {
-	const command_t *c = find_command(name);
+	fprintf(f, _("Usage: kartoteka [OPTIONS] %s COMMAND [ARGS]\n\n"),
+	    group);
+	fprintf(f, "%s\n", _("Commands:"));
+	print_commands(f, group);
+	fprintf(f, "\n%s\n", _("Run `kartoteka COMMAND --help` for one command, "
+	    "`kartoteka --help` for the global options."));
+}
 
-	if (c == NULL) {
+int
+cli_print_command_help(const char *name)
+{
+	char word1[64];
+	const char *sp = name != NULL ? strchr(name, ' ') : NULL;
+	const cli_command_t *c;
+
+	if (name == NULL) {
 		print_usage(stdout);
+		return 0;
+	}
+	snprintf(word1, sizeof(word1), "%.*s",
+	    sp != NULL ? (int)(sp - name) : (int)strlen(name), name);
+	c = find_command(word1, sp != NULL ? sp + 1 : NULL);
+	if (c == NULL) {
+		if (is_group(word1))
+			print_group_usage(stdout, word1);
+		else
+			print_usage(stdout);
 		return 0;
 	}
 	printf(_("Usage: kartoteka [OPTIONS] %s\n"), _(c->cmd_synopsis));
@@ -1301,7 +1463,7 @@ int
 main(int argc, char **argv)
 {
 	cli_t cli;
-	const command_t *cmd;
+	const cli_command_t *cmd;
 	int i, rc;
 
 	setlocale(LC_ALL, "");
@@ -1309,7 +1471,7 @@ main(int argc, char **argv)
 	textdomain("kartoteka");
 	if (sodium_init() < 0) {
 		fprintf(stderr, "%s\n", _("error: libsodium failed to start"));
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
 	memset(&cli, 0, sizeof(cli));
 	cli.cli_timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -1322,11 +1484,11 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			print_usage(stdout);
-			return EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		if (strcmp(a, "--version") == 0) {
 			printf("kartoteka %s\n", KT_CLIENT_VERSION);
-			return EXIT_OK;
+			return CLI_EXIT_OK;
 		}
 		rc = global_option(&cli, argc, argv, &i);
 		if (rc > 1)
@@ -1334,21 +1496,45 @@ main(int argc, char **argv)
 		if (rc == 0) {
 			char msg[256];
 			snprintf(msg, sizeof(msg), _("unknown option '%s'"), a);
-			return usage_error(&cli, msg);
+			return cli_usage_error(&cli, msg);
 		}
 	}
 	if (i >= argc) {
 		print_usage(stderr);
-		return EXIT_USAGE;
+		return CLI_EXIT_USAGE;
 	}
-	if (strcmp(argv[i], "help") == 0)
-		return print_command_help(i + 1 < argc ? argv[i + 1] : NULL);
-	cmd = find_command(argv[i]);
+	if (strcmp(argv[i], "help") == 0) {
+		char name[128];
+		if (i + 2 < argc)
+			snprintf(name, sizeof(name), "%s %s", argv[i + 1],
+			    argv[i + 2]);
+		else
+			snprintf(name, sizeof(name), "%s",
+			    i + 1 < argc ? argv[i + 1] : "");
+		return cli_print_command_help(i + 1 < argc ? name : NULL);
+	}
+	cmd = find_command(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+	if (cmd == NULL && is_group(argv[i])) {
+		char msg[256];
+		if (i + 1 < argc && (strcmp(argv[i + 1], "--help") == 0 ||
+		    strcmp(argv[i + 1], "-h") == 0)) {
+			print_group_usage(stdout, argv[i]);
+			return CLI_EXIT_OK;
+		}
+		print_group_usage(stderr, argv[i]);
+		if (i + 1 >= argc)
+			return CLI_EXIT_USAGE;
+		snprintf(msg, sizeof(msg), _("unknown command '%s %s'"),
+		    argv[i], argv[i + 1]);
+		return cli_usage_error(&cli, msg);
+	}
 	if (cmd == NULL) {
 		char msg[256];
 		snprintf(msg, sizeof(msg), _("unknown command '%s'"), argv[i]);
-		return usage_error(&cli, msg);
+		return cli_usage_error(&cli, msg);
 	}
+	if (strchr(cmd->cmd_name, ' ') != NULL)
+		i++; /* the command's argv[0] is its last word */
 	cli.cli_command = cmd->cmd_name;
 	rc = cmd->cmd_run(&cli, argc - i, argv + i);
 
@@ -1356,7 +1542,7 @@ main(int argc, char **argv)
 	if (cli.cli_hello != NULL)
 		kartoteka__server_hello__free_unpacked(cli.cli_hello, NULL);
 	kt_config_clear(&cli.cli_cfg);
-	if (fflush(stdout) != 0 && rc == EXIT_OK)
-		rc = EXIT_USAGE;
+	if (fflush(stdout) != 0 && rc == CLI_EXIT_OK)
+		rc = CLI_EXIT_USAGE;
 	return rc;
 }

@@ -1,12 +1,1747 @@
 /* SPDX-License-Identifier: MIT */
-/* Owner administration over the protocol: branches, users, terminals.
- * (Being built: issue 3.) */
+/* Owner administration over the protocol: branches, users and terminals.
+ * Each change is checked on the loop, checked again inside the writer's
+ * transaction, committed together with its audit entry, and answered only
+ * after the commit; lists are answered from a read transaction. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "audit.h"
+#include "authz.h"
+#include "invite.h"
+#include "kt_error.h"
+#include "records.pb-c.h"
 #include "server.h"
+
+typedef Kartoteka__Error__Code err_code_t;
+#define E_OK KARTOTEKA__ERROR__CODE__OK
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
+#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
+
+#define NAME_MAX_BYTES 128u      /* branch and user names */
+#define ADDRESS_MAX_BYTES 256u   /* a branch's postal address */
+#define LOGIN_MAX_BYTES 64u
+#define PASSWORD_MAX_BYTES 1024u
+#define QUOTA_MAX 100000u        /* full-card views a day */
+#define INVITE_TTL_S (24 * 3600)
+#define DEFAULT_ADVERTISE "127.0.0.1:7700"
+
+/* Room for the entries of a list answer: the plaintext limit of one frame
+ * less a margin for the Response envelope. */
+#define ANSWER_BUDGET ((size_t)KT_FRAME_MAX - KT_NOISE_TAGLEN - 256u)
+/* Per entry: field tag and length prefix. */
+#define ENTRY_OVERHEAD 4u
+
+/* Fields of UserChangeRequest. */
+enum {
+	F_NAME = 1,
+	F_ROLE = 2,
+	F_BRANCHES = 4,
+	F_QUOTA = 8,
+};
+
+/* One administration request on its way through the thread pool (password
+ * hashing) and the writer. Owned by the handler until submitted, then by
+ * the done callback, which frees it. */
+typedef struct admin_op {
+	srv_conn_t *c;
+	kt_server_t *srv;
+	uint64_t req_id;
+	Kartoteka__Request__OpCase kind;
+	uint64_t actor;                        /* the owner's user id */
+	uint8_t actor_term[32];                /* the owner's terminal */
+	int64_t now;
+	/* inputs, copied from the request */
+	char name[NAME_MAX_BYTES + 1];         /* branch name; user's name */
+	char new_name[NAME_MAX_BYTES + 1];     /* branch rename */
+	char address[ADDRESS_MAX_BYTES + 1];   /* branch address */
+	char login[LOGIN_MAX_BYTES + 1];
+	char which[NAME_MAX_BYTES + 1];        /* terminal: name or key prefix */
+	int flag;                              /* restore / enable */
+	unsigned fields;                       /* user change: F_* */
+	uint32_t role;
+	uint32_t quota;
+	size_t nbranch_names;
+	char branch_names[KT_MAX_USER_BRANCHES][NAME_MAX_BYTES + 1];
+	char password[PASSWORD_MAX_BYTES + 1]; /* wiped once hashed */
+	char pwhash[crypto_pwhash_STRBYTES];
+	int hash_failed;
+	uint8_t token[32];                     /* terminal invite */
+	uv_work_t work;
+	/* results: recomputed on every run of the mutation */
+	err_code_t code;
+	char msg[256];
+	uint64_t id;                           /* branch / user; invite branch */
+	size_t nbranches;
+	uint64_t branches[KT_MAX_USER_BRANCHES];
+	uint8_t key[32];                       /* the terminal revoked */
+	size_t ended;                          /* sessions ended */
+} admin_op_t;
+
+static void
+op_free(admin_op_t *op)
+{
+	if (op == NULL)
+		return;
+	sodium_memzero(op, sizeof(*op));
+	free(op);
+}
+
+static void
+copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+/* Sets the outcome of op: a refusal with a message for the client. */
+__attribute__((format(printf, 3, 4)))
+static void
+refuse(admin_op_t *op, err_code_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	op->code = code;
+	va_start(ap, fmt);
+	vsnprintf(op->msg, sizeof(op->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* validation                                                          */
+/* ------------------------------------------------------------------ */
+
+/* 1 if s is valid UTF-8 without control characters (C0, DEL, C1).
+ * TODO: switch to kt_utf8_valid(s, 0) (common/normalize.h) once it is
+ * implemented. */
+static int
+text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned char b = *p;
+		size_t n;
+		uint32_t cp;
+
+		if (b < 0x80) {
+			if (b < 0x20 || b == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (b >= 0xc2 && b <= 0xdf) {
+			n = 2;
+			cp = b & 0x1f;
+		} else if (b >= 0xe0 && b <= 0xef) {
+			n = 3;
+			cp = b & 0x0f;
+		} else if (b >= 0xf0 && b <= 0xf4) {
+			n = 4;
+			cp = b & 0x07;
+		} else {
+			return 0;
+		}
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    (cp >= 0x80 && cp < 0xa0))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/* Checks a text field of min..max bytes; on failure refuses op with
+ * BAD_REQUEST naming field. Returns 1 when fine. */
+static int
+check_text(admin_op_t *op, const char *field, const char *s, size_t min,
+    size_t max)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n < min || n > max) {
+		if (min > 0 && n == 0)
+			refuse(op, E_BAD, "%s: is empty", field);
+		else
+			refuse(op, E_BAD, "%s: must be %zu to %zu bytes", field,
+			    min, max);
+		return 0;
+	}
+	if (n > 0 && !text_ok(s)) {
+		refuse(op, E_BAD, "%s: contains control characters or "
+		    "invalid UTF-8", field);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+check_login(admin_op_t *op, const char *login)
+{
+	const char *why = kt_identity_login_problem(login != NULL ? login : "");
+
+	if (why != NULL) {
+		refuse(op, E_BAD, "login: %s", why);
+		return 0;
+	}
+	copy_str(op->login, sizeof(op->login), login);
+	return 1;
+}
+
+static int
+check_password(admin_op_t *op, const char *password)
+{
+	const char *why = kt_identity_password_problem(
+	    password != NULL ? password : "");
+
+	if (why != NULL) {
+		refuse(op, E_BAD, "password: %s", why);
+		return 0;
+	}
+	copy_str(op->password, sizeof(op->password), password);
+	return 1;
+}
+
+/* Copies the branch names of a request; at least one, at most
+ * KT_MAX_USER_BRANCHES. */
+static int
+check_branch_names(admin_op_t *op, char **names, size_t n)
+{
+	if (n == 0) {
+		refuse(op, E_BAD, "branches: give at least one branch");
+		return 0;
+	}
+	if (n > KT_MAX_USER_BRANCHES) {
+		refuse(op, E_BAD, "branches: at most %u branches",
+		    KT_MAX_USER_BRANCHES);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!check_text(op, "branches", names[i], 1, NAME_MAX_BYTES))
+			return 0;
+		copy_str(op->branch_names[i], sizeof(op->branch_names[i]),
+		    names[i]);
+	}
+	op->nbranch_names = n;
+	return 1;
+}
+
+static int
+check_role(admin_op_t *op, Kartoteka__Role role)
+{
+	if (role != KARTOTEKA__ROLE__HEAD && role != KARTOTEKA__ROLE__MANAGER) {
+		refuse(op, E_BAD, "role: must be HEAD or MANAGER (there is "
+		    "one owner)");
+		return 0;
+	}
+	op->role = (uint32_t)role;
+	return 1;
+}
+
+static int
+check_quota(admin_op_t *op, uint32_t quota)
+{
+	if (quota > QUOTA_MAX) {
+		refuse(op, E_BAD, "daily_view_quota: at most %u", QUOTA_MAX);
+		return 0;
+	}
+	op->quota = quota != 0 ? quota : KT_DEFAULT_VIEW_QUOTA;
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* lookups inside a transaction (read on the loop, or the writer's)    */
+/* ------------------------------------------------------------------ */
+
+/* The id of the branch named name. Returns 0, KT_ENOTFOUND, KT_ESTORE. */
+static int
+branch_id(kt_store_t *st, MDB_txn *txn, const char *name, uint64_t *id)
+{
+	MDB_val k = { strlen(name), (void *)name }, v;
+	int rc = mdb_get(txn, kt_store_dbs(st)->branch_names, &k, &v);
+
+	if (rc != 0)
+		return kt_store_err(rc);
+	if (v.mv_size != 8)
+		return KT_ESTORE;
+	*id = kt_store_get_be64(v.mv_data);
+	return 0;
+}
+
+/* The branch named name, its record in *rec (caller frees). A missing
+ * branch refuses op with NOT_FOUND (*rec stays NULL). Returns 0 or a
+ * store error. */
+static int
+find_branch(kt_store_t *st, MDB_txn *txn, admin_op_t *op, const char *name,
+    Ktstore__BranchRecord **rec)
+{
+	uint8_t key[8];
+	int rc;
+
+	*rec = NULL;
+	rc = branch_id(st, txn, name, &op->id);
+	if (rc == KT_ENOTFOUND) {
+		refuse(op, E_NOT_FOUND, "no branch named '%s'", name);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	kt_store_be64(key, op->id);
+	rc = kt_store_get_record(txn, kt_store_dbs(st)->branches, key, 8,
+	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)rec);
+	return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+}
+
+/* Resolves op->branch_names into op->branches (duplicates dropped): each
+ * must exist and not be archived, else op is refused with BAD_REQUEST
+ * naming field. Returns 0 or a store error. */
+static int
+resolve_branches(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    const char *field)
+{
+	op->nbranches = 0;
+	for (size_t i = 0; i < op->nbranch_names; i++) {
+		Ktstore__BranchRecord *b = NULL;
+		uint8_t key[8];
+		uint64_t id = 0;
+		int rc, dup = 0;
+
+		rc = branch_id(st, txn, op->branch_names[i], &id);
+		if (rc == KT_ENOTFOUND) {
+			refuse(op, E_BAD, "%s: no branch named '%s'", field,
+			    op->branch_names[i]);
+			return 0;
+		}
+		if (rc != 0)
+			return rc;
+		kt_store_be64(key, id);
+		rc = kt_store_get_record(txn, kt_store_dbs(st)->branches, key,
+		    8, &ktstore__branch_record__descriptor,
+		    (ProtobufCMessage **)&b);
+		if (rc != 0)
+			return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+		if (b->archived) {
+			protobuf_c_message_free_unpacked(&b->base, NULL);
+			refuse(op, E_BAD, "%s: branch '%s' is archived", field,
+			    op->branch_names[i]);
+			return 0;
+		}
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+		for (size_t k = 0; k < op->nbranches; k++)
+			dup |= op->branches[k] == id;
+		if (!dup)
+			op->branches[op->nbranches++] = id;
+	}
+	return 0;
+}
+
+/* The user with op->login, record in *rec (caller frees); a missing user
+ * refuses op with NOT_FOUND (*rec stays NULL). Returns 0 or a store
+ * error. */
+static int
+find_user(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    Ktstore__UserRecord **rec)
+{
+	MDB_val k = { strlen(op->login), op->login }, v;
+	uint8_t key[8];
+	int rc;
+
+	*rec = NULL;
+	rc = mdb_get(txn, kt_store_dbs(st)->user_logins, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		refuse(op, E_NOT_FOUND, "no user with login '%s'", op->login);
+		return 0;
+	}
+	if (rc != 0)
+		return kt_store_err(rc);
+	if (v.mv_size != 8)
+		return KT_ESTORE;
+	op->id = kt_store_get_be64(v.mv_data);
+	kt_store_be64(key, op->id);
+	rc = kt_store_get_record(txn, kt_store_dbs(st)->users, key, 8,
+	    &ktstore__user_record__descriptor, (ProtobufCMessage **)rec);
+	return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+}
+
+/* Finds the terminal op->which names (its name, or >= 8 hex digits of its
+ * key). When several match and exactly one of them is not revoked, that
+ * one is meant (a name reused after a revocation). Sets op->key and
+ * *rec (caller frees), or refuses op (*rec stays NULL). Returns 0 or a
+ * store error. */
+static int
+find_terminal(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    Ktstore__TerminalRecord **rec)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t wlen = strlen(op->which), matches = 0, active = 0;
+	uint8_t first[32], first_active[32];
+	int is_hex = wlen >= 8 && wlen <= 64, rc;
+
+	*rec = NULL;
+	for (size_t i = 0; i < wlen && is_hex; i++)
+		is_hex = strchr("0123456789abcdef", op->which[i]) != NULL;
+	rc = kt_store_err(mdb_cursor_open(txn, kt_store_dbs(st)->terminals,
+	    &cur));
+	if (rc != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		Ktstore__TerminalRecord *t;
+		char hex[65];
+		int hit;
+
+		if (k.mv_size != 32)
+			continue;
+		t = ktstore__terminal_record__unpack(NULL, v.mv_size,
+		    v.mv_data);
+		if (t == NULL)
+			continue;
+		kt_hex(hex, k.mv_data, 32);
+		hit = strcmp(t->name, op->which) == 0 ||
+		    (is_hex && strncmp(hex, op->which, wlen) == 0);
+		if (hit) {
+			if (matches++ == 0)
+				memcpy(first, k.mv_data, 32);
+			if (!t->revoked && active++ == 0)
+				memcpy(first_active, k.mv_data, 32);
+		}
+		ktstore__terminal_record__free_unpacked(t, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return kt_store_err(rc);
+	if (matches == 0) {
+		refuse(op, E_NOT_FOUND, "no terminal named or keyed '%s' (see "
+		    "`kartoteka terminal list`)", op->which);
+		return 0;
+	}
+	if (matches > 1 && active != 1) {
+		refuse(op, E_CONFLICT, "'%s' matches %zu terminals: give more "
+		    "of the key", op->which, matches);
+		return 0;
+	}
+	memcpy(op->key, matches == 1 ? first : first_active, 32);
+	rc = kt_store_get_record(txn, kt_store_dbs(st)->terminals, op->key, 32,
+	    &ktstore__terminal_record__descriptor, (ProtobufCMessage **)rec);
+	return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* checks, shared by the loop (early answer) and the mutation          */
+/* ------------------------------------------------------------------ */
+
+/* Decides whether op can be applied to the store as seen by txn. Leaves
+ * op->code E_OK (and op->id etc. set) or refuses op. Returns 0 or a store
+ * error. */
+static int
+precheck(kt_store_t *st, MDB_txn *txn, admin_op_t *op)
+{
+	Ktstore__BranchRecord *b = NULL;
+	Ktstore__UserRecord *u = NULL;
+	Ktstore__TerminalRecord *t = NULL;
+	uint64_t id = 0;
+	int rc = 0;
+
+	op->code = E_OK;
+	op->msg[0] = '\0';
+	switch (op->kind) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+		rc = branch_id(st, txn, op->name, &id);
+		if (rc == 0)
+			refuse(op, E_CONFLICT, "a branch named '%s' already "
+			    "exists", op->name);
+		else if (rc == KT_ENOTFOUND)
+			rc = 0;
+		break;
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+		if ((rc = find_branch(st, txn, op, op->name, &b)) != 0 ||
+		    b == NULL)
+			break;
+		rc = branch_id(st, txn, op->new_name, &id);
+		if (rc == 0)
+			refuse(op, E_CONFLICT, "new_name: a branch named '%s' "
+			    "already exists", op->new_name);
+		else if (rc == KT_ENOTFOUND)
+			rc = 0;
+		break;
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+		if ((rc = find_branch(st, txn, op, op->name, &b)) != 0 ||
+		    b == NULL)
+			break;
+		if (!op->flag && b->archived)
+			refuse(op, E_CONFLICT, "branch '%s' is already archived",
+			    op->name);
+		else if (op->flag && !b->archived)
+			refuse(op, E_CONFLICT, "branch '%s' is not archived",
+			    op->name);
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_ADD: {
+		MDB_val k = { strlen(op->login), op->login }, v;
+		rc = mdb_get(txn, kt_store_dbs(st)->user_logins, &k, &v);
+		if (rc == 0) {
+			refuse(op, E_CONFLICT, "login: '%s' is already taken",
+			    op->login);
+			break;
+		}
+		if (rc != MDB_NOTFOUND) {
+			rc = kt_store_err(rc);
+			break;
+		}
+		rc = resolve_branches(st, txn, op, "branches");
+		break;
+	}
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
+		if ((rc = find_user(st, txn, op, &u)) != 0 || u == NULL)
+			break;
+		if (u->role == KARTOTEKA__ROLE__OWNER &&
+		    (op->fields & (F_ROLE | F_BRANCHES)) != 0) {
+			refuse(op, E_FORBIDDEN, "the owner's role and branches "
+			    "cannot be changed");
+			break;
+		}
+		if (op->fields & F_BRANCHES)
+			rc = resolve_branches(st, txn, op, "branches");
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+		rc = find_user(st, txn, op, &u);
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+		if ((rc = find_user(st, txn, op, &u)) != 0 || u == NULL)
+			break;
+		if (u->role == KARTOTEKA__ROLE__OWNER)
+			refuse(op, E_FORBIDDEN, "the owner cannot be disabled");
+		else if (!op->flag && u->disabled)
+			refuse(op, E_CONFLICT, "user '%s' is already disabled",
+			    op->login);
+		else if (op->flag && !u->disabled)
+			refuse(op, E_CONFLICT, "user '%s' is not disabled",
+			    op->login);
+		break;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE:
+		op->id = 0;
+		if (op->name[0] == '\0')
+			break;
+		op->nbranch_names = 1;
+		copy_str(op->branch_names[0], sizeof(op->branch_names[0]),
+		    op->name);
+		rc = resolve_branches(st, txn, op, "branch");
+		if (rc == 0 && op->code == E_OK)
+			op->id = op->branches[0];
+		break;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+		if ((rc = find_terminal(st, txn, op, &t)) != 0 ||
+		    t == NULL)
+			break;
+		if (t->revoked)
+			refuse(op, E_CONFLICT, "terminal '%s' is already "
+			    "revoked", t->name);
+		break;
+	default:
+		rc = KT_EINVAL;
+		break;
+	}
+	if (b != NULL)
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+	if (u != NULL)
+		protobuf_c_message_free_unpacked(&u->base, NULL);
+	if (t != NULL)
+		protobuf_c_message_free_unpacked(&t->base, NULL);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the mutation (writer thread)                                        */
+/* ------------------------------------------------------------------ */
+
+static const char *
+role_word(uint32_t role)
+{
+	switch (role) {
+	case KARTOTEKA__ROLE__OWNER: return "owner";
+	case KARTOTEKA__ROLE__HEAD: return "head";
+	case KARTOTEKA__ROLE__MANAGER: return "manager";
+	default: return "?";
+	}
+}
+
+/* Appends ",".join(ids) to buf. */
+static void
+fmt_ids(char *buf, size_t cap, const uint64_t *ids, size_t n)
+{
+	size_t used = strlen(buf);
+
+	for (size_t i = 0; i < n && used < cap; i++) {
+		int w = snprintf(buf + used, cap - used, "%s%" PRIu64,
+		    i > 0 ? "," : "", ids[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Deletes every session of user id; counts them in op->ended. */
+static int
+end_sessions(kt_store_t *st, MDB_txn *txn, admin_op_t *op, uint64_t id)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	op->ended = 0;
+	rc = kt_store_err(mdb_cursor_open(txn, kt_store_dbs(st)->sessions,
+	    &cur));
+	if (rc != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		Ktstore__SessionRecord *s = ktstore__session_record__unpack(
+		    NULL, v.mv_size, v.mv_data);
+		int mine = s != NULL && s->user_id == id;
+
+		if (s != NULL)
+			ktstore__session_record__free_unpacked(s, NULL);
+		if (!mine)
+			continue;
+		rc = mdb_cursor_del(cur, 0);
+		if (rc != 0)
+			break;
+		op->ended++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : kt_store_err(rc);
+}
+
+static int
+put_branch_name(kt_store_t *st, MDB_txn *txn, const char *name, uint64_t id)
+{
+	uint8_t key[8];
+	MDB_val k = { strlen(name), (void *)name }, v = { 8, key };
+
+	kt_store_be64(key, id);
+	return kt_store_err(mdb_put(txn, kt_store_dbs(st)->branch_names, &k,
+	    &v, MDB_NOOVERWRITE));
+}
+
+static int
+branch_write(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    kt_audit_event_t *ev, char *detail, size_t dcap)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord nb = KTSTORE__BRANCH_RECORD__INIT;
+	Ktstore__BranchRecord *b = NULL;
+	uint8_t key[8];
+	int rc;
+
+	if (op->kind == KARTOTEKA__REQUEST__OP_BRANCH_ADD) {
+		if ((rc = kt_store_next_id(st, txn, "branch", &op->id)) != 0)
+			return rc;
+		nb.id = op->id;
+		nb.name = op->name;
+		nb.address = op->address;
+		kt_store_be64(key, op->id);
+		rc = kt_store_put_record(txn, db->branches, key, 8, &nb.base,
+		    MDB_NOOVERWRITE);
+		if (rc == 0)
+			rc = put_branch_name(st, txn, op->name, op->id);
+		ev->action = "branch.add";
+		snprintf(detail, dcap, "name=%s address=%s", op->name,
+		    op->address);
+		return rc;
+	}
+	kt_store_be64(key, op->id);
+	rc = kt_store_get_record(txn, db->branches, key, 8,
+	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)&b);
+	if (rc != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	if (op->kind == KARTOTEKA__REQUEST__OP_BRANCH_RENAME) {
+		char *old = b->name;
+		MDB_val k = { strlen(old), old };
+		rc = kt_store_err(mdb_del(txn, db->branch_names, &k, NULL));
+		if (rc == 0)
+			rc = put_branch_name(st, txn, op->new_name, op->id);
+		b->name = op->new_name;
+		if (rc == 0)
+			rc = kt_store_put_record(txn, db->branches, key, 8,
+			    &b->base, 0);
+		b->name = old; /* the unpacked string is freed below */
+		ev->action = "branch.rename";
+		snprintf(detail, dcap, "name=%s new_name=%s", op->name,
+		    op->new_name);
+	} else {
+		b->archived = !op->flag;
+		rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+		ev->action = op->flag ? "branch.restore" : "branch.archive";
+		snprintf(detail, dcap, "name=%s", op->name);
+	}
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	return rc;
+}
+
+static int
+user_write(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    kt_audit_event_t *ev, char *detail, size_t dcap)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord nu = KTSTORE__USER_RECORD__INIT;
+	Ktstore__UserRecord *u = NULL;
+	uint8_t key[8];
+	int rc, bump = 0;
+
+	if (op->kind == KARTOTEKA__REQUEST__OP_USER_ADD) {
+		MDB_val k = { strlen(op->login), op->login }, v = { 8, key };
+		if ((rc = kt_store_next_id(st, txn, "user", &op->id)) != 0)
+			return rc;
+		nu.id = op->id;
+		nu.login = op->login;
+		nu.name = op->name;
+		nu.role = op->role;
+		nu.n_branches = op->nbranches;
+		nu.branches = op->branches;
+		nu.password_hash = op->pwhash;
+		nu.daily_view_quota = op->quota;
+		nu.created_at = op->now;
+		kt_store_be64(key, op->id);
+		rc = kt_store_put_record(txn, db->users, key, 8, &nu.base,
+		    MDB_NOOVERWRITE);
+		if (rc == 0)
+			rc = kt_store_err(mdb_put(txn, db->user_logins, &k, &v,
+			    MDB_NOOVERWRITE));
+		ev->action = "user.add";
+		snprintf(detail, dcap, "login=%s role=%s quota=%" PRIu32
+		    " branches=", op->login, role_word(op->role), op->quota);
+		fmt_ids(detail, dcap, op->branches, op->nbranches);
+		return rc;
+	}
+	kt_store_be64(key, op->id);
+	rc = kt_store_get_record(txn, db->users, key, 8,
+	    &ktstore__user_record__descriptor, (ProtobufCMessage **)&u);
+	if (rc != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	/* Borrowed pointers are swapped in, and the unpacked ones put back
+	 * before the free below. */
+	nu = *u;
+	switch (op->kind) {
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
+		snprintf(detail, dcap, "login=%s", op->login);
+		if (op->fields & F_NAME) {
+			nu.name = op->name;
+			snprintf(detail + strlen(detail), dcap - strlen(detail),
+			    " name=%s", op->name);
+		}
+		if (op->fields & F_ROLE) {
+			bump |= nu.role != op->role;
+			nu.role = op->role;
+			snprintf(detail + strlen(detail), dcap - strlen(detail),
+			    " role=%s", role_word(op->role));
+		}
+		if (op->fields & F_BRANCHES) {
+			bump = 1;
+			nu.n_branches = op->nbranches;
+			nu.branches = op->branches;
+			snprintf(detail + strlen(detail), dcap - strlen(detail),
+			    " branches=");
+			fmt_ids(detail, dcap, op->branches, op->nbranches);
+		}
+		if (op->fields & F_QUOTA) {
+			nu.daily_view_quota = op->quota;
+			snprintf(detail + strlen(detail), dcap - strlen(detail),
+			    " quota=%" PRIu32, op->quota);
+		}
+		ev->action = "user.change";
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+		nu.password_hash = op->pwhash;
+		rc = end_sessions(st, txn, op, op->id);
+		ev->action = "user.password";
+		snprintf(detail, dcap, "login=%s sessions_ended=%zu",
+		    op->login, op->ended);
+		break;
+	default: /* KARTOTEKA__REQUEST__OP_USER_DISABLE */
+		nu.disabled = !op->flag;
+		if (!op->flag) {
+			rc = end_sessions(st, txn, op, op->id);
+			bump = 1;
+		}
+		ev->action = op->flag ? "user.enable" : "user.disable";
+		snprintf(detail, dcap, "login=%s sessions_ended=%zu",
+		    op->login, op->ended);
+		break;
+	}
+	if (rc == 0)
+		rc = kt_store_put_record(txn, db->users, key, 8, &nu.base, 0);
+	/* The server's sweep re-checks every session against the user's
+	 * role, branches and state when the generation moves. */
+	if (rc == 0 && bump)
+		rc = kt_identity_bump_terminals_gen(st, txn);
+	protobuf_c_message_free_unpacked(&u->base, NULL);
+	return rc;
+}
+
+static int
+terminal_write(kt_store_t *st, MDB_txn *txn, admin_op_t *op,
+    kt_audit_event_t *ev, char *object, char *detail, size_t dcap)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__TerminalRecord *t = NULL;
+	int rc;
+
+	if (op->kind == KARTOTEKA__REQUEST__OP_TERMINAL_INVITE) {
+		Ktstore__InviteRecord rec = KTSTORE__INVITE_RECORD__INIT;
+		uint8_t hash[32];
+		/* As kt_identity_invite_mut, but audited under the owner who
+		 * asked, with the terminal they asked from. */
+		crypto_generichash(hash, sizeof(hash), op->token,
+		    sizeof(op->token), NULL, 0);
+		rec.branch = op->id;
+		rec.created_at = op->now;
+		rec.expires_at = op->now + INVITE_TTL_S;
+		rc = kt_store_put_record(txn, db->invites, hash, sizeof(hash),
+		    &rec.base, MDB_NOOVERWRITE);
+		memcpy(object, "invite:", 7);
+		kt_hex(object + 7, hash, 8);
+		sodium_memzero(hash, sizeof(hash));
+		ev->action = "terminal.invite";
+		if (op->id != 0)
+			snprintf(detail, dcap, "branch=%" PRIu64 " name=%s",
+			    op->id, op->name);
+		else
+			snprintf(detail, dcap, "owner terminal");
+		return rc;
+	}
+	rc = kt_store_get_record(txn, db->terminals, op->key, 32,
+	    &ktstore__terminal_record__descriptor, (ProtobufCMessage **)&t);
+	if (rc != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	t->revoked = 1;
+	t->revoked_at = op->now;
+	rc = kt_store_put_record(txn, db->terminals, op->key, 32, &t->base, 0);
+	if (rc == 0)
+		rc = kt_identity_bump_terminals_gen(st, txn);
+	memcpy(object, "terminal:", 9);
+	kt_hex(object + 9, op->key, 8);
+	ev->action = "terminal.revoke";
+	snprintf(detail, dcap, "name=%s branch=%" PRIu64, t->name, t->branch);
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+	return rc;
+}
+
+/* Runs on the writer thread, possibly more than once: everything it
+ * reports is recomputed from txn on each run. A refusal found here (the
+ * store changed since the loop looked) writes nothing. */
+static int
+admin_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	admin_op_t *op = arg;
+	kt_audit_event_t ev = { 0 };
+	char object[48] = "", detail[1024] = "";
+	int rc;
+
+	rc = precheck(st, txn, op);
+	if (rc != 0 || op->code != E_OK)
+		return rc;
+	switch (op->kind) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+		rc = branch_write(st, txn, op, &ev, detail, sizeof(detail));
+		snprintf(object, sizeof(object), "branch:%" PRIu64, op->id);
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_ADD:
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+		rc = user_write(st, txn, op, &ev, detail, sizeof(detail));
+		snprintf(object, sizeof(object), "user:%" PRIu64, op->id);
+		break;
+	default:
+		rc = terminal_write(st, txn, op, &ev, object, detail,
+		    sizeof(detail));
+		break;
+	}
+	if (rc != 0)
+		return rc;
+	ev.user_id = op->actor;
+	ev.terminal_key = op->actor_term;
+	ev.object = object;
+	ev.detail = detail;
+	return kt_identity_audit(st, txn, &ev, op->srv->sign_sk);
+}
+
+/* ------------------------------------------------------------------ */
+/* answers (loop, after the commit)                                    */
+/* ------------------------------------------------------------------ */
+
+static void
+reply_error(srv_conn_t *c, uint64_t id, err_code_t code, const char *msg)
+{
+	srv_send_error(c, id, code, msg, 0);
+}
+
+static void
+reply_branch(srv_conn_t *c, admin_op_t *op, MDB_txn *txn)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__BranchResponse br = KARTOTEKA__BRANCH_RESPONSE__INIT;
+	Kartoteka__Branch b = KARTOTEKA__BRANCH__INIT;
+	Ktstore__BranchRecord *r = NULL;
+	uint8_t key[8];
+
+	kt_store_be64(key, op->id);
+	if (kt_store_get_record(txn, kt_store_dbs(c->srv->store)->branches,
+	    key, 8, &ktstore__branch_record__descriptor,
+	    (ProtobufCMessage **)&r) != 0) {
+		reply_error(c, op->req_id, E_INTERNAL, "cannot read the branch");
+		return;
+	}
+	b.id = r->id;
+	b.name = r->name;
+	b.address = r->address;
+	b.archived = r->archived;
+	br.branch = &b;
+	resp.id = op->req_id;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH;
+	resp.branch = &br;
+	srv_send(c, &resp);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+static void
+reply_user(srv_conn_t *c, admin_op_t *op, MDB_txn *txn)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__UserResponse ur = KARTOTEKA__USER_RESPONSE__INIT;
+	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
+	srv_user_t *u = malloc(sizeof(*u));
+
+	if (u == NULL || srv_load_user(c->srv, txn, op->id, u) != 0) {
+		reply_error(c, op->req_id, E_INTERNAL, "cannot read the user");
+		free(u);
+		return;
+	}
+	sodium_memzero(u->pwhash, sizeof(u->pwhash));
+	srv_user_info(&ui, u);
+	ur.user = &ui;
+	resp.id = op->req_id;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_USER;
+	resp.user = &ur;
+	srv_send(c, &resp);
+	free(u);
+}
+
+/* The address invites name: meta "advertise", as `kartotekad init` or
+ * `invite --advertise` stored it. */
+static void
+advertised(kt_server_t *srv, MDB_txn *txn, char *out, size_t cap)
+{
+	MDB_val k = { 9, (void *)"advertise" }, v;
+
+	snprintf(out, cap, "%s", DEFAULT_ADVERTISE);
+	if (mdb_get(txn, kt_store_dbs(srv->store)->meta, &k, &v) == 0 &&
+	    v.mv_size < cap) {
+		memcpy(out, v.mv_data, v.mv_size);
+		out[v.mv_size] = '\0';
+	}
+}
+
+static void
+reply_invite(srv_conn_t *c, admin_op_t *op, MDB_txn *txn)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__TerminalInviteResponse ir =
+	    KARTOTEKA__TERMINAL_INVITE_RESPONSE__INIT;
+	kt_invite_t inv;
+	char code[KT_INVITE_CODE_MAX];
+
+	memset(&inv, 0, sizeof(inv));
+	advertised(c->srv, txn, inv.address, sizeof(inv.address));
+	memcpy(inv.server_key, c->srv->static_pub, 32);
+	memcpy(inv.token, op->token, sizeof(op->token));
+	inv.token_len = sizeof(op->token);
+	{
+		/* Informative only, and one byte shorter than a name may be:
+		 * cut at a character boundary. */
+		size_t n = strlen(op->name);
+		if (n >= sizeof(inv.branch)) {
+			n = sizeof(inv.branch) - 1;
+			while (n > 0 && ((unsigned char)op->name[n] & 0xc0) == 0x80)
+				n--;
+		}
+		memcpy(inv.branch, op->name, n);
+		inv.branch[n] = '\0';
+	}
+	inv.expires_at = op->now + INVITE_TTL_S;
+	if (kt_invite_encode(&inv, code, sizeof(code)) != 0) {
+		reply_error(c, op->req_id, E_INTERNAL,
+		    "cannot encode the invite code");
+		goto out;
+	}
+	ir.code = code;
+	ir.expires_at = inv.expires_at;
+	resp.id = op->req_id;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_INVITE;
+	resp.terminal_invite = &ir;
+	srv_send(c, &resp);
+out:
+	sodium_memzero(&inv, sizeof(inv));
+	sodium_memzero(code, sizeof(code));
+}
+
+static void
+reply_revoke(srv_conn_t *c, admin_op_t *op, MDB_txn *txn)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__TerminalRevokeResponse rr =
+	    KARTOTEKA__TERMINAL_REVOKE_RESPONSE__INIT;
+	Kartoteka__TerminalInfo ti = KARTOTEKA__TERMINAL_INFO__INIT;
+	Ktstore__TerminalRecord *t = NULL;
+	char bname[129] = "";
+
+	if (kt_store_get_record(txn, kt_store_dbs(c->srv->store)->terminals,
+	    op->key, 32, &ktstore__terminal_record__descriptor,
+	    (ProtobufCMessage **)&t) != 0) {
+		reply_error(c, op->req_id, E_INTERNAL,
+		    "cannot read the terminal");
+		return;
+	}
+	if (t->branch != 0)
+		srv_branch_name(c->srv, txn, t->branch, bname, sizeof(bname));
+	ti.public_key.data = op->key;
+	ti.public_key.len = 32;
+	ti.name = t->name;
+	ti.branch = bname;
+	ti.enrolled_at = t->enrolled_at;
+	ti.revoked = t->revoked;
+	rr.terminal = &ti;
+	resp.id = op->req_id;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE;
+	resp.terminal_revoke = &rr;
+	srv_send(c, &resp);
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+}
+
+/* After the commit: what the change means for open connections. */
+static void
+apply_to_connections(srv_conn_t *c, const admin_op_t *op)
+{
+	srv_conn_t *o, *next;
+
+	for (o = c->srv->conns; o != NULL; o = next) {
+		next = o->next;
+		switch (op->kind) {
+		case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+			/* DESIGN 3: disabling closes their connections. */
+			if (!op->flag && o->user_id == op->id)
+				srv_close(o, o == c);
+			break;
+		case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+			/* Their sessions are gone: so is their login here. */
+			if (o->user_id == op->id) {
+				o->user_id = 0;
+				sodium_memzero(o->session_hash,
+				    sizeof(o->session_hash));
+			}
+			break;
+		case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+			if (sodium_memcmp(o->term_key, op->key, 32) == 0)
+				srv_close(o, o == c);
+			break;
+		default:
+			return;
+		}
+	}
+}
+
+static void
+admin_done(int status, void *arg)
+{
+	admin_op_t *op = arg;
+	srv_conn_t *c = op->c;
+	MDB_txn *txn = NULL;
+
+	if (!srv_conn_alive(c))
+		goto out;
+	if (status != 0) {
+		fprintf(stderr, "admin: request %" PRIu64 " not saved: %s\n",
+		    op->req_id, kt_strerror(status));
+		reply_error(c, op->req_id, E_UNAVAILABLE, status == KT_ENOSPC ?
+		    "the store is full: nothing was changed" :
+		    "could not save the change: try again");
+		goto out;
+	}
+	if (op->code != E_OK) {
+		reply_error(c, op->req_id, op->code, op->msg);
+		goto out;
+	}
+	if (kt_store_read_begin(c->srv->store, &txn) != 0) {
+		reply_error(c, op->req_id, E_INTERNAL,
+		    "saved, but the store cannot be read back");
+		goto out;
+	}
+	switch (op->kind) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+		reply_branch(c, op, txn);
+		break;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE:
+		reply_invite(c, op, txn);
+		break;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+		reply_revoke(c, op, txn);
+		break;
+	default:
+		reply_user(c, op, txn);
+		break;
+	}
+	kt_store_read_end(c->srv->store, txn);
+out:
+	/* After the answer is queued: the change may close c itself (the
+	 * owner revoking the terminal they work from), after a flush. */
+	if (status == 0 && op->code == E_OK)
+		apply_to_connections(c, op);
+	srv_conn_unref(c);
+	op_free(op);
+}
+
+/* Hands op to the writer; on failure answers and frees it. */
+static void
+submit(admin_op_t *op)
+{
+	int rc = srv_submit(op->c, admin_mut, admin_done, op);
+
+	if (rc != 0) {
+		reply_error(op->c, op->req_id, E_UNAVAILABLE,
+		    rc == KT_ESHUTDOWN ? "server is stopping" :
+		    "cannot queue the change: try again");
+		op_free(op);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* password hashing (thread pool)                                      */
+/* ------------------------------------------------------------------ */
+
+static void
+hash_work(uv_work_t *w)
+{
+	admin_op_t *op = w->data;
+
+	op->hash_failed = kt_identity_hash_password(op->pwhash,
+	    op->password) != 0;
+	sodium_memzero(op->password, sizeof(op->password));
+}
+
+static void
+hash_after(uv_work_t *w, int status)
+{
+	admin_op_t *op = w->data;
+	kt_server_t *srv = op->srv;
+	srv_conn_t *c = op->c;
+
+	sodium_memzero(op->password, sizeof(op->password));
+	if (!srv_conn_alive(c)) {
+		/* Nobody is waiting for the answer: change nothing. */
+		op_free(op);
+	} else if (status != 0 || op->hash_failed) {
+		reply_error(c, op->req_id, E_INTERNAL,
+		    "cannot hash the password");
+		op_free(op);
+	} else {
+		submit(op);
+	}
+	srv_conn_unref(c); /* the reference held for the hashing */
+	srv->pending_jobs--;
+	srv_maybe_finish_stop(srv);
+}
+
+/* Hashes op->password on the thread pool, then submits op. */
+static void
+hash_then_submit(admin_op_t *op)
+{
+	kt_server_t *srv = op->srv;
+
+	op->work.data = op;
+	srv_conn_ref(op->c);
+	srv->pending_jobs++;
+	if (uv_queue_work(srv->loop, &op->work, hash_work, hash_after) != 0) {
+		srv->pending_jobs--;
+		srv_conn_unref(op->c);
+		reply_error(op->c, op->req_id, E_UNAVAILABLE,
+		    "cannot hash the password now: try again");
+		op_free(op);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* lists (answered at once from a read transaction)                    */
+/* ------------------------------------------------------------------ */
+
+static char *
+arena_strdup(kt_arena_t *a, const char *s)
+{
+	size_t n = strlen(s != NULL ? s : "") + 1;
+	char *p = kt_arena_alloc(a, n);
+
+	if (p != NULL)
+		memcpy(p, s != NULL ? s : "", n);
+	return p;
+}
+
+/* Room for the pointer array of a list over dbi: its entry count, capped
+ * by what could ever fit in one answer. */
+static size_t
+list_cap(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat ms;
+
+	if (mdb_stat(txn, dbi, &ms) != 0)
+		return 0;
+	return ms.ms_entries < ANSWER_BUDGET / 2 ? ms.ms_entries :
+	    ANSWER_BUDGET / 2;
+}
+
+static void
+log_truncated(const char *what, size_t shown)
+{
+	fprintf(stderr, "admin: %s answer cut at %zu entries to fit one "
+	    "frame (a paged list is for later)\n", what, shown);
+}
+
+static int
+list_branches(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
+    const Kartoteka__BranchListRequest *rq, Kartoteka__Response *resp)
+{
+	Kartoteka__BranchListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
+	MDB_dbi dbi = kt_store_dbs(srv->store)->branches;
+	size_t cap = list_cap(txn, dbi), used = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if (lr == NULL)
+		return KT_ENOMEM;
+	kartoteka__branch_list_response__init(lr);
+	lr->branches = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->branches));
+	if (lr->branches == NULL)
+		return KT_ENOMEM;
+	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
+		return rc;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__BranchRecord *r = ktstore__branch_record__unpack(&a->pb,
+		    v.mv_size, v.mv_data);
+		Kartoteka__Branch *b;
+		size_t sz;
+
+		if (r == NULL)
+			continue;
+		if (r->archived && !rq->include_archived)
+			continue;
+		if (lr->n_branches >= cap ||
+		    (b = kt_arena_alloc(a, sizeof(*b))) == NULL) {
+			log_truncated("branch_list", lr->n_branches);
+			break;
+		}
+		kartoteka__branch__init(b);
+		b->id = r->id;
+		b->name = r->name;
+		b->address = r->address;
+		b->archived = r->archived;
+		sz = kartoteka__branch__get_packed_size(b) + ENTRY_OVERHEAD;
+		if (used + sz > ANSWER_BUDGET) {
+			log_truncated("branch_list", lr->n_branches);
+			break;
+		}
+		used += sz;
+		lr->branches[lr->n_branches++] = b;
+	}
+	mdb_cursor_close(cur);
+	resp->result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST;
+	resp->branch_list = lr;
+	return 0;
+}
+
+static int
+list_users(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
+    const Kartoteka__UserListRequest *rq, Kartoteka__Response *resp)
+{
+	Kartoteka__UserListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
+	MDB_dbi dbi = kt_store_dbs(srv->store)->users;
+	size_t cap = list_cap(txn, dbi), used = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char bname[129];
+	int rc;
+
+	if (lr == NULL)
+		return KT_ENOMEM;
+	kartoteka__user_list_response__init(lr);
+	lr->users = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->users));
+	if (lr->users == NULL)
+		return KT_ENOMEM;
+	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
+		return rc;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__UserRecord *r = ktstore__user_record__unpack(&a->pb,
+		    v.mv_size, v.mv_data);
+		Kartoteka__UserInfo *ui;
+		size_t sz, nb;
+
+		if (r == NULL)
+			continue;
+		if (r->disabled && !rq->include_disabled)
+			continue;
+		nb = r->n_branches < KT_MAX_USER_BRANCHES ? r->n_branches :
+		    KT_MAX_USER_BRANCHES;
+		if (lr->n_users >= cap ||
+		    (ui = kt_arena_alloc(a, sizeof(*ui))) == NULL) {
+			log_truncated("user_list", lr->n_users);
+			break;
+		}
+		kartoteka__user_info__init(ui);
+		ui->branches = kt_arena_alloc(a, (nb + 1) * sizeof(char *));
+		if (ui->branches == NULL) {
+			log_truncated("user_list", lr->n_users);
+			break;
+		}
+		ui->id = r->id;
+		ui->login = r->login;
+		ui->name = r->name;
+		ui->role = (Kartoteka__Role)r->role;
+		ui->disabled = r->disabled;
+		ui->daily_view_quota = r->daily_view_quota;
+		for (size_t i = 0; i < nb; i++) {
+			srv_branch_name(srv, txn, r->branches[i], bname,
+			    sizeof(bname));
+			if ((ui->branches[i] = arena_strdup(a, bname)) == NULL)
+				break;
+			ui->n_branches++;
+		}
+		sodium_memzero(r->password_hash, strlen(r->password_hash));
+		sz = kartoteka__user_info__get_packed_size(ui) + ENTRY_OVERHEAD;
+		if (used + sz > ANSWER_BUDGET) {
+			log_truncated("user_list", lr->n_users);
+			break;
+		}
+		used += sz;
+		lr->users[lr->n_users++] = ui;
+	}
+	mdb_cursor_close(cur);
+	resp->result_case = KARTOTEKA__RESPONSE__RESULT_USER_LIST;
+	resp->user_list = lr;
+	return 0;
+}
+
+static int
+list_terminals(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
+    Kartoteka__Response *resp)
+{
+	Kartoteka__TerminalListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
+	MDB_dbi dbi = kt_store_dbs(srv->store)->terminals;
+	size_t cap = list_cap(txn, dbi), used = 0;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char bname[129];
+	int rc;
+
+	if (lr == NULL)
+		return KT_ENOMEM;
+	kartoteka__terminal_list_response__init(lr);
+	lr->terminals = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->terminals));
+	if (lr->terminals == NULL)
+		return KT_ENOMEM;
+	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
+		return rc;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__TerminalRecord *r;
+		Kartoteka__TerminalInfo *ti;
+		size_t sz;
+
+		if (k.mv_size != 32)
+			continue;
+		r = ktstore__terminal_record__unpack(&a->pb, v.mv_size,
+		    v.mv_data);
+		if (r == NULL)
+			continue;
+		if (lr->n_terminals >= cap ||
+		    (ti = kt_arena_alloc(a, sizeof(*ti))) == NULL) {
+			log_truncated("terminal_list", lr->n_terminals);
+			break;
+		}
+		kartoteka__terminal_info__init(ti);
+		ti->public_key.data = kt_arena_alloc(a, 32);
+		if (ti->public_key.data == NULL) {
+			log_truncated("terminal_list", lr->n_terminals);
+			break;
+		}
+		memcpy(ti->public_key.data, k.mv_data, 32);
+		ti->public_key.len = 32;
+		ti->name = r->name;
+		bname[0] = '\0';
+		if (r->branch != 0)
+			srv_branch_name(srv, txn, r->branch, bname,
+			    sizeof(bname));
+		ti->branch = arena_strdup(a, bname);
+		if (ti->branch == NULL) {
+			log_truncated("terminal_list", lr->n_terminals);
+			break;
+		}
+		ti->enrolled_at = r->enrolled_at;
+		ti->revoked = r->revoked;
+		sz = kartoteka__terminal_info__get_packed_size(ti) +
+		    ENTRY_OVERHEAD;
+		if (used + sz > ANSWER_BUDGET) {
+			log_truncated("terminal_list", lr->n_terminals);
+			break;
+		}
+		used += sz;
+		lr->terminals[lr->n_terminals++] = ti;
+	}
+	mdb_cursor_close(cur);
+	resp->result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST;
+	resp->terminal_list = lr;
+	return 0;
+}
+
+/* Answers a list request from one read transaction. */
+static void
+handle_list(srv_conn_t *c, const Kartoteka__Request *req)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	kt_arena_t a;
+	MDB_txn *txn = NULL;
+	int rc;
+
+	/* Everything an answer refers to lives in the arena; the limit is
+	 * well above what one frame can carry. */
+	if (kt_arena_init(&a, 64u << 10, 8u << 20) != 0) {
+		reply_error(c, req->id, E_INTERNAL, "out of memory");
+		return;
+	}
+	rc = kt_store_read_begin(c->srv->store, &txn);
+	if (rc == 0) {
+		switch (req->op_case) {
+		case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+			rc = list_branches(c->srv, txn, &a, req->branch_list,
+			    &resp);
+			break;
+		case KARTOTEKA__REQUEST__OP_USER_LIST:
+			rc = list_users(c->srv, txn, &a, req->user_list, &resp);
+			break;
+		default:
+			rc = list_terminals(c->srv, txn, &a, &resp);
+			break;
+		}
+	}
+	if (rc == 0) {
+		resp.id = req->id;
+		srv_send(c, &resp);
+	} else {
+		reply_error(c, req->id, E_INTERNAL, "cannot read the store");
+	}
+	kt_store_read_end(c->srv->store, txn);
+	kt_arena_free(&a);
+}
+
+/* ------------------------------------------------------------------ */
+/* requests                                                            */
+/* ------------------------------------------------------------------ */
+
+/* What the request asks, for the FORBIDDEN message. */
+static const char *
+op_label(Kartoteka__Request__OpCase k)
+{
+	switch (k) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD: return "add branches";
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME: return "rename branches";
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+		return "archive or restore branches";
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST: return "list branches";
+	case KARTOTEKA__REQUEST__OP_USER_ADD: return "add users";
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE: return "change users";
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+		return "set users' passwords";
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+		return "disable or enable users";
+	case KARTOTEKA__REQUEST__OP_USER_LIST: return "list users";
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE:
+		return "invite terminals";
+	case KARTOTEKA__REQUEST__OP_TERMINAL_LIST: return "list terminals";
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+		return "revoke terminals";
+	default: return "administer";
+	}
+}
+
+/* 1 when the message of the request's oneof is present. */
+static int
+op_present(const Kartoteka__Request *req)
+{
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD: return req->branch_add != NULL;
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+		return req->branch_rename != NULL;
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+		return req->branch_archive != NULL;
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+		return req->branch_list != NULL;
+	case KARTOTEKA__REQUEST__OP_USER_ADD: return req->user_add != NULL;
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
+		return req->user_change != NULL;
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+		return req->user_password != NULL;
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+		return req->user_disable != NULL;
+	case KARTOTEKA__REQUEST__OP_USER_LIST: return req->user_list != NULL;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE:
+		return req->terminal_invite != NULL;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_LIST:
+		return req->terminal_list != NULL;
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+		return req->terminal_revoke != NULL;
+	default: return 0;
+	}
+}
+
+/* Copies and checks the fields of a change request into op. Returns 1
+ * when they are well-formed, else 0 with op refused (BAD_REQUEST). */
+static int
+parse_change(admin_op_t *op, const Kartoteka__Request *req)
+{
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD: {
+		const Kartoteka__BranchAddRequest *r = req->branch_add;
+		if (!check_text(op, "name", r->name, 1, NAME_MAX_BYTES) ||
+		    !check_text(op, "address", r->address, 0,
+		    ADDRESS_MAX_BYTES))
+			return 0;
+		copy_str(op->name, sizeof(op->name), r->name);
+		copy_str(op->address, sizeof(op->address), r->address);
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME: {
+		const Kartoteka__BranchRenameRequest *r = req->branch_rename;
+		if (!check_text(op, "name", r->name, 1, NAME_MAX_BYTES) ||
+		    !check_text(op, "new_name", r->new_name, 1,
+		    NAME_MAX_BYTES))
+			return 0;
+		if (strcmp(r->name, r->new_name) == 0) {
+			refuse(op, E_BAD, "new_name: is the same as name");
+			return 0;
+		}
+		copy_str(op->name, sizeof(op->name), r->name);
+		copy_str(op->new_name, sizeof(op->new_name), r->new_name);
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE: {
+		const Kartoteka__BranchArchiveRequest *r = req->branch_archive;
+		if (!check_text(op, "name", r->name, 1, NAME_MAX_BYTES))
+			return 0;
+		copy_str(op->name, sizeof(op->name), r->name);
+		op->flag = r->restore;
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_USER_ADD: {
+		const Kartoteka__UserAddRequest *r = req->user_add;
+		if (!check_login(op, r->login) ||
+		    !check_text(op, "name", r->name, 1, NAME_MAX_BYTES) ||
+		    !check_role(op, r->role) ||
+		    !check_branch_names(op, r->branches, r->n_branches) ||
+		    !check_quota(op, r->daily_view_quota) ||
+		    !check_password(op, r->password))
+			return 0;
+		copy_str(op->name, sizeof(op->name), r->name);
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE: {
+		const Kartoteka__UserChangeRequest *r = req->user_change;
+		if (!check_login(op, r->login))
+			return 0;
+		for (size_t i = 0; i < r->n_fields; i++) {
+			const char *f = r->fields[i] != NULL ? r->fields[i] : "";
+			if (strcmp(f, "name") == 0)
+				op->fields |= F_NAME;
+			else if (strcmp(f, "role") == 0)
+				op->fields |= F_ROLE;
+			else if (strcmp(f, "branches") == 0)
+				op->fields |= F_BRANCHES;
+			else if (strcmp(f, "daily_view_quota") == 0)
+				op->fields |= F_QUOTA;
+			else {
+				refuse(op, E_BAD, "fields: unknown field '%.64s' "
+				    "(name, role, branches, daily_view_quota)",
+				    text_ok(f) ? f : "?");
+				return 0;
+			}
+		}
+		if (op->fields == 0) {
+			refuse(op, E_BAD, "fields: name at least one field to "
+			    "change");
+			return 0;
+		}
+		if ((op->fields & F_NAME) &&
+		    !check_text(op, "name", r->name, 1, NAME_MAX_BYTES))
+			return 0;
+		if ((op->fields & F_ROLE) && !check_role(op, r->role))
+			return 0;
+		if ((op->fields & F_BRANCHES) &&
+		    !check_branch_names(op, r->branches, r->n_branches))
+			return 0;
+		if ((op->fields & F_QUOTA) &&
+		    !check_quota(op, r->daily_view_quota))
+			return 0;
+		copy_str(op->name, sizeof(op->name), r->name);
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+		return check_login(op, req->user_password->login) &&
+		    check_password(op, req->user_password->password);
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+		op->flag = req->user_disable->enable;
+		return check_login(op, req->user_disable->login);
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE: {
+		const char *b = req->terminal_invite->branch;
+		if (b != NULL && b[0] != '\0' &&
+		    !check_text(op, "branch", b, 1, NAME_MAX_BYTES))
+			return 0;
+		copy_str(op->name, sizeof(op->name), b);
+		randombytes_buf(op->token, sizeof(op->token));
+		return 1;
+	}
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE: {
+		const char *w = req->terminal_revoke->terminal;
+		if (!check_text(op, "terminal", w, 1, NAME_MAX_BYTES))
+			return 0;
+		copy_str(op->which, sizeof(op->which), w);
+		return 1;
+	}
+	default:
+		refuse(op, E_BAD, "unknown op");
+		return 0;
+	}
+}
+
+/* Is the caller the owner? Answers FORBIDDEN (or an error) when not. */
+static int
+caller_is_owner(srv_conn_t *c, const Kartoteka__Request *req)
+{
+	srv_user_t *u = malloc(sizeof(*u));
+	MDB_txn *txn = NULL;
+	char msg[96];
+	int rc = KT_ENOMEM, ok = 0;
+
+	if (u != NULL && (rc = kt_store_read_begin(c->srv->store, &txn)) == 0) {
+		rc = srv_load_user(c->srv, txn, c->user_id, u);
+		kt_store_read_end(c->srv->store, txn);
+	}
+	if (rc != 0) {
+		reply_error(c, req->id, E_INTERNAL, "cannot read the session");
+	} else if (u->disabled ||
+	    kt_authz_scope(u->role, KT_ACT_ADMIN) != KT_SCOPE_ALL) {
+		snprintf(msg, sizeof(msg), "only the owner can %s",
+		    op_label(req->op_case));
+		reply_error(c, req->id, E_FORBIDDEN, msg);
+	} else {
+		ok = 1;
+	}
+	if (u != NULL) {
+		sodium_memzero(u, sizeof(*u));
+		free(u);
+	}
+	return ok;
+}
+
+static void
+handle_change(srv_conn_t *c, const Kartoteka__Request *req)
+{
+	admin_op_t *op = calloc(1, sizeof(*op));
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (op == NULL) {
+		reply_error(c, req->id, E_INTERNAL, "out of memory");
+		return;
+	}
+	op->c = c;
+	op->srv = c->srv;
+	op->req_id = req->id;
+	op->kind = req->op_case;
+	op->actor = c->user_id;
+	memcpy(op->actor_term, c->term_key, 32);
+	op->now = kt_now_s();
+	if (!parse_change(op, req)) {
+		reply_error(c, req->id, op->code, op->msg);
+		goto fail;
+	}
+	/* An early look, so that a request bound to fail costs neither a
+	 * password hash nor a commit; the mutation looks again. */
+	if ((rc = kt_store_read_begin(c->srv->store, &txn)) == 0) {
+		rc = precheck(c->srv->store, txn, op);
+		kt_store_read_end(c->srv->store, txn);
+	}
+	if (rc != 0) {
+		reply_error(c, req->id, E_INTERNAL, "cannot read the store");
+		goto fail;
+	}
+	if (op->code != E_OK) {
+		reply_error(c, req->id, op->code, op->msg);
+		goto fail;
+	}
+	if (op->kind == KARTOTEKA__REQUEST__OP_USER_ADD ||
+	    op->kind == KARTOTEKA__REQUEST__OP_USER_PASSWORD)
+		hash_then_submit(op);
+	else
+		submit(op);
+	return;
+fail:
+	op_free(op);
+}
 
 int
 admin_dispatch(srv_conn_t *c, const Kartoteka__Request *req)
 {
-	(void)c;
-	(void)req;
-	return 0;
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+	case KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE:
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+	case KARTOTEKA__REQUEST__OP_USER_ADD:
+	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
+	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
+	case KARTOTEKA__REQUEST__OP_USER_DISABLE:
+	case KARTOTEKA__REQUEST__OP_USER_LIST:
+	case KARTOTEKA__REQUEST__OP_TERMINAL_INVITE:
+	case KARTOTEKA__REQUEST__OP_TERMINAL_LIST:
+	case KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE:
+		break;
+	default:
+		return 0;
+	}
+	if (!op_present(req)) {
+		reply_error(c, req->id, E_BAD, "request without its body");
+		return 1;
+	}
+	if (!caller_is_owner(c, req))
+		return 1;
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+	case KARTOTEKA__REQUEST__OP_USER_LIST:
+	case KARTOTEKA__REQUEST__OP_TERMINAL_LIST:
+		handle_list(c, req);
+		break;
+	default:
+		handle_change(c, req);
+		break;
+	}
+	return 1;
 }

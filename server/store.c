@@ -17,8 +17,8 @@
 #include "kt_error.h"
 #include "store.h"
 
-/* Room for the record databases and indexes still to come. */
-#define STORE_MAXDBS 64
+/* Room for the record databases and indexes still to come (23 in use). */
+#define STORE_MAXDBS 128
 /* Grow when a commit leaves the map more than GROW_PCT % used; if it is
  * more than URGENT_PCT % used, wait for readers instead of trying later. */
 #define GROW_PCT 70
@@ -43,18 +43,33 @@ struct kt_store {
 static const struct {
 	const char *name;
 	size_t off;
+	unsigned flags;         /* extra mdb_dbi_open flags */
 } store_db_table[] = {
-	{ "meta", offsetof(kt_store_dbs_t, meta) },
-	{ "branches", offsetof(kt_store_dbs_t, branches) },
-	{ "branch_names", offsetof(kt_store_dbs_t, branch_names) },
-	{ "users", offsetof(kt_store_dbs_t, users) },
-	{ "user_logins", offsetof(kt_store_dbs_t, user_logins) },
-	{ "terminals", offsetof(kt_store_dbs_t, terminals) },
-	{ "invites", offsetof(kt_store_dbs_t, invites) },
-	{ "sessions", offsetof(kt_store_dbs_t, sessions) },
-	{ "login_failures", offsetof(kt_store_dbs_t, login_failures) },
-	{ "audit", offsetof(kt_store_dbs_t, audit) },
-	{ "checkpoints", offsetof(kt_store_dbs_t, checkpoints) },
+	{ "meta", offsetof(kt_store_dbs_t, meta), 0 },
+	{ "branches", offsetof(kt_store_dbs_t, branches), 0 },
+	{ "branch_names", offsetof(kt_store_dbs_t, branch_names), 0 },
+	{ "users", offsetof(kt_store_dbs_t, users), 0 },
+	{ "user_logins", offsetof(kt_store_dbs_t, user_logins), 0 },
+	{ "terminals", offsetof(kt_store_dbs_t, terminals), 0 },
+	{ "invites", offsetof(kt_store_dbs_t, invites), 0 },
+	{ "sessions", offsetof(kt_store_dbs_t, sessions), 0 },
+	{ "login_failures", offsetof(kt_store_dbs_t, login_failures), 0 },
+	{ "audit", offsetof(kt_store_dbs_t, audit), 0 },
+	{ "checkpoints", offsetof(kt_store_dbs_t, checkpoints), 0 },
+	{ "clients", offsetof(kt_store_dbs_t, clients), 0 },
+#define DUPS (MDB_DUPSORT | MDB_DUPFIXED)
+	{ "cx_phone", offsetof(kt_store_dbs_t, cx_phone), DUPS },
+	{ "cx_email", offsetof(kt_store_dbs_t, cx_email), DUPS },
+	{ "cx_word", offsetof(kt_store_dbs_t, cx_word), DUPS },
+	{ "cx_branch", offsetof(kt_store_dbs_t, cx_branch), DUPS },
+	{ "cx_manager", offsetof(kt_store_dbs_t, cx_manager), DUPS },
+	{ "cx_birthday", offsetof(kt_store_dbs_t, cx_birthday), DUPS },
+	{ "cx_birthyear", offsetof(kt_store_dbs_t, cx_birthyear), DUPS },
+	{ "cx_status", offsetof(kt_store_dbs_t, cx_status), DUPS },
+	{ "cx_tag", offsetof(kt_store_dbs_t, cx_tag), DUPS },
+#undef DUPS
+	{ "cx_created", offsetof(kt_store_dbs_t, cx_created), 0 },
+	{ "client_views", offsetof(kt_store_dbs_t, client_views), 0 },
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -385,7 +400,7 @@ open_dbs(kt_store_t *st, bool create)
 		MDB_dbi *dbi = (MDB_dbi *)((char *)&st->st_dbs +
 		    store_db_table[i].off);
 		rc = mdb_dbi_open(txn, store_db_table[i].name,
-		    rdonly ? 0 : MDB_CREATE, dbi);
+		    (rdonly ? 0 : MDB_CREATE) | store_db_table[i].flags, dbi);
 		if (rc == MDB_NOTFOUND) {
 			/* Read-only and never created: not a Kartoteka store
 			 * (or one made by a future version). */

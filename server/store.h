@@ -30,6 +30,21 @@ typedef struct kt_store_dbs {
 	MDB_dbi login_failures; /* login -> LoginFailureRecord */
 	MDB_dbi audit;          /* seq BE64 -> hash(32) || AuditEntry */
 	MDB_dbi checkpoints;    /* seq BE64 -> AuditCheckpoint */
+	/* Client cards and their indexes (server/client_store.h). The
+	 * indexes marked (dup) are MDB_DUPSORT|MDB_DUPFIXED: one key, many
+	 * client ids (BE64 values, sorted). */
+	MDB_dbi clients;        /* id BE64 -> ClientRecord */
+	MDB_dbi cx_phone;       /* (dup) E.164 phone -> id */
+	MDB_dbi cx_email;       /* (dup) folded e-mail -> id */
+	MDB_dbi cx_word;        /* (dup) folded name word -> id */
+	MDB_dbi cx_branch;      /* (dup) branch BE64 -> id */
+	MDB_dbi cx_manager;     /* (dup) manager BE64 -> id */
+	MDB_dbi cx_birthday;    /* (dup) month, day, child flag (3 bytes) -> id */
+	MDB_dbi cx_birthyear;   /* (dup) year BE16, child flag (3 bytes) -> id */
+	MDB_dbi cx_status;      /* (dup) status (1 byte) -> id */
+	MDB_dbi cx_tag;         /* (dup) folded tag -> id */
+	MDB_dbi cx_created;     /* created BE64 || id BE64 -> id BE64 */
+	MDB_dbi client_views;   /* user BE64 || UTC day BE32 -> full views BE32 */
 } kt_store_dbs_t;
 
 enum {

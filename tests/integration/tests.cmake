@@ -14,6 +14,8 @@ set(KT_INTEGRATION_TESTS
   concurrent_ping
   graceful_stop
   audit_verify
+  clients
+  admin
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

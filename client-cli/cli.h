@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* kartoteka CLI internals shared by main.c and the command files. */
+/*
+ * How to add a command file (e.g. client-cli/cmd_client.c):
+ *
+ *   1. Include "cli.h" and write the commands as
+ *        static int cmd_client_add(cli_t *cli, int argc, char **argv);
+ *      argv[0] is the last word of the command ("add"); parse the rest
+ *      with cli_parse_args(). Return an exit code (CLI_EXIT_*); report
+ *      every failure with cli_fail()/cli_usage_error()/cli_server_error()
+ *      (cli_request() does that for server answers).
+ *   2. Define the table, named after the file (cmd_NAME.c ->
+ *      cli_commands_NAME) and ended by a zeroed entry:
+ *        const cli_command_t cli_commands_client[] = {
+ *            { "client add", cmd_client_add, N_("client add TITLE ..."),
+ *              N_("add a client card"), N_("Example:\n  kartoteka ...\n") },
+ *            { NULL, NULL, NULL, NULL, NULL },
+ *        };
+ *      A command name is one word ("whoami") or two ("client add").
+ *   3. Nothing else: CMakeLists.txt compiles every cmd_*.c and generates
+ *      the list of tables main.c dispatches to (cli_modules.h).
+ *
+ * Output: without --json, human text on stdout (tables via cli_table_*);
+ * with --json exactly one object: cli_json_begin(), cli_json_key() +
+ * value pairs, cli_json_end(). Errors go through cli_fail(), which also
+ * writes the {"ok":false,...} object. All user-facing text goes through
+ * _() (or N_() in static tables).
+ */
+#ifndef KT_CLI_H
+#define KT_CLI_H
+
+#include <libintl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client_conn.h"
+#include "config.h"
+#include "kartoteka.pb-c.h"
+
+#define _(s) gettext(s)
+#define N_(s) s
+
+#define CLI_PASSWORD_MAX 1024u
+
+/* Exit codes (DESIGN.md section 9). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_SERVER = 1,  /* the server refused; also not enrolled / logged in */
+	CLI_EXIT_USAGE = 2,   /* bad arguments, bad invite code, broken config */
+	CLI_EXIT_CONNECT = 3, /* cannot connect, or the connection failed */
+};
+
+/* Everything one invocation needs; lives in main(). */
+typedef struct cli {
+	const char *cli_config_opt;       /* --config DIR, or NULL */
+	int cli_json;                     /* --json */
+	int cli_timeout_ms;               /* --timeout MS */
+	const char *cli_command;          /* name of the running command */
+	kt_config_t cli_cfg;              /* loaded configuration */
+	kt_conn_t *cli_conn;              /* open connection, or NULL */
+	Kartoteka__ServerHello *cli_hello; /* from the handshake, or NULL */
+} cli_t;
+
+/* One command. All strings are N_() literals, translated when shown. */
+typedef struct cli_command {
+	const char *cmd_name;       /* "whoami" or "branch add"; NULL ends a table */
+	int (*cmd_run)(cli_t *cli, int argc, char **argv); /* returns an exit code */
+	const char *cmd_synopsis;   /* after "kartoteka " */
+	const char *cmd_summary;    /* one line for the command list */
+	const char *cmd_help;       /* details and an example */
+} cli_command_t;
+
+/* A command option for cli_parse_args. Exactly one target is set:
+ * Use designated initializers: { .ao_name = "--name", .ao_value = &name }.
+ *   ao_value  takes a value ("--opt V" or "--opt=V"), the last one wins;
+ *   ao_flag   takes no value, sets *ao_flag = 1;
+ *   ao_list   repeatable, values appended to ao_list[*ao_list_n] while
+ *             *ao_list_n < ao_list_cap (more is a usage error). */
+typedef struct cli_opt {
+	const char *ao_name;        /* "--name" */
+	const char **ao_value;
+	int *ao_flag;
+	const char **ao_list;
+	size_t ao_list_cap;
+	size_t *ao_list_n;
+} cli_opt_t;
+
+/* ---- output ------------------------------------------------------------ */
+
+/* s, or "" for NULL. */
+const char *cli_str(const char *s);
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+size_t cli_utf8_len(const unsigned char *s);
+
+/* Display columns of s (a UTF-8 code point counts 1, an invalid byte 1).
+ * TODO: use kt_utf8_width (common/normalize.h) once it is implemented,
+ * so that wide characters count 2. */
+size_t cli_width(const char *s);
+
+/* Copies s into buf (cap bytes) for display on a terminal: control
+ * characters and invalid UTF-8 become '?', long text is cut at a
+ * character boundary. Returns buf. */
+const char *cli_clean(char *buf, size_t cap, const char *s);
+
+/* JSON output on stdout (cli_json_str/hex take any FILE). */
+void cli_json_str(FILE *f, const char *s);
+void cli_json_hex(FILE *f, const uint8_t *data, size_t len);
+void cli_json_begin(const cli_t *cli);   /* {"ok":true,"command":... */
+void cli_json_key(const char *key);      /* ,"key": */
+void cli_json_end(void);                 /* }\n */
+void cli_json_user(const Kartoteka__UserInfo *u);
+void cli_json_terminal(const Kartoteka__TerminalInfo *t);
+
+const char *cli_role_name(Kartoteka__Role role);   /* "manager": for JSON */
+const char *cli_role_label(Kartoteka__Role role);  /* translated */
+
+/* Formats unix seconds as local time into buf; "never" for <= 0. */
+const char *cli_fmt_time(char *buf, size_t cap, int64_t secs);
+
+/* "A, B" (cleaned) from u->branches into buf. */
+const char *cli_fmt_branches(char *buf, size_t cap,
+    const Kartoteka__UserInfo *u);
+
+/* A text table whose columns are padded by display width. Cells are
+ * copied (cleaned for the terminal). The first row added is the header. */
+typedef struct cli_table {
+	size_t tb_ncols;   /* columns */
+	size_t tb_nrows;   /* rows added */
+	size_t tb_cap;     /* rows allocated */
+	char **tb_cells;   /* tb_nrows * tb_ncols, owned */
+} cli_table_t;
+
+void cli_table_init(cli_table_t *t, size_t ncols);
+/* Appends a row of t->tb_ncols cells (NULL = ""). Returns 0 or KT_ENOMEM. */
+int cli_table_add(cli_table_t *t, const char *const *cells);
+/* Prints the rows, two spaces between columns, no trailing blanks. */
+void cli_table_print(const cli_table_t *t, FILE *f);
+/* Frees the cells; t may be reused after cli_table_init. */
+void cli_table_free(cli_table_t *t);
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Reports a failure: "error: MESSAGE" on stderr (and hint on its own
+ * line), and with --json {"ok":false,...} on stdout. Returns exit_code. */
+__attribute__((format(printf, 5, 6)))
+int cli_fail(const cli_t *cli, int exit_code, const char *code,
+    const char *hint, const char *fmt, ...);
+
+/* A usage error (exit 2) with a "Try `kartoteka CMD --help`" hint. */
+int cli_usage_error(const cli_t *cli, const char *msg);
+
+/* Reports the server's Error in resp ("error: CODE: message"), exit 1. */
+int cli_server_error(const cli_t *cli, const Kartoteka__Response *resp,
+    const char *hint);
+
+const char *cli_error_code_name(int code);
+const char *cli_hint_not_logged_in(void);
+
+/* ---- arguments --------------------------------------------------------- */
+
+/* Parses a command's arguments (argv[0] is the command word): opts, the
+ * global options, --help, and pos_min..pos_max positional arguments into
+ * pos[] (pos_names names them for the "missing" message). Returns 0, -1
+ * when help was printed (the command returns CLI_EXIT_OK), or an exit
+ * code (already reported). */
+int cli_parse_args(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
+    size_t nopts, const char **pos, int pos_min, int pos_max,
+    const char *pos_names);
+
+/* Prints the help of the command called name (or the command list). */
+int cli_print_command_help(const char *name);
+
+/* Reads a password: the first line of file ("-" is stdin), or asked on
+ * /dev/tty without echo (prompt, e.g. _("Password: ")), or one line of
+ * stdin without a terminal. Returns 0 or an exit code (reported). The
+ * caller wipes out. */
+int cli_read_password(cli_t *cli, const char *file, const char *prompt,
+    char *out, size_t cap);
+
+/* ---- connection -------------------------------------------------------- */
+
+/* Loads the configuration directory into cli->cli_cfg. */
+int cli_load_config(cli_t *cli);
+/* Checks that this terminal is enrolled and has its key. */
+int cli_require_enrolled(cli_t *cli);
+/* Opens cli->cli_conn to address / key (Noise handshake). */
+int cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32]);
+
+/* Connects and resumes the saved session; a refusal is reported. Call
+ * cli_load_config first. Returns 0 or an exit code. */
+int cli_open_session(cli_t *cli);
+/* Same, but a refusal is handed back unreported in *err_resp (the caller
+ * reports and frees it). */
+int cli_resume_session(cli_t *cli, Kartoteka__Response **err_resp);
+
+/* Sends req and checks the answer's shape. Returns CLI_EXIT_OK with *out
+ * a Response whose result is `want` with a non-NULL message;
+ * CLI_EXIT_SERVER with *out a Response carrying a server error (not yet
+ * reported); or CLI_EXIT_CONNECT, reported, with *out NULL. The caller
+ * frees *out with kartoteka__response__free_unpacked. */
+int cli_call(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **out);
+
+/* cli_call that also reports a server error (with the not-logged-in hint
+ * for UNAUTHENTICATED); on failure *out is NULL. */
+int cli_request(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **out);
+
+/* 1 if s is shorter than max bytes and has no control characters. */
+int cli_proto_string_ok(const char *s, size_t max);
+
+#endif

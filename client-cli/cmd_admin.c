@@ -1,0 +1,941 @@
+/* SPDX-License-Identifier: MIT */
+/* kartoteka branch|user|terminal: the owner's administration commands. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "invite.h"
+#include "kt_error.h"
+
+#define MAX_BRANCH_OPTS 32u   /* --branch given at most this often */
+#define QUOTA_MAX 100000u
+
+/* ==== shared ============================================================ */
+
+/* Loads the configuration, resumes the session and sends req; the answer
+ * must be `want`. Returns CLI_EXIT_OK with *resp, or a reported exit code
+ * with *resp NULL. */
+static int
+admin_request(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **resp)
+{
+	int rc;
+
+	*resp = NULL;
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_open_session(cli)) != 0)
+		return rc;
+	return cli_request(cli, req, want, resp);
+}
+
+/* The exit code a command returns for cli_parse_args' result. */
+static int
+parsed(int rc)
+{
+	return rc < 0 ? CLI_EXIT_OK : rc;
+}
+
+static void
+json_branch(const Kartoteka__Branch *b)
+{
+	printf("{\"id\":%" PRIu64, b->id);
+	cli_json_key("name");
+	cli_json_str(stdout, b->name);
+	cli_json_key("address");
+	cli_json_str(stdout, b->address);
+	cli_json_key("archived");
+	fputs(b->archived ? "true" : "false", stdout);
+	fputc('}', stdout);
+}
+
+/* A user with its state and quota (cli_json_user has neither). */
+static void
+json_user_full(const Kartoteka__UserInfo *u)
+{
+	printf("{\"id\":%" PRIu64, u->id);
+	cli_json_key("login");
+	cli_json_str(stdout, u->login);
+	cli_json_key("name");
+	cli_json_str(stdout, u->name);
+	cli_json_key("role");
+	cli_json_str(stdout, cli_role_name(u->role));
+	cli_json_key("branches");
+	fputc('[', stdout);
+	for (size_t i = 0; i < u->n_branches && u->branches != NULL; i++) {
+		if (i > 0)
+			fputc(',', stdout);
+		cli_json_str(stdout, u->branches[i]);
+	}
+	fputc(']', stdout);
+	cli_json_key("disabled");
+	fputs(u->disabled ? "true" : "false", stdout);
+	cli_json_key("daily_view_quota");
+	printf("%" PRIu32 "}", u->daily_view_quota);
+}
+
+static void
+json_terminal_full(const Kartoteka__TerminalInfo *t)
+{
+	fputs("{\"name\":", stdout);
+	cli_json_str(stdout, t->name);
+	cli_json_key("branch");
+	cli_json_str(stdout, t->branch);
+	cli_json_key("public_key");
+	cli_json_hex(stdout, t->public_key.data, t->public_key.data != NULL ?
+	    t->public_key.len : 0);
+	cli_json_key("enrolled_at");
+	printf("%" PRId64, t->enrolled_at);
+	cli_json_key("revoked");
+	fputs(t->revoked ? "true" : "false", stdout);
+	fputc('}', stdout);
+}
+
+/* The first 16 hex digits of a terminal key ("?" when malformed). */
+static const char *
+key_prefix(char out[static 17], const ProtobufCBinaryData *key)
+{
+	if (key->data == NULL || key->len < 8) {
+		snprintf(out, 17, "?");
+		return out;
+	}
+	for (size_t i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", key->data[i]);
+	return out;
+}
+
+static int
+parse_role(cli_t *cli, const char *s, Kartoteka__Role *out)
+{
+	if (strcasecmp(s, "head") == 0) {
+		*out = KARTOTEKA__ROLE__HEAD;
+		return 0;
+	}
+	if (strcasecmp(s, "manager") == 0) {
+		*out = KARTOTEKA__ROLE__MANAGER;
+		return 0;
+	}
+	return cli_usage_error(cli, _("--role must be head or manager (there "
+	    "is one owner)"));
+}
+
+static int
+parse_quota(cli_t *cli, const char *s, uint32_t *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v > QUOTA_MAX) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), _("--quota must be a number of full "
+		    "cards a day, 0..%u (0 = the default, 200)"), QUOTA_MAX);
+		return cli_usage_error(cli, msg);
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Reads a new password: from file, or asked twice on the terminal, or
+ * one line of standard input without a terminal. */
+static int
+read_new_password(cli_t *cli, const char *file, char *out, size_t cap)
+{
+	char again[CLI_PASSWORD_MAX];
+	int fd, tty = 0, rc;
+
+	if (file == NULL) {
+		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0) {
+			tty = isatty(fd);
+			close(fd);
+		}
+	}
+	rc = cli_read_password(cli, file, _("New password: "), out, cap);
+	if (rc != 0 || !tty)
+		return rc;
+	rc = cli_read_password(cli, NULL, _("Repeat the new password: "),
+	    again, sizeof(again));
+	if (rc == 0 && strcmp(out, again) != 0) {
+		sodium_memzero(out, cap);
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL, "%s",
+		    _("the two passwords differ"));
+	}
+	sodium_memzero(again, sizeof(again));
+	return rc;
+}
+
+static int
+print_user_line(cli_t *cli, const char *what, const Kartoteka__UserInfo *u)
+{
+	char c1[256], c2[256], br[1024];
+
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("user");
+		json_user_full(u);
+		cli_json_end();
+		return CLI_EXIT_OK;
+	}
+	/* TRANSLATORS: "Added user anna (Анна Петрова, manager; branches:
+	 * Центр, Север)." The first %s is the action. */
+	printf(_("%s user %s (%s, %s; branches: %s).\n"), what,
+	    cli_clean(c1, sizeof(c1), u->login),
+	    cli_clean(c2, sizeof(c2), u->name), cli_role_label(u->role),
+	    cli_fmt_branches(br, sizeof(br), u));
+	return CLI_EXIT_OK;
+}
+
+/* ==== branch ============================================================ */
+
+/* Sends a branch change and prints the branch (old: its former name, for
+ * a rename). */
+static int
+branch_reply(cli_t *cli, Kartoteka__Request *req, const char *what,
+    const char *old)
+{
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__Branch *b;
+	char c1[512], c2[512];
+	int rc;
+
+	rc = admin_request(cli, req, KARTOTEKA__RESPONSE__RESULT_BRANCH, &resp);
+	if (rc != 0)
+		goto out;
+	b = resp->branch->branch;
+	if (b == NULL) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a branch answer without a branch"),
+		    cli->cli_cfg.address);
+		goto out;
+	}
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("branch");
+		json_branch(b);
+		cli_json_end();
+	} else if (old != NULL) {
+		printf(_("Renamed branch '%s' to '%s' (id %" PRIu64 ").\n"),
+		    cli_clean(c2, sizeof(c2), old),
+		    cli_clean(c1, sizeof(c1), b->name), b->id);
+	} else {
+		/* TRANSLATORS: "%s" is "Added", "Archived", "Restored". */
+		printf(_("%s branch '%s' (id %" PRIu64 ").\n"), what,
+		    cli_clean(c1, sizeof(c1), b->name), b->id);
+	}
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+cmd_branch_add(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *address = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--address", .ao_value = &address },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchAddRequest r = KARTOTEKA__BRANCH_ADD_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "NAME");
+	if (rc != 0)
+		return parsed(rc);
+	r.name = (char *)pos[0];
+	r.address = (char *)(address != NULL ? address : "");
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ADD;
+	req.branch_add = &r;
+	return branch_reply(cli, &req, _("Added"), NULL);
+}
+
+static int
+cmd_branch_rename(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[2] = { NULL, NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchRenameRequest r = KARTOTEKA__BRANCH_RENAME_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 2, 2, "NAME NEW");
+	if (rc != 0)
+		return parsed(rc);
+	r.name = (char *)pos[0];
+	r.new_name = (char *)pos[1];
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_RENAME;
+	req.branch_rename = &r;
+	return branch_reply(cli, &req, NULL, pos[0]);
+}
+
+static int
+branch_archive(cli_t *cli, int argc, char **argv, int restore)
+{
+	const char *pos[1] = { NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchArchiveRequest r =
+	    KARTOTEKA__BRANCH_ARCHIVE_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "NAME");
+	if (rc != 0)
+		return parsed(rc);
+	r.name = (char *)pos[0];
+	r.restore = restore;
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE;
+	req.branch_archive = &r;
+	return branch_reply(cli, &req, restore ? _("Restored") :
+	    _("Archived"), NULL);
+}
+
+static int
+cmd_branch_archive(cli_t *cli, int argc, char **argv)
+{
+	return branch_archive(cli, argc, argv, 0);
+}
+
+static int
+cmd_branch_restore(cli_t *cli, int argc, char **argv)
+{
+	return branch_archive(cli, argc, argv, 1);
+}
+
+static int
+cmd_branch_list(cli_t *cli, int argc, char **argv)
+{
+	int all = 0;
+	const cli_opt_t opts[] = { { .ao_name = "--all", .ao_flag = &all } };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchListRequest r = KARTOTEKA__BRANCH_LIST_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__BranchListResponse *l;
+	cli_table_t t;
+	int rc;
+
+	cli_table_init(&t, 4);
+	rc = cli_parse_args(cli, argc, argv, opts, 1, NULL, 0, 0, "");
+	if (rc != 0)
+		return parsed(rc);
+	r.include_archived = all;
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_LIST;
+	req.branch_list = &r;
+	rc = admin_request(cli, &req, KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST,
+	    &resp);
+	if (rc != 0)
+		goto out;
+	l = resp->branch_list;
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("branches");
+		fputc('[', stdout);
+		for (size_t i = 0; i < l->n_branches; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			json_branch(l->branches[i]);
+		}
+		fputc(']', stdout);
+		cli_json_end();
+		goto out;
+	}
+	if (l->n_branches == 0) {
+		printf("%s\n", _("No branches yet: add one with `kartoteka "
+		    "branch add NAME`."));
+		goto out;
+	}
+	{
+		const char *hdr[4] = { _("ID"), _("NAME"), _("ADDRESS"),
+		    _("STATE") };
+		rc = cli_table_add(&t, hdr);
+	}
+	for (size_t i = 0; rc == 0 && i < l->n_branches; i++) {
+		const Kartoteka__Branch *b = l->branches[i];
+		char id[24];
+		const char *row[4];
+		snprintf(id, sizeof(id), "%" PRIu64, b->id);
+		row[0] = id;
+		row[1] = b->name;
+		row[2] = b->address;
+		row[3] = b->archived ? _("archived") : _("active");
+		rc = cli_table_add(&t, row);
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+		goto out;
+	}
+	cli_table_print(&t, stdout);
+out:
+	cli_table_free(&t);
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* ==== user ============================================================== */
+
+static int
+user_reply(cli_t *cli, Kartoteka__Request *req, const char *what)
+{
+	Kartoteka__Response *resp = NULL;
+	int rc;
+
+	rc = admin_request(cli, req, KARTOTEKA__RESPONSE__RESULT_USER, &resp);
+	if (rc != 0)
+		goto out;
+	if (resp->user->user == NULL) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a user answer without a user"),
+		    cli->cli_cfg.address);
+		goto out;
+	}
+	rc = print_user_line(cli, what, resp->user->user);
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+cmd_user_add(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *role = NULL, *name = NULL,
+	    *quota = NULL, *pwfile = NULL, *branches[MAX_BRANCH_OPTS];
+	size_t nbranches = 0;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--role", .ao_value = &role },
+		{ .ao_name = "--branch", .ao_list = branches,
+		  .ao_list_cap = MAX_BRANCH_OPTS, .ao_list_n = &nbranches },
+		{ .ao_name = "--name", .ao_value = &name },
+		{ .ao_name = "--quota", .ao_value = &quota },
+		{ .ao_name = "--password-file", .ao_value = &pwfile },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__UserAddRequest r = KARTOTEKA__USER_ADD_REQUEST__INIT;
+	char password[CLI_PASSWORD_MAX];
+	int rc;
+
+	password[0] = '\0';
+	rc = cli_parse_args(cli, argc, argv, opts, 5, pos, 1, 1, "LOGIN");
+	if (rc != 0)
+		return parsed(rc);
+	if (role == NULL)
+		return cli_usage_error(cli, _("--role is required (head or "
+		    "manager)"));
+	if ((rc = parse_role(cli, role, &r.role)) != 0)
+		return rc;
+	if (nbranches == 0)
+		return cli_usage_error(cli, _("--branch is required (give it "
+		    "once per branch)"));
+	if (quota != NULL && (rc = parse_quota(cli, quota,
+	    &r.daily_view_quota)) != 0)
+		return rc;
+	if ((rc = read_new_password(cli, pwfile, password,
+	    sizeof(password))) != 0)
+		goto out;
+	r.login = (char *)pos[0];
+	r.name = (char *)(name != NULL ? name : pos[0]);
+	r.n_branches = nbranches;
+	r.branches = (char **)branches;
+	r.password = password;
+	req.op_case = KARTOTEKA__REQUEST__OP_USER_ADD;
+	req.user_add = &r;
+	rc = user_reply(cli, &req, _("Added"));
+out:
+	sodium_memzero(password, sizeof(password));
+	return rc;
+}
+
+static int
+cmd_user_change(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *role = NULL, *name = NULL,
+	    *quota = NULL, *branches[MAX_BRANCH_OPTS];
+	char *fields[4];
+	size_t nbranches = 0;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--role", .ao_value = &role },
+		{ .ao_name = "--branch", .ao_list = branches,
+		  .ao_list_cap = MAX_BRANCH_OPTS, .ao_list_n = &nbranches },
+		{ .ao_name = "--name", .ao_value = &name },
+		{ .ao_name = "--quota", .ao_value = &quota },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__UserChangeRequest r = KARTOTEKA__USER_CHANGE_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, 4, pos, 1, 1, "LOGIN");
+	if (rc != 0)
+		return parsed(rc);
+	if (name != NULL) {
+		fields[r.n_fields++] = "name";
+		r.name = (char *)name;
+	}
+	if (role != NULL) {
+		if ((rc = parse_role(cli, role, &r.role)) != 0)
+			return rc;
+		fields[r.n_fields++] = "role";
+	}
+	if (nbranches > 0) {
+		fields[r.n_fields++] = "branches";
+		r.n_branches = nbranches;
+		r.branches = (char **)branches;
+	}
+	if (quota != NULL) {
+		if ((rc = parse_quota(cli, quota, &r.daily_view_quota)) != 0)
+			return rc;
+		fields[r.n_fields++] = "daily_view_quota";
+	}
+	if (r.n_fields == 0)
+		return cli_usage_error(cli, _("nothing to change: give --name, "
+		    "--role, --branch or --quota"));
+	r.login = (char *)pos[0];
+	r.fields = fields;
+	req.op_case = KARTOTEKA__REQUEST__OP_USER_CHANGE;
+	req.user_change = &r;
+	return user_reply(cli, &req, _("Changed"));
+}
+
+static int
+cmd_user_password(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *pwfile = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--password-file", .ao_value = &pwfile },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__UserPasswordRequest r = KARTOTEKA__USER_PASSWORD_REQUEST__INIT;
+	char password[CLI_PASSWORD_MAX];
+	int rc;
+
+	password[0] = '\0';
+	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
+	if (rc != 0)
+		return parsed(rc);
+	if ((rc = read_new_password(cli, pwfile, password,
+	    sizeof(password))) != 0)
+		goto out;
+	r.login = (char *)pos[0];
+	r.password = password;
+	req.op_case = KARTOTEKA__REQUEST__OP_USER_PASSWORD;
+	req.user_password = &r;
+	rc = user_reply(cli, &req, _("New password for"));
+out:
+	sodium_memzero(password, sizeof(password));
+	return rc;
+}
+
+static int
+user_disable(cli_t *cli, int argc, char **argv, int enable)
+{
+	const char *pos[1] = { NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__UserDisableRequest r = KARTOTEKA__USER_DISABLE_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "LOGIN");
+	if (rc != 0)
+		return parsed(rc);
+	r.login = (char *)pos[0];
+	r.enable = enable;
+	req.op_case = KARTOTEKA__REQUEST__OP_USER_DISABLE;
+	req.user_disable = &r;
+	return user_reply(cli, &req, enable ? _("Enabled") : _("Disabled"));
+}
+
+static int
+cmd_user_disable(cli_t *cli, int argc, char **argv)
+{
+	return user_disable(cli, argc, argv, 0);
+}
+
+static int
+cmd_user_enable(cli_t *cli, int argc, char **argv)
+{
+	return user_disable(cli, argc, argv, 1);
+}
+
+static int
+cmd_user_list(cli_t *cli, int argc, char **argv)
+{
+	int all = 0;
+	const cli_opt_t opts[] = { { .ao_name = "--all", .ao_flag = &all } };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__UserListRequest r = KARTOTEKA__USER_LIST_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__UserListResponse *l;
+	cli_table_t t;
+	int rc;
+
+	cli_table_init(&t, 6);
+	rc = cli_parse_args(cli, argc, argv, opts, 1, NULL, 0, 0, "");
+	if (rc != 0)
+		return parsed(rc);
+	r.include_disabled = all;
+	req.op_case = KARTOTEKA__REQUEST__OP_USER_LIST;
+	req.user_list = &r;
+	rc = admin_request(cli, &req, KARTOTEKA__RESPONSE__RESULT_USER_LIST,
+	    &resp);
+	if (rc != 0)
+		goto out;
+	l = resp->user_list;
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("users");
+		fputc('[', stdout);
+		for (size_t i = 0; i < l->n_users; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			json_user_full(l->users[i]);
+		}
+		fputc(']', stdout);
+		cli_json_end();
+		goto out;
+	}
+	{
+		const char *hdr[6] = { _("LOGIN"), _("NAME"), _("ROLE"),
+		    _("BRANCHES"), _("QUOTA"), _("STATE") };
+		rc = cli_table_add(&t, hdr);
+	}
+	for (size_t i = 0; rc == 0 && i < l->n_users; i++) {
+		const Kartoteka__UserInfo *u = l->users[i];
+		char br[1024], quota[24];
+		const char *row[6];
+		snprintf(quota, sizeof(quota), "%" PRIu32, u->daily_view_quota);
+		row[0] = u->login;
+		row[1] = u->name;
+		row[2] = cli_role_label(u->role);
+		row[3] = cli_fmt_branches(br, sizeof(br), u);
+		row[4] = u->role == KARTOTEKA__ROLE__OWNER ? "-" : quota;
+		row[5] = u->disabled ? _("disabled") : _("active");
+		rc = cli_table_add(&t, row);
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+		goto out;
+	}
+	cli_table_print(&t, stdout);
+out:
+	cli_table_free(&t);
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* ==== terminal ========================================================== */
+
+/* Rewrites the address inside an invite code (terminal invite
+ * --advertise). */
+static int
+readdress(cli_t *cli, const char *code, const char *address, char *out,
+    size_t cap)
+{
+	kt_invite_t inv;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (kt_address_split(address, NULL, 0, NULL, 0, &why) != 0) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), _("--advertise: %s"),
+		    why != NULL ? _(why) : _("expected HOST:PORT"));
+		return cli_usage_error(cli, msg);
+	}
+	if (kt_invite_decode(code, &inv, &why) != 0) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server sent an invalid invite code: %s"),
+		    why != NULL ? _(why) : "");
+		goto out;
+	}
+	snprintf(inv.address, sizeof(inv.address), "%s", address);
+	if (kt_invite_encode(&inv, out, cap) != 0)
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL, "%s",
+		    _("--advertise: the address is too long"));
+out:
+	sodium_memzero(&inv, sizeof(inv));
+	return rc;
+}
+
+static int
+cmd_terminal_invite(cli_t *cli, int argc, char **argv)
+{
+	const char *branch = NULL, *advertise = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--branch", .ao_value = &branch },
+		{ .ao_name = "--advertise", .ao_value = &advertise },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TerminalInviteRequest r =
+	    KARTOTEKA__TERMINAL_INVITE_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__TerminalInviteResponse *ir;
+	char code[KT_INVITE_CODE_MAX], c1[512], t[64];
+	const char *shown;
+	int rc;
+
+	code[0] = '\0';
+	rc = cli_parse_args(cli, argc, argv, opts, 2, NULL, 0, 0, "");
+	if (rc != 0)
+		return parsed(rc);
+	if (branch != NULL && branch[0] == '\0')
+		return cli_usage_error(cli, _("--branch is empty (leave it out "
+		    "for an owner terminal)"));
+	r.branch = (char *)(branch != NULL ? branch : "");
+	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_INVITE;
+	req.terminal_invite = &r;
+	rc = admin_request(cli, &req,
+	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_INVITE, &resp);
+	if (rc != 0)
+		goto out;
+	ir = resp->terminal_invite;
+	if (ir->code == NULL || !cli_proto_string_ok(ir->code,
+	    KT_INVITE_CODE_MAX)) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a malformed invite code"),
+		    cli->cli_cfg.address);
+		goto out;
+	}
+	shown = ir->code;
+	if (advertise != NULL) {
+		if ((rc = readdress(cli, ir->code, advertise, code,
+		    sizeof(code))) != 0)
+			goto out;
+		shown = code;
+	}
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("branch");
+		cli_json_str(stdout, r.branch);
+		cli_json_key("code");
+		cli_json_str(stdout, shown);
+		cli_json_key("expires_at");
+		printf("%" PRId64, ir->expires_at);
+		cli_json_end();
+	} else {
+		if (branch != NULL)
+			printf(_("Invite code for a terminal of branch '%s', "
+			    "single use, valid until %s.\n"),
+			    cli_clean(c1, sizeof(c1), branch),
+			    cli_fmt_time(t, sizeof(t), ir->expires_at));
+		else
+			printf(_("Invite code for an owner terminal, single "
+			    "use, valid until %s.\n"),
+			    cli_fmt_time(t, sizeof(t), ir->expires_at));
+		printf("%s\n", _("On the new terminal run: kartoteka enroll "
+		    "CODE"));
+		printf("%s\n", shown);
+	}
+out:
+	sodium_memzero(code, sizeof(code));
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+cmd_terminal_list(cli_t *cli, int argc, char **argv)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TerminalListRequest r = KARTOTEKA__TERMINAL_LIST_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__TerminalListResponse *l;
+	cli_table_t t;
+	int rc;
+
+	cli_table_init(&t, 5);
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	if (rc != 0)
+		return parsed(rc);
+	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_LIST;
+	req.terminal_list = &r;
+	rc = admin_request(cli, &req,
+	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST, &resp);
+	if (rc != 0)
+		goto out;
+	l = resp->terminal_list;
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("terminals");
+		fputc('[', stdout);
+		for (size_t i = 0; i < l->n_terminals; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			json_terminal_full(l->terminals[i]);
+		}
+		fputc(']', stdout);
+		cli_json_end();
+		goto out;
+	}
+	{
+		const char *hdr[5] = { _("KEY"), _("NAME"), _("BRANCH"),
+		    _("ENROLLED"), _("STATE") };
+		rc = cli_table_add(&t, hdr);
+	}
+	for (size_t i = 0; rc == 0 && i < l->n_terminals; i++) {
+		const Kartoteka__TerminalInfo *ti = l->terminals[i];
+		char key[17], when[64];
+		const char *row[5];
+		row[0] = key_prefix(key, &ti->public_key);
+		row[1] = ti->name;
+		row[2] = cli_str(ti->branch)[0] != '\0' ? ti->branch :
+		    _("(owner)");
+		row[3] = cli_fmt_time(when, sizeof(when), ti->enrolled_at);
+		row[4] = ti->revoked ? _("revoked") : _("active");
+		rc = cli_table_add(&t, row);
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+		goto out;
+	}
+	cli_table_print(&t, stdout);
+out:
+	cli_table_free(&t);
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+cmd_terminal_revoke(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TerminalRevokeRequest r =
+	    KARTOTEKA__TERMINAL_REVOKE_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__TerminalInfo *ti;
+	char c1[256], key[17];
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1,
+	    "NAME|KEYPREFIX");
+	if (rc != 0)
+		return parsed(rc);
+	r.terminal = (char *)pos[0];
+	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE;
+	req.terminal_revoke = &r;
+	rc = admin_request(cli, &req,
+	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE, &resp);
+	if (rc != 0)
+		goto out;
+	ti = resp->terminal_revoke->terminal;
+	if (ti == NULL) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a revoke answer without a "
+		    "terminal"), cli->cli_cfg.address);
+		goto out;
+	}
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("terminal");
+		json_terminal_full(ti);
+		cli_json_end();
+	} else {
+		printf(_("Revoked terminal '%s' (key %s); its connections are "
+		    "closed.\n"), cli_clean(c1, sizeof(c1), ti->name),
+		    key_prefix(key, &ti->public_key));
+	}
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* ==== the table ========================================================= */
+
+const cli_command_t cli_commands_admin[] = {
+	{ "branch add", cmd_branch_add, N_("branch add NAME [--address TEXT]"),
+	  N_("add a branch (owner only)"),
+	  N_("Branch names are unique, 1..128 bytes.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka branch add Центр --address \"ул. Ленина, 1\"\n") },
+	{ "branch rename", cmd_branch_rename, N_("branch rename NAME NEW"),
+	  N_("rename a branch (owner only)"),
+	  N_("Users and terminals of the branch keep it.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka branch rename Центр \"Центр-1\"\n") },
+	{ "branch archive", cmd_branch_archive, N_("branch archive NAME"),
+	  N_("archive a branch: no new users or terminals for it"),
+	  N_("Its users, terminals and clients stay as they are.\n"
+	     "`kartoteka branch restore NAME` undoes it.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka branch archive Север\n") },
+	{ "branch restore", cmd_branch_restore, N_("branch restore NAME"),
+	  N_("bring an archived branch back"),
+	  N_("Example:\n"
+	     "  kartoteka branch restore Север\n") },
+	{ "branch list", cmd_branch_list, N_("branch list [--all]"),
+	  N_("list branches (--all: archived ones too)"),
+	  N_("Example:\n"
+	     "  kartoteka branch list --all\n") },
+	{ "user add", cmd_user_add,
+	  N_("user add LOGIN --role head|manager --branch NAME [--branch NAME...] "
+	     "[--name TEXT] [--quota N] [--password-file FILE]"),
+	  N_("add a head of branch or a manager (owner only)"),
+	  N_("LOGIN: 1..64 of a-z 0-9 . _ -, starting with a letter. --name\n"
+	     "defaults to LOGIN. --quota: full cards a day, default 200.\n"
+	     "The password (8..1024 bytes) is asked twice on the terminal,\n"
+	     "or read from the first line of FILE (\"-\" is standard input);\n"
+	     "without a terminal, one line of standard input.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka user add anna --role manager --branch Центр \\\n"
+	     "      --name \"Анна Петрова\" --password-file anna.pw\n") },
+	{ "user change", cmd_user_change,
+	  N_("user change LOGIN [--role R] [--branch NAME...] [--name TEXT] "
+	     "[--quota N]"),
+	  N_("change a user's name, role, branches or quota"),
+	  N_("Only the options given change; --branch replaces the whole\n"
+	     "list. A change of role or branches is checked against the\n"
+	     "user's open sessions at once.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka user change anna --branch Центр --branch Север\n") },
+	{ "user password", cmd_user_password,
+	  N_("user password LOGIN [--password-file FILE]"),
+	  N_("set a new password; ends the user's sessions"),
+	  N_("Example:\n"
+	     "  kartoteka user password anna --password-file anna.pw\n") },
+	{ "user disable", cmd_user_disable, N_("user disable LOGIN"),
+	  N_("disable a user: ends their sessions, closes their connections"),
+	  N_("Example:\n"
+	     "  kartoteka user disable anna\n") },
+	{ "user enable", cmd_user_enable, N_("user enable LOGIN"),
+	  N_("enable a disabled user again"),
+	  N_("Example:\n"
+	     "  kartoteka user enable anna\n") },
+	{ "user list", cmd_user_list, N_("user list [--all]"),
+	  N_("list users (--all: disabled ones too)"),
+	  N_("Example:\n"
+	     "  kartoteka --json user list --all\n") },
+	{ "terminal invite", cmd_terminal_invite,
+	  N_("terminal invite [--branch NAME] [--advertise HOST:PORT]"),
+	  N_("print an invite code for a new terminal (last line)"),
+	  N_("Without --branch the code enrolls an owner terminal. The code\n"
+	     "names the server's advertised address; --advertise puts another\n"
+	     "one in. It works once, within 24 hours.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka terminal invite --branch Центр | tail -n 1\n") },
+	{ "terminal list", cmd_terminal_list, N_("terminal list"),
+	  N_("list enrolled terminals"),
+	  N_("Example:\n"
+	     "  kartoteka terminal list\n") },
+	{ "terminal revoke", cmd_terminal_revoke,
+	  N_("terminal revoke NAME|KEYPREFIX"),
+	  N_("revoke a terminal: its connections close at once"),
+	  N_("KEYPREFIX: at least 8 hex digits of the key (terminal list).\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka terminal revoke front-desk\n") },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

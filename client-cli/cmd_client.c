@@ -1,0 +1,1044 @@
+/* SPDX-License-Identifier: MIT */
+/* kartoteka client add|show|edit|archive|restore|purge|reassign|find|list:
+ * client cards from the command line. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kt_error.h"
+#include "normalize.h"
+
+#define MAX_PEOPLE 32u
+#define MAX_TAGS 32u
+#define MAX_PHONES 8u
+
+/* ==== shared ============================================================ */
+
+static int
+parsed(int rc)
+{
+	return rc < 0 ? CLI_EXIT_OK : rc;
+}
+
+static int
+client_request(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **resp)
+{
+	int rc;
+
+	*resp = NULL;
+	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_open_session(cli)) != 0)
+		return rc;
+	return cli_request(cli, req, want, resp);
+}
+
+/* Parses an unsigned number up to max; what names the option. */
+static int
+parse_uint(cli_t *cli, const char *what, const char *s, uint64_t max,
+    uint64_t *out)
+{
+	char *end = NULL, msg[160];
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
+		snprintf(msg, sizeof(msg), _("%s must be a number from 0 to "
+		    "%" PRIu64), what, max);
+		return cli_usage_error(cli, msg);
+	}
+	*out = v;
+	return 0;
+}
+
+static const char *const status_names[] = { "", "lead", "active", "former" };
+static const char *const category_names[] = { "", "A", "B", "C" };
+static const char *const relation_names[] = { "", "parent", "child",
+    "contact", "other" };
+
+static int
+parse_enum(cli_t *cli, const char *what, const char *s,
+    const char *const *names, size_t n, int *out)
+{
+	char msg[200];
+
+	for (size_t i = 1; i < n; i++)
+		if (strcasecmp(s, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	snprintf(msg, sizeof(msg), _("%s: '%s' is not one of"), what, s);
+	for (size_t i = 1; i < n; i++) {
+		size_t l = strlen(msg);
+		snprintf(msg + l, sizeof(msg) - l, "%s%s", i > 1 ? "," : " ",
+		    names[i]);
+	}
+	return cli_usage_error(cli, msg);
+}
+
+static const char *
+enum_name(const char *const *names, size_t n, int v)
+{
+	return v > 0 && (size_t)v < n ? names[v] : "";
+}
+#define STATUS(v) enum_name(status_names, 4, (int)(v))
+#define CATEGORY(v) enum_name(category_names, 4, (int)(v))
+#define RELATION(v) enum_name(relation_names, 5, (int)(v))
+
+static void
+hex(char *out, const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	out[2 * n] = '\0';
+}
+
+static int
+parse_cursor(cli_t *cli, const char *s, uint8_t out[8], size_t *len)
+{
+	*len = 0;
+	if (s == NULL)
+		return 0;
+	if (strlen(s) != 16)
+		goto bad;
+	for (size_t i = 0; i < 8; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			goto bad;
+		out[i] = (uint8_t)v;
+	}
+	*len = 8;
+	return 0;
+bad:
+	return cli_usage_error(cli, _("--cursor: give the value printed "
+	    "after a previous page"));
+}
+
+/* ---- people: "Name;relation;birth;phone1,phone2;email;note" ------------ */
+
+typedef struct person_buf {
+	Kartoteka__Person p;
+	char *copy;                      /* the spec, split in place */
+	char *phones[MAX_PHONES];
+} person_buf_t;
+
+static int
+parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
+{
+	char *f[6] = { NULL }, *s, msg[300];
+	size_t nf = 0;
+	int rel;
+
+	kartoteka__person__init(&pb->p);
+	pb->copy = strdup(spec);
+	if (pb->copy == NULL)
+		return cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+	for (s = pb->copy; nf < 6; nf++) {
+		f[nf] = s;
+		s = strchr(s, ';');
+		if (s == NULL) {
+			nf++;
+			break;
+		}
+		*s++ = '\0';
+	}
+	pb->p.name = f[0];
+	if (nf > 1 && f[1][0]) {
+		if (parse_enum(cli, "--person relation", f[1], relation_names, 5,
+		    &rel) != 0)
+			return CLI_EXIT_USAGE;
+		pb->p.relation = (Kartoteka__Relation)rel;
+	}
+	if (nf > 2 && f[2][0]) {
+		kt_date_t d;
+		const char *why = NULL;
+		size_t l = strlen(f[2]);
+		if (l == 4 && strspn(f[2], "0123456789") == 4) {
+			pb->p.birth_year = (uint32_t)atoi(f[2]);
+		} else if (kt_date_parse(f[2], &d, &why) == 0) {
+			pb->p.birth_year = d.year;
+			pb->p.birth_month = d.month;
+			pb->p.birth_day = d.day;
+		} else {
+			snprintf(msg, sizeof(msg), _("--person birth date '%s': "
+			    "%s (YYYY-MM-DD, DD.MM.YYYY, DD.MM or YYYY)"), f[2],
+			    why ? why : "");
+			return cli_usage_error(cli, msg);
+		}
+	}
+	if (nf > 3 && f[3][0]) {
+		for (s = f[3]; s != NULL && pb->p.n_phones < MAX_PHONES;) {
+			char *next = strchr(s, ',');
+			if (next)
+				*next++ = '\0';
+			if (*s)
+				pb->phones[pb->p.n_phones++] = s;
+			s = next;
+		}
+		if (s != NULL)
+			return cli_usage_error(cli, _("--person: at most 8 "
+			    "phones"));
+		pb->p.phones = pb->phones;
+	}
+	pb->p.email = nf > 4 ? f[4] : (char *)"";
+	pb->p.note = nf > 5 ? f[5] : (char *)"";
+	return 0;
+}
+
+/* ---- printing ------------------------------------------------------------ */
+
+static void
+json_strs(char **v, size_t n)
+{
+	fputc('[', stdout);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', stdout);
+		cli_json_str(stdout, v[i]);
+	}
+	fputc(']', stdout);
+}
+
+static void
+json_client(const Kartoteka__Client *c)
+{
+	printf("{\"id\":%" PRIu64, c->id);
+	cli_json_key("version");
+	printf("%" PRIu64, c->version);
+	cli_json_key("title");
+	cli_json_str(stdout, c->title);
+	cli_json_key("branch");
+	cli_json_str(stdout, c->branch);
+	cli_json_key("manager");
+	cli_json_str(stdout, c->manager);
+	cli_json_key("status");
+	cli_json_str(stdout, STATUS(c->status));
+	cli_json_key("category");
+	cli_json_str(stdout, CATEGORY(c->category));
+	cli_json_key("source");
+	cli_json_str(stdout, c->source);
+	cli_json_key("tags");
+	json_strs(c->tags, c->n_tags);
+	cli_json_key("notes");
+	cli_json_str(stdout, c->notes);
+	cli_json_key("do_not_contact");
+	fputs(c->do_not_contact ? "true" : "false", stdout);
+	cli_json_key("consent_date");
+	cli_json_str(stdout, c->consent_date);
+	cli_json_key("contract");
+	cli_json_str(stdout, c->contract);
+	cli_json_key("discount_percent");
+	printf("%u", c->discount_percent);
+	cli_json_key("archived");
+	fputs(c->archived ? "true" : "false", stdout);
+	cli_json_key("masked");
+	fputs(c->masked ? "true" : "false", stdout);
+	cli_json_key("created_at");
+	printf("%" PRId64, c->created_at);
+	cli_json_key("updated_at");
+	printf("%" PRId64, c->updated_at);
+	cli_json_key("people");
+	fputc('[', stdout);
+	for (size_t i = 0; i < c->n_people; i++) {
+		const Kartoteka__Person *p = c->people[i];
+		if (i)
+			fputc(',', stdout);
+		fputs("{\"name\":", stdout);
+		cli_json_str(stdout, p->name);
+		cli_json_key("relation");
+		cli_json_str(stdout, RELATION(p->relation));
+		cli_json_key("birth_year");
+		printf("%u", p->birth_year);
+		cli_json_key("birth_month");
+		printf("%u", p->birth_month);
+		cli_json_key("birth_day");
+		printf("%u", p->birth_day);
+		cli_json_key("phones");
+		json_strs(p->phones, p->n_phones);
+		cli_json_key("email");
+		cli_json_str(stdout, p->email);
+		cli_json_key("note");
+		cli_json_str(stdout, p->note);
+		fputc('}', stdout);
+	}
+	fputc(']', stdout);
+	cli_json_key("custom");
+	fputc('{', stdout);
+	for (size_t i = 0; i < c->n_custom; i++) {
+		if (i)
+			fputc(',', stdout);
+		cli_json_str(stdout, c->custom[i]->name);
+		fputc(':', stdout);
+		cli_json_str(stdout, c->custom[i]->value);
+	}
+	fputs("}}", stdout);
+}
+
+static const char *
+birth_str(char *buf, size_t cap, const Kartoteka__Person *p)
+{
+	if (p->birth_month && p->birth_year)
+		snprintf(buf, cap, "%04u-%02u-%02u", p->birth_year,
+		    p->birth_month, p->birth_day);
+	else if (p->birth_month)
+		snprintf(buf, cap, "--%02u-%02u", p->birth_month, p->birth_day);
+	else if (p->birth_year)
+		snprintf(buf, cap, "%04u", p->birth_year);
+	else
+		snprintf(buf, cap, "%s", "");
+	return buf;
+}
+
+static void
+print_card(const Kartoteka__Client *c)
+{
+	char b1[1024], b2[512], t1[64], t2[64];
+	cli_table_t t;
+	int rc = 0;
+
+	printf(_("Client %" PRIu64 ": %s%s\n"), c->id,
+	    cli_clean(b1, sizeof(b1), c->title),
+	    c->archived ? _(" (archived)") : "");
+	printf("  %-12s %s\n", _("branch:"), cli_clean(b1, sizeof(b1),
+	    c->branch));
+	printf("  %-12s %s\n", _("manager:"), cli_clean(b1, sizeof(b1),
+	    c->manager));
+	printf("  %-12s %s%s%s\n", _("status:"), STATUS(c->status),
+	    c->category ? _(", category ") : "", CATEGORY(c->category));
+	if (c->source && c->source[0])
+		printf("  %-12s %s\n", _("source:"), cli_clean(b1, sizeof(b1),
+		    c->source));
+	if (c->n_tags) {
+		size_t n = 0;
+		b2[0] = '\0';
+		for (size_t i = 0; i < c->n_tags; i++)
+			n += (size_t)snprintf(b2 + n, n < sizeof(b2) ?
+			    sizeof(b2) - n : 0, "%s%s", i ? ", " : "",
+			    c->tags[i]);
+		printf("  %-12s %s\n", _("tags:"), cli_clean(b1, sizeof(b1),
+		    b2));
+	}
+	if (c->consent_date && c->consent_date[0])
+		printf("  %-12s %s\n", _("consent:"), c->consent_date);
+	if (c->contract && c->contract[0])
+		printf("  %-12s %s\n", _("contract:"), cli_clean(b1, sizeof(b1),
+		    c->contract));
+	if (c->discount_percent)
+		printf("  %-12s %u%%\n", _("discount:"), c->discount_percent);
+	if (c->do_not_contact)
+		printf("  %s\n", _("do not contact"));
+	for (size_t i = 0; i < c->n_custom; i++)
+		printf("  %s: %s\n", cli_clean(b1, sizeof(b1),
+		    c->custom[i]->name), cli_clean(b2, sizeof(b2),
+		    c->custom[i]->value));
+	printf("  %-12s %s, %s %s\n", _("created:"),
+	    cli_fmt_time(t1, sizeof(t1), c->created_at), _("updated"),
+	    cli_fmt_time(t2, sizeof(t2), c->updated_at));
+	printf("  %-12s %" PRIu64 "\n", _("version:"), c->version);
+	if (c->notes && c->notes[0])
+		printf("  %s\n    %s\n", _("notes:"), cli_clean(b1, sizeof(b1),
+		    c->notes));
+	if (c->n_people) {
+		cli_table_init(&t, 6);
+		const char *hdr[6] = { _("NAME"), _("RELATION"), _("BORN"),
+		    _("PHONES"), _("E-MAIL"), _("NOTE") };
+		rc = cli_table_add(&t, hdr);
+		for (size_t i = 0; rc == 0 && i < c->n_people; i++) {
+			const Kartoteka__Person *p = c->people[i];
+			const char *row[6];
+			char born[40], ph[400];
+			size_t n = 0;
+			ph[0] = '\0';
+			for (size_t j = 0; j < p->n_phones; j++)
+				n += (size_t)snprintf(ph + n, n < sizeof(ph) ?
+				    sizeof(ph) - n : 0, "%s%s", j ? ", " : "",
+				    p->phones[j]);
+			row[0] = p->name;
+			row[1] = RELATION(p->relation);
+			row[2] = birth_str(born, sizeof(born), p);
+			row[3] = ph;
+			row[4] = p->email;
+			row[5] = p->note;
+			rc = cli_table_add(&t, row);
+		}
+		printf("\n");
+		cli_table_print(&t, stdout);
+		cli_table_free(&t);
+	}
+	if (c->masked)
+		printf("\n%s\n", _("Contacts are masked: `kartoteka client show "
+		    "ID` reveals them (and is counted)."));
+}
+
+static int
+card_reply(cli_t *cli, Kartoteka__Request *req, const char *what)
+{
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__Client *c;
+	char b[512];
+	int rc;
+
+	rc = client_request(cli, req, KARTOTEKA__RESPONSE__RESULT_CLIENT, &resp);
+	if (rc != 0)
+		goto out;
+	c = resp->client->client;
+	if (c == NULL) {
+		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
+		    _("the server at %s sent a client answer without a card"),
+		    cli->cli_cfg.address);
+		goto out;
+	}
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("client");
+		json_client(c);
+		cli_json_end();
+	} else if (what == NULL) {
+		print_card(c);
+	} else {
+		/* TRANSLATORS: "Added client 12: Ёлкины (version 1)." */
+		printf(_("%s client %" PRIu64 ": %s (version %" PRIu64 ").\n"),
+		    what, c->id, cli_clean(b, sizeof(b), c->title), c->version);
+	}
+out:
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+rows_reply(cli_t *cli, Kartoteka__Request *req)
+{
+	Kartoteka__Response *resp = NULL;
+	const Kartoteka__ClientListResponse *l;
+	char cur[17] = "";
+	cli_table_t t;
+	int rc;
+
+	cli_table_init(&t, 7);
+	rc = client_request(cli, req, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
+	    &resp);
+	if (rc != 0)
+		goto out;
+	l = resp->client_list;
+	if (l->next_cursor.len == 8)
+		hex(cur, l->next_cursor.data, 8);
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("total");
+		printf("%" PRIu64, l->total);
+		cli_json_key("next_cursor");
+		cli_json_str(stdout, cur);
+		cli_json_key("rows");
+		fputc('[', stdout);
+		for (size_t i = 0; i < l->n_rows; i++) {
+			const Kartoteka__ClientRow *r = l->rows[i];
+			if (i)
+				fputc(',', stdout);
+			printf("{\"id\":%" PRIu64, r->id);
+			cli_json_key("title");
+			cli_json_str(stdout, r->title);
+			cli_json_key("branch");
+			cli_json_str(stdout, r->branch);
+			cli_json_key("manager");
+			cli_json_str(stdout, r->manager);
+			cli_json_key("status");
+			cli_json_str(stdout, STATUS(r->status));
+			cli_json_key("category");
+			cli_json_str(stdout, CATEGORY(r->category));
+			cli_json_key("phone");
+			cli_json_str(stdout, r->phone);
+			cli_json_key("people");
+			json_strs(r->people, r->n_people);
+			cli_json_key("tags");
+			json_strs(r->tags, r->n_tags);
+			cli_json_key("archived");
+			fputs(r->archived ? "true}" : "false}", stdout);
+		}
+		fputc(']', stdout);
+		cli_json_end();
+		goto out;
+	}
+	if (l->n_rows == 0) {
+		printf("%s\n", _("No clients found."));
+		goto out;
+	}
+	{
+		const char *hdr[7] = { _("ID"), _("TITLE"), _("PEOPLE"),
+		    _("PHONE"), _("STATUS"), _("BRANCH"), _("MANAGER") };
+		rc = cli_table_add(&t, hdr);
+	}
+	for (size_t i = 0; rc == 0 && i < l->n_rows; i++) {
+		const Kartoteka__ClientRow *r = l->rows[i];
+		char id[24], people[512], st[32];
+		const char *row[7];
+		size_t n = 0;
+		people[0] = '\0';
+		for (size_t j = 0; j < r->n_people; j++)
+			n += (size_t)snprintf(people + n, n < sizeof(people) ?
+			    sizeof(people) - n : 0, "%s%s", j ? ", " : "",
+			    r->people[j]);
+		snprintf(id, sizeof(id), "%" PRIu64, r->id);
+		snprintf(st, sizeof(st), "%s%s", STATUS(r->status),
+		    r->archived ? _(" (archived)") : "");
+		row[0] = id;
+		row[1] = r->title;
+		row[2] = people;
+		row[3] = r->phone;
+		row[4] = st;
+		row[5] = r->branch;
+		row[6] = r->manager;
+		rc = cli_table_add(&t, row);
+	}
+	if (rc != 0) {
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+		goto out;
+	}
+	cli_table_print(&t, stdout);
+	printf(_("%zu shown, %" PRIu64 " in all."), l->n_rows, l->total);
+	if (cur[0])
+		printf(_(" Next page: --cursor %s"), cur);
+	printf("\n");
+out:
+	cli_table_free(&t);
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+/* ==== add and edit ======================================================= */
+
+/* Options shared by add and edit; values point into argv. */
+typedef struct card_opts {
+	const char *title, *branch, *manager, *status, *category, *source;
+	const char *note, *consent, *contract, *discount, *dnc, *version;
+	const char *tags[MAX_TAGS];
+	size_t ntags;
+	const char *people[MAX_PEOPLE];
+	size_t npeople;
+	int force, no_tags, no_people;
+} card_opts_t;
+
+/* Fills cl (and fields for edit) from o. pb has MAX_PEOPLE entries. */
+static int
+card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
+    person_buf_t *pb, Kartoteka__Person **pp, const char **fields,
+    size_t *nfields)
+{
+	int v, rc;
+	uint64_t n;
+
+#define FIELD(name) do { if (fields) fields[(*nfields)++] = name; } while (0)
+	if (o->title) {
+		cl->title = (char *)o->title;
+		FIELD("title");
+	}
+	if (o->status) {
+		if ((rc = parse_enum(cli, "--status", o->status, status_names, 4,
+		    &v)) != 0)
+			return rc;
+		cl->status = (Kartoteka__ClientStatus)v;
+		FIELD("status");
+	}
+	if (o->category) {
+		if ((rc = parse_enum(cli, "--category", o->category,
+		    category_names, 4, &v)) != 0)
+			return rc;
+		cl->category = (Kartoteka__Category)v;
+		FIELD("category");
+	}
+	if (o->source) {
+		cl->source = (char *)o->source;
+		FIELD("source");
+	}
+	if (o->note) {
+		cl->notes = (char *)o->note;
+		FIELD("notes");
+	}
+	if (o->consent) {
+		cl->consent_date = (char *)o->consent;
+		FIELD("consent_date");
+	}
+	if (o->contract) {
+		cl->contract = (char *)o->contract;
+		FIELD("contract");
+	}
+	if (o->discount) {
+		if ((rc = parse_uint(cli, "--discount", o->discount, 100, &n)) !=
+		    0)
+			return rc;
+		cl->discount_percent = (uint32_t)n;
+		FIELD("discount_percent");
+	}
+	if (o->dnc) {
+		if (strcmp(o->dnc, "yes") != 0 && strcmp(o->dnc, "no") != 0)
+			return cli_usage_error(cli, _("--do-not-contact must be "
+			    "yes or no"));
+		cl->do_not_contact = strcmp(o->dnc, "yes") == 0;
+		FIELD("do_not_contact");
+	}
+	if (o->ntags || o->no_tags) {
+		cl->tags = (char **)o->tags;
+		cl->n_tags = o->ntags;
+		FIELD("tags");
+	}
+	if (o->npeople || o->no_people) {
+		for (size_t i = 0; i < o->npeople; i++) {
+			if ((rc = parse_person(cli, o->people[i], &pb[i])) != 0)
+				return rc;
+			pp[i] = &pb[i].p;
+		}
+		cl->people = pp;
+		cl->n_people = o->npeople;
+		FIELD("people");
+	}
+#undef FIELD
+	cl->branch = (char *)(o->branch ? o->branch : "");
+	cl->manager = (char *)(o->manager ? o->manager : "");
+	return 0;
+}
+
+#define CARD_OPTS(o)                                                        \
+	{ .ao_name = "--title", .ao_value = &(o).title },                   \
+	{ .ao_name = "--status", .ao_value = &(o).status },                 \
+	{ .ao_name = "--category", .ao_value = &(o).category },             \
+	{ .ao_name = "--source", .ao_value = &(o).source },                 \
+	{ .ao_name = "--note", .ao_value = &(o).note },                     \
+	{ .ao_name = "--consent", .ao_value = &(o).consent },               \
+	{ .ao_name = "--contract", .ao_value = &(o).contract },             \
+	{ .ao_name = "--discount", .ao_value = &(o).discount },             \
+	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc },            \
+	{ .ao_name = "--tag", .ao_list = (o).tags, .ao_list_cap = MAX_TAGS, \
+	  .ao_list_n = &(o).ntags },                                        \
+	{ .ao_name = "--person", .ao_list = (o).people,                     \
+	  .ao_list_cap = MAX_PEOPLE, .ao_list_n = &(o).npeople }
+
+static void
+people_free(person_buf_t *pb)
+{
+	for (size_t i = 0; i < MAX_PEOPLE; i++)
+		free(pb[i].copy);
+}
+
+static int
+cmd_client_add(cli_t *cli, int argc, char **argv)
+{
+	card_opts_t o = { 0 };
+	const cli_opt_t opts[] = {
+		CARD_OPTS(o),
+		{ .ao_name = "--branch", .ao_value = &o.branch },
+		{ .ao_name = "--manager", .ao_value = &o.manager },
+		{ .ao_name = "--force", .ao_flag = &o.force },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientAddRequest ar = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
+	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
+	person_buf_t *pb = calloc(MAX_PEOPLE, sizeof(*pb));
+	Kartoteka__Person *pp[MAX_PEOPLE];
+	int rc;
+
+	if (pb == NULL)
+		return cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    NULL, 0, 0, "");
+	if (rc != 0) {
+		rc = parsed(rc);
+		goto out;
+	}
+	if (o.title == NULL) {
+		rc = cli_usage_error(cli, _("--title is required"));
+		goto out;
+	}
+	if ((rc = card_from_opts(cli, &o, &cl, pb, pp, NULL, NULL)) != 0)
+		goto out;
+	ar.client = &cl;
+	ar.force = o.force;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+	req.client_add = &ar;
+	rc = card_reply(cli, &req, _("Added"));
+out:
+	people_free(pb);
+	free(pb);
+	return rc;
+}
+
+static int
+cmd_client_edit(cli_t *cli, int argc, char **argv)
+{
+	card_opts_t o = { 0 };
+	const cli_opt_t opts[] = {
+		CARD_OPTS(o),
+		{ .ao_name = "--version", .ao_value = &o.version },
+		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags },
+		{ .ao_name = "--no-people", .ao_flag = &o.no_people },
+	};
+	const char *pos[1] = { NULL }, *fields[16];
+	size_t nfields = 0;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientEditRequest er = KARTOTEKA__CLIENT_EDIT_REQUEST__INIT;
+	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
+	person_buf_t *pb = calloc(MAX_PEOPLE, sizeof(*pb));
+	Kartoteka__Person *pp[MAX_PEOPLE];
+	uint64_t id = 0, version = 0;
+	int rc;
+
+	if (pb == NULL)
+		return cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    _("out of memory"));
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    pos, 1, 1, "ID");
+	if (rc != 0) {
+		rc = parsed(rc);
+		goto out;
+	}
+	if ((rc = parse_uint(cli, "ID", pos[0], UINT64_MAX, &id)) != 0)
+		goto out;
+	if (o.version == NULL) {
+		rc = cli_usage_error(cli, _("--version is required: the version "
+		    "`kartoteka client show ID` printed"));
+		goto out;
+	}
+	if ((rc = parse_uint(cli, "--version", o.version, UINT64_MAX,
+	    &version)) != 0)
+		goto out;
+	if ((rc = card_from_opts(cli, &o, &cl, pb, pp, fields, &nfields)) != 0)
+		goto out;
+	if (nfields == 0) {
+		rc = cli_usage_error(cli, _("nothing to change: give --title, "
+		    "--person, --tag, ..."));
+		goto out;
+	}
+	er.id = id;
+	er.version = version;
+	er.fields = (char **)fields;
+	er.n_fields = nfields;
+	er.client = &cl;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_EDIT;
+	req.client_edit = &er;
+	rc = card_reply(cli, &req, _("Changed"));
+out:
+	people_free(pb);
+	free(pb);
+	return rc;
+}
+
+/* ==== by id ============================================================== */
+
+static int
+id_arg(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
+    size_t nopts, uint64_t *id)
+{
+	const char *pos[1] = { NULL };
+	int rc = cli_parse_args(cli, argc, argv, opts, nopts, pos, 1, 1, "ID");
+
+	if (rc != 0)
+		return rc;
+	return parse_uint(cli, "ID", pos[0], UINT64_MAX, id);
+}
+
+static int
+cmd_client_show(cli_t *cli, int argc, char **argv)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientShowRequest r = KARTOTEKA__CLIENT_SHOW_REQUEST__INIT;
+	int rc = id_arg(cli, argc, argv, NULL, 0, &r.id);
+
+	if (rc != 0)
+		return parsed(rc);
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
+	req.client_show = &r;
+	return card_reply(cli, &req, NULL);
+}
+
+static int
+client_archive(cli_t *cli, int argc, char **argv, int restore)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientArchiveRequest r =
+	    KARTOTEKA__CLIENT_ARCHIVE_REQUEST__INIT;
+	int rc = id_arg(cli, argc, argv, NULL, 0, &r.id);
+
+	if (rc != 0)
+		return parsed(rc);
+	r.restore = restore;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ARCHIVE;
+	req.client_archive = &r;
+	return card_reply(cli, &req, restore ? _("Restored") : _("Archived"));
+}
+
+static int
+cmd_client_archive(cli_t *cli, int argc, char **argv)
+{
+	return client_archive(cli, argc, argv, 0);
+}
+
+static int
+cmd_client_restore(cli_t *cli, int argc, char **argv)
+{
+	return client_archive(cli, argc, argv, 1);
+}
+
+static int
+cmd_client_purge(cli_t *cli, int argc, char **argv)
+{
+	const char *reason = NULL;
+	const cli_opt_t opts[] = { { .ao_name = "--reason",
+	    .ao_value = &reason } };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientPurgeRequest r = KARTOTEKA__CLIENT_PURGE_REQUEST__INIT;
+	int rc = id_arg(cli, argc, argv, opts, 1, &r.id);
+
+	if (rc != 0)
+		return parsed(rc);
+	r.reason = (char *)(reason ? reason : "");
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_PURGE;
+	req.client_purge = &r;
+	return card_reply(cli, &req, _("Purged"));
+}
+
+static int
+cmd_client_reassign(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[2] = { NULL, NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientReassignRequest r =
+	    KARTOTEKA__CLIENT_REASSIGN_REQUEST__INIT;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 2, 2, "ID LOGIN");
+	if (rc != 0)
+		return parsed(rc);
+	if ((rc = parse_uint(cli, "ID", pos[0], UINT64_MAX, &r.id)) != 0)
+		return rc;
+	r.manager = (char *)pos[1];
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_REASSIGN;
+	req.client_reassign = &r;
+	return card_reply(cli, &req, _("Reassigned"));
+}
+
+/* ==== find and list ====================================================== */
+
+static int
+cmd_client_find(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *limit = NULL, *cursor = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--limit", .ao_value = &limit },
+		{ .ao_name = "--cursor", .ao_value = &cursor },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientFindRequest r = KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
+	uint8_t cur[8];
+	uint64_t n;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "TEXT");
+	if (rc != 0)
+		return parsed(rc);
+	if (limit && (rc = parse_uint(cli, "--limit", limit, 200, &n)) != 0)
+		return rc;
+	r.limit = limit ? (uint32_t)n : 0;
+	if ((rc = parse_cursor(cli, cursor, cur, &r.cursor.len)) != 0)
+		return rc;
+	r.cursor.data = cur;
+	r.text = (char *)pos[0];
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_FIND;
+	req.client_find = &r;
+	return rows_reply(cli, &req);
+}
+
+/* YYYY-MM-DD (local midnight) to unix seconds. */
+static int
+parse_day(cli_t *cli, const char *what, const char *s, int64_t *out)
+{
+	kt_date_t d;
+	const char *why = NULL;
+	struct tm tm = { 0 };
+	char msg[160];
+
+	if (kt_date_parse(s, &d, &why) != 0 || d.year == 0) {
+		snprintf(msg, sizeof(msg), _("%s: '%s' is not a date "
+		    "(YYYY-MM-DD)"), what, s);
+		return cli_usage_error(cli, msg);
+	}
+	tm.tm_year = (int)d.year - 1900;
+	tm.tm_mon = (int)d.month - 1;
+	tm.tm_mday = (int)d.day;
+	tm.tm_isdst = -1;
+	*out = (int64_t)mktime(&tm);
+	return 0;
+}
+
+static int
+cmd_client_list(cli_t *cli, int argc, char **argv)
+{
+	const char *branch = NULL, *manager = NULL, *status = NULL;
+	const char *category = NULL, *tag = NULL, *source = NULL;
+	const char *month = NULL, *cyear = NULL, *cage = NULL, *from = NULL;
+	const char *to = NULL, *limit = NULL, *cursor = NULL;
+	int children = 0, archived = 0, v;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--branch", .ao_value = &branch },
+		{ .ao_name = "--manager", .ao_value = &manager },
+		{ .ao_name = "--status", .ao_value = &status },
+		{ .ao_name = "--category", .ao_value = &category },
+		{ .ao_name = "--tag", .ao_value = &tag },
+		{ .ao_name = "--source", .ao_value = &source },
+		{ .ao_name = "--birth-month", .ao_value = &month },
+		{ .ao_name = "--children", .ao_flag = &children },
+		{ .ao_name = "--child-year", .ao_value = &cyear },
+		{ .ao_name = "--child-age", .ao_value = &cage },
+		{ .ao_name = "--created-from", .ao_value = &from },
+		{ .ao_name = "--created-to", .ao_value = &to },
+		{ .ao_name = "--archived", .ao_flag = &archived },
+		{ .ao_name = "--limit", .ao_value = &limit },
+		{ .ao_name = "--cursor", .ao_value = &cursor },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientListRequest r = KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
+	uint8_t cur[8];
+	uint64_t n;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    NULL, 0, 0, "");
+	if (rc != 0)
+		return parsed(rc);
+	r.branch = (char *)(branch ? branch : "");
+	r.manager = (char *)(manager ? manager : "");
+	r.tag = (char *)(tag ? tag : "");
+	r.source = (char *)(source ? source : "");
+	if (status) {
+		if ((rc = parse_enum(cli, "--status", status, status_names, 4,
+		    &v)) != 0)
+			return rc;
+		r.status = (Kartoteka__ClientStatus)v;
+	}
+	if (category) {
+		if ((rc = parse_enum(cli, "--category", category,
+		    category_names, 4, &v)) != 0)
+			return rc;
+		r.category = (Kartoteka__Category)v;
+	}
+	if (month) {
+		if ((rc = parse_uint(cli, "--birth-month", month, 12, &n)) != 0)
+			return rc;
+		r.birth_month = (uint32_t)n;
+	}
+	r.children_only = children;
+	if (cyear) {
+		if ((rc = parse_uint(cli, "--child-year", cyear, 2100, &n)) != 0)
+			return rc;
+		r.child_birth_year = (uint32_t)n;
+	}
+	if (cage) {
+		unsigned lo, hi;
+		char end;
+		if (sscanf(cage, "%u-%u%c", &lo, &hi, &end) != 2 || lo > hi ||
+		    hi > 150)
+			return cli_usage_error(cli, _("--child-age must be "
+			    "MIN-MAX, e.g. 5-7"));
+		r.child_age_min = lo;
+		r.child_age_max = hi;
+	}
+	if (from && (rc = parse_day(cli, "--created-from", from,
+	    &r.created_from)) != 0)
+		return rc;
+	if (to && (rc = parse_day(cli, "--created-to", to, &r.created_to)) != 0)
+		return rc;
+	r.include_archived = archived;
+	if (limit && (rc = parse_uint(cli, "--limit", limit, 200, &n)) != 0)
+		return rc;
+	r.limit = limit ? (uint32_t)n : 0;
+	if ((rc = parse_cursor(cli, cursor, cur, &r.cursor.len)) != 0)
+		return rc;
+	r.cursor.data = cur;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
+	req.client_list = &r;
+	return rows_reply(cli, &req);
+}
+
+/* ==== the table ========================================================== */
+
+const cli_command_t cli_commands_client[] = {
+	{ "client add", cmd_client_add,
+	  N_("client add --title TITLE [--branch NAME] [--manager LOGIN] "
+	     "[--status lead|active|former] [--category A|B|C] [--source TEXT] "
+	     "[--tag TAG...] [--note TEXT] [--person SPEC...] [--force]"),
+	  N_("add a client card (a family or a company)"),
+	  N_("SPEC is 'Name;relation;birth;phone1,phone2;email;note' (relation:\n"
+	     "parent, child, contact, other; birth: YYYY-MM-DD, DD.MM.YYYY,\n"
+	     "DD.MM or just YYYY); trailing parts may be left out. Phones are\n"
+	     "stored as +7...; a phone or e-mail that another card already has\n"
+	     "is refused unless --force. The branch defaults to the terminal's.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client add --title Ёлкины --tag английский \\\n"
+	     "    --person 'Ирина Ёлкина;parent;14.03.1985;8 912 345-67-89;"
+	     "irina@mail.ru' \\\n"
+	     "    --person 'Маша;child;2019'\n") },
+	{ "client show", cmd_client_show, N_("client show ID"),
+	  N_("show a full card, contacts revealed (counted and audited)"),
+	  N_("Managers have a daily quota of full cards (default 200).\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client show 12\n") },
+	{ "client edit", cmd_client_edit,
+	  N_("client edit ID --version V [--title T] [--status S] "
+	     "[--category C] [--source S] [--tag TAG...|--no-tags] [--note TEXT] "
+	     "[--person SPEC...|--no-people] [--consent DATE] [--contract N] "
+	     "[--discount PCT] [--do-not-contact yes|no]"),
+	  N_("change the fields given; --tag and --person replace all"),
+	  N_("V is the version `client show` printed; if someone changed the\n"
+	     "card since, the server refuses with CONFLICT and the current\n"
+	     "version.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client edit 12 --version 3 --status active "
+	     "--category A\n") },
+	{ "client archive", cmd_client_archive, N_("client archive ID"),
+	  N_("archive a card (lists skip it; `client restore` undoes)"),
+	  N_("Example:\n"
+	     "  kartoteka client archive 12\n") },
+	{ "client restore", cmd_client_restore, N_("client restore ID"),
+	  N_("bring an archived card back"),
+	  N_("Example:\n"
+	     "  kartoteka client restore 12\n") },
+	{ "client purge", cmd_client_purge, N_("client purge ID [--reason TEXT]"),
+	  N_("erase a card's personal data for good (owner only)"),
+	  N_("Only the id remains, as a tombstone. Cannot be undone.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client purge 12 --reason \"erasure request\"\n") },
+	{ "client reassign", cmd_client_reassign, N_("client reassign ID LOGIN"),
+	  N_("give a client to another manager (owner; head in its branches)"),
+	  N_("Example:\n"
+	     "  kartoteka client reassign 12 anna\n") },
+	{ "client find", cmd_client_find,
+	  N_("client find TEXT [--limit N] [--cursor C]"),
+	  N_("search by name prefixes or a phone number"),
+	  N_("Every word must start a word of the title or a person's name\n"
+	     "('ёлк' finds Ёлкина; case and ё/е do not matter). A phone in any\n"
+	     "format finds its card. Contacts in the rows are masked.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client find 'ёлкина маша'\n"
+	     "  kartoteka client find '8 (912) 345-67-89'\n") },
+	{ "client list", cmd_client_list,
+	  N_("client list [--branch B] [--manager LOGIN] [--status S] "
+	     "[--category C] [--tag T] [--source S] [--birth-month M "
+	     "[--children]] [--child-year Y] [--child-age MIN-MAX] "
+	     "[--created-from DATE] [--created-to DATE] [--archived] "
+	     "[--limit N] [--cursor C]"),
+	  N_("list clients by filters, a page at a time"),
+	  N_("Example (children's birthdays in July):\n"
+	     "  kartoteka client list --birth-month 7 --children\n") },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

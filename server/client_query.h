@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Client search and filtered lists over one read transaction: picks the
+ * most selective index, filters the candidates by their records and by
+ * what the caller may see, and builds one page of masked rows. */
+#ifndef KT_CLIENT_QUERY_H
+#define KT_CLIENT_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* Who asks: rows are limited to the clients this user may list. */
+typedef struct kt_cq_caller {
+	uint64_t id;
+	uint32_t role;                 /* kartoteka.Role */
+	const uint64_t *branches;
+	size_t nbranches;
+} kt_cq_caller_t;
+
+/* Paging. A page never packs to more than KT_CQ_PAGE_BYTES (the rest of
+ * the 65519-byte frame is headroom for the envelope). */
+#define KT_CQ_LIMIT_DEFAULT 20u
+#define KT_CQ_LIMIT_MAX 200u
+#define KT_CQ_PAGE_BYTES 60000u
+
+/* One page, copied out of LMDB: safe after the transaction ends. */
+typedef struct kt_cq_page {
+	uint8_t *packed;     /* kartoteka.ClientListResponse, malloc'd; owned
+			        by the caller (free) */
+	size_t len;
+	uint64_t total;      /* matches over all pages */
+	uint32_t rows;       /* rows in this page */
+} kt_cq_page_t;
+
+/* List filters; zero fields do not filter. */
+typedef struct kt_cq_filter {
+	uint64_t branch, manager;      /* ids */
+	uint32_t status, category;     /* enum values */
+	const char *tag, *source;      /* tag folded for comparison; source
+					  compared folded, whole */
+	uint32_t birth_month;          /* of any person (children_only: of a
+					  child) */
+	int children_only;
+	uint32_t child_birth_year;
+	uint32_t child_age_min, child_age_max; /* either set: a child of age
+						  min..max (max 0 = open) */
+	int64_t created_from, created_to; /* [from, to); to 0 = open */
+	int include_archived;
+	int64_t now;                   /* unix seconds, for ages */
+} kt_cq_filter_t;
+
+/* kt_cquery_find searches text: a phone number (normalised with
+ * default_cc) finds the cards holding exactly that phone; otherwise every
+ * folded word of text must be a prefix of a word of the title or of a
+ * person's name. Rows are in id order, after cursor (empty, or the 8
+ * bytes of a previous next_cursor), at most limit (0 = default).
+ *   [out] page   see kt_cq_page_t
+ *   [out] digest for the audit ("phone +7 *** ***-**-67" or the text),
+ *                NUL-terminated, cap bytes
+ *   [out] why    on KT_EINVAL: the problem, naming the field
+ * Returns 0, KT_EINVAL, KT_ENOMEM, KT_ESTORE. */
+int kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const char *text, const char *default_cc,
+    const uint8_t *cursor, size_t cursorlen, uint32_t limit,
+    kt_cq_page_t *page, char *digest, size_t cap, const char **why);
+
+/* kt_cquery_list lists the cards matching f that who may list, paged as
+ * kt_cquery_find. Returns 0, KT_EINVAL (why), KT_ENOMEM, KT_ESTORE. */
+int kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f,
+    const uint8_t *cursor, size_t cursorlen, uint32_t limit,
+    kt_cq_page_t *page, const char **why);
+
+/* Frees page->packed and zeroes page. Accepts NULL. */
+void kt_cquery_page_free(kt_cq_page_t *page);
+
+#endif

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Client cards in the store: records, the indexes kept in step with them
+ * inside the same write transaction, index scans into id sets, and the
+ * per-user daily counters of full card views. */
+#ifndef KT_CLIENT_STORE_H
+#define KT_CLIENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "records.pb-c.h"
+#include "store.h"
+
+/* Longest index key of a folded word, tag or e-mail: longer ones are cut
+ * at a UTF-8 boundary (LMDB keys are at most 511 bytes; a prefix search
+ * for a longer word cuts the same way). */
+#define KT_CSTORE_WORD_MAX 128u
+
+/* ---- id sets ------------------------------------------------------------ */
+
+/* A growable array of client ids; sorted and unique after
+ * kt_idset_normalize. Zero-initialise; free with kt_idset_free. */
+typedef struct kt_idset {
+	uint64_t *ids;
+	size_t n, cap;
+} kt_idset_t;
+
+/* Appends id. Returns 0 or KT_ENOMEM. */
+int kt_idset_add(kt_idset_t *s, uint64_t id);
+/* Sorts and removes duplicates. */
+void kt_idset_normalize(kt_idset_t *s);
+/* Keeps in a only the ids also in b (both normalized). */
+void kt_idset_intersect(kt_idset_t *a, const kt_idset_t *b);
+/* 1 when id is in s (normalized). */
+int kt_idset_has(const kt_idset_t *s, uint64_t id);
+void kt_idset_free(kt_idset_t *s); /* accepts NULL */
+
+/* ---- records -------------------------------------------------------------- */
+
+/* kt_cstore_get reads client id.
+ *   [out] rec  unpacked with the default allocator; free with
+ *              protobuf_c_message_free_unpacked
+ * Returns 0, KT_ENOTFOUND, KT_ESTORE, KT_EPROTO. */
+int kt_cstore_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    Ktstore__ClientRecord **rec);
+
+/* kt_cstore_put stores rec (its id set) and moves the indexes from old
+ * (the stored version, NULL for a new card) to rec. A purged rec gets no
+ * index entries. Call inside a write transaction.
+ * Returns 0, KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
+int kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec);
+
+/* The folded index key of an e-mail, a tag or a word (cut to
+ * KT_CSTORE_WORD_MAX bytes) into out[KT_CSTORE_WORD_MAX + 1]. Returns its
+ * length, or 0 when s folds to nothing or is not valid UTF-8. */
+size_t kt_cstore_fold_key(const char *s, char *out);
+
+/* ---- index scans ---------------------------------------------------------- */
+
+/* Adds to set every id stored under exactly key in dup index dbi.
+ * Returns 0, KT_ENOMEM, KT_ESTORE. */
+int kt_cstore_ids_eq(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, kt_idset_t *set);
+
+/* Adds to set every id under keys starting with prefix (any length, 0 =
+ * the whole index). */
+int kt_cstore_ids_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix,
+    size_t len, kt_idset_t *set);
+
+/* Adds to set every id under keys k with lo <= k < hi (memcmp order on
+ * keys of the same length as lo and hi). */
+int kt_cstore_ids_range(MDB_txn *txn, MDB_dbi dbi, const void *lo,
+    const void *hi, size_t len, kt_idset_t *set);
+
+/* Every client id (the clients db), tombstones included. */
+int kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db,
+    kt_idset_t *set);
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* Branch name ("#id" when unknown) and user login ("#id" when unknown,
+ * "" for 0) into out. */
+void kt_cstore_branch_name(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t id, char *out, size_t cap);
+void kt_cstore_user_login(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t id, char *out, size_t cap);
+
+/* ---- full card view counters ---------------------------------------------- */
+
+/* kt_cstore_views_bump counts one full view of user on UTC day (unix
+ * days) unless the user already has quota views (quota 0 = unlimited).
+ *   [out] count  views of that day after the call (or the count that
+ *                was refused)
+ * Also drops the user's counters of earlier days. Write transaction.
+ * Returns 0 (counted), KT_EPERM (quota used up: nothing changed),
+ * KT_ENOSPC, KT_ESTORE. */
+int kt_cstore_views_bump(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t user, uint32_t day, uint32_t quota, uint32_t *count);
+
+/* Views counted for user on day (0 when none). */
+uint32_t kt_cstore_views_get(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t user, uint32_t day);
+
+#endif
