@@ -94,9 +94,8 @@ const char *cli_str(const char *s);
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
 size_t cli_utf8_len(const unsigned char *s);
 
-/* Display columns of s (a UTF-8 code point counts 1, an invalid byte 1).
- * TODO: use kt_utf8_width (common/normalize.h) once it is implemented,
- * so that wide characters count 2. */
+/* Display columns of s: wide characters count 2, combining marks 0, an
+ * invalid byte 1 (kt_utf8_width). */
 size_t cli_width(const char *s);
 
 /* Copies s into buf (cap bytes) for display on a terminal: control

@@ -22,6 +22,7 @@
 #include "keyfile.h"
 #include "kt_error.h"
 #include "cli.h"
+#include "normalize.h"
 #include "cli_modules.h"
 
 #ifndef KT_LOCALEDIR
@@ -110,15 +111,7 @@ cli_clean(char *buf, size_t cap, const char *s)
 size_t
 cli_width(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)cli_str(s);
-	size_t w = 0;
-
-	while (*p != '\0') {
-		size_t n = cli_utf8_len(p);
-		p += n == 0 ? 1 : n;
-		w++;
-	}
-	return w;
+	return kt_utf8_width(cli_str(s));
 }
 
 void

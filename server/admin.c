@@ -15,6 +15,7 @@
 #include "invite.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
+#include "normalize.h"
 #include "server.h"
 
 typedef Kartoteka__Error__Code err_code_t;
@@ -118,49 +119,11 @@ refuse(admin_op_t *op, err_code_t code, const char *fmt, ...)
 /* validation                                                          */
 /* ------------------------------------------------------------------ */
 
-/* 1 if s is valid UTF-8 without control characters (C0, DEL, C1).
- * TODO: switch to kt_utf8_valid(s, 0) (common/normalize.h) once it is
- * implemented. */
+/* 1 if s is valid UTF-8 without control characters (C0, DEL, C1). */
 static int
 text_ok(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		unsigned char b = *p;
-		size_t n;
-		uint32_t cp;
-
-		if (b < 0x80) {
-			if (b < 0x20 || b == 0x7f)
-				return 0;
-			p++;
-			continue;
-		}
-		if (b >= 0xc2 && b <= 0xdf) {
-			n = 2;
-			cp = b & 0x1f;
-		} else if (b >= 0xe0 && b <= 0xef) {
-			n = 3;
-			cp = b & 0x0f;
-		} else if (b >= 0xf0 && b <= 0xf4) {
-			n = 4;
-			cp = b & 0x07;
-		} else {
-			return 0;
-		}
-		for (size_t i = 1; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp < 0xa0))
-			return 0;
-		p += n;
-	}
-	return 1;
+	return kt_utf8_valid(s, 0);
 }
 
 /* Checks a text field of min..max bytes; on failure refuses op with
