@@ -58,9 +58,43 @@ cmd_test() {
 	return $rc
 }
 
+# seed_demo: branches, staff and about 2,000 families with children, so a
+# newcomer sees a living base. Runs once per demo store.
+seed_demo() {
+	local C="$TOP/build/client-cli/kartoteka" B="$TOP/build/tests/kartoteka-bench"
+	local spw="$TOP/demo/staff.password"
+	printf 'demo-staff-1\n' >"$spw"
+	chmod 600 "$spw"
+	"$C" branch add "Центр" --address "ул. Ленина, 10" >/dev/null
+	"$C" branch add "Север" --address "пр. Победы, 45" >/dev/null
+	"$C" branch add "Юг" --address "ул. Садовая, 3" >/dev/null
+	"$C" user add olga --role head --branch "Центр" --branch "Север" \
+		--name "Ольга Петрова" --password-file "$spw" >/dev/null
+	"$C" user add irina --role manager --branch "Центр" \
+		--name "Ирина Смирнова" --password-file "$spw" >/dev/null
+	"$C" user add maria --role manager --branch "Центр" \
+		--name "Мария Козлова" --password-file "$spw" >/dev/null
+	"$C" user add pavel --role manager --branch "Север" \
+		--name "Павел Орлов" --password-file "$spw" >/dev/null
+	"$C" user add elena --role manager --branch "Юг" \
+		--name "Елена Волкова" --password-file "$spw" >/dev/null
+	echo "seeding 2,000 families..."
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+		--clients 350 --first 1 --branch "Центр" --manager irina >/dev/null 2>&1
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+		--clients 350 --first 351 --branch "Центр" --manager maria >/dev/null 2>&1
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+		--clients 650 --first 701 --branch "Север" --manager pavel >/dev/null 2>&1
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+		--clients 650 --first 1351 --branch "Юг" --manager elena >/dev/null 2>&1
+	touch "$TOP/demo/seeded"
+}
+
 cmd_demo() {
 	local data="$TOP/demo/data" cfg="$TOP/demo/terminal"
+	local reception="$TOP/demo/reception"
 	local pw="$TOP/demo/owner.password" addr="127.0.0.1:7700"
+	local K="$TOP/build/server/kartotekad" C="$TOP/build/client-cli/kartoteka"
 	install_deps
 	build "$TOP/build"
 	mkdir -p "$TOP/demo"
@@ -70,12 +104,11 @@ cmd_demo() {
 		if [ ! -f "$data/server.key" ]; then
 			printf 'demo-owner-1\n' >"$pw"
 			chmod 600 "$pw"
-			"$TOP/build/server/kartotekad" init --data "$data" \
-				--owner owner --password-file "$pw" --advertise "$addr" \
-				>"$TOP/demo/init.out"
+			"$K" init --data "$data" --owner owner --password-file "$pw" \
+				--advertise "$addr" >"$TOP/demo/init.out"
 		fi
-		nohup "$TOP/build/server/kartotekad" run --data "$data" \
-			--listen "$addr" >"$TOP/demo/server.log" 2>&1 </dev/null &
+		nohup "$K" run --data "$data" --listen "$addr" \
+			>"$TOP/demo/server.log" 2>&1 </dev/null &
 		echo $! >"$TOP/demo/server.pid"
 		for _ in $(seq 1 100); do
 			grep -q "^listening on" "$TOP/demo/server.log" && break
@@ -86,21 +119,34 @@ cmd_demo() {
 	fi
 	export KARTOTEKA_CONFIG="$cfg"
 	if [ ! -f "$cfg/server" ]; then
-		"$TOP/build/client-cli/kartoteka" enroll \
-			"$("$TOP/build/server/kartotekad" invite --data "$data" | tail -n 1)" \
-			--name demo-terminal
+		"$C" enroll "$("$K" invite --data "$data" | tail -n 1)" \
+			--name owner-office >/dev/null
 	fi
-	"$TOP/build/client-cli/kartoteka" login owner --password-file "$pw"
-	"$TOP/build/client-cli/kartoteka" whoami
+	"$C" login owner --password-file "$pw" >/dev/null
+	[ -f "$TOP/demo/seeded" ] || seed_demo
+	# The reception desk of branch Центр, where manager irina works.
+	if [ ! -f "$reception/server" ]; then
+		"$C" --config "$reception" enroll \
+			"$("$C" terminal invite --branch "Центр" | tail -n 1)" \
+			--name reception-center >/dev/null
+	fi
+	"$C" --config "$reception" login irina --password-file "$TOP/demo/staff.password"
+	"$C" --config "$reception" client list --limit 5
 	cat <<EOT
 
 The demo server runs on $addr (pid $(cat "$TOP/demo/server.pid"), log
-demo/server.log). This shell's terminal is enrolled and logged in as the
-owner (password in demo/owner.password). Try:
+demo/server.log) with 3 branches, a head, 4 managers and 2,000 families.
+Two terminals are enrolled and logged in:
 
-  export KARTOTEKA_CONFIG=$cfg
-  build/client-cli/kartoteka ping
-  build/client-cli/kartoteka whoami
+  demo/terminal    the owner's office  (owner, password in demo/owner.password)
+  demo/reception   branch Центр        (manager irina, password in demo/staff.password)
+
+Try, at the reception desk:
+
+  export KARTOTEKA_CONFIG=$reception
+  build/client-cli/kartoteka client find Иван
+  build/client-cli/kartoteka client list --birth-month 3 --children
+  build/client-cli/kartoteka client show ID
 
 Stop the server with: kill \$(cat demo/server.pid)
 EOT

@@ -206,6 +206,7 @@ typedef struct bench {
 	uint8_t session[32];          /* secret: the session token to resume */
 	char config_dir[4096];        /* for messages */
 	const char *branch;           /* --branch (argv), NULL if not given */
+	const char *manager;          /* seed: --manager login (argv) or NULL */
 	char seed_branch[128];        /* seed: --branch, else the terminal's */
 	uint64_t clients;             /* seed: families to add */
 	uint64_t next_k;              /* seed: the next family number */
@@ -559,6 +560,8 @@ put_request(conn_t *c, wreq_t **wp)
 		kt_family_make(k, 0, &b->fam);
 		kt_family_to_client(&b->fam, &client, &b->fam_pb);
 		client.branch = b->seed_branch;
+		if (b->manager != NULL)
+			client.manager = (char *)b->manager;
 		add.client = &client;
 		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
 		req.client_add = &add;
@@ -1387,6 +1390,8 @@ usage(FILE *f)
 	    "visible)\n"
 	    "  --ids N            show, find: ids / families 1..N, default "
 	    "1000\n"
+	    "  --manager LOGIN    seed: the cards' manager (default: the "
+	    "logged-in user)\n"
 	    "The last line of stdout reads\n"
 	    "  OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms\n",
 	    BENCH_NAME, BENCH_MAX_CONNS, BENCH_MAX_PIPELINE, BENCH_MAX_SECONDS,
@@ -1405,6 +1410,7 @@ main(int argc, char **argv)
 		{ "first", required_argument, NULL, 'f' },
 		{ "branch", required_argument, NULL, 'b' },
 		{ "ids", required_argument, NULL, 'i' },
+		{ "manager", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1491,6 +1497,14 @@ main(int argc, char **argv)
 				goto out;
 			}
 			b->branch = optarg;
+			break;
+		case 'm':
+			if (optarg[0] == '\0' || strlen(optarg) > 64) {
+				fprintf(stderr, "%s: --manager must be a "
+				    "login\n", BENCH_NAME);
+				goto out;
+			}
+			b->manager = optarg;
 			break;
 		case 'i':
 			rc = parse_uint(optarg, 1, BENCH_MAX_IDS, &b->ids);
