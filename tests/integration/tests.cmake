@@ -16,6 +16,7 @@ set(KT_INTEGRATION_TESTS
   audit_verify
   clients
   admin
+  matrix
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
