@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Client search and filtered lists over one read transaction: picks the
- * most selective index, filters the candidates by their records and by
- * what the caller may see, and builds one page of masked rows. */
+/* Client search and filtered lists over one read transaction: intersects
+ * the index sets of the filter and of what the caller may see (smallest
+ * first), counts the matches from the sets, and reads only the records of
+ * the page, building one page of masked rows. */
 #ifndef KT_CLIENT_QUERY_H
 #define KT_CLIENT_QUERY_H
 

@@ -231,6 +231,12 @@ ix_collect(ix_list_t *l, const kt_store_dbs_t *db,
 	ix_add(l, db->cx_manager, k, 8);
 	k[0] = (uint8_t)r->status;
 	ix_add(l, db->cx_status, k, 1);
+	if (r->archived)
+		ix_add(l, db->cx_status, KT_CSTORE_ARCHIVED_KEY,
+		    KT_CSTORE_ARCHIVED_KEYLEN);
+	k[0] = (uint8_t)r->category;
+	ix_add(l, db->cx_category, k, 1);
+	ix_folded(l, db->cx_source, r->source);
 	ix_words(l, r->title);
 	for (size_t i = 0; i < r->n_tags; i++)
 		ix_folded(l, db->cx_tag, r->tags[i]);
@@ -251,8 +257,10 @@ ix_collect(ix_list_t *l, const kt_store_dbs_t *db,
 		if (p->birth_year) {
 			k[0] = (uint8_t)(p->birth_year >> 8);
 			k[1] = (uint8_t)p->birth_year;
-			k[2] = child;
-			ix_add(l, db->cx_birthyear, k, 3);
+			k[2] = (uint8_t)p->birth_month;
+			k[3] = (uint8_t)p->birth_day;
+			k[4] = child;
+			ix_add(l, db->cx_birthdate, k, 5);
 		}
 	}
 }

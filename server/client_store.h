@@ -56,6 +56,14 @@ int kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
  * length, or 0 when s folds to nothing or is not valid UTF-8. */
 size_t kt_cstore_fold_key(const char *s, char *out);
 
+/* ---- archived cards --------------------------------------------------------- */
+
+/* Besides its one-byte status keys, cx_status holds every archived card
+ * (not purged) under this two-byte key, so that lists leave archived
+ * cards out without reading them. */
+#define KT_CSTORE_ARCHIVED_KEY "\xff" "A"
+#define KT_CSTORE_ARCHIVED_KEYLEN 2u
+
 /* ---- index scans ---------------------------------------------------------- */
 
 /* Adds to set every id stored under exactly key in dup index dbi.

@@ -64,9 +64,11 @@ static const struct {
 	{ "cx_branch", offsetof(kt_store_dbs_t, cx_branch), DUPS },
 	{ "cx_manager", offsetof(kt_store_dbs_t, cx_manager), DUPS },
 	{ "cx_birthday", offsetof(kt_store_dbs_t, cx_birthday), DUPS },
-	{ "cx_birthyear", offsetof(kt_store_dbs_t, cx_birthyear), DUPS },
+	{ "cx_birthdate", offsetof(kt_store_dbs_t, cx_birthdate), DUPS },
 	{ "cx_status", offsetof(kt_store_dbs_t, cx_status), DUPS },
 	{ "cx_tag", offsetof(kt_store_dbs_t, cx_tag), DUPS },
+	{ "cx_category", offsetof(kt_store_dbs_t, cx_category), DUPS },
+	{ "cx_source", offsetof(kt_store_dbs_t, cx_source), DUPS },
 #undef DUPS
 	{ "cx_created", offsetof(kt_store_dbs_t, cx_created), 0 },
 	{ "client_views", offsetof(kt_store_dbs_t, client_views), 0 },

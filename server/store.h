@@ -40,9 +40,13 @@ typedef struct kt_store_dbs {
 	MDB_dbi cx_branch;      /* (dup) branch BE64 -> id */
 	MDB_dbi cx_manager;     /* (dup) manager BE64 -> id */
 	MDB_dbi cx_birthday;    /* (dup) month, day, child flag (3 bytes) -> id */
-	MDB_dbi cx_birthyear;   /* (dup) year BE16, child flag (3 bytes) -> id */
-	MDB_dbi cx_status;      /* (dup) status (1 byte) -> id */
+	MDB_dbi cx_birthdate;   /* (dup) year BE16, month, day, child flag
+				   (5 bytes; known years only) -> id */
+	MDB_dbi cx_status;      /* (dup) status (1 byte), or "\xffA" for an
+				   archived card -> id */
 	MDB_dbi cx_tag;         /* (dup) folded tag -> id */
+	MDB_dbi cx_category;    /* (dup) category (1 byte) -> id */
+	MDB_dbi cx_source;      /* (dup) folded source -> id */
 	MDB_dbi cx_created;     /* created BE64 || id BE64 -> id BE64 */
 	MDB_dbi client_views;   /* user BE64 || UTC day BE32 -> full views BE32 */
 } kt_store_dbs_t;

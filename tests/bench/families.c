@@ -334,17 +334,19 @@ make_email(rng_t *r, uint64_t k, const char *first, const char *surname,
 	translit(surname, s, sizeof(s));
 	switch (rng_below(r, 4)) {
 	case 0:
-		(void)snprintf(login, sizeof(login), "%s.%s%" PRIu64, f, s, k);
+		(void)snprintf(login, sizeof(login), "%.20s.%.20s%" PRIu64,
+		    f, s, k);
 		break;
 	case 1:
-		(void)snprintf(login, sizeof(login), "%s.%c%" PRIu64, s, f[0],
+		(void)snprintf(login, sizeof(login), "%.40s.%c%" PRIu64, s, f[0],
 		    k);
 		break;
 	case 2:
-		(void)snprintf(login, sizeof(login), "%s_%s%" PRIu64, f, s, k);
+		(void)snprintf(login, sizeof(login), "%.20s_%.20s%" PRIu64,
+		    f, s, k);
 		break;
 	default:
-		(void)snprintf(login, sizeof(login), "%s%" PRIu64, s, k);
+		(void)snprintf(login, sizeof(login), "%.40s%" PRIu64, s, k);
 		break;
 	}
 	(void)snprintf(out, cap, "%s@%s", login, dom);

@@ -12,6 +12,8 @@
 
 #include "kt_test.h"
 
+#include "authz.h"
+
 #include "client_query.h"
 #include "client_store.h"
 #include "kartoteka.pb-c.h"
@@ -382,6 +384,231 @@ list_filters(void **state)
 	fx_close(&f);
 }
 
+/* ---- lists against a plain reading of every card ------------------------- */
+
+/* A deterministic generator, so that a failure repeats. */
+static uint32_t
+rnd(uint64_t *st, uint32_t n)
+{
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33) % n;
+}
+
+enum { REF_CARDS = 400, REF_FILTERS = 600 };
+static const char *const ref_sources[] = { "Сайт", "Друзья", "Instagram" };
+static const char *const ref_sources_q[] = { "САЙТ", "друзья", "INSTAGRAM" };
+static const char *const ref_tags[] = { "Рисование", "Шахматы" };
+static const char *const ref_tags_q[] = { "рисование", "ШАХМАТЫ" };
+
+typedef struct ref_card {
+	card_t c;
+	int source, tag;        /* index into the arrays, -1: none */
+} ref_card_t;
+
+/* Age in whole years on (y, m, d), written out plainly. */
+static int
+ref_age(int y, int m, int d, const Ktstore__PersonRecord *p)
+{
+	int age = y - (int)p->birth_year;
+
+	if (p->birth_month == 0)
+		return age;
+	if (m < (int)p->birth_month ||
+	    (m == (int)p->birth_month && d < (int)p->birth_day))
+		age--;
+	return age;
+}
+
+static int
+ref_match(const ref_card_t *rc, const kt_cq_filter_t *f, int src, int tag,
+    const kt_cq_caller_t *who)
+{
+	const Ktstore__ClientRecord *r = &rc->c.r;
+	int y = 2026, m = 3, d = 15, any;
+
+	if (kt_authz_client(who->id, who->role, who->branches, who->nbranches,
+	    KT_ACT_LIST, r->branch, r->manager) != 0)
+		return 0;
+	if ((r->archived && !f->include_archived) ||
+	    (f->branch && r->branch != f->branch) ||
+	    (f->manager && r->manager != f->manager) ||
+	    (f->status && r->status != f->status) ||
+	    (f->category && r->category != f->category) ||
+	    (src >= 0 && rc->source != src) || (tag >= 0 && rc->tag != tag) ||
+	    (f->created_from && r->created_at < f->created_from) ||
+	    (f->created_to && r->created_at >= f->created_to))
+		return 0;
+	if (f->birth_month) {
+		any = 0;
+		for (size_t i = 0; i < r->n_people; i++)
+			any |= r->people[i]->birth_month == f->birth_month &&
+			    (!f->children_only || r->people[i]->relation ==
+			    KARTOTEKA__RELATION__CHILD);
+		if (!any)
+			return 0;
+	}
+	if (f->child_birth_year) {
+		any = 0;
+		for (size_t i = 0; i < r->n_people; i++)
+			any |= r->people[i]->relation ==
+			    KARTOTEKA__RELATION__CHILD &&
+			    r->people[i]->birth_year == f->child_birth_year;
+		if (!any)
+			return 0;
+	}
+	if (f->child_age_min || f->child_age_max) {
+		any = 0;
+		for (size_t i = 0; i < r->n_people; i++) {
+			const Ktstore__PersonRecord *p = r->people[i];
+			int a;
+			if (p->relation != KARTOTEKA__RELATION__CHILD ||
+			    p->birth_year == 0)
+				continue;
+			a = ref_age(y, m, d, p);
+			any |= a >= (int)f->child_age_min &&
+			    (f->child_age_max == 0 || a <= (int)f->child_age_max);
+		}
+		if (!any)
+			return 0;
+	}
+	return 1;
+}
+
+/* Every filter combination the CLI offers, drawn at random over random
+ * cards, answers exactly the cards a plain reading of each card picks:
+ * the index plan (smallest set first, probes, bitmaps, the archived set)
+ * must never change an answer. */
+static void
+list_matches_reference(void **state)
+{
+	static const uint64_t both[] = { 1, 2 };
+	static const kt_cq_caller_t head = { 103, KARTOTEKA__ROLE__HEAD, both,
+	    2 };
+	const kt_cq_caller_t *callers[] = { &owner, &mgr1, &mgr2, &head };
+	static const char *const names[] = { "Анна", "Петя", "Оля", "Гоша" };
+	ref_card_t *cards = calloc(REF_CARDS, sizeof(*cards));
+	uint64_t st = 42;
+	fx_t f;
+
+	(void)state;
+	assert_non_null(cards);
+	fx_open(&f);
+	for (size_t i = 0; i < REF_CARDS; i++) {
+		ref_card_t *rc = &cards[i];
+		pspec_t ps[4];
+		size_t np = 1 + rnd(&st, 4);
+		memset(ps, 0, sizeof(ps));
+		for (size_t j = 0; j < np; j++) {
+			ps[j].name = names[j];
+			ps[j].rel = j == 0 ? KARTOTEKA__RELATION__PARENT :
+			    KARTOTEKA__RELATION__CHILD;
+			ps[j].y = rnd(&st, 5) == 0 ? 0 : 2026 -
+			    (j == 0 ? 25 + rnd(&st, 30) : rnd(&st, 19));
+			ps[j].m = rnd(&st, 13);
+			/* Days around today's (the 15th) hit the birthday
+			 * edge of the age filter. */
+			ps[j].d = ps[j].m == 0 ? 0 : rnd(&st, 4) == 0 ?
+			    rnd(&st, 29) : 14 + rnd(&st, 3);
+			if (ps[j].m == 3 && rnd(&st, 2))
+				ps[j].d = 15;
+		}
+		rc->tag = (int)rnd(&st, 3) - 1;
+		card_make(&rc->c, i + 1, 1 + rnd(&st, 2), 101 + rnd(&st, 3),
+		    "Семья", ps, np, rc->tag >= 0 ? ref_tags[rc->tag] : NULL);
+		rc->source = (int)rnd(&st, 4) - 1;
+		rc->c.r.source = (char *)(rc->source >= 0 ?
+		    ref_sources[rc->source] : "");
+		rc->c.r.status = 1 + rnd(&st, 3);
+		rc->c.r.category = rnd(&st, 4);
+		rc->c.r.archived = rnd(&st, 5) == 0;
+		put(&f, NULL, &rc->c.r);
+	}
+	/* Restore some archived cards and archive others: the archived set
+	 * must follow edits. */
+	for (size_t i = 0; i < REF_CARDS; i += 7) {
+		card_t old = cards[i].c;
+		old.r.people = old.pp;
+		for (size_t j = 0; j < old.r.n_people; j++) {
+			old.pp[j] = &old.p[j];
+			old.p[j].phones = old.phones[j];
+		}
+		old.r.tags = old.tags;
+		cards[i].c.r.archived = !cards[i].c.r.archived;
+		cards[i].c.r.version++;
+		put(&f, &old.r, &cards[i].c.r);
+	}
+	for (size_t n = 0; n < REF_FILTERS; n++) {
+		const kt_cq_caller_t *who = callers[rnd(&st, 4)];
+		kt_cq_filter_t flt;
+		int src = -1, tag = -1;
+		uint64_t want[REF_CARDS], nwant = 0, got = 0, total = 0;
+		uint8_t cur[8];
+		size_t curlen = 0;
+
+		memset(&flt, 0, sizeof(flt));
+		flt.now = 1773576000;   /* 2026-03-15 12:00 UTC */
+		for (uint32_t k = 1 + rnd(&st, 3); k > 0; k--) {
+			switch (rnd(&st, 12)) {
+			case 0: flt.branch = 1 + rnd(&st, 2); break;
+			case 1: flt.manager = 101 + rnd(&st, 3); break;
+			case 2: flt.status = 1 + rnd(&st, 3); break;
+			case 3: flt.category = 1 + rnd(&st, 3); break;
+			case 4:
+				src = (int)rnd(&st, 3);
+				flt.source = ref_sources_q[src];
+				break;
+			case 5:
+				tag = (int)rnd(&st, 2);
+				flt.tag = ref_tags_q[tag];
+				break;
+			case 6:
+				flt.birth_month = 1 + rnd(&st, 12);
+				flt.children_only = rnd(&st, 2);
+				break;
+			case 7: flt.child_birth_year = 2007 + rnd(&st, 20); break;
+			case 8:
+				flt.child_age_min = rnd(&st, 8);
+				flt.child_age_max = rnd(&st, 3) == 0 ? 0 :
+				    flt.child_age_min + rnd(&st, 6);
+				break;
+			case 9:
+				flt.created_from = 1700000000 +
+				    (int64_t)rnd(&st, REF_CARDS) * 86400;
+				break;
+			case 10:
+				flt.created_to = 1700000000 +
+				    (int64_t)rnd(&st, REF_CARDS) * 86400;
+				break;
+			default: flt.include_archived = 1; break;
+			}
+		}
+		for (size_t i = 0; i < REF_CARDS; i++)
+			if (ref_match(&cards[i], &flt, src, tag, who))
+				want[nwant++] = cards[i].c.r.id;
+		do {
+			Kartoteka__ClientListResponse *lr = list(&f, who, &flt,
+			    cur, curlen, 64);
+			total = lr->total;
+			for (size_t i = 0; i < lr->n_rows; i++) {
+				assert_true(got < nwant);
+				assert_int_equal(lr->rows[i]->id, want[got]);
+				got++;
+			}
+			curlen = lr->next_cursor.len;
+			if (curlen)
+				memcpy(cur, lr->next_cursor.data, 8);
+			lr_free(lr);
+		} while (curlen);
+		if (total != nwant || got != nwant)
+			fail_msg("filter %zu: total %llu, rows %llu, want %llu",
+			    n, (unsigned long long)total,
+			    (unsigned long long)got,
+			    (unsigned long long)nwant);
+	}
+	fx_close(&f);
+	free(cards);
+}
+
 static void
 paging_total(void **state)
 {
@@ -459,8 +686,8 @@ purge_removes_indexes(void **state)
 	/* Every index but "created" is empty; the tombstone stays. */
 	const kt_store_dbs_t *db = kt_store_dbs(f.st);
 	MDB_dbi ix[] = { db->cx_phone, db->cx_email, db->cx_word,
-	    db->cx_branch, db->cx_manager, db->cx_birthday, db->cx_birthyear,
-	    db->cx_status, db->cx_tag };
+	    db->cx_branch, db->cx_manager, db->cx_birthday, db->cx_birthdate,
+	    db->cx_category, db->cx_source, db->cx_status, db->cx_tag };
 	for (size_t i = 0; i < sizeof ix / sizeof *ix; i++) {
 		assert_int_equal(kt_cstore_ids_prefix(txn, ix[i], NULL, 0, &s),
 		    0);
@@ -574,6 +801,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(find_respects_visibility),
 	cmocka_unit_test(edit_moves_indexes),
 	cmocka_unit_test(list_filters),
+	cmocka_unit_test(list_matches_reference),
 	cmocka_unit_test(paging_total),
 	cmocka_unit_test(purge_removes_indexes),
 	cmocka_unit_test(view_quota),
