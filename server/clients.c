@@ -21,10 +21,6 @@
 #include "records.pb-c.h"
 #include "server.h"
 
-/* Country code for phones typed without "+". A constant for now; it will
- * become an option of `kartotekad run` (docs/CLIENTS.md). */
-#define CLIENT_PHONE_CC "7"
-
 /* A packed card never exceeds this, so an answer always fits a frame
  * (65519 bytes of plaintext) with the envelope and names around it. */
 #define CARD_MAX_BYTES 60000u
@@ -268,7 +264,8 @@ a_strdup(kt_arena_t *a, const char *s)
 
 static int
 build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
-    kt_arena_t *a, Ktstore__PersonRecord *p, char *err, size_t cap)
+    const char *cc, kt_arena_t *a, Ktstore__PersonRecord *p, char *err,
+    size_t cap)
 {
 	char path[64], ppath[80];
 	unsigned y = in->birth_year, m = in->birth_month, d = in->birth_day;
@@ -317,7 +314,7 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
 		const char *why = "not a phone number";
 		int dup = 0;
 		if (!kt_utf8_valid(in->phones[i], 0) || strlen(in->phones[i]) >
-		    64 || kt_phone_normalize(in->phones[i], CLIENT_PHONE_CC,
+		    64 || kt_phone_normalize(in->phones[i], cc,
 		    e164, &why) != 0) {
 			snprintf(err, cap, "%s.phones[%zu]: %s", path, i, why);
 			return KT_EINVAL;
@@ -356,7 +353,8 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
  * Returns 0, KT_EINVAL (err names the field), KT_ENOMEM. */
 static int
 build_record(const Kartoteka__Client *in, unsigned bits, int64_t now,
-    kt_arena_t *a, Ktstore__ClientRecord *r, char *err, size_t cap)
+    const char *cc, kt_arena_t *a, Ktstore__ClientRecord *r, char *err,
+    size_t cap)
 {
 	int rc = 0;
 
@@ -398,7 +396,7 @@ build_record(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		for (size_t i = 0; i < in->n_people; i++) {
 			r->people[i] = kt_arena_alloc(a, sizeof(**r->people));
 			NOMEM(r->people[i]);
-			if ((rc = build_person(in->people[i], i, now, a,
+			if ((rc = build_person(in->people[i], i, now, cc, a,
 			    r->people[i], err, cap)) != 0)
 				goto out;
 		}
@@ -850,12 +848,38 @@ manager_fits(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
 
 /* ==== add ================================================================= */
 
-/* Finds a phone or e-mail of r already on another card. Sets op->code
- * (CONFLICT) and message when one is found and not forced; with force,
- * *forced gets the first duplicate's id. */
+/* 1 when the stored card old already has phone (is_phone) or e-mail
+ * what: an edit that keeps a contact is not a new duplicate. */
+static int
+has_contact(const Ktstore__ClientRecord *old, const char *what, int is_phone)
+{
+	char a[KT_CSTORE_WORD_MAX + 1], b[KT_CSTORE_WORD_MAX + 1];
+
+	if (old == NULL)
+		return 0;
+	if (!is_phone)
+		kt_cstore_fold_key(what, a);
+	for (size_t i = 0; i < old->n_people; i++) {
+		const Ktstore__PersonRecord *p = old->people[i];
+		if (!is_phone && p->email && p->email[0] &&
+		    kt_cstore_fold_key(p->email, b) > 0 && strcmp(a, b) == 0)
+			return 1;
+		for (size_t j = 0; is_phone && j < p->n_phones; j++)
+			if (strcmp(p->phones[j], what) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Finds a phone or e-mail of r already on another card. old is the stored
+ * version of r for an edit (its contacts and its id are not duplicates),
+ * NULL for a new card. Sets op->code (CONFLICT) and message when one is
+ * found and not forced; with force, *forced gets the first duplicate's
+ * id. */
 static int
 check_duplicates(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db,
-    const Ktstore__ClientRecord *r, uint64_t *forced)
+    const Ktstore__ClientRecord *r, const Ktstore__ClientRecord *old,
+    uint64_t *forced)
 {
 	char key[KT_CSTORE_WORD_MAX + 1];
 	int rc = 0;
@@ -880,14 +904,15 @@ check_duplicates(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db,
 			} else {
 				continue;
 			}
-			if (n == 0)
+			if (n == 0 || has_contact(old, what, j < p->n_phones))
 				continue;
 			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
 				return rc;
 			for (size_t k = 0; k < s.n; k++) {
 				Ktstore__ClientRecord *o = NULL;
 				int vis;
-				if (kt_cstore_get(txn, db, s.ids[k], &o) != 0)
+				if ((old != NULL && s.ids[k] == old->id) ||
+				    kt_cstore_get(txn, db, s.ids[k], &o) != 0)
 					continue;
 				vis = op_authz(op, KT_ACT_SEE_CLIENT, o->branch,
 				    o->manager) == 0;
@@ -918,6 +943,34 @@ check_duplicates(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db,
 	return 0;
 }
 
+/* r->referred_by, when set, must be another card the caller can see
+ * (and not purged): otherwise op->code is BAD, naming the field. A card
+ * of a branch the caller cannot see answers as one that does not exist. */
+static int
+check_referrer(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *r)
+{
+	Ktstore__ClientRecord *o = NULL;
+	int rc;
+
+	if (r->referred_by == 0)
+		return 0;
+	if (r->referred_by == r->id) {
+		op_fail(op, E_BAD, "referred_by: a client cannot refer itself");
+		return 0;
+	}
+	rc = kt_cstore_get(txn, db, r->referred_by, &o);
+	if (rc == KT_ENOTFOUND || (rc == 0 && (o->purged ||
+	    op_authz(op, KT_ACT_SEE_CLIENT, o->branch, o->manager) != 0))) {
+		op_fail(op, E_BAD, "referred_by: no client %" PRIu64,
+		    r->referred_by);
+		rc = 0;
+	}
+	if (o != NULL)
+		protobuf_c_message_free_unpacked(&o->base, NULL);
+	return rc;
+}
+
 static int
 add_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
@@ -934,8 +987,12 @@ add_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	r = ktstore__client_record__unpack(NULL, op->inlen, op->in);
 	if (r == NULL)
 		return KT_EPROTO;
-	if ((rc = check_duplicates(op, txn, db, r, &forced)) != 0)
+	if ((rc = check_referrer(op, txn, db, r)) != 0 ||
+	    (op->code == E_OK &&
+	    (rc = check_duplicates(op, txn, db, r, NULL, &forced)) != 0))
 		goto out;
+	if (op->code == E_BAD)
+		goto out;       /* bad input: nothing to audit */
 	if (op->code != E_OK) {
 		rc = op_audit(st, txn, op, "client.add", 0, op->msg[0] == 't' ?
 		    "duplicate of a client of another branch" :
@@ -1049,7 +1106,8 @@ handle_add(srv_conn_t *c, const Kartoteka__Request *req)
 		goto bad;
 	}
 	r.status = KARTOTEKA__CLIENT_STATUS__LEAD;
-	if (build_record(in, F_ALL, op->now, &a, &r, err, sizeof(err)) != 0 ||
+	if (build_record(in, F_ALL, op->now, c->srv->opts.phone_country, &a,
+	    &r, err, sizeof(err)) != 0 ||
 	    pack_record(&r, &op->in, &op->inlen, err, sizeof(err)) != 0)
 		goto bad;
 	kt_arena_free(&a);
@@ -1098,6 +1156,28 @@ load_for(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db, kt_action_t a,
 	return 0;
 }
 
+/* The start of every view of or change to one card: loads it for action a (the
+ * caller's visibility and right), auditing a refusal of the right under
+ * action. On return *r is the card when op->code is E_OK (free it with
+ * protobuf_c_message_free_unpacked, also when not OK: it may be set).
+ * Returns 0 or a store error. */
+static int
+card_load(kt_store_t *st, MDB_txn *txn, cop_t *op, kt_action_t a,
+    const char *action, Ktstore__ClientRecord **r)
+{
+	int rc;
+
+	op->code = E_OK;
+	free(op->out);
+	op->out = NULL;
+	*r = NULL;
+	if ((rc = load_for(op, txn, kt_store_dbs(st), a, r)) != 0)
+		return rc;
+	if (op->code == E_FORBIDDEN)
+		rc = op_audit(st, txn, op, action, op->id, op->msg);
+	return rc;
+}
+
 static int
 show_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
@@ -1108,17 +1188,14 @@ show_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	char detail[80];
 	int rc;
 
-	op->code = E_OK;
-	free(op->out);
-	op->out = NULL;
-	if ((rc = load_for(op, txn, db, KT_ACT_FULL_CARD, &r)) != 0)
+	if ((rc = card_load(st, txn, op, KT_ACT_FULL_CARD, "client.view",
+	    &r)) != 0 || op->code != E_OK)
 		goto out;
-	if (op->code == E_FORBIDDEN)
-		rc = op_audit(st, txn, op, "client.view", op->id, op->msg);
-	if (op->code != E_OK)
-		goto out;
-	if (op->user.role != KARTOTEKA__ROLE__OWNER)
-		quota = op->user.daily_view_quota;
+	/* DESIGN §4: only a manager's full views count against a quota; a
+	 * stored 0 (never written by admin.c) means the default. */
+	if (op->user.role == KARTOTEKA__ROLE__MANAGER)
+		quota = op->user.daily_view_quota ? op->user.daily_view_quota :
+		    KT_DEFAULT_VIEW_QUOTA;
 	rc = kt_cstore_views_bump(txn, db, op->user.id, unix_day(op->now),
 	    quota, &count);
 	if (rc == KT_EPERM) {
@@ -1184,6 +1261,26 @@ by_id(srv_conn_t *c, const Kartoteka__Request *req, cop_kind_t kind,
 
 /* ==== edit, archive, purge, reassign ====================================== */
 
+/* The end of every change to one card: next (old with the change, borrowing
+ * its memory) gets the next version and the time, is stored with its
+ * indexes, audited under action with detail (NULL: none), and answered
+ * masked. Returns 0 or a store error. */
+static int
+card_commit(kt_store_t *st, MDB_txn *txn, cop_t *op,
+    const Ktstore__ClientRecord *old, Ktstore__ClientRecord *next,
+    const char *action, const char *detail)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	int rc;
+
+	next->version = old->version + 1;
+	next->updated_at = op->now;
+	if ((rc = kt_cstore_put(txn, db, old, next)) != 0 ||
+	    (rc = op_audit(st, txn, op, action, op->id, detail)) != 0)
+		return rc;
+	return card_out(op, txn, db, next, 1);
+}
+
 static int
 edit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
@@ -1192,18 +1289,13 @@ edit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	Ktstore__ClientRecord *old = NULL, *in = NULL, r;
 	char detail[300], err[300];
 	uint8_t *buf = NULL;
+	uint64_t forced = 0;
 	size_t len;
 	unsigned b = op->fields;
 	int rc;
 
-	op->code = E_OK;
-	free(op->out);
-	op->out = NULL;
-	if ((rc = load_for(op, txn, db, KT_ACT_EDIT_CLIENT, &old)) != 0)
-		goto out;
-	if (op->code == E_FORBIDDEN)
-		rc = op_audit(st, txn, op, "client.edit", op->id, op->msg);
-	if (op->code != E_OK)
+	if ((rc = card_load(st, txn, op, KT_ACT_EDIT_CLIENT, "client.edit",
+	    &old)) != 0 || op->code != E_OK)
 		goto out;
 	if (old->version != op->version) {
 		op_fail(op, E_CONFLICT, "client %" PRIu64 " was changed "
@@ -1247,12 +1339,24 @@ edit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		op_fail(op, E_BAD, "%s", err);
 		goto out;
 	}
-	if ((rc = kt_cstore_put(txn, db, old, &r)) != 0)
+	if ((b & F_REFERRED) && (rc = check_referrer(op, txn, db, &r)) != 0)
+		goto out;
+	if (op->code == E_OK && (b & F_PEOPLE) &&
+	    (rc = check_duplicates(op, txn, db, &r, old, &forced)) != 0)
+		goto out;
+	if (op->code == E_CONFLICT)
+		rc = op_audit(st, txn, op, "client.edit", op->id,
+		    op->msg[0] == 't' ? "duplicate of a client of another "
+		    "branch" : "duplicate contact");
+	if (op->code != E_OK)
 		goto out;
 	fields_digest(b, detail, sizeof(detail));
-	if ((rc = op_audit(st, txn, op, "client.edit", op->id, detail)) != 0)
-		goto out;
-	rc = card_out(op, txn, db, &r, 1);
+	if (forced) {
+		size_t n = strlen(detail);
+		snprintf(detail + n, sizeof(detail) - n, " forced duplicate "
+		    "of %" PRIu64, forced);
+	}
+	rc = card_commit(st, txn, op, old, &r, "client.edit", detail);
 out:
 	free(buf);
 	if (in)
@@ -1308,7 +1412,7 @@ handle_edit(srv_conn_t *c, const Kartoteka__Request *req)
 		return;
 	}
 	if (build_record(er->client ? er->client : &empty, bits, kt_now_s(),
-	    &a, &r, err, sizeof(err)) != 0) {
+	    c->srv->opts.phone_country, &a, &r, err, sizeof(err)) != 0) {
 		reply_error(c, req->id, E_BAD, err);
 		goto out;
 	}
@@ -1317,6 +1421,7 @@ handle_edit(srv_conn_t *c, const Kartoteka__Request *req)
 		goto out;
 	op->version = er->version;
 	op->fields = bits;
+	op->force = er->force;
 	if (pack_record(&r, &op->in, &op->inlen, err, sizeof(err)) != 0) {
 		reply_error(c, req->id, E_BAD, err);
 		op_free(op);
@@ -1331,30 +1436,17 @@ static int
 archive_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	cop_t *op = arg;
-	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *r = NULL;
 	Ktstore__ClientRecord nr;
 	const char *action = op->restore ? "client.restore" : "client.archive";
 	int rc;
 
-	op->code = E_OK;
-	free(op->out);
-	op->out = NULL;
-	if ((rc = load_for(op, txn, db, KT_ACT_ARCHIVE, &r)) != 0)
-		goto out;
-	if (op->code == E_FORBIDDEN)
-		rc = op_audit(st, txn, op, action, op->id, op->msg);
-	if (op->code != E_OK)
+	if ((rc = card_load(st, txn, op, KT_ACT_ARCHIVE, action, &r)) != 0 ||
+	    op->code != E_OK)
 		goto out;
 	nr = *r;
 	nr.archived = !op->restore;
-	nr.version++;
-	nr.updated_at = op->now;
-	if ((rc = kt_cstore_put(txn, db, r, &nr)) != 0)
-		goto out;
-	if ((rc = op_audit(st, txn, op, action, op->id, NULL)) != 0)
-		goto out;
-	rc = card_out(op, txn, db, &nr, 1);
+	rc = card_commit(st, txn, op, r, &nr, action, NULL);
 out:
 	if (r)
 		protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -1365,19 +1457,12 @@ static int
 purge_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	cop_t *op = arg;
-	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *r = NULL;
 	Ktstore__ClientRecord t = KTSTORE__CLIENT_RECORD__INIT;
 	int rc;
 
-	op->code = E_OK;
-	free(op->out);
-	op->out = NULL;
-	if ((rc = load_for(op, txn, db, KT_ACT_PURGE, &r)) != 0)
-		goto out;
-	if (op->code == E_FORBIDDEN)
-		rc = op_audit(st, txn, op, "client.purge", op->id, op->msg);
-	if (op->code != E_OK)
+	if ((rc = card_load(st, txn, op, KT_ACT_PURGE, "client.purge", &r)) !=
+	    0 || op->code != E_OK)
 		goto out;
 	/* The tombstone: the id and bookkeeping, no personal data. */
 	t.id = r->id;
@@ -1385,16 +1470,11 @@ purge_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	t.manager = r->manager;
 	t.created_at = r->created_at;
 	t.created_by = r->created_by;
-	t.updated_at = t.purged_at = op->now;
-	t.version = r->version + 1;
+	t.purged_at = op->now;
 	t.purged = 1;
 	t.archived = 1;
 	t.title = "";
-	if ((rc = kt_cstore_put(txn, db, r, &t)) != 0)
-		goto out;
-	if ((rc = op_audit(st, txn, op, "client.purge", op->id, NULL)) != 0)
-		goto out;
-	rc = card_out(op, txn, db, &t, 1);
+	rc = card_commit(st, txn, op, r, &t, "client.purge", NULL);
 out:
 	if (r)
 		protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -1412,14 +1492,8 @@ reassign_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	uint64_t from;
 	int rc;
 
-	op->code = E_OK;
-	free(op->out);
-	op->out = NULL;
-	if ((rc = load_for(op, txn, db, KT_ACT_REASSIGN, &r)) != 0)
-		goto out;
-	if (op->code == E_FORBIDDEN)
-		rc = op_audit(st, txn, op, "client.reassign", op->id, op->msg);
-	if (op->code != E_OK)
+	if ((rc = card_load(st, txn, op, KT_ACT_REASSIGN, "client.reassign",
+	    &r)) != 0 || op->code != E_OK)
 		goto out;
 	if (!manager_fits(txn, db, op->manager, r->branch, login,
 	    sizeof(login))) {
@@ -1430,16 +1504,9 @@ reassign_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	from = r->manager;
 	nr = *r;
 	nr.manager = op->manager;
-	nr.version++;
-	nr.updated_at = op->now;
-	if ((rc = kt_cstore_put(txn, db, r, &nr)) != 0)
-		goto out;
 	snprintf(detail, sizeof(detail), "manager %" PRIu64 " -> %" PRIu64,
 	    from, op->manager);
-	if ((rc = op_audit(st, txn, op, "client.reassign", op->id, detail)) !=
-	    0)
-		goto out;
-	rc = card_out(op, txn, db, &nr, 1);
+	rc = card_commit(st, txn, op, r, &nr, "client.reassign", detail);
 out:
 	if (r)
 		protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -1511,7 +1578,7 @@ handle_find(srv_conn_t *c, const Kartoteka__Request *req)
 		return;
 	caller_of(op, &who);
 	rc = kt_cquery_find(txn, kt_store_dbs(c->srv->store), &who, fr->text,
-	    CLIENT_PHONE_CC, fr->cursor.data, fr->cursor.len, fr->limit, &page,
+	    c->srv->opts.phone_country, fr->cursor.data, fr->cursor.len, fr->limit, &page,
 	    digest, sizeof(digest), &why);
 	kt_store_read_end(c->srv->store, txn);
 	if (rc != 0) {

@@ -36,9 +36,10 @@ usage(FILE *f)
 "        [--handshake-timeout MS] [--idle-timeout MS] [--session-ttl S]\n"
 "        [--login-delay-after N] [--login-delay-max MS]\n"
 "        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
-"        [--enroll-failures-per-minute N]\n"
+"        [--enroll-failures-per-minute N] [--phone-country CODE]\n"
 "        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
-"        first line printed is `listening on HOST:PORT`)\n"
+"        first line printed is `listening on HOST:PORT`); --phone-country\n"
+"        is the calling code put before phones typed without '+' (7)\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
 "        (--ttl 0 makes an already expired invite, for tests)\n"
 "        print a new single-use invite code (valid 24 h); --branch creates\n"
@@ -76,7 +77,7 @@ enum {
 	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_HELP,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "lockout-seconds", required_argument, NULL, OPT_LOCKSECS },
 	{ "stop-grace", required_argument, NULL, OPT_STOPGRACE },
 	{ "enroll-failures-per-minute", required_argument, NULL, OPT_ENROLLFAIL },
+	{ "phone-country", required_argument, NULL, OPT_PHONECC },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -122,6 +124,21 @@ parse_num(const char *name, const char *s, long long min, long long max,
 	return 0;
 }
 
+/* A country calling code: 1 to 3 digits, the first not 0 ("7", "49",
+ * "380"). */
+static int
+check_phone_country(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 1 && n <= 3 && strspn(s, "0123456789") == n && s[0] != '0')
+		return 0;
+	fprintf(stderr, "kartotekad: --phone-country '%.16s': expected a "
+	    "country calling code of 1 to 3 digits without '+', e.g. 7 or "
+	    "49\n", s);
+	return -1;
+}
+
 static int
 parse_opts(int argc, char **argv, cli_opts_t *o)
 {
@@ -141,6 +158,11 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		case OPT_CHECKPOINT: o->checkpoint = optarg; break;
 		case OPT_OUT: o->out = optarg; break;
 		case OPT_LISTEN: o->run.listen = optarg; break;
+		case OPT_PHONECC:
+			if (check_phone_country(optarg) != 0)
+				return -1;
+			o->run.phone_country = optarg;
+			break;
 #define NUM(opt, name, min, max, field, type)                               \
 		case opt:                                                   \
 			if (parse_num(name, optarg, min, max, &v) != 0)     \

@@ -51,6 +51,7 @@ kt_server_opts_default(kt_server_opts_t *o)
 	o->lockout_s = 900;
 	o->enroll_failures_per_min = 10;
 	o->stop_grace_ms = 10000;
+	o->phone_country = "7";
 }
 
 /* ------------------------------------------------------------------ */

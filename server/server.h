@@ -33,6 +33,8 @@ typedef struct kt_server_opts {
 	int64_t lockout_s;                /* lock duration: 900 */
 	unsigned enroll_failures_per_min; /* per remote address: 10 */
 	unsigned stop_grace_ms;           /* drain time on SIGTERM: 10000 */
+	const char *phone_country;        /* country calling code for phones
+					     typed without "+": "7" */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);

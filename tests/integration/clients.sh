@@ -180,6 +180,39 @@ has '"total":1'
 expect_rc 0 cli o --json client find "Пётр"
 has '"total":0'
 
+# ---- edits: new duplicates, referred_by ----------------------------------------
+expect_rc 0 cli o --json client add --title "Ивановы" --branch Центр \
+	--person "Ольга Иванова;parent;;+79995550001;olga@example.ru"
+IV=$(json_id)
+expect_rc 0 cli o --json client add --title "Смирновы" --branch Центр \
+	--person "Пётр Смирнов;parent;;+79995550002"
+SM=$(json_id)
+# A phone another card has: CONFLICT naming it, nothing changed.
+expect_rc 1 cli o client edit "$SM" --version 1 \
+	--person "Пётр Смирнов;parent;;+79995550002" --person "Ольга;parent;;8 999 555-00-01"
+err_has "CONFLICT"
+err_has "already belongs to client $IV"
+expect_rc 0 cli o --json client show "$SM"
+has '"version":1'
+# The same e-mail in another case is the same e-mail.
+expect_rc 1 cli o client edit "$SM" --version 1 \
+	--person "Пётр Смирнов;parent;;+79995550002;OLGA@example.ru"
+err_has "e-mail"
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
+kt_stop || fail "server did not stop cleanly"
+
+# ---- another country code ----------------------------------------------------------
+expect_rc 2 "$KARTOTEKAD" run --data "$T/data" --listen 127.0.0.1:0 --phone-country +7
+grep -q -- "--phone-country" "$T/last.err" || fail "no message naming --phone-country"
+kt_start --phone-country 49
+# The restarted server has a new ephemeral port: point the terminal at it.
+sed -i "s/^address .*/address $ADDR/" "$T/o/server"
+expect_rc 0 cli o --json client add --title "Müller" --branch Центр \
+	--person "Anna Müller;parent;;030 1234567"
+has '"+49301234567"'
+expect_rc 0 cli o --json client find "030 1234567"
+has '"total":1'
+expect_rc 0 cli o --json client find "0049 30 1234567"
+has '"total":1'
 kt_stop || fail "server did not stop cleanly"
 echo "ok"
