@@ -72,6 +72,20 @@ kt_arena_alloc(kt_arena_t *a, size_t n)
 	return big->data;
 }
 
+char *
+kt_arena_strdup(kt_arena_t *a, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	char *p = kt_arena_alloc(a, n + 1);
+
+	if (p != NULL) {
+		if (n)
+			memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
 void
 kt_arena_reset(kt_arena_t *a)
 {

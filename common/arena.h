@@ -31,6 +31,10 @@ int kt_arena_init(kt_arena_t *a, size_t cap, size_t limit);
  * next reset, or NULL when the limit is reached or memory is out. */
 void *kt_arena_alloc(kt_arena_t *a, size_t n);
 
+/* kt_arena_strdup copies s (NULL reads as "") into the arena: valid until
+ * the next reset; NULL when the arena is out of room. */
+char *kt_arena_strdup(kt_arena_t *a, const char *s);
+
 /* Releases everything handed out since the last reset; the block is kept. */
 void kt_arena_reset(kt_arena_t *a);
 

@@ -22,19 +22,6 @@
 
 /* ==== rows ================================================================ */
 
-static char *
-arena_strdup(kt_arena_t *a, const char *s)
-{
-	size_t n = strlen(s ? s : "");
-	char *p = kt_arena_alloc(a, n + 1);
-
-	if (p != NULL) {
-		memcpy(p, s ? s : "", n);
-		p[n] = '\0';
-	}
-	return p;
-}
-
 /* Builds the masked row of r in arena memory. Returns NULL when out of
  * memory. */
 static Kartoteka__ClientRow *
@@ -49,11 +36,11 @@ make_row(kt_arena_t *a, MDB_txn *txn, const kt_store_dbs_t *db,
 		return NULL;
 	kartoteka__client_row__init(row);
 	row->id = r->id;
-	row->title = arena_strdup(a, r->title);
+	row->title = kt_arena_strdup(a, r->title);
 	kt_cstore_branch_name(txn, db, r->branch, buf, sizeof(buf));
-	row->branch = arena_strdup(a, buf);
+	row->branch = kt_arena_strdup(a, buf);
 	kt_cstore_user_login(txn, db, r->manager, buf, sizeof(buf));
-	row->manager = arena_strdup(a, buf);
+	row->manager = kt_arena_strdup(a, buf);
 	row->status = (Kartoteka__ClientStatus)r->status;
 	row->category = (Kartoteka__Category)r->category;
 	row->archived = r->archived;
@@ -62,9 +49,9 @@ make_row(kt_arena_t *a, MDB_txn *txn, const kt_store_dbs_t *db,
 			phone = r->people[i]->phones[0];
 	if (phone != NULL) {
 		kt_mask_phone(phone, buf, sizeof(buf));
-		row->phone = arena_strdup(a, buf);
+		row->phone = kt_arena_strdup(a, buf);
 	} else {
-		row->phone = arena_strdup(a, "");
+		row->phone = kt_arena_strdup(a, "");
 	}
 	row->people = kt_arena_alloc(a, (r->n_people + 1) * sizeof(char *));
 	row->tags = kt_arena_alloc(a, (r->n_tags + 1) * sizeof(char *));
@@ -78,12 +65,12 @@ make_row(kt_arena_t *a, MDB_txn *txn, const kt_store_dbs_t *db,
 			    p->birth_year);
 		else
 			snprintf(buf, sizeof(buf), "%s", p->name);
-		if ((row->people[i] = arena_strdup(a, buf)) == NULL)
+		if ((row->people[i] = kt_arena_strdup(a, buf)) == NULL)
 			return NULL;
 	}
 	row->n_people = r->n_people;
 	for (size_t i = 0; i < r->n_tags; i++)
-		if ((row->tags[i] = arena_strdup(a, r->tags[i])) == NULL)
+		if ((row->tags[i] = kt_arena_strdup(a, r->tags[i])) == NULL)
 			return NULL;
 	row->n_tags = r->n_tags;
 	return row;

@@ -14,32 +14,13 @@
 #include "arena.h"
 #include "audit.h"
 #include "authz.h"
+#include "client_card.h"
 #include "client_query.h"
 #include "client_store.h"
 #include "kt_error.h"
 #include "normalize.h"
 #include "records.pb-c.h"
 #include "server.h"
-
-/* A packed card never exceeds this, so an answer always fits a frame
- * (65519 bytes of plaintext) with the envelope and names around it. */
-#define CARD_MAX_BYTES 60000u
-
-/* Limits (characters, or counts). */
-#define TITLE_MAX 200u
-#define NAME_MAX_CH 200u
-#define NOTES_MAX 8000u
-#define PERSON_NOTE_MAX 2000u
-#define SOURCE_MAX 200u
-#define CONTRACT_MAX 64u
-#define LEAVING_MAX 1000u
-#define TAG_MAX 64u
-#define TAGS_MAX 32u
-#define PEOPLE_MAX 32u
-#define PHONES_MAX 8u
-#define CUSTOM_MAX 32u
-#define CUSTOM_NAME_MAX 64u
-#define CUSTOM_VALUE_MAX 1000u
 
 typedef Kartoteka__Error__Code err_code_t;
 #define E_OK KARTOTEKA__ERROR__CODE__OK
@@ -50,51 +31,6 @@ typedef Kartoteka__Error__Code err_code_t;
 #define E_QUOTA KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED
 #define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
 #define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
-/* Editable fields of a card, by their Client field names. */
-enum {
-	F_TITLE = 1u << 0,
-	F_STATUS = 1u << 1,
-	F_CATEGORY = 1u << 2,
-	F_PEOPLE = 1u << 3,
-	F_SOURCE = 1u << 4,
-	F_REFERRED = 1u << 5,
-	F_TAGS = 1u << 6,
-	F_NOTES = 1u << 7,
-	F_DNC = 1u << 8,
-	F_CONSENT = 1u << 9,
-	F_CONTRACT = 1u << 10,
-	F_DISCOUNT = 1u << 11,
-	F_LEAVING = 1u << 12,
-	F_CUSTOM = 1u << 13,
-	F_ALL = (1u << 14) - 1,
-};
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} field_names[] = {
-	{ "title", F_TITLE }, { "status", F_STATUS },
-	{ "category", F_CATEGORY }, { "people", F_PEOPLE },
-	{ "source", F_SOURCE }, { "referred_by", F_REFERRED },
-	{ "tags", F_TAGS }, { "notes", F_NOTES },
-	{ "do_not_contact", F_DNC }, { "consent_date", F_CONSENT },
-	{ "contract", F_CONTRACT }, { "discount_percent", F_DISCOUNT },
-	{ "leaving_reason", F_LEAVING }, { "custom", F_CUSTOM },
-};
-
-/* "title,people" for the audit: names only, never the data. */
-static void
-fields_digest(unsigned bits, char *out, size_t cap)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof field_names / sizeof *field_names; i++)
-		if (bits & field_names[i].bit)
-			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
-			    "%s%s", n ? "," : "", field_names[i].name);
-}
 
 /* ==== one operation in flight ============================================ */
 
@@ -115,7 +51,7 @@ typedef struct cop {
 	int64_t now;
 	/* inputs */
 	uint64_t id, version, branch, manager;
-	unsigned fields;                 /* F_* for edit */
+	unsigned fields;                 /* KT_CARD_* for edit */
 	int restore, force;
 	uint8_t *in;                     /* packed ClientRecord (add, edit) */
 	size_t inlen;
@@ -180,365 +116,10 @@ op_audit(kt_store_t *st, MDB_txn *txn, const cop_t *op, const char *action,
 	return kt_identity_audit(st, txn, &ev, op->sign_sk);
 }
 
-/* ==== validation ========================================================== */
-
-/* Characters (code points) in valid UTF-8 s. */
-static size_t
-u8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* Checks text field path: valid UTF-8 (newlines only when nl), min..max
- * characters. Returns 0 or KT_EINVAL with err filled. */
-static int
-check_text(const char *path, const char *s, size_t min, size_t max, int nl,
-    char *err, size_t cap)
-{
-	size_t n;
-
-	if (s == NULL)
-		s = "";
-	if (!kt_utf8_valid(s, nl)) {
-		snprintf(err, cap, "%s: not valid UTF-8 text%s", path,
-		    nl ? "" : " on one line");
-		return KT_EINVAL;
-	}
-	n = u8_chars(s);
-	if (n < min) {
-		snprintf(err, cap, "%s: is empty", path);
-		return KT_EINVAL;
-	}
-	if (n > max) {
-		snprintf(err, cap, "%s: %zu characters, at most %zu", path, n,
-		    max);
-		return KT_EINVAL;
-	}
-	return 0;
-}
-
-static int
-leap(unsigned y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static unsigned
-days_in(unsigned y, unsigned m)
-{
-	static const unsigned d[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
-	    31, 30, 31 };
-
-	if (m == 2 && y != 0 && !leap(y))
-		return 28;
-	return d[m - 1];
-}
-
-static unsigned
-current_year(int64_t now)
-{
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	return (unsigned)tm.tm_year + 1900;
-}
-
-static char *
-a_strdup(kt_arena_t *a, const char *s)
-{
-	size_t n = strlen(s);
-	char *p = kt_arena_alloc(a, n + 1);
-
-	if (p != NULL)
-		memcpy(p, s, n + 1);
-	return p;
-}
+/* ==== the card in answers ================================================= */
 
 #define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
 	while (0)
-
-static int
-build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
-    const char *cc, kt_arena_t *a, Ktstore__PersonRecord *p, char *err,
-    size_t cap)
-{
-	char path[64], ppath[80];
-	unsigned y = in->birth_year, m = in->birth_month, d = in->birth_day;
-	int rc;
-
-	ktstore__person_record__init(p);
-	snprintf(path, sizeof(path), "people[%zu]", idx);
-	snprintf(ppath, sizeof(ppath), "%s.name", path);
-	if ((rc = check_text(ppath, in->name, 1, NAME_MAX_CH, 0, err, cap)) != 0)
-		return rc;
-	p->name = in->name;
-	if ((unsigned)in->relation > KARTOTEKA__RELATION__OTHER) {
-		snprintf(err, cap, "%s.relation: unknown relation %d", path,
-		    (int)in->relation);
-		return KT_EINVAL;
-	}
-	p->relation = (uint32_t)in->relation;
-	if (y != 0 && (y < 1900 || y > current_year(now))) {
-		snprintf(err, cap, "%s.birth_year: %u is not a year from 1900 "
-		    "to now", path, y);
-		return KT_EINVAL;
-	}
-	if (m > 12 || (m == 0 && d != 0)) {
-		snprintf(err, cap, "%s.birth_month: %u is not a month 1 to 12",
-		    path, m);
-		return KT_EINVAL;
-	}
-	if (m != 0 && (d < 1 || d > days_in(y, m))) {
-		snprintf(err, cap, "%s.birth_day: %u is not a day of month %u%s",
-		    path, d, m, y ? " that year" : "");
-		return KT_EINVAL;
-	}
-	p->birth_year = y;
-	p->birth_month = m;
-	p->birth_day = d;
-	if (in->n_phones > PHONES_MAX) {
-		snprintf(err, cap, "%s.phones: %zu phones, at most %u", path,
-		    in->n_phones, PHONES_MAX);
-		return KT_EINVAL;
-	}
-	p->phones = kt_arena_alloc(a, (in->n_phones + 1) * sizeof(char *));
-	if (p->phones == NULL)
-		return KT_ENOMEM;
-	for (size_t i = 0; i < in->n_phones; i++) {
-		char e164[KT_PHONE_MAX];
-		const char *why = "not a phone number";
-		int dup = 0;
-		if (!kt_utf8_valid(in->phones[i], 0) || strlen(in->phones[i]) >
-		    64 || kt_phone_normalize(in->phones[i], cc,
-		    e164, &why) != 0) {
-			snprintf(err, cap, "%s.phones[%zu]: %s", path, i, why);
-			return KT_EINVAL;
-		}
-		for (size_t j = 0; j < p->n_phones; j++)
-			dup |= strcmp(p->phones[j], e164) == 0;
-		if (dup)
-			continue;
-		if ((p->phones[p->n_phones] = a_strdup(a, e164)) == NULL)
-			return KT_ENOMEM;
-		p->n_phones++;
-	}
-	p->email = "";
-	if (in->email && in->email[0]) {
-		char em[KT_EMAIL_MAX];
-		const char *why = "not an e-mail address";
-		if (!kt_utf8_valid(in->email, 0) ||
-		    kt_email_normalize(in->email, em, &why) != 0) {
-			snprintf(err, cap, "%s.email: %s", path, why);
-			return KT_EINVAL;
-		}
-		if ((p->email = a_strdup(a, em)) == NULL)
-			return KT_ENOMEM;
-	}
-	snprintf(ppath, sizeof(ppath), "%s.note", path);
-	if ((rc = check_text(ppath, in->note, 0, PERSON_NOTE_MAX, 1, err,
-	    cap)) != 0)
-		return rc;
-	p->note = in->note ? in->note : "";
-	return 0;
-}
-
-/* build_record validates the fields of in named by bits and fills them
- * into r (which the caller initialised), in arena memory or pointing
- * into in (so in must outlive r until it is packed).
- * Returns 0, KT_EINVAL (err names the field), KT_ENOMEM. */
-static int
-build_record(const Kartoteka__Client *in, unsigned bits, int64_t now,
-    const char *cc, kt_arena_t *a, Ktstore__ClientRecord *r, char *err,
-    size_t cap)
-{
-	int rc = 0;
-
-	if (bits & F_TITLE) {
-		if ((rc = check_text("title", in->title, 1, TITLE_MAX, 0, err,
-		    cap)) != 0)
-			goto out;
-		r->title = in->title;
-	}
-	if (bits & F_STATUS) {
-		if ((unsigned)in->status > KARTOTEKA__CLIENT_STATUS__FORMER) {
-			snprintf(err, cap, "status: unknown status %d",
-			    (int)in->status);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->status = in->status ? (uint32_t)in->status :
-		    KARTOTEKA__CLIENT_STATUS__LEAD;
-	}
-	if (bits & F_CATEGORY) {
-		if ((unsigned)in->category > KARTOTEKA__CATEGORY__CATEGORY_C) {
-			snprintf(err, cap, "category: unknown category %d",
-			    (int)in->category);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->category = (uint32_t)in->category;
-	}
-	if (bits & F_PEOPLE) {
-		if (in->n_people > PEOPLE_MAX) {
-			snprintf(err, cap, "people: %zu people, at most %u",
-			    in->n_people, PEOPLE_MAX);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->people = kt_arena_alloc(a, (in->n_people + 1) *
-		    sizeof(*r->people));
-		NOMEM(r->people);
-		for (size_t i = 0; i < in->n_people; i++) {
-			r->people[i] = kt_arena_alloc(a, sizeof(**r->people));
-			NOMEM(r->people[i]);
-			if ((rc = build_person(in->people[i], i, now, cc, a,
-			    r->people[i], err, cap)) != 0)
-				goto out;
-		}
-		r->n_people = in->n_people;
-	}
-	if ((bits & F_SOURCE) && (rc = check_text("source", in->source, 0,
-	    SOURCE_MAX, 0, err, cap)) != 0)
-		goto out;
-	if (bits & F_SOURCE)
-		r->source = in->source ? in->source : "";
-	if (bits & F_REFERRED)
-		r->referred_by = in->referred_by;
-	if (bits & F_TAGS) {
-		if (in->n_tags > TAGS_MAX) {
-			snprintf(err, cap, "tags: %zu tags, at most %u",
-			    in->n_tags, TAGS_MAX);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->tags = kt_arena_alloc(a, (in->n_tags + 1) * sizeof(char *));
-		NOMEM(r->tags);
-		for (size_t i = 0; i < in->n_tags; i++) {
-			char path[32], fi[KT_CSTORE_WORD_MAX + 1];
-			char fj[KT_CSTORE_WORD_MAX + 1];
-			int dup = 0;
-			snprintf(path, sizeof(path), "tags[%zu]", i);
-			if ((rc = check_text(path, in->tags[i], 1, TAG_MAX, 0,
-			    err, cap)) != 0)
-				goto out;
-			kt_cstore_fold_key(in->tags[i], fi);
-			for (size_t j = 0; j < r->n_tags && !dup; j++) {
-				kt_cstore_fold_key(r->tags[j], fj);
-				dup = strcmp(fi, fj) == 0;
-			}
-			if (!dup)
-				r->tags[r->n_tags++] = in->tags[i];
-		}
-	}
-	if ((bits & F_NOTES) && (rc = check_text("notes", in->notes, 0,
-	    NOTES_MAX, 1, err, cap)) != 0)
-		goto out;
-	if (bits & F_NOTES)
-		r->notes = in->notes ? in->notes : "";
-	if (bits & F_DNC)
-		r->do_not_contact = in->do_not_contact;
-	if (bits & F_CONSENT) {
-		r->consent_date = "";
-		if (in->consent_date && in->consent_date[0]) {
-			kt_date_t d;
-			const char *why = "not a date";
-			char buf[11];
-			if (!kt_utf8_valid(in->consent_date, 0) ||
-			    kt_date_parse(in->consent_date, &d, &why) != 0 ||
-			    (d.year == 0 && (why = "the year is missing"))) {
-				snprintf(err, cap, "consent_date: %s (expected "
-				    "YYYY-MM-DD)", why);
-				rc = KT_EINVAL;
-				goto out;
-			}
-			kt_date_format(&d, buf);
-			NOMEM(r->consent_date = a_strdup(a, buf));
-		}
-	}
-	if ((bits & F_CONTRACT) && (rc = check_text("contract", in->contract,
-	    0, CONTRACT_MAX, 0, err, cap)) != 0)
-		goto out;
-	if (bits & F_CONTRACT)
-		r->contract = in->contract ? in->contract : "";
-	if (bits & F_DISCOUNT) {
-		if (in->discount_percent > 100) {
-			snprintf(err, cap, "discount_percent: %u is not 0 to 100",
-			    in->discount_percent);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->discount_percent = in->discount_percent;
-	}
-	if ((bits & F_LEAVING) && (rc = check_text("leaving_reason",
-	    in->leaving_reason, 0, LEAVING_MAX, 1, err, cap)) != 0)
-		goto out;
-	if (bits & F_LEAVING)
-		r->leaving_reason = in->leaving_reason ? in->leaving_reason : "";
-	if (bits & F_CUSTOM) {
-		if (in->n_custom > CUSTOM_MAX) {
-			snprintf(err, cap, "custom: %zu fields, at most %u",
-			    in->n_custom, CUSTOM_MAX);
-			rc = KT_EINVAL;
-			goto out;
-		}
-		r->custom = kt_arena_alloc(a, (in->n_custom + 1) *
-		    sizeof(*r->custom));
-		NOMEM(r->custom);
-		for (size_t i = 0; i < in->n_custom; i++) {
-			char path[40];
-			Ktstore__CustomFieldRecord *f = kt_arena_alloc(a,
-			    sizeof(*f));
-			NOMEM(f);
-			ktstore__custom_field_record__init(f);
-			snprintf(path, sizeof(path), "custom[%zu].name", i);
-			if ((rc = check_text(path, in->custom[i]->name, 1,
-			    CUSTOM_NAME_MAX, 0, err, cap)) != 0)
-				goto out;
-			snprintf(path, sizeof(path), "custom[%zu].value", i);
-			if ((rc = check_text(path, in->custom[i]->value, 0,
-			    CUSTOM_VALUE_MAX, 1, err, cap)) != 0)
-				goto out;
-			f->name = in->custom[i]->name;
-			f->value = in->custom[i]->value ? in->custom[i]->value :
-			    "";
-			r->custom[r->n_custom++] = f;
-		}
-	}
-out:
-	if (rc == KT_ENOMEM)
-		snprintf(err, cap, "out of memory");
-	return rc;
-}
-
-/* Packs r into a malloc'd buffer, refusing cards over CARD_MAX_BYTES. */
-static int
-pack_record(const Ktstore__ClientRecord *r, uint8_t **out, size_t *len,
-    char *err, size_t cap)
-{
-	size_t n = ktstore__client_record__get_packed_size(r);
-
-	if (n > CARD_MAX_BYTES) {
-		snprintf(err, cap, "client: the card is too large (%zu bytes, "
-		    "at most %u): shorten notes or remove people", n,
-		    CARD_MAX_BYTES);
-		return KT_EINVAL;
-	}
-	*out = malloc(n ? n : 1);
-	if (*out == NULL) {
-		snprintf(err, cap, "out of memory");
-		return KT_ENOMEM;
-	}
-	ktstore__client_record__pack(r, *out);
-	*len = n;
-	return 0;
-}
-
-/* ==== the card in answers ================================================= */
 
 /* Packs a ClientResponse for r (contacts masked when masked) into
  * op->out. Runs on the writer thread, inside txn (for names). */
@@ -603,11 +184,11 @@ card_out(cop_t *op, MDB_txn *txn, const kt_store_dbs_t *db,
 			NOMEM(q->phones);
 			for (size_t j = 0; j < p->n_phones; j++) {
 				kt_mask_phone(p->phones[j], buf, sizeof(buf));
-				NOMEM(q->phones[j] = a_strdup(&a, buf));
+				NOMEM(q->phones[j] = kt_arena_strdup(&a, buf));
 			}
 			if (p->email && p->email[0]) {
 				kt_mask_email(p->email, buf, sizeof(buf));
-				NOMEM(q->email = a_strdup(&a, buf));
+				NOMEM(q->email = kt_arena_strdup(&a, buf));
 			}
 		}
 		cl.people[cl.n_people++] = q;
@@ -1106,9 +687,9 @@ handle_add(srv_conn_t *c, const Kartoteka__Request *req)
 		goto bad;
 	}
 	r.status = KARTOTEKA__CLIENT_STATUS__LEAD;
-	if (build_record(in, F_ALL, op->now, c->srv->opts.phone_country, &a,
+	if (kt_card_build(in, KT_CARD_ALL, op->now, c->srv->opts.phone_country, &a,
 	    &r, err, sizeof(err)) != 0 ||
-	    pack_record(&r, &op->in, &op->inlen, err, sizeof(err)) != 0)
+	    kt_card_pack(&r, &op->in, &op->inlen, err, sizeof(err)) != 0)
 		goto bad;
 	kt_arena_free(&a);
 	op_submit(op, add_mut);
@@ -1308,40 +889,18 @@ edit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		rc = KT_EPROTO;
 		goto out;
 	}
-	r = *old;   /* borrows old's and in's memory: never freed itself */
-	if (b & F_TITLE) r.title = in->title;
-	if (b & F_STATUS) r.status = in->status;
-	if (b & F_CATEGORY) r.category = in->category;
-	if (b & F_PEOPLE) {
-		r.n_people = in->n_people;
-		r.people = in->people;
-	}
-	if (b & F_SOURCE) r.source = in->source;
-	if (b & F_REFERRED) r.referred_by = in->referred_by;
-	if (b & F_TAGS) {
-		r.n_tags = in->n_tags;
-		r.tags = in->tags;
-	}
-	if (b & F_NOTES) r.notes = in->notes;
-	if (b & F_DNC) r.do_not_contact = in->do_not_contact;
-	if (b & F_CONSENT) r.consent_date = in->consent_date;
-	if (b & F_CONTRACT) r.contract = in->contract;
-	if (b & F_DISCOUNT) r.discount_percent = in->discount_percent;
-	if (b & F_LEAVING) r.leaving_reason = in->leaving_reason;
-	if (b & F_CUSTOM) {
-		r.n_custom = in->n_custom;
-		r.custom = in->custom;
-	}
+	/* r borrows old's and in's memory: never freed itself. */
+	kt_card_merge(old, in, b, &r);
 	r.version = old->version + 1;
 	r.updated_at = op->now;
 	/* The merged card must still fit an answer. */
-	if (pack_record(&r, &buf, &len, err, sizeof(err)) != 0) {
+	if (kt_card_pack(&r, &buf, &len, err, sizeof(err)) != 0) {
 		op_fail(op, E_BAD, "%s", err);
 		goto out;
 	}
-	if ((b & F_REFERRED) && (rc = check_referrer(op, txn, db, &r)) != 0)
+	if ((b & KT_CARD_REFERRED) && (rc = check_referrer(op, txn, db, &r)) != 0)
 		goto out;
-	if (op->code == E_OK && (b & F_PEOPLE) &&
+	if (op->code == E_OK && (b & KT_CARD_PEOPLE) &&
 	    (rc = check_duplicates(op, txn, db, &r, old, &forced)) != 0)
 		goto out;
 	if (op->code == E_CONFLICT)
@@ -1350,7 +909,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		    "branch" : "duplicate contact");
 	if (op->code != E_OK)
 		goto out;
-	fields_digest(b, detail, sizeof(detail));
+	kt_card_fields_digest(b, detail, sizeof(detail));
 	if (forced) {
 		size_t n = strlen(detail);
 		snprintf(detail + n, sizeof(detail) - n, " forced duplicate "
@@ -1378,11 +937,7 @@ handle_edit(srv_conn_t *c, const Kartoteka__Request *req)
 	cop_t *op = NULL;
 
 	for (size_t i = 0; i < er->n_fields; i++) {
-		unsigned bit = 0;
-		for (size_t j = 0; j < sizeof field_names /
-		    sizeof *field_names; j++)
-			if (strcmp(er->fields[i], field_names[j].name) == 0)
-				bit = field_names[j].bit;
+		unsigned bit = kt_card_field_bit(er->fields[i]);
 		if (bit == 0) {
 			if (strcmp(er->fields[i], "manager") == 0)
 				snprintf(err, sizeof(err), "fields: 'manager' "
@@ -1411,7 +966,7 @@ handle_edit(srv_conn_t *c, const Kartoteka__Request *req)
 		reply_error(c, req->id, E_INTERNAL, "out of memory");
 		return;
 	}
-	if (build_record(er->client ? er->client : &empty, bits, kt_now_s(),
+	if (kt_card_build(er->client ? er->client : &empty, bits, kt_now_s(),
 	    c->srv->opts.phone_country, &a, &r, err, sizeof(err)) != 0) {
 		reply_error(c, req->id, E_BAD, err);
 		goto out;
@@ -1422,7 +977,7 @@ handle_edit(srv_conn_t *c, const Kartoteka__Request *req)
 	op->version = er->version;
 	op->fields = bits;
 	op->force = er->force;
-	if (pack_record(&r, &op->in, &op->inlen, err, sizeof(err)) != 0) {
+	if (kt_card_pack(&r, &op->in, &op->inlen, err, sizeof(err)) != 0) {
 		reply_error(c, req->id, E_BAD, err);
 		op_free(op);
 		goto out;

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/* A client card as it comes in: validation of a kartoteka.Client into a
+ * ktstore.ClientRecord with errors naming the field path, the merge of an
+ * edit, and packing within the answer size (client_card.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client_card.h"
+#include "client_store.h"
+#include "kt_error.h"
+#include "normalize.h"
+
+/* Limits (characters, or counts). */
+#define TITLE_MAX 200u
+#define NAME_MAX_CH 200u
+#define NOTES_MAX 8000u
+#define PERSON_NOTE_MAX 2000u
+#define SOURCE_MAX 200u
+#define CONTRACT_MAX 64u
+#define LEAVING_MAX 1000u
+#define TAG_MAX 64u
+#define TAGS_MAX 32u
+#define PEOPLE_MAX 32u
+#define PHONES_MAX 8u
+#define CUSTOM_MAX 32u
+#define CUSTOM_NAME_MAX 64u
+#define CUSTOM_VALUE_MAX 1000u
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} field_names[] = {
+	{ "title", KT_CARD_TITLE }, { "status", KT_CARD_STATUS },
+	{ "category", KT_CARD_CATEGORY }, { "people", KT_CARD_PEOPLE },
+	{ "source", KT_CARD_SOURCE }, { "referred_by", KT_CARD_REFERRED },
+	{ "tags", KT_CARD_TAGS }, { "notes", KT_CARD_NOTES },
+	{ "do_not_contact", KT_CARD_DNC }, { "consent_date", KT_CARD_CONSENT },
+	{ "contract", KT_CARD_CONTRACT },
+	{ "discount_percent", KT_CARD_DISCOUNT },
+	{ "leaving_reason", KT_CARD_LEAVING }, { "custom", KT_CARD_CUSTOM },
+};
+
+unsigned
+kt_card_field_bit(const char *name)
+{
+	for (size_t i = 0; i < sizeof field_names / sizeof *field_names; i++)
+		if (name != NULL && strcmp(name, field_names[i].name) == 0)
+			return field_names[i].bit;
+	return 0;
+}
+
+void
+kt_card_fields_digest(unsigned bits, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof field_names / sizeof *field_names; i++)
+		if (bits & field_names[i].bit)
+			n += (size_t)snprintf(out + n, n < cap ? cap - n : 0,
+			    "%s%s", n ? "," : "", field_names[i].name);
+}
+
+/* ==== validation ========================================================== */
+
+/* Characters (code points) in valid UTF-8 s. */
+static size_t
+u8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Checks text field path: valid UTF-8 (newlines only when nl), min..max
+ * characters. Returns 0 or KT_EINVAL with err filled. */
+static int
+check_text(const char *path, const char *s, size_t min, size_t max, int nl,
+    char *err, size_t cap)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	if (!kt_utf8_valid(s, nl)) {
+		snprintf(err, cap, "%s: not valid UTF-8 text%s", path,
+		    nl ? "" : " on one line");
+		return KT_EINVAL;
+	}
+	n = u8_chars(s);
+	if (n < min) {
+		snprintf(err, cap, "%s: is empty", path);
+		return KT_EINVAL;
+	}
+	if (n > max) {
+		snprintf(err, cap, "%s: %zu characters, at most %zu", path, n,
+		    max);
+		return KT_EINVAL;
+	}
+	return 0;
+}
+
+static int
+leap(unsigned y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static unsigned
+days_in(unsigned y, unsigned m)
+{
+	static const unsigned d[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (m == 2 && y != 0 && !leap(y))
+		return 28;
+	return d[m - 1];
+}
+
+static unsigned
+current_year(int64_t now)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (unsigned)tm.tm_year + 1900;
+}
+
+#define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
+	while (0)
+
+static int
+build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
+    const char *cc, kt_arena_t *a, Ktstore__PersonRecord *p, char *err,
+    size_t cap)
+{
+	char path[64], ppath[80];
+	unsigned y = in->birth_year, m = in->birth_month, d = in->birth_day;
+	int rc;
+
+	ktstore__person_record__init(p);
+	snprintf(path, sizeof(path), "people[%zu]", idx);
+	snprintf(ppath, sizeof(ppath), "%s.name", path);
+	if ((rc = check_text(ppath, in->name, 1, NAME_MAX_CH, 0, err, cap)) != 0)
+		return rc;
+	p->name = in->name;
+	if ((unsigned)in->relation > KARTOTEKA__RELATION__OTHER) {
+		snprintf(err, cap, "%s.relation: unknown relation %d", path,
+		    (int)in->relation);
+		return KT_EINVAL;
+	}
+	p->relation = (uint32_t)in->relation;
+	if (y != 0 && (y < 1900 || y > current_year(now))) {
+		snprintf(err, cap, "%s.birth_year: %u is not a year from 1900 "
+		    "to now", path, y);
+		return KT_EINVAL;
+	}
+	if (m > 12 || (m == 0 && d != 0)) {
+		snprintf(err, cap, "%s.birth_month: %u is not a month 1 to 12",
+		    path, m);
+		return KT_EINVAL;
+	}
+	if (m != 0 && (d < 1 || d > days_in(y, m))) {
+		snprintf(err, cap, "%s.birth_day: %u is not a day of month %u%s",
+		    path, d, m, y ? " that year" : "");
+		return KT_EINVAL;
+	}
+	p->birth_year = y;
+	p->birth_month = m;
+	p->birth_day = d;
+	if (in->n_phones > PHONES_MAX) {
+		snprintf(err, cap, "%s.phones: %zu phones, at most %u", path,
+		    in->n_phones, PHONES_MAX);
+		return KT_EINVAL;
+	}
+	p->phones = kt_arena_alloc(a, (in->n_phones + 1) * sizeof(char *));
+	if (p->phones == NULL)
+		return KT_ENOMEM;
+	for (size_t i = 0; i < in->n_phones; i++) {
+		char e164[KT_PHONE_MAX];
+		const char *why = "not a phone number";
+		int dup = 0;
+		if (!kt_utf8_valid(in->phones[i], 0) || strlen(in->phones[i]) >
+		    64 || kt_phone_normalize(in->phones[i], cc,
+		    e164, &why) != 0) {
+			snprintf(err, cap, "%s.phones[%zu]: %s", path, i, why);
+			return KT_EINVAL;
+		}
+		for (size_t j = 0; j < p->n_phones; j++)
+			dup |= strcmp(p->phones[j], e164) == 0;
+		if (dup)
+			continue;
+		if ((p->phones[p->n_phones] = kt_arena_strdup(a, e164)) == NULL)
+			return KT_ENOMEM;
+		p->n_phones++;
+	}
+	p->email = "";
+	if (in->email && in->email[0]) {
+		char em[KT_EMAIL_MAX];
+		const char *why = "not an e-mail address";
+		if (!kt_utf8_valid(in->email, 0) ||
+		    kt_email_normalize(in->email, em, &why) != 0) {
+			snprintf(err, cap, "%s.email: %s", path, why);
+			return KT_EINVAL;
+		}
+		if ((p->email = kt_arena_strdup(a, em)) == NULL)
+			return KT_ENOMEM;
+	}
+	snprintf(ppath, sizeof(ppath), "%s.note", path);
+	if ((rc = check_text(ppath, in->note, 0, PERSON_NOTE_MAX, 1, err,
+	    cap)) != 0)
+		return rc;
+	p->note = in->note ? in->note : "";
+	return 0;
+}
+
+/* build_record validates the fields of in named by bits and fills them
+ * into r (which the caller initialised), in arena memory or pointing
+ * into in (so in must outlive r until it is packed).
+ * Returns 0, KT_EINVAL (err names the field), KT_ENOMEM. */
+int
+kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
+    const char *cc, kt_arena_t *a, Ktstore__ClientRecord *r, char *err,
+    size_t cap)
+{
+	int rc = 0;
+
+	if (bits & KT_CARD_TITLE) {
+		if ((rc = check_text("title", in->title, 1, TITLE_MAX, 0, err,
+		    cap)) != 0)
+			goto out;
+		r->title = in->title;
+	}
+	if (bits & KT_CARD_STATUS) {
+		if ((unsigned)in->status > KARTOTEKA__CLIENT_STATUS__FORMER) {
+			snprintf(err, cap, "status: unknown status %d",
+			    (int)in->status);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->status = in->status ? (uint32_t)in->status :
+		    KARTOTEKA__CLIENT_STATUS__LEAD;
+	}
+	if (bits & KT_CARD_CATEGORY) {
+		if ((unsigned)in->category > KARTOTEKA__CATEGORY__CATEGORY_C) {
+			snprintf(err, cap, "category: unknown category %d",
+			    (int)in->category);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->category = (uint32_t)in->category;
+	}
+	if (bits & KT_CARD_PEOPLE) {
+		if (in->n_people > PEOPLE_MAX) {
+			snprintf(err, cap, "people: %zu people, at most %u",
+			    in->n_people, PEOPLE_MAX);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->people = kt_arena_alloc(a, (in->n_people + 1) *
+		    sizeof(*r->people));
+		NOMEM(r->people);
+		for (size_t i = 0; i < in->n_people; i++) {
+			r->people[i] = kt_arena_alloc(a, sizeof(**r->people));
+			NOMEM(r->people[i]);
+			if ((rc = build_person(in->people[i], i, now, cc, a,
+			    r->people[i], err, cap)) != 0)
+				goto out;
+		}
+		r->n_people = in->n_people;
+	}
+	if ((bits & KT_CARD_SOURCE) && (rc = check_text("source", in->source, 0,
+	    SOURCE_MAX, 0, err, cap)) != 0)
+		goto out;
+	if (bits & KT_CARD_SOURCE)
+		r->source = in->source ? in->source : "";
+	if (bits & KT_CARD_REFERRED)
+		r->referred_by = in->referred_by;
+	if (bits & KT_CARD_TAGS) {
+		if (in->n_tags > TAGS_MAX) {
+			snprintf(err, cap, "tags: %zu tags, at most %u",
+			    in->n_tags, TAGS_MAX);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->tags = kt_arena_alloc(a, (in->n_tags + 1) * sizeof(char *));
+		NOMEM(r->tags);
+		for (size_t i = 0; i < in->n_tags; i++) {
+			char path[32], fi[KT_CSTORE_WORD_MAX + 1];
+			char fj[KT_CSTORE_WORD_MAX + 1];
+			int dup = 0;
+			snprintf(path, sizeof(path), "tags[%zu]", i);
+			if ((rc = check_text(path, in->tags[i], 1, TAG_MAX, 0,
+			    err, cap)) != 0)
+				goto out;
+			kt_cstore_fold_key(in->tags[i], fi);
+			for (size_t j = 0; j < r->n_tags && !dup; j++) {
+				kt_cstore_fold_key(r->tags[j], fj);
+				dup = strcmp(fi, fj) == 0;
+			}
+			if (!dup)
+				r->tags[r->n_tags++] = in->tags[i];
+		}
+	}
+	if ((bits & KT_CARD_NOTES) && (rc = check_text("notes", in->notes, 0,
+	    NOTES_MAX, 1, err, cap)) != 0)
+		goto out;
+	if (bits & KT_CARD_NOTES)
+		r->notes = in->notes ? in->notes : "";
+	if (bits & KT_CARD_DNC)
+		r->do_not_contact = in->do_not_contact;
+	if (bits & KT_CARD_CONSENT) {
+		r->consent_date = "";
+		if (in->consent_date && in->consent_date[0]) {
+			kt_date_t d;
+			const char *why = "not a date";
+			char buf[11];
+			if (!kt_utf8_valid(in->consent_date, 0) ||
+			    kt_date_parse(in->consent_date, &d, &why) != 0 ||
+			    (d.year == 0 && (why = "the year is missing"))) {
+				snprintf(err, cap, "consent_date: %s (expected "
+				    "YYYY-MM-DD)", why);
+				rc = KT_EINVAL;
+				goto out;
+			}
+			kt_date_format(&d, buf);
+			NOMEM(r->consent_date = kt_arena_strdup(a, buf));
+		}
+	}
+	if ((bits & KT_CARD_CONTRACT) && (rc = check_text("contract", in->contract,
+	    0, CONTRACT_MAX, 0, err, cap)) != 0)
+		goto out;
+	if (bits & KT_CARD_CONTRACT)
+		r->contract = in->contract ? in->contract : "";
+	if (bits & KT_CARD_DISCOUNT) {
+		if (in->discount_percent > 100) {
+			snprintf(err, cap, "discount_percent: %u is not 0 to 100",
+			    in->discount_percent);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->discount_percent = in->discount_percent;
+	}
+	if ((bits & KT_CARD_LEAVING) && (rc = check_text("leaving_reason",
+	    in->leaving_reason, 0, LEAVING_MAX, 1, err, cap)) != 0)
+		goto out;
+	if (bits & KT_CARD_LEAVING)
+		r->leaving_reason = in->leaving_reason ? in->leaving_reason : "";
+	if (bits & KT_CARD_CUSTOM) {
+		if (in->n_custom > CUSTOM_MAX) {
+			snprintf(err, cap, "custom: %zu fields, at most %u",
+			    in->n_custom, CUSTOM_MAX);
+			rc = KT_EINVAL;
+			goto out;
+		}
+		r->custom = kt_arena_alloc(a, (in->n_custom + 1) *
+		    sizeof(*r->custom));
+		NOMEM(r->custom);
+		for (size_t i = 0; i < in->n_custom; i++) {
+			char path[40];
+			Ktstore__CustomFieldRecord *f = kt_arena_alloc(a,
+			    sizeof(*f));
+			NOMEM(f);
+			ktstore__custom_field_record__init(f);
+			snprintf(path, sizeof(path), "custom[%zu].name", i);
+			if ((rc = check_text(path, in->custom[i]->name, 1,
+			    CUSTOM_NAME_MAX, 0, err, cap)) != 0)
+				goto out;
+			snprintf(path, sizeof(path), "custom[%zu].value", i);
+			if ((rc = check_text(path, in->custom[i]->value, 0,
+			    CUSTOM_VALUE_MAX, 1, err, cap)) != 0)
+				goto out;
+			f->name = in->custom[i]->name;
+			f->value = in->custom[i]->value ? in->custom[i]->value :
+			    "";
+			r->custom[r->n_custom++] = f;
+		}
+	}
+out:
+	if (rc == KT_ENOMEM)
+		snprintf(err, cap, "out of memory");
+	return rc;
+}
+
+int
+kt_card_pack(const Ktstore__ClientRecord *r, uint8_t **out, size_t *len,
+    char *err, size_t cap)
+{
+	size_t n = ktstore__client_record__get_packed_size(r);
+
+	if (n > KT_CARD_MAX_BYTES) {
+		snprintf(err, cap, "client: the card is too large (%zu bytes, "
+		    "at most %u): shorten notes or remove people", n,
+		    KT_CARD_MAX_BYTES);
+		return KT_EINVAL;
+	}
+	*out = malloc(n ? n : 1);
+	if (*out == NULL) {
+		snprintf(err, cap, "out of memory");
+		return KT_ENOMEM;
+	}
+	ktstore__client_record__pack(r, *out);
+	*len = n;
+	return 0;
+}
+
+void
+kt_card_merge(const Ktstore__ClientRecord *old,
+    const Ktstore__ClientRecord *in, unsigned b, Ktstore__ClientRecord *r)
+{
+	*r = *old;
+	if (b & KT_CARD_TITLE) r->title = in->title;
+	if (b & KT_CARD_STATUS) r->status = in->status;
+	if (b & KT_CARD_CATEGORY) r->category = in->category;
+	if (b & KT_CARD_PEOPLE) {
+		r->n_people = in->n_people;
+		r->people = in->people;
+	}
+	if (b & KT_CARD_SOURCE) r->source = in->source;
+	if (b & KT_CARD_REFERRED) r->referred_by = in->referred_by;
+	if (b & KT_CARD_TAGS) {
+		r->n_tags = in->n_tags;
+		r->tags = in->tags;
+	}
+	if (b & KT_CARD_NOTES) r->notes = in->notes;
+	if (b & KT_CARD_DNC) r->do_not_contact = in->do_not_contact;
+	if (b & KT_CARD_CONSENT) r->consent_date = in->consent_date;
+	if (b & KT_CARD_CONTRACT) r->contract = in->contract;
+	if (b & KT_CARD_DISCOUNT) r->discount_percent = in->discount_percent;
+	if (b & KT_CARD_LEAVING) r->leaving_reason = in->leaving_reason;
+	if (b & KT_CARD_CUSTOM) {
+		r->n_custom = in->n_custom;
+		r->custom = in->custom;
+	}
+}
