@@ -682,13 +682,13 @@ handle_add(srv_conn_t *c, const Kartoteka__Request *req)
 	}
 	kt_store_read_end(c->srv->store, txn);
 	txn = NULL;
-	if ((rc = kt_arena_init(&a, 16 * 1024, 1u << 20)) != 0) {
+	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto bad;
 	}
 	r.status = KARTOTEKA__CLIENT_STATUS__LEAD;
-	if (kt_card_build(in, KT_CARD_ALL, op->now, c->srv->opts.phone_country, &a,
-	    &r, err, sizeof(err)) != 0 ||
+	if (kt_card_build(in, KT_CARD_ALL, op->now,
+	    c->srv->opts.phone_country, &a, &r, err, sizeof(err)) != 0 ||
 	    kt_card_pack(&r, &op->in, &op->inlen, err, sizeof(err)) != 0)
 		goto bad;
 	kt_arena_free(&a);
