@@ -8,7 +8,8 @@
  *      argv[0] is the last word of the command ("add"); parse the rest
  *      with cli_parse_args(). Return an exit code (CLI_EXIT_*); report
  *      every failure with cli_fail()/cli_usage_error()/cli_server_error()
- *      (cli_request() does that for server answers).
+ *      (cli_request() does that for server answers). Most commands end
+ *      in cli_show() (one object) or cli_list() (every page of a list).
  *   2. Define the table, named after the file (cmd_NAME.c ->
  *      cli_commands_NAME) and ended by a zeroed entry:
  *        const cli_command_t cli_commands_client[] = {
@@ -150,7 +151,9 @@ int cli_fail(const cli_t *cli, int exit_code, const char *code,
 /* A usage error (exit 2) with a "Try `kartoteka CMD --help`" hint. */
 int cli_usage_error(const cli_t *cli, const char *msg);
 
-/* Reports the server's Error in resp ("error: CODE: message"), exit 1. */
+/* Reports the server's Error in resp ("error: CODE: message" on stderr;
+ * with --json, error.code CODE and error.message the server's message
+ * alone), exit 1. */
 int cli_server_error(const cli_t *cli, const Kartoteka__Response *resp,
     const char *hint);
 
@@ -209,5 +212,74 @@ int cli_request(cli_t *cli, Kartoteka__Request *req,
 
 /* 1 if s is shorter than max bytes and has no control characters. */
 int cli_proto_string_ok(const char *s, size_t max);
+
+/* ---- answers (answer.c) -------------------------------------------------- */
+
+/* The exit code a command returns for cli_parse_args' result (-1: help
+ * was printed, success). */
+static inline int
+cli_parsed(int rc)
+{
+	return rc < 0 ? CLI_EXIT_OK : rc;
+}
+
+/* Loads the configuration, resumes the saved session and sends req; the
+ * answer must be `want`. Returns CLI_EXIT_OK with *out (the caller frees
+ * it with kartoteka__response__free_unpacked), or an exit code, reported,
+ * with *out NULL. */
+int cli_session_request(cli_t *cli, Kartoteka__Request *req,
+    Kartoteka__Response__ResultCase want, Kartoteka__Response **out);
+
+/* How a command shows the one object its answer carries (a branch, a
+ * user, a card). The callbacks see the answer only while cli_show runs. */
+typedef struct cli_show {
+	Kartoteka__Response__ResultCase sh_want; /* the answer's result */
+	/* The object inside resp, or NULL when the server left it out. */
+	const void *(*sh_pick)(const Kartoteka__Response *resp);
+	const char *sh_missing;   /* N_(): "a branch answer without a branch" */
+	const char *sh_json_key;  /* its member in the JSON object: "branch" */
+	void (*sh_json)(const void *obj);       /* obj as JSON on stdout */
+	/* obj as text on stdout; arg is cli_show's. */
+	void (*sh_text)(const void *obj, const void *arg);
+} cli_show_t;
+
+/* Sends req within the session (cli_session_request) and shows the
+ * object: with --json {"ok":true,"command":...,"KEY":OBJ}, else
+ * sh_text(obj, arg). An answer without its object is a PROTOCOL error
+ * (exit 3). Returns an exit code; failures are reported. */
+int cli_show(cli_t *cli, Kartoteka__Request *req, const cli_show_t *sh,
+    const void *arg);
+
+#define CLI_CURSOR_MAX 64u     /* bytes of a next_cursor the CLI accepts */
+#define CLI_LIST_COLS_MAX 8u   /* columns of a cli_list_t table */
+
+/* How a command lists every row of a paged list (branch, user, terminal
+ * list). The callbacks see each answer only while cli_list runs. */
+typedef struct cli_list {
+	Kartoteka__Response__ResultCase ls_want; /* the answer's result */
+	/* The number of rows in the page resp, and its next_cursor (pointing
+	 * into resp; length 0 on the last page). */
+	size_t (*ls_page)(const Kartoteka__Response *resp,
+	    ProtobufCBinaryData *next);
+	/* Row i (< the count ls_page returned) of resp. */
+	const void *(*ls_row)(const Kartoteka__Response *resp, size_t i);
+	const char *ls_json_key;  /* the JSON array's member: "branches" */
+	void (*ls_json)(const void *row);       /* a row as JSON on stdout */
+	size_t ls_ncols;          /* table columns, <= CLI_LIST_COLS_MAX */
+	const char *const *ls_header; /* ls_ncols N_() column titles */
+	/* Adds a row to the table. Returns 0 or KT_ENOMEM. */
+	int (*ls_add_row)(cli_table_t *t, const void *row);
+	const char *ls_empty;     /* N_() line for no rows; NULL: the header */
+} cli_list_t;
+
+/* Sends req within the session, then again with *cursor (the cursor
+ * field of req's list message) set to each next_cursor until the last
+ * page, and shows every row of every page: one table, or with --json one
+ * object whose ls_json_key member is an array of all rows. Nothing is
+ * printed unless every page arrived. *cursor is left empty. Returns an
+ * exit code; failures are reported (a next_cursor that is too long or
+ * repeats the one sent, or more than 10000 pages: PROTOCOL, exit 3). */
+int cli_list(cli_t *cli, Kartoteka__Request *req, ProtobufCBinaryData *cursor,
+    const cli_list_t *ls);
 
 #endif

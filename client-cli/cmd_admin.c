@@ -15,34 +15,38 @@
 
 #define MAX_BRANCH_OPTS 32u   /* --branch given at most this often */
 #define QUOTA_MAX 100000u
+#define PAGE_SIZE_MAX 1000u   /* the server's most rows in a page */
 
 /* ==== shared ============================================================ */
 
-/* Loads the configuration, resumes the session and sends req; the answer
- * must be `want`. Returns CLI_EXIT_OK with *resp, or a reported exit code
- * with *resp NULL. */
+/* Parses --page-size (rows a list asks for at once). */
 static int
-admin_request(cli_t *cli, Kartoteka__Request *req,
-    Kartoteka__Response__ResultCase want, Kartoteka__Response **resp)
+parse_page_size(cli_t *cli, const char *s, uint32_t *out)
 {
-	int rc;
+	char *end = NULL;
+	unsigned long v;
 
-	*resp = NULL;
-	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_open_session(cli)) != 0)
-		return rc;
-	return cli_request(cli, req, want, resp);
-}
-
-/* The exit code a command returns for cli_parse_args' result. */
-static int
-parsed(int rc)
-{
-	return rc < 0 ? CLI_EXIT_OK : rc;
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < 1 ||
+	    v > PAGE_SIZE_MAX) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), _("--page-size must be a number of "
+		    "rows, 1..%u"), PAGE_SIZE_MAX);
+		return cli_usage_error(cli, msg);
+	}
+	*out = (uint32_t)v;
+	return 0;
 }
 
 static void
-json_branch(const Kartoteka__Branch *b)
+json_branch(const void *obj)
 {
+	const Kartoteka__Branch *b = obj;
+
 	printf("{\"id\":%" PRIu64, b->id);
 	cli_json_key("name");
 	cli_json_str(stdout, b->name);
@@ -55,8 +59,10 @@ json_branch(const Kartoteka__Branch *b)
 
 /* A user with its state and quota (cli_json_user has neither). */
 static void
-json_user_full(const Kartoteka__UserInfo *u)
+json_user_full(const void *obj)
 {
+	const Kartoteka__UserInfo *u = obj;
+
 	printf("{\"id\":%" PRIu64, u->id);
 	cli_json_key("login");
 	cli_json_str(stdout, u->login);
@@ -79,8 +85,10 @@ json_user_full(const Kartoteka__UserInfo *u)
 }
 
 static void
-json_terminal_full(const Kartoteka__TerminalInfo *t)
+json_terminal_full(const void *obj)
 {
+	const Kartoteka__TerminalInfo *t = obj;
+
 	fputs("{\"name\":", stdout);
 	cli_json_str(stdout, t->name);
 	cli_json_key("branch");
@@ -171,70 +179,55 @@ read_new_password(cli_t *cli, const char *file, char *out, size_t cap)
 	return rc;
 }
 
-static int
-print_user_line(cli_t *cli, const char *what, const Kartoteka__UserInfo *u)
-{
-	char c1[256], c2[256], br[1024];
-
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("user");
-		json_user_full(u);
-		cli_json_end();
-		return CLI_EXIT_OK;
-	}
-	/* TRANSLATORS: "Added user anna (Анна Петрова, manager; branches:
-	 * Центр, Север)." The first %s is the action. */
-	printf(_("%s user %s (%s, %s; branches: %s).\n"), what,
-	    cli_clean(c1, sizeof(c1), u->login),
-	    cli_clean(c2, sizeof(c2), u->name), cli_role_label(u->role),
-	    cli_fmt_branches(br, sizeof(br), u));
-	return CLI_EXIT_OK;
-}
-
 /* ==== branch ============================================================ */
 
-/* Sends a branch change and prints the branch (old: its former name, for
- * a rename). */
+static const void *
+pick_branch(const Kartoteka__Response *resp)
+{
+	return resp->branch->branch;
+}
+
+/* What a branch command did, for the line it prints. */
+typedef struct branch_did {
+	const char *bd_what;      /* "Added", "Archived", "Restored" */
+	const char *bd_old;       /* a rename: the former name, else NULL */
+} branch_did_t;
+
+static void
+text_branch(const void *obj, const void *arg)
+{
+	const Kartoteka__Branch *b = obj;
+	const branch_did_t *did = arg;
+	char c1[512], c2[512];
+
+	if (did->bd_old != NULL)
+		printf(_("Renamed branch '%s' to '%s' (id %" PRIu64 ").\n"),
+		    cli_clean(c2, sizeof(c2), did->bd_old),
+		    cli_clean(c1, sizeof(c1), b->name), b->id);
+	else
+		/* TRANSLATORS: "%s" is "Added", "Archived", "Restored". */
+		printf(_("%s branch '%s' (id %" PRIu64 ").\n"), did->bd_what,
+		    cli_clean(c1, sizeof(c1), b->name), b->id);
+}
+
+static const cli_show_t branch_show = {
+	.sh_want = KARTOTEKA__RESPONSE__RESULT_BRANCH,
+	.sh_pick = pick_branch,
+	.sh_missing = N_("a branch answer without a branch"),
+	.sh_json_key = "branch",
+	.sh_json = json_branch,
+	.sh_text = text_branch,
+};
+
+/* Sends a branch change and prints the branch. */
 static int
 branch_reply(cli_t *cli, Kartoteka__Request *req, const char *what,
     const char *old)
 {
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__Branch *b;
-	char c1[512], c2[512];
-	int rc;
+	const branch_did_t did = { what, old };
 
-	rc = admin_request(cli, req, KARTOTEKA__RESPONSE__RESULT_BRANCH, &resp);
-	if (rc != 0)
-		goto out;
-	b = resp->branch->branch;
-	if (b == NULL) {
-		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
-		    _("the server at %s sent a branch answer without a branch"),
-		    cli->cli_cfg.address);
-		goto out;
-	}
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("branch");
-		json_branch(b);
-		cli_json_end();
-	} else if (old != NULL) {
-		printf(_("Renamed branch '%s' to '%s' (id %" PRIu64 ").\n"),
-		    cli_clean(c2, sizeof(c2), old),
-		    cli_clean(c1, sizeof(c1), b->name), b->id);
-	} else {
-		/* TRANSLATORS: "%s" is "Added", "Archived", "Restored". */
-		printf(_("%s branch '%s' (id %" PRIu64 ").\n"), what,
-		    cli_clean(c1, sizeof(c1), b->name), b->id);
-	}
-out:
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return cli_show(cli, req, &branch_show, &did);
 }
-
 static int
 cmd_branch_add(cli_t *cli, int argc, char **argv)
 {
@@ -248,7 +241,7 @@ cmd_branch_add(cli_t *cli, int argc, char **argv)
 
 	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "NAME");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.name = (char *)pos[0];
 	r.address = (char *)(address != NULL ? address : "");
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ADD;
@@ -266,7 +259,7 @@ cmd_branch_rename(cli_t *cli, int argc, char **argv)
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 2, 2, "NAME NEW");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.name = (char *)pos[0];
 	r.new_name = (char *)pos[1];
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_RENAME;
@@ -285,7 +278,7 @@ branch_archive(cli_t *cli, int argc, char **argv, int restore)
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "NAME");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.name = (char *)pos[0];
 	r.restore = restore;
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ARCHIVE;
@@ -306,100 +299,107 @@ cmd_branch_restore(cli_t *cli, int argc, char **argv)
 	return branch_archive(cli, argc, argv, 1);
 }
 
+static size_t
+branch_page(const Kartoteka__Response *resp, ProtobufCBinaryData *next)
+{
+	*next = resp->branch_list->next_cursor;
+	return resp->branch_list->n_branches;
+}
+
+static const void *
+branch_row(const Kartoteka__Response *resp, size_t i)
+{
+	return resp->branch_list->branches[i];
+}
+
+static int
+branch_add_row(cli_table_t *t, const void *obj)
+{
+	const Kartoteka__Branch *b = obj;
+	const char *row[4];
+	char id[24];
+
+	snprintf(id, sizeof(id), "%" PRIu64, b->id);
+	row[0] = id;
+	row[1] = b->name;
+	row[2] = b->address;
+	row[3] = b->archived ? _("archived") : _("active");
+	return cli_table_add(t, row);
+}
+
+static const char *const branch_header[] = {
+	N_("ID"), N_("NAME"), N_("ADDRESS"), N_("STATE"),
+};
+
+static const cli_list_t branch_list = {
+	.ls_want = KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST,
+	.ls_page = branch_page,
+	.ls_row = branch_row,
+	.ls_json_key = "branches",
+	.ls_json = json_branch,
+	.ls_ncols = 4,
+	.ls_header = branch_header,
+	.ls_add_row = branch_add_row,
+	.ls_empty = N_("No branches yet: add one with `kartoteka branch add "
+	    "NAME`."),
+};
+
 static int
 cmd_branch_list(cli_t *cli, int argc, char **argv)
 {
+	const char *page_size = NULL;
 	int all = 0;
-	const cli_opt_t opts[] = { { .ao_name = "--all", .ao_flag = &all } };
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--all", .ao_flag = &all },
+		{ .ao_name = "--page-size", .ao_value = &page_size },
+	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__BranchListRequest r = KARTOTEKA__BRANCH_LIST_REQUEST__INIT;
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__BranchListResponse *l;
-	cli_table_t t;
 	int rc;
 
-	cli_table_init(&t, 4);
-	rc = cli_parse_args(cli, argc, argv, opts, 1, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, opts, 2, NULL, 0, 0, "");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
+	if ((rc = parse_page_size(cli, page_size, &r.limit)) != 0)
+		return rc;
 	r.include_archived = all;
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_LIST;
 	req.branch_list = &r;
-	rc = admin_request(cli, &req, KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST,
-	    &resp);
-	if (rc != 0)
-		goto out;
-	l = resp->branch_list;
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("branches");
-		fputc('[', stdout);
-		for (size_t i = 0; i < l->n_branches; i++) {
-			if (i > 0)
-				fputc(',', stdout);
-			json_branch(l->branches[i]);
-		}
-		fputc(']', stdout);
-		cli_json_end();
-		goto out;
-	}
-	if (l->n_branches == 0) {
-		printf("%s\n", _("No branches yet: add one with `kartoteka "
-		    "branch add NAME`."));
-		goto out;
-	}
-	{
-		const char *hdr[4] = { _("ID"), _("NAME"), _("ADDRESS"),
-		    _("STATE") };
-		rc = cli_table_add(&t, hdr);
-	}
-	for (size_t i = 0; rc == 0 && i < l->n_branches; i++) {
-		const Kartoteka__Branch *b = l->branches[i];
-		char id[24];
-		const char *row[4];
-		snprintf(id, sizeof(id), "%" PRIu64, b->id);
-		row[0] = id;
-		row[1] = b->name;
-		row[2] = b->address;
-		row[3] = b->archived ? _("archived") : _("active");
-		rc = cli_table_add(&t, row);
-	}
-	if (rc != 0) {
-		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
-		    _("out of memory"));
-		goto out;
-	}
-	cli_table_print(&t, stdout);
-out:
-	cli_table_free(&t);
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return cli_list(cli, &req, &r.cursor, &branch_list);
 }
 
 /* ==== user ============================================================== */
 
-static int
-user_reply(cli_t *cli, Kartoteka__Request *req, const char *what)
+static const void *
+pick_user(const Kartoteka__Response *resp)
 {
-	Kartoteka__Response *resp = NULL;
-	int rc;
-
-	rc = admin_request(cli, req, KARTOTEKA__RESPONSE__RESULT_USER, &resp);
-	if (rc != 0)
-		goto out;
-	if (resp->user->user == NULL) {
-		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
-		    _("the server at %s sent a user answer without a user"),
-		    cli->cli_cfg.address);
-		goto out;
-	}
-	rc = print_user_line(cli, what, resp->user->user);
-out:
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return resp->user->user;
 }
+
+/* arg: what was done ("Added", "Disabled", ...). */
+static void
+text_user(const void *obj, const void *arg)
+{
+	const Kartoteka__UserInfo *u = obj;
+	char c1[256], c2[256], br[1024];
+
+	/* TRANSLATORS: "Added user anna (Анна Петрова, manager; branches:
+	 * Центр, Север)." The first %s is the action. */
+	printf(_("%s user %s (%s, %s; branches: %s).\n"), (const char *)arg,
+	    cli_clean(c1, sizeof(c1), u->login),
+	    cli_clean(c2, sizeof(c2), u->name), cli_role_label(u->role),
+	    cli_fmt_branches(br, sizeof(br), u));
+}
+
+/* A user answer: one line, arg saying what was done ("Added", ...). */
+static const cli_show_t user_show = {
+	.sh_want = KARTOTEKA__RESPONSE__RESULT_USER,
+	.sh_pick = pick_user,
+	.sh_missing = N_("a user answer without a user"),
+	.sh_json_key = "user",
+	.sh_json = json_user_full,
+	.sh_text = text_user,
+};
 
 static int
 cmd_user_add(cli_t *cli, int argc, char **argv)
@@ -423,7 +423,7 @@ cmd_user_add(cli_t *cli, int argc, char **argv)
 	password[0] = '\0';
 	rc = cli_parse_args(cli, argc, argv, opts, 5, pos, 1, 1, "LOGIN");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if (role == NULL)
 		return cli_usage_error(cli, _("--role is required (head or "
 		    "manager)"));
@@ -445,7 +445,7 @@ cmd_user_add(cli_t *cli, int argc, char **argv)
 	r.password = password;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_ADD;
 	req.user_add = &r;
-	rc = user_reply(cli, &req, _("Added"));
+	rc = cli_show(cli, &req, &user_show, _("Added"));
 out:
 	sodium_memzero(password, sizeof(password));
 	return rc;
@@ -471,7 +471,7 @@ cmd_user_change(cli_t *cli, int argc, char **argv)
 
 	rc = cli_parse_args(cli, argc, argv, opts, 4, pos, 1, 1, "LOGIN");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if (name != NULL) {
 		fields[r.n_fields++] = "name";
 		r.name = (char *)name;
@@ -498,7 +498,7 @@ cmd_user_change(cli_t *cli, int argc, char **argv)
 	r.fields = fields;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_CHANGE;
 	req.user_change = &r;
-	return user_reply(cli, &req, _("Changed"));
+	return cli_show(cli, &req, &user_show, _("Changed"));
 }
 
 static int
@@ -516,7 +516,7 @@ cmd_user_password(cli_t *cli, int argc, char **argv)
 	password[0] = '\0';
 	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if ((rc = read_new_password(cli, pwfile, password,
 	    sizeof(password))) != 0)
 		goto out;
@@ -524,7 +524,7 @@ cmd_user_password(cli_t *cli, int argc, char **argv)
 	r.password = password;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_PASSWORD;
 	req.user_password = &r;
-	rc = user_reply(cli, &req, _("New password for"));
+	rc = cli_show(cli, &req, &user_show, _("New password for"));
 out:
 	sodium_memzero(password, sizeof(password));
 	return rc;
@@ -540,12 +540,13 @@ user_disable(cli_t *cli, int argc, char **argv, int enable)
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "LOGIN");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.login = (char *)pos[0];
 	r.enable = enable;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_DISABLE;
 	req.user_disable = &r;
-	return user_reply(cli, &req, enable ? _("Enabled") : _("Disabled"));
+	return cli_show(cli, &req, &user_show, enable ? _("Enabled") :
+	    _("Disabled"));
 }
 
 static int
@@ -560,72 +561,75 @@ cmd_user_enable(cli_t *cli, int argc, char **argv)
 	return user_disable(cli, argc, argv, 1);
 }
 
+static size_t
+user_page(const Kartoteka__Response *resp, ProtobufCBinaryData *next)
+{
+	*next = resp->user_list->next_cursor;
+	return resp->user_list->n_users;
+}
+
+static const void *
+user_row(const Kartoteka__Response *resp, size_t i)
+{
+	return resp->user_list->users[i];
+}
+
+static int
+user_add_row(cli_table_t *t, const void *obj)
+{
+	const Kartoteka__UserInfo *u = obj;
+	char br[1024], quota[24];
+	const char *row[6];
+
+	snprintf(quota, sizeof(quota), "%" PRIu32, u->daily_view_quota);
+	row[0] = u->login;
+	row[1] = u->name;
+	row[2] = cli_role_label(u->role);
+	row[3] = cli_fmt_branches(br, sizeof(br), u);
+	row[4] = u->role == KARTOTEKA__ROLE__OWNER ? "-" : quota;
+	row[5] = u->disabled ? _("disabled") : _("active");
+	return cli_table_add(t, row);
+}
+
+static const char *const user_header[] = {
+	N_("LOGIN"), N_("NAME"), N_("ROLE"), N_("BRANCHES"), N_("QUOTA"),
+	N_("STATE"),
+};
+
+static const cli_list_t user_list = {
+	.ls_want = KARTOTEKA__RESPONSE__RESULT_USER_LIST,
+	.ls_page = user_page,
+	.ls_row = user_row,
+	.ls_json_key = "users",
+	.ls_json = json_user_full,
+	.ls_ncols = 6,
+	.ls_header = user_header,
+	.ls_add_row = user_add_row,
+	.ls_empty = NULL,
+};
+
 static int
 cmd_user_list(cli_t *cli, int argc, char **argv)
 {
+	const char *page_size = NULL;
 	int all = 0;
-	const cli_opt_t opts[] = { { .ao_name = "--all", .ao_flag = &all } };
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--all", .ao_flag = &all },
+		{ .ao_name = "--page-size", .ao_value = &page_size },
+	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__UserListRequest r = KARTOTEKA__USER_LIST_REQUEST__INIT;
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__UserListResponse *l;
-	cli_table_t t;
 	int rc;
 
-	cli_table_init(&t, 6);
-	rc = cli_parse_args(cli, argc, argv, opts, 1, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, opts, 2, NULL, 0, 0, "");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
+	if ((rc = parse_page_size(cli, page_size, &r.limit)) != 0)
+		return rc;
 	r.include_disabled = all;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_LIST;
 	req.user_list = &r;
-	rc = admin_request(cli, &req, KARTOTEKA__RESPONSE__RESULT_USER_LIST,
-	    &resp);
-	if (rc != 0)
-		goto out;
-	l = resp->user_list;
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("users");
-		fputc('[', stdout);
-		for (size_t i = 0; i < l->n_users; i++) {
-			if (i > 0)
-				fputc(',', stdout);
-			json_user_full(l->users[i]);
-		}
-		fputc(']', stdout);
-		cli_json_end();
-		goto out;
-	}
-	{
-		const char *hdr[6] = { _("LOGIN"), _("NAME"), _("ROLE"),
-		    _("BRANCHES"), _("QUOTA"), _("STATE") };
-		rc = cli_table_add(&t, hdr);
-	}
-	for (size_t i = 0; rc == 0 && i < l->n_users; i++) {
-		const Kartoteka__UserInfo *u = l->users[i];
-		char br[1024], quota[24];
-		const char *row[6];
-		snprintf(quota, sizeof(quota), "%" PRIu32, u->daily_view_quota);
-		row[0] = u->login;
-		row[1] = u->name;
-		row[2] = cli_role_label(u->role);
-		row[3] = cli_fmt_branches(br, sizeof(br), u);
-		row[4] = u->role == KARTOTEKA__ROLE__OWNER ? "-" : quota;
-		row[5] = u->disabled ? _("disabled") : _("active");
-		rc = cli_table_add(&t, row);
-	}
-	if (rc != 0) {
-		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
-		    _("out of memory"));
-		goto out;
-	}
-	cli_table_print(&t, stdout);
-out:
-	cli_table_free(&t);
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return cli_list(cli, &req, &r.cursor, &user_list);
 }
 
 /* ==== terminal ========================================================== */
@@ -681,14 +685,14 @@ cmd_terminal_invite(cli_t *cli, int argc, char **argv)
 	code[0] = '\0';
 	rc = cli_parse_args(cli, argc, argv, opts, 2, NULL, 0, 0, "");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if (branch != NULL && branch[0] == '\0')
 		return cli_usage_error(cli, _("--branch is empty (leave it out "
 		    "for an owner terminal)"));
 	r.branch = (char *)(branch != NULL ? branch : "");
 	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_INVITE;
 	req.terminal_invite = &r;
-	rc = admin_request(cli, &req,
+	rc = cli_session_request(cli, &req,
 	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_INVITE, &resp);
 	if (rc != 0)
 		goto out;
@@ -737,69 +741,97 @@ out:
 	return rc;
 }
 
+static size_t
+terminal_page(const Kartoteka__Response *resp, ProtobufCBinaryData *next)
+{
+	*next = resp->terminal_list->next_cursor;
+	return resp->terminal_list->n_terminals;
+}
+
+static const void *
+terminal_row(const Kartoteka__Response *resp, size_t i)
+{
+	return resp->terminal_list->terminals[i];
+}
+
+static int
+terminal_add_row(cli_table_t *t, const void *obj)
+{
+	const Kartoteka__TerminalInfo *ti = obj;
+	char key[17], when[64];
+	const char *row[5];
+
+	row[0] = key_prefix(key, &ti->public_key);
+	row[1] = ti->name;
+	row[2] = cli_str(ti->branch)[0] != '\0' ? ti->branch : _("(owner)");
+	row[3] = cli_fmt_time(when, sizeof(when), ti->enrolled_at);
+	row[4] = ti->revoked ? _("revoked") : _("active");
+	return cli_table_add(t, row);
+}
+
+static const char *const terminal_header[] = {
+	N_("KEY"), N_("NAME"), N_("BRANCH"), N_("ENROLLED"), N_("STATE"),
+};
+
+static const cli_list_t terminal_list = {
+	.ls_want = KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST,
+	.ls_page = terminal_page,
+	.ls_row = terminal_row,
+	.ls_json_key = "terminals",
+	.ls_json = json_terminal_full,
+	.ls_ncols = 5,
+	.ls_header = terminal_header,
+	.ls_add_row = terminal_add_row,
+	.ls_empty = NULL,
+};
+
 static int
 cmd_terminal_list(cli_t *cli, int argc, char **argv)
 {
+	const char *page_size = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--page-size", .ao_value = &page_size },
+	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__TerminalListRequest r = KARTOTEKA__TERMINAL_LIST_REQUEST__INIT;
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__TerminalListResponse *l;
-	cli_table_t t;
 	int rc;
 
-	cli_table_init(&t, 5);
-	rc = cli_parse_args(cli, argc, argv, NULL, 0, NULL, 0, 0, "");
+	rc = cli_parse_args(cli, argc, argv, opts, 1, NULL, 0, 0, "");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
+	if ((rc = parse_page_size(cli, page_size, &r.limit)) != 0)
+		return rc;
 	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_LIST;
 	req.terminal_list = &r;
-	rc = admin_request(cli, &req,
-	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST, &resp);
-	if (rc != 0)
-		goto out;
-	l = resp->terminal_list;
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("terminals");
-		fputc('[', stdout);
-		for (size_t i = 0; i < l->n_terminals; i++) {
-			if (i > 0)
-				fputc(',', stdout);
-			json_terminal_full(l->terminals[i]);
-		}
-		fputc(']', stdout);
-		cli_json_end();
-		goto out;
-	}
-	{
-		const char *hdr[5] = { _("KEY"), _("NAME"), _("BRANCH"),
-		    _("ENROLLED"), _("STATE") };
-		rc = cli_table_add(&t, hdr);
-	}
-	for (size_t i = 0; rc == 0 && i < l->n_terminals; i++) {
-		const Kartoteka__TerminalInfo *ti = l->terminals[i];
-		char key[17], when[64];
-		const char *row[5];
-		row[0] = key_prefix(key, &ti->public_key);
-		row[1] = ti->name;
-		row[2] = cli_str(ti->branch)[0] != '\0' ? ti->branch :
-		    _("(owner)");
-		row[3] = cli_fmt_time(when, sizeof(when), ti->enrolled_at);
-		row[4] = ti->revoked ? _("revoked") : _("active");
-		rc = cli_table_add(&t, row);
-	}
-	if (rc != 0) {
-		rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
-		    _("out of memory"));
-		goto out;
-	}
-	cli_table_print(&t, stdout);
-out:
-	cli_table_free(&t);
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return cli_list(cli, &req, &r.cursor, &terminal_list);
 }
+
+static const void *
+pick_revoked(const Kartoteka__Response *resp)
+{
+	return resp->terminal_revoke->terminal;
+}
+
+static void
+text_revoked(const void *obj, const void *arg)
+{
+	const Kartoteka__TerminalInfo *ti = obj;
+	char c1[256], key[17];
+
+	(void)arg;
+	printf(_("Revoked terminal '%s' (key %s); its connections are "
+	    "closed.\n"), cli_clean(c1, sizeof(c1), ti->name),
+	    key_prefix(key, &ti->public_key));
+}
+
+static const cli_show_t revoke_show = {
+	.sh_want = KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE,
+	.sh_pick = pick_revoked,
+	.sh_missing = N_("a revoke answer without a terminal"),
+	.sh_json_key = "terminal",
+	.sh_json = json_terminal_full,
+	.sh_text = text_revoked,
+};
 
 static int
 cmd_terminal_revoke(cli_t *cli, int argc, char **argv)
@@ -808,43 +840,16 @@ cmd_terminal_revoke(cli_t *cli, int argc, char **argv)
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__TerminalRevokeRequest r =
 	    KARTOTEKA__TERMINAL_REVOKE_REQUEST__INIT;
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__TerminalInfo *ti;
-	char c1[256], key[17];
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1,
 	    "NAME|KEYPREFIX");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.terminal = (char *)pos[0];
 	req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_REVOKE;
 	req.terminal_revoke = &r;
-	rc = admin_request(cli, &req,
-	    KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE, &resp);
-	if (rc != 0)
-		goto out;
-	ti = resp->terminal_revoke->terminal;
-	if (ti == NULL) {
-		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
-		    _("the server at %s sent a revoke answer without a "
-		    "terminal"), cli->cli_cfg.address);
-		goto out;
-	}
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("terminal");
-		json_terminal_full(ti);
-		cli_json_end();
-	} else {
-		printf(_("Revoked terminal '%s' (key %s); its connections are "
-		    "closed.\n"), cli_clean(c1, sizeof(c1), ti->name),
-		    key_prefix(key, &ti->public_key));
-	}
-out:
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return cli_show(cli, &req, &revoke_show, NULL);
 }
 
 /* ==== the table ========================================================= */
@@ -873,9 +878,14 @@ const cli_command_t cli_commands_admin[] = {
 	  N_("bring an archived branch back"),
 	  N_("Example:\n"
 	     "  kartoteka branch restore Север\n") },
-	{ "branch list", cmd_branch_list, N_("branch list [--all]"),
+	{ "branch list", cmd_branch_list,
+	  N_("branch list [--all] [--page-size N]"),
 	  N_("list branches (--all: archived ones too)"),
-	  N_("Example:\n"
+	  N_("Every branch is shown: the list is asked for a page at a time\n"
+	     "(--page-size rows, 1..1000; by default up to 1000, as many as\n"
+	     "fit one answer) until the last page.\n"
+	     "\n"
+	     "Example:\n"
 	     "  kartoteka branch list --all\n") },
 	{ "user add", cmd_user_add,
 	  N_("user add LOGIN --role head|manager --branch NAME [--branch NAME...] "
@@ -913,9 +923,12 @@ const cli_command_t cli_commands_admin[] = {
 	  N_("enable a disabled user again"),
 	  N_("Example:\n"
 	     "  kartoteka user enable anna\n") },
-	{ "user list", cmd_user_list, N_("user list [--all]"),
+	{ "user list", cmd_user_list, N_("user list [--all] [--page-size N]"),
 	  N_("list users (--all: disabled ones too)"),
-	  N_("Example:\n"
+	  N_("Every user is shown, asked for a page at a time as in\n"
+	     "`branch list`.\n"
+	     "\n"
+	     "Example:\n"
 	     "  kartoteka --json user list --all\n") },
 	{ "terminal invite", cmd_terminal_invite,
 	  N_("terminal invite [--branch NAME] [--advertise HOST:PORT]"),
@@ -926,9 +939,13 @@ const cli_command_t cli_commands_admin[] = {
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka terminal invite --branch Центр | tail -n 1\n") },
-	{ "terminal list", cmd_terminal_list, N_("terminal list"),
+	{ "terminal list", cmd_terminal_list,
+	  N_("terminal list [--page-size N]"),
 	  N_("list enrolled terminals"),
-	  N_("Example:\n"
+	  N_("Every terminal is shown, revoked ones too, asked for a page at\n"
+	     "a time as in `branch list`.\n"
+	     "\n"
+	     "Example:\n"
 	     "  kartoteka terminal list\n") },
 	{ "terminal revoke", cmd_terminal_revoke,
 	  N_("terminal revoke NAME|KEYPREFIX"),

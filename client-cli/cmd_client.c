@@ -18,24 +18,6 @@
 
 /* ==== shared ============================================================ */
 
-static int
-parsed(int rc)
-{
-	return rc < 0 ? CLI_EXIT_OK : rc;
-}
-
-static int
-client_request(cli_t *cli, Kartoteka__Request *req,
-    Kartoteka__Response__ResultCase want, Kartoteka__Response **resp)
-{
-	int rc;
-
-	*resp = NULL;
-	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_open_session(cli)) != 0)
-		return rc;
-	return cli_request(cli, req, want, resp);
-}
-
 /* Parses an unsigned number up to max; what names the option. */
 static int
 parse_uint(cli_t *cli, const char *what, const char *s, uint64_t max,
@@ -205,8 +187,10 @@ json_strs(char **v, size_t n)
 }
 
 static void
-json_client(const Kartoteka__Client *c)
+json_client(const void *obj)
 {
+	const Kartoteka__Client *c = obj;
+
 	printf("{\"id\":%" PRIu64, c->id);
 	cli_json_key("version");
 	printf("%" PRIu64, c->version);
@@ -375,41 +359,39 @@ print_card(const Kartoteka__Client *c)
 		    "ID` reveals them (and is counted)."));
 }
 
-static int
-card_reply(cli_t *cli, Kartoteka__Request *req, const char *what)
+static const void *
+pick_card(const Kartoteka__Response *resp)
 {
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__Client *c;
-	char b[512];
-	int rc;
-
-	rc = client_request(cli, req, KARTOTEKA__RESPONSE__RESULT_CLIENT, &resp);
-	if (rc != 0)
-		goto out;
-	c = resp->client->client;
-	if (c == NULL) {
-		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
-		    _("the server at %s sent a client answer without a card"),
-		    cli->cli_cfg.address);
-		goto out;
-	}
-	if (cli->cli_json) {
-		cli_json_begin(cli);
-		cli_json_key("client");
-		json_client(c);
-		cli_json_end();
-	} else if (what == NULL) {
-		print_card(c);
-	} else {
-		/* TRANSLATORS: "Added client 12: Ёлкины (version 1)." */
-		printf(_("%s client %" PRIu64 ": %s (version %" PRIu64 ").\n"),
-		    what, c->id, cli_clean(b, sizeof(b), c->title), c->version);
-	}
-out:
-	if (resp != NULL)
-		kartoteka__response__free_unpacked(resp, NULL);
-	return rc;
+	return resp->client->client;
 }
+
+/* arg: what was done ("Added", ...), or NULL to print the whole card. */
+static void
+text_card(const void *obj, const void *arg)
+{
+	const Kartoteka__Client *c = obj;
+	char b[512];
+
+	if (arg == NULL) {
+		print_card(c);
+		return;
+	}
+	/* TRANSLATORS: "Added client 12: Ёлкины (version 1)." */
+	printf(_("%s client %" PRIu64 ": %s (version %" PRIu64 ").\n"),
+	    (const char *)arg, c->id, cli_clean(b, sizeof(b), c->title),
+	    c->version);
+}
+
+/* A card answer: the whole card (arg NULL), or one line saying what was
+ * done (arg "Added", ...). */
+static const cli_show_t card_show = {
+	.sh_want = KARTOTEKA__RESPONSE__RESULT_CLIENT,
+	.sh_pick = pick_card,
+	.sh_missing = N_("a client answer without a card"),
+	.sh_json_key = "client",
+	.sh_json = json_client,
+	.sh_text = text_card,
+};
 
 static int
 rows_reply(cli_t *cli, Kartoteka__Request *req)
@@ -421,8 +403,8 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 	int rc;
 
 	cli_table_init(&t, 7);
-	rc = client_request(cli, req, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
-	    &resp);
+	rc = cli_session_request(cli, req,
+	    KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST, &resp);
 	if (rc != 0)
 		goto out;
 	l = resp->client_list;
@@ -649,7 +631,7 @@ cmd_client_add(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
 	    NULL, 0, 0, "");
 	if (rc != 0) {
-		rc = parsed(rc);
+		rc = cli_parsed(rc);
 		goto out;
 	}
 	if (o.title == NULL) {
@@ -662,7 +644,7 @@ cmd_client_add(cli_t *cli, int argc, char **argv)
 	ar.force = o.force;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
 	req.client_add = &ar;
-	rc = card_reply(cli, &req, _("Added"));
+	rc = cli_show(cli, &req, &card_show, _("Added"));
 out:
 	people_free(pb);
 	free(pb);
@@ -695,7 +677,7 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
 	    pos, 1, 1, "ID");
 	if (rc != 0) {
-		rc = parsed(rc);
+		rc = cli_parsed(rc);
 		goto out;
 	}
 	if ((rc = parse_uint(cli, "ID", pos[0], UINT64_MAX, &id)) != 0)
@@ -722,7 +704,7 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	er.client = &cl;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_EDIT;
 	req.client_edit = &er;
-	rc = card_reply(cli, &req, _("Changed"));
+	rc = cli_show(cli, &req, &card_show, _("Changed"));
 out:
 	people_free(pb);
 	free(pb);
@@ -751,10 +733,10 @@ cmd_client_show(cli_t *cli, int argc, char **argv)
 	int rc = id_arg(cli, argc, argv, NULL, 0, &r.id);
 
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
 	req.client_show = &r;
-	return card_reply(cli, &req, NULL);
+	return cli_show(cli, &req, &card_show, NULL);
 }
 
 static int
@@ -766,11 +748,12 @@ client_archive(cli_t *cli, int argc, char **argv, int restore)
 	int rc = id_arg(cli, argc, argv, NULL, 0, &r.id);
 
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.restore = restore;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ARCHIVE;
 	req.client_archive = &r;
-	return card_reply(cli, &req, restore ? _("Restored") : _("Archived"));
+	return cli_show(cli, &req, &card_show, restore ? _("Restored") :
+	    _("Archived"));
 }
 
 static int
@@ -796,11 +779,11 @@ cmd_client_purge(cli_t *cli, int argc, char **argv)
 	int rc = id_arg(cli, argc, argv, opts, 1, &r.id);
 
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.reason = (char *)(reason ? reason : "");
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_PURGE;
 	req.client_purge = &r;
-	return card_reply(cli, &req, _("Purged"));
+	return cli_show(cli, &req, &card_show, _("Purged"));
 }
 
 static int
@@ -814,13 +797,13 @@ cmd_client_reassign(cli_t *cli, int argc, char **argv)
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 2, 2, "ID LOGIN");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if ((rc = parse_uint(cli, "ID", pos[0], UINT64_MAX, &r.id)) != 0)
 		return rc;
 	r.manager = (char *)pos[1];
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_REASSIGN;
 	req.client_reassign = &r;
-	return card_reply(cli, &req, _("Reassigned"));
+	return cli_show(cli, &req, &card_show, _("Reassigned"));
 }
 
 /* ==== find and list ====================================================== */
@@ -841,7 +824,7 @@ cmd_client_find(cli_t *cli, int argc, char **argv)
 
 	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "TEXT");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	if (limit && (rc = parse_uint(cli, "--limit", limit, 200, &n)) != 0)
 		return rc;
 	r.limit = limit ? (uint32_t)n : 0;
@@ -910,7 +893,7 @@ cmd_client_list(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
 	    NULL, 0, 0, "");
 	if (rc != 0)
-		return parsed(rc);
+		return cli_parsed(rc);
 	r.branch = (char *)(branch ? branch : "");
 	r.manager = (char *)(manager ? manager : "");
 	r.tag = (char *)(tag ? tag : "");

@@ -351,6 +351,35 @@ cli_fmt_branches(char *buf, size_t cap, const Kartoteka__UserInfo *u)
 
 /* ==== errors ============================================================ */
 
+/* Reports a failure: "error: TEXT" on stderr (and hint on its own line),
+ * and with --json {"ok":false,...} on stdout, whose error.message is
+ * json_msg (escaped there). Returns exit_code. */
+static int
+report(const cli_t *cli, int exit_code, const char *code, const char *hint,
+    const char *text, const char *json_msg)
+{
+	fprintf(stderr, _("error: %s\n"), text);
+	if (hint != NULL)
+		fprintf(stderr, "%s\n", hint);
+	if (cli != NULL && cli->cli_json) {
+		fputs("{\"ok\":false,\"command\":", stdout);
+		cli_json_str(stdout, cli->cli_command);
+		cli_json_key("exit");
+		fprintf(stdout, "%d", exit_code);
+		cli_json_key("error");
+		fputs("{\"code\":", stdout);
+		cli_json_str(stdout, code);
+		cli_json_key("message");
+		cli_json_str(stdout, json_msg);
+		if (hint != NULL) {
+			cli_json_key("hint");
+			cli_json_str(stdout, hint);
+		}
+		fputs("}}\n", stdout);
+	}
+	return exit_code;
+}
+
 /* Reports a failure: "error: MESSAGE" on stderr (and hint on its own
  * line), and with --json {"ok":false,...} on stdout. Returns exit_code. */
 __attribute__((format(printf, 5, 6)))
@@ -364,26 +393,7 @@ cli_fail(const cli_t *cli, int exit_code, const char *code, const char *hint,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, _("error: %s\n"), msg);
-	if (hint != NULL)
-		fprintf(stderr, "%s\n", hint);
-	if (cli != NULL && cli->cli_json) {
-		fputs("{\"ok\":false,\"command\":", stdout);
-		cli_json_str(stdout, cli->cli_command);
-		cli_json_key("exit");
-		fprintf(stdout, "%d", exit_code);
-		cli_json_key("error");
-		fputs("{\"code\":", stdout);
-		cli_json_str(stdout, code);
-		cli_json_key("message");
-		cli_json_str(stdout, msg);
-		if (hint != NULL) {
-			cli_json_key("hint");
-			cli_json_str(stdout, hint);
-		}
-		fputs("}}\n", stdout);
-	}
-	return exit_code;
+	return report(cli, exit_code, code, hint, msg, msg);
 }
 
 int
@@ -408,17 +418,21 @@ cli_error_code_name(int code)
 	return v != NULL ? v->name : "UNKNOWN";
 }
 
-/* Reports the server's Error in resp: "error: CODE: message". */
+/* Reports the server's Error in resp: "error: CODE: message" on stderr
+ * (cleaned for the terminal); in JSON the code and the message apart, the
+ * message as the server sent it (escaped). */
 int
 cli_server_error(const cli_t *cli, const Kartoteka__Response *resp,
     const char *hint)
 {
-	char msg[1024];
+	char msg[1024], text[1100];
 	const Kartoteka__Error *e = resp->error;
+	const char *code = cli_error_code_name(e->code);
 
-	return cli_fail(cli, CLI_EXIT_SERVER, cli_error_code_name(e->code), hint,
-	    "%s: %s", cli_error_code_name(e->code),
+	snprintf(text, sizeof(text), "%s: %s", code,
 	    cli_clean(msg, sizeof(msg), e->message));
+	return report(cli, CLI_EXIT_SERVER, code, hint, text,
+	    cli_str(e->message));
 }
 
 const char *

@@ -2,7 +2,8 @@
 /* Owner administration over the protocol: branches, users and terminals.
  * Each change is checked on the loop, checked again inside the writer's
  * transaction, committed together with its audit entry, and answered only
- * after the commit; lists are answered from a read transaction. */
+ * after the commit; lists are answered a page at a time, each from a read
+ * transaction, by one pager shared by the three lists. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1147,272 +1148,398 @@ hash_then_submit(admin_op_t *op)
 }
 
 /* ------------------------------------------------------------------ */
-/* lists (answered at once from a read transaction)                    */
+/* lists: paged, answered at once from a read transaction             */
 /* ------------------------------------------------------------------ */
 
-static char *
-arena_strdup(kt_arena_t *a, const char *s)
+/* Rows in a page at most; a request's limit 0 (or more) means this. A
+ * page also ends before the row that would not fit ANSWER_BUDGET. */
+#define LIST_LIMIT_MAX 1000u
+/* The longest store key of a listed entry (a terminal's public key). */
+#define LIST_KEY_MAX 32u
+
+/* What a row builder works with. */
+typedef struct list_ctx {
+	kt_server_t *lc_srv;
+	MDB_txn *lc_txn;             /* the read transaction of the answer */
+	kt_arena_t *lc_arena;        /* rows and everything they point to */
+	int lc_include_all;          /* archived branches / disabled users */
+} list_ctx_t;
+
+/* Builds in lc->lc_arena the row of the entry k -> v, or sets *row to
+ * NULL when the entry is not listed (filtered out, or a record that does
+ * not unpack). Nothing it returns points into LMDB. Returns 0 or
+ * KT_ENOMEM. */
+typedef int (*list_row_fn)(const list_ctx_t *lc, const MDB_val *k,
+    const MDB_val *v, ProtobufCMessage **row);
+
+/* One kind of admin list. A cursor is lk_tag followed by the store key
+ * (lk_keylen bytes) of the last entry a page looked at: opaque to
+ * clients, checked on the way in, and never trusted beyond a position
+ * in the database. */
+typedef struct list_kind {
+	uint8_t lk_tag;              /* first byte of this list's cursors */
+	size_t lk_keylen;            /* size of its keys; others are skipped */
+	list_row_fn lk_row;
+} list_kind_t;
+
+/* One page, everything in the arena of its list_ctx_t. */
+typedef struct list_page {
+	ProtobufCMessage **lp_rows;  /* lp_n rows */
+	size_t lp_n;
+	ProtobufCBinaryData lp_next; /* next_cursor; len 0 on the last page */
+} list_page_t;
+
+/* A list_row_fn: a branch (archived ones with lc_include_all). */
+static int
+branch_row(const list_ctx_t *lc, const MDB_val *k, const MDB_val *v,
+    ProtobufCMessage **row)
 {
-	size_t n = strlen(s != NULL ? s : "") + 1;
-	char *p = kt_arena_alloc(a, n);
+	Ktstore__BranchRecord *r;
+	Kartoteka__Branch *b;
+	int rc = 0;
 
-	if (p != NULL)
-		memcpy(p, s != NULL ? s : "", n);
-	return p;
-}
-
-/* Room for the pointer array of a list over dbi: its entry count, capped
- * by what could ever fit in one answer. */
-static size_t
-list_cap(MDB_txn *txn, MDB_dbi dbi)
-{
-	MDB_stat ms;
-
-	if (mdb_stat(txn, dbi, &ms) != 0)
+	(void)k;
+	*row = NULL;
+	r = ktstore__branch_record__unpack(NULL, v->mv_size, v->mv_data);
+	if (r == NULL)
 		return 0;
-	return ms.ms_entries < ANSWER_BUDGET / 2 ? ms.ms_entries :
-	    ANSWER_BUDGET / 2;
-}
-
-static void
-log_truncated(const char *what, size_t shown)
-{
-	fprintf(stderr, "admin: %s answer cut at %zu entries to fit one "
-	    "frame (a paged list is for later)\n", what, shown);
-}
-
-static int
-list_branches(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
-    const Kartoteka__BranchListRequest *rq, Kartoteka__Response *resp)
-{
-	Kartoteka__BranchListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
-	MDB_dbi dbi = kt_store_dbs(srv->store)->branches;
-	size_t cap = list_cap(txn, dbi), used = 0;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc;
-
-	if (lr == NULL)
-		return KT_ENOMEM;
-	kartoteka__branch_list_response__init(lr);
-	lr->branches = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->branches));
-	if (lr->branches == NULL)
-		return KT_ENOMEM;
-	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
-		return rc;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-		Ktstore__BranchRecord *r = ktstore__branch_record__unpack(&a->pb,
-		    v.mv_size, v.mv_data);
-		Kartoteka__Branch *b;
-		size_t sz;
-
-		if (r == NULL)
-			continue;
-		if (r->archived && !rq->include_archived)
-			continue;
-		if (lr->n_branches >= cap ||
-		    (b = kt_arena_alloc(a, sizeof(*b))) == NULL) {
-			log_truncated("branch_list", lr->n_branches);
-			break;
-		}
-		kartoteka__branch__init(b);
-		b->id = r->id;
-		b->name = r->name;
-		b->address = r->address;
-		b->archived = r->archived;
-		sz = kartoteka__branch__get_packed_size(b) + ENTRY_OVERHEAD;
-		if (used + sz > ANSWER_BUDGET) {
-			log_truncated("branch_list", lr->n_branches);
-			break;
-		}
-		used += sz;
-		lr->branches[lr->n_branches++] = b;
+	if (r->archived && !lc->lc_include_all)
+		goto out;
+	if ((b = kt_arena_alloc(lc->lc_arena, sizeof(*b))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
 	}
-	mdb_cursor_close(cur);
-	resp->result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST;
-	resp->branch_list = lr;
-	return 0;
+	kartoteka__branch__init(b);
+	b->id = r->id;
+	b->archived = r->archived;
+	b->name = kt_arena_strdup(lc->lc_arena, r->name);
+	b->address = kt_arena_strdup(lc->lc_arena, r->address);
+	if (b->name == NULL || b->address == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	*row = &b->base;
+out:
+	ktstore__branch_record__free_unpacked(r, NULL);
+	return rc;
 }
 
+/* A list_row_fn: a user with branch names (disabled ones with
+ * lc_include_all); the password hash is wiped, never copied. */
 static int
-list_users(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
-    const Kartoteka__UserListRequest *rq, Kartoteka__Response *resp)
+user_row(const list_ctx_t *lc, const MDB_val *k, const MDB_val *v,
+    ProtobufCMessage **row)
 {
-	Kartoteka__UserListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
-	MDB_dbi dbi = kt_store_dbs(srv->store)->users;
-	size_t cap = list_cap(txn, dbi), used = 0;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	char bname[129];
-	int rc;
+	Ktstore__UserRecord *r;
+	Kartoteka__UserInfo *ui;
+	char bname[NAME_MAX_BYTES + 1];
+	size_t nb;
+	int rc = 0;
 
-	if (lr == NULL)
-		return KT_ENOMEM;
-	kartoteka__user_list_response__init(lr);
-	lr->users = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->users));
-	if (lr->users == NULL)
-		return KT_ENOMEM;
-	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
-		return rc;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-		Ktstore__UserRecord *r = ktstore__user_record__unpack(&a->pb,
-		    v.mv_size, v.mv_data);
-		Kartoteka__UserInfo *ui;
-		size_t sz, nb;
-
-		if (r == NULL)
-			continue;
-		if (r->disabled && !rq->include_disabled)
-			continue;
-		nb = r->n_branches < KT_MAX_USER_BRANCHES ? r->n_branches :
-		    KT_MAX_USER_BRANCHES;
-		if (lr->n_users >= cap ||
-		    (ui = kt_arena_alloc(a, sizeof(*ui))) == NULL) {
-			log_truncated("user_list", lr->n_users);
-			break;
+	(void)k;
+	*row = NULL;
+	r = ktstore__user_record__unpack(NULL, v->mv_size, v->mv_data);
+	if (r == NULL)
+		return 0;
+	if (r->disabled && !lc->lc_include_all)
+		goto out;
+	nb = r->n_branches < KT_MAX_USER_BRANCHES ? r->n_branches :
+	    KT_MAX_USER_BRANCHES;
+	if ((ui = kt_arena_alloc(lc->lc_arena, sizeof(*ui))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	kartoteka__user_info__init(ui);
+	ui->branches = kt_arena_alloc(lc->lc_arena, (nb + 1) * sizeof(char *));
+	if (ui->branches == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	ui->id = r->id;
+	ui->role = (Kartoteka__Role)r->role;
+	ui->disabled = r->disabled;
+	ui->daily_view_quota = r->daily_view_quota;
+	ui->login = kt_arena_strdup(lc->lc_arena, r->login);
+	ui->name = kt_arena_strdup(lc->lc_arena, r->name);
+	if (ui->login == NULL || ui->name == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		srv_branch_name(lc->lc_srv, lc->lc_txn, r->branches[i], bname,
+		    sizeof(bname));
+		ui->branches[i] = kt_arena_strdup(lc->lc_arena, bname);
+		if (ui->branches[i] == NULL) {
+			rc = KT_ENOMEM;
+			goto out;
 		}
-		kartoteka__user_info__init(ui);
-		ui->branches = kt_arena_alloc(a, (nb + 1) * sizeof(char *));
-		if (ui->branches == NULL) {
-			log_truncated("user_list", lr->n_users);
-			break;
-		}
-		ui->id = r->id;
-		ui->login = r->login;
-		ui->name = r->name;
-		ui->role = (Kartoteka__Role)r->role;
-		ui->disabled = r->disabled;
-		ui->daily_view_quota = r->daily_view_quota;
-		for (size_t i = 0; i < nb; i++) {
-			srv_branch_name(srv, txn, r->branches[i], bname,
-			    sizeof(bname));
-			if ((ui->branches[i] = arena_strdup(a, bname)) == NULL)
-				break;
-			ui->n_branches++;
-		}
+		ui->n_branches++;
+	}
+	*row = &ui->base;
+out:
+	if (r->password_hash != NULL)
 		sodium_memzero(r->password_hash, strlen(r->password_hash));
-		sz = kartoteka__user_info__get_packed_size(ui) + ENTRY_OVERHEAD;
-		if (used + sz > ANSWER_BUDGET) {
-			log_truncated("user_list", lr->n_users);
-			break;
-		}
-		used += sz;
-		lr->users[lr->n_users++] = ui;
+	ktstore__user_record__free_unpacked(r, NULL);
+	return rc;
+}
+
+/* A list_row_fn: a terminal, revoked ones too; k is its public key. */
+static int
+terminal_row(const list_ctx_t *lc, const MDB_val *k, const MDB_val *v,
+    ProtobufCMessage **row)
+{
+	Ktstore__TerminalRecord *r;
+	Kartoteka__TerminalInfo *ti;
+	char bname[NAME_MAX_BYTES + 1] = "";
+	int rc = 0;
+
+	*row = NULL;
+	r = ktstore__terminal_record__unpack(NULL, v->mv_size, v->mv_data);
+	if (r == NULL)
+		return 0;
+	if ((ti = kt_arena_alloc(lc->lc_arena, sizeof(*ti))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
 	}
-	mdb_cursor_close(cur);
-	resp->result_case = KARTOTEKA__RESPONSE__RESULT_USER_LIST;
-	resp->user_list = lr;
+	kartoteka__terminal_info__init(ti);
+	if (r->branch != 0)
+		srv_branch_name(lc->lc_srv, lc->lc_txn, r->branch, bname,
+		    sizeof(bname));
+	ti->public_key.data = kt_arena_alloc(lc->lc_arena, k->mv_size);
+	ti->name = kt_arena_strdup(lc->lc_arena, r->name);
+	ti->branch = kt_arena_strdup(lc->lc_arena, bname);
+	if (ti->public_key.data == NULL || ti->name == NULL ||
+	    ti->branch == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	memcpy(ti->public_key.data, k->mv_data, k->mv_size);
+	ti->public_key.len = k->mv_size;
+	ti->enrolled_at = r->enrolled_at;
+	ti->revoked = r->revoked;
+	*row = &ti->base;
+out:
+	ktstore__terminal_record__free_unpacked(r, NULL);
+	return rc;
+}
+
+static const list_kind_t branch_list_kind = { 'B', 8, branch_row };
+static const list_kind_t user_list_kind = { 'U', 8, user_row };
+static const list_kind_t terminal_list_kind = { 'T', 32, terminal_row };
+
+/* Puts the cursor of kind at key (kind->lk_keylen bytes) into *out, in
+ * the arena. Returns 0 or KT_ENOMEM. */
+static int
+cursor_make(kt_arena_t *a, const list_kind_t *kind, const void *key,
+    ProtobufCBinaryData *out)
+{
+	uint8_t *p = kt_arena_alloc(a, 1 + kind->lk_keylen);
+
+	if (p == NULL)
+		return KT_ENOMEM;
+	p[0] = kind->lk_tag;
+	memcpy(p + 1, key, kind->lk_keylen);
+	out->data = p;
+	out->len = 1 + kind->lk_keylen;
 	return 0;
 }
 
+/* Positions cur on the first entry of a page: the first of dbi for an
+ * empty cursor, else the first whose key sorts after the cursor's.
+ * Returns an LMDB code (MDB_NOTFOUND: nothing left). */
 static int
-list_terminals(kt_server_t *srv, MDB_txn *txn, kt_arena_t *a,
-    Kartoteka__Response *resp)
+cursor_seek(MDB_cursor *cur, const list_kind_t *kind,
+    const ProtobufCBinaryData *cursor, MDB_val *k, MDB_val *v)
 {
-	Kartoteka__TerminalListResponse *lr = kt_arena_alloc(a, sizeof(*lr));
-	MDB_dbi dbi = kt_store_dbs(srv->store)->terminals;
-	size_t cap = list_cap(txn, dbi), used = 0;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	char bname[129];
-	int rc;
+	int m;
 
-	if (lr == NULL)
+	if (cursor->len == 0)
+		return mdb_cursor_get(cur, k, v, MDB_FIRST);
+	k->mv_size = kind->lk_keylen;
+	k->mv_data = cursor->data + 1;
+	m = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+	if (m == 0 && k->mv_size == kind->lk_keylen &&
+	    memcmp(k->mv_data, cursor->data + 1, kind->lk_keylen) == 0)
+		m = mdb_cursor_get(cur, k, v, MDB_NEXT);
+	return m;
+}
+
+/* list_page reads one page of a list of kind over dbi: the rows after
+ * cursor (empty: from the start), in key order, at most limit (0 or more
+ * than LIST_LIMIT_MAX: LIST_LIMIT_MAX), fewer when the next row would
+ * not fit one answer.
+ *   [in]  cursor  from the request: hostile bytes, checked here
+ *   [out] page    rows and next cursor, in lc->lc_arena (valid until the
+ *                 arena is freed; nothing points into LMDB)
+ *   [out] why     on KT_EINVAL: the problem, naming the field
+ * Returns 0, KT_EINVAL, KT_ENOMEM, KT_ESTORE. */
+static int
+list_page(const list_ctx_t *lc, const list_kind_t *kind, MDB_dbi dbi,
+    const ProtobufCBinaryData *cursor, uint32_t limit, list_page_t *page,
+    const char **why)
+{
+	MDB_cursor *cur = NULL;
+	MDB_stat ms;
+	MDB_val k, v;
+	uint8_t last[LIST_KEY_MAX];
+	size_t cap, used = 0;
+	int rc, m, more = 0, looked = 0;
+
+	memset(page, 0, sizeof(*page));
+	if (cursor->len != 0 && (cursor->data == NULL ||
+	    cursor->len != 1 + kind->lk_keylen ||
+	    cursor->data[0] != kind->lk_tag)) {
+		*why = "cursor: not a next_cursor from a previous page of "
+		    "this list";
+		return KT_EINVAL;
+	}
+	if ((m = mdb_stat(lc->lc_txn, dbi, &ms)) != 0)
+		return kt_store_err(m);
+	if (limit == 0 || limit > LIST_LIMIT_MAX)
+		limit = LIST_LIMIT_MAX;
+	/* A page cannot hold more rows than the database has entries. */
+	cap = ms.ms_entries < limit ? ms.ms_entries : limit;
+	page->lp_rows = kt_arena_alloc(lc->lc_arena,
+	    (cap + 1) * sizeof(*page->lp_rows));
+	if (page->lp_rows == NULL)
 		return KT_ENOMEM;
-	kartoteka__terminal_list_response__init(lr);
-	lr->terminals = kt_arena_alloc(a, (cap + 1) * sizeof(*lr->terminals));
-	if (lr->terminals == NULL)
-		return KT_ENOMEM;
-	if ((rc = kt_store_err(mdb_cursor_open(txn, dbi, &cur))) != 0)
-		return rc;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-		Ktstore__TerminalRecord *r;
-		Kartoteka__TerminalInfo *ti;
+	if ((m = mdb_cursor_open(lc->lc_txn, dbi, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = cursor_seek(cur, kind, cursor, &k, &v); m == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		ProtobufCMessage *row = NULL;
 		size_t sz;
 
-		if (k.mv_size != 32)
+		if (k.mv_size != kind->lk_keylen)
 			continue;
-		r = ktstore__terminal_record__unpack(&a->pb, v.mv_size,
-		    v.mv_data);
-		if (r == NULL)
-			continue;
-		if (lr->n_terminals >= cap ||
-		    (ti = kt_arena_alloc(a, sizeof(*ti))) == NULL) {
-			log_truncated("terminal_list", lr->n_terminals);
-			break;
+		if ((rc = kind->lk_row(lc, &k, &v, &row)) != 0)
+			goto out;
+		if (row != NULL) {
+			if (page->lp_n == cap) {
+				more = 1;
+				break;
+			}
+			sz = protobuf_c_message_get_packed_size(row) +
+			    ENTRY_OVERHEAD;
+			if (used + sz <= ANSWER_BUDGET) {
+				used += sz;
+				page->lp_rows[page->lp_n++] = row;
+			} else if (page->lp_n > 0) {
+				more = 1;
+				break;
+			} else {
+				/* Cannot happen with the sizes checked on
+				 * input; skipped rather than sent as an
+				 * empty page that never moves on. */
+				fprintf(stderr, "admin: a list entry of %zu "
+				    "bytes does not fit an answer: skipped\n",
+				    sz);
+			}
 		}
-		kartoteka__terminal_info__init(ti);
-		ti->public_key.data = kt_arena_alloc(a, 32);
-		if (ti->public_key.data == NULL) {
-			log_truncated("terminal_list", lr->n_terminals);
-			break;
-		}
-		memcpy(ti->public_key.data, k.mv_data, 32);
-		ti->public_key.len = 32;
-		ti->name = r->name;
-		bname[0] = '\0';
-		if (r->branch != 0)
-			srv_branch_name(srv, txn, r->branch, bname,
-			    sizeof(bname));
-		ti->branch = arena_strdup(a, bname);
-		if (ti->branch == NULL) {
-			log_truncated("terminal_list", lr->n_terminals);
-			break;
-		}
-		ti->enrolled_at = r->enrolled_at;
-		ti->revoked = r->revoked;
-		sz = kartoteka__terminal_info__get_packed_size(ti) +
-		    ENTRY_OVERHEAD;
-		if (used + sz > ANSWER_BUDGET) {
-			log_truncated("terminal_list", lr->n_terminals);
-			break;
-		}
-		used += sz;
-		lr->terminals[lr->n_terminals++] = ti;
+		/* The page has looked at this entry: the next starts after
+		 * it. */
+		memcpy(last, k.mv_data, kind->lk_keylen);
+		looked = 1;
 	}
+	if (m != 0 && m != MDB_NOTFOUND) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	rc = more && looked ? cursor_make(lc->lc_arena, kind, last,
+	    &page->lp_next) : 0;
+out:
 	mdb_cursor_close(cur);
-	resp->result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST;
-	resp->terminal_list = lr;
-	return 0;
+	return rc;
 }
 
-/* Answers a list request from one read transaction. */
+/* Answers a list request with one page, from one read transaction. */
 static void
 handle_list(srv_conn_t *c, const Kartoteka__Request *req)
 {
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__BranchListResponse bl =
+	    KARTOTEKA__BRANCH_LIST_RESPONSE__INIT;
+	Kartoteka__UserListResponse ul = KARTOTEKA__USER_LIST_RESPONSE__INIT;
+	Kartoteka__TerminalListResponse tl =
+	    KARTOTEKA__TERMINAL_LIST_RESPONSE__INIT;
+	const kt_store_dbs_t *db = kt_store_dbs(c->srv->store);
+	const ProtobufCBinaryData *cursor;
+	const list_kind_t *kind;
+	const char *why = NULL;
+	list_ctx_t lc = { c->srv, NULL, NULL, 0 };
+	list_page_t page;
 	kt_arena_t a;
-	MDB_txn *txn = NULL;
+	MDB_dbi dbi;
+	uint32_t limit;
 	int rc;
 
-	/* Everything an answer refers to lives in the arena; the limit is
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+		kind = &branch_list_kind;
+		dbi = db->branches;
+		cursor = &req->branch_list->cursor;
+		limit = req->branch_list->limit;
+		lc.lc_include_all = req->branch_list->include_archived;
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_LIST:
+		kind = &user_list_kind;
+		dbi = db->users;
+		cursor = &req->user_list->cursor;
+		limit = req->user_list->limit;
+		lc.lc_include_all = req->user_list->include_disabled;
+		break;
+	default:
+		kind = &terminal_list_kind;
+		dbi = db->terminals;
+		cursor = &req->terminal_list->cursor;
+		limit = req->terminal_list->limit;
+		break;
+	}
+	/* Everything the answer refers to lives in the arena; the limit is
 	 * well above what one frame can carry. */
 	if (kt_arena_init(&a, 64u << 10, 8u << 20) != 0) {
 		reply_error(c, req->id, E_INTERNAL, "out of memory");
 		return;
 	}
-	rc = kt_store_read_begin(c->srv->store, &txn);
-	if (rc == 0) {
-		switch (req->op_case) {
-		case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
-			rc = list_branches(c->srv, txn, &a, req->branch_list,
-			    &resp);
-			break;
-		case KARTOTEKA__REQUEST__OP_USER_LIST:
-			rc = list_users(c->srv, txn, &a, req->user_list, &resp);
-			break;
-		default:
-			rc = list_terminals(c->srv, txn, &a, &resp);
-			break;
-		}
+	lc.lc_arena = &a;
+	if ((rc = kt_store_read_begin(c->srv->store, &lc.lc_txn)) == 0)
+		rc = list_page(&lc, kind, dbi, cursor, limit, &page, &why);
+	if (rc == KT_EINVAL) {
+		reply_error(c, req->id, E_BAD, why);
+		goto out;
 	}
-	if (rc == 0) {
-		resp.id = req->id;
-		srv_send(c, &resp);
-	} else {
+	if (rc != 0) {
 		reply_error(c, req->id, E_INTERNAL, "cannot read the store");
+		goto out;
 	}
-	kt_store_read_end(c->srv->store, txn);
+	switch (req->op_case) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_LIST:
+		/* The rows are Kartoteka__Branch messages (branch_row). */
+		bl.branches = (Kartoteka__Branch **)page.lp_rows;
+		bl.n_branches = page.lp_n;
+		bl.next_cursor = page.lp_next;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST;
+		resp.branch_list = &bl;
+		break;
+	case KARTOTEKA__REQUEST__OP_USER_LIST:
+		ul.users = (Kartoteka__UserInfo **)page.lp_rows;
+		ul.n_users = page.lp_n;
+		ul.next_cursor = page.lp_next;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_USER_LIST;
+		resp.user_list = &ul;
+		break;
+	default:
+		tl.terminals = (Kartoteka__TerminalInfo **)page.lp_rows;
+		tl.n_terminals = page.lp_n;
+		tl.next_cursor = page.lp_next;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST;
+		resp.terminal_list = &tl;
+		break;
+	}
+	resp.id = req->id;
+	srv_send(c, &resp);
+out:
+	kt_store_read_end(c->srv->store, lc.lc_txn);
 	kt_arena_free(&a);
 }
 

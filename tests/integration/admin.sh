@@ -144,6 +144,59 @@ rc=0; cli mn ping >/dev/null 2>&1 || rc=$?
 [ $rc -ne 0 ] || fail "revoked terminal still connects"
 expect_rc 0 cli mc whoami
 
+# ---- lists come a page at a time; the CLI follows every page ----
+# Pages of one row: every row still arrives, once, in id order.
+expect_rc 0 cli own branch list --all --page-size 1
+[ "$(tail -n +2 "$T/last.out" | wc -l)" -eq 3 ] || fail "paged branch list: $(cat "$T/last.out")"
+for b in "Центр" "Север" Tmp; do
+	grep -q "$b" "$T/last.out" || fail "paged branch list lacks $b: $(cat "$T/last.out")"
+done
+expect_rc 0 cli own --json user list --all --page-size 2
+[ "$(wc -l <"$T/last.out")" -eq 1 ] || fail "paged json user list is not one object: $(cat "$T/last.out")"
+grep -q '^{"ok":true,"command":"user list","users":\[{' "$T/last.out" || fail "paged json user list: $(cat "$T/last.out")"
+[ "$(grep -o '"login":"[a-z]*"' "$T/last.out" | tr '\n' ' ')" = '"login":"owner" "login":"olga" "login":"misha" ' ] ||
+	fail "paged json user list rows: $(cat "$T/last.out")"
+expect_rc 0 cli own --json terminal list --page-size 1
+[ "$(grep -o '"public_key":"[0-9a-f]*"' "$T/last.out" | sort -u | wc -l)" -eq 3 ] ||
+	fail "paged json terminal list: $(cat "$T/last.out")"
+expect_rc 0 cli own terminal list --page-size 2
+grep -q "center-1" "$T/last.out" && grep -q "north-1" "$T/last.out" || fail "paged terminal list: $(cat "$T/last.out")"
+expect_rc 2 cli own branch list --page-size 0
+grep -q -- "--page-size" "$T/last.err" || fail "page size 0: $(cat "$T/last.err")"
+expect_rc 2 cli own user list --page-size 1001
+expect_rc 2 cli own terminal list --page-size x
+
+# On the wire: next_cursor leads to the next page, the last page has
+# none; a cursor that is not one from this list is BAD_REQUEST naming the
+# field, and the connection goes on serving (kt-rawpeer pings after).
+expect_rc 0 "$RAWPEER" --config "$T/own" list branch "" 2
+next=$(sed -n 's/^rows 2 next \([0-9a-f][0-9a-f]*\)$/\1/p' "$T/last.out")
+[ -n "$next" ] || fail "first page of 2: $(cat "$T/last.out")"
+expect_rc 0 "$RAWPEER" --config "$T/own" list branch "$next" 2
+grep -q '^rows 1 next -$' "$T/last.out" || fail "last page: $(cat "$T/last.out")"
+expect_rc 0 "$RAWPEER" --config "$T/own" list user "$next"
+grep -q '^error 1 cursor: ' "$T/last.out" || fail "branch cursor for users: $(cat "$T/last.out")"
+expect_rc 0 "$RAWPEER" --config "$T/own" list terminal 00112233
+grep -q '^error 1 cursor: ' "$T/last.out" || fail "short cursor: $(cat "$T/last.out")"
+expect_rc 0 "$RAWPEER" --config "$T/own" list terminal "54$(printf 'ab%.0s' $(seq 1 2000))"
+grep -q '^error 1 cursor: ' "$T/last.out" || fail "long cursor: $(cat "$T/last.out")"
+expect_rc 0 "$RAWPEER" --config "$T/own" list terminal "54$(printf 'ff%.0s' $(seq 1 32))"
+grep -q '^rows 0 next -$' "$T/last.out" || fail "cursor past the end: $(cat "$T/last.out")"
+
+# More branches than one answer holds: a page ends before the row that
+# would not fit the frame, and the CLI shows them all.
+addr=$(printf 'x%.0s' $(seq 1 250))
+expect_rc 0 "$RAWPEER" --config "$T/own" branch-add-many bulk 300 "$addr"
+expect_rc 0 "$RAWPEER" --config "$T/own" list branch
+rows=$(sed -n 's/^rows \([0-9]*\) next [0-9a-f][0-9a-f]*$/\1/p' "$T/last.out")
+[ -n "$rows" ] && [ "$rows" -gt 0 ] && [ "$rows" -lt 303 ] || fail "a full page: $(cat "$T/last.out")"
+expect_rc 0 cli own --json branch list --all
+[ "$(grep -o '"id":[0-9]*' "$T/last.out" | sort -u | wc -l)" -eq 303 ] || fail "json branch list over pages: $(head -c 300 "$T/last.out")"
+[ "$(grep -o '"name":"bulk-[0-9]*"' "$T/last.out" | wc -l)" -eq 300 ] || fail "bulk branches: $(head -c 300 "$T/last.out")"
+expect_rc 0 cli own branch list
+[ "$(tail -n +2 "$T/last.out" | wc -l)" -eq 302 ] || fail "branch list over pages: $(head -n 3 "$T/last.out")"
+grep -q "bulk-0300" "$T/last.out" || fail "the last branch is missing"
+
 # ---- help and usage ----
 expect_rc 0 "$KARTOTEKA" user add --help
 grep -q "Example" "$T/last.out" || fail "user add --help"

@@ -212,7 +212,195 @@ usage(void)
 	    "modes: zero oversized truncated garbage stall SECONDS hold hangup\n"
 	    "       bad-transport bad-protobuf unknown-op unenrolled-login\n"
 	    "       stop-inflight PID LOGIN PASSWORD COUNT\n"
-	    "       login-burst LOGIN PASSWORD COUNT\n", stderr);
+	    "       login-burst LOGIN PASSWORD COUNT\n"
+	    "       list branch|user|terminal [CURSORHEX [LIMIT]]\n"
+	    "       branch-add-many PREFIX COUNT ADDRESS\n", stderr);
+}
+
+/* Sends req and reads its answer (NULL on close or error; caller frees). */
+static Kartoteka__Response *
+call(peer_t *p, Kartoteka__Request *req)
+{
+	if (send_request(p, req) != 0)
+		return NULL;
+	return read_response(p);
+}
+
+/* Resumes the session saved in cfg. 0 when the server took it. */
+static int
+resume(peer_t *p, const kt_config_t *cfg)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
+	Kartoteka__Response *r;
+	int rc = -1;
+
+	if (!cfg->has_session)
+		return -1;
+	rr.token.data = (uint8_t *)cfg->session;
+	rr.token.len = sizeof(cfg->session);
+	req.id = 1;
+	req.op_case = KARTOTEKA__REQUEST__OP_RESUME;
+	req.resume = &rr;
+	if ((r = call(p, &req)) != NULL) {
+		rc = error_code(r) == 0 ? 0 : -1;
+		kartoteka__response__free_unpacked(r, NULL);
+	}
+	return rc;
+}
+
+/* Hex digits to bytes; "" is no bytes. Returns the length, or -1. */
+static long
+unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 != 0 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return (long)(n / 2);
+}
+
+/* One admin list request with any cursor bytes, as a hostile client
+ * would send it: prints "rows N next HEX" ("-" for none) or "error CODE
+ * MESSAGE". Then pings: the connection must still serve. 1 when both
+ * answers came. */
+static int
+mode_list(peer_t *p, const kt_config_t *cfg, const char *kind,
+    const char *hex, uint32_t limit)
+{
+	static uint8_t cur[4096];
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchListRequest bl = KARTOTEKA__BRANCH_LIST_REQUEST__INIT;
+	Kartoteka__UserListRequest ul = KARTOTEKA__USER_LIST_REQUEST__INIT;
+	Kartoteka__TerminalListRequest tl =
+	    KARTOTEKA__TERMINAL_LIST_REQUEST__INIT;
+	Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+	ProtobufCBinaryData c = { 0, cur }, next = { 0, NULL };
+	Kartoteka__Response *r;
+	long n = unhex(hex, cur, sizeof(cur));
+	size_t rows = 0;
+	int ok = 0;
+
+	if (n < 0) {
+		fprintf(stderr, "kt-rawpeer: bad CURSORHEX\n");
+		return 0;
+	}
+	c.len = (size_t)n;
+	if (strcmp(kind, "branch") == 0) {
+		bl.cursor = c;
+		bl.limit = limit;
+		bl.include_archived = 1;
+		req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_LIST;
+		req.branch_list = &bl;
+	} else if (strcmp(kind, "user") == 0) {
+		ul.cursor = c;
+		ul.limit = limit;
+		ul.include_disabled = 1;
+		req.op_case = KARTOTEKA__REQUEST__OP_USER_LIST;
+		req.user_list = &ul;
+	} else if (strcmp(kind, "terminal") == 0) {
+		tl.cursor = c;
+		tl.limit = limit;
+		req.op_case = KARTOTEKA__REQUEST__OP_TERMINAL_LIST;
+		req.terminal_list = &tl;
+	} else {
+		fprintf(stderr, "kt-rawpeer: unknown list '%s'\n", kind);
+		return 0;
+	}
+	if (handshake(p, cfg, 1) != 0 || resume(p, cfg) != 0) {
+		fprintf(stderr, "kt-rawpeer: cannot resume the session\n");
+		return 0;
+	}
+	req.id = 2;
+	if ((r = call(p, &req)) == NULL)
+		return 0;
+	if (error_code(r) != 0) {
+		printf("error %d %s\n", error_code(r), r->error->message ?
+		    r->error->message : "");
+	} else {
+		switch (r->result_case) {
+		case KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST:
+			rows = r->branch_list->n_branches;
+			next = r->branch_list->next_cursor;
+			break;
+		case KARTOTEKA__RESPONSE__RESULT_USER_LIST:
+			rows = r->user_list->n_users;
+			next = r->user_list->next_cursor;
+			break;
+		case KARTOTEKA__RESPONSE__RESULT_TERMINAL_LIST:
+			rows = r->terminal_list->n_terminals;
+			next = r->terminal_list->next_cursor;
+			break;
+		default:
+			break;
+		}
+		printf("rows %zu next ", rows);
+		for (size_t i = 0; i < next.len; i++)
+			printf("%02x", next.data[i]);
+		printf("%s\n", next.len == 0 ? "-" : "");
+	}
+	kartoteka__response__free_unpacked(r, NULL);
+	req.id = 3;
+	req.op_case = KARTOTEKA__REQUEST__OP_PING;
+	req.ping = &pr;
+	if ((r = call(p, &req)) != NULL) {
+		ok = r->result_case == KARTOTEKA__RESPONSE__RESULT_PING;
+		kartoteka__response__free_unpacked(r, NULL);
+	}
+	return ok;
+}
+
+/* COUNT branch adds (PREFIX-0001, ...), pipelined a window at a time so
+ * that they commit in batches: for lists longer than a page, fast. 1 when
+ * every one was added. */
+static int
+mode_branch_add_many(peer_t *p, const kt_config_t *cfg, const char *prefix,
+    int count, const char *address)
+{
+	enum { WINDOW = 32 };	/* under the server's SRV_MAX_INFLIGHT */
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchAddRequest ar = KARTOTEKA__BRANCH_ADD_REQUEST__INIT;
+	char name[128];
+	int added = 0;
+
+	if (handshake(p, cfg, 1) != 0 || resume(p, cfg) != 0) {
+		fprintf(stderr, "kt-rawpeer: cannot resume the session\n");
+		return 0;
+	}
+	ar.name = name;
+	ar.address = (char *)address;
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ADD;
+	req.branch_add = &ar;
+	for (int sent = 0; sent < count;) {
+		int batch = count - sent < WINDOW ? count - sent : WINDOW;
+		for (int i = 0; i < batch; i++) {
+			snprintf(name, sizeof(name), "%.100s-%04d", prefix,
+			    sent + i + 1);
+			req.id = (uint64_t)(sent + i) + 10;
+			if (send_request(p, &req) != 0)
+				return 0;
+		}
+		for (int i = 0; i < batch; i++) {
+			Kartoteka__Response *r = read_response(p);
+			if (r == NULL)
+				return 0;
+			if (error_code(r) == 0)
+				added++;
+			else
+				printf("error %d %s\n", error_code(r),
+				    r->error->message ? r->error->message : "");
+			kartoteka__response__free_unpacked(r, NULL);
+		}
+		sent += batch;
+	}
+	printf("added %d of %d\n", added, count);
+	return added == count;
 }
 
 int
@@ -451,6 +639,12 @@ main(int argc, char **argv)
 			    refused, count - 1);
 			ok = pinged && answered == 1 && refused == count - 1;
 		}
+	} else if (strcmp(mode, "list") == 0 && argc > 4) {
+		ok = mode_list(p, &cfg, argv[4], argc > 5 ? argv[5] : "",
+		    argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 10) : 0);
+	} else if (strcmp(mode, "branch-add-many") == 0 && argc > 6) {
+		ok = mode_branch_add_many(p, &cfg, argv[4], atoi(argv[5]),
+		    argv[6]);
 	} else {
 		usage();
 		return 2;
