@@ -218,6 +218,8 @@ json_client(const void *obj)
 	cli_json_str(stdout, c->contract);
 	cli_json_key("discount_percent");
 	printf("%u", c->discount_percent);
+	cli_json_key("referred_by");
+	printf("%" PRIu64, c->referred_by);
 	cli_json_key("archived");
 	fputs(c->archived ? "true" : "false", stdout);
 	cli_json_key("masked");
@@ -314,6 +316,9 @@ print_card(const Kartoteka__Client *c)
 		    c->contract));
 	if (c->discount_percent)
 		printf("  %-12s %u%%\n", _("discount:"), c->discount_percent);
+	if (c->referred_by)
+		printf("  %-12s %" PRIu64 "\n", _("referred by:"),
+		    c->referred_by);
 	if (c->do_not_contact)
 		printf("  %s\n", _("do not contact"));
 	for (size_t i = 0; i < c->n_custom; i++)
@@ -500,6 +505,7 @@ out:
 typedef struct card_opts {
 	const char *title, *branch, *manager, *status, *category, *source;
 	const char *note, *consent, *contract, *discount, *dnc, *version;
+	const char *referred;
 	const char *tags[MAX_TAGS];
 	size_t ntags;
 	const char *people[MAX_PEOPLE];
@@ -558,6 +564,13 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 		cl->discount_percent = (uint32_t)n;
 		FIELD("discount_percent");
 	}
+	if (o->referred) {
+		if ((rc = parse_uint(cli, "--referred-by", o->referred,
+		    UINT64_MAX, &n)) != 0)
+			return rc;
+		cl->referred_by = n;
+		FIELD("referred_by");
+	}
 	if (o->dnc) {
 		if (strcmp(o->dnc, "yes") != 0 && strcmp(o->dnc, "no") != 0)
 			return cli_usage_error(cli, _("--do-not-contact must be "
@@ -596,6 +609,7 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 	{ .ao_name = "--contract", .ao_value = &(o).contract },             \
 	{ .ao_name = "--discount", .ao_value = &(o).discount },             \
 	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc },            \
+	{ .ao_name = "--referred-by", .ao_value = &(o).referred },          \
 	{ .ao_name = "--tag", .ao_list = (o).tags, .ao_list_cap = MAX_TAGS, \
 	  .ao_list_n = &(o).ntags },                                        \
 	{ .ao_name = "--person", .ao_list = (o).people,                     \
@@ -658,6 +672,7 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	const cli_opt_t opts[] = {
 		CARD_OPTS(o),
 		{ .ao_name = "--version", .ao_value = &o.version },
+		{ .ao_name = "--force", .ao_flag = &o.force },
 		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags },
 		{ .ao_name = "--no-people", .ao_flag = &o.no_people },
 	};
@@ -702,6 +717,7 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	er.fields = (char **)fields;
 	er.n_fields = nfields;
 	er.client = &cl;
+	er.force = o.force;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_EDIT;
 	req.client_edit = &er;
 	rc = cli_show(cli, &req, &card_show, _("Changed"));
@@ -954,13 +970,15 @@ const cli_command_t cli_commands_client[] = {
 	{ "client add", cmd_client_add,
 	  N_("client add --title TITLE [--branch NAME] [--manager LOGIN] "
 	     "[--status lead|active|former] [--category A|B|C] [--source TEXT] "
-	     "[--tag TAG...] [--note TEXT] [--person SPEC...] [--force]"),
+	     "[--tag TAG...] [--note TEXT] [--person SPEC...] "
+	     "[--referred-by ID] [--force]"),
 	  N_("add a client card (a family or a company)"),
 	  N_("SPEC is 'Name;relation;birth;phone1,phone2;email;note' (relation:\n"
 	     "parent, child, contact, other; birth: YYYY-MM-DD, DD.MM.YYYY,\n"
 	     "DD.MM or just YYYY); trailing parts may be left out. Phones are\n"
 	     "stored as +7...; a phone or e-mail that another card already has\n"
 	     "is refused unless --force. The branch defaults to the terminal's.\n"
+	     "--referred-by names the card of the client who recommended them.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client add --title Ёлкины --tag английский \\\n"
@@ -977,11 +995,13 @@ const cli_command_t cli_commands_client[] = {
 	  N_("client edit ID --version V [--title T] [--status S] "
 	     "[--category C] [--source S] [--tag TAG...|--no-tags] [--note TEXT] "
 	     "[--person SPEC...|--no-people] [--consent DATE] [--contract N] "
-	     "[--discount PCT] [--do-not-contact yes|no]"),
+	     "[--discount PCT] [--do-not-contact yes|no] [--referred-by ID] "
+	     "[--force]"),
 	  N_("change the fields given; --tag and --person replace all"),
 	  N_("V is the version `client show` printed; if someone changed the\n"
 	     "card since, the server refuses with CONFLICT and the current\n"
-	     "version.\n"
+	     "version. A phone or e-mail new to the card that another card\n"
+	     "has is refused unless --force. --referred-by 0 clears it.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client edit 12 --version 3 --status active "

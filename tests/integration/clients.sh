@@ -198,6 +198,31 @@ has '"version":1'
 expect_rc 1 cli o client edit "$SM" --version 1 \
 	--person "Пётр Смирнов;parent;;+79995550002;OLGA@example.ru"
 err_has "e-mail"
+# --force keeps it.
+expect_rc 0 cli o client edit "$SM" --version 1 --force \
+	--person "Пётр Смирнов;parent;;+79995550002" --person "Ольга;parent;;8 999 555-00-01"
+has "version 2"
+# Contacts a card already has are not new duplicates on the next edit.
+expect_rc 0 cli o client edit "$SM" --version 2 --title "Смирновы-Ивановы" \
+	--person "Пётр Смирнов;parent;;+79995550002" --person "Ольга;parent;;8 999 555-00-01"
+has "version 3"
+# referred_by must be a client the caller sees.
+expect_rc 1 cli o client edit "$SM" --version 3 --referred-by 999999
+err_has "referred_by: no client 999999"
+expect_rc 1 cli o client edit "$SM" --version 3 --referred-by "$SM"
+err_has "referred_by"
+expect_rc 0 cli o client edit "$SM" --version 3 --referred-by "$IV"
+has "version 4"
+expect_rc 0 cli o client show "$SM"
+has "referred by: *$IV"
+# A card of a branch the caller cannot see answers as a missing one.
+if [ -n "${SID:-}" ]; then
+	expect_rc 1 cli c1 client add --title "Рекомендованные" --referred-by "$SID"
+	err_has "referred_by: no client $SID"
+fi
+expect_rc 1 cli o client add --title "Новые" --branch Центр --referred-by 999999
+err_has "referred_by: no client 999999"
+
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
 kt_stop || fail "server did not stop cleanly"
 
