@@ -138,7 +138,7 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 	}
 	if (nf > 2 && f[2][0]) {
 		kt_date_t d;
-		const char *why = NULL;
+		kt_why_t why = { "" };
 		size_t l = strlen(f[2]);
 		if (l == 4 && strspn(f[2], "0123456789") == 4) {
 			pb->p.birth_year = (uint32_t)atoi(f[2]);
@@ -149,7 +149,7 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 		} else {
 			snprintf(msg, sizeof(msg), _("--person birth date '%s': "
 			    "%s (YYYY-MM-DD, DD.MM.YYYY, DD.MM or YYYY)"), f[2],
-			    why ? why : "");
+			    why.text);
 			return cli_usage_error(cli, msg);
 		}
 	}
@@ -858,11 +858,10 @@ static int
 parse_day(cli_t *cli, const char *what, const char *s, int64_t *out)
 {
 	kt_date_t d;
-	const char *why = NULL;
 	struct tm tm = { 0 };
 	char msg[160];
 
-	if (kt_date_parse(s, &d, &why) != 0 || d.year == 0) {
+	if (kt_date_parse(s, &d, NULL) != 0 || d.year == 0) {
 		snprintf(msg, sizeof(msg), _("%s: '%s' is not a date "
 		    "(YYYY-MM-DD)"), what, s);
 		return cli_usage_error(cli, msg);

@@ -17,9 +17,8 @@
 #include "kt_error.h"
 #include "normalize.h"
 
-#define SHOWN_MAX 40u    /* bytes of the input quoted in a *why sentence */
+#define SHOWN_MAX 40u    /* bytes of the input quoted in a why sentence */
 #define SHOWN_CAP (SHOWN_MAX + 4u)
-#define WHY_CAP 192u
 #define PHONE_DIGITS_CAP 24u  /* more digits than this: "too long" */
 #define EMAIL_LOCAL_MAX 64u
 #define EMAIL_LABEL_MAX 63u
@@ -28,24 +27,19 @@
  * Error sentences
  * ------------------------------------------------------------------- */
 
-/* One buffer per thread, so a server thread's sentence is not overwritten
- * by another's; the header promises it lives until the next parse call. */
-static _Thread_local char why_buf[WHY_CAP];
-
-static int fail(const char **why, const char *fmt, ...)
+static int fail(kt_why_t *why, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-fail(const char **why, const char *fmt, ...)
+fail(kt_why_t *why, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (why == NULL)
 		return KT_EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
+	vsnprintf(why->text, sizeof(why->text), fmt, ap);
 	va_end(ap);
-	*why = why_buf;
 	return KT_EINVAL;
 }
 
@@ -117,7 +111,7 @@ cc_valid(const char *cc)
 /* Writes "+" cc digits into out after the length checks of E.164. */
 static int
 phone_emit(char out[static KT_PHONE_MAX], const char *cc, const char *d,
-    size_t nd, const char *shown, const char **why)
+    size_t nd, const char *shown, kt_why_t *why)
 {
 	size_t ncc = strlen(cc);
 
@@ -135,7 +129,7 @@ phone_emit(char out[static KT_PHONE_MAX], const char *cc, const char *d,
 /* Digits after "+" (or after "00"): the country code is part of them. */
 static int
 phone_international(char out[static KT_PHONE_MAX], const char *d, size_t nd,
-    const char *shown, const char **why)
+    const char *shown, kt_why_t *why)
 {
 	if (nd == 0)
 		return fail(why, "phone '%s' has no digits after '+'", shown);
@@ -152,7 +146,7 @@ phone_international(char out[static KT_PHONE_MAX], const char *d, size_t nd,
 /* Writes out only on success, so out may be the buffer in is in. */
 static int
 phone_normalize(const char *in, const char *default_cc,
-    char out[static KT_PHONE_MAX], const char **why)
+    char out[static KT_PHONE_MAX], kt_why_t *why)
 {
 	char shown[SHOWN_CAP];
 	char d[PHONE_DIGITS_CAP];
@@ -233,7 +227,7 @@ phone_normalize(const char *in, const char *default_cc,
 
 int
 kt_phone_normalize(const char *in, const char *default_cc,
-    char out[static KT_PHONE_MAX], const char **why)
+    char out[static KT_PHONE_MAX], kt_why_t *why)
 {
 	int rc = phone_normalize(in, default_cc, out, why);
 
@@ -262,7 +256,8 @@ is_atext(unsigned char c)
 }
 
 static int
-email_domain(const char *dom, size_t dlen, const char *shown, const char **why)
+email_domain(const char *dom, size_t dlen, const char *shown,
+    kt_why_t *why)
 {
 	size_t start = 0;
 
@@ -300,7 +295,7 @@ email_domain(const char *dom, size_t dlen, const char *shown, const char **why)
  * the buffer in is in. */
 static int
 email_normalize(const char *in, char out[static KT_EMAIL_MAX],
-    const char **why)
+    kt_why_t *why)
 {
 	char shown[SHOWN_CAP];
 	const uint8_t *s;
@@ -366,7 +361,7 @@ email_normalize(const char *in, char out[static KT_EMAIL_MAX],
 
 int
 kt_email_normalize(const char *in, char out[static KT_EMAIL_MAX],
-    const char **why)
+    kt_why_t *why)
 {
 	int rc = email_normalize(in, out, why);
 
@@ -457,7 +452,7 @@ date_shape(const char *in, kt_date_t *d, bool *has_year)
 }
 
 int
-kt_date_parse(const char *in, kt_date_t *out, const char **why)
+kt_date_parse(const char *in, kt_date_t *out, kt_why_t *why)
 {
 	char shown[SHOWN_CAP];
 	kt_date_t d = { 0, 0, 0 };

@@ -11,13 +11,14 @@
 #define KT_PHONE_MAX 17u   /* "+" + 15 digits + NUL */
 #define KT_EMAIL_MAX 255u  /* incl. NUL */
 
-/* About *why in the parsers below: if why is not NULL, on error *why points
- * to an English sentence that quotes the input ("phone '12' is too short";
- * at most 40 bytes of it, control characters and invalid UTF-8 shown as
- * '?'). The sentence lives in a thread-local buffer: it stays valid until
- * the next kt_phone_normalize, kt_email_normalize or kt_date_parse call in
- * the same thread. Because it quotes the input it is not a gettext msgid:
- * print it as it is. On success *why is not touched. */
+/* About why in the parsers below: the caller's buffer. If why is not
+ * NULL, on error why->text gets an English sentence that quotes the input
+ * ("phone '12' is too short"; at most 40 bytes of it, control characters
+ * and invalid UTF-8 shown as '?'). Because it quotes the input it is not
+ * a gettext msgid: print it as it is. On success why is not touched. */
+typedef struct kt_why {
+	char text[192];
+} kt_why_t;
 
 /* kt_phone_normalize turns a phone as typed into E.164 ("+79123456789").
  *   [in]  in          the phone as typed (NULL is treated as empty)
@@ -44,7 +45,7 @@
  *     numbers must be typed with "+".
  * Returns 0 or KT_EINVAL. */
 int kt_phone_normalize(const char *in, const char *default_cc,
-    char out[static KT_PHONE_MAX], const char **why);
+    char out[static KT_PHONE_MAX], kt_why_t *why);
 
 /* kt_email_normalize checks an address and lower-cases the domain (ASCII
  * letters only; the local part is kept as typed).
@@ -60,7 +61,7 @@ int kt_phone_normalize(const char *in, const char *default_cc,
  * typed, not converted to punycode), not starting or ending with '-'.
  * Returns 0 or KT_EINVAL. */
 int kt_email_normalize(const char *in, char out[static KT_EMAIL_MAX],
-    const char **why);
+    kt_why_t *why);
 
 /* A date whose year may be unknown (birthdays). */
 typedef struct kt_date {
@@ -79,7 +80,7 @@ typedef struct kt_date {
  *   [out] out  the date; zeroed on error
  *   [out] why  see above; may be NULL
  * Returns 0 or KT_EINVAL. */
-int kt_date_parse(const char *in, kt_date_t *out, const char **why);
+int kt_date_parse(const char *in, kt_date_t *out, kt_why_t *why);
 
 /* kt_date_format writes "YYYY-MM-DD" or "--MM-DD" (year 0) into out
  * (11 bytes). A NULL or invalid date (as kt_date_parse would refuse)

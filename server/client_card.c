@@ -184,12 +184,13 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
 		return KT_ENOMEM;
 	for (size_t i = 0; i < in->n_phones; i++) {
 		char e164[KT_PHONE_MAX];
-		const char *why = "not a phone number";
+		kt_why_t why = { "not a phone number" };
 		int dup = 0;
 		if (!kt_utf8_valid(in->phones[i], 0) || strlen(in->phones[i]) >
 		    64 || kt_phone_normalize(in->phones[i], cc,
 		    e164, &why) != 0) {
-			snprintf(err, cap, "%s.phones[%zu]: %s", path, i, why);
+			snprintf(err, cap, "%s.phones[%zu]: %s", path, i,
+			    why.text);
 			return KT_EINVAL;
 		}
 		for (size_t j = 0; j < p->n_phones; j++)
@@ -203,10 +204,10 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
 	p->email = "";
 	if (in->email && in->email[0]) {
 		char em[KT_EMAIL_MAX];
-		const char *why = "not an e-mail address";
+		kt_why_t why = { "not an e-mail address" };
 		if (!kt_utf8_valid(in->email, 0) ||
 		    kt_email_normalize(in->email, em, &why) != 0) {
-			snprintf(err, cap, "%s.email: %s", path, why);
+			snprintf(err, cap, "%s.email: %s", path, why.text);
 			return KT_EINVAL;
 		}
 		if ((p->email = kt_arena_strdup(a, em)) == NULL)
@@ -319,13 +320,18 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->consent_date = "";
 		if (in->consent_date && in->consent_date[0]) {
 			kt_date_t d;
-			const char *why = "not a date";
+			kt_why_t why = { "not a date" };
 			char buf[11];
-			if (!kt_utf8_valid(in->consent_date, 0) ||
-			    kt_date_parse(in->consent_date, &d, &why) != 0 ||
-			    (d.year == 0 && (why = "the year is missing"))) {
+			int bad = !kt_utf8_valid(in->consent_date, 0) ||
+			    kt_date_parse(in->consent_date, &d, &why) != 0;
+			if (!bad && d.year == 0) {
+				snprintf(why.text, sizeof(why.text), "the year "
+				    "is missing");
+				bad = 1;
+			}
+			if (bad) {
 				snprintf(err, cap, "consent_date: %s (expected "
-				    "YYYY-MM-DD)", why);
+				    "YYYY-MM-DD)", why.text);
 				rc = KT_EINVAL;
 				goto out;
 			}

@@ -969,7 +969,6 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
     kt_cq_page_t *page, char *digest, size_t cap, const char **why)
 {
 	char phone[KT_PHONE_MAX], folded[1024], masked[64];
-	const char *pwhy = NULL;
 	query_t q;
 	cset_t set = { 0 };
 	uint64_t after;
@@ -989,7 +988,7 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
 	}
 	if ((rc = query_init(&q, txn, db)) != 0)
 		return rc;
-	if (kt_phone_normalize(text, default_cc, phone, &pwhy) == 0) {
+	if (kt_phone_normalize(text, default_cc, phone, NULL) == 0) {
 		kt_mask_phone(phone, masked, sizeof(masked));
 		snprintf(digest, cap, "phone %s", masked);
 		term_key(&q, db->cx_phone, phone, strlen(phone));
