@@ -1452,6 +1452,101 @@ out:
 	return rc;
 }
 
+/* A list answer waiting for its audit entry (DESIGN 7: every list is
+ * audited with its filter and row count, before the answer leaves). */
+typedef struct list_audit {
+	srv_conn_t *c;
+	uint64_t req_id, actor;
+	uint8_t actor_term[32];
+	const uint8_t *sign_sk;          /* the server's, for checkpoints */
+	const char *action;              /* "branch.list", ... */
+	char detail[96];
+	uint8_t *packed;                 /* the packed Response, malloc'd */
+	size_t len;
+} list_audit_t;
+
+static void
+list_audit_free(list_audit_t *la)
+{
+	if (la == NULL)
+		return;
+	free(la->packed);
+	free(la);
+}
+
+/* Writer thread: the audit entry alone. */
+static int
+list_audit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	list_audit_t *la = arg;
+	kt_audit_event_t ev = { 0 };
+
+	ev.action = la->action;
+	ev.user_id = la->actor;
+	ev.terminal_key = la->actor_term;
+	ev.object = "";
+	ev.detail = la->detail;
+	return kt_identity_audit(st, txn, &ev, la->sign_sk);
+}
+
+/* Loop, after the commit: the answer leaves, or an error if the entry
+ * could not be written. */
+static void
+list_audit_done(int status, void *arg)
+{
+	list_audit_t *la = arg;
+
+	if (srv_conn_alive(la->c)) {
+		if (status == 0)
+			srv_send_packed(la->c, la->req_id, la->packed,
+			    la->len);
+		else
+			reply_error(la->c, la->req_id, E_UNAVAILABLE,
+			    status == KT_ENOSPC ? "the store is full: tell "
+			    "the owner" : "could not audit the list: try "
+			    "again");
+	}
+	srv_conn_unref(la->c);
+	list_audit_free(la);
+}
+
+/* Packs resp and sends it once the list's audit entry (rows, archived or
+ * disabled rows included, a later page) is committed. Answers an error
+ * itself on failure. */
+static void
+list_answer_after_audit(srv_conn_t *c, const Kartoteka__Request *req,
+    const Kartoteka__Response *resp, size_t rows, int later_page,
+    int include_all)
+{
+	list_audit_t *la = calloc(1, sizeof(*la));
+	int rc;
+
+	if (la == NULL ||
+	    (la->len = kartoteka__response__get_packed_size(resp),
+	    la->packed = malloc(la->len ? la->len : 1)) == NULL) {
+		reply_error(c, req->id, E_INTERNAL, "out of memory");
+		list_audit_free(la);
+		return;
+	}
+	kartoteka__response__pack(resp, la->packed);
+	la->c = c;
+	la->req_id = req->id;
+	la->actor = c->user_id;
+	memcpy(la->actor_term, c->term_key, 32);
+	la->sign_sk = c->srv->sign_sk;
+	la->action = req->op_case == KARTOTEKA__REQUEST__OP_BRANCH_LIST ?
+	    "branch.list" : req->op_case == KARTOTEKA__REQUEST__OP_USER_LIST ?
+	    "user.list" : "terminal.list";
+	snprintf(la->detail, sizeof(la->detail), "rows=%zu%s%s", rows,
+	    include_all ? " all" : "", later_page ? " page=next" : "");
+	if ((rc = srv_submit(c, list_audit_mut, list_audit_done, la)) != 0) {
+		reply_error(c, req->id, E_UNAVAILABLE, rc == KT_ESHUTDOWN ?
+		    "server is stopping" : "cannot queue the audit entry: try "
+		    "again");
+		list_audit_free(la);
+	}
+}
+
 /* Answers a list request with one page, from one read transaction. */
 static void
 handle_list(srv_conn_t *c, const Kartoteka__Request *req)
@@ -1537,7 +1632,8 @@ handle_list(srv_conn_t *c, const Kartoteka__Request *req)
 		break;
 	}
 	resp.id = req->id;
-	srv_send(c, &resp);
+	list_answer_after_audit(c, req, &resp, page.lp_n, cursor->len != 0,
+	    lc.lc_include_all);
 out:
 	kt_store_read_end(c->srv->store, lc.lc_txn);
 	kt_arena_free(&a);

@@ -205,9 +205,7 @@ void
 srv_send(srv_conn_t *c, const Kartoteka__Response *resp)
 {
 	uint8_t *plain = scratch(c->srv)->plain;
-	size_t plen, outlen = 0;
-	uint8_t *out = NULL;
-	int rc;
+	size_t plen;
 
 	if (c->phase != SRV_READY)
 		return;
@@ -222,13 +220,33 @@ srv_send(srv_conn_t *c, const Kartoteka__Response *resp)
 		return;
 	}
 	kartoteka__response__pack(resp, plain);
-	out = malloc(plen + KT_NOISE_TAGLEN);
+	srv_send_packed(c, resp->id, plain, plen);
+	sodium_memzero(plain, plen);
+}
+
+void
+srv_send_packed(srv_conn_t *c, uint64_t id, const uint8_t *packed,
+    size_t len)
+{
+	size_t outlen = 0;
+	uint8_t *out;
+	int rc;
+
+	if (c->phase != SRV_READY)
+		return;
+	if (len > KT_FRAME_MAX - KT_NOISE_TAGLEN) {
+		fprintf(stderr, "%s: response %" PRIu64 " too large (%zu)\n",
+		    __func__, id, len);
+		srv_send_error(c, id, KARTOTEKA__ERROR__CODE__INTERNAL,
+		    "response too large", 0);
+		return;
+	}
+	out = malloc(len + KT_NOISE_TAGLEN);
 	if (out == NULL) {
 		srv_close(c, 0);
 		return;
 	}
-	rc = kt_noise_encrypt(&c->tx, NULL, 0, plain, plen, out, &outlen);
-	sodium_memzero(plain, plen);
+	rc = kt_noise_encrypt(&c->tx, NULL, 0, packed, len, out, &outlen);
 	if (rc == 0)
 		rc = send_frame(c, out, outlen);
 	free(out);

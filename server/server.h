@@ -138,6 +138,12 @@ int kt_server_run(const kt_server_opts_t *opts);
  * caller's. If the connection is closing, does nothing. */
 void srv_send(srv_conn_t *c, const Kartoteka__Response *resp);
 
+/* Encrypts and queues an already packed Response (id is its id, for the
+ * log) on c; packed stays the caller's. For answers built before a
+ * commit and sent after it. If the connection is closing, does nothing. */
+void srv_send_packed(srv_conn_t *c, uint64_t id, const uint8_t *packed,
+    size_t len);
+
 /* Sends an error response for request id, and closes c afterwards when
  * close_after is set. */
 void srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,

@@ -205,6 +205,19 @@ grep -q "branch rename" "$T/last.out" || fail "branch --help"
 expect_rc 2 "$KARTOTEKA" branch frobnicate
 expect_rc 2 cli own user add x --branch "Центр"
 
+# ---- every list page is audited before it is answered ----
+audit_entries() {
+	"$KARTOTEKAD" audit verify --data "$T/data" |
+		sed -n 's/^audit chain intact: \([0-9]*\) entries$/\1/p'
+}
+before=$(audit_entries)
+[ -n "$before" ] || fail "audit verify printed no count"
+expect_rc 0 cli own user list
+expect_rc 0 cli own terminal list
+expect_rc 0 cli own branch list --page-size 200    # 302 rows: two pages
+after=$(audit_entries)
+[ "$after" -eq $((before + 4)) ] || fail "lists audited: $before -> $after entries, want +4"
+
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
 kt_stop || fail "server did not stop cleanly"
 echo "ok"
