@@ -79,13 +79,15 @@ seed_demo() {
 	"$C" user add elena --role manager --branch "Юг" \
 		--name "Елена Волкова" --password-file "$spw" >/dev/null
 	echo "seeding 2,000 families..."
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+	# One connection: the server numbers the cards in the order they
+	# arrive, so family K is card K on every machine (README shows ids).
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
 		--clients 350 --first 1 --branch "Центр" --manager irina >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
 		--clients 350 --first 351 --branch "Центр" --manager maria >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
 		--clients 650 --first 701 --branch "Север" --manager pavel >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 2 --pipeline 32 seed \
+	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
 		--clients 650 --first 1351 --branch "Юг" --manager elena >/dev/null 2>&1
 	touch "$TOP/demo/seeded"
 }
