@@ -519,8 +519,8 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
     person_buf_t *pb, Kartoteka__Person **pp, const char **fields,
     size_t *nfields)
 {
-	int v, rc;
-	uint64_t n;
+	int v = 0, rc;
+	uint64_t n = 0;
 
 #define FIELD(name) do { if (fields) fields[(*nfields)++] = name; } while (0)
 	if (o->title) {
@@ -835,7 +835,7 @@ cmd_client_find(cli_t *cli, int argc, char **argv)
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientFindRequest r = KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
 	uint8_t cur[8];
-	uint64_t n;
+	uint64_t n = 0;
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "TEXT");
@@ -881,7 +881,7 @@ cmd_client_list(cli_t *cli, int argc, char **argv)
 	const char *category = NULL, *tag = NULL, *source = NULL;
 	const char *month = NULL, *cyear = NULL, *cage = NULL, *from = NULL;
 	const char *to = NULL, *limit = NULL, *cursor = NULL;
-	int children = 0, archived = 0, v;
+	int children = 0, archived = 0, v = 0;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--branch", .ao_value = &branch },
 		{ .ao_name = "--manager", .ao_value = &manager },
@@ -902,7 +902,7 @@ cmd_client_list(cli_t *cli, int argc, char **argv)
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientListRequest r = KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
 	uint8_t cur[8];
-	uint64_t n;
+	uint64_t n = 0;
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,

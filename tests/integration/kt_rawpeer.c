@@ -647,13 +647,14 @@ main(int argc, char **argv)
 		    argv[6]);
 	} else {
 		usage();
-		return 2;
+		ok = -1;
 	}
-	printf("%s: %s\n", mode, ok ? "as expected" : "UNEXPECTED");
+	if (ok >= 0)
+		printf("%s: %s\n", mode, ok ? "as expected" : "UNEXPECTED");
 	close(p->fd);
 	kt_noise_cipher_clear(&p->tx);
 	kt_noise_cipher_clear(&p->rx);
 	free(p);
 	kt_config_clear(&cfg);
-	return ok ? 0 : 1;
+	return ok < 0 ? 2 : ok ? 0 : 1;
 }
