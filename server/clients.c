@@ -342,63 +342,60 @@ op_authz(const cop_t *op, kt_action_t a, uint64_t branch, uint64_t manager)
 
 /* ==== resolving names ===================================================== */
 
+/* The id under key in name index dbi (a BE64 value), or KT_ENOTFOUND. */
 static int
-find_branch(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
-    uint64_t id, uint64_t *out)
+id_by_name(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len,
+    uint64_t *out)
+{
+	MDB_val k = { len, (void *)key }, v;
+
+	if (len == 0 || mdb_get(txn, dbi, &k, &v) != 0 || v.mv_size != 8)
+		return KT_ENOTFOUND;
+	*out = kt_store_get_be64(v.mv_data);
+	return 0;
+}
+
+/* id itself when a record of it exists in dbi, else KT_ENOTFOUND. */
+static int
+id_exists(MDB_txn *txn, MDB_dbi dbi, uint64_t id, uint64_t *out)
 {
 	uint8_t key[8];
-	MDB_val k, v;
-	char folded[KT_CSTORE_WORD_MAX + 1];
+	MDB_val k = { 8, key }, v;
 
-	if (name != NULL && name[0] != '\0') {
-		k.mv_size = strlen(name);
-		k.mv_data = (void *)name;
-		if (mdb_get(txn, db->branch_names, &k, &v) == 0 &&
-		    v.mv_size == 8) {
-			*out = kt_store_get_be64(v.mv_data);
-			return 0;
-		}
-		k.mv_size = kt_cstore_fold_key(name, folded);
-		k.mv_data = folded;
-		if (k.mv_size && mdb_get(txn, db->branch_names, &k, &v) == 0 &&
-		    v.mv_size == 8) {
-			*out = kt_store_get_be64(v.mv_data);
-			return 0;
-		}
-		return KT_ENOTFOUND;
-	}
 	kt_store_be64(key, id);
-	k.mv_size = 8;
-	k.mv_data = key;
-	if (id == 0 || mdb_get(txn, db->branches, &k, &v) != 0)
+	if (id == 0 || mdb_get(txn, dbi, &k, &v) != 0)
 		return KT_ENOTFOUND;
 	*out = id;
 	return 0;
 }
 
+/* A branch by name (as stored, else folded) when one is given, else by
+ * id. */
+static int
+find_branch(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t id, uint64_t *out)
+{
+	char folded[KT_CSTORE_WORD_MAX + 1];
+
+	if (name != NULL && name[0] != '\0') {
+		if (id_by_name(txn, db->branch_names, name, strlen(name),
+		    out) == 0)
+			return 0;
+		return id_by_name(txn, db->branch_names, folded,
+		    kt_cstore_fold_key(name, folded), out);
+	}
+	return id_exists(txn, db->branches, id, out);
+}
+
+/* A user by login when one is given, else by id. */
 static int
 find_user_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
     uint64_t id, uint64_t *out)
 {
-	uint8_t key[8];
-	MDB_val k, v;
-
-	if (login != NULL && login[0] != '\0') {
-		k.mv_size = strlen(login);
-		k.mv_data = (void *)login;
-		if (mdb_get(txn, db->user_logins, &k, &v) != 0 ||
-		    v.mv_size != 8)
-			return KT_ENOTFOUND;
-		*out = kt_store_get_be64(v.mv_data);
-		return 0;
-	}
-	kt_store_be64(key, id);
-	k.mv_size = 8;
-	k.mv_data = key;
-	if (id == 0 || mdb_get(txn, db->users, &k, &v) != 0)
-		return KT_ENOTFOUND;
-	*out = id;
-	return 0;
+	if (login != NULL && login[0] != '\0')
+		return id_by_name(txn, db->user_logins, login, strlen(login),
+		    out);
+	return id_exists(txn, db->users, id, out);
 }
 
 /* May user id manage a client of branch? (working, and the owner or a
