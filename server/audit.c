@@ -580,3 +580,61 @@ out:
 	kt_store_read_end(st, txn);
 	return rc;
 }
+
+int
+kt_audit_tail(kt_store_t *st, size_t n, kt_audit_entry_fn fn, void *arg)
+{
+	MDB_txn *txn = NULL;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	size_t back = 0;
+	int rc, m;
+
+	if (n == 0)
+		return 0;
+	if ((rc = kt_store_read_begin(st, &txn)) != 0)
+		return rc;
+	if ((m = mdb_cursor_open(txn, kt_store_dbs(st)->audit, &c)) != 0) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	/* Back from the last entry to the first of the n. */
+	m = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (m == MDB_NOTFOUND)
+		goto out;       /* an empty chain */
+	while (m == 0 && ++back < n) {
+		m = mdb_cursor_get(c, &k, &v, MDB_PREV);
+		if (m == MDB_NOTFOUND) {
+			/* fewer than n: all of them */
+			m = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+			break;
+		}
+	}
+	if (m != 0) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	for (m = 0; m == 0 && rc == 0;
+	    m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Ktstore__AuditEntry *e;
+		if (v.mv_size < HASH_LEN) {
+			rc = KT_EPROTO;
+			break;
+		}
+		e = ktstore__audit_entry__unpack(NULL, v.mv_size - HASH_LEN,
+		    (const uint8_t *)v.mv_data + HASH_LEN);
+		if (e == NULL) {
+			rc = KT_EPROTO;
+			break;
+		}
+		rc = fn(e, arg);
+		ktstore__audit_entry__free_unpacked(e, NULL);
+	}
+	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
+		rc = kt_store_err(m);
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	kt_store_read_end(st, txn);
+	return rc;
+}

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "records.pb-c.h"
 #include "store.h"
 
 /* One event to record. Strings may be NULL (stored empty). */
@@ -63,5 +64,17 @@ int kt_audit_verify(kt_store_t *st, const uint8_t sign_pk[32],
  * Returns 0, KT_EIO, KT_ESTORE, KT_ENOSPC, KT_EPERM (read-only store). */
 int kt_audit_export_checkpoint(kt_store_t *st, const uint8_t sign_sk[64],
     const char *path);
+
+/* Called by kt_audit_tail with each entry, oldest first; e lives only
+ * during the call. Returns 0 to go on, anything else to stop (returned
+ * by kt_audit_tail). */
+typedef int (*kt_audit_entry_fn)(const Ktstore__AuditEntry *e, void *arg);
+
+/* kt_audit_tail hands the last n entries of the chain to fn, oldest
+ * first, from one read transaction (offline tools and tests: it does not
+ * check the hashes, kt_audit_verify does). Returns 0, fn's non-zero
+ * answer, KT_ESTORE, or KT_EPROTO for an entry that does not decode. */
+int kt_audit_tail(kt_store_t *st, size_t n, kt_audit_entry_fn fn,
+    void *arg);
 
 #endif

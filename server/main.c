@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "invite.h"
+#include "kartoteka.pb-c.h"
 #include "keyfile.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
@@ -52,6 +54,9 @@ usage(FILE *f)
 "        sequence number\n"
 "  audit checkpoint --data DIR --out FILE\n"
 "        save a signed checkpoint of the chain to keep elsewhere\n"
+"  audit tail --data DIR [--count N]\n"
+"        print the last N entries (20), oldest first: seq, time (UTC),\n"
+"        user, action, object, outcome, detail (works while the server runs)\n"
 "\n"
 "example:\n"
 "  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
@@ -68,6 +73,7 @@ typedef struct cli_opts {
 	const char *checkpoint;
 	const char *out;
 	int64_t ttl_s;
+	size_t count;                     /* audit tail */
 	kt_server_opts_t run;
 	int nargs;
 	char **args;
@@ -77,7 +83,7 @@ enum {
 	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_HELP,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_COUNT, OPT_HELP,
 };
 
 static const struct option long_opts[] = {
@@ -101,6 +107,7 @@ static const struct option long_opts[] = {
 	{ "stop-grace", required_argument, NULL, OPT_STOPGRACE },
 	{ "enroll-failures-per-minute", required_argument, NULL, OPT_ENROLLFAIL },
 	{ "phone-country", required_argument, NULL, OPT_PHONECC },
+	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -147,6 +154,7 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 
 	kt_server_opts_default(&o->run);
 	o->ttl_s = INVITE_TTL_S;
+	o->count = 20;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (ch) {
@@ -170,6 +178,7 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 			field = (type)v;                                    \
 			break;
 		NUM(OPT_TTL, "ttl", 0, 30LL * 86400, o->ttl_s, int64_t)
+		NUM(OPT_COUNT, "count", 1, 1000000, o->count, size_t)
 		NUM(OPT_MAXCONN, "max-connections", 1, 1000000, o->run.max_conns, unsigned)
 		NUM(OPT_HSTO, "handshake-timeout", 100, 3600000, o->run.handshake_timeout_ms, unsigned)
 		NUM(OPT_IDLETO, "idle-timeout", 1000, 86400000, o->run.idle_timeout_ms, unsigned)
@@ -910,6 +919,55 @@ out:
 	return rc;
 }
 
+/* Prints one audit entry as a line; text fields are the store's, but may
+ * quote what a user typed: control characters are shown as '?'. */
+static int
+print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
+{
+	const ProtobufCEnumValue *code = protobuf_c_enum_descriptor_get_value(
+	    &kartoteka__error__code__descriptor, (int)e->outcome);
+	time_t t = (time_t)(e->time_ms / 1000);
+	char when[32], buf[3][512];
+	const char *txt[3] = { e->action, e->object, e->detail };
+	struct tm tm;
+
+	(void)arg;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	for (int i = 0; i < 3; i++) {
+		size_t n = 0;
+		for (const char *p = txt[i] ? txt[i] : ""; *p &&
+		    n + 1 < sizeof(buf[i]); p++)
+			buf[i][n++] = (unsigned char)*p < 0x20 || *p == 0x7f ?
+			    '?' : *p;
+		buf[i][n] = '\0';
+	}
+	printf("%" PRIu64 "  %s  user:%" PRIu64 "  %s  %s  %s  %s\n", e->seq,
+	    when, e->user_id, buf[0], buf[1][0] ? buf[1] : "-",
+	    code != NULL ? code->name : "?", buf[2]);
+	return 0;
+}
+
+/* kartotekad audit tail: the last --count entries, oldest first. */
+static int
+cmd_audit_tail(cli_opts_t *o)
+{
+	kt_store_t *st = NULL;
+	int rc;
+
+	if ((rc = kt_store_open(&st, o->data, KT_STORE_RDONLY)) != 0) {
+		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
+		    o->data, kt_strerror(rc));
+		return 1;
+	}
+	rc = kt_audit_tail(st, o->count, print_audit_entry, NULL);
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: cannot read the audit log: %s\n",
+		    kt_strerror(rc));
+	kt_store_close(st);
+	return rc == 0 ? 0 : 1;
+}
+
 static int
 cmd_audit_checkpoint(cli_opts_t *o)
 {
@@ -993,6 +1051,8 @@ main(int argc, char **argv)
 		return cmd_audit_verify(&o);
 	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "checkpoint") == 0)
 		return cmd_audit_checkpoint(&o);
+	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "tail") == 0)
+		return cmd_audit_tail(&o);
 	fprintf(stderr, "kartotekad: unknown command '%s%s%s'\n", cmd,
 	    sub ? " " : "", sub ? sub : "");
 	usage(stderr);

@@ -223,6 +223,18 @@ fi
 expect_rc 1 cli o client add --title "Новые" --branch Центр --referred-by 999999
 err_has "referred_by: no client 999999"
 
+# ---- the audit says what happened --------------------------------------------------
+expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 100000
+has "client.add  client:$ID2  OK  branch=[0-9]* manager=[0-9]* forced duplicate of $ID"
+has "client.edit  client:$SM  OK  people forced duplicate of $IV"
+has "client.edit  client:$SM  CONFLICT  duplicate contact"
+has "client.view  client:$ID  OK  views today 1"
+grep -q "client.find  .*phone +7 \*\*\* \*\*\*-\*\*-89 rows=" "$T/last.out" || { grep "client.find" "$T/last.out" | head -3 >&2; fail "no client.find entry"; }
+has "client.purge  client:$ID2  OK"
+expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 2
+[ "$(wc -l <"$T/last.out")" -eq 2 ] || fail "audit tail --count 2: $(cat "$T/last.out")"
+expect_rc 2 "$KARTOTEKAD" audit tail --data "$T/data" --count 0
+
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
 kt_stop || fail "server did not stop cleanly"
 
