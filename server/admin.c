@@ -1452,14 +1452,16 @@ out:
 	return rc;
 }
 
-/* A list answer waiting for its audit entry (DESIGN 7: every list is
- * audited with its filter and row count, before the answer leaves). */
+/* An answer waiting for its audit entry (DESIGN 7: every list is audited
+ * with its filter and row count, and every refusal, before the answer
+ * leaves). */
 typedef struct list_audit {
 	srv_conn_t *c;
 	uint64_t req_id, actor;
 	uint8_t actor_term[32];
 	const uint8_t *sign_sk;          /* the server's, for checkpoints */
-	const char *action;              /* "branch.list", ... */
+	const char *action;              /* static: "branch.list", ... */
+	uint32_t outcome;                /* kartoteka.Error.Code */
 	char detail[96];
 	uint8_t *packed;                 /* the packed Response, malloc'd */
 	size_t len;
@@ -1482,6 +1484,7 @@ list_audit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	kt_audit_event_t ev = { 0 };
 
 	ev.action = la->action;
+	ev.outcome = la->outcome;
 	ev.user_id = la->actor;
 	ev.terminal_key = la->actor_term;
 	ev.object = "";
@@ -1510,13 +1513,12 @@ list_audit_done(int status, void *arg)
 	list_audit_free(la);
 }
 
-/* Packs resp and sends it once the list's audit entry (rows, archived or
- * disabled rows included, a later page) is committed. Answers an error
- * itself on failure. */
+/* Packs resp and sends it once its audit entry (action, a static string;
+ * outcome; detail) is committed. Answers an error itself on failure. */
 static void
-list_answer_after_audit(srv_conn_t *c, const Kartoteka__Request *req,
-    const Kartoteka__Response *resp, size_t rows, int later_page,
-    int include_all)
+answer_after_audit(srv_conn_t *c, uint64_t req_id,
+    const Kartoteka__Response *resp, const char *action, uint32_t outcome,
+    const char *detail)
 {
 	list_audit_t *la = calloc(1, sizeof(*la));
 	int rc;
@@ -1524,27 +1526,42 @@ list_answer_after_audit(srv_conn_t *c, const Kartoteka__Request *req,
 	if (la == NULL ||
 	    (la->len = kartoteka__response__get_packed_size(resp),
 	    la->packed = malloc(la->len ? la->len : 1)) == NULL) {
-		reply_error(c, req->id, E_INTERNAL, "out of memory");
+		reply_error(c, req_id, E_INTERNAL, "out of memory");
 		list_audit_free(la);
 		return;
 	}
 	kartoteka__response__pack(resp, la->packed);
 	la->c = c;
-	la->req_id = req->id;
+	la->req_id = req_id;
 	la->actor = c->user_id;
 	memcpy(la->actor_term, c->term_key, 32);
 	la->sign_sk = c->srv->sign_sk;
-	la->action = req->op_case == KARTOTEKA__REQUEST__OP_BRANCH_LIST ?
-	    "branch.list" : req->op_case == KARTOTEKA__REQUEST__OP_USER_LIST ?
-	    "user.list" : "terminal.list";
-	snprintf(la->detail, sizeof(la->detail), "rows=%zu%s%s", rows,
-	    include_all ? " all" : "", later_page ? " page=next" : "");
+	la->action = action;
+	la->outcome = outcome;
+	snprintf(la->detail, sizeof(la->detail), "%s", detail);
 	if ((rc = srv_submit(c, list_audit_mut, list_audit_done, la)) != 0) {
-		reply_error(c, req->id, E_UNAVAILABLE, rc == KT_ESHUTDOWN ?
+		reply_error(c, req_id, E_UNAVAILABLE, rc == KT_ESHUTDOWN ?
 		    "server is stopping" : "cannot queue the audit entry: try "
 		    "again");
 		list_audit_free(la);
 	}
+}
+
+/* A list page, audited with its rows, whether archived branches or
+ * disabled users were included, and whether it is a later page. */
+static void
+list_answer_after_audit(srv_conn_t *c, const Kartoteka__Request *req,
+    const Kartoteka__Response *resp, size_t rows, int later_page,
+    int include_all)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "rows=%zu%s%s", rows,
+	    include_all ? " all" : "", later_page ? " page=next" : "");
+	answer_after_audit(c, req->id, resp,
+	    req->op_case == KARTOTEKA__REQUEST__OP_BRANCH_LIST ? "branch.list" :
+	    req->op_case == KARTOTEKA__REQUEST__OP_USER_LIST ? "user.list" :
+	    "terminal.list", 0, detail);
 }
 
 /* Answers a list request with one page, from one read transaction. */
@@ -1834,9 +1851,17 @@ caller_is_owner(srv_conn_t *c, const Kartoteka__Request *req)
 		reply_error(c, req->id, E_INTERNAL, "cannot read the session");
 	} else if (u->disabled ||
 	    kt_authz_scope(u->role, KT_ACT_ADMIN) != KT_SCOPE_ALL) {
+		Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+		Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
 		snprintf(msg, sizeof(msg), "only the owner can %s",
 		    op_label(req->op_case));
-		reply_error(c, req->id, E_FORBIDDEN, msg);
+		err.code = E_FORBIDDEN;
+		err.message = msg;
+		resp.id = req->id;
+		resp.error = &err;
+		/* A manager trying the owner's work is worth a line. */
+		answer_after_audit(c, req->id, &resp, "admin.refused",
+		    E_FORBIDDEN, msg);
 	} else {
 		ok = 1;
 	}
