@@ -32,6 +32,7 @@ typedef struct fixture {
 	kt_writer_t *w;
 	pthread_t loop_thread;
 	sem_t gate;          /* the gate mutation waits on it */
+	sem_t entered;       /* posted when the gate mutation holds the writer */
 	unsigned expected;   /* completions to wait for */
 	unsigned done;
 } fixture_t;
@@ -50,6 +51,7 @@ fx_new(size_t map_size)
 	assert_int_equal(uv_loop_init(&fx->loop), 0);
 	fx->loop_thread = pthread_self();
 	assert_int_equal(sem_init(&fx->gate, 0, 0), 0);
+	assert_int_equal(sem_init(&fx->entered, 0, 0), 0);
 	assert_int_equal(kt_writer_start(&fx->w, fx->st, &fx->loop), 0);
 	return fx;
 }
@@ -64,6 +66,7 @@ fx_free(fixture_t *fx)
 	assert_int_equal(uv_loop_close(&fx->loop), 0);
 	kt_store_close(fx->st);
 	sem_destroy(&fx->gate);
+	sem_destroy(&fx->entered);
 	assert_int_equal(nftw(fx->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 	free(fx);
 }
@@ -101,6 +104,7 @@ mut_fn(kt_store_t *st, MDB_txn *txn, void *arg)
 
 	if (m->gate) {
 		/* Hold the writer so everything else queues up. */
+		sem_post(&m->fx->entered);
 		sem_wait(&m->fx->gate);
 		m->gate = false;
 	}
@@ -153,27 +157,32 @@ batches_mutations(void **state)
 	enum { N = 1000 };
 	fixture_t *fx = fx_new(0);
 	mut_t *m = calloc(N, sizeof *m);
+	mut_t g = { .fx = fx, .id = N, .gate = true };
 	kt_writer_stats_t s;
 
 	(void)state;
 	assert_non_null(m);
-	/* All 1000 are queued before the loop runs. */
+	/* The writer is held inside the gate mutation while all 1000 are
+	 * queued, so they wait for it together: no timing involved. */
+	assert_int_equal(kt_writer_submit(fx->w, mut_fn, mut_done, &g), 0);
+	sem_wait(&fx->entered);
 	for (unsigned i = 0; i < N; i++) {
 		m[i].fx = fx;
 		m[i].id = i;
 		assert_int_equal(kt_writer_submit(fx->w, mut_fn, mut_done,
 		    &m[i]), 0);
 	}
-	fx->expected = N;
+	sem_post(&fx->gate);
+	fx->expected = N + 1;
 	fx_wait(fx);
 	for (unsigned i = 0; i < N; i++) {
 		assert_true(m[i].completed);
 		assert_int_equal(m[i].status, 0);
 	}
 	kt_writer_get_stats(fx->w, &s);
-	assert_true(s.mutations == N);
+	assert_true(s.mutations == N + 1);
 	assert_true(s.batches < s.mutations);
-	assert_true(s.max_batch > 1);
+	assert_true(s.max_batch >= N);
 	assert_true(key_present(fx, 0) && key_present(fx, N - 1));
 	free(m);
 	fx_free(fx);
@@ -191,6 +200,7 @@ failing_mutation_isolated(void **state)
 	(void)state;
 	memset(m, 0, sizeof m);
 	assert_int_equal(kt_writer_submit(fx->w, mut_fn, mut_done, &g), 0);
+	sem_wait(&fx->entered); /* the writer holds g: the ten queue behind */
 	for (unsigned i = 0; i < N; i++) {
 		m[i].fx = fx;
 		m[i].id = i;
@@ -285,6 +295,7 @@ batch_grows_map(void **state)
 	g.fx = fx;
 	memset(m, 0, sizeof m);
 	assert_int_equal(kt_writer_submit(fx->w, mut_fn, mut_done, &g), 0);
+	sem_wait(&fx->entered);
 	for (unsigned i = 0; i < N; i++) {
 		m[i].fx = fx;
 		m[i].id = i;
