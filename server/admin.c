@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "arena.h"
-#include "audit.h"
-#include "authz.h"
+#include "model/audit.h"
+#include "model/authz.h"
 #include "invite.h"
 #include "kt_error.h"
 #include "records.pb-c.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "model/audit.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
 #include "server.h"

@@ -12,11 +12,11 @@
 #include <time.h>
 
 #include "arena.h"
-#include "audit.h"
-#include "authz.h"
-#include "client_card.h"
-#include "client_query.h"
-#include "client_store.h"
+#include "model/audit.h"
+#include "model/authz.h"
+#include "model/client_card.h"
+#include "model/client_query.h"
+#include "model/client_store.h"
 #include "kt_error.h"
 #include "normalize.h"
 #include "records.pb-c.h"

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
+#include "model/audit.h"
 #include "invite.h"
 #include "kartoteka.pb-c.h"
 #include "keyfile.h"

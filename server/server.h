@@ -13,8 +13,8 @@
 #include "frame.h"
 #include "kartoteka.pb-c.h"
 #include "noise.h"
-#include "store.h"
-#include "writer.h"
+#include "model/store.h"
+#include "model/writer.h"
 
 #define KT_SERVER_VERSION "kartotekad 0.1.0"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "arena.h"
-#include "client_card.h"
+#include "model/client_card.h"
 #include "kartoteka.pb-c.h"
 #include "records.pb-c.h"
 

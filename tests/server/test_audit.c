@@ -12,10 +12,10 @@
 
 #include "kt_test.h"
 
-#include "audit.h"
+#include "model/audit.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
-#include "store.h"
+#include "model/store.h"
 
 static int
 rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)

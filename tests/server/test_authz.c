@@ -3,7 +3,7 @@
  * (own / another manager's client) x (own / another branch). */
 #include "kt_test.h"
 
-#include "authz.h"
+#include "model/authz.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 

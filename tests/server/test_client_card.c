@@ -10,7 +10,7 @@
 #include "kt_test.h"
 
 #include "arena.h"
-#include "client_card.h"
+#include "model/client_card.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "records.pb-c.h"

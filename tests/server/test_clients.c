@@ -12,14 +12,14 @@
 
 #include "kt_test.h"
 
-#include "authz.h"
+#include "model/authz.h"
 
-#include "client_query.h"
-#include "client_store.h"
+#include "model/client_query.h"
+#include "model/client_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
-#include "store.h"
+#include "model/store.h"
 
 /* ---- fixture ------------------------------------------------------------ */
 

@@ -11,7 +11,7 @@
 #include "kt_error.h"
 #include "records.pb-c.h"
 #include "server.h"
-#include "store.h"
+#include "model/store.h"
 
 #define NOW 1800000000
 

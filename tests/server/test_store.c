@@ -12,7 +12,7 @@
 
 #include "kt_error.h"
 #include "records.pb-c.h"
-#include "store.h"
+#include "model/store.h"
 
 /* ---- temporary directories -------------------------------------------- */
 

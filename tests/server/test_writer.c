@@ -12,8 +12,8 @@
 #include "kt_test.h"
 
 #include "kt_error.h"
-#include "store.h"
-#include "writer.h"
+#include "model/store.h"
+#include "model/writer.h"
 
 static int
 rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "audit.h"
+#include "model/audit.h"
 #include "kt_error.h"
 #include "server.h"
 

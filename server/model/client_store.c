@@ -8,7 +8,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#include "client_store.h"
+#include "model/client_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "normalize.h"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "records.pb-c.h"
-#include "store.h"
+#include "model/store.h"
 
 /* Longest index key of a folded word, tag or e-mail: longer ones are cut
  * at a UTF-8 boundary (LMDB keys are at most 511 bytes; a prefix search

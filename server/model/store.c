@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "kt_error.h"
-#include "store.h"
+#include "model/store.h"
 
 /* Room for the record databases and indexes still to come (23 in use). */
 #define STORE_MAXDBS 128

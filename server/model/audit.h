@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "records.pb-c.h"
-#include "store.h"
+#include "model/store.h"
 
 /* One event to record. Strings may be NULL (stored empty). */
 typedef struct kt_audit_event {

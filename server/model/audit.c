@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "audit.h"
+#include "model/audit.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
 

@@ -13,9 +13,9 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include "arena.h"
-#include "authz.h"
-#include "client_query.h"
-#include "client_store.h"
+#include "model/authz.h"
+#include "model/client_query.h"
+#include "model/client_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "normalize.h"

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "model/store.h"
 
 /* Who asks: rows are limited to the clients this user may list. */
 typedef struct kt_cq_caller {

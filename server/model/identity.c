@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit.h"
+#include "model/audit.h"
 #include "keyfile.h"
 #include "kt_error.h"
 #include "records.pb-c.h"

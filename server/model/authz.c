@@ -2,7 +2,7 @@
 /* The authorisation table of DESIGN section 4 and its checks. */
 #include <stddef.h>
 
-#include "authz.h"
+#include "model/authz.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "client_card.h"
-#include "client_store.h"
+#include "model/client_card.h"
+#include "model/client_store.h"
 #include "kt_error.h"
 #include "normalize.h"
 

@@ -7,7 +7,7 @@
 
 #include <uv.h>
 
-#include "store.h"
+#include "model/store.h"
 
 typedef struct kt_writer kt_writer_t;
 

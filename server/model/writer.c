@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "kt_error.h"
-#include "writer.h"
+#include "model/writer.h"
 
 typedef struct wr_item {
 	kt_store_mutation_fn fn;       /* runs on the writer thread */
