@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "arena.h"
 #include "kt_error.h"
 
@@ -98,6 +100,16 @@ kt_arena_reset(kt_arena_t *a)
 	a->bigs = NULL;
 	a->big_bytes = 0;
 	a->used = 0;
+}
+
+void
+kt_arena_wipe(kt_arena_t *a)
+{
+	for (kt_arena_big_t *b = a->bigs; b != NULL; b = b->next)
+		sodium_memzero(b->data, b->size);
+	if (a->used > 0)
+		sodium_memzero(a->block, a->used);
+	kt_arena_reset(a);
 }
 
 void

@@ -38,6 +38,10 @@ char *kt_arena_strdup(kt_arena_t *a, const char *s);
 /* Releases everything handed out since the last reset; the block is kept. */
 void kt_arena_reset(kt_arena_t *a);
 
+/* As kt_arena_reset, after overwriting with zeros everything handed out
+ * (sodium_memzero: not optimised away), for arenas that held a secret. */
+void kt_arena_wipe(kt_arena_t *a);
+
 /* Releases the arena's memory. Accepts NULL. */
 void kt_arena_free(kt_arena_t *a);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* kartotekad: command-line entry point (init, run, invite, terminal,
- * audit). Offline commands write through the store directly; LMDB lets
- * them run while the server is up. */
+ * audit). Offline commands write through the store directly (LMDB lets
+ * them run while the server is up), with the same model functions, rules
+ * and audit actions as the protocol's ops. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,16 +15,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model/audit.h"
+#include "fields.h"
 #include "invite.h"
 #include "kartoteka.pb-c.h"
 #include "keyfile.h"
 #include "kt_error.h"
+#include "model/audit.h"
+#include "model/branch_store.h"
+#include "model/identity.h"
+#include "model/terminal_store.h"
+#include "model/user_store.h"
 #include "records.pb-c.h"
 #include "server.h"
 
 #define EXIT_USAGE 2
-#define INVITE_TTL_S (24 * 3600)
+#define INVITE_TTL_S KT_INVITE_TTL_S
 
 static void
 usage(FILE *f)
@@ -272,62 +278,34 @@ typedef struct init_job {
 	const char *advertise;
 	const uint8_t *sign_sk;
 	int64_t now;
-	uint64_t owner_id;
+	uint64_t owner_id;                /* [out] */
+	kt_verdict_t v;                   /* [out] a refusal of the owner */
 } init_job_t;
 
+/* The new store's first entries: the address invites name, the audit's
+ * "init", and the owner (the first user, user.add). */
 static int
 init_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	init_job_t *job = arg;
-	const kt_store_dbs_t *db = kt_store_dbs(st);
-	Ktstore__UserRecord u = KTSTORE__USER_RECORD__INIT;
-	kt_audit_event_t ev = { 0 };
-	uint8_t key[8];
-	MDB_val k, v;
-	char object[32];
+	kt_actor_t local = { 0, NULL, job->sign_sk };
+	kt_user_new_t owner = {
+		.login = job->owner, .name = job->owner,
+		.role = KARTOTEKA__ROLE__OWNER, .pwhash = job->pwhash,
+		.now = job->now,
+	};
 	int rc;
 
-	k.mv_data = (void *)"advertise";
-	k.mv_size = 9;
-	v.mv_data = (void *)job->advertise;
-	v.mv_size = strlen(job->advertise);
-	rc = kt_store_err(mdb_put(txn, db->meta, &k, &v, 0));
-	if (rc != 0)
+	if ((rc = kt_invite_set_advertise(txn, kt_store_dbs(st),
+	    job->advertise)) != 0 ||
+	    (rc = kt_audit_record(st, txn, &local, KT_AUDIT_INIT, "store", 0,
+	    KT_SERVER_VERSION)) != 0)
 		return rc;
-	ev.action = "init";
-	ev.object = "store";
-	ev.detail = KT_SERVER_VERSION;
-	rc = kt_identity_audit(st, txn, &ev, job->sign_sk);
-	if (rc != 0)
+	if ((rc = kt_user_add(st, txn, &local, &owner, &job->owner_id,
+	    &job->v)) != 0)
 		return rc;
-	rc = kt_store_next_id(st, txn, "user", &job->owner_id);
-	if (rc != 0)
-		return rc;
-	u.id = job->owner_id;
-	u.login = (char *)job->owner;
-	u.name = (char *)job->owner;
-	u.role = KARTOTEKA__ROLE__OWNER;
-	u.password_hash = (char *)job->pwhash;
-	u.daily_view_quota = 0; /* the owner has no quota */
-	u.created_at = job->now;
-	kt_store_be64(key, u.id);
-	rc = kt_store_put_record(txn, db->users, key, 8, &u.base,
-	    MDB_NOOVERWRITE);
-	if (rc != 0)
-		return rc;
-	k.mv_data = (void *)job->owner;
-	k.mv_size = strlen(job->owner);
-	v.mv_data = key;
-	v.mv_size = 8;
-	rc = kt_store_err(mdb_put(txn, db->user_logins, &k, &v,
-	    MDB_NOOVERWRITE));
-	if (rc != 0)
-		return rc;
-	snprintf(object, sizeof(object), "user:%" PRIu64, u.id);
-	ev.action = "user.create";
-	ev.object = object;
-	ev.detail = "role=owner";
-	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+	/* A refusal must not leave a store without its owner. */
+	return kt_verdict_is_ok(&job->v) ? 0 : KT_EINVAL;
 }
 
 /* Reads the advertised address kept in meta, or the default. */
@@ -335,17 +313,30 @@ static void
 stored_advertise(kt_store_t *st, char *out, size_t cap)
 {
 	MDB_txn *txn = NULL;
-	MDB_val k = { 9, (void *)"advertise" }, v;
 
-	snprintf(out, cap, "127.0.0.1:7700");
+	snprintf(out, cap, "%s", KT_INVITE_ADVERTISE_DEFAULT);
 	if (kt_store_read_begin(st, &txn) != 0)
 		return;
-	if (mdb_get(txn, kt_store_dbs(st)->meta, &k, &v) == 0 &&
-	    v.mv_size < cap) {
-		memcpy(out, v.mv_data, v.mv_size);
-		out[v.mv_size] = '\0';
-	}
+	kt_invite_advertise(txn, kt_store_dbs(st), out, cap);
 	kt_store_read_end(st, txn);
+}
+
+typedef struct invite_job {
+	uint64_t branch;                  /* 0 = owner terminal */
+	const char *branch_name;
+	int64_t now, ttl_s;
+	uint8_t token[32];
+	const uint8_t *sign_sk;
+} invite_job_t;
+
+static int
+invite_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	invite_job_t *job = arg;
+	kt_actor_t local = { 0, NULL, job->sign_sk };
+
+	return kt_invite_put(st, txn, &local, job->branch, job->branch_name,
+	    job->token, job->now, job->ttl_s);
 }
 
 /* Creates an invite for branch and prints its code on stdout. */
@@ -354,7 +345,7 @@ issue_invite(kt_store_t *st, const uint8_t static_pub[32],
     const uint8_t *sign_sk, uint64_t branch, const char *branch_name,
     const char *advertise, int64_t ttl_s)
 {
-	kt_invite_job_t job;
+	invite_job_t job;
 	kt_invite_t inv;
 	char code[KT_INVITE_CODE_MAX];
 	int rc;
@@ -365,8 +356,9 @@ issue_invite(kt_store_t *st, const uint8_t static_pub[32],
 	job.now = kt_now_s();
 	job.ttl_s = ttl_s;
 	job.sign_sk = sign_sk;
+	job.branch_name = branch_name;
 	randombytes_buf(job.token, sizeof(job.token));
-	rc = kt_store_write_sync(st, kt_identity_invite_mut, &job);
+	rc = kt_store_write_sync(st, invite_mut, &job);
 	if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot store the invite: %s\n",
 		    kt_strerror(rc));
@@ -520,8 +512,11 @@ cmd_init(cli_opts_t *o)
 	job.sign_sk = ssk;
 	job.now = kt_now_s();
 	if ((rc = kt_store_write_sync(st, init_mut, &job)) != 0) {
-		fprintf(stderr, "kartotekad init: cannot write the store: %s\n",
-		    kt_strerror(rc));
+		if (!kt_verdict_is_ok(&job.v))
+			fprintf(stderr, "kartotekad init: %s\n", job.v.msg);
+		else
+			fprintf(stderr, "kartotekad init: cannot write the "
+			    "store: %s\n", kt_strerror(rc));
 		rc = 1;
 		goto out;
 	}
@@ -553,50 +548,28 @@ typedef struct branch_job {
 	const uint8_t *sign_sk;
 	uint64_t id;        /* [out] */
 	int created;        /* [out] */
+	kt_verdict_t v;     /* [out] a refusal of the new branch */
 } branch_job_t;
 
-/* Finds branch name, creating it if missing (same transaction). */
+/* Finds branch name, adding it when missing (branch.add, with the rules
+ * of the protocol's branch add) in the same transaction. */
 static int
-branch_find_or_create_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+branch_find_or_add_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	branch_job_t *job = arg;
-	const kt_store_dbs_t *db = kt_store_dbs(st);
-	Ktstore__BranchRecord b = KTSTORE__BRANCH_RECORD__INIT;
-	MDB_val k = { strlen(job->name), (void *)job->name }, v;
-	kt_audit_event_t ev = { 0 };
-	uint8_t key[8];
-	char object[32];
+	kt_actor_t local = { 0, NULL, job->sign_sk };
 	int rc;
 
-	rc = mdb_get(txn, db->branch_names, &k, &v);
-	if (rc == 0 && v.mv_size == 8) {
-		job->id = kt_store_get_be64(v.mv_data);
-		return 0;
-	}
-	if (rc != MDB_NOTFOUND)
-		return kt_store_err(rc);
-	rc = kt_store_next_id(st, txn, "branch", &job->id);
-	if (rc != 0)
+	job->created = 0;
+	kt_verdict_ok(&job->v);
+	rc = kt_branch_id(txn, kt_store_dbs(st), job->name, &job->id);
+	if (rc != KT_ENOTFOUND)
 		return rc;
-	b.id = job->id;
-	b.name = (char *)job->name;
-	kt_store_be64(key, b.id);
-	rc = kt_store_put_record(txn, db->branches, key, 8, &b.base,
-	    MDB_NOOVERWRITE);
-	if (rc != 0)
+	if ((rc = kt_branch_add(st, txn, &local, job->name, "", &job->id,
+	    &job->v)) != 0)
 		return rc;
-	v.mv_data = key;
-	v.mv_size = 8;
-	rc = kt_store_err(mdb_put(txn, db->branch_names, &k, &v,
-	    MDB_NOOVERWRITE));
-	if (rc != 0)
-		return rc;
-	snprintf(object, sizeof(object), "branch:%" PRIu64, b.id);
-	ev.action = "branch.create";
-	ev.object = object;
-	ev.detail = job->name;
-	job->created = 1;
-	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+	job->created = kt_verdict_is_ok(&job->v);
+	return 0;
 }
 
 static int
@@ -639,26 +612,23 @@ cmd_invite(cli_opts_t *o)
 	}
 	memset(&bj, 0, sizeof(bj));
 	if (o->branch) {
-		const char *p;
-		size_t n = strlen(o->branch);
-		if (n == 0 || n > 128) {
-			fprintf(stderr, "kartotekad invite: --branch: name must "
-			    "be 1 to 128 bytes\n");
+		const char *why = kt_text_problem(o->branch, 1, KT_NAME_MAX, 0);
+		if (why != NULL) {
+			fprintf(stderr, "kartotekad invite: --branch: %s\n",
+			    why);
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		for (p = o->branch; *p; p++)
-			if ((unsigned char)*p < 0x20) {
-				fprintf(stderr, "kartotekad invite: --branch: "
-				    "control characters are not allowed\n");
-				rc = EXIT_USAGE;
-				goto out;
-			}
 		bj.name = o->branch;
 		bj.sign_sk = ssk;
-		if (kt_store_write_sync(st, branch_find_or_create_mut, &bj) != 0) {
+		if (kt_store_write_sync(st, branch_find_or_add_mut, &bj) != 0) {
 			fprintf(stderr, "kartotekad invite: cannot store the "
 			    "branch\n");
+			goto out;
+		}
+		if (!kt_verdict_is_ok(&bj.v)) {
+			fprintf(stderr, "kartotekad invite: --branch: %s\n",
+			    bj.v.msg);
 			goto out;
 		}
 		if (bj.created)
@@ -696,21 +666,10 @@ print_col(const char *s, int width)
 static void
 branch_label(kt_store_t *st, MDB_txn *txn, uint64_t id, char *out, size_t cap)
 {
-	uint8_t key[8];
-	Ktstore__BranchRecord *b = NULL;
-
-	if (id == 0) {
+	if (id == 0)
 		snprintf(out, cap, "(owner)");
-		return;
-	}
-	kt_store_be64(key, id);
-	if (kt_store_get_record(txn, kt_store_dbs(st)->branches, key, 8,
-	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)&b) == 0) {
-		snprintf(out, cap, "%s", b->name);
-		protobuf_c_message_free_unpacked(&b->base, NULL);
-	} else {
-		snprintf(out, cap, "#%" PRIu64, id);
-	}
+	else
+		kt_branch_name(txn, kt_store_dbs(st), id, out, cap);
 }
 
 static int
@@ -771,73 +730,19 @@ out:
 typedef struct revoke_job {
 	const char *which;    /* hex key prefix or name */
 	const uint8_t *sign_sk;
-	int matches;          /* [out] */
-	char name[65];        /* [out] */
 	uint8_t key[32];      /* [out] */
+	kt_verdict_t v;       /* [out] a refusal */
 } revoke_job_t;
 
+/* The protocol's terminal revoke, as a local command. */
 static int
 revoke_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	revoke_job_t *job = arg;
-	const kt_store_dbs_t *db = kt_store_dbs(st);
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	Ktstore__TerminalRecord *t = NULL;
-	kt_audit_event_t ev = { 0 };
-	char object[48], hex[65];
-	int rc;
+	kt_actor_t local = { 0, NULL, job->sign_sk };
 
-	job->matches = 0;
-	rc = kt_store_err(mdb_cursor_open(txn, db->terminals, &cur));
-	if (rc != 0)
-		return rc;
-	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
-		Ktstore__TerminalRecord *r;
-		if (k.mv_size != 32)
-			continue;
-		r = ktstore__terminal_record__unpack(NULL, v.mv_size,
-		    v.mv_data);
-		if (r == NULL)
-			continue;
-		kt_hex(hex, k.mv_data, 32);
-		if (strcmp(r->name, job->which) == 0 ||
-		    (strlen(job->which) >= 8 &&
-		    strncmp(hex, job->which, strlen(job->which)) == 0)) {
-			if (job->matches++ == 0) {
-				memcpy(job->key, k.mv_data, 32);
-				snprintf(job->name, sizeof(job->name), "%s",
-				    r->name);
-			}
-		}
-		ktstore__terminal_record__free_unpacked(r, NULL);
-	}
-	mdb_cursor_close(cur);
-	if (job->matches != 1)
-		return job->matches == 0 ? KT_ENOTFOUND : KT_EEXIST;
-	rc = kt_store_get_record(txn, db->terminals, job->key, 32,
-	    &ktstore__terminal_record__descriptor, (ProtobufCMessage **)&t);
-	if (rc != 0)
-		return rc;
-	if (t->revoked) {
-		protobuf_c_message_free_unpacked(&t->base, NULL);
-		return KT_ESTATE;
-	}
-	t->revoked = 1;
-	t->revoked_at = kt_now_s();
-	rc = kt_store_put_record(txn, db->terminals, job->key, 32, &t->base, 0);
-	protobuf_c_message_free_unpacked(&t->base, NULL);
-	if (rc != 0)
-		return rc;
-	rc = kt_identity_bump_terminals_gen(st, txn);
-	if (rc != 0)
-		return rc;
-	memcpy(object, "terminal:", 9);
-	kt_hex(object + 9, job->key, 8);
-	ev.action = "terminal.revoke";
-	ev.object = object;
-	ev.detail = job->name;
-	return kt_identity_audit(st, txn, &ev, job->sign_sk);
+	return kt_terminal_revoke(st, txn, &local, job->which, kt_now_s(),
+	    job->key, &job->v);
 }
 
 static int
@@ -859,24 +764,17 @@ cmd_terminal_revoke(cli_opts_t *o)
 	job.which = o->args[0];
 	job.sign_sk = ssk;
 	rc = kt_store_write_sync(st, revoke_mut, &job);
-	if (rc == KT_ENOTFOUND) {
-		fprintf(stderr, "kartotekad: no terminal named or keyed '%s' "
-		    "(see `kartotekad terminal list`)\n", job.which);
-		rc = 1;
-	} else if (rc == KT_EEXIST) {
-		fprintf(stderr, "kartotekad: '%s' matches %d terminals: give "
-		    "more of the key\n", job.which, job.matches);
-		rc = 1;
-	} else if (rc == KT_ESTATE) {
-		fprintf(stderr, "kartotekad: terminal '%s' is already revoked\n",
-		    job.name);
-		rc = 1;
-	} else if (rc != 0) {
+	if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot revoke: %s\n",
 		    kt_strerror(rc));
 		rc = 1;
+	} else if (!kt_verdict_is_ok(&job.v)) {
+		fprintf(stderr, "kartotekad: %s\n", job.v.msg);
+		rc = 1;
 	} else {
-		printf("revoked terminal '%s'\n", job.name);
+		char hex[17];
+		kt_hex(hex, job.key, 8);
+		printf("revoked terminal %s ('%s')\n", hex, job.which);
 	}
 out:
 	kt_store_close(st);

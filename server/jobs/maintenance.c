@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Housekeeping through the writer: expired sessions, spent or expired
- * invites and login-failure rows that no longer count are deleted, so the
- * store does not grow with what is already dead. */
+/* Housekeeping through the writer (maintenance.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "kt_error.h"
 #include "records.pb-c.h"
-#include "server.h"
+#include "jobs/maintenance.h"
 
 #define INVITE_KEEP_S KT_MAINTENANCE_INVITE_KEEP_S
 #define FAILURE_KEEP_S KT_MAINTENANCE_FAILURE_KEEP_S
@@ -119,16 +117,13 @@ sweep_done(int status, void *arg)
 }
 
 void
-kt_maintenance_run(kt_server_t *srv)
+kt_maintenance_run(kt_writer_t *w, int64_t now)
 {
 	sweep_job_t *job;
 
-	if (srv->stopping || srv->writer == NULL)
+	if (w == NULL || (job = calloc(1, sizeof(*job))) == NULL)
 		return;
-	job = calloc(1, sizeof(*job));
-	if (job == NULL)
-		return;
-	job->now = kt_now_s();
-	if (kt_writer_submit(srv->writer, sweep_mut, sweep_done, job) != 0)
+	job->now = now;
+	if (kt_writer_submit(w, sweep_mut, sweep_done, job) != 0)
 		free(job);
 }

@@ -169,6 +169,47 @@ cp_decode(const MDB_val *k, const MDB_val *v, audit_cp_t *cp)
 	return ok;
 }
 
+/* ---- actions ---------------------------------------------------------- */
+
+static const char *const action_names[KT_AUDIT_ACTION_COUNT] = {
+	[KT_AUDIT_NONE] = "",
+#define KT_AUDIT_NAME(e, name) [KT_AUDIT_##e] = name,
+	KT_AUDIT_ACTIONS(KT_AUDIT_NAME)
+#undef KT_AUDIT_NAME
+};
+
+const char *
+kt_audit_action_name(kt_audit_action_t a)
+{
+	return (unsigned)a < KT_AUDIT_ACTION_COUNT ? action_names[a] : "";
+}
+
+kt_audit_action_t
+kt_audit_action_by_name(const char *name)
+{
+	for (unsigned a = 1; a < KT_AUDIT_ACTION_COUNT; a++)
+		if (name != NULL && strcmp(action_names[a], name) == 0)
+			return (kt_audit_action_t)a;
+	return KT_AUDIT_NONE;
+}
+
+int
+kt_audit_record(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    kt_audit_action_t action, const char *object, uint32_t outcome,
+    const char *detail)
+{
+	kt_audit_event_t ev = {
+		.user_id = actor->user_id,
+		.terminal_key = actor->terminal_key,
+		.action = action,
+		.object = object,
+		.outcome = outcome,
+		.detail = detail,
+	};
+
+	return kt_audit_append(st, txn, &ev, actor->sign_sk, NULL);
+}
+
 /* ---- append ----------------------------------------------------------- */
 
 int
@@ -208,7 +249,7 @@ kt_audit_append(kt_store_t *st, MDB_txn *txn, const kt_audit_event_t *ev,
 		e.terminal_key.data = (uint8_t *)ev->terminal_key;
 		e.terminal_key.len = 32;
 	}
-	e.action = (char *)(ev->action != NULL ? ev->action : "");
+	e.action = (char *)kt_audit_action_name(ev->action);
 	e.object = (char *)(ev->object != NULL ? ev->object : "");
 	e.outcome = ev->outcome;
 	e.detail = (char *)(ev->detail != NULL ? ev->detail : "");

@@ -36,6 +36,8 @@ static const struct {
 	    KT_SCOPE_ALL, KT_SCOPE_NONE, KT_SCOPE_NONE },
 	[KT_ACT_AUDIT] = { "read the audit log", KT_SCOPE_ALL, KT_SCOPE_NONE,
 	    KT_SCOPE_NONE },
+	[KT_ACT_OWN_SESSION] = { "use their own session", KT_SCOPE_ALL,
+	    KT_SCOPE_ALL, KT_SCOPE_ALL },
 };
 
 kt_scope_t

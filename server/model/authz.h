@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Who may do what: the one table of DESIGN section 4, and the check of an
- * action on a client card against it. Every handler asks here. */
+ * action on a client card against it. The dispatcher asks here for every
+ * op's class of action (server/dispatch.c); the client ops ask again for
+ * the card at hand. */
 #ifndef KT_AUTHZ_H
 #define KT_AUTHZ_H
 
@@ -19,6 +21,7 @@ typedef enum kt_action {
 	KT_ACT_EXPORT,
 	KT_ACT_ADMIN,           /* users, terminals, branches */
 	KT_ACT_AUDIT,           /* audit log, alerts */
+	KT_ACT_OWN_SESSION,     /* the caller's own session: whoami, logout */
 	KT_ACT_COUNT
 } kt_action_t;
 

@@ -15,7 +15,9 @@
 #include "arena.h"
 #include "model/authz.h"
 #include "model/client_query.h"
+#include "model/branch_store.h"
 #include "model/client_store.h"
+#include "model/user_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "normalize.h"
@@ -37,9 +39,9 @@ make_row(kt_arena_t *a, MDB_txn *txn, const kt_store_dbs_t *db,
 	kartoteka__client_row__init(row);
 	row->id = r->id;
 	row->title = kt_arena_strdup(a, r->title);
-	kt_cstore_branch_name(txn, db, r->branch, buf, sizeof(buf));
+	kt_branch_name(txn, db, r->branch, buf, sizeof(buf));
 	row->branch = kt_arena_strdup(a, buf);
-	kt_cstore_user_login(txn, db, r->manager, buf, sizeof(buf));
+	kt_user_login(txn, db, r->manager, buf, sizeof(buf));
 	row->manager = kt_arena_strdup(a, buf);
 	row->status = (Kartoteka__ClientStatus)r->status;
 	row->category = (Kartoteka__Category)r->category;

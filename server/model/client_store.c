@@ -419,44 +419,6 @@ kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db, kt_idset_t *set)
 
 /* ==== names =============================================================== */
 
-void
-kt_cstore_branch_name(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
-    char *out, size_t cap)
-{
-	uint8_t key[8];
-	Ktstore__BranchRecord *b = NULL;
-
-	kt_store_be64(key, id);
-	if (id != 0 && kt_store_get_record(txn, db->branches, key, 8,
-	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)&b) == 0) {
-		snprintf(out, cap, "%s", b->name ? b->name : "");
-		protobuf_c_message_free_unpacked(&b->base, NULL);
-	} else {
-		snprintf(out, cap, "#%" PRIu64, id);
-	}
-}
-
-void
-kt_cstore_user_login(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
-    char *out, size_t cap)
-{
-	uint8_t key[8];
-	Ktstore__UserRecord *u = NULL;
-
-	if (id == 0) {
-		snprintf(out, cap, "%s", "");
-		return;
-	}
-	kt_store_be64(key, id);
-	if (kt_store_get_record(txn, db->users, key, 8,
-	    &ktstore__user_record__descriptor, (ProtobufCMessage **)&u) == 0) {
-		snprintf(out, cap, "%s", u->login ? u->login : "");
-		protobuf_c_message_free_unpacked(&u->base, NULL);
-	} else {
-		snprintf(out, cap, "#%" PRIu64, id);
-	}
-}
-
 /* ==== view counters ======================================================= */
 
 static void

@@ -85,15 +85,6 @@ int kt_cstore_ids_range(MDB_txn *txn, MDB_dbi dbi, const void *lo,
 int kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db,
     kt_idset_t *set);
 
-/* ---- names ---------------------------------------------------------------- */
-
-/* Branch name ("#id" when unknown) and user login ("#id" when unknown,
- * "" for 0) into out. */
-void kt_cstore_branch_name(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint64_t id, char *out, size_t cap);
-void kt_cstore_user_login(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint64_t id, char *out, size_t cap);
-
 /* ---- full card view counters ---------------------------------------------- */
 
 /* kt_cstore_views_bump counts one full view of user on UTC day (unix

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Server identities: key files, login and password rules, password
- * hashing, invites, and the terminal generation counter. */
-#include <ctype.h>
+/* The server's key files, the rules of logins and passwords, password
+ * hashing and the clock (identity.h). */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "model/audit.h"
 #include "keyfile.h"
 #include "kt_error.h"
-#include "records.pb-c.h"
-#include "server.h"
+#include "model/identity.h"
 
 int64_t
 kt_now_s(void)
@@ -115,73 +112,4 @@ kt_identity_hash_password(char out[static crypto_pwhash_STRBYTES],
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return KT_ENOMEM;
 	return 0;
-}
-
-int
-kt_identity_audit(kt_store_t *st, MDB_txn *txn, const kt_audit_event_t *ev,
-    const uint8_t *sign_sk)
-{
-	return kt_audit_append(st, txn, ev, sign_sk, NULL);
-}
-
-uint64_t
-kt_identity_terminals_gen(kt_store_t *st, MDB_txn *txn)
-{
-	MDB_val k = { sizeof("terminals_gen") - 1, (void *)"terminals_gen" };
-	MDB_val v;
-
-	if (mdb_get(txn, kt_store_dbs(st)->meta, &k, &v) != 0 || v.mv_size != 8)
-		return 0;
-	return kt_store_get_be64(v.mv_data);
-}
-
-int
-kt_identity_bump_terminals_gen(kt_store_t *st, MDB_txn *txn)
-{
-	MDB_val k = { sizeof("terminals_gen") - 1, (void *)"terminals_gen" };
-	uint8_t buf[8];
-	MDB_val v = { sizeof(buf), buf };
-
-	kt_store_be64(buf, kt_identity_terminals_gen(st, txn) + 1);
-	return kt_store_err(mdb_put(txn, kt_store_dbs(st)->meta, &k, &v, 0));
-}
-
-int
-kt_identity_invite_mut(kt_store_t *st, MDB_txn *txn, void *arg)
-{
-	kt_invite_job_t *job = arg;
-	Ktstore__InviteRecord rec = KTSTORE__INVITE_RECORD__INIT;
-	uint8_t key[32];
-	char object[48];
-	kt_audit_event_t ev = { 0 };
-	int rc;
-
-	crypto_generichash(key, sizeof(key), job->token, sizeof(job->token),
-	    NULL, 0);
-	rec.branch = job->branch;
-	rec.created_at = job->now;
-	rec.expires_at = job->now + job->ttl_s;
-	rc = kt_store_put_record(txn, kt_store_dbs(st)->invites, key,
-	    sizeof(key), &rec.base, MDB_NOOVERWRITE);
-	if (rc != 0)
-		goto out;
-	/* The audit names the invite by a prefix of its hash, never the
-	 * token itself. */
-	snprintf(object, sizeof(object), "invite:");
-	kt_hex(object + 7, key, 8);
-	ev.action = "invite.create";
-	ev.object = object;
-	ev.detail = job->branch ? "branch terminal" : "owner terminal";
-	{
-		char detail[64];
-		if (job->branch) {
-			snprintf(detail, sizeof(detail), "branch:%llu",
-			    (unsigned long long)job->branch);
-			ev.detail = detail;
-		}
-		rc = kt_identity_audit(st, txn, &ev, job->sign_sk);
-	}
-out:
-	sodium_memzero(key, sizeof(key));
-	return rc;
 }

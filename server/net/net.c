@@ -1,133 +1,195 @@
 /* SPDX-License-Identifier: MIT */
-/* The server's event loop: accepting connections, framing, the Noise XK
- * handshake as responder, encrypted transport, limits and graceful stop. */
+/* The server's network loop (net.h): accepting connections, framing, the
+ * Noise XK handshake as responder, encrypted transport, limits, time-outs
+ * and graceful stop. */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "model/audit.h"
+#include <sodium.h>
+
+#include "frame.h"
+#include "kartoteka.pb-c.h"
 #include "kt_error.h"
-#include "server.h"
+#include "net/net.h"
+#include "noise.h"
 
 #define PROLOGUE "kartoteka/1"
 #define PROLOGUE_LEN 11u
 
-/* Scratch buffers of the loop thread: one frame in, one frame out. */
-typedef struct net_scratch {
-	uint8_t plain[KT_FRAME_MAX];
+/* Connection phases. */
+typedef enum conn_phase {
+	PH_MSG1,          /* waiting for handshake message 1 */
+	PH_MSG3,          /* message 2 sent, waiting for message 3 */
+	PH_READY,         /* transport: requests flow */
+	PH_CLOSING,       /* close requested; handle closing or closed */
+} conn_phase_t;
+
+struct kt_conn {
+	uv_tcp_t tcp;                     /* must stay first: handle->data too */
+	kt_net_t *net;
+	kt_conn_t *next, *prev;
+	conn_phase_t phase;
+	kt_noise_hs_t hs;                 /* wiped after split */
+	kt_noise_cipher_t tx, rx;         /* transport ciphers */
+	kt_frame_reader_t *rd;            /* allocated with the conn */
+	void *data;                       /* the upper layer's (on_ready) */
+	int trusted;                      /* long idle time-out */
+	int announced;                    /* on_ready accepted: on_gone owed */
+	uint64_t last_active_ms;          /* uv_now of the last frame */
+	uint64_t opened_ms;
+	size_t write_queued;              /* bytes handed to uv_write, not done */
+	int reading;                      /* uv_read_start active */
+	int read_paused;                  /* stopped by backpressure */
+	unsigned refs;                    /* holders + 1 for the handle until
+					     its close callback */
+	int close_after_flush;            /* close once writes are done */
+	uint64_t write_progress_ms;       /* uv_now when a write last finished
+					     or the queue was empty */
+	struct sockaddr_storage peer;     /* remote address */
+};
+
+struct kt_net {
+	uv_loop_t *loop;
+	kt_net_opts_t opts;
+	kt_net_handlers_t h;
+	uv_tcp_t listener;
+	uv_timer_t tick;
+	kt_conn_t *conns;                 /* doubly linked */
+	unsigned nconns;
+	int stopping;
+	int listener_open;
+	int tick_open;
+	int stopped_told;                 /* on_stopped has run */
+	uint64_t stop_deadline_ms;
+	uv_tcp_t spare;                   /* rejects a connection when out of
+					     memory (see reject_connection) */
+	int spare_busy;
+	uint8_t plain[KT_FRAME_MAX];      /* one decrypted frame */
 	char readbuf[65536];
-	kt_arena_t arena;         /* decoded Request; reset after each one */
-} net_scratch_t;
-
-/* A request's decoded form lives in the arena: 128 KiB covers every
- * legitimate request; the 1 MiB limit bounds what a hostile one (many
- * tiny repeated fields) can make the decoder allocate. */
-#define ARENA_BLOCK (128u * 1024u)
-#define ARENA_LIMIT (1024u * 1024u)
-static_assert(sizeof(((net_scratch_t *)0)->plain) == KT_FRAME_MAX, "frame");
-
-static net_scratch_t *
-scratch(const kt_server_t *srv)
-{
-	return srv->scratch;
-}
-
-void
-kt_server_opts_default(kt_server_opts_t *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->listen = "127.0.0.1:7700";
-	o->max_conns = 1024;
-	o->handshake_timeout_ms = 10000;
-	o->idle_timeout_ms = 600000;
-	o->write_queue_max = 1u << 20;
-	o->session_ttl_s = 12 * 3600;
-	o->login_delay_after = 3;
-	o->login_delay_max_ms = 8000;
-	o->lockout_after = 10;
-	o->lockout_s = 900;
-	o->enroll_failures_per_min = 10;
-	o->stop_grace_ms = 10000;
-	o->phone_country = "7";
-}
+};
 
 /* ------------------------------------------------------------------ */
 /* connection lifetime                                                 */
 /* ------------------------------------------------------------------ */
 
-#define maybe_finish_stop srv_maybe_finish_stop
-static void update_reading(srv_conn_t *c);
+static void update_reading(kt_conn_t *c);
+static void maybe_stopped(kt_net_t *n);
 
 int
-srv_conn_alive(const srv_conn_t *c)
+kt_conn_open(const kt_conn_t *c)
 {
-	return c->phase != SRV_CLOSING;
+	return c->phase != PH_CLOSING;
 }
 
 void
-srv_conn_ref(srv_conn_t *c)
+kt_conn_ref(kt_conn_t *c)
 {
 	c->refs++;
 }
 
-static void
-conn_free(srv_conn_t *c)
+void
+kt_conn_set_data(kt_conn_t *c, void *data)
 {
-	kt_server_t *srv = c->srv;
+	c->data = data;
+}
 
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		srv->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	srv->nconns--;
-	kt_noise_hs_clear(&c->hs);
-	kt_noise_cipher_clear(&c->tx);
-	kt_noise_cipher_clear(&c->rx);
-	sodium_memzero(c->session_hash, sizeof(c->session_hash));
-	free(c->rd);
-	free(c);
-	maybe_finish_stop(srv);
+void *
+kt_conn_data(const kt_conn_t *c)
+{
+	return c->data;
+}
+
+const struct sockaddr_storage *
+kt_conn_peer(const kt_conn_t *c)
+{
+	return &c->peer;
 }
 
 void
-srv_conn_unref(srv_conn_t *c)
+kt_conn_set_trusted(kt_conn_t *c, int trusted)
 {
+	c->trusted = trusted;
+}
+
+kt_net_t *
+kt_conn_net(const kt_conn_t *c)
+{
+	return c->net;
+}
+
+uint64_t
+kt_net_now_ms(const kt_net_t *n)
+{
+	return uv_now(n->loop);
+}
+
+int
+kt_net_stopping(const kt_net_t *n)
+{
+	return n->stopping;
+}
+
+static void
+conn_free(kt_conn_t *c)
+{
+	kt_net_t *n = c->net;
+
+	if (c->announced && n->h.on_gone != NULL)
+		n->h.on_gone(n->h.arg, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		n->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	n->nconns--;
+	kt_noise_hs_clear(&c->hs);
+	kt_noise_cipher_clear(&c->tx);
+	kt_noise_cipher_clear(&c->rx);
+	free(c->rd);
+	free(c);
+	maybe_stopped(n);
+}
+
+void
+kt_conn_unref(kt_conn_t *c)
+{
+	assert(c->refs > 0);
 	if (--c->refs == 0) {
 		conn_free(c);
 		return;
 	}
-	if (c->phase == SRV_READY) {
+	if (c->phase == PH_READY) {
 		update_reading(c);
 		/* A draining server closes a connection once it is idle. */
-		if (c->srv->stopping && c->refs == 1)
-			srv_close(c, 1);
+		if (c->net->stopping && c->refs == 1)
+			kt_conn_close(c, 1);
 	}
 }
 
 static void
 on_conn_closed(uv_handle_t *h)
 {
-	srv_conn_unref(h->data);
+	kt_conn_unref(h->data);
 }
 
 static void
-conn_close_now(srv_conn_t *c)
+conn_close_now(kt_conn_t *c)
 {
 	if (!uv_is_closing((uv_handle_t *)&c->tcp))
 		uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
 }
 
 void
-srv_close(srv_conn_t *c, int flush)
+kt_conn_close(kt_conn_t *c, int flush)
 {
-	if (c->phase == SRV_CLOSING && !c->close_after_flush)
+	if (c->phase == PH_CLOSING && !c->close_after_flush)
 		return;
-	c->phase = SRV_CLOSING;
+	c->phase = PH_CLOSING;
 	if (c->reading) {
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = 0;
@@ -146,7 +208,7 @@ srv_close(srv_conn_t *c, int flush)
 
 typedef struct net_write {
 	uv_write_t req;
-	srv_conn_t *c;
+	kt_conn_t *c;
 	size_t len;
 	uint8_t data[];
 } net_write_t;
@@ -155,121 +217,122 @@ static void
 on_write(uv_write_t *req, int status)
 {
 	net_write_t *w = (net_write_t *)req;
-	srv_conn_t *c = w->c;
+	kt_conn_t *c = w->c;
 
 	c->write_queued -= w->len;
-	c->write_progress_ms = uv_now(c->srv->loop);
+	c->write_progress_ms = uv_now(c->net->loop);
 	free(w);
-	if (status < 0 && c->phase != SRV_CLOSING)
-		srv_close(c, 0);
+	if (status < 0 && c->phase != PH_CLOSING)
+		kt_conn_close(c, 0);
 	else if (c->close_after_flush && c->write_queued == 0) {
 		c->close_after_flush = 0;
 		conn_close_now(c);
-	} else if (c->phase == SRV_READY)
+	} else if (c->phase == PH_READY)
 		update_reading(c);
-	srv_conn_unref(c);
+	kt_conn_unref(c);
 }
 
-/* Queues one frame (header added here). Returns 0 or KT_ETOOBIG/ENOMEM. */
-static int
-send_frame(srv_conn_t *c, const uint8_t *body, size_t len)
+/* A write buffer with room for a frame of len body bytes after its
+ * header; the caller fills w->data + KT_FRAME_HDR. */
+static net_write_t *
+write_new(kt_conn_t *c, size_t len)
 {
-	net_write_t *w = NULL;
-	uv_buf_t buf;
-	int rc;
+	net_write_t *w;
 
 	if (len == 0 || len > KT_FRAME_MAX)
-		return KT_ETOOBIG;
-	w = malloc(sizeof(*w) + KT_FRAME_HDR + len);
-	if (w == NULL)
-		return KT_ENOMEM;
+		return NULL;
+	if ((w = malloc(sizeof(*w) + KT_FRAME_HDR + len)) == NULL)
+		return NULL;
 	kt_frame_put_header(w->data, len);
-	memcpy(w->data + KT_FRAME_HDR, body, len);
 	w->c = c;
 	w->len = KT_FRAME_HDR + len;
-	buf = uv_buf_init((char *)w->data, (unsigned)w->len);
-	rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write);
-	if (rc < 0) {
+	return w;
+}
+
+/* Queues w (its frame complete). Returns 0 or KT_EIO (w freed). */
+static int
+write_queue(kt_conn_t *c, net_write_t *w)
+{
+	uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)w->len);
+
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) < 0) {
 		free(w);
 		return KT_EIO;
 	}
 	if (c->write_queued == 0)
-		c->write_progress_ms = uv_now(c->srv->loop);
+		c->write_progress_ms = uv_now(c->net->loop);
 	c->write_queued += w->len;
-	srv_conn_ref(c);
+	kt_conn_ref(c);
 	update_reading(c);
 	return 0;
 }
 
-void
-srv_send(srv_conn_t *c, const Kartoteka__Response *resp)
+/* Queues one handshake frame (header added here). */
+static int
+send_frame(kt_conn_t *c, const uint8_t *body, size_t len)
 {
-	uint8_t *plain = scratch(c->srv)->plain;
-	size_t plen;
+	net_write_t *w = write_new(c, len);
 
-	if (c->phase != SRV_READY)
-		return;
-	plen = kartoteka__response__get_packed_size(resp);
-	if (plen > KT_FRAME_MAX - KT_NOISE_TAGLEN) {
-		/* A handler built an answer that does not fit: a bug, not the
-		 * client's fault. Tell the client instead of dropping. */
-		fprintf(stderr, "%s: response %" PRIu64 " too large (%zu)\n",
-		    __func__, resp->id, plen);
-		srv_send_error(c, resp->id, KARTOTEKA__ERROR__CODE__INTERNAL,
-		    "response too large", 0);
-		return;
-	}
-	kartoteka__response__pack(resp, plain);
-	srv_send_packed(c, resp->id, plain, plen);
-	sodium_memzero(plain, plen);
+	if (w == NULL)
+		return len > KT_FRAME_MAX ? KT_ETOOBIG : KT_ENOMEM;
+	memcpy(w->data + KT_FRAME_HDR, body, len);
+	return write_queue(c, w);
 }
 
-void
-srv_send_packed(srv_conn_t *c, uint64_t id, const uint8_t *packed,
-    size_t len)
+int
+kt_conn_send(kt_conn_t *c, const uint8_t *plain, size_t len)
 {
+	net_write_t *w;
 	size_t outlen = 0;
-	uint8_t *out;
 	int rc;
 
-	if (c->phase != SRV_READY)
-		return;
-	if (len > KT_FRAME_MAX - KT_NOISE_TAGLEN) {
-		fprintf(stderr, "%s: response %" PRIu64 " too large (%zu)\n",
-		    __func__, id, len);
-		srv_send_error(c, id, KARTOTEKA__ERROR__CODE__INTERNAL,
-		    "response too large", 0);
-		return;
+	if (c->phase != PH_READY)
+		return KT_ECLOSED;
+	if (len > KT_FRAME_MAX - KT_NOISE_TAGLEN)
+		return KT_ETOOBIG;
+	/* Encrypted straight into the write buffer: one allocation. */
+	if ((w = write_new(c, len + KT_NOISE_TAGLEN)) == NULL) {
+		kt_conn_close(c, 0);
+		return KT_ENOMEM;
 	}
-	out = malloc(len + KT_NOISE_TAGLEN);
-	if (out == NULL) {
-		srv_close(c, 0);
-		return;
+	rc = kt_noise_encrypt(&c->tx, NULL, 0, plain, len,
+	    w->data + KT_FRAME_HDR, &outlen);
+	if (rc == 0 && outlen != len + KT_NOISE_TAGLEN)
+		rc = KT_ECRYPTO;
+	if (rc != 0) {
+		free(w);
+		kt_conn_close(c, rc == KT_ENONCE);
+		return rc;
 	}
-	rc = kt_noise_encrypt(&c->tx, NULL, 0, packed, len, out, &outlen);
-	if (rc == 0)
-		rc = send_frame(c, out, outlen);
-	free(out);
-	if (rc != 0)
-		srv_close(c, rc == KT_ENONCE ? 1 : 0);
-	else if (c->tx.n >= KT_NOISE_NONCE_MAX - 1)
-		srv_close(c, 1); /* nonces never wrap: this was the last one */
+	if ((rc = write_queue(c, w)) != 0) {
+		kt_conn_close(c, 0);
+		return rc;
+	}
+	if (c->tx.n >= KT_NOISE_NONCE_MAX - 1)
+		kt_conn_close(c, 1); /* nonces never wrap: this was the last */
+	return 0;
 }
 
 void
-srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,
+kt_conn_send_error(kt_conn_t *c, uint64_t id, uint32_t code,
     const char *message, int close_after)
 {
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
+	uint8_t buf[1024];
+	size_t len;
 
-	err.code = code;
-	err.message = (char *)message;
+	err.code = (Kartoteka__Error__Code)code;
+	err.message = (char *)(message != NULL ? message : "");
 	resp.id = id;
 	resp.error = &err;
-	srv_send(c, &resp);
+	len = kartoteka__response__get_packed_size(&resp);
+	if (len <= sizeof(buf)) {
+		kartoteka__response__pack(&resp, buf);
+		(void)kt_conn_send(c, buf, len);
+	}
 	if (close_after)
-		srv_close(c, 1);
+		kt_conn_close(c, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,31 +342,30 @@ srv_send_error(srv_conn_t *c, uint64_t id, Kartoteka__Error__Code code,
 static void
 on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-	srv_conn_t *c = h->data;
+	kt_conn_t *c = h->data;
+
 	(void)suggested;
-	*buf = uv_buf_init(scratch(c->srv)->readbuf,
-	    sizeof(scratch(c->srv)->readbuf));
+	*buf = uv_buf_init(c->net->readbuf, sizeof(c->net->readbuf));
 }
 
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 /* Reading runs unless the peer has too many replies unsent: then the
- * kernel's buffers push back on it. (Requests that need async work are
- * capped per connection by the handlers, which answer RATE_LIMITED past
- * SRV_MAX_INFLIGHT, so one read buffer cannot start unbounded work.) */
+ * kernel's buffers push back on it. (How many requests one connection may
+ * have in flight is the dispatcher's business: it answers RATE_LIMITED
+ * past its cap, so one read buffer cannot start unbounded work.) */
 static void
-update_reading(srv_conn_t *c)
+update_reading(kt_conn_t *c)
 {
-	const kt_server_opts_t *o = &c->srv->opts;
+	const kt_net_opts_t *o = &c->net->opts;
 	int want;
 
-	if (c->phase == SRV_CLOSING || c->srv->stopping) {
+	if (c->phase == PH_CLOSING || c->net->stopping)
 		want = 0;
-	} else if (c->read_paused) {
+	else if (c->read_paused)
 		want = c->write_queued <= o->write_queue_max / 4;
-	} else {
+	else
 		want = c->write_queued <= o->write_queue_max;
-	}
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
 			c->reading = 1;
@@ -316,7 +378,7 @@ update_reading(srv_conn_t *c)
 }
 
 static void
-handshake_msg1(srv_conn_t *c, const uint8_t *frame, size_t len)
+handshake_msg1(kt_conn_t *c, const uint8_t *frame, size_t len)
 {
 	uint8_t payload[KT_FRAME_MAX];
 	uint8_t out[KT_FRAME_MAX];
@@ -326,24 +388,31 @@ handshake_msg1(srv_conn_t *c, const uint8_t *frame, size_t len)
 
 	if (kt_noise_hs_read_message(&c->hs, frame, len, payload,
 	    sizeof(payload), &paylen) != 0 || paylen != 0) {
-		srv_close(c, 0);
+		kt_conn_close(c, 0);
 		return;
 	}
-	hello.server_version = KT_SERVER_VERSION;
+	hello.server_version = (char *)c->net->opts.server_version;
 	hello.protocol_version = 1;
+	if (kartoteka__server_hello__get_packed_size(&hello) >
+	    sizeof(hello_buf)) {
+		kt_conn_close(c, 0);
+		return;
+	}
 	hlen = kartoteka__server_hello__pack(&hello, hello_buf);
 	if (kt_noise_hs_write_message(&c->hs, hello_buf, hlen, out,
 	    sizeof(out), &outlen) != 0 || send_frame(c, out, outlen) != 0) {
-		srv_close(c, 0);
+		kt_conn_close(c, 0);
 		return;
 	}
-	c->phase = SRV_HS_MSG3;
+	c->phase = PH_MSG3;
 }
 
 static void
-handshake_msg3(srv_conn_t *c, const uint8_t *frame, size_t len)
+handshake_msg3(kt_conn_t *c, const uint8_t *frame, size_t len)
 {
+	kt_net_t *n = c->net;
 	uint8_t payload[KT_FRAME_MAX];
+	uint8_t peer_key[32];
 	size_t paylen = 0;
 	Kartoteka__ClientHello *hello = NULL;
 
@@ -353,78 +422,63 @@ handshake_msg3(srv_conn_t *c, const uint8_t *frame, size_t len)
 	hello = kartoteka__client_hello__unpack(NULL, paylen, payload);
 	if (hello == NULL)
 		goto fail;
-	if (kt_noise_hs_remote_static(&c->hs, c->term_key) != 0 ||
+	if (kt_noise_hs_remote_static(&c->hs, peer_key) != 0 ||
 	    kt_noise_hs_split(&c->hs, &c->tx, &c->rx, NULL) != 0)
 		goto fail;
 	kt_noise_hs_clear(&c->hs);
-	if (auth_check_terminal(c->srv, c) != 0)
-		goto fail; /* revoked: the handshake is refused */
-	c->phase = SRV_READY;
+	c->phase = PH_READY;
+	if (n->h.on_ready != NULL && n->h.on_ready(n->h.arg, c, peer_key) != 0)
+		goto fail; /* e.g. a revoked terminal: the handshake is refused */
+	c->announced = 1;
 	kartoteka__client_hello__free_unpacked(hello, NULL);
 	return;
 fail:
 	if (hello)
 		kartoteka__client_hello__free_unpacked(hello, NULL);
-	srv_close(c, 0);
+	kt_conn_close(c, 0);
 }
 
 static void
-transport_frame(srv_conn_t *c, const uint8_t *frame, size_t len)
+transport_frame(kt_conn_t *c, const uint8_t *frame, size_t len)
 {
-	uint8_t *plain = scratch(c->srv)->plain;
+	kt_net_t *n = c->net;
 	size_t plen = 0;
-	Kartoteka__Request *req = NULL;
 
-	if (kt_noise_decrypt(&c->rx, NULL, 0, frame, len, plain, &plen) != 0) {
+	if (kt_noise_decrypt(&c->rx, NULL, 0, frame, len, n->plain, &plen) !=
+	    0) {
 		/* Failed authentication: nothing we send could be trusted
 		 * by the peer either; drop the connection. */
-		srv_close(c, 0);
+		kt_conn_close(c, 0);
 		return;
 	}
-	req = kartoteka__request__unpack(&scratch(c->srv)->arena.pb, plen,
-	    plain);
-	sodium_memzero(plain, plen);
-	if (req == NULL) {
-		kt_arena_reset(&scratch(c->srv)->arena);
-		srv_send_error(c, 0, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
-		    "request is not a valid protobuf Request", 1);
-		return;
-	}
-	if (req->op_case == KARTOTEKA__REQUEST__OP__NOT_SET) {
-		srv_send_error(c, req->id, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
-		    "unknown op", 1);
-	} else {
-		/* Only enrolled terminals earn a long idle time: a key that is
-		 * not enrolled gets the handshake timeout, pings or not. */
-		if (c->enrolled)
-			c->last_active_ms = uv_now(c->srv->loop);
-		auth_dispatch(c, req);
-	}
-	/* Handlers copied what they keep; the request's memory goes now.
-	 * (Passwords in it are wiped by the handler that used them.) */
-	kt_arena_reset(&scratch(c->srv)->arena);
+	/* Only trusted peers earn a long idle time: a key that is not
+	 * enrolled gets the handshake timeout, pings or not. */
+	if (c->trusted)
+		c->last_active_ms = uv_now(n->loop);
+	n->h.on_message(n->h.arg, c, n->plain, plen);
+	sodium_memzero(n->plain, plen);
 	if (c->rx.n >= KT_NOISE_NONCE_MAX - 1)
-		srv_close(c, 1);
+		kt_conn_close(c, 1);
 }
 
 static void
 on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
-	srv_conn_t *c = s->data;
+	kt_conn_t *c = s->data;
 	const uint8_t *p = (const uint8_t *)buf->base;
 	size_t left;
 
 	if (nread < 0) {
 		/* A peer that half-closes after its requests still gets the
 		 * answers to those already read. */
-		srv_close(c, nread == UV_EOF);
+		kt_conn_close(c, nread == UV_EOF);
 		return;
 	}
 	left = (size_t)nread;
 	/* The connection may close itself while frames are being handled;
 	 * hold it so the loop below never touches freed memory. */
-	srv_conn_ref(c);
-	while (left > 0 && c->phase != SRV_CLOSING) {
+	kt_conn_ref(c);
+	while (left > 0 && c->phase != PH_CLOSING) {
 		const uint8_t *frame = NULL;
 		size_t used = 0, flen = 0;
 		int rc = kt_frame_reader_feed(c->rd, p, left, &used, &frame,
@@ -434,33 +488,33 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		left -= used;
 		if (rc < 0) {
 			/* Zero-length frame: a protocol error. */
-			if (c->phase == SRV_READY)
-				srv_send_error(c, 0,
+			if (c->phase == PH_READY)
+				kt_conn_send_error(c, 0,
 				    KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 				    "zero-length frame", 1);
 			else
-				srv_close(c, 0);
+				kt_conn_close(c, 0);
 			break;
 		}
 		if (rc == 0)
 			break;
 		switch (c->phase) {
-		case SRV_HS_MSG1:
+		case PH_MSG1:
 			handshake_msg1(c, frame, flen);
 			break;
-		case SRV_HS_MSG3:
+		case PH_MSG3:
 			handshake_msg3(c, frame, flen);
 			break;
-		case SRV_READY:
+		case PH_READY:
 			transport_frame(c, frame, flen);
 			break;
-		case SRV_CLOSING:
+		case PH_CLOSING:
 			break;
 		}
 		/* Paused for backpressure: the rest of this read buffer is
 		 * still ours to handle; the kernel holds what follows. */
 	}
-	srv_conn_unref(c);
+	kt_conn_unref(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -470,10 +524,10 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void
 on_reject_closed(uv_handle_t *h)
 {
-	kt_server_t *srv = h->data;
+	kt_net_t *n = h->data;
 
-	if (h == (uv_handle_t *)&srv->spare)
-		srv->spare_busy = 0;
+	if (h == (uv_handle_t *)&n->spare)
+		n->spare_busy = 0;
 	else
 		free(h);
 }
@@ -483,24 +537,24 @@ on_reject_closed(uv_handle_t *h)
  * on_connection must accept; without memory for a handle, the socket is
  * taken with the spare reserved at start-up. */
 static void
-reject_connection(kt_server_t *srv, uv_stream_t *server)
+reject_connection(kt_net_t *n, uv_stream_t *server)
 {
 	uv_tcp_t *t = malloc(sizeof(*t));
 
 	if (t == NULL) {
-		if (srv->spare_busy)
+		if (n->spare_busy)
 			return; /* nothing left: the listener stalls */
-		t = &srv->spare;
-		srv->spare_busy = 1;
+		t = &n->spare;
+		n->spare_busy = 1;
 	}
-	if (uv_tcp_init(srv->loop, t) != 0) {
-		if (t == &srv->spare)
-			srv->spare_busy = 0;
+	if (uv_tcp_init(n->loop, t) != 0) {
+		if (t == &n->spare)
+			n->spare_busy = 0;
 		else
 			free(t);
 		return;
 	}
-	t->data = srv;
+	t->data = n;
 	uv_accept(server, (uv_stream_t *)t);
 	uv_close((uv_handle_t *)t, on_reject_closed);
 }
@@ -508,49 +562,48 @@ reject_connection(kt_server_t *srv, uv_stream_t *server)
 static void
 on_connection(uv_stream_t *server, int status)
 {
-	kt_server_t *srv = server->data;
-	srv_conn_t *c = NULL;
+	kt_net_t *n = server->data;
+	kt_conn_t *c = NULL;
 	int namelen = sizeof(c->peer);
 
 	if (status < 0) {
 		fprintf(stderr, "%s: accept: %s\n", __func__, uv_strerror(status));
 		return;
 	}
-	if (srv->stopping || srv->nconns >= srv->opts.max_conns) {
-		if (!srv->stopping)
+	if (n->stopping || n->nconns >= n->opts.max_conns) {
+		if (!n->stopping)
 			fprintf(stderr, "%s: refusing connection: %u "
 			    "connections is the limit\n", __func__,
-			    srv->opts.max_conns);
-		reject_connection(srv, server);
+			    n->opts.max_conns);
+		reject_connection(n, server);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c != NULL)
 		c->rd = malloc(sizeof(*c->rd));
-	if (c == NULL || c->rd == NULL ||
-	    uv_tcp_init(srv->loop, &c->tcp) != 0) {
+	if (c == NULL || c->rd == NULL || uv_tcp_init(n->loop, &c->tcp) != 0) {
 		if (c)
 			free(c->rd);
 		free(c);
-		reject_connection(srv, server);
+		reject_connection(n, server);
 		return;
 	}
 	kt_frame_reader_reset(c->rd);
-	c->srv = srv;
+	c->net = n;
 	c->tcp.data = c;
 	c->refs = 1;
-	c->phase = SRV_HS_MSG1;
-	c->next = srv->conns;
-	if (srv->conns)
-		srv->conns->prev = c;
-	srv->conns = c;
-	srv->nconns++;
-	c->opened_ms = c->last_active_ms = uv_now(srv->loop);
+	c->phase = PH_MSG1;
+	c->next = n->conns;
+	if (n->conns)
+		n->conns->prev = c;
+	n->conns = c;
+	n->nconns++;
+	c->opened_ms = c->last_active_ms = uv_now(n->loop);
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
 	    kt_noise_hs_init(&c->hs, KT_NOISE_XK, 0,
-		(const uint8_t *)PROLOGUE, PROLOGUE_LEN, srv->static_priv,
+		(const uint8_t *)PROLOGUE, PROLOGUE_LEN, n->opts.static_priv,
 		NULL) != 0) {
-		srv_close(c, 0);
+		kt_conn_close(c, 0);
 		return;
 	}
 	uv_tcp_nodelay(&c->tcp, 1);
@@ -558,103 +611,118 @@ on_connection(uv_stream_t *server, int status)
 	update_reading(c);
 }
 
+void
+kt_net_foreach(kt_net_t *n, void (*fn)(kt_conn_t *c, void *arg), void *arg)
+{
+	kt_conn_t *c, *next;
+
+	for (c = n->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->phase == PH_READY && c->announced)
+			fn(c, arg);
+	}
+}
+
 /* ------------------------------------------------------------------ */
-/* timers, signals, stop                                               */
+/* timers, stop                                                        */
 /* ------------------------------------------------------------------ */
 
 static void
 on_tick(uv_timer_t *t)
 {
-	kt_server_t *srv = t->data;
-	uint64_t now = uv_now(srv->loop);
-	srv_conn_t *c, *next;
+	kt_net_t *n = t->data;
+	uint64_t now = uv_now(n->loop);
+	const kt_net_opts_t *o = &n->opts;
+	kt_conn_t *c, *next;
 
-	for (c = srv->conns; c != NULL; c = next) {
+	for (c = n->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->phase == SRV_CLOSING) {
+		if (c->phase == PH_CLOSING) {
 			/* Closing after a flush the peer never reads. */
-			if (c->close_after_flush && (srv->stopping ?
-			    now >= srv->stop_deadline_ms :
-			    now - c->write_progress_ms >=
-			    srv->opts.handshake_timeout_ms))
-				srv_close(c, 0);
-		} else if (srv->stopping && now >= srv->stop_deadline_ms) {
-			srv_close(c, 0);
-		} else if (c->phase != SRV_READY) {
-			if (now - c->opened_ms >= srv->opts.handshake_timeout_ms)
-				srv_close(c, 0);
+			if (c->close_after_flush && (n->stopping ?
+			    now >= n->stop_deadline_ms :
+			    now - c->write_progress_ms >= o->handshake_timeout_ms))
+				kt_conn_close(c, 0);
+		} else if (n->stopping && now >= n->stop_deadline_ms) {
+			kt_conn_close(c, 0);
+		} else if (c->phase != PH_READY) {
+			if (now - c->opened_ms >= o->handshake_timeout_ms)
+				kt_conn_close(c, 0);
 		} else if (c->write_queued > 0 && now - c->write_progress_ms >=
-		    srv->opts.idle_timeout_ms) {
-			srv_close(c, 0); /* stopped reading its answers */
-		} else if (!c->enrolled && c->refs == 1 && now -
-		    c->last_active_ms >= srv->opts.handshake_timeout_ms) {
-			srv_close(c, 0);
+		    o->idle_timeout_ms) {
+			kt_conn_close(c, 0); /* stopped reading its answers */
+		} else if (!c->trusted && c->refs == 1 && now -
+		    c->last_active_ms >= o->handshake_timeout_ms) {
+			kt_conn_close(c, 0);
 		} else if (c->refs == 1 && c->write_queued == 0 &&
-		    now - c->last_active_ms >= srv->opts.idle_timeout_ms) {
-			srv_close(c, 0);
+		    now - c->last_active_ms >= o->idle_timeout_ms) {
+			kt_conn_close(c, 0);
 		}
 	}
-	if (!srv->stopping)
-		auth_sweep(srv);
-	if (!srv->stopping && now >= srv->next_maintenance_ms) {
-		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
-		kt_maintenance_run(srv);
-	}
+	if (n->h.on_tick != NULL && !n->stopping)
+		n->h.on_tick(n->h.arg);
 }
 
 static void
-on_handle_closed_noop(uv_handle_t *h)
+on_tick_closed(uv_handle_t *h)
 {
-	(void)h;
+	kt_net_t *n = h->data;
+
+	n->tick_open = 0;
+	maybe_stopped(n);
 }
 
-void
-srv_maybe_finish_stop(kt_server_t *srv)
+/* Once stopping has closed everything: tell the layer above, then free
+ * the net when its last handle is gone. */
+static void
+maybe_stopped(kt_net_t *n)
 {
-	if (!srv->stopping || srv->nconns > 0 || srv->listener_open ||
-	    srv->pending_jobs > 0)
+	if (!n->stopping || n->nconns > 0 || n->listener_open || n->spare_busy)
 		return;
-	if (srv->writer) {
-		kt_writer_stop(srv->writer);
-		srv->writer = NULL;
+	if (n->tick_open) {
+		if (!uv_is_closing((uv_handle_t *)&n->tick))
+			uv_close((uv_handle_t *)&n->tick, on_tick_closed);
+		return;
 	}
-	if (!uv_is_closing((uv_handle_t *)&srv->tick))
-		uv_close((uv_handle_t *)&srv->tick, on_handle_closed_noop);
-	if (!uv_is_closing((uv_handle_t *)&srv->sig_term))
-		uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed_noop);
-	if (!uv_is_closing((uv_handle_t *)&srv->sig_int))
-		uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed_noop);
+	if (n->stopped_told)
+		return;
+	n->stopped_told = 1;
+	if (n->h.on_stopped != NULL)
+		n->h.on_stopped(n->h.arg);
+	sodium_memzero(n->plain, sizeof(n->plain));
+	free(n);
 }
 
 static void
 on_listener_closed(uv_handle_t *h)
 {
-	kt_server_t *srv = h->data;
-	srv->listener_open = 0;
-	maybe_finish_stop(srv);
+	kt_net_t *n = h->data;
+
+	n->listener_open = 0;
+	maybe_stopped(n);
 }
 
-static void
-on_signal(uv_signal_t *s, int signum)
+void
+kt_net_stop(kt_net_t *n)
 {
-	kt_server_t *srv = s->data;
-	srv_conn_t *c, *next;
+	kt_conn_t *c, *next;
 
-	if (srv->stopping)
+	if (n->stopping)
 		return;
-	fprintf(stderr, "kartotekad: signal %d: stopping\n", signum);
-	srv->stopping = 1;
-	srv->stop_deadline_ms = uv_now(srv->loop) + srv->opts.stop_grace_ms;
-	uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+	n->stopping = 1;
+	n->stop_deadline_ms = uv_now(n->loop) + n->opts.stop_grace_ms;
+	if (n->listener_open && !uv_is_closing((uv_handle_t *)&n->listener))
+		uv_close((uv_handle_t *)&n->listener, on_listener_closed);
 	/* Connections still handshaking close now; ready ones finish the
 	 * requests they have in flight, flush, then close. */
-	for (c = srv->conns; c != NULL; c = next) {
+	for (c = n->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->phase != SRV_READY || (c->refs == 1))
-			srv_close(c, 1);
+		if (c->phase != PH_READY || c->refs == 1)
+			kt_conn_close(c, 1);
 		else
 			update_reading(c);
 	}
+	maybe_stopped(n);
 }
 
 /* Parses "host:port" (IPv6 as "[addr]:port") into addr. */
@@ -687,32 +755,48 @@ parse_listen(const char *s, struct sockaddr_storage *addr)
 	    0 : KT_EINVAL;
 }
 
-static int
-start_listening(kt_server_t *srv)
+static void
+on_start_failed_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+int
+kt_net_start(kt_net_t **out, uv_loop_t *loop, const kt_net_opts_t *o,
+    const kt_net_handlers_t *h)
 {
 	struct sockaddr_storage addr, bound;
 	int namelen = sizeof(bound);
 	char host[64];
+	kt_net_t *n;
 	int port, rc;
 
+	*out = NULL;
 	memset(&addr, 0, sizeof(addr));
-	if (parse_listen(srv->opts.listen, &addr) != 0) {
+	if (parse_listen(o->listen, &addr) != 0) {
 		fprintf(stderr, "kartotekad: --listen '%s': expected HOST:PORT "
-		    "with an IP address, e.g. 127.0.0.1:7700\n", srv->opts.listen);
+		    "with an IP address, e.g. 127.0.0.1:7700\n", o->listen);
 		return KT_EINVAL;
 	}
-	uv_tcp_init(srv->loop, &srv->listener);
-	srv->listener.data = srv;
-	srv->listener_open = 1;
-	rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return KT_ENOMEM;
+	n->loop = loop;
+	n->opts = *o;
+	n->h = *h;
+	uv_tcp_init(loop, &n->listener);
+	n->listener.data = n;
+	n->listener_open = 1;
+	rc = uv_tcp_bind(&n->listener, (struct sockaddr *)&addr, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&srv->listener, 511, on_connection);
+		rc = uv_listen((uv_stream_t *)&n->listener, 511, on_connection);
 	if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot listen on %s: %s\n",
-		    srv->opts.listen, uv_strerror(rc));
+		    o->listen, uv_strerror(rc));
+		/* The handle is the net's: both go in its close callback. */
+		uv_close((uv_handle_t *)&n->listener, on_start_failed_closed);
 		return KT_EIO;
 	}
-	uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &namelen);
+	uv_tcp_getsockname(&n->listener, (struct sockaddr *)&bound, &namelen);
 	if (bound.ss_family == AF_INET6) {
 		uv_ip6_name((struct sockaddr_in6 *)&bound, host, sizeof(host));
 		port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
@@ -723,107 +807,10 @@ start_listening(kt_server_t *srv)
 		printf("listening on %s:%d\n", host, port);
 	}
 	fflush(stdout);
+	uv_timer_init(loop, &n->tick);
+	n->tick.data = n;
+	n->tick_open = 1;
+	uv_timer_start(&n->tick, on_tick, 1000, 1000);
+	*out = n;
 	return 0;
-}
-
-int
-kt_server_run(const kt_server_opts_t *opts)
-{
-	kt_server_t *srv = NULL;
-	net_scratch_t *scr = NULL;
-	uv_loop_t loop;
-	MDB_txn *txn = NULL;
-	int rc;
-
-	srv = sodium_malloc(sizeof(*srv));
-	scr = calloc(1, sizeof(*scr));
-	if (srv == NULL || scr == NULL) {
-		rc = KT_ENOMEM;
-		goto out_free;
-	}
-	memset(srv, 0, sizeof(*srv));
-	srv->opts = *opts;
-	rc = kt_identity_load_keys(opts->data_dir, srv->static_priv,
-	    srv->static_pub, srv->sign_sk, srv->sign_pk);
-	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot read the server keys in "
-		    "%s: %s (run `kartotekad init --data %s` first)\n",
-		    opts->data_dir, kt_strerror(rc), opts->data_dir);
-		goto out_free;
-	}
-	rc = kt_store_open(&srv->store, opts->data_dir, 0);
-	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
-		    opts->data_dir, kt_strerror(rc));
-		goto out_free;
-	}
-	/* A password hash to verify when the login does not exist, so that
-	 * both answers take the same time. */
-	{
-		uint8_t junk[32];
-		char pw[65];
-		randombytes_buf(junk, sizeof(junk));
-		sodium_bin2hex(pw, sizeof(pw), junk, sizeof(junk));
-		rc = kt_identity_hash_password(srv->dummy_hash, pw);
-		sodium_memzero(pw, sizeof(pw));
-		if (rc != 0)
-			goto out_store;
-	}
-	if (kt_store_read_begin(srv->store, &txn) == 0) {
-		srv->terminals_gen = kt_identity_terminals_gen(srv->store, txn);
-		kt_store_read_end(srv->store, txn);
-	}
-
-	if (uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "kartotekad: cannot initialise the event loop\n");
-		rc = KT_EIO;
-		goto out_store;
-	}
-	srv->loop = &loop;
-	srv->enroll_limit.per_minute = opts->enroll_failures_per_min;
-	if (kt_arena_init(&scr->arena, ARENA_BLOCK, ARENA_LIMIT) != 0) {
-		rc = KT_ENOMEM;
-		goto out_loop;
-	}
-	srv->scratch = scr;
-	srv->listener.data = srv;
-	rc = kt_writer_start(&srv->writer, srv->store, &loop);
-	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",
-		    kt_strerror(rc));
-		uv_run(&loop, UV_RUN_DEFAULT); /* let closed handles finish */
-		goto out_loop;
-	}
-	rc = start_listening(srv);
-	if (rc != 0) {
-		kt_writer_stop(srv->writer);
-		srv->writer = NULL;
-		if (srv->listener_open)
-			uv_close((uv_handle_t *)&srv->listener, NULL);
-		uv_run(&loop, UV_RUN_DEFAULT);
-		goto out_loop;
-	}
-	uv_signal_init(&loop, &srv->sig_term);
-	uv_signal_init(&loop, &srv->sig_int);
-	srv->sig_term.data = srv->sig_int.data = srv;
-	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
-	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
-	uv_timer_init(&loop, &srv->tick);
-	srv->tick.data = srv;
-	uv_timer_start(&srv->tick, on_tick, 1000, 1000);
-
-	uv_run(&loop, UV_RUN_DEFAULT);
-	fprintf(stderr, "kartotekad: stopped\n");
-	rc = 0;
-out_loop:
-	uv_loop_close(&loop);
-out_store:
-	kt_store_close(srv->store);
-out_free:
-	if (srv)
-		sodium_free(srv);
-	if (scr)
-		kt_arena_free(&scr->arena);
-	free(scr);
-	return rc;
 }

@@ -92,9 +92,9 @@ expect_rc 1 cli mn user list
 grep -q "FORBIDDEN" "$T/last.err" || fail "head user list: $(cat "$T/last.err")"
 # Both refusals are in the audit log.
 "$KARTOTEKAD" audit tail --data "$T/data" --count 5 >"$T/tail.out"
-grep -q "admin.refused  -  FORBIDDEN  only the owner can add branches" "$T/tail.out" ||
+grep -q "branch.add  -  FORBIDDEN  only the owner can add branches" "$T/tail.out" ||
 	fail "refusal not audited: $(cat "$T/tail.out")"
-grep -q "admin.refused  -  FORBIDDEN  only the owner can list users" "$T/tail.out" ||
+grep -q "user.list  -  FORBIDDEN  only the owner can list users" "$T/tail.out" ||
 	fail "refusal not audited: $(cat "$T/tail.out")"
 expect_rc 0 cli own terminal list
 grep -q "center-1" "$T/last.out" && grep -q "north-1" "$T/last.out" || fail "terminal list: $(cat "$T/last.out")"

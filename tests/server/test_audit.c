@@ -81,7 +81,7 @@ append_n(kt_store_t *st, MDB_txn *txn, void *arg)
 		kt_audit_event_t ev = {
 			.user_id = a->user_base + i % 3,
 			.terminal_key = i % 2 ? term : NULL,
-			.action = i % 2 ? "client.view" : "login",
+			.action = i % 2 ? KT_AUDIT_CLIENT_VIEW : KT_AUDIT_LOGIN,
 			.object = obj,
 			.outcome = 0,
 			.detail = i % 4 ? "some detail" : NULL,

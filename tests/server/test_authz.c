@@ -22,6 +22,7 @@ expected(uint32_t role, kt_action_t a, int mine, int my_branch)
 	case KT_ACT_FULL_CARD:
 	case KT_ACT_LIST:
 	case KT_ACT_CREATE_CLIENT:
+	case KT_ACT_OWN_SESSION:
 		return 0;
 	case KT_ACT_EDIT_CLIENT:
 	case KT_ACT_ADD_ACTIVITY:

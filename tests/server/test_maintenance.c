@@ -10,7 +10,7 @@
 
 #include "kt_error.h"
 #include "records.pb-c.h"
-#include "server.h"
+#include "jobs/maintenance.h"
 #include "model/store.h"
 
 #define NOW 1800000000

@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Per-address failure counting in a fixed table: a cheap brake on peers
- * that flood the server with failing attempts (enrolments with made-up
- * tokens) without letting the table itself grow. */
+/* Per-address failure counting in a fixed table (limiter.h). */
 #include <string.h>
 
 #include <netinet/in.h>
 #include <sodium.h>
 
-#include "server.h"
+#include "limiter.h"
 
 #define WINDOW_MS 60000u
 
@@ -36,7 +34,7 @@ slot_of(const uint8_t key[16])
 }
 
 int
-kt_limiter_allowed(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
+kt_limiter_allowed(const kt_limiter_t *l, const struct sockaddr_storage *addr,
     uint64_t now_ms)
 {
 	uint8_t key[16];
@@ -51,7 +49,7 @@ kt_limiter_allowed(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
 }
 
 unsigned
-kt_limiter_fail(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
+kt_limiter_fail(kt_limiter_t *l, const struct sockaddr_storage *addr,
     uint64_t now_ms)
 {
 	uint8_t key[16];
@@ -66,4 +64,18 @@ kt_limiter_fail(kt_server_limiter_t *l, const struct sockaddr_storage *addr,
 		l->slot[i].count = 0;
 	}
 	return ++l->slot[i].count;
+}
+
+void
+kt_limiter_refund(kt_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms)
+{
+	uint8_t key[16];
+	unsigned i;
+
+	addr_key(addr, key);
+	i = slot_of(key);
+	if (memcmp(l->slot[i].addr, key, 16) == 0 &&
+	    now_ms - l->slot[i].window_ms < WINDOW_MS && l->slot[i].count > 0)
+		l->slot[i].count--;
 }

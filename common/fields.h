@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Limits and rules of the text fields that clients and the server must
+ * agree on (a terminal's name, logins, names of branches and users), so
+ * that the CLI refuses locally exactly what the server would refuse. */
+#ifndef KT_FIELDS_H
+#define KT_FIELDS_H
+
+#include <stddef.h>
+
+#define KT_TERMINAL_NAME_MAX 64u   /* bytes of a terminal's name */
+#define KT_LOGIN_MAX 64u           /* bytes of a login */
+#define KT_NAME_MAX 128u           /* bytes of a branch's or a user's name */
+#define KT_ADDRESS_MAX 256u        /* bytes of a branch's postal address */
+#define KT_PASSWORD_MIN 8u
+#define KT_PASSWORD_MAX 1024u      /* bytes of a password */
+
+/* kt_text_problem checks a one-line text field: min..max bytes of valid
+ * UTF-8 without control characters (with multiline, '\n' and '\t' are
+ * allowed). NULL counts as "".
+ * Returns NULL when s is fine, else a static English phrase naming the
+ * problem, to follow the field's name: "is empty", "is longer than 64
+ * bytes", "contains control characters or invalid UTF-8". */
+const char *kt_text_problem(const char *s, size_t min, size_t max,
+    int multiline);
+
+#endif

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* The dispatcher (dispatch.h): decode, look the row up, check what every
+ * op needs, make the request context, call the handler. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "dispatch.h"
+#include "kt_error.h"
+#include "model/identity.h"
+#include "model/user_store.h"
+#include "pbtext.h"
+#include "session.h"
+
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_RATE KARTOTEKA__ERROR__CODE__RATE_LIMITED
+#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
+#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
+
+/* The op table: every domain's rows. A new domain is one line here. */
+static const kt_op_domain_t *const domains[] = {
+	&kt_ops_auth,
+	&kt_ops_branch,
+	&kt_ops_user,
+	&kt_ops_terminal,
+	&kt_ops_client,
+};
+#define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
+
+const kt_op_domain_t *const *
+kt_dispatch_domains(size_t *n)
+{
+	*n = NDOMAINS;
+	return domains;
+}
+
+const kt_op_row_t *
+kt_dispatch_row(unsigned op)
+{
+	for (size_t d = 0; d < NDOMAINS; d++)
+		for (size_t i = 0; i < domains[d]->n; i++)
+			if ((unsigned)domains[d]->rows[i].op == op)
+				return &domains[d]->rows[i];
+	return NULL;
+}
+
+/* The request's op member (the oneof field's message pointer), through
+ * the descriptor, so a new op needs no code here. */
+static const void *
+op_member(const Kartoteka__Request *req)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field(
+	    &kartoteka__request__descriptor, (unsigned)req->op_case);
+
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return NULL;
+	return *(void *const *)((const char *)req + f->offset);
+}
+
+/* The FORBIDDEN message for a role that may not do row's op. */
+static void
+forbidden_message(const kt_op_row_t *row, char *out, size_t cap)
+{
+	if (kt_authz_scope(KARTOTEKA__ROLE__HEAD, row->action) ==
+	    KT_SCOPE_NONE &&
+	    kt_authz_scope(KARTOTEKA__ROLE__MANAGER, row->action) ==
+	    KT_SCOPE_NONE)
+		snprintf(out, cap, "only the owner can %s", row->label);
+	else
+		snprintf(out, cap, "you may not %s", row->label);
+}
+
+/* The checks of a logged-in op: the session, the caller and the class of
+ * action. Returns 1 to go on, 0 when r was answered (and ended). */
+static int
+check_caller(kt_server_t *srv, kt_session_t *s, kt_req_t *r,
+    const kt_op_row_t *row)
+{
+	uint64_t uid = kt_session_user(s, kt_now_s());
+	MDB_txn *txn;
+	kt_user_t u;
+	char msg[160];
+	int rc;
+
+	if (uid == 0) {
+		kt_req_fail(r, E_UNAUTH, "not logged in: log in first");
+		return 0;
+	}
+	if ((txn = kt_req_txn(r)) == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
+		return 0;
+	}
+	rc = kt_user_load(txn, kt_store_dbs(srv->store), uid, &u);
+	if (rc != 0 && rc != KT_ENOTFOUND) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
+		return 0;
+	}
+	if (rc != 0 || u.disabled) {
+		kt_session_logout_user(srv, uid);
+		kt_req_fail(r, E_UNAUTH, "your account is no longer active: "
+		    "log in again");
+		return 0;
+	}
+	kt_req_set_caller(r, &u);
+	if (kt_authz_scope(u.role, row->action) == KT_SCOPE_NONE) {
+		/* A manager trying the owner's work is worth a line. */
+		forbidden_message(row, msg, sizeof(msg));
+		kt_req_fail_audited(r, E_FORBIDDEN, row->audit, "", "%s", msg);
+		return 0;
+	}
+	return 1;
+}
+
+/* Runs one decoded request. */
+static void
+run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
+    const uint8_t *plain, size_t len)
+{
+	kt_session_t *s = kt_session_of(c);
+	const kt_op_row_t *row = kt_dispatch_row((unsigned)req->op_case);
+	kt_req_spec_t spec;
+	kt_req_t *r;
+	char path[256];
+	int limited = 0;
+
+	if (row == NULL || op_member(req) == NULL) {
+		kt_conn_send_error(c, req->id, E_BAD, "unknown op", 1);
+		return;
+	}
+	/* protobuf-c would cut a string at a NUL and does not check UTF-8:
+	 * every text field is checked here, once, on the wire bytes. */
+	if (kt_pbtext_check(&kartoteka__request__descriptor, plain, len, path,
+	    sizeof(path)) != 0) {
+		const char *dot = strchr(path, '.');
+		kt_conn_send_error(c, req->id, E_BAD, dot ? dot + 1 : path, 0);
+		return;
+	}
+	if (row->phase != KT_PHASE_ANY && !kt_session_enrolled(s)) {
+		kt_conn_send_error(c, req->id, E_UNAUTH, "this terminal is not "
+		    "enrolled: ask the owner for an invite code", 1);
+		return;
+	}
+	if (!(row->flags & KT_OP_UNCAPPED) &&
+	    kt_session_inflight(s) >= KT_DISPATCH_MAX_INFLIGHT) {
+		kt_conn_send_error(c, req->id, E_RATE, "too many requests in "
+		    "flight on this connection: wait for answers", 0);
+		return;
+	}
+	if (row->flags & KT_OP_ADDR_LIMIT) {
+		uint64_t now = kt_net_now_ms(kt_conn_net(c));
+		if (!kt_limiter_allowed(&srv->enroll_limit, kt_conn_peer(c),
+		    now)) {
+			kt_conn_send_error(c, req->id, E_RATE, "too many failed "
+			    "attempts from this address: try again in a "
+			    "minute", 1);
+			return;
+		}
+		limited = 1;
+	}
+	spec.state_size = row->state_size;
+	spec.secret = (row->flags & KT_OP_SECRET) != 0;
+	spec.serial_bit = (row->flags & KT_OP_SERIAL) ? 1u << (unsigned)
+	    (req->op_case % 32) : 0;
+	spec.action = row->audit;
+	spec.write = (row->flags & KT_OP_WRITE) != 0;
+	spec.limited = limited;
+	if (spec.serial_bit && kt_session_serial_busy(s, spec.serial_bit)) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "another request to %s is in "
+		    "progress on this connection: wait for its answer",
+		    row->label);
+		kt_conn_send_error(c, req->id, E_RATE, msg, 0);
+		return;
+	}
+	if ((r = kt_req_new(srv, c, req->id, &spec)) == NULL) {
+		kt_conn_send_error(c, req->id, E_INTERNAL, "out of memory", 0);
+		return;
+	}
+	if (row->phase == KT_PHASE_LOGGED_IN && !check_caller(srv, s, r, row))
+		return;
+	row->handler(r, req);
+}
+
+void
+kt_dispatch_message(kt_server_t *srv, kt_conn_t *c, const uint8_t *plain,
+    size_t len)
+{
+	Kartoteka__Request *req;
+	const kt_op_row_t *row;
+
+	req = kartoteka__request__unpack(&srv->req_arena.pb, len, plain);
+	if (req == NULL) {
+		kt_arena_wipe(&srv->req_arena);
+		kt_conn_send_error(c, 0, E_BAD, "request is not a valid "
+		    "protobuf Request", 1);
+		return;
+	}
+	row = kt_dispatch_row((unsigned)req->op_case);
+	run(srv, c, req, plain, len);
+	kt_req_txn_release(srv);
+	/* Handlers copied what they keep. A request that carried a secret
+	 * (or one that could not be told: no row) is wiped, not just
+	 * released. */
+	if (row == NULL || (row->flags & KT_OP_SECRET))
+		kt_arena_wipe(&srv->req_arena);
+	else
+		kt_arena_reset(&srv->req_arena);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-address failure counting in a fixed table: a cheap brake on peers
+ * that flood the server with failing attempts (enrolments with made-up
+ * tokens) without letting the table itself grow. An attempt is charged
+ * when it starts and refunded when it succeeds, so attempts in flight
+ * count against the budget too. */
+#ifndef KT_LIMITER_H
+#define KT_LIMITER_H
+
+#include <stdint.h>
+
+#include <sys/socket.h>
+
+#define KT_LIMITER_SLOTS 1024u
+
+typedef struct kt_limiter {
+	struct {
+		uint8_t addr[16];         /* IPv4 mapped into IPv6 form */
+		uint64_t window_ms;       /* start of the current minute */
+		unsigned count;           /* failures in it */
+	} slot[KT_LIMITER_SLOTS];
+	unsigned per_minute;              /* allowed failures per minute */
+} kt_limiter_t;
+
+/* 1 when addr may try again now (under the limit), 0 when over. */
+int kt_limiter_allowed(const kt_limiter_t *l,
+    const struct sockaddr_storage *addr, uint64_t now_ms);
+
+/* Counts one failure (or an attempt that may fail) for addr. Returns the
+ * count in the current minute. */
+unsigned kt_limiter_fail(kt_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms);
+
+/* Takes back one count of addr in the current minute (an attempt charged
+ * by kt_limiter_fail that succeeded). Nothing when the minute has moved
+ * on or the slot went to another address. */
+void kt_limiter_refund(kt_limiter_t *l, const struct sockaddr_storage *addr,
+    uint64_t now_ms);
+
+#endif

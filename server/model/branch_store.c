@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/* Branch records, their name index and their audited changes
+ * (branch_store.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fields.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+#include "model/branch_store.h"
+#include "model/client_store.h"
+
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int
+id_under(MDB_txn *txn, MDB_dbi dbi, const char *key, size_t len,
+    uint64_t *id)
+{
+	MDB_val k = { len, (void *)key }, v;
+	int rc;
+
+	if (len == 0)
+		return KT_ENOTFOUND;
+	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
+		return kt_store_err(rc);
+	if (v.mv_size != 8)
+		return KT_ESTORE;
+	*id = kt_store_get_be64(v.mv_data);
+	return 0;
+}
+
+int
+kt_branch_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t *id)
+{
+	char folded[KT_CSTORE_WORD_MAX + 1];
+	int rc;
+
+	if (name == NULL || name[0] == '\0')
+		return KT_ENOTFOUND;
+	rc = id_under(txn, db->branch_names, name, strlen(name), id);
+	if (rc != KT_ENOTFOUND)
+		return rc;
+	return id_under(txn, db->branch_names, folded,
+	    kt_cstore_fold_key(name, folded), id);
+}
+
+int
+kt_branch_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    Ktstore__BranchRecord **rec)
+{
+	uint8_t key[8];
+
+	*rec = NULL;
+	if (id == 0)
+		return KT_ENOTFOUND;
+	kt_store_be64(key, id);
+	return kt_store_get_record(txn, db->branches, key, 8,
+	    &ktstore__branch_record__descriptor, (ProtobufCMessage **)rec);
+}
+
+void
+kt_branch_name(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    char *out, size_t cap)
+{
+	Ktstore__BranchRecord *b = NULL;
+
+	if (id == 0) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	if (kt_branch_get(txn, db, id, &b) == 0)
+		snprintf(out, cap, "%s", b->name ? b->name : "");
+	else
+		snprintf(out, cap, "#%" PRIu64, id);
+	if (b != NULL)
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+}
+
+/* The branch named name (its record in *rec, the caller frees), or v
+ * refused NOT_FOUND. Returns 0 or a store error. */
+static int
+find_named(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t *id, Ktstore__BranchRecord **rec, kt_verdict_t *v)
+{
+	int rc;
+
+	*rec = NULL;
+	rc = kt_branch_id(txn, db, name, id);
+	if (rc == KT_ENOTFOUND) {
+		kt_verdict_set(v, E_NOT_FOUND, "no branch named '%s'",
+		    name != NULL ? name : "");
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	rc = kt_branch_get(txn, db, *id, rec);
+	return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+}
+
+int
+kt_branch_resolve(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
+    char *const *names, size_t n, uint64_t *ids, size_t max, size_t *nids,
+    kt_verdict_t *v)
+{
+	*nids = 0;
+	kt_verdict_ok(v);
+	for (size_t i = 0; i < n; i++) {
+		Ktstore__BranchRecord *b = NULL;
+		uint64_t id = 0;
+		int rc, dup = 0, archived;
+
+		rc = kt_branch_id(txn, db, names[i], &id);
+		if (rc == KT_ENOTFOUND) {
+			kt_verdict_set(v, E_BAD, "%s: no branch named '%s'",
+			    field, names[i] != NULL ? names[i] : "");
+			return 0;
+		}
+		if (rc != 0 || (rc = kt_branch_get(txn, db, id, &b)) != 0)
+			return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+		archived = b->archived;
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+		if (archived) {
+			kt_verdict_set(v, E_BAD, "%s: branch '%s' is archived",
+			    field, names[i]);
+			return 0;
+		}
+		for (size_t k = 0; k < *nids; k++)
+			dup |= ids[k] == id;
+		if (dup)
+			continue;
+		if (*nids == max) {
+			kt_verdict_set(v, E_BAD, "%s: at most %zu branches",
+			    field, max);
+			return 0;
+		}
+		ids[(*nids)++] = id;
+	}
+	return 0;
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+/* Refuses v with BAD_REQUEST when text s breaks the rule for field. */
+static int
+text_ok(kt_verdict_t *v, const char *field, const char *s, size_t min,
+    size_t max)
+{
+	const char *why = kt_text_problem(s, min, max, 0);
+
+	if (why != NULL)
+		kt_verdict_set(v, E_BAD, "%s: %s", field, why);
+	return why == NULL;
+}
+
+/* v refused CONFLICT when a branch named name exists. */
+static int
+name_free(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
+    const char *name, kt_verdict_t *v)
+{
+	uint64_t id;
+	int rc = kt_branch_id(txn, db, name, &id);
+
+	if (rc == 0)
+		kt_verdict_set(v, E_CONFLICT, "%sa branch named '%s' already "
+		    "exists", field, name);
+	return rc == KT_ENOTFOUND ? 0 : rc;
+}
+
+int
+kt_branch_add_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    const char *address, kt_verdict_t *v)
+{
+	kt_verdict_ok(v);
+	if (!text_ok(v, "name", name, 1, KT_NAME_MAX) ||
+	    !text_ok(v, "address", address, 0, KT_ADDRESS_MAX))
+		return 0;
+	return name_free(txn, db, "", name, v);
+}
+
+int
+kt_branch_rename_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *name, const char *new_name, uint64_t *id, kt_verdict_t *v)
+{
+	Ktstore__BranchRecord *b = NULL;
+	int rc;
+
+	kt_verdict_ok(v);
+	if (!text_ok(v, "name", name, 1, KT_NAME_MAX) ||
+	    !text_ok(v, "new_name", new_name, 1, KT_NAME_MAX))
+		return 0;
+	if (strcmp(name, new_name) == 0) {
+		kt_verdict_set(v, E_BAD, "new_name: is the same as name");
+		return 0;
+	}
+	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
+		return rc;
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	return name_free(txn, db, "new_name: ", new_name, v);
+}
+
+int
+kt_branch_archive_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *name, int archive, uint64_t *id, kt_verdict_t *v)
+{
+	Ktstore__BranchRecord *b = NULL;
+	int rc;
+
+	kt_verdict_ok(v);
+	if (!text_ok(v, "name", name, 1, KT_NAME_MAX))
+		return 0;
+	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
+		return rc;
+	if (archive && b->archived)
+		kt_verdict_set(v, E_CONFLICT, "branch '%s' is already archived",
+		    name);
+	else if (!archive && !b->archived)
+		kt_verdict_set(v, E_CONFLICT, "branch '%s' is not archived",
+		    name);
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	return 0;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+static int
+put_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t id)
+{
+	uint8_t key[8];
+	MDB_val k = { strlen(name), (void *)name }, v = { 8, key };
+
+	kt_store_be64(key, id);
+	return kt_store_err(mdb_put(txn, db->branch_names, &k, &v,
+	    MDB_NOOVERWRITE));
+}
+
+static int
+audit(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    kt_audit_action_t action, uint64_t id, const char *detail)
+{
+	char object[32];
+
+	snprintf(object, sizeof(object), "branch:%" PRIu64, id);
+	return kt_audit_record(st, txn, actor, action, object, 0, detail);
+}
+
+int
+kt_branch_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *name, const char *address, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord b = KTSTORE__BRANCH_RECORD__INIT;
+	char detail[KT_NAME_MAX + KT_ADDRESS_MAX + 32];
+	uint8_t key[8];
+	int rc;
+
+	if ((rc = kt_branch_add_check(txn, db, name, address, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		return rc;
+	if ((rc = kt_store_next_id(st, txn, "branch", id)) != 0)
+		return rc;
+	b.id = *id;
+	b.name = (char *)name;
+	b.address = (char *)(address != NULL ? address : "");
+	kt_store_be64(key, b.id);
+	if ((rc = kt_store_put_record(txn, db->branches, key, 8, &b.base,
+	    MDB_NOOVERWRITE)) != 0 || (rc = put_name(txn, db, name, b.id)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "name=%s address=%s", name, b.address);
+	return audit(st, txn, actor, KT_AUDIT_BRANCH_ADD, b.id, detail);
+}
+
+int
+kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *name, const char *new_name, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord *b = NULL;
+	char detail[2 * KT_NAME_MAX + 32], *old;
+	uint8_t key[8];
+	MDB_val k;
+	int rc;
+
+	if ((rc = kt_branch_rename_check(txn, db, name, new_name, id, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		return rc;
+	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	old = b->name;
+	k.mv_size = strlen(old);
+	k.mv_data = old;
+	rc = kt_store_err(mdb_del(txn, db->branch_names, &k, NULL));
+	if (rc == 0)
+		rc = put_name(txn, db, new_name, *id);
+	b->name = (char *)new_name;
+	kt_store_be64(key, *id);
+	if (rc == 0)
+		rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+	b->name = old; /* the unpacked string is freed with b */
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	if (rc != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "name=%s new_name=%s", name, new_name);
+	return audit(st, txn, actor, KT_AUDIT_BRANCH_RENAME, *id, detail);
+}
+
+int
+kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *name, int archive, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord *b = NULL;
+	char detail[KT_NAME_MAX + 16];
+	uint8_t key[8];
+	int rc;
+
+	if ((rc = kt_branch_archive_check(txn, db, name, archive, id, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		return rc;
+	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	b->archived = archive != 0;
+	kt_store_be64(key, *id);
+	rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	if (rc != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "name=%s", name);
+	return audit(st, txn, actor, archive ? KT_AUDIT_BRANCH_ARCHIVE :
+	    KT_AUDIT_BRANCH_RESTORE, *id, detail);
+}

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/* User records, the login index, the caller view and the audited changes
+ * of users (user_store.h). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kt_error.h"
+#include "model/branch_store.h"
+#include "model/identity.h"
+#include "model/session_store.h"
+#include "model/terminal_store.h"
+#include "model/user_store.h"
+#include "records.pb-c.h"
+
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+
+/* ---- reading ------------------------------------------------------------ */
+
+static int
+get_record(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    Ktstore__UserRecord **r)
+{
+	uint8_t key[8];
+
+	*r = NULL;
+	if (id == 0)
+		return KT_ENOTFOUND;
+	kt_store_be64(key, id);
+	return kt_store_get_record(txn, db->users, key, 8,
+	    &ktstore__user_record__descriptor, (ProtobufCMessage **)r);
+}
+
+void
+kt_user_from_record(const Ktstore__UserRecord *r, kt_user_t *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = r->id;
+	snprintf(u->login, sizeof(u->login), "%s", r->login ? r->login : "");
+	snprintf(u->name, sizeof(u->name), "%s", r->name ? r->name : "");
+	u->role = r->role;
+	u->disabled = r->disabled;
+	u->daily_view_quota = r->daily_view_quota;
+	for (size_t i = 0; i < r->n_branches && i < KT_MAX_USER_BRANCHES; i++)
+		u->branches[u->nbranches++] = r->branches[i];
+}
+
+/* Frees r, wiping its password hash first. */
+static void
+free_record(Ktstore__UserRecord *r)
+{
+	if (r == NULL)
+		return;
+	if (r->password_hash != NULL)
+		sodium_memzero(r->password_hash, strlen(r->password_hash));
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+int
+kt_user_load(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    kt_user_t *u)
+{
+	Ktstore__UserRecord *r = NULL;
+	int rc = get_record(txn, db, id, &r);
+
+	if (rc == 0)
+		kt_user_from_record(r, u);
+	free_record(r);
+	return rc;
+}
+
+int
+kt_user_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    uint64_t *id)
+{
+	MDB_val k, v;
+	int rc;
+
+	if (login == NULL || login[0] == '\0')
+		return KT_ENOTFOUND;
+	k.mv_size = strlen(login);
+	k.mv_data = (void *)login;
+	if ((rc = mdb_get(txn, db->user_logins, &k, &v)) != 0)
+		return kt_store_err(rc);
+	if (v.mv_size != 8)
+		return KT_ESTORE;
+	*id = kt_store_get_be64(v.mv_data);
+	return 0;
+}
+
+int
+kt_user_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    kt_user_t *u, char *pwhash)
+{
+	Ktstore__UserRecord *r = NULL;
+	uint64_t id = 0;
+	int rc;
+
+	if ((rc = kt_user_id(txn, db, login, &id)) != 0)
+		return rc;
+	if ((rc = get_record(txn, db, id, &r)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	kt_user_from_record(r, u);
+	if (pwhash != NULL)
+		snprintf(pwhash, crypto_pwhash_STRBYTES, "%s",
+		    r->password_hash ? r->password_hash : "");
+	free_record(r);
+	return 0;
+}
+
+void
+kt_user_login(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id, char *out,
+    size_t cap)
+{
+	Ktstore__UserRecord *r = NULL;
+
+	if (id == 0)
+		snprintf(out, cap, "%s", "");
+	else if (get_record(txn, db, id, &r) == 0)
+		snprintf(out, cap, "%s", r->login ? r->login : "");
+	else
+		snprintf(out, cap, "#%" PRIu64, id);
+	free_record(r);
+}
+
+int
+kt_user_may_use_terminal(const kt_user_t *u, uint64_t term_branch)
+{
+	if (u->role == KARTOTEKA__ROLE__OWNER)
+		return 1;
+	for (size_t i = 0; i < u->nbranches; i++)
+		if (term_branch != 0 && u->branches[i] == term_branch)
+			return 1;
+	return 0;
+}
+
+int
+kt_user_info(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_t *u,
+    kt_arena_t *a, Kartoteka__UserInfo *ui)
+{
+	char bname[KT_NAME_MAX + 1];
+
+	kartoteka__user_info__init(ui);
+	ui->id = u->id;
+	ui->login = (char *)u->login;
+	ui->name = (char *)u->name;
+	ui->role = (Kartoteka__Role)u->role;
+	ui->disabled = u->disabled;
+	ui->daily_view_quota = u->daily_view_quota;
+	ui->branches = kt_arena_alloc(a, (u->nbranches + 1) * sizeof(char *));
+	if (ui->branches == NULL)
+		return KT_ENOMEM;
+	for (size_t i = 0; i < u->nbranches; i++) {
+		kt_branch_name(txn, db, u->branches[i], bname, sizeof(bname));
+		if ((ui->branches[i] = kt_arena_strdup(a, bname)) == NULL)
+			return KT_ENOMEM;
+		ui->n_branches++;
+	}
+	return 0;
+}
+
+const char *
+kt_user_role_word(uint32_t role)
+{
+	switch (role) {
+	case KARTOTEKA__ROLE__OWNER: return "owner";
+	case KARTOTEKA__ROLE__HEAD: return "head";
+	case KARTOTEKA__ROLE__MANAGER: return "manager";
+	default: return "?";
+	}
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+static int
+text_ok(kt_verdict_t *v, const char *field, const char *s, size_t min,
+    size_t max)
+{
+	const char *why = kt_text_problem(s, min, max, 0);
+
+	if (why != NULL)
+		kt_verdict_set(v, E_BAD, "%s: %s", field, why);
+	return why == NULL;
+}
+
+static int
+login_ok(kt_verdict_t *v, const char *login)
+{
+	const char *why = kt_identity_login_problem(login ? login : "");
+
+	if (why != NULL)
+		kt_verdict_set(v, E_BAD, "login: %s", why);
+	return why == NULL;
+}
+
+static int
+quota_ok(kt_verdict_t *v, uint32_t quota)
+{
+	if (quota > KT_VIEW_QUOTA_MAX)
+		kt_verdict_set(v, E_BAD, "daily_view_quota: at most %u",
+		    KT_VIEW_QUOTA_MAX);
+	return quota <= KT_VIEW_QUOTA_MAX;
+}
+
+static int
+staff_role_ok(kt_verdict_t *v, uint32_t role)
+{
+	if (role == KARTOTEKA__ROLE__HEAD || role == KARTOTEKA__ROLE__MANAGER)
+		return 1;
+	kt_verdict_set(v, E_BAD, "role: must be HEAD or MANAGER (there is one "
+	    "owner)");
+	return 0;
+}
+
+/* The user with login, record in *r (caller frees with free_record), or
+ * v refused NOT_FOUND. Returns 0 or a store error. */
+static int
+find_login(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    Ktstore__UserRecord **r, kt_verdict_t *v)
+{
+	uint64_t id = 0;
+	int rc;
+
+	*r = NULL;
+	if (!login_ok(v, login))
+		return 0;
+	rc = kt_user_id(txn, db, login, &id);
+	if (rc == KT_ENOTFOUND) {
+		kt_verdict_set(v, E_NOT_FOUND, "no user with login '%s'", login);
+		return 0;
+	}
+	if (rc != 0 || (rc = get_record(txn, db, id, r)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	return 0;
+}
+
+/* 1 when the store has no user yet (the next one is the owner). */
+static int
+no_users_yet(MDB_txn *txn, const kt_store_dbs_t *db)
+{
+	MDB_stat ms;
+
+	return mdb_stat(txn, db->users, &ms) == 0 && ms.ms_entries == 0;
+}
+
+/* Checks a new user; on success the branch ids are in ids/nids. */
+static int
+add_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_new_t *n,
+    uint64_t *ids, size_t *nids, kt_verdict_t *v)
+{
+	uint64_t id;
+	int rc;
+
+	kt_verdict_ok(v);
+	*nids = 0;
+	if (!login_ok(v, n->login) ||
+	    !text_ok(v, "name", n->name, 1, KT_NAME_MAX) ||
+	    !quota_ok(v, n->quota))
+		return 0;
+	if (n->role == KARTOTEKA__ROLE__OWNER) {
+		if (!no_users_yet(txn, db)) {
+			(void)staff_role_ok(v, n->role);
+			return 0;
+		}
+		if (n->nbranches != 0)
+			kt_verdict_set(v, E_BAD, "branches: the owner works "
+			    "for every branch and is given none");
+		return 0;
+	}
+	if (!staff_role_ok(v, n->role))
+		return 0;
+	if (n->nbranches == 0) {
+		kt_verdict_set(v, E_BAD, "branches: give at least one branch");
+		return 0;
+	}
+	rc = kt_user_id(txn, db, n->login, &id);
+	if (rc == 0) {
+		kt_verdict_set(v, E_CONFLICT, "login: '%s' is already taken",
+		    n->login);
+		return 0;
+	}
+	if (rc != KT_ENOTFOUND)
+		return rc;
+	for (size_t i = 0; i < n->nbranches; i++)
+		if (!text_ok(v, "branches", n->branches[i], 1, KT_NAME_MAX))
+			return 0;
+	return kt_branch_resolve(txn, db, "branches", n->branches,
+	    n->nbranches, ids, KT_MAX_USER_BRANCHES, nids, v);
+}
+
+int
+kt_user_add_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_new_t *n, kt_verdict_t *v)
+{
+	uint64_t ids[KT_MAX_USER_BRANCHES];
+	size_t nids;
+
+	return add_check(txn, db, n, ids, &nids, v);
+}
+
+/* Checks an edit; on success the branch ids (F_BRANCHES) in ids/nids and
+ * the record in *r (caller frees). */
+static int
+change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
+    uint64_t *ids, size_t *nids, Ktstore__UserRecord **r, kt_verdict_t *v)
+{
+	int rc;
+
+	kt_verdict_ok(v);
+	*nids = 0;
+	*r = NULL;
+	if (e->fields == 0) {
+		kt_verdict_set(v, E_BAD, "fields: name at least one field to "
+		    "change");
+		return 0;
+	}
+	if (((e->fields & KT_USER_F_NAME) &&
+	    !text_ok(v, "name", e->name, 1, KT_NAME_MAX)) ||
+	    ((e->fields & KT_USER_F_ROLE) && !staff_role_ok(v, e->role)) ||
+	    ((e->fields & KT_USER_F_QUOTA) && !quota_ok(v, e->quota)))
+		return 0;
+	if (e->fields & KT_USER_F_BRANCHES) {
+		if (e->nbranches == 0) {
+			kt_verdict_set(v, E_BAD, "branches: give at least one "
+			    "branch");
+			return 0;
+		}
+		for (size_t i = 0; i < e->nbranches; i++)
+			if (!text_ok(v, "branches", e->branches[i], 1,
+			    KT_NAME_MAX))
+				return 0;
+	}
+	if ((rc = find_login(txn, db, e->login, r, v)) != 0 || *r == NULL)
+		return rc;
+	if ((*r)->role == KARTOTEKA__ROLE__OWNER &&
+	    (e->fields & (KT_USER_F_ROLE | KT_USER_F_BRANCHES | KT_USER_F_QUOTA))) {
+		kt_verdict_set(v, E_FORBIDDEN, "the owner's role, branches and "
+		    "quota cannot be changed");
+		return 0;
+	}
+	if (e->fields & KT_USER_F_BRANCHES)
+		return kt_branch_resolve(txn, db, "branches", e->branches,
+		    e->nbranches, ids, KT_MAX_USER_BRANCHES, nids, v);
+	return 0;
+}
+
+int
+kt_user_change_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_edit_t *e, kt_verdict_t *v)
+{
+	uint64_t ids[KT_MAX_USER_BRANCHES];
+	Ktstore__UserRecord *r = NULL;
+	size_t nids;
+	int rc = change_check(txn, db, e, ids, &nids, &r, v);
+
+	free_record(r);
+	return rc;
+}
+
+int
+kt_user_password_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, kt_verdict_t *v)
+{
+	Ktstore__UserRecord *r = NULL;
+	int rc;
+
+	kt_verdict_ok(v);
+	rc = find_login(txn, db, login, &r, v);
+	free_record(r);
+	return rc;
+}
+
+static int
+disable_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    int disable, Ktstore__UserRecord **r, kt_verdict_t *v)
+{
+	int rc;
+
+	kt_verdict_ok(v);
+	if ((rc = find_login(txn, db, login, r, v)) != 0 || *r == NULL)
+		return rc;
+	if ((*r)->role == KARTOTEKA__ROLE__OWNER)
+		kt_verdict_set(v, E_FORBIDDEN, "the owner cannot be disabled");
+	else if (disable && (*r)->disabled)
+		kt_verdict_set(v, E_CONFLICT, "user '%s' is already disabled",
+		    login);
+	else if (!disable && !(*r)->disabled)
+		kt_verdict_set(v, E_CONFLICT, "user '%s' is not disabled",
+		    login);
+	return 0;
+}
+
+int
+kt_user_disable_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, int disable, kt_verdict_t *v)
+{
+	Ktstore__UserRecord *r = NULL;
+	int rc = disable_check(txn, db, login, disable, &r, v);
+
+	free_record(r);
+	return rc;
+}
+
+/* ---- changes ------------------------------------------------------------ */
+
+/* Appends ",".join(ids) to buf. */
+static void
+append_ids(char *buf, size_t cap, const uint64_t *ids, size_t n)
+{
+	size_t used = strlen(buf);
+
+	for (size_t i = 0; i < n && used < cap; i++) {
+		int w = snprintf(buf + used, cap - used, "%s%" PRIu64,
+		    i > 0 ? "," : "", ids[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* Appends " key=value" to buf. */
+static void
+append(char *buf, size_t cap, const char *key, const char *value)
+{
+	size_t used = strlen(buf);
+
+	if (used < cap)
+		snprintf(buf + used, cap - used, " %s=%s", key, value);
+}
+
+static int
+audit(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    kt_audit_action_t action, uint64_t id, const char *detail)
+{
+	char object[32];
+
+	snprintf(object, sizeof(object), "user:%" PRIu64, id);
+	return kt_audit_record(st, txn, actor, action, object, 0, detail);
+}
+
+static int
+put_record(MDB_txn *txn, const kt_store_dbs_t *db, const Ktstore__UserRecord *r,
+    unsigned flags)
+{
+	uint8_t key[8];
+
+	kt_store_be64(key, r->id);
+	return kt_store_put_record(txn, db->users, key, 8, &r->base, flags);
+}
+
+int
+kt_user_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const kt_user_new_t *n, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord u = KTSTORE__USER_RECORD__INIT;
+	uint64_t ids[KT_MAX_USER_BRANCHES];
+	size_t nids = 0;
+	char detail[512];
+	uint8_t key[8];
+	MDB_val k, val = { 8, key };
+	int rc;
+
+	if ((rc = add_check(txn, db, n, ids, &nids, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		return rc;
+	if (n->pwhash == NULL || n->pwhash[0] == '\0')
+		return KT_ESTATE; /* the caller's bug, never the user's */
+	if ((rc = kt_store_next_id(st, txn, "user", id)) != 0)
+		return rc;
+	u.id = *id;
+	u.login = (char *)n->login;
+	u.name = (char *)n->name;
+	u.role = n->role;
+	u.n_branches = nids;
+	u.branches = ids;
+	u.password_hash = (char *)n->pwhash;
+	u.daily_view_quota = n->role == KARTOTEKA__ROLE__OWNER ? 0 :
+	    n->quota != 0 ? n->quota : KT_DEFAULT_VIEW_QUOTA;
+	u.created_at = n->now;
+	kt_store_be64(key, u.id);
+	k.mv_size = strlen(n->login);
+	k.mv_data = (void *)n->login;
+	if ((rc = put_record(txn, db, &u, MDB_NOOVERWRITE)) != 0 ||
+	    (rc = kt_store_err(mdb_put(txn, db->user_logins, &k, &val,
+	    MDB_NOOVERWRITE))) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "login=%s role=%s quota=%" PRIu32
+	    " branches=", n->login, kt_user_role_word(n->role),
+	    u.daily_view_quota);
+	append_ids(detail, sizeof(detail), ids, nids);
+	return audit(st, txn, actor, KT_AUDIT_USER_ADD, u.id, detail);
+}
+
+int
+kt_user_change(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const kt_user_edit_t *e, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord *r = NULL, nu;
+	uint64_t ids[KT_MAX_USER_BRANCHES];
+	size_t nids = 0;
+	char detail[1024], num[16];
+	int rc, bump = 0;
+
+	if ((rc = change_check(txn, db, e, ids, &nids, &r, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		goto out;
+	*id = r->id;
+	/* nu borrows r's memory and the edit's: never freed itself. */
+	nu = *r;
+	snprintf(detail, sizeof(detail), "login=%s", e->login);
+	if (e->fields & KT_USER_F_NAME) {
+		nu.name = (char *)e->name;
+		append(detail, sizeof(detail), "name", e->name);
+	}
+	if (e->fields & KT_USER_F_ROLE) {
+		bump |= nu.role != e->role;
+		nu.role = e->role;
+		append(detail, sizeof(detail), "role",
+		    kt_user_role_word(e->role));
+	}
+	if (e->fields & KT_USER_F_BRANCHES) {
+		bump = 1;
+		nu.n_branches = nids;
+		nu.branches = ids;
+		append(detail, sizeof(detail), "branches", "");
+		append_ids(detail, sizeof(detail), ids, nids);
+	}
+	if (e->fields & KT_USER_F_QUOTA) {
+		nu.daily_view_quota = e->quota ? e->quota :
+		    KT_DEFAULT_VIEW_QUOTA;
+		snprintf(num, sizeof(num), "%" PRIu32, nu.daily_view_quota);
+		append(detail, sizeof(detail), "quota", num);
+	}
+	if ((rc = put_record(txn, db, &nu, 0)) != 0)
+		goto out;
+	/* The server's sweep re-checks every session against the user's
+	 * role and branches when the generation moves. */
+	if (bump && (rc = kt_terminals_gen_bump(txn, db)) != 0)
+		goto out;
+	rc = audit(st, txn, actor, KT_AUDIT_USER_CHANGE, *id, detail);
+out:
+	free_record(r);
+	return rc;
+}
+
+int
+kt_user_set_password(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *login, const char *pwhash, uint64_t *id, size_t *ended,
+    kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord *r = NULL;
+	char detail[128], *old;
+	int rc;
+
+	*ended = 0;
+	kt_verdict_ok(v);
+	if ((rc = find_login(txn, db, login, &r, v)) != 0 || r == NULL)
+		goto out;
+	*id = r->id;
+	old = r->password_hash;
+	r->password_hash = (char *)pwhash;
+	rc = put_record(txn, db, r, 0);
+	r->password_hash = old;
+	if (rc != 0 || (rc = kt_sessions_end_user(txn, db, *id, ended)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "login=%s sessions_ended=%zu", login,
+	    *ended);
+	rc = audit(st, txn, actor, KT_AUDIT_USER_PASSWORD, *id, detail);
+out:
+	free_record(r);
+	return rc;
+}
+
+int
+kt_user_set_disabled(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *login, int disable, uint64_t *id, size_t *ended,
+    kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord *r = NULL;
+	char detail[128];
+	int rc;
+
+	*ended = 0;
+	if ((rc = disable_check(txn, db, login, disable, &r, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		goto out;
+	*id = r->id;
+	r->disabled = disable != 0;
+	if ((rc = put_record(txn, db, r, 0)) != 0)
+		goto out;
+	if (disable && ((rc = kt_sessions_end_user(txn, db, *id, ended)) != 0 ||
+	    (rc = kt_terminals_gen_bump(txn, db)) != 0))
+		goto out;
+	snprintf(detail, sizeof(detail), "login=%s sessions_ended=%zu", login,
+	    *ended);
+	rc = audit(st, txn, actor, disable ? KT_AUDIT_USER_DISABLE :
+	    KT_AUDIT_USER_ENABLE, *id, detail);
+out:
+	free_record(r);
+	return rc;
+}

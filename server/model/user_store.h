@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* Users in the store: their records and login index, the caller as the
+ * request path sees it, the rules of a user (login, name, role, branches,
+ * quota), and the audited changes (add, change, password, disable,
+ * enable) that the protocol ops and `kartotekad init` make through these
+ * functions. */
+#ifndef KT_USER_STORE_H
+#define KT_USER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "arena.h"
+#include "fields.h"
+#include "kartoteka.pb-c.h"
+#include "model/audit.h"
+#include "model/store.h"
+#include "model/verdict.h"
+#include "records.pb-c.h"
+
+#define KT_MAX_USER_BRANCHES 32u
+#define KT_DEFAULT_VIEW_QUOTA 200u  /* full cards a day, heads and managers */
+#define KT_VIEW_QUOTA_MAX 100000u
+
+/* A user copied out of LMDB, as the request path needs it (no password
+ * hash: see kt_user_find's pwhash). */
+typedef struct kt_user {
+	uint64_t id;
+	char login[KT_LOGIN_MAX + 1];
+	char name[KT_NAME_MAX + 1];
+	uint32_t role;                     /* kartoteka.Role */
+	int disabled;
+	uint32_t daily_view_quota;         /* stored value; 0 for the owner */
+	size_t nbranches;
+	uint64_t branches[KT_MAX_USER_BRANCHES];
+} kt_user_t;
+
+/* kt_user_load reads user id into u. Returns 0, KT_ENOTFOUND, KT_ESTORE,
+ * KT_EPROTO. */
+int kt_user_load(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    kt_user_t *u);
+
+/* The kt_user_t of a record read some other way (a list walking the
+ * users database). */
+void kt_user_from_record(const Ktstore__UserRecord *r, kt_user_t *u);
+
+/* kt_user_find reads the user with login into u; with pwhash not NULL
+ * also the password hash (crypto_pwhash_STRBYTES; the caller wipes it).
+ * Returns 0, KT_ENOTFOUND, KT_ESTORE, KT_EPROTO. */
+int kt_user_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    kt_user_t *u, char *pwhash);
+
+/* The id of the user with login (KT_ENOTFOUND also for NULL or ""). */
+int kt_user_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    uint64_t *id);
+
+/* The login of user id into out: "#id" when unknown, "" for 0. */
+void kt_user_login(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    char *out, size_t cap);
+
+/* May u work from a terminal of branch term_branch (0: an owner
+ * terminal)? The owner from any terminal (DESIGN 3 narrows this in a later
+ * issue); heads and managers only from their branches' terminals. */
+int kt_user_may_use_terminal(const kt_user_t *u, uint64_t term_branch);
+
+/* kt_user_info fills ui for u: strings point into u and into arena a
+ * (branch names), valid while both live. Returns 0 or KT_ENOMEM. */
+int kt_user_info(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_t *u,
+    kt_arena_t *a, Kartoteka__UserInfo *ui);
+
+/* The English word of a role ("owner", "head", "manager", "?"). */
+const char *kt_user_role_word(uint32_t role);
+
+/* A new user. The first user of a store is its owner (role OWNER, no
+ * branches, no quota); every later one is a HEAD or MANAGER of at least
+ * one working branch. */
+typedef struct kt_user_new {
+	const char *login;
+	const char *name;
+	uint32_t role;                     /* kartoteka.Role */
+	char *const *branches;             /* branch names */
+	size_t nbranches;
+	uint32_t quota;                    /* 0 = the default */
+	const char *pwhash;                /* crypto_pwhash_str output; may be
+					      NULL in the check */
+	int64_t now;
+} kt_user_new_t;
+
+/* What kt_user_change changes: KT_USER_F_* bits and their values. */
+enum {
+	KT_USER_F_NAME = 1,
+	KT_USER_F_ROLE = 2,
+	KT_USER_F_BRANCHES = 4,
+	KT_USER_F_QUOTA = 8,
+};
+typedef struct kt_user_edit {
+	const char *login;
+	unsigned fields;
+	const char *name;
+	uint32_t role;
+	char *const *branches;
+	size_t nbranches;
+	uint32_t quota;                    /* 0 = the default */
+} kt_user_edit_t;
+
+/* Checks of the changes below against the store as txn sees it (a read
+ * transaction, for an early answer, or the writer's). Each leaves v OK or
+ * refused and returns 0 or a store error. */
+int kt_user_add_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_new_t *n, kt_verdict_t *v);
+int kt_user_change_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_edit_t *e, kt_verdict_t *v);
+/* For password and disable/enable: the user exists (and is not the owner
+ * for a disable; is in the other state for disable/enable). */
+int kt_user_password_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, kt_verdict_t *v);
+int kt_user_disable_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, int disable, kt_verdict_t *v);
+
+/* The changes, inside the write transaction txn, with their audit entries
+ * by actor (user.add, user.change, user.password, user.disable,
+ * user.enable; object "user:<id>"). Each runs its check first: a refusal
+ * writes nothing and returns 0 with v set. A new password and a disable
+ * end every session of the user (their count in *ended), and a change of
+ * role, branches or state moves the terminals generation so the server
+ * re-checks open connections.
+ *   [out] id  the user's id
+ * Return 0 or KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
+int kt_user_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const kt_user_new_t *n, uint64_t *id, kt_verdict_t *v);
+int kt_user_change(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const kt_user_edit_t *e, uint64_t *id, kt_verdict_t *v);
+int kt_user_set_password(kt_store_t *st, MDB_txn *txn,
+    const kt_actor_t *actor, const char *login, const char *pwhash,
+    uint64_t *id, size_t *ended, kt_verdict_t *v);
+int kt_user_set_disabled(kt_store_t *st, MDB_txn *txn,
+    const kt_actor_t *actor, const char *login, int disable, uint64_t *id,
+    size_t *ended, kt_verdict_t *v);
+
+#endif

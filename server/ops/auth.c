@@ -1,0 +1,624 @@
+/* SPDX-License-Identifier: MIT */
+/* The ops that establish who is on the other end: ping, enrolment of a
+ * terminal, login (Argon2id on the thread pool, growing delays and a
+ * lockout), resume, logout and whoami. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "fields.h"
+#include "kt_error.h"
+#include "model/branch_store.h"
+#include "model/identity.h"
+#include "model/session_store.h"
+#include "model/terminal_store.h"
+#include "model/user_store.h"
+#include "ops/ops.h"
+#include "records.pb-c.h"
+#include "session.h"
+
+#define E_OK KARTOTEKA__ERROR__CODE__OK
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+#define E_RATE KARTOTEKA__ERROR__CODE__RATE_LIMITED
+#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
+#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
+
+/* ------------------------------------------------------------------ */
+/* ping                                                                */
+/* ------------------------------------------------------------------ */
+
+static void
+op_ping(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__PingResponse ping = KARTOTEKA__PING_RESPONSE__INIT;
+
+	(void)msg;
+	ping.server_time = kt_now_ms();
+	ping.enrolled = kt_req_enrolled(r);
+	ping.server_version = KT_SERVER_VERSION;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_PING;
+	resp.ping = &ping;
+	kt_req_reply(r, &resp);
+}
+
+/* ------------------------------------------------------------------ */
+/* enrolment                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct enroll_st {
+	uint8_t token_hash[32];
+	char name[KT_TERMINAL_NAME_MAX + 1];
+	int64_t now;
+	uint64_t branch;                   /* results, set by the mutation */
+	kt_verdict_t v;
+} enroll_st_t;
+
+static int
+enroll_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	enroll_st_t *e = kt_req_state(r);
+
+	return kt_terminal_enroll(st, txn, kt_req_terminal_key(r),
+	    e->token_hash, e->name, e->now, kt_req_server(r)->sign_sk,
+	    &e->branch, &e->v);
+}
+
+static void
+enroll_done(kt_req_t *r, int status)
+{
+	enroll_st_t *e = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__EnrollResponse er = KARTOTEKA__ENROLL_RESPONSE__INIT;
+	Kartoteka__TerminalInfo ti = KARTOTEKA__TERMINAL_INFO__INIT;
+	char bname[KT_NAME_MAX + 1] = "";
+	MDB_txn *txn;
+
+	if (status != 0) {
+		kt_req_fail_store(r, status);
+		return;
+	}
+	if (!kt_verdict_is_ok(&e->v)) {
+		/* A failed attempt keeps its charge on the address, and its
+		 * connection goes: each one cost an audit entry. */
+		kt_req_limit_keep(r);
+		kt_req_fail_close(r, e->v.code, "%s", e->v.msg);
+		return;
+	}
+	kt_req_session_enrolled(r, e->branch);
+	if (e->branch != 0 && (txn = kt_req_txn(r)) != NULL)
+		kt_branch_name(txn, kt_store_dbs(srv->store), e->branch, bname,
+		    sizeof(bname));
+	ti.public_key.data = (uint8_t *)kt_req_terminal_key(r);
+	ti.public_key.len = 32;
+	ti.name = e->name;
+	ti.branch = bname;
+	ti.enrolled_at = e->now;
+	er.terminal = &ti;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_ENROLL;
+	resp.enroll = &er;
+	kt_req_reply(r, &resp);
+}
+
+static void
+op_enroll(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__EnrollRequest *er = msg->enroll;
+	enroll_st_t *e = kt_req_state(r);
+	const char *why;
+
+	if (kt_req_enrolled(r)) {
+		kt_req_fail(r, E_CONFLICT, "this terminal is already enrolled");
+		return;
+	}
+	if (er->token.len < 16 || er->token.len > 32) {
+		kt_req_fail(r, E_BAD, "token: %zu bytes, expected 16 to 32",
+		    er->token.len);
+		return;
+	}
+	if ((why = kt_text_problem(er->name, 1, KT_TERMINAL_NAME_MAX, 0)) !=
+	    NULL) {
+		kt_req_fail(r, E_BAD, "name: terminal name %s", why);
+		return;
+	}
+	crypto_generichash(e->token_hash, 32, er->token.data, er->token.len,
+	    NULL, 0);
+	snprintf(e->name, sizeof(e->name), "%s", er->name);
+	e->now = kt_now_s();
+	kt_req_submit(r, enroll_mut, enroll_done);
+}
+
+/* ------------------------------------------------------------------ */
+/* login                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Failures older than this no longer count. */
+#define FAILURE_MEMORY_S (24 * 3600)
+
+/* The failures that still count at now: a lock that has run out, or a
+ * last failure long ago, starts the count afresh. */
+static uint32_t
+failures_now(const Ktstore__LoginFailureRecord *f, int64_t now)
+{
+	if (f == NULL)
+		return 0;
+	if (f->locked_until != 0 && f->locked_until <= now)
+		return 0;
+	if (now - f->last_failure > FAILURE_MEMORY_S)
+		return 0;
+	return f->failures;
+}
+
+typedef struct login_st {
+	char login[KT_LOGIN_MAX + 1];
+	char password[KT_PASSWORD_MAX + 1]; /* wiped once checked */
+	kt_user_t user;
+	char pwhash[crypto_pwhash_STRBYTES];
+	int user_found;
+	int locked;                 /* refused without checking */
+	int64_t locked_until;
+	uint32_t failures;          /* failures that still count */
+	int pw_ok;
+	int rehash;
+	char new_hash[crypto_pwhash_STRBYTES];
+	int64_t now;
+	/* the outcome, decided on the loop, enforced by the mutation */
+	uint32_t code;
+	char msg[160];
+	uint8_t token[32];
+	uint8_t token_hash[32];
+	int64_t expires;
+} login_st_t;
+
+static void
+lock_message(login_st_t *l, int64_t until)
+{
+	snprintf(l->msg, sizeof(l->msg), "too many failed attempts for this "
+	    "login: try again in %lld minutes",
+	    (long long)((until - l->now + 59) / 60));
+}
+
+static int
+login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	login_st_t *l = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__LoginFailureRecord *fail = NULL;
+	Ktstore__LoginFailureRecord nf = KTSTORE__LOGIN_FAILURE_RECORD__INIT;
+	kt_actor_t actor = kt_req_actor(r);
+	kt_audit_action_t action;
+	char object[96], detail[160] = "";
+	size_t llen = strlen(l->login);
+	int rc;
+
+	rc = kt_store_get_record(txn, db->login_failures, l->login, llen,
+	    &ktstore__login_failure_record__descriptor,
+	    (ProtobufCMessage **)&fail);
+	if (rc != 0 && rc != KT_ENOTFOUND)
+		goto out;
+	snprintf(object, sizeof(object), "login:%s", l->login);
+
+	/* The loop decided from a read taken when the request arrived;
+	 * attempts running side by side (on other connections) may have
+	 * locked the login since. The writer sees every attempt in order,
+	 * so the lock is enforced here, whatever the password. */
+	if (fail && fail->locked_until > l->now &&
+	    (l->code == E_OK || l->code == E_UNAUTH)) {
+		l->code = E_RATE;
+		l->locked = 1;
+		lock_message(l, fail->locked_until);
+	}
+	if (l->code == E_OK) {
+		if (fail) {
+			MDB_val k = { llen, l->login };
+			if ((rc = kt_store_err(mdb_del(txn, db->login_failures,
+			    &k, NULL))) != 0)
+				goto out;
+		}
+		if ((rc = kt_session_rec_put(txn, db, l->token_hash,
+		    l->user.id, kt_req_terminal_key(r), l->now,
+		    l->expires)) != 0)
+			goto out;
+		if (l->rehash) {
+			Ktstore__UserRecord *u = NULL;
+			uint8_t key[8];
+			kt_store_be64(key, l->user.id);
+			rc = kt_store_get_record(txn, db->users, key, 8,
+			    &ktstore__user_record__descriptor,
+			    (ProtobufCMessage **)&u);
+			if (rc == 0) {
+				char *old = u->password_hash;
+				u->password_hash = l->new_hash;
+				rc = kt_store_put_record(txn, db->users, key, 8,
+				    &u->base, 0);
+				u->password_hash = old;
+				protobuf_c_message_free_unpacked(&u->base, NULL);
+			}
+			if (rc != 0)
+				goto out;
+			snprintf(detail, sizeof(detail), "password rehashed");
+		}
+		actor.user_id = l->user.id;
+		action = KT_AUDIT_LOGIN;
+	} else {
+		actor.user_id = l->user_found ? l->user.id : 0;
+		action = KT_AUDIT_LOGIN_FAILED;
+		if (l->locked) {
+			/* Audited once per lock: later refusals are answered
+			 * by the loop without a write. */
+			snprintf(detail, sizeof(detail), "locked");
+			if (fail && !fail->lock_audited) {
+				fail->lock_audited = 1;
+				rc = kt_store_put_record(txn, db->login_failures,
+				    l->login, llen, &fail->base, 0);
+				if (rc != 0)
+					goto out;
+			}
+		} else if (l->code == E_UNAUTH) {
+			/* A wrong password or an unknown login: count it. */
+			nf.failures = failures_now(fail, l->now) + 1;
+			nf.last_failure = l->now;
+			if (nf.failures >= srv->opts.lockout_after)
+				nf.locked_until = l->now + srv->opts.lockout_s;
+			rc = kt_store_put_record(txn, db->login_failures,
+			    l->login, llen, &nf.base, 0);
+			if (rc != 0)
+				goto out;
+			snprintf(detail, sizeof(detail), "%s, failure %u%s",
+			    l->user_found ? "wrong password" : "unknown login",
+			    nf.failures, nf.locked_until ? ", login locked" : "");
+		} else {
+			snprintf(detail, sizeof(detail), "%s", l->msg);
+		}
+	}
+	rc = kt_audit_record(st, txn, &actor, action, object,
+	    action == KT_AUDIT_LOGIN ? 0 : l->code, detail);
+out:
+	if (fail)
+		protobuf_c_message_free_unpacked(&fail->base, NULL);
+	return rc;
+}
+
+static void
+login_done(kt_req_t *r, int status)
+{
+	login_st_t *l = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__LoginResponse lr = KARTOTEKA__LOGIN_RESPONSE__INIT;
+	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
+	kt_arena_t *a = kt_req_arena(r);
+	MDB_txn *txn = kt_req_txn(r);
+
+	if (status != 0) {
+		kt_req_fail(r, E_UNAVAILABLE, "could not record the login: try "
+		    "again");
+		return;
+	}
+	if (l->code != E_OK) {
+		kt_req_fail(r, l->code, "%s", l->msg);
+		return;
+	}
+	kt_req_session_login(r, l->user.id, l->token_hash, l->expires);
+	if (a == NULL || txn == NULL || kt_user_info(txn,
+	    kt_store_dbs(srv->store), &l->user, a, &ui) != 0) {
+		kt_req_fail(r, E_INTERNAL, "logged in, but the user cannot be "
+		    "read back: try whoami");
+		return;
+	}
+	lr.token.data = l->token;
+	lr.token.len = 32;
+	lr.expires_at = l->expires;
+	lr.user = &ui;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_LOGIN;
+	resp.login = &lr;
+	kt_req_reply(r, &resp);
+}
+
+/* Runs on the loop: turns the checks into an outcome, hands it to the
+ * writer so the answer leaves only once the audit entry is committed. */
+static void
+login_decide(kt_req_t *r)
+{
+	login_st_t *l = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+
+	sodium_memzero(l->password, sizeof(l->password));
+	sodium_memzero(l->pwhash, sizeof(l->pwhash));
+	l->now = kt_now_s();
+	if (l->locked) {
+		l->code = E_RATE;
+		lock_message(l, l->locked_until);
+	} else if (!l->user_found || !l->pw_ok) {
+		l->code = E_UNAUTH;
+		snprintf(l->msg, sizeof(l->msg), "wrong login or password");
+	} else if (l->user.disabled) {
+		l->code = E_FORBIDDEN;
+		snprintf(l->msg, sizeof(l->msg), "this account is disabled: "
+		    "ask the owner");
+	} else if (!kt_user_may_use_terminal(&l->user,
+	    kt_req_terminal_branch(r))) {
+		l->code = E_FORBIDDEN;
+		snprintf(l->msg, sizeof(l->msg), "user %s may log in only from "
+		    "terminals of their own branches", l->login);
+	} else {
+		l->code = E_OK;
+		randombytes_buf(l->token, sizeof(l->token));
+		crypto_generichash(l->token_hash, 32, l->token, 32, NULL, 0);
+		l->expires = l->now + srv->opts.session_ttl_s;
+	}
+	kt_req_submit(r, login_mut, login_done);
+}
+
+/* Thread pool: Argon2id verification (and rehash when the limits have
+ * changed). Unknown logins verify a dummy hash so that both answers take
+ * the same time. */
+static void
+login_verify_work(kt_req_t *r)
+{
+	login_st_t *l = kt_req_state(r);
+	const char *hash = l->user_found ? l->pwhash :
+	    kt_req_server(r)->dummy_hash;
+	int ok = crypto_pwhash_str_verify(hash, l->password,
+	    strlen(l->password)) == 0;
+
+	l->pw_ok = ok && l->user_found;
+	if (l->pw_ok && crypto_pwhash_str_needs_rehash(l->pwhash,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		l->rehash = kt_identity_hash_password(l->new_hash,
+		    l->password) == 0;
+}
+
+static void
+login_verify_after(kt_req_t *r, int status)
+{
+	login_st_t *l = kt_req_state(r);
+
+	if (status != 0)
+		l->pw_ok = 0;
+	login_decide(r);
+}
+
+static void
+login_delayed(kt_req_t *r)
+{
+	kt_req_work(r, login_verify_work, login_verify_after);
+}
+
+static void
+op_login(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__LoginRequest *lr = msg->login;
+	login_st_t *l = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	const kt_store_dbs_t *db = kt_store_dbs(srv->store);
+	Ktstore__LoginFailureRecord *fail = NULL;
+	uint64_t delay_ms = 0;
+	MDB_txn *txn;
+	const char *why;
+	int lock_audited = 0;
+
+	if ((why = kt_identity_login_problem(lr->login ? lr->login : "")) !=
+	    NULL) {
+		kt_req_fail(r, E_BAD, "login: %s", why);
+		return;
+	}
+	if (lr->password == NULL || lr->password[0] == '\0' ||
+	    strlen(lr->password) > KT_PASSWORD_MAX) {
+		kt_req_fail(r, E_BAD, "password: must be 1 to %u bytes",
+		    KT_PASSWORD_MAX);
+		return;
+	}
+	snprintf(l->login, sizeof(l->login), "%s", lr->login);
+	snprintf(l->password, sizeof(l->password), "%s", lr->password);
+	if ((txn = kt_req_txn(r)) == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		return;
+	}
+	l->user_found = kt_user_find(txn, db, l->login, &l->user,
+	    l->pwhash) == 0;
+	if (kt_store_get_record(txn, db->login_failures, l->login,
+	    strlen(l->login), &ktstore__login_failure_record__descriptor,
+	    (ProtobufCMessage **)&fail) == 0) {
+		l->failures = failures_now(fail, kt_now_s());
+		l->locked_until = fail->locked_until;
+		lock_audited = fail->lock_audited;
+		protobuf_c_message_free_unpacked(&fail->base, NULL);
+	}
+	if (l->locked_until > kt_now_s()) {
+		if (lock_audited) {
+			/* Already recorded for this lock: answer without a
+			 * write, so a flood of guesses costs the disk nothing. */
+			l->now = kt_now_s();
+			lock_message(l, l->locked_until);
+			kt_req_fail(r, E_RATE, "%s", l->msg);
+			return;
+		}
+		l->locked = 1;
+		login_decide(r);
+		return;
+	}
+	/* A growing delay after the first few failures: 250 ms, doubling,
+	 * up to the configured cap. Same for known and unknown logins. */
+	if (l->failures >= srv->opts.login_delay_after) {
+		unsigned shift = l->failures - srv->opts.login_delay_after;
+		delay_ms = shift >= 20 ? srv->opts.login_delay_max_ms :
+		    250ull << shift;
+		if (delay_ms > srv->opts.login_delay_max_ms)
+			delay_ms = srv->opts.login_delay_max_ms;
+	}
+	kt_req_delay(r, delay_ms, login_delayed);
+}
+
+/* ------------------------------------------------------------------ */
+/* sessions                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+op_resume(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	kt_server_t *srv = kt_req_server(r);
+	const kt_store_dbs_t *db = kt_store_dbs(srv->store);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__ResumeResponse rr = KARTOTEKA__RESUME_RESPONSE__INIT;
+	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
+	kt_arena_t *a = kt_req_arena(r);
+	MDB_txn *txn = kt_req_txn(r);
+	uint8_t hash[32];
+	uint64_t uid = 0;
+	int64_t expires = 0;
+	kt_user_t u;
+	int ok = 0;
+
+	if (txn == NULL || a == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		return;
+	}
+	if (msg->resume->token.len == 32) {
+		crypto_generichash(hash, 32, msg->resume->token.data, 32,
+		    NULL, 0);
+		ok = kt_session_rec_check(txn, db, hash, kt_req_terminal_key(r),
+		    kt_now_s(), &uid, &expires) == 0 &&
+		    kt_user_load(txn, db, uid, &u) == 0 && !u.disabled &&
+		    kt_user_may_use_terminal(&u, kt_req_terminal_branch(r)) &&
+		    kt_user_info(txn, db, &u, a, &ui) == 0;
+	}
+	if (!ok) {
+		sodium_memzero(hash, sizeof(hash));
+		kt_req_fail(r, E_UNAUTH, "session has expired or is not valid "
+		    "on this terminal: log in again");
+		return;
+	}
+	kt_req_session_login(r, u.id, hash, expires);
+	sodium_memzero(hash, sizeof(hash));
+	rr.user = &ui;
+	rr.expires_at = expires;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_RESUME;
+	resp.resume = &rr;
+	kt_req_reply(r, &resp);
+}
+
+typedef struct logout_st {
+	uint8_t session_hash[32];
+} logout_st_t;
+
+static int
+logout_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	logout_st_t *l = kt_req_state(r);
+	kt_actor_t actor = kt_req_actor(r);
+	char object[32];
+	int rc;
+
+	if ((rc = kt_session_rec_del(txn, kt_store_dbs(st),
+	    l->session_hash)) != 0)
+		return rc;
+	snprintf(object, sizeof(object), "user:%" PRIu64, actor.user_id);
+	return kt_audit_record(st, txn, &actor, KT_AUDIT_LOGOUT, object, 0,
+	    NULL);
+}
+
+static void
+logout_done(kt_req_t *r, int status)
+{
+	logout_st_t *l = kt_req_state(r);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__LogoutResponse lr = KARTOTEKA__LOGOUT_RESPONSE__INIT;
+
+	if (status != 0) {
+		kt_req_fail(r, E_UNAVAILABLE, "could not record the logout: try "
+		    "again");
+		return;
+	}
+	/* The session ends on every connection that resumed it, whether or
+	 * not the one that asked is still there to read the answer. */
+	kt_session_logout_everywhere(kt_req_server(r), l->session_hash);
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_LOGOUT;
+	resp.logout = &lr;
+	kt_req_reply(r, &resp);
+}
+
+static void
+op_logout(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	logout_st_t *l = kt_req_state(r);
+
+	(void)msg;
+	memcpy(l->session_hash, kt_req_session_hash(r), 32);
+	kt_req_submit(r, logout_mut, logout_done);
+}
+
+static void
+op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	kt_server_t *srv = kt_req_server(r);
+	const kt_store_dbs_t *db = kt_store_dbs(srv->store);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__WhoamiResponse wr = KARTOTEKA__WHOAMI_RESPONSE__INIT;
+	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
+	Kartoteka__TerminalInfo ti = KARTOTEKA__TERMINAL_INFO__INIT;
+	Ktstore__TerminalRecord *t = NULL;
+	kt_arena_t *a = kt_req_arena(r);
+	MDB_txn *txn = kt_req_txn(r);
+	char bname[KT_NAME_MAX + 1] = "";
+
+	(void)msg;
+	if (txn == NULL || a == NULL ||
+	    kt_terminal_get(txn, db, kt_req_terminal_key(r), &t) != 0 ||
+	    kt_user_info(txn, db, kt_req_caller(r), a, &ui) != 0) {
+		if (t != NULL)
+			protobuf_c_message_free_unpacked(&t->base, NULL);
+		kt_req_fail(r, E_INTERNAL, "cannot read the session");
+		return;
+	}
+	kt_branch_name(txn, db, t->branch, bname, sizeof(bname));
+	ti.public_key.data = (uint8_t *)kt_req_terminal_key(r);
+	ti.public_key.len = 32;
+	ti.name = t->name;
+	ti.branch = bname;
+	ti.enrolled_at = t->enrolled_at;
+	wr.user = &ui;
+	wr.terminal = &ti;
+	wr.session_expires_at = kt_req_session_expires(r);
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_WHOAMI;
+	resp.whoami = &wr;
+	kt_req_reply(r, &resp);
+	protobuf_c_message_free_unpacked(&t->base, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* the rows                                                            */
+/* ------------------------------------------------------------------ */
+
+#define OP(c) KARTOTEKA__REQUEST__OP_##c
+
+static const kt_op_row_t rows[] = {
+	{ OP(PING), "ping", KT_PHASE_ANY, KT_OP_UNCAPPED, KT_ACT_OWN_SESSION,
+	    KT_AUDIT_NONE, op_ping, 0 },
+	{ OP(ENROLL), "enrol this terminal", KT_PHASE_ANY, KT_OP_WRITE |
+	    KT_OP_SECRET | KT_OP_SERIAL | KT_OP_ADDR_LIMIT, KT_ACT_OWN_SESSION,
+	    KT_AUDIT_ENROLL, op_enroll, sizeof(enroll_st_t) },
+	{ OP(LOGIN), "log in", KT_PHASE_ENROLLED, KT_OP_WRITE | KT_OP_SECRET |
+	    KT_OP_SERIAL, KT_ACT_OWN_SESSION, KT_AUDIT_LOGIN, op_login,
+	    sizeof(login_st_t) },
+	{ OP(RESUME), "resume a session", KT_PHASE_ENROLLED,
+	    KT_OP_SECRET | KT_OP_UNCAPPED, KT_ACT_OWN_SESSION, KT_AUDIT_NONE,
+	    op_resume, 0 },
+	{ OP(LOGOUT), "log out", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_OWN_SESSION, KT_AUDIT_LOGOUT, op_logout,
+	    sizeof(logout_st_t) },
+	{ OP(WHOAMI), "say who is logged in", KT_PHASE_LOGGED_IN,
+	    KT_OP_UNCAPPED, KT_ACT_OWN_SESSION, KT_AUDIT_NONE, op_whoami, 0 },
+};
+
+const kt_op_domain_t kt_ops_auth = { "auth", rows,
+	sizeof(rows) / sizeof(rows[0]) };

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* The owner's ops on branches: add, rename, archive or restore, and the
+ * paged list. Each change is checked on the loop (a request bound to fail
+ * costs no commit), checked again and made by model/branch_store.c inside
+ * the writer's transaction with its audit entry, and answered after the
+ * commit. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fields.h"
+#include "kt_error.h"
+#include "model/branch_store.h"
+#include "ops/list.h"
+#include "ops/ops.h"
+#include "records.pb-c.h"
+
+/* One change of a branch, copied out of the request. */
+typedef struct branch_st {
+	Kartoteka__Request__OpCase op;
+	char name[KT_NAME_MAX + 1];
+	char new_name[KT_NAME_MAX + 1];    /* rename */
+	char address[KT_ADDRESS_MAX + 1];  /* add */
+	int archive;                       /* archive (1) or restore (0) */
+	uint64_t id;                       /* results of the mutation */
+	kt_verdict_t v;
+} branch_st_t;
+
+/* Copies s (NULL: "") into a buffer of cap bytes; 0 when it does not
+ * fit (longer than the field may be). */
+static int
+take(char *dst, size_t cap, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= cap)
+		return 0;
+	memcpy(dst, s != NULL ? s : "", n + 1);
+	return 1;
+}
+
+/* The check of b's change against txn (the loop's or the writer's). */
+static int
+check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
+{
+	switch (b->op) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+		return kt_branch_add_check(txn, db, b->name, b->address, &b->v);
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+		return kt_branch_rename_check(txn, db, b->name, b->new_name,
+		    &b->id, &b->v);
+	default:
+		return kt_branch_archive_check(txn, db, b->name, b->archive,
+		    &b->id, &b->v);
+	}
+}
+
+static int
+branch_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	branch_st_t *b = kt_req_state(r);
+	kt_actor_t actor = kt_req_actor(r);
+
+	switch (b->op) {
+	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
+		return kt_branch_add(st, txn, &actor, b->name, b->address,
+		    &b->id, &b->v);
+	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
+		return kt_branch_rename(st, txn, &actor, b->name, b->new_name,
+		    &b->id, &b->v);
+	default:
+		return kt_branch_archive(st, txn, &actor, b->name, b->archive,
+		    &b->id, &b->v);
+	}
+}
+
+static void
+branch_done(kt_req_t *r, int status)
+{
+	branch_st_t *b = kt_req_state(r);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__BranchResponse br = KARTOTEKA__BRANCH_RESPONSE__INIT;
+	Kartoteka__Branch out = KARTOTEKA__BRANCH__INIT;
+	Ktstore__BranchRecord *rec = NULL;
+	MDB_txn *txn;
+
+	if (kt_req_refused(r, status, &b->v))
+		return;
+	if ((txn = kt_req_txn(r)) == NULL || kt_branch_get(txn,
+	    kt_store_dbs(kt_req_server(r)->store), b->id, &rec) != 0) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__INTERNAL, "saved, but "
+		    "the branch cannot be read back");
+		return;
+	}
+	out.id = rec->id;
+	out.name = rec->name;
+	out.address = rec->address;
+	out.archived = rec->archived;
+	br.branch = &out;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH;
+	resp.branch = &br;
+	kt_req_reply(r, &resp);
+	protobuf_c_message_free_unpacked(&rec->base, NULL);
+}
+
+/* The common path of the three changes once b is filled in. */
+static void
+change(kt_req_t *r, branch_st_t *b)
+{
+	MDB_txn *txn = kt_req_txn(r);
+	int rc;
+
+	if (txn == NULL) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__UNAVAILABLE,
+		    "cannot read the store: try again");
+		return;
+	}
+	rc = check(txn, kt_store_dbs(kt_req_server(r)->store), b);
+	if (kt_req_refused(r, rc, &b->v))
+		return;
+	kt_req_submit(r, branch_mut, branch_done);
+}
+
+static void
+op_branch_add(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	branch_st_t *b = kt_req_state(r);
+
+	b->op = msg->op_case;
+	if (!take(b->name, sizeof(b->name), msg->branch_add->name)) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "name: is longer than %u bytes", KT_NAME_MAX);
+		return;
+	}
+	if (!take(b->address, sizeof(b->address), msg->branch_add->address)) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "address: is longer than %u bytes", KT_ADDRESS_MAX);
+		return;
+	}
+	change(r, b);
+}
+
+static void
+op_branch_rename(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	branch_st_t *b = kt_req_state(r);
+
+	b->op = msg->op_case;
+	if (!take(b->name, sizeof(b->name), msg->branch_rename->name) ||
+	    !take(b->new_name, sizeof(b->new_name),
+	    msg->branch_rename->new_name)) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "%s: is longer than %u bytes", strlen(b->name) ?
+		    "new_name" : "name", KT_NAME_MAX);
+		return;
+	}
+	change(r, b);
+}
+
+static void
+op_branch_archive(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	branch_st_t *b = kt_req_state(r);
+
+	b->op = msg->op_case;
+	b->archive = !msg->branch_archive->restore;
+	if (!take(b->name, sizeof(b->name), msg->branch_archive->name)) {
+		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+		    "name: is longer than %u bytes", KT_NAME_MAX);
+		return;
+	}
+	change(r, b);
+}
+
+/* A kt_pager_row_fn: a branch (archived ones with include_all). */
+static int
+branch_row(const kt_pager_ctx_t *ctx, const MDB_val *k, const MDB_val *v,
+    ProtobufCMessage **row)
+{
+	Ktstore__BranchRecord *rec;
+	Kartoteka__Branch *b;
+	int rc = 0;
+
+	(void)k;
+	*row = NULL;
+	rec = ktstore__branch_record__unpack(NULL, v->mv_size, v->mv_data);
+	if (rec == NULL)
+		return 0;
+	if (rec->archived && !ctx->include_all)
+		goto out;
+	if ((b = kt_arena_alloc(ctx->arena, sizeof(*b))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	kartoteka__branch__init(b);
+	b->id = rec->id;
+	b->archived = rec->archived;
+	b->name = kt_arena_strdup(ctx->arena, rec->name);
+	b->address = kt_arena_strdup(ctx->arena, rec->address);
+	if (b->name == NULL || b->address == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	*row = &b->base;
+out:
+	ktstore__branch_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+static const kt_pager_kind_t branch_list_kind = { 'B', 8, branch_row };
+
+static void
+op_branch_list(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__BranchListRequest *lr = msg->branch_list;
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__BranchListResponse bl = KARTOTEKA__BRANCH_LIST_RESPONSE__INIT;
+	kt_list_ask_t ask = { &lr->cursor, lr->limit, lr->include_archived };
+	kt_pager_page_t page;
+
+	if (!kt_list_read(r, &branch_list_kind,
+	    kt_store_dbs(kt_req_server(r)->store)->branches, &ask, &page))
+		return;
+	/* The rows are Kartoteka__Branch messages (branch_row). */
+	bl.branches = (Kartoteka__Branch **)page.rows;
+	bl.n_branches = page.n;
+	bl.next_cursor = page.next;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH_LIST;
+	resp.branch_list = &bl;
+	kt_list_answer(r, &resp, KT_AUDIT_BRANCH_LIST, &ask, &page);
+}
+
+#define OP(c) KARTOTEKA__REQUEST__OP_##c
+
+static const kt_op_row_t rows[] = {
+	{ OP(BRANCH_ADD), "add branches", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_ADMIN, KT_AUDIT_BRANCH_ADD, op_branch_add,
+	    sizeof(branch_st_t) },
+	{ OP(BRANCH_RENAME), "rename branches", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_BRANCH_RENAME,
+	    op_branch_rename, sizeof(branch_st_t) },
+	{ OP(BRANCH_ARCHIVE), "archive or restore branches",
+	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, KT_ACT_ADMIN,
+	    KT_AUDIT_BRANCH_ARCHIVE, op_branch_archive, sizeof(branch_st_t) },
+	{ OP(BRANCH_LIST), "list branches", KT_PHASE_LOGGED_IN, 0,
+	    KT_ACT_ADMIN, KT_AUDIT_BRANCH_LIST, op_branch_list, 0 },
+};
+
+const kt_op_domain_t kt_ops_branch = { "branch", rows,
+	sizeof(rows) / sizeof(rows[0]) };

@@ -1,0 +1,1145 @@
+/* SPDX-License-Identifier: MIT */
+/* Client cards over the protocol: add, show (counted against the daily
+ * view quota), edit, archive/restore, purge, reassign, find and list, with
+ * per-branch visibility from authz.c. A quick visibility check runs on
+ * the loop (a card the caller cannot see costs no write); every change,
+ * every view and every audit entry goes through the writer, where the
+ * checks run again, and the answer leaves only after the commit. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "kt_error.h"
+#include "model/authz.h"
+#include "model/branch_store.h"
+#include "model/client_card.h"
+#include "model/client_query.h"
+#include "model/client_store.h"
+#include "model/identity.h"
+#include "model/user_store.h"
+#include "normalize.h"
+#include "ops/ops.h"
+#include "records.pb-c.h"
+
+#define E_OK KARTOTEKA__ERROR__CODE__OK
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_NOTFOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+#define E_QUOTA KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED
+#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
+#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
+
+/* ==== one operation in flight ============================================ */
+
+typedef enum client_kind {
+	OP_ADD, OP_SHOW, OP_EDIT, OP_ARCHIVE, OP_PURGE, OP_REASSIGN,
+} client_kind_t;
+
+/* What a duplicate contact was found on (an audit detail, never the
+ * contact). */
+typedef enum dup_kind {
+	DUP_NONE,
+	DUP_VISIBLE,          /* a card the caller can see: named */
+	DUP_HIDDEN,           /* a card of a branch the caller cannot see */
+} dup_kind_t;
+
+/* Everything a client op needs after the request is gone, in its request
+ * state. The results are reset on every run of the mutation. */
+typedef struct client_st {
+	client_kind_t kind;
+	int64_t now;
+	uint64_t id, version, branch, manager;
+	unsigned fields;                 /* KT_CARD_* for edit */
+	int restore, force;
+	uint8_t *in;                     /* packed ClientRecord (add, edit),
+					    kept by the request */
+	size_t inlen;
+	/* results, set on the writer thread */
+	uint32_t code;
+	char msg[300];
+	dup_kind_t dup;
+	uint64_t dup_of;                 /* a visible duplicate's id */
+} client_st_t;
+
+static void
+refuse(client_st_t *c, uint32_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+refuse(client_st_t *c, uint32_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* Audits action on client id (0: "clients") from the writer thread, with
+ * c's outcome. */
+static int
+audit(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
+    uint64_t id, const char *detail)
+{
+	client_st_t *c = kt_req_state(r);
+	kt_actor_t actor = kt_req_actor(r);
+	char object[40];
+
+	if (id)
+		snprintf(object, sizeof(object), "client:%" PRIu64, id);
+	else
+		snprintf(object, sizeof(object), "clients");
+	return kt_audit_record(st, txn, &actor, action, object, c->code,
+	    detail);
+}
+
+/* authz for r's caller on a client of branch, managed by manager. */
+static int
+may(const kt_req_t *r, kt_action_t a, uint64_t branch, uint64_t manager)
+{
+	const kt_user_t *u = kt_req_caller(r);
+
+	return kt_authz_client(u->id, u->role, u->branches, u->nbranches, a,
+	    branch, manager);
+}
+
+/* ==== the card in answers ================================================= */
+
+#define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
+	while (0)
+
+/* Prepares the answer for card rec (contacts masked when masked). Runs on
+ * the writer thread, inside txn (for names). */
+static int
+card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *rec, int masked)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
+	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
+	kt_arena_t a;
+	char bname[KT_NAME_MAX + 1], mlogin[KT_LOGIN_MAX + 1], buf[300];
+	int rc;
+
+	if ((rc = kt_arena_init(&a, 16 * 1024, 1u << 20)) != 0)
+		return rc;
+	kt_branch_name(txn, db, rec->branch, bname, sizeof(bname));
+	kt_user_login(txn, db, rec->manager, mlogin, sizeof(mlogin));
+	cl.id = rec->id;
+	cl.branch_id = rec->branch;
+	cl.branch = bname;
+	cl.manager_id = rec->manager;
+	cl.manager = mlogin;
+	cl.status = (Kartoteka__ClientStatus)rec->status;
+	cl.category = (Kartoteka__Category)rec->category;
+	cl.title = rec->title;
+	cl.source = rec->source;
+	cl.referred_by = rec->referred_by;
+	cl.n_tags = rec->n_tags;
+	cl.tags = rec->tags;
+	cl.notes = rec->notes;
+	cl.do_not_contact = rec->do_not_contact;
+	cl.consent_date = rec->consent_date;
+	cl.contract = rec->contract;
+	cl.discount_percent = rec->discount_percent;
+	cl.leaving_reason = rec->leaving_reason;
+	cl.created_at = rec->created_at;
+	cl.updated_at = rec->updated_at;
+	cl.version = rec->version;
+	cl.archived = rec->archived;
+	cl.masked = masked;
+	cl.people = kt_arena_alloc(&a, (rec->n_people + 1) * sizeof(*cl.people));
+	cl.custom = kt_arena_alloc(&a, (rec->n_custom + 1) * sizeof(*cl.custom));
+	NOMEM(cl.people);
+	NOMEM(cl.custom);
+	for (size_t i = 0; i < rec->n_people; i++) {
+		const Ktstore__PersonRecord *p = rec->people[i];
+		Kartoteka__Person *q = kt_arena_alloc(&a, sizeof(*q));
+		NOMEM(q);
+		kartoteka__person__init(q);
+		q->name = p->name;
+		q->relation = (Kartoteka__Relation)p->relation;
+		q->birth_year = p->birth_year;
+		q->birth_month = p->birth_month;
+		q->birth_day = p->birth_day;
+		q->note = p->note;
+		q->n_phones = p->n_phones;
+		q->phones = p->phones;
+		q->email = p->email;
+		if (masked) {
+			q->phones = kt_arena_alloc(&a, (p->n_phones + 1) *
+			    sizeof(char *));
+			NOMEM(q->phones);
+			for (size_t j = 0; j < p->n_phones; j++) {
+				kt_mask_phone(p->phones[j], buf, sizeof(buf));
+				NOMEM(q->phones[j] = kt_arena_strdup(&a, buf));
+			}
+			if (p->email && p->email[0]) {
+				kt_mask_email(p->email, buf, sizeof(buf));
+				NOMEM(q->email = kt_arena_strdup(&a, buf));
+			}
+		}
+		cl.people[cl.n_people++] = q;
+	}
+	for (size_t i = 0; i < rec->n_custom; i++) {
+		Kartoteka__CustomField *f = kt_arena_alloc(&a, sizeof(*f));
+		NOMEM(f);
+		kartoteka__custom_field__init(f);
+		f->name = rec->custom[i]->name;
+		f->value = rec->custom[i]->value;
+		cl.custom[cl.n_custom++] = f;
+	}
+	cr.client = &cl;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
+	resp.client = &cr;
+	rc = kt_req_answer(r, &resp);
+out:
+	kt_arena_free(&a);
+	return rc;
+}
+
+/* Prepares the answer of a refusal: c's code and message, and for a
+ * visible duplicate the card it belongs to (ClientResponse.duplicate_of). */
+static int
+refusal_answer(kt_req_t *r, const client_st_t *c)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
+	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
+
+	err.code = (Kartoteka__Error__Code)c->code;
+	err.message = (char *)c->msg;
+	resp.error = &err;
+	if (c->dup_of != 0) {
+		cr.duplicate_of = c->dup_of;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
+		resp.client = &cr;
+	}
+	return kt_req_answer(r, &resp);
+}
+
+/* ==== resolving names ===================================================== */
+
+/* id itself when a record of it exists in dbi, else KT_ENOTFOUND. */
+static int
+id_exists(MDB_txn *txn, MDB_dbi dbi, uint64_t id, uint64_t *out)
+{
+	uint8_t key[8];
+	MDB_val k = { 8, key }, v;
+
+	kt_store_be64(key, id);
+	if (id == 0 || mdb_get(txn, dbi, &k, &v) != 0)
+		return KT_ENOTFOUND;
+	*out = id;
+	return 0;
+}
+
+/* A branch by name when one is given, else by id. */
+static int
+find_branch(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t id, uint64_t *out)
+{
+	if (name != NULL && name[0] != '\0')
+		return kt_branch_id(txn, db, name, out);
+	return id_exists(txn, db->branches, id, out);
+}
+
+/* A user by login when one is given, else by id. */
+static int
+find_user(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    uint64_t id, uint64_t *out)
+{
+	if (login != NULL && login[0] != '\0')
+		return kt_user_id(txn, db, login, out);
+	return id_exists(txn, db->users, id, out);
+}
+
+/* May user id manage a client of branch? (working, and the owner or a
+ * user of that branch). Writer or loop, inside txn. */
+static int
+manager_fits(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    uint64_t branch, char *login, size_t cap)
+{
+	kt_user_t u;
+	int ok;
+
+	if (kt_user_load(txn, db, id, &u) != 0) {
+		snprintf(login, cap, "#%" PRIu64, id);
+		return 0;
+	}
+	snprintf(login, cap, "%s", u.login);
+	if (u.disabled)
+		return 0;
+	ok = u.role == KARTOTEKA__ROLE__OWNER;
+	for (size_t i = 0; i < u.nbranches && !ok; i++)
+		ok = u.branches[i] == branch;
+	return ok;
+}
+
+static int card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r);
+
+/* ==== add ================================================================= */
+
+/* 1 when the stored card old already has phone (is_phone) or e-mail
+ * what: an edit that keeps a contact is not a new duplicate. */
+static int
+has_contact(const Ktstore__ClientRecord *old, const char *what, int is_phone)
+{
+	char a[KT_CSTORE_WORD_MAX + 1], b[KT_CSTORE_WORD_MAX + 1];
+
+	if (old == NULL)
+		return 0;
+	if (!is_phone)
+		kt_cstore_fold_key(what, a);
+	for (size_t i = 0; i < old->n_people; i++) {
+		const Ktstore__PersonRecord *p = old->people[i];
+		if (!is_phone && p->email && p->email[0] &&
+		    kt_cstore_fold_key(p->email, b) > 0 && strcmp(a, b) == 0)
+			return 1;
+		for (size_t j = 0; is_phone && j < p->n_phones; j++)
+			if (strcmp(p->phones[j], what) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Finds a phone or e-mail of rec already on another card. old is the
+ * stored version of rec for an edit (its contacts and its id are not
+ * duplicates), NULL for a new card. Refuses c (CONFLICT) when one is found
+ * and not forced; with force, *forced gets the first duplicate's id. */
+static int
+check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
+    const kt_store_dbs_t *db, const Ktstore__ClientRecord *rec,
+    const Ktstore__ClientRecord *old, uint64_t *forced)
+{
+	char key[KT_CSTORE_WORD_MAX + 1];
+	int rc = 0;
+
+	*forced = 0;
+	for (size_t i = 0; i < rec->n_people; i++) {
+		const Ktstore__PersonRecord *p = rec->people[i];
+		for (size_t j = 0; j <= p->n_phones; j++) {
+			kt_idset_t s = { 0 };
+			const char *what;
+			MDB_dbi dbi;
+			size_t n;
+			if (j < p->n_phones) {
+				what = p->phones[j];
+				dbi = db->cx_phone;
+				n = strlen(what);
+				memcpy(key, what, n);
+			} else if (p->email && p->email[0]) {
+				what = p->email;
+				dbi = db->cx_email;
+				n = kt_cstore_fold_key(what, key);
+			} else {
+				continue;
+			}
+			if (n == 0 || has_contact(old, what, j < p->n_phones))
+				continue;
+			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
+				return rc;
+			for (size_t k = 0; k < s.n; k++) {
+				Ktstore__ClientRecord *o = NULL;
+				int vis;
+				if ((old != NULL && s.ids[k] == old->id) ||
+				    kt_cstore_get(txn, db, s.ids[k], &o) != 0)
+					continue;
+				vis = may(r, KT_ACT_SEE_CLIENT, o->branch,
+				    o->manager) == 0;
+				if (c->force) {
+					if (*forced == 0)
+						*forced = o->id;
+				} else if (vis) {
+					refuse(c, E_CONFLICT, "%s %s already "
+					    "belongs to client %" PRIu64 " (%s)",
+					    j < p->n_phones ? "phone" : "e-mail",
+					    what, o->id, o->title);
+					c->dup = DUP_VISIBLE;
+					c->dup_of = o->id;
+				} else {
+					refuse(c, E_CONFLICT, "this %s belongs "
+					    "to a client of another branch",
+					    j < p->n_phones ? "phone" : "e-mail");
+					c->dup = DUP_HIDDEN;
+				}
+				protobuf_c_message_free_unpacked(&o->base, NULL);
+				if (c->code != E_OK)
+					break;
+			}
+			kt_idset_free(&s);
+			if (c->code != E_OK || rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The audit detail of a duplicate refusal: which kind, never the
+ * contact. */
+static const char *
+dup_detail(const client_st_t *c)
+{
+	return c->dup == DUP_HIDDEN ? "duplicate of a client of another branch" :
+	    "duplicate contact";
+}
+
+/* rec->referred_by, when set, must be another card the caller can see
+ * (and not purged): otherwise c is refused BAD_REQUEST, naming the field.
+ * A card of a branch the caller cannot see answers as one that does not
+ * exist. */
+static int
+check_referrer(kt_req_t *r, client_st_t *c, MDB_txn *txn,
+    const kt_store_dbs_t *db, const Ktstore__ClientRecord *rec)
+{
+	Ktstore__ClientRecord *o = NULL;
+	int rc;
+
+	if (rec->referred_by == 0)
+		return 0;
+	if (rec->referred_by == rec->id) {
+		refuse(c, E_BAD, "referred_by: a client cannot refer itself");
+		return 0;
+	}
+	rc = kt_cstore_get(txn, db, rec->referred_by, &o);
+	if (rc == KT_ENOTFOUND || (rc == 0 && (o->purged ||
+	    may(r, KT_ACT_SEE_CLIENT, o->branch, o->manager) != 0))) {
+		refuse(c, E_BAD, "referred_by: no client %" PRIu64,
+		    rec->referred_by);
+		rc = 0;
+	}
+	if (o != NULL)
+		protobuf_c_message_free_unpacked(&o->base, NULL);
+	return rc;
+}
+
+static int
+add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__ClientRecord *rec = NULL;
+	uint64_t forced = 0;
+	char detail[200];
+	int rc;
+
+	rec = ktstore__client_record__unpack(NULL, c->inlen, c->in);
+	if (rec == NULL)
+		return KT_EPROTO;
+	if ((rc = check_referrer(r, c, txn, db, rec)) != 0 ||
+	    (c->code == E_OK &&
+	    (rc = check_duplicates(r, c, txn, db, rec, NULL, &forced)) != 0))
+		goto out;
+	if (c->code == E_BAD)
+		goto out;       /* bad input: nothing to audit */
+	if (c->code != E_OK) {
+		rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, 0, dup_detail(c));
+		goto out;
+	}
+	if ((rc = kt_store_next_id(st, txn, "client", &rec->id)) != 0)
+		goto out;
+	rec->branch = c->branch;
+	rec->manager = c->manager;
+	rec->created_at = rec->updated_at = c->now;
+	rec->created_by = kt_req_caller(r)->id;
+	rec->version = 1;
+	if ((rc = kt_cstore_put(txn, db, NULL, rec)) != 0)
+		goto out;
+	if (forced)
+		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%"
+		    PRIu64 " forced duplicate of %" PRIu64, rec->branch,
+		    rec->manager, forced);
+	else
+		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%"
+		    PRIu64, rec->branch, rec->manager);
+	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, rec->id, detail)) != 0)
+		goto out;
+	rc = card_answer(r, txn, db, rec, 0);
+out:
+	protobuf_c_message_free_unpacked(&rec->base, NULL);
+	return rc;
+}
+
+static void
+op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientAddRequest *ar = msg->client_add;
+	const Kartoteka__Client *in = ar->client;
+	client_st_t *c = kt_req_state(r);
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
+	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
+	MDB_txn *txn = kt_req_txn(r);
+	kt_arena_t a = { 0 };
+	char err[300], login[KT_LOGIN_MAX + 1];
+	int named_mgr, rc;
+
+	if (in == NULL) {
+		kt_req_fail(r, E_BAD, "client: missing");
+		return;
+	}
+	if (txn == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		return;
+	}
+	c->kind = OP_ADD;
+	c->now = kt_now_s();
+	c->force = ar->force;
+	/* Branch: named, else the terminal's, else the user's only one. */
+	if ((in->branch && in->branch[0]) || in->branch_id) {
+		if (find_branch(txn, db, in->branch, in->branch_id,
+		    &c->branch) != 0) {
+			kt_req_fail(r, E_BAD, "branch: no branch '%s'",
+			    in->branch && in->branch[0] ? in->branch : "#id");
+			return;
+		}
+	} else if (kt_req_terminal_branch(r)) {
+		c->branch = kt_req_terminal_branch(r);
+	} else if (me->nbranches == 1) {
+		c->branch = me->branches[0];
+	} else {
+		kt_req_fail(r, E_BAD, "branch: name the client's branch");
+		return;
+	}
+	/* Manager: the creator, unless one who may reassign names another. */
+	c->manager = me->id;
+	named_mgr = (in->manager && in->manager[0]) || in->manager_id;
+	if (named_mgr && find_user(txn, db, in->manager, in->manager_id,
+	    &c->manager) != 0) {
+		kt_req_fail(r, E_BAD, "manager: no user '%s'",
+		    in->manager && in->manager[0] ? in->manager : "#id");
+		return;
+	}
+	rc = may(r, KT_ACT_CREATE_CLIENT, c->branch, c->manager);
+	if (rc == 0 && c->manager != me->id)
+		rc = may(r, KT_ACT_REASSIGN, c->branch, c->manager);
+	if (rc != 0) {
+		/* Refusals are audited too. */
+		const char *why = c->manager != me->id && rc == KT_EPERM ?
+		    "you may not name another manager: only an owner or a "
+		    "head may" : "you may not create a client in this branch";
+		char detail[200];
+		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " %s",
+		    c->branch, why);
+		if (kt_req_answer_error(r, E_FORBIDDEN, "%s", why) != 0) {
+			kt_req_fail(r, E_INTERNAL, "out of memory");
+			return;
+		}
+		kt_req_answer_audited(r, KT_AUDIT_CLIENT_ADD, "clients",
+		    E_FORBIDDEN, detail);
+		return;
+	}
+	if (c->manager != me->id && !manager_fits(txn, db, c->manager,
+	    c->branch, login, sizeof(login))) {
+		kt_req_fail(r, E_BAD, "manager: user %s does not work in the "
+		    "client's branch", login);
+		return;
+	}
+	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return;
+	}
+	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
+	if (kt_card_build(in, KT_CARD_ALL, c->now,
+	    kt_req_server(r)->opts.phone_country, &a, &rec, err,
+	    sizeof(err)) != 0 ||
+	    kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err)) != 0) {
+		kt_arena_free(&a);
+		kt_req_fail(r, E_BAD, "%s", err);
+		return;
+	}
+	kt_arena_free(&a);
+	if (kt_req_keep(r, c->in) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return;
+	}
+	kt_req_submit(r, card_mut, NULL);
+}
+
+/* ==== one card by id ====================================================== */
+
+/* Loads client c->id for the writer mutations and checks action a:
+ * refuses c (NOT_FOUND, or FORBIDDEN audited under action) when the
+ * caller may not. On return *rec is the card when c->code is OK (free it
+ * with protobuf_c_message_free_unpacked, also when not OK: it may be
+ * set). Returns 0 or a store error. */
+static int
+card_load(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_action_t a,
+    kt_audit_action_t action, Ktstore__ClientRecord **rec)
+{
+	client_st_t *c = kt_req_state(r);
+	int rc;
+
+	*rec = NULL;
+	rc = kt_cstore_get(txn, kt_store_dbs(st), c->id, rec);
+	if (rc == KT_ENOTFOUND) {
+		refuse(c, E_NOTFOUND, "no client %" PRIu64, c->id);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	rc = may(r, a, (*rec)->branch, (*rec)->manager);
+	if (rc == KT_ENOTFOUND) {
+		refuse(c, E_NOTFOUND, "no client %" PRIu64, c->id);
+	} else if (rc != 0) {
+		refuse(c, E_FORBIDDEN, "you may not %s (client %" PRIu64 ")",
+		    kt_authz_action_name(a), c->id);
+		return audit(st, txn, r, action, c->id, c->msg);
+	} else if ((*rec)->purged) {
+		refuse(c, E_NOTFOUND, "client %" PRIu64 " was purged", c->id);
+	}
+	return 0;
+}
+
+/* The end of every change to one card: next (old with the change,
+ * borrowing its memory) gets the next version and the time, is stored
+ * with its indexes, audited under action with detail (NULL: none), and
+ * answered masked. Returns 0 or a store error. */
+static int
+card_commit(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
+    const Ktstore__ClientRecord *old, Ktstore__ClientRecord *next,
+    kt_audit_action_t action, const char *detail)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	int rc;
+
+	next->version = old->version + 1;
+	next->updated_at = c->now;
+	if ((rc = kt_cstore_put(txn, db, old, next)) != 0 ||
+	    (rc = audit(st, txn, r, action, c->id, detail)) != 0)
+		return rc;
+	return card_answer(r, txn, db, next, 1);
+}
+
+static uint32_t
+unix_day(int64_t now)
+{
+	return (uint32_t)(now / 86400);
+}
+
+static int
+show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__ClientRecord *rec = NULL;
+	uint32_t quota = 0, count = 0;
+	char detail[80];
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_FULL_CARD, KT_AUDIT_CLIENT_VIEW,
+	    &rec)) != 0 || c->code != E_OK)
+		goto out;
+	/* DESIGN §4: only a manager's full views count against a quota; a
+	 * stored 0 means the default. */
+	if (me->role == KARTOTEKA__ROLE__MANAGER)
+		quota = me->daily_view_quota ? me->daily_view_quota :
+		    KT_DEFAULT_VIEW_QUOTA;
+	rc = kt_cstore_views_bump(txn, db, me->id, unix_day(c->now), quota,
+	    &count);
+	if (rc == KT_EPERM) {
+		refuse(c, E_QUOTA, "daily quota of %u full cards used up",
+		    quota);
+		rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, c->msg);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	if (quota)
+		snprintf(detail, sizeof(detail), "views today %u of %u", count,
+		    quota);
+	else
+		snprintf(detail, sizeof(detail), "views today %u", count);
+	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, detail)) != 0)
+		goto out;
+	rc = card_answer(r, txn, db, rec, 0);
+out:
+	if (rec)
+		protobuf_c_message_free_unpacked(&rec->base, NULL);
+	return rc;
+}
+
+static int
+edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__ClientRecord *old = NULL, *in = NULL, rec;
+	char detail[300], err[300];
+	uint8_t *buf = NULL;
+	uint64_t forced = 0;
+	size_t len;
+	unsigned b = c->fields;
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_EDIT_CLIENT,
+	    KT_AUDIT_CLIENT_EDIT, &old)) != 0 || c->code != E_OK)
+		goto out;
+	if (old->version != c->version) {
+		refuse(c, E_CONFLICT, "client %" PRIu64 " was changed "
+		    "meanwhile: current version is %" PRIu64, c->id,
+		    old->version);
+		goto out;
+	}
+	in = ktstore__client_record__unpack(NULL, c->inlen, c->in);
+	if (in == NULL) {
+		rc = KT_EPROTO;
+		goto out;
+	}
+	/* rec borrows old's and in's memory: never freed itself. */
+	kt_card_merge(old, in, b, &rec);
+	rec.version = old->version + 1;
+	rec.updated_at = c->now;
+	/* The merged card must still fit an answer. */
+	if (kt_card_pack(&rec, &buf, &len, err, sizeof(err)) != 0) {
+		refuse(c, E_BAD, "%s", err);
+		goto out;
+	}
+	if ((b & KT_CARD_REFERRED) &&
+	    (rc = check_referrer(r, c, txn, db, &rec)) != 0)
+		goto out;
+	if (c->code == E_OK && (b & KT_CARD_PEOPLE) &&
+	    (rc = check_duplicates(r, c, txn, db, &rec, old, &forced)) != 0)
+		goto out;
+	if (c->code == E_CONFLICT)
+		rc = audit(st, txn, r, KT_AUDIT_CLIENT_EDIT, c->id,
+		    dup_detail(c));
+	if (c->code != E_OK)
+		goto out;
+	kt_card_fields_digest(b, detail, sizeof(detail));
+	if (forced) {
+		size_t n = strlen(detail);
+		snprintf(detail + n, sizeof(detail) - n, " forced duplicate "
+		    "of %" PRIu64, forced);
+	}
+	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, detail);
+out:
+	free(buf);
+	if (in)
+		protobuf_c_message_free_unpacked(&in->base, NULL);
+	if (old)
+		protobuf_c_message_free_unpacked(&old->base, NULL);
+	return rc;
+}
+
+static int
+archive_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	Ktstore__ClientRecord *rec = NULL, next;
+	kt_audit_action_t action = c->restore ? KT_AUDIT_CLIENT_RESTORE :
+	    KT_AUDIT_CLIENT_ARCHIVE;
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_ARCHIVE, action, &rec)) != 0 ||
+	    c->code != E_OK)
+		goto out;
+	next = *rec;
+	next.archived = !c->restore;
+	rc = card_commit(st, txn, r, rec, &next, action, NULL);
+out:
+	if (rec)
+		protobuf_c_message_free_unpacked(&rec->base, NULL);
+	return rc;
+}
+
+static int
+purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	Ktstore__ClientRecord *rec = NULL;
+	Ktstore__ClientRecord t = KTSTORE__CLIENT_RECORD__INIT;
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_PURGE, KT_AUDIT_CLIENT_PURGE,
+	    &rec)) != 0 || c->code != E_OK)
+		goto out;
+	/* The tombstone: the id and bookkeeping, no personal data. */
+	t.id = rec->id;
+	t.branch = rec->branch;
+	t.manager = rec->manager;
+	t.created_at = rec->created_at;
+	t.created_by = rec->created_by;
+	t.purged_at = c->now;
+	t.purged = 1;
+	t.archived = 1;
+	t.title = "";
+	rc = card_commit(st, txn, r, rec, &t, KT_AUDIT_CLIENT_PURGE, NULL);
+out:
+	if (rec)
+		protobuf_c_message_free_unpacked(&rec->base, NULL);
+	return rc;
+}
+
+static int
+reassign_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__ClientRecord *rec = NULL, next;
+	char login[KT_LOGIN_MAX + 1], detail[200];
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_REASSIGN,
+	    KT_AUDIT_CLIENT_REASSIGN, &rec)) != 0 || c->code != E_OK)
+		goto out;
+	if (!manager_fits(txn, db, c->manager, rec->branch, login,
+	    sizeof(login))) {
+		refuse(c, E_BAD, "manager: user %s does not work in the "
+		    "client's branch", login);
+		goto out;
+	}
+	next = *rec;
+	next.manager = c->manager;
+	snprintf(detail, sizeof(detail), "manager %" PRIu64 " -> %" PRIu64,
+	    rec->manager, c->manager);
+	rc = card_commit(st, txn, r, rec, &next, KT_AUDIT_CLIENT_REASSIGN,
+	    detail);
+out:
+	if (rec)
+		protobuf_c_message_free_unpacked(&rec->base, NULL);
+	return rc;
+}
+
+/* The mutation of every op on one card: resets the results (a mutation
+ * may run more than once), runs the op's part, and prepares the answer of
+ * a refusal. */
+static int
+card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	int rc;
+
+	c->code = E_OK;
+	c->msg[0] = '\0';
+	c->dup = DUP_NONE;
+	c->dup_of = 0;
+	switch (c->kind) {
+	case OP_ADD: rc = add_mut(st, txn, r); break;
+	case OP_SHOW: rc = show_mut(st, txn, r); break;
+	case OP_EDIT: rc = edit_mut(st, txn, r); break;
+	case OP_ARCHIVE: rc = archive_mut(st, txn, r); break;
+	case OP_PURGE: rc = purge_mut(st, txn, r); break;
+	default: rc = reassign_mut(st, txn, r); break;
+	}
+	if (rc == 0 && c->code != E_OK)
+		rc = refusal_answer(r, c);
+	return rc;
+}
+
+/* The common start of ops naming one client by id: a quick visibility
+ * check on the loop (a client the caller cannot see costs no write), then
+ * the mutation decides again in the writer's transaction. Returns c, or
+ * NULL with r answered. */
+static client_st_t *
+by_id(kt_req_t *r, client_kind_t kind, uint64_t id)
+{
+	client_st_t *c = kt_req_state(r);
+	Ktstore__ClientRecord *rec = NULL;
+	MDB_txn *txn = kt_req_txn(r);
+	int rc = KT_ESTORE;
+
+	c->kind = kind;
+	c->id = id;
+	c->now = kt_now_s();
+	if (txn != NULL)
+		rc = kt_cstore_get(txn, kt_store_dbs(kt_req_server(r)->store),
+		    id, &rec);
+	if (rc == 0 && may(r, KT_ACT_SEE_CLIENT, rec->branch, rec->manager) ==
+	    KT_ENOTFOUND)
+		rc = KT_ENOTFOUND;
+	if (rec)
+		protobuf_c_message_free_unpacked(&rec->base, NULL);
+	if (rc == KT_ENOTFOUND) {
+		kt_req_fail(r, E_NOTFOUND, "no client %" PRIu64, id);
+		return NULL;
+	}
+	if (rc != 0) {
+		kt_req_fail(r, E_UNAVAILABLE, "store error");
+		return NULL;
+	}
+	return c;
+}
+
+static void
+op_client_show(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	if (by_id(r, OP_SHOW, msg->client_show->id) != NULL)
+		kt_req_submit(r, card_mut, NULL);
+}
+
+static void
+op_client_archive(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	client_st_t *c = by_id(r, OP_ARCHIVE, msg->client_archive->id);
+
+	if (c == NULL)
+		return;
+	c->restore = msg->client_archive->restore;
+	kt_req_submit(r, card_mut, NULL);
+}
+
+static void
+op_client_purge(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	if (by_id(r, OP_PURGE, msg->client_purge->id) != NULL)
+		kt_req_submit(r, card_mut, NULL);
+}
+
+static void
+op_client_reassign(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientReassignRequest *rr = msg->client_reassign;
+	client_st_t *c = by_id(r, OP_REASSIGN, rr->id);
+	MDB_txn *txn;
+
+	if (c == NULL)
+		return;
+	if ((txn = kt_req_txn(r)) == NULL || find_user(txn, kt_store_dbs(kt_req_server(r)->store),
+	    rr->manager, 0, &c->manager) != 0) {
+		kt_req_fail(r, E_BAD, "manager: no user '%.64s'",
+		    rr->manager ? rr->manager : "");
+		return;
+	}
+	kt_req_submit(r, card_mut, NULL);
+}
+
+static void
+op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientEditRequest *er = msg->client_edit;
+	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
+	Kartoteka__Client empty = KARTOTEKA__CLIENT__INIT;
+	kt_arena_t a = { 0 };
+	char err[300];
+	unsigned bits = 0;
+	client_st_t *c;
+
+	for (size_t i = 0; i < er->n_fields; i++) {
+		unsigned bit = kt_card_field_bit(er->fields[i]);
+		if (bit == 0) {
+			if (strcmp(er->fields[i], "manager") == 0)
+				kt_req_fail(r, E_BAD, "fields: 'manager' is "
+				    "changed with reassign");
+			else
+				kt_req_fail(r, E_BAD, "fields: '%.64s' is not "
+				    "a field that can be edited",
+				    er->fields[i]);
+			return;
+		}
+		bits |= bit;
+	}
+	if (bits == 0) {
+		kt_req_fail(r, E_BAD, "fields: name the fields to change");
+		return;
+	}
+	if (er->version == 0) {
+		kt_req_fail(r, E_BAD, "version: give the version you read "
+		    "(client show)");
+		return;
+	}
+	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return;
+	}
+	if (kt_card_build(er->client ? er->client : &empty, bits, kt_now_s(),
+	    kt_req_server(r)->opts.phone_country, &a, &rec, err,
+	    sizeof(err)) != 0) {
+		kt_arena_free(&a);
+		kt_req_fail(r, E_BAD, "%s", err);
+		return;
+	}
+	if ((c = by_id(r, OP_EDIT, er->id)) == NULL) {
+		kt_arena_free(&a);
+		return;
+	}
+	c->version = er->version;
+	c->fields = bits;
+	c->force = er->force;
+	if (kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err)) != 0) {
+		kt_arena_free(&a);
+		kt_req_fail(r, E_BAD, "%s", err);
+		return;
+	}
+	kt_arena_free(&a);
+	if (kt_req_keep(r, c->in) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return;
+	}
+	kt_req_submit(r, card_mut, NULL);
+}
+
+/* ==== find and list ======================================================= */
+
+static void
+caller_of(const kt_req_t *r, kt_cq_caller_t *who)
+{
+	const kt_user_t *u = kt_req_caller(r);
+
+	who->id = u->id;
+	who->role = u->role;
+	who->branches = u->branches;
+	who->nbranches = u->nbranches;
+}
+
+/* Answers with page (taken over, freed here) after its audit entry. */
+static void
+page_answer(kt_req_t *r, kt_cq_page_t *page, kt_audit_action_t action,
+    const char *detail)
+{
+	int rc = kt_req_answer_packed(r, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
+	    page->packed, page->len);
+
+	kt_cquery_page_free(page);
+	if (rc != 0) {
+		kt_req_fail(r, E_INTERNAL, "could not build the answer");
+		return;
+	}
+	kt_req_answer_audited(r, action, "clients", 0, detail);
+}
+
+static void
+op_client_find(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientFindRequest *fr = msg->client_find;
+	kt_server_t *srv = kt_req_server(r);
+	MDB_txn *txn = kt_req_txn(r);
+	kt_cq_caller_t who;
+	kt_cq_page_t page;
+	char digest[520], detail[640];
+	const char *why = NULL;
+	int rc = KT_ESTORE;
+
+	caller_of(r, &who);
+	if (txn != NULL)
+		rc = kt_cquery_find(txn, kt_store_dbs(srv->store), &who,
+		    fr->text, srv->opts.phone_country, fr->cursor.data,
+		    fr->cursor.len, fr->limit, &page, digest, sizeof(digest),
+		    &why);
+	if (rc != 0) {
+		kt_req_fail(r, rc == KT_EINVAL ? E_BAD : E_INTERNAL, "%s",
+		    rc == KT_EINVAL ? why : "search failed");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "%s rows=%u total=%" PRIu64, digest,
+	    page.rows, page.total);
+	page_answer(r, &page, KT_AUDIT_CLIENT_FIND, detail);
+}
+
+/* The filter digest of a list: which filters, never personal data beyond
+ * the tag and source the caller typed. */
+static void
+list_digest(const kt_cq_filter_t *f, const kt_cq_page_t *page, char *out,
+    size_t cap)
+{
+	size_t n = 0;
+
+#define D(...) n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, \
+	__VA_ARGS__)
+	out[0] = '\0';
+	if (f->branch) D("branch=%" PRIu64 " ", f->branch);
+	if (f->manager) D("manager=%" PRIu64 " ", f->manager);
+	if (f->status) D("status=%u ", f->status);
+	if (f->category) D("category=%u ", f->category);
+	if (f->tag && *f->tag) D("tag=%.64s ", f->tag);
+	if (f->source && *f->source) D("source=%.64s ", f->source);
+	if (f->birth_month) D("birth_month=%u%s ", f->birth_month,
+	    f->children_only ? " children" : "");
+	if (f->child_birth_year) D("child_birth_year=%u ", f->child_birth_year);
+	if (f->child_age_min || f->child_age_max) D("child_age=%u-%u ",
+	    f->child_age_min, f->child_age_max);
+	if (f->created_from || f->created_to) D("created=%lld-%lld ",
+	    (long long)f->created_from, (long long)f->created_to);
+	if (f->include_archived) D("archived ");
+	D("rows=%u total=%" PRIu64, page->rows, page->total);
+#undef D
+}
+
+static void
+op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientListRequest *lr = msg->client_list;
+	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
+	MDB_txn *txn = kt_req_txn(r);
+	kt_cq_filter_t f = { 0 };
+	kt_cq_caller_t who;
+	kt_cq_page_t page;
+	const char *why = NULL;
+	char detail[640];
+	int rc;
+
+	if (txn == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		return;
+	}
+	if (lr->branch && lr->branch[0] &&
+	    find_branch(txn, db, lr->branch, 0, &f.branch) != 0) {
+		kt_req_fail(r, E_BAD, "branch: no branch '%.64s'", lr->branch);
+		return;
+	}
+	if (lr->manager && lr->manager[0] &&
+	    find_user(txn, db, lr->manager, 0, &f.manager) != 0) {
+		kt_req_fail(r, E_BAD, "manager: no user '%.64s'", lr->manager);
+		return;
+	}
+	f.status = (uint32_t)lr->status;
+	f.category = (uint32_t)lr->category;
+	f.tag = lr->tag;
+	f.source = lr->source;
+	f.birth_month = lr->birth_month;
+	f.children_only = lr->children_only;
+	f.child_birth_year = lr->child_birth_year;
+	f.child_age_min = lr->child_age_min;
+	f.child_age_max = lr->child_age_max;
+	f.created_from = lr->created_from;
+	f.created_to = lr->created_to;
+	f.include_archived = lr->include_archived;
+	f.now = kt_now_s();
+	caller_of(r, &who);
+	rc = kt_cquery_list(txn, db, &who, &f, lr->cursor.data, lr->cursor.len,
+	    lr->limit, &page, &why);
+	if (rc != 0) {
+		kt_req_fail(r, rc == KT_EINVAL ? E_BAD : E_INTERNAL, "%s",
+		    rc == KT_EINVAL ? why : "listing failed");
+		return;
+	}
+	list_digest(&f, &page, detail, sizeof(detail));
+	page_answer(r, &page, KT_AUDIT_CLIENT_LIST, detail);
+}
+
+/* ==== the rows ============================================================= */
+
+#define OP(c) KARTOTEKA__REQUEST__OP_##c
+#define ST sizeof(client_st_t)
+
+static const kt_op_row_t rows[] = {
+	{ OP(CLIENT_ADD), "create clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_CREATE_CLIENT, KT_AUDIT_CLIENT_ADD, op_client_add, ST },
+	{ OP(CLIENT_SHOW), "open full cards", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_FULL_CARD, KT_AUDIT_CLIENT_VIEW,
+	    op_client_show, ST },
+	{ OP(CLIENT_EDIT), "edit clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_EDIT_CLIENT, KT_AUDIT_CLIENT_EDIT, op_client_edit, ST },
+	{ OP(CLIENT_ARCHIVE), "archive or restore clients",
+	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, KT_ACT_ARCHIVE,
+	    KT_AUDIT_CLIENT_ARCHIVE, op_client_archive, ST },
+	{ OP(CLIENT_PURGE), "purge clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_PURGE, KT_AUDIT_CLIENT_PURGE, op_client_purge, ST },
+	{ OP(CLIENT_REASSIGN), "reassign clients", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_REASSIGN, KT_AUDIT_CLIENT_REASSIGN,
+	    op_client_reassign, ST },
+	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, 0,
+	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find, 0 },
+	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, 0, KT_ACT_LIST,
+	    KT_AUDIT_CLIENT_LIST, op_client_list, 0 },
+};
+
+const kt_op_domain_t kt_ops_client = { "client", rows,
+	sizeof(rows) / sizeof(rows[0]) };

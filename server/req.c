@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/* The request context (req.h). */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "kt_error.h"
+#include "req.h"
+#include "session.h"
+
+#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
+#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
+
+struct kt_req {
+	kt_server_t *srv;
+	kt_conn_t *conn;                  /* referenced until the end */
+	kt_session_t *sess;               /* conn's; lives as long as conn */
+	uint64_t id;
+	kt_req_spec_t spec;
+	uint8_t term_key[32];             /* copied: the writer reads it */
+	int has_caller;
+	kt_user_t caller;
+	uint8_t *answer;                  /* a packed Response, malloc'd */
+	size_t answer_len;
+	kt_req_mut_fn mut;
+	kt_req_done_fn done;
+	void (*work_fn)(kt_req_t *r);
+	void (*after_fn)(kt_req_t *r, int status);
+	void (*delay_fn)(kt_req_t *r);
+	uv_work_t work;
+	uv_timer_t timer;
+	int limit_keep;                   /* kt_req_limit_keep was called */
+	void *kept[4];                    /* kt_req_keep: freed at the end */
+	kt_arena_t arena;                 /* kt_req_arena, lazily */
+	int arena_ready;
+	/* the audit entry of kt_req_reply_audited */
+	kt_audit_action_t audit_action;
+	uint32_t audit_outcome;
+	char audit_object[64];
+	char audit_detail[640];
+	_Alignas(max_align_t) unsigned char state[];
+};
+
+/* ---- life ------------------------------------------------------------ */
+
+kt_req_t *
+kt_req_new(kt_server_t *srv, kt_conn_t *c, uint64_t id,
+    const kt_req_spec_t *spec)
+{
+	kt_session_t *s = kt_session_of(c);
+	kt_req_t *r = calloc(1, sizeof(*r) + spec->state_size);
+
+	if (r == NULL)
+		return NULL;
+	r->srv = srv;
+	r->conn = c;
+	r->sess = s;
+	r->id = id;
+	r->spec = *spec;
+	memcpy(r->term_key, kt_session_terminal_key(s), 32);
+	kt_conn_ref(c);
+	kt_session_inflight_add(s, 1);
+	if (spec->serial_bit)
+		kt_session_serial_set(s, spec->serial_bit, 1);
+	/* Charged now, so that attempts in flight count against the limit
+	 * too (pipelined ones, or many connections at once). */
+	if (spec->limited)
+		(void)kt_limiter_fail(&srv->enroll_limit, kt_conn_peer(c),
+		    kt_net_now_ms(kt_conn_net(c)));
+	return r;
+}
+
+/* Frees r: the end of every request. */
+static void
+req_end(kt_req_t *r)
+{
+	kt_conn_t *c = r->conn;
+
+	kt_session_inflight_add(r->sess, -1);
+	if (r->spec.limited && !r->limit_keep)
+		kt_limiter_refund(&r->srv->enroll_limit, kt_conn_peer(c),
+		    kt_net_now_ms(kt_conn_net(c)));
+	if (r->spec.serial_bit)
+		kt_session_serial_set(r->sess, r->spec.serial_bit, 0);
+	free(r->answer);
+	for (size_t i = 0; i < sizeof(r->kept) / sizeof(r->kept[0]); i++)
+		free(r->kept[i]);
+	if (r->arena_ready)
+		kt_arena_free(&r->arena);
+	if (r->spec.secret)
+		sodium_memzero(r->state, r->spec.state_size);
+	sodium_memzero(&r->caller, sizeof(r->caller));
+	free(r);
+	kt_conn_unref(c);
+}
+
+void
+kt_req_set_caller(kt_req_t *r, const kt_user_t *u)
+{
+	r->caller = *u;
+	r->has_caller = 1;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+kt_server_t *
+kt_req_server(const kt_req_t *r)
+{
+	return r->srv;
+}
+
+uint64_t
+kt_req_id(const kt_req_t *r)
+{
+	return r->id;
+}
+
+void *
+kt_req_state(const kt_req_t *r)
+{
+	return (void *)r->state;
+}
+
+const kt_user_t *
+kt_req_caller(const kt_req_t *r)
+{
+	return r->has_caller ? &r->caller : NULL;
+}
+
+kt_actor_t
+kt_req_actor(const kt_req_t *r)
+{
+	kt_actor_t a = {
+		.user_id = r->has_caller ? r->caller.id : 0,
+		.terminal_key = r->term_key,
+		.sign_sk = r->srv->sign_sk,
+	};
+
+	return a;
+}
+
+const uint8_t *
+kt_req_terminal_key(const kt_req_t *r)
+{
+	return r->term_key;
+}
+
+int
+kt_req_enrolled(const kt_req_t *r)
+{
+	return kt_session_enrolled(r->sess);
+}
+
+uint64_t
+kt_req_terminal_branch(const kt_req_t *r)
+{
+	return kt_session_terminal_branch(r->sess);
+}
+
+const uint8_t *
+kt_req_session_hash(const kt_req_t *r)
+{
+	return kt_session_token_hash(r->sess);
+}
+
+int64_t
+kt_req_session_expires(const kt_req_t *r)
+{
+	return kt_session_expires(r->sess);
+}
+
+const struct sockaddr_storage *
+kt_req_peer(const kt_req_t *r)
+{
+	return kt_conn_peer(r->conn);
+}
+
+int
+kt_req_alive(const kt_req_t *r)
+{
+	return kt_conn_open(r->conn);
+}
+
+const kt_conn_t *
+kt_req_conn(const kt_req_t *r)
+{
+	return r->conn;
+}
+
+/* The read transaction handed out here lives in the server context: one
+ * loop thread, one handler or callback at a time. */
+MDB_txn *
+kt_req_txn(kt_req_t *r)
+{
+	kt_server_t *srv = r->srv;
+
+	if (srv->loop_txn == NULL &&
+	    kt_store_read_begin(srv->store, &srv->loop_txn) != 0)
+		srv->loop_txn = NULL;
+	return srv->loop_txn;
+}
+
+void
+kt_req_txn_release(kt_server_t *srv)
+{
+	if (srv->loop_txn != NULL) {
+		kt_store_read_end(srv->store, srv->loop_txn);
+		srv->loop_txn = NULL;
+	}
+}
+
+int
+kt_req_keep(kt_req_t *r, void *p)
+{
+	if (p == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(r->kept) / sizeof(r->kept[0]); i++)
+		if (r->kept[i] == NULL) {
+			r->kept[i] = p;
+			return 0;
+		}
+	assert(!"kt_req_keep: more than 4 pointers");
+	free(p);
+	return KT_ENOMEM;
+}
+
+kt_arena_t *
+kt_req_arena(kt_req_t *r)
+{
+	if (!r->arena_ready) {
+		if (kt_arena_init(&r->arena, 16u << 10, 4u << 20) != 0)
+			return NULL;
+		r->arena_ready = 1;
+	}
+	return &r->arena;
+}
+
+/* ---- answering ----------------------------------------------------------- */
+
+/* Sends len packed bytes of a Response, or INTERNAL when it is too big
+ * for a frame (a handler's bug, not the client's fault). */
+static void
+send_packed(kt_req_t *r, const uint8_t *p, size_t len)
+{
+	int rc = kt_conn_send(r->conn, p, len);
+
+	if (rc == KT_ETOOBIG) {
+		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
+		    "large (%zu bytes)\n", r->id, len);
+		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		    "response too large", 0);
+	}
+}
+
+void
+kt_req_reply(kt_req_t *r, Kartoteka__Response *resp)
+{
+	uint8_t *buf = r->srv->reply_buf;
+	size_t len;
+
+	resp->id = r->id;
+	len = kartoteka__response__get_packed_size(resp);
+	if (len > sizeof(r->srv->reply_buf)) {
+		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
+		    "large (%zu bytes)\n", r->id, len);
+		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		    "response too large", 0);
+	} else {
+		kartoteka__response__pack(resp, buf);
+		send_packed(r, buf, len);
+		sodium_memzero(buf, len);
+	}
+	req_end(r);
+}
+
+static void
+vfail(kt_req_t *r, uint32_t code, int close_after, const char *fmt,
+    va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	kt_conn_send_error(r->conn, r->id, code, msg, close_after);
+	req_end(r);
+}
+
+void
+kt_req_fail(kt_req_t *r, uint32_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(r, code, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+kt_req_fail_close(kt_req_t *r, uint32_t code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(r, code, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+kt_req_fail_store(kt_req_t *r, int status)
+{
+	if (status == KT_ENOSPC)
+		kt_req_fail(r, E_UNAVAILABLE, "the store is full: nothing was "
+		    "changed; tell the owner");
+	else if (status == KT_ESHUTDOWN)
+		kt_req_fail(r, E_UNAVAILABLE, "server is stopping");
+	else
+		kt_req_fail(r, E_UNAVAILABLE, "could not save the change: try "
+		    "again");
+}
+
+int
+kt_req_refused(kt_req_t *r, int status, const kt_verdict_t *v)
+{
+	if (status != 0) {
+		kt_req_fail_store(r, status);
+		return 1;
+	}
+	if (v != NULL && !kt_verdict_is_ok(v)) {
+		kt_req_fail(r, v->code, "%s", v->msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- prepared answers ------------------------------------------------------ */
+
+int
+kt_req_answer(kt_req_t *r, Kartoteka__Response *resp)
+{
+	size_t len;
+	uint8_t *p;
+
+	resp->id = r->id;
+	len = kartoteka__response__get_packed_size(resp);
+	if (len > KT_FRAME_MAX)
+		return KT_ETOOBIG;
+	if ((p = malloc(len ? len : 1)) == NULL)
+		return KT_ENOMEM;
+	kartoteka__response__pack(resp, p);
+	free(r->answer);
+	r->answer = p;
+	r->answer_len = len;
+	return 0;
+}
+
+int
+kt_req_answer_error(kt_req_t *r, uint32_t code, const char *fmt, ...)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err.code = (Kartoteka__Error__Code)code;
+	err.message = msg;
+	resp.error = &err;
+	return kt_req_answer(r, &resp);
+}
+
+/* Protobuf varint of v into p; returns its length. */
+static size_t
+put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	do {
+		p[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v != 0)
+			p[n] |= 0x80;
+		n++;
+	} while (v != 0);
+	return n;
+}
+
+int
+kt_req_answer_packed(kt_req_t *r, unsigned field, const uint8_t *inner,
+    size_t len)
+{
+	uint8_t head[32], *p;
+	size_t h = 0;
+
+	/* Response { id = 1 (varint); <field> (length-delimited) }: the same
+	 * bytes protobuf-c would write for the unpacked message. */
+	if (r->id != 0) {
+		head[h++] = (1u << 3) | 0;
+		h += put_varint(head + h, r->id);
+	}
+	h += put_varint(head + h, ((uint64_t)field << 3) | 2);
+	h += put_varint(head + h, len);
+	if (h + len > KT_FRAME_MAX)
+		return KT_ETOOBIG;
+	if ((p = malloc(h + len)) == NULL)
+		return KT_ENOMEM;
+	memcpy(p, head, h);
+	if (len > 0)
+		memcpy(p + h, inner, len);
+	free(r->answer);
+	r->answer = p;
+	r->answer_len = h + len;
+	return 0;
+}
+
+int
+kt_req_has_answer(const kt_req_t *r)
+{
+	return r->answer != NULL;
+}
+
+void
+kt_req_send_answer(kt_req_t *r)
+{
+	if (r->answer != NULL)
+		send_packed(r, r->answer, r->answer_len);
+	else
+		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		    "could not build the answer", 0);
+	req_end(r);
+}
+
+/* ---- the writer ------------------------------------------------------------- */
+
+static int
+mut_tramp(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	kt_req_t *r = arg;
+
+	return r->mut(st, txn, r);
+}
+
+static void
+done_tramp(int status, void *arg)
+{
+	kt_req_t *r = arg;
+	kt_server_t *srv = r->srv;
+
+	if (r->done != NULL)
+		r->done(r, status);
+	else if (status != 0)
+		kt_req_fail_store(r, status);
+	else
+		kt_req_send_answer(r);
+	kt_req_txn_release(srv);
+}
+
+/* Queues mut for the writer (any op: audit entries included). */
+static void
+submit(kt_req_t *r, kt_req_mut_fn mut, kt_req_done_fn done)
+{
+	int rc;
+
+	r->mut = mut;
+	r->done = done;
+	rc = r->srv->writer != NULL ? kt_writer_submit(r->srv->writer,
+	    mut_tramp, done_tramp, r) : KT_ESHUTDOWN;
+	if (rc != 0)
+		kt_req_fail_store(r, rc == KT_ESHUTDOWN ? rc : KT_EIO);
+}
+
+void
+kt_req_submit(kt_req_t *r, kt_req_mut_fn mut, kt_req_done_fn done)
+{
+	/* Only ops whose row says they write change the store; reads audit
+	 * through kt_req_reply_audited. */
+	assert(r->spec.write);
+	submit(r, mut, done);
+}
+
+static int
+audit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	kt_actor_t a = kt_req_actor(r);
+
+	return kt_audit_record(st, txn, &a, r->audit_action, r->audit_object,
+	    r->audit_outcome, r->audit_detail);
+}
+
+/* Submits the audit entry of r; the prepared answer leaves after it. */
+static void
+submit_audit(kt_req_t *r, kt_audit_action_t action, const char *object,
+    uint32_t outcome, const char *detail)
+{
+	r->audit_action = action;
+	r->audit_outcome = outcome;
+	snprintf(r->audit_object, sizeof(r->audit_object), "%s",
+	    object != NULL ? object : "");
+	snprintf(r->audit_detail, sizeof(r->audit_detail), "%s",
+	    detail != NULL ? detail : "");
+	submit(r, audit_mut, NULL);
+}
+
+void
+kt_req_answer_audited(kt_req_t *r, kt_audit_action_t action,
+    const char *object, uint32_t outcome, const char *detail)
+{
+	submit_audit(r, action, object, outcome, detail);
+}
+
+void
+kt_req_reply_audited(kt_req_t *r, Kartoteka__Response *resp,
+    kt_audit_action_t action, const char *object, uint32_t outcome,
+    const char *detail)
+{
+	int rc = kt_req_answer(r, resp);
+
+	if (rc != 0) {
+		kt_req_fail(r, E_INTERNAL, "%s", rc == KT_ETOOBIG ?
+		    "response too large" : "out of memory");
+		return;
+	}
+	submit_audit(r, action, object, outcome, detail);
+}
+
+void
+kt_req_fail_audited(kt_req_t *r, uint32_t code, kt_audit_action_t action,
+    const char *object, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (kt_req_answer_error(r, code, "%s", msg) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return;
+	}
+	submit_audit(r, action, object, code, msg);
+}
+
+/* ---- the thread pool and timers ---------------------------------------------- */
+
+static void
+work_tramp(uv_work_t *w)
+{
+	kt_req_t *r = w->data;
+
+	r->work_fn(r);
+}
+
+static void
+after_tramp(uv_work_t *w, int status)
+{
+	kt_req_t *r = w->data;
+	kt_server_t *srv = r->srv;
+
+	r->after_fn(r, status);
+	kt_req_txn_release(srv);
+}
+
+void
+kt_req_work(kt_req_t *r, void (*work)(kt_req_t *r),
+    void (*after)(kt_req_t *r, int status))
+{
+	r->work_fn = work;
+	r->after_fn = after;
+	r->work.data = r;
+	if (uv_queue_work(r->srv->loop, &r->work, work_tramp, after_tramp) != 0)
+		after(r, KT_EIO);
+}
+
+static void
+delay_closed(uv_handle_t *h)
+{
+	kt_req_t *r = h->data;
+	kt_server_t *srv = r->srv;
+
+	r->delay_fn(r);
+	kt_req_txn_release(srv);
+}
+
+static void
+delay_fired(uv_timer_t *t)
+{
+	uv_close((uv_handle_t *)t, delay_closed);
+}
+
+void
+kt_req_delay(kt_req_t *r, uint64_t ms, void (*fn)(kt_req_t *r))
+{
+	r->delay_fn = fn;
+	uv_timer_init(r->srv->loop, &r->timer);
+	r->timer.data = r;
+	uv_timer_start(&r->timer, delay_fired, ms, 0);
+}
+
+void
+kt_req_limit_keep(kt_req_t *r)
+{
+	r->limit_keep = 1;
+}
+
+/* ---- the session ----------------------------------------------------------------- */
+
+void
+kt_req_session_enrolled(kt_req_t *r, uint64_t branch)
+{
+	kt_session_set_enrolled(r->sess, branch);
+}
+
+void
+kt_req_session_login(kt_req_t *r, uint64_t user, const uint8_t token_hash[32],
+    int64_t expires)
+{
+	kt_session_set_login(r->sess, user, token_hash, expires);
+}

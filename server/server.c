@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/* Starting and stopping kartotekad: opens the store and keys, starts the
+ * writer and the network, wires the network's callbacks to the sessions
+ * and the dispatcher, runs the loop until SIGTERM or SIGINT, and drains. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "dispatch.h"
+#include "jobs/maintenance.h"
+#include "kt_error.h"
+#include "model/identity.h"
+#include "model/terminal_store.h"
+#include "server.h"
+#include "session.h"
+
+/* A request's decoded form lives in the arena: 128 KiB covers every
+ * legitimate request; the 1 MiB limit bounds what a hostile one (many
+ * tiny repeated fields) can make the decoder allocate. */
+#define ARENA_BLOCK (128u * 1024u)
+#define ARENA_LIMIT (1024u * 1024u)
+
+void
+kt_server_opts_default(kt_server_opts_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = "127.0.0.1:7700";
+	o->max_conns = 1024;
+	o->handshake_timeout_ms = 10000;
+	o->idle_timeout_ms = 600000;
+	o->write_queue_max = 1u << 20;
+	o->session_ttl_s = 12 * 3600;
+	o->login_delay_after = 3;
+	o->login_delay_max_ms = 8000;
+	o->lockout_after = 10;
+	o->lockout_s = 900;
+	o->enroll_failures_per_min = 10;
+	o->stop_grace_ms = 10000;
+	o->phone_country = "7";
+}
+
+/* ---- the network's callbacks ------------------------------------------- */
+
+static int
+on_ready(void *arg, kt_conn_t *c, const uint8_t peer_key[32])
+{
+	return kt_session_attach(arg, c, peer_key);
+}
+
+static void
+on_message(void *arg, kt_conn_t *c, const uint8_t *plain, size_t len)
+{
+	kt_dispatch_message(arg, c, plain, len);
+}
+
+static void
+on_gone(void *arg, kt_conn_t *c)
+{
+	(void)arg;
+	kt_session_detach(c);
+}
+
+static void
+on_tick(void *arg)
+{
+	kt_server_t *srv = arg;
+	uint64_t now = uv_now(srv->loop);
+
+	kt_session_sweep(srv);
+	if (now >= srv->next_maintenance_ms) {
+		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
+		kt_maintenance_run(srv->writer, kt_now_s());
+	}
+}
+
+static void
+on_handle_closed_noop(uv_handle_t *h)
+{
+	(void)h;
+}
+
+/* Every connection is gone: every request that could still write has
+ * ended, so the writer drains what is left (housekeeping) and stops. */
+static void
+on_stopped(void *arg)
+{
+	kt_server_t *srv = arg;
+
+	srv->net = NULL;
+	kt_writer_stop(srv->writer);
+	srv->writer = NULL;
+	uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed_noop);
+	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed_noop);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	kt_server_t *srv = s->data;
+
+	if (srv->stopping)
+		return;
+	fprintf(stderr, "kartotekad: signal %d: stopping\n", signum);
+	srv->stopping = 1;
+	kt_net_stop(srv->net);
+}
+
+/* ---- start and stop -------------------------------------------------------- */
+
+/* A password hash to verify when the login does not exist, so that both
+ * answers take the same time. */
+static int
+make_dummy_hash(kt_server_t *srv)
+{
+	uint8_t junk[32];
+	char pw[65];
+	int rc;
+
+	randombytes_buf(junk, sizeof(junk));
+	sodium_bin2hex(pw, sizeof(pw), junk, sizeof(junk));
+	rc = kt_identity_hash_password(srv->dummy_hash, pw);
+	sodium_memzero(pw, sizeof(pw));
+	sodium_memzero(junk, sizeof(junk));
+	return rc;
+}
+
+int
+kt_server_run(const kt_server_opts_t *opts)
+{
+	kt_server_t *srv = NULL;
+	kt_net_opts_t no;
+	kt_net_handlers_t nh = { 0 };
+	uv_loop_t loop;
+	MDB_txn *txn = NULL;
+	int rc, loop_ready = 0, arena_ready = 0;
+
+	/* The context holds the keys: locked memory, wiped when freed. */
+	if ((srv = sodium_malloc(sizeof(*srv))) == NULL)
+		return KT_ENOMEM;
+	memset(srv, 0, sizeof(*srv));
+	srv->opts = *opts;
+	rc = kt_identity_load_keys(opts->data_dir, srv->static_priv,
+	    srv->static_pub, srv->sign_sk, srv->sign_pk);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot read the server keys in "
+		    "%s: %s (run `kartotekad init --data %s` first)\n",
+		    opts->data_dir, kt_strerror(rc), opts->data_dir);
+		goto out;
+	}
+	rc = kt_store_open(&srv->store, opts->data_dir, 0);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
+		    opts->data_dir, kt_strerror(rc));
+		goto out;
+	}
+	if ((rc = make_dummy_hash(srv)) != 0)
+		goto out;
+	if (kt_store_read_begin(srv->store, &txn) == 0) {
+		srv->terminals_gen = kt_terminals_gen(txn,
+		    kt_store_dbs(srv->store));
+		kt_store_read_end(srv->store, txn);
+	}
+	if ((rc = kt_arena_init(&srv->req_arena, ARENA_BLOCK, ARENA_LIMIT)) !=
+	    0)
+		goto out;
+	arena_ready = 1;
+	if (uv_loop_init(&loop) != 0) {
+		fprintf(stderr, "kartotekad: cannot initialise the event loop\n");
+		rc = KT_EIO;
+		goto out;
+	}
+	loop_ready = 1;
+	srv->loop = &loop;
+	srv->enroll_limit.per_minute = opts->enroll_failures_per_min;
+	rc = kt_writer_start(&srv->writer, srv->store, &loop);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",
+		    kt_strerror(rc));
+		goto out_run;
+	}
+	memset(&no, 0, sizeof(no));
+	no.listen = opts->listen;
+	no.max_conns = opts->max_conns;
+	no.handshake_timeout_ms = opts->handshake_timeout_ms;
+	no.idle_timeout_ms = opts->idle_timeout_ms;
+	no.stop_grace_ms = opts->stop_grace_ms;
+	no.write_queue_max = opts->write_queue_max;
+	no.static_priv = srv->static_priv;
+	no.server_version = KT_SERVER_VERSION;
+	nh.arg = srv;
+	nh.on_ready = on_ready;
+	nh.on_message = on_message;
+	nh.on_gone = on_gone;
+	nh.on_tick = on_tick;
+	nh.on_stopped = on_stopped;
+	if ((rc = kt_net_start(&srv->net, &loop, &no, &nh)) != 0) {
+		kt_writer_stop(srv->writer);
+		srv->writer = NULL;
+		goto out_run;
+	}
+	uv_signal_init(&loop, &srv->sig_term);
+	uv_signal_init(&loop, &srv->sig_int);
+	srv->sig_term.data = srv->sig_int.data = srv;
+	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
+	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	fprintf(stderr, "kartotekad: stopped\n");
+	rc = 0;
+	goto out;
+out_run:
+	uv_run(&loop, UV_RUN_DEFAULT); /* let closed handles finish */
+out:
+	if (loop_ready)
+		uv_loop_close(&loop);
+	if (arena_ready)
+		kt_arena_free(&srv->req_arena);
+	kt_store_close(srv->store);
+	sodium_free(srv);
+	return rc;
+}
