@@ -1,0 +1,36 @@
+-- SPDX-License-Identifier: MIT
+-- The PostgreSQL reference of tests/bench/compare.sh: a table shaped like a
+-- client card's searchable part, with an index on every column a card is
+-- found or listed by, pre-filled with :base rows (psql -v base=N) so that
+-- it starts as big as the kartotekad store it is compared with.
+CREATE TABLE client (
+	id      bigserial PRIMARY KEY,
+	branch  int NOT NULL,
+	manager int NOT NULL,
+	title   text NOT NULL,
+	phone   text NOT NULL,
+	email   text,
+	birth   date,
+	created timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX client_branch ON client (branch);
+CREATE INDEX client_manager ON client (manager);
+CREATE INDEX client_phone ON client (phone);
+CREATE INDEX client_email ON client (email);
+CREATE INDEX client_title ON client (lower(title));
+CREATE INDEX client_birth ON client (birth);
+CREATE INDEX client_created ON client (created);
+
+INSERT INTO client (branch, manager, title, phone, email, birth, created)
+SELECT 1 + k % 3, 1 + k % 12,
+       (ARRAY['Ивановы','Смирновы','Кузнецовы','Поповы','Васильевы',
+              'Петровы','Соколовы','Михайловы','Новиковы','Фёдоровы',
+              'Морозовы','Волковы','Алексеевы','Лебедевы','Семёновы',
+              'Егоровы','Павловы','Козловы','Степановы','Ёлкины'])[1 + k % 20],
+       '+79' || lpad(((k * 7919) % 1000000000)::text, 9, '0'),
+       CASE WHEN k % 5 < 2 THEN 'client' || k || '@mail.ru' END,
+       date '1975-01-01' + (k * 37) % 18000,
+       now() - make_interval(secs => k)
+FROM generate_series(1, :base) AS k;
+VACUUM ANALYZE client;
+CHECKPOINT;
