@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The LMDB store: opens the environment and its named databases, checks the
- * schema version, runs durable write transactions and grows the map. */
+ * schema version (migrating an older store), runs durable write
+ * transactions and grows the map. */
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <sodium.h>
 
 #include "kt_error.h"
+#include "model/migrate.h"
 #include "model/store.h"
 
 /* Room for the record databases and indexes still to come (23 in use). */
@@ -379,72 +381,107 @@ kt_store_put_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
 	return 0;
 }
 
-/* ---- open / close ----------------------------------------------------- */
+/* ---- schema version --------------------------------------------------- */
 
-/* Opens every named database and checks or writes the schema version. */
-static int
-open_dbs(kt_store_t *st, bool create)
+static const char schema_key[] = "schema";
+
+int
+kt_store_schema_get(kt_store_t *st, MDB_txn *txn, uint32_t *version)
 {
-	static const char schema_key[] = "schema";
-	bool rdonly = (st->st_flags & KT_STORE_RDONLY) != 0;
-	MDB_txn *txn = NULL;
 	MDB_val k = { .mv_size = sizeof schema_key - 1,
 	    .mv_data = (void *)schema_key };
 	MDB_val v;
+	const uint8_t *p;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->st_dbs.meta, &k, &v)) != 0)
+		return kt_store_err(rc) == KT_ENOTFOUND ? KT_ENOTFOUND :
+		    KT_ESTORE;
+	if (v.mv_size != 4)
+		return KT_ESTORE;
+	p = v.mv_data;
+	*version = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+	return 0;
+}
+
+int
+kt_store_schema_put(kt_store_t *st, MDB_txn *txn, uint32_t version)
+{
 	uint8_t buf[4];
+	MDB_val k = { .mv_size = sizeof schema_key - 1,
+	    .mv_data = (void *)schema_key };
+	MDB_val v = { .mv_size = sizeof buf, .mv_data = buf };
+	int rc;
+
+	be32(buf, version);
+	rc = kt_store_err(mdb_put(txn, st->st_dbs.meta, &k, &v, 0));
+	return rc == KT_ENOSPC ? KT_ENOSPC : rc == 0 ? 0 : KT_ESTORE;
+}
+
+/* ---- open / close ----------------------------------------------------- */
+
+/* Opens every named database and checks or writes the schema version.
+ * target is the version this open works at (KT_STORE_SCHEMA but for
+ * tests). [out] *found is the stored version (target for a store created
+ * now), 0 when none was read; a found below target is left to the caller
+ * (a migration), except read-only, where it is refused. */
+static int
+open_dbs(kt_store_t *st, bool create, uint32_t target, uint32_t *found)
+{
+	bool rdonly = (st->st_flags & KT_STORE_RDONLY) != 0;
+	unsigned mkflag = rdonly ? 0 : MDB_CREATE;
+	MDB_txn *txn = NULL;
 	uint32_t schema;
 	int rc;
 
+	*found = 0;  /* also for a stored 0, which is no version at all */
 	if ((rc = txn_begin(st, NULL, rdonly ? MDB_RDONLY : 0, &txn)) != 0)
 		return rc;
-	for (size_t i = 0; i < sizeof store_db_table / sizeof *store_db_table;
+	/* meta first: the version decides whether the others must exist
+	 * (an older store may lack a database this binary added). */
+	assert(store_db_table[0].off == offsetof(kt_store_dbs_t, meta));
+	rc = mdb_dbi_open(txn, "meta", mkflag, &st->st_dbs.meta);
+	if (rc != 0) {
+		/* Read-only and never created: not a Kartoteka store. */
+		rc = rc == MDB_NOTFOUND ? KT_ENOTFOUND : kt_store_err(rc);
+		goto out;
+	}
+	rc = kt_store_schema_get(st, txn, &schema);
+	if (rc == KT_ENOTFOUND) {
+		if (!create || rdonly)
+			goto out;
+		if ((rc = kt_store_schema_put(st, txn, target)) != 0)
+			goto out;
+		*found = target;
+	} else if (rc != 0) {
+		goto out;
+	} else {
+		*found = schema;
+		if (schema > target) {
+			/* Never write data an older binary cannot read. */
+			rc = KT_EPROTO;
+			goto out;
+		}
+		if (schema < target && rdonly) {
+			rc = KT_ESTATE;
+			goto out;
+		}
+	}
+	for (size_t i = 1; i < sizeof store_db_table / sizeof *store_db_table;
 	    i++) {
 		MDB_dbi *dbi = (MDB_dbi *)((char *)&st->st_dbs +
 		    store_db_table[i].off);
 		rc = mdb_dbi_open(txn, store_db_table[i].name,
-		    (rdonly ? 0 : MDB_CREATE) | store_db_table[i].flags, dbi);
+		    mkflag | store_db_table[i].flags, dbi);
 		if (rc == MDB_NOTFOUND) {
 			/* Read-only and never created: not a Kartoteka store
-			 * (or one made by a future version). */
+			 * (or a damaged one). */
 			rc = KT_ENOTFOUND;
 			goto out;
 		}
 		if (rc != 0) {
 			rc = kt_store_err(rc);
-			goto out;
-		}
-	}
-	rc = mdb_get(txn, st->st_dbs.meta, &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		if (!create || rdonly) {
-			rc = KT_ENOTFOUND;
-			goto out;
-		}
-		be32(buf, KT_STORE_SCHEMA);
-		v.mv_data = buf;
-		v.mv_size = sizeof buf;
-		if ((rc = mdb_put(txn, st->st_dbs.meta, &k, &v, 0)) != 0) {
-			rc = kt_store_err(rc);
-			goto out;
-		}
-	} else if (rc != 0) {
-		rc = kt_store_err(rc);
-		goto out;
-	} else {
-		if (v.mv_size != 4) {
-			rc = KT_ESTORE;
-			goto out;
-		}
-		const uint8_t *p = v.mv_data;
-		schema = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-		if (schema > KT_STORE_SCHEMA) {
-			rc = KT_EPROTO;
-			goto out;
-		}
-		if (schema < KT_STORE_SCHEMA) {
-			/* No older schema exists yet; migrations go here. */
-			rc = KT_ESTORE;
 			goto out;
 		}
 	}
@@ -476,12 +513,23 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 	size_t map_size = KT_STORE_MAP_INITIAL, used, cur;
 	bool exists, create = (flags & KT_STORE_CREATE) != 0;
 	bool lock_init = false;
+	const kt_migrate_step_t *steps;
+	size_t nsteps;
+	uint32_t target = KT_STORE_SCHEMA, found = 0;
 	MDB_stat ms;
 	int rc;
 
 	*out = NULL;
+	steps = kt_migrate_table(&nsteps);
 	if (opts != NULL && opts->map_size != 0)
 		map_size = opts->map_size;
+	if (opts != NULL && opts->migrate_steps != NULL) {
+		steps = opts->migrate_steps;
+		nsteps = opts->migrate_nsteps;
+		target = opts->migrate_target;
+	}
+	if (opts != NULL && opts->schema_found != NULL)
+		*opts->schema_found = 0;
 	if ((flags & KT_STORE_CREATE) && (flags & KT_STORE_RDONLY))
 		return KT_EINVAL;
 	if (sodium_init() < 0)
@@ -545,7 +593,13 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 		rc = kt_store_err(rc);
 		goto out;
 	}
-	if ((rc = open_dbs(st, create)) != 0)
+	rc = open_dbs(st, create, target, &found);
+	if (opts != NULL && opts->schema_found != NULL)
+		*opts->schema_found = found;
+	if (rc != 0)
+		goto out;
+	if (found < target &&
+	    (rc = kt_migrate_run(st, dir, found, target, steps, nsteps)) != 0)
 		goto out;
 	if (!(flags & KT_STORE_RDONLY) && (rc = maybe_grow(st, false)) != 0)
 		goto out;
@@ -572,4 +626,44 @@ kt_store_close(kt_store_t *st)
 	mdb_env_close(st->st_env);
 	pthread_rwlock_destroy(&st->st_resize_lock);
 	free(st);
+}
+
+/* ---- messages --------------------------------------------------------- */
+
+const char *
+kt_store_open_problem(int rc, const char *dir, const kt_store_opts_t *opts,
+    char *buf, size_t cap)
+{
+	uint32_t found = 0, known = KT_STORE_SCHEMA;
+
+	if (cap == 0)
+		return "";
+	if (opts != NULL && opts->schema_found != NULL)
+		found = *opts->schema_found;
+	if (opts != NULL && opts->migrate_steps != NULL)
+		known = opts->migrate_target;
+	if (rc == KT_EPROTO && found > known) {
+		snprintf(buf, cap, "the store in %s has schema version %u, "
+		    "newer than this kartotekad (which knows up to %u): use a "
+		    "newer kartotekad", dir, (unsigned)found, (unsigned)known);
+	} else if (rc == KT_EPROTO && found == 0) {
+		snprintf(buf, cap, "cannot open the store in %s: its schema "
+		    "version is newer than this kartotekad (which knows up to "
+		    "%u), or a record could not be read while migrating it",
+		    dir, (unsigned)known);
+	} else if (rc == KT_ESTATE && found != 0 && found < known) {
+		snprintf(buf, cap, "the store in %s has schema version %u, "
+		    "older than this kartotekad's %u, and a read-only open does "
+		    "not migrate it: run a command that writes (kartotekad run) "
+		    "once to migrate it, or use the kartotekad that made it",
+		    dir, (unsigned)found, (unsigned)known);
+	} else if (found != 0 && found < known) {
+		snprintf(buf, cap, "cannot migrate the store in %s from schema "
+		    "version %u to %u: %s (see the messages above)", dir,
+		    (unsigned)found, (unsigned)known, kt_strerror(rc));
+	} else {
+		snprintf(buf, cap, "cannot open the store in %s: %s", dir,
+		    kt_strerror(rc));
+	}
+	return buf;
 }

@@ -9,6 +9,9 @@
 
 #include <lmdb.h>
 
+/* The layout this binary reads and writes. Every change of a record layout
+ * or an index bumps it and adds a step to server/model/migrate.c (and a
+ * fixture, tests/data/make-store-fixture.sh); docs/STORAGE.md. */
 #define KT_STORE_SCHEMA 1u
 
 /* The map starts at this size and doubles whenever a commit leaves it more
@@ -57,20 +60,69 @@ enum {
 };
 
 /* kt_store_open opens (or with KT_STORE_CREATE creates) the store in dir.
+ * A store at an older schema version is migrated first (server/model/
+ * migrate.h): a compacted copy is taken into dir/pre-migration-v<old>-
+ * <UTC time>/, then every step runs in its own durable transaction, with a
+ * line on stderr for each; see docs/STORAGE.md, "Schema versions and
+ * migrations".
  *   [out] out  the store, to be closed with kt_store_close
  * Returns 0, KT_ENOTFOUND (no store and no KT_STORE_CREATE), KT_EPROTO
- * (schema version newer than this binary), KT_ESTORE, KT_ENOMEM. */
+ * (schema version newer than this binary), KT_ESTATE (an older schema
+ * and KT_STORE_RDONLY: a read-only open never migrates), KT_EEXIST (the
+ * backup directory of a migration exists already), KT_EIO (the backup
+ * could not be written), a failing migration step's own code (the store
+ * stays at the version before that step), KT_ESTORE (also: no migration
+ * from the stored version), KT_ENOMEM. */
 int kt_store_open(kt_store_t **out, const char *dir, int flags);
+
+struct kt_migrate_step;
 
 /* Options for kt_store_open_ex; a zeroed struct means the defaults. */
 typedef struct kt_store_opts {
 	size_t map_size;  /* initial map size in bytes; 0 = KT_STORE_MAP_INITIAL.
 	                   * A store whose map is already larger keeps its size. */
+	uint32_t *schema_found; /* [out] if not NULL: the schema version the
+	                   * store had (for one this open created, the version
+	                   * it got), set also when the open fails; 0 when
+	                   * none was read (no store, a malformed version).
+	                   * For kt_store_open_problem. */
+	/* Tests only: replace the built-in migration table (migrate.h) by
+	 * migrate_nsteps rows at migrate_steps, and migrate to migrate_target
+	 * instead of KT_STORE_SCHEMA, as if this binary knew up to that
+	 * version. Used when migrate_steps is not NULL; the server never sets
+	 * these. */
+	const struct kt_migrate_step *migrate_steps;
+	size_t migrate_nsteps;
+	uint32_t migrate_target;
 } kt_store_opts_t;
 
 /* kt_store_open_ex is kt_store_open with options (opts may be NULL). */
 int kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
     const kt_store_opts_t *opts);
+
+/* kt_store_open_problem writes into buf one sentence, without a newline,
+ * saying why kt_store_open_ex(.., dir, .., opts) returned rc (not 0), for
+ * the user; e.g. for a newer store:
+ *   "the store in DIR has schema version 3, newer than this kartotekad
+ *    (which knows up to 1): use a newer kartotekad"
+ * For the schema cases it needs the version found: pass the opts given to
+ * the open, with schema_found set (opts NULL or without it gives a
+ * message without the found version). Other codes give
+ * "cannot open the store in DIR: <kt_strerror(rc)>".
+ *   [out] buf  cap bytes; the sentence is cut to fit, always terminated
+ * Returns buf (a static "" when cap is 0). */
+const char *kt_store_open_problem(int rc, const char *dir,
+    const kt_store_opts_t *opts, char *buf, size_t cap);
+
+/* kt_store_schema_get reads the schema version (meta "schema", BE32) in
+ * txn. Returns 0, KT_ENOTFOUND, KT_ESTORE (not 4 bytes, or LMDB). */
+int kt_store_schema_get(kt_store_t *st, MDB_txn *txn, uint32_t *version);
+
+/* kt_store_schema_put writes the schema version inside the write
+ * transaction txn (the migration runner does, in the transaction of the
+ * step that makes the change).
+ * Returns 0, KT_ENOSPC, KT_ESTORE. */
+int kt_store_schema_put(kt_store_t *st, MDB_txn *txn, uint32_t version);
 
 /* Closes the environment. Accepts NULL. No transaction may be active. */
 void kt_store_close(kt_store_t *st);

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Schema migrations: the step table and the runner that takes a backup copy
+ * and then moves an older store forward one version per transaction. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kt_error.h"
+#include "model/migrate.h"
+#include "model/store.h"
+
+/* ---- the table -------------------------------------------------------- */
+
+/* One row per layout change, oldest first: { from, what, fn }. Version 1
+ * is the first layout, so there is nothing to migrate yet; the
+ * placeholder row is there because C has no empty arrays and is not
+ * counted. */
+static const kt_migrate_step_t migrate_table[] = {
+	{ 0, NULL, NULL },
+};
+
+const kt_migrate_step_t *
+kt_migrate_table(size_t *n)
+{
+	*n = sizeof migrate_table / sizeof *migrate_table - 1;
+	return migrate_table;
+}
+
+static const kt_migrate_step_t *
+find_step(const kt_migrate_step_t *steps, size_t n, uint32_t from)
+{
+	for (size_t i = 0; i < n; i++)
+		if (steps[i].ms_from == from && steps[i].ms_fn != NULL)
+			return &steps[i];
+	return NULL;
+}
+
+/* ---- the backup copy -------------------------------------------------- */
+
+static int
+fsync_dir(const char *path)
+{
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return KT_EIO;
+	if (fsync(fd) != 0)
+		rc = KT_EIO;
+	close(fd);
+	return rc;
+}
+
+/* Copies the environment, compacted, into a new directory
+ * dir/pre-migration-v<found>-<UTC time>/, returned in *path (malloc'd)
+ * also on failure, for the message. A partial copy is removed. */
+static int
+backup(kt_store_t *st, const char *dir, uint32_t found, char **path)
+{
+	char stamp[32], *file = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	bool made_dir = false, made_file = false;
+	int fd = -1, rc;
+
+	*path = NULL;
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm) == 0)
+		return KT_EIO;
+	if (asprintf(path, "%s/pre-migration-v%u-%s", dir, (unsigned)found,
+	    stamp) < 0) {
+		*path = NULL;
+		return KT_ENOMEM;
+	}
+	if (asprintf(&file, "%s/data.mdb", *path) < 0) {
+		file = NULL;
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	if (mkdir(*path, 0700) != 0) {
+		rc = errno == EEXIST ? KT_EEXIST : KT_EIO;
+		goto out;
+	}
+	made_dir = true;
+	/* mkdir's mode passes through the umask; the copy is the whole
+	 * store, so no one else may read it whatever the umask. */
+	if (chmod(*path, 0700) != 0) {
+		rc = KT_EIO;
+		goto out;
+	}
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = KT_EIO;
+		goto out;
+	}
+	made_file = true;
+	/* Not mdb_env_copy2 with the path: it creates the file 0666 less
+	 * the umask, and the copy must be 0600 like data.mdb. No transaction
+	 * of this process is active here (we are inside kt_store_open), so
+	 * adopting a size another process persisted is safe. */
+	rc = mdb_env_copyfd2(kt_store_env(st), fd, MDB_CP_COMPACT);
+	if (rc == MDB_MAP_RESIZED &&
+	    mdb_env_set_mapsize(kt_store_env(st), 0) == 0)
+		rc = mdb_env_copyfd2(kt_store_env(st), fd, MDB_CP_COMPACT);
+	if (rc != 0) {
+		rc = rc == ENOSPC ? KT_ENOSPC : KT_EIO;
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		rc = KT_EIO;
+		goto out;
+	}
+	rc = close(fd) == 0 ? 0 : KT_EIO;
+	fd = -1;
+	if (rc == 0 && (rc = fsync_dir(*path)) == 0)
+		rc = fsync_dir(dir);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0 && made_file)
+		(void)unlink(file);
+	if (rc != 0 && made_dir)
+		(void)rmdir(*path);
+	free(file);
+	return rc;
+}
+
+/* ---- the steps -------------------------------------------------------- */
+
+typedef struct step_ctx {
+	const kt_migrate_step_t *sc_step;
+	bool sc_skipped;       /* another process had run it already */
+} step_ctx_t;
+
+/* The mutation of one step: check the version, run, write from + 1. */
+static int
+run_step(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	step_ctx_t *c = arg;
+	uint32_t v;
+	int rc;
+
+	c->sc_skipped = false;  /* may run again after a full map */
+	if ((rc = kt_store_schema_get(st, txn, &v)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	if (v > c->sc_step->ms_from) {
+		c->sc_skipped = true;
+		return 0;
+	}
+	if (v < c->sc_step->ms_from)
+		return KT_ECONFLICT;
+	if ((rc = c->sc_step->ms_fn(st, txn)) != 0)
+		return rc;
+	return kt_store_schema_put(st, txn, c->sc_step->ms_from + 1);
+}
+
+/* ---- the runner ------------------------------------------------------- */
+
+int
+kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
+    uint32_t target, const kt_migrate_step_t *steps, size_t n)
+{
+	const kt_migrate_step_t *step;
+	char *copy = NULL;
+	uint32_t v;
+	int rc;
+
+	if (found >= target)
+		return 0;
+	for (v = found; v < target; v++) {
+		if (find_step(steps, n, v) == NULL) {
+			fprintf(stderr, "kartotekad: the store in %s has schema "
+			    "version %u; this kartotekad has no migration from "
+			    "version %u to %u\n", dir, (unsigned)found,
+			    (unsigned)v, (unsigned)v + 1);
+			return KT_ESTORE;
+		}
+	}
+	if ((rc = backup(st, dir, found, &copy)) != 0) {
+		fprintf(stderr, "kartotekad: the store in %s has schema version "
+		    "%u and needs migrating to %u, but the copy to take first "
+		    "could not be written to %s: %s; nothing was changed\n",
+		    dir, (unsigned)found, (unsigned)target,
+		    copy != NULL ? copy : dir, kt_strerror(rc));
+		goto out;
+	}
+	fprintf(stderr, "kartotekad: the store in %s has schema version %u, "
+	    "this kartotekad uses %u: copied it to %s before migrating\n",
+	    dir, (unsigned)found, (unsigned)target, copy);
+	for (v = found; v < target; v++) {
+		step_ctx_t c = { .sc_step = find_step(steps, n, v) };
+
+		step = c.sc_step;
+		rc = kt_store_write_sync(st, run_step, &c);
+		if (rc != 0) {
+			fprintf(stderr, "kartotekad: migrating the store in %s "
+			    "from schema version %u to %u (%s) failed: %s; it "
+			    "stays at version %u, and its copy from before the "
+			    "migration is in %s\n", dir, (unsigned)v,
+			    (unsigned)v + 1, step->ms_what ? step->ms_what : "",
+			    kt_strerror(rc), (unsigned)v, copy);
+			goto out;
+		}
+		fprintf(stderr, "kartotekad: %s the store in %s from schema "
+		    "version %u to %u (%s)\n",
+		    c.sc_skipped ? "another process had migrated" : "migrated",
+		    dir, (unsigned)v, (unsigned)v + 1,
+		    step->ms_what ? step->ms_what : "");
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
