@@ -583,11 +583,7 @@ open_with_keys(const cli_opts_t *o, kt_store_t **st, uint8_t spriv[32],
 		    "%s\n", o->data, kt_strerror(rc));
 		return rc;
 	}
-	rc = kt_store_open(st, o->data, 0);
-	if (rc != 0)
-		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
-		    o->data, kt_strerror(rc));
-	return rc;
+	return kt_store_open_report(st, o->data, 0, "kartotekad");
 }
 
 static int
@@ -681,11 +677,8 @@ cmd_terminal_list(cli_opts_t *o)
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = kt_store_open(&st, o->data, 0)) != 0) {
-		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
-		    o->data, kt_strerror(rc));
+	if ((rc = kt_store_open_report(&st, o->data, 0, "kartotekad")) != 0)
 		return 1;
-	}
 	if (kt_store_read_begin(st, &txn) != 0 ||
 	    mdb_cursor_open(txn, kt_store_dbs(st)->terminals, &cur) != 0) {
 		rc = 1;
@@ -853,11 +846,9 @@ cmd_audit_tail(cli_opts_t *o)
 	kt_store_t *st = NULL;
 	int rc;
 
-	if ((rc = kt_store_open(&st, o->data, KT_STORE_RDONLY)) != 0) {
-		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
-		    o->data, kt_strerror(rc));
+	if ((rc = kt_store_open_report(&st, o->data, KT_STORE_RDONLY,
+	    "kartotekad")) != 0)
 		return 1;
-	}
 	rc = kt_audit_tail(st, o->count, print_audit_entry, NULL);
 	if (rc != 0)
 		fprintf(stderr, "kartotekad: cannot read the audit log: %s\n",

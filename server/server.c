@@ -148,12 +148,10 @@ kt_server_run(const kt_server_opts_t *opts)
 		    opts->data_dir, kt_strerror(rc), opts->data_dir);
 		goto out;
 	}
-	rc = kt_store_open(&srv->store, opts->data_dir, 0);
-	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot open the store in %s: %s\n",
-		    opts->data_dir, kt_strerror(rc));
+	rc = kt_store_open_report(&srv->store, opts->data_dir, 0,
+	    "kartotekad");
+	if (rc != 0)
 		goto out;
-	}
 	if ((rc = make_dummy_hash(srv)) != 0)
 		goto out;
 	if (kt_store_read_begin(srv->store, &txn) == 0) {

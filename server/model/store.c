@@ -618,6 +618,21 @@ out:
 	return rc;
 }
 
+int
+kt_store_open_report(kt_store_t **out, const char *dir, int flags,
+    const char *who)
+{
+	uint32_t found = 0;
+	kt_store_opts_t o = { .schema_found = &found };
+	char why[512];
+	int rc = kt_store_open_ex(out, dir, flags, &o);
+
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", who,
+		    kt_store_open_problem(rc, dir, &o, why, sizeof(why)));
+	return rc;
+}
+
 void
 kt_store_close(kt_store_t *st)
 {

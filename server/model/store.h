@@ -114,6 +114,12 @@ int kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 const char *kt_store_open_problem(int rc, const char *dir,
     const kt_store_opts_t *opts, char *buf, size_t cap);
 
+/* kt_store_open_report is kt_store_open for commands: on failure it
+ * prints "<who>: <kt_store_open_problem's sentence>" on stderr.
+ * Returns as kt_store_open. */
+int kt_store_open_report(kt_store_t **out, const char *dir, int flags,
+    const char *who);
+
 /* kt_store_schema_get reads the schema version (meta "schema", BE32) in
  * txn. Returns 0, KT_ENOTFOUND, KT_ESTORE (not 4 bytes, or LMDB). */
 int kt_store_schema_get(kt_store_t *st, MDB_txn *txn, uint32_t *version);

@@ -17,6 +17,7 @@ set(KT_INTEGRATION_TESTS
   clients
   admin
   matrix
+  store_version
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
