@@ -23,6 +23,7 @@
 #include "model/audit.h"
 #include "model/branch_store.h"
 #include "model/identity.h"
+#include "model/migrate.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
 #include "records.pb-c.h"
@@ -583,7 +584,7 @@ open_with_keys(const cli_opts_t *o, kt_store_t **st, uint8_t spriv[32],
 		    "%s\n", o->data, kt_strerror(rc));
 		return rc;
 	}
-	return kt_store_open_report(st, o->data, 0, "kartotekad");
+	return kt_migrate_open_report(st, o->data, 0, "kartotekad");
 }
 
 static int
@@ -677,7 +678,7 @@ cmd_terminal_list(cli_opts_t *o)
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = kt_store_open_report(&st, o->data, 0, "kartotekad")) != 0)
+	if ((rc = kt_migrate_open_report(&st, o->data, 0, "kartotekad")) != 0)
 		return 1;
 	if (kt_store_read_begin(st, &txn) != 0 ||
 	    mdb_cursor_open(txn, kt_store_dbs(st)->terminals, &cur) != 0) {
@@ -846,7 +847,7 @@ cmd_audit_tail(cli_opts_t *o)
 	kt_store_t *st = NULL;
 	int rc;
 
-	if ((rc = kt_store_open_report(&st, o->data, KT_STORE_RDONLY,
+	if ((rc = kt_migrate_open_report(&st, o->data, KT_STORE_RDONLY,
 	    "kartotekad")) != 0)
 		return 1;
 	rc = kt_audit_tail(st, o->count, print_audit_entry, NULL);

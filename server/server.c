@@ -11,6 +11,7 @@
 #include "jobs/maintenance.h"
 #include "kt_error.h"
 #include "model/identity.h"
+#include "model/migrate.h"
 #include "model/terminal_store.h"
 #include "server.h"
 #include "session.h"
@@ -148,7 +149,7 @@ kt_server_run(const kt_server_opts_t *opts)
 		    opts->data_dir, kt_strerror(rc), opts->data_dir);
 		goto out;
 	}
-	rc = kt_store_open_report(&srv->store, opts->data_dir, 0,
+	rc = kt_migrate_open_report(&srv->store, opts->data_dir, 0,
 	    "kartotekad");
 	if (rc != 0)
 		goto out;

@@ -218,3 +218,58 @@ out:
 	free(copy);
 	return rc;
 }
+
+int
+kt_migrate_open_ex(kt_store_t **out, const char *dir, int flags,
+    const kt_store_opts_t *opts)
+{
+	kt_store_opts_t o = { 0 };
+	const kt_migrate_step_t *steps;
+	uint32_t found = 0, target = KT_STORE_SCHEMA;
+	size_t nsteps;
+	int rc;
+
+	*out = NULL;
+	if (opts != NULL)
+		o = *opts;
+	steps = kt_migrate_table(&nsteps);
+	if (o.migrate_steps != NULL) {
+		steps = o.migrate_steps;
+		nsteps = o.migrate_nsteps;
+		target = o.migrate_target;
+	}
+	o.schema_found = &found;
+	rc = kt_store_open_ex(out, dir, (flags & KT_STORE_RDONLY) ? flags :
+	    flags | KT_STORE_OLDER, &o);
+	if (opts != NULL && opts->schema_found != NULL)
+		*opts->schema_found = found;
+	if (rc != 0 || found >= target)
+		return rc;
+	if ((rc = kt_migrate_run(*out, dir, found, target, steps, nsteps)) !=
+	    0) {
+		kt_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int
+kt_migrate_open(kt_store_t **out, const char *dir, int flags)
+{
+	return kt_migrate_open_ex(out, dir, flags, NULL);
+}
+
+int
+kt_migrate_open_report(kt_store_t **out, const char *dir, int flags,
+    const char *who)
+{
+	uint32_t found = 0;
+	kt_store_opts_t o = { .schema_found = &found };
+	char why[512];
+	int rc = kt_migrate_open_ex(out, dir, flags, &o);
+
+	if (rc != 0)
+		fprintf(stderr, "%s: %s\n", who,
+		    kt_store_open_problem(rc, dir, &o, why, sizeof(why)));
+	return rc;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Schema migrations: the table of steps from each store layout to the
- * next, and the runner kt_store_open uses on a store older than this
- * binary (backup copy first, then one durable transaction per step). */
+ * next, the runner (backup copy first, then one durable transaction per
+ * step), and the open that commands and the server use, which brings an
+ * older store to this binary's version before anything else reads it. */
 #ifndef KT_MIGRATE_H
 #define KT_MIGRATE_H
 
@@ -39,8 +40,8 @@ const kt_migrate_step_t *kt_migrate_table(size_t *n);
 
 /* kt_migrate_run brings the open store st in dir from schema version
  * found to target, using steps[0..n-1] (one row per version, any order;
- * found < target). kt_store_open_ex calls it; tests pass their own table
- * through kt_store_opts_t.
+ * found < target). kt_migrate_open_ex calls it; tests pass their own
+ * table through kt_store_opts_t.
  *
  * First it checks that there is a step for every version from found to
  * target - 1 (else KT_ESTORE, nothing done). Then it writes a compacted
@@ -63,5 +64,25 @@ const kt_migrate_step_t *kt_migrate_table(size_t *n);
  * The calling thread must not hold a transaction of st. */
 int kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
     uint32_t target, const kt_migrate_step_t *steps, size_t n);
+
+/* kt_migrate_open_ex opens the store in dir as kt_store_open_ex does, and
+ * when it is at an older schema version runs the migration
+ * (kt_migrate_run, with the built-in table or the one opts names for
+ * tests) before handing it out. A read-only open of an older store is
+ * refused (KT_ESTATE). opts may be NULL; its schema_found is set as by
+ * kt_store_open_ex.
+ *   [out] out  the store at this binary's version (kt_store_close)
+ * Returns what kt_store_open_ex or kt_migrate_run return. */
+int kt_migrate_open_ex(kt_store_t **out, const char *dir, int flags,
+    const kt_store_opts_t *opts);
+
+/* kt_migrate_open is kt_migrate_open_ex without options. */
+int kt_migrate_open(kt_store_t **out, const char *dir, int flags);
+
+/* kt_migrate_open_report is kt_migrate_open for commands: on failure it
+ * prints "<who>: <kt_store_open_problem's sentence>" on stderr.
+ * Returns as kt_migrate_open. */
+int kt_migrate_open_report(kt_store_t **out, const char *dir, int flags,
+    const char *who);
 
 #endif

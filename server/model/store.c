@@ -16,7 +16,6 @@
 #include <sodium.h>
 
 #include "kt_error.h"
-#include "model/migrate.h"
 #include "model/store.h"
 
 /* Room for the record databases and indexes still to come (23 in use). */
@@ -424,8 +423,9 @@ kt_store_schema_put(kt_store_t *st, MDB_txn *txn, uint32_t version)
 /* Opens every named database and checks or writes the schema version.
  * target is the version this open works at (KT_STORE_SCHEMA but for
  * tests). [out] *found is the stored version (target for a store created
- * now), 0 when none was read; a found below target is left to the caller
- * (a migration), except read-only, where it is refused. */
+ * now), 0 when none was read; a found below target is refused
+ * (KT_ESTATE) unless the open is for its migration (KT_STORE_OLDER, never
+ * read-only). */
 static int
 open_dbs(kt_store_t *st, bool create, uint32_t target, uint32_t *found)
 {
@@ -463,7 +463,10 @@ open_dbs(kt_store_t *st, bool create, uint32_t target, uint32_t *found)
 			rc = KT_EPROTO;
 			goto out;
 		}
-		if (schema < target && rdonly) {
+		/* An older store opens only for its migration (and never
+		 * read-only): nothing is created in it before that. */
+		if (schema < target &&
+		    (rdonly || !(st->st_flags & KT_STORE_OLDER))) {
 			rc = KT_ESTATE;
 			goto out;
 		}
@@ -513,21 +516,15 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 	size_t map_size = KT_STORE_MAP_INITIAL, used, cur;
 	bool exists, create = (flags & KT_STORE_CREATE) != 0;
 	bool lock_init = false;
-	const kt_migrate_step_t *steps;
-	size_t nsteps;
 	uint32_t target = KT_STORE_SCHEMA, found = 0;
 	MDB_stat ms;
 	int rc;
 
 	*out = NULL;
-	steps = kt_migrate_table(&nsteps);
 	if (opts != NULL && opts->map_size != 0)
 		map_size = opts->map_size;
-	if (opts != NULL && opts->migrate_steps != NULL) {
-		steps = opts->migrate_steps;
-		nsteps = opts->migrate_nsteps;
+	if (opts != NULL && opts->migrate_steps != NULL)
 		target = opts->migrate_target;
-	}
 	if (opts != NULL && opts->schema_found != NULL)
 		*opts->schema_found = 0;
 	if ((flags & KT_STORE_CREATE) && (flags & KT_STORE_RDONLY))
@@ -598,9 +595,6 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 		*opts->schema_found = found;
 	if (rc != 0)
 		goto out;
-	if (found < target &&
-	    (rc = kt_migrate_run(st, dir, found, target, steps, nsteps)) != 0)
-		goto out;
 	if (!(flags & KT_STORE_RDONLY) && (rc = maybe_grow(st, false)) != 0)
 		goto out;
 	*out = st;
@@ -615,21 +609,6 @@ out:
 		free(st);
 	}
 	free(datafile);
-	return rc;
-}
-
-int
-kt_store_open_report(kt_store_t **out, const char *dir, int flags,
-    const char *who)
-{
-	uint32_t found = 0;
-	kt_store_opts_t o = { .schema_found = &found };
-	char why[512];
-	int rc = kt_store_open_ex(out, dir, flags, &o);
-
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", who,
-		    kt_store_open_problem(rc, dir, &o, why, sizeof(why)));
 	return rc;
 }
 

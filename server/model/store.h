@@ -57,22 +57,20 @@ typedef struct kt_store_dbs {
 enum {
 	KT_STORE_CREATE = 1,   /* create the environment if missing */
 	KT_STORE_RDONLY = 2,   /* open read-only (audit verify) */
+	KT_STORE_OLDER = 4,    /* open an older schema (for its migration:
+				  model/migrate.c; never with RDONLY) */
 };
 
-/* kt_store_open opens (or with KT_STORE_CREATE creates) the store in dir.
- * A store at an older schema version is migrated first (server/model/
- * migrate.h): a compacted copy is taken into dir/pre-migration-v<old>-
- * <UTC time>/, then every step runs in its own durable transaction, with a
- * line on stderr for each; see docs/STORAGE.md, "Schema versions and
- * migrations".
+/* kt_store_open opens (or with KT_STORE_CREATE creates) the store in dir,
+ * at this binary's schema version. A store at an older version is
+ * refused unless flags has KT_STORE_OLDER: commands and the server open
+ * through kt_migrate_open (model/migrate.h), which migrates it first; see
+ * docs/STORAGE.md, "Schema versions and migrations".
  *   [out] out  the store, to be closed with kt_store_close
  * Returns 0, KT_ENOTFOUND (no store and no KT_STORE_CREATE), KT_EPROTO
  * (schema version newer than this binary), KT_ESTATE (an older schema
- * and KT_STORE_RDONLY: a read-only open never migrates), KT_EEXIST (the
- * backup directory of a migration exists already), KT_EIO (the backup
- * could not be written), a failing migration step's own code (the store
- * stays at the version before that step), KT_ESTORE (also: no migration
- * from the stored version), KT_ENOMEM. */
+ * without KT_STORE_OLDER, or read-only: a read-only open never
+ * migrates), KT_ESTORE, KT_ENOMEM. */
 int kt_store_open(kt_store_t **out, const char *dir, int flags);
 
 struct kt_migrate_step;
@@ -113,12 +111,6 @@ int kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
  * Returns buf (a static "" when cap is 0). */
 const char *kt_store_open_problem(int rc, const char *dir,
     const kt_store_opts_t *opts, char *buf, size_t cap);
-
-/* kt_store_open_report is kt_store_open for commands: on failure it
- * prints "<who>: <kt_store_open_problem's sentence>" on stderr.
- * Returns as kt_store_open. */
-int kt_store_open_report(kt_store_t **out, const char *dir, int flags,
-    const char *who);
 
 /* kt_store_schema_get reads the schema version (meta "schema", BE32) in
  * txn. Returns 0, KT_ENOTFOUND, KT_ESTORE (not 4 bytes, or LMDB). */

@@ -526,7 +526,7 @@ fixture_v1_opens(void **state)
 
 	fx = fx_load(state);
 	assert_int_equal(fact(1, "schema"), 1);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), 0);
 	assert_int_equal(found, 1);
 	assert_int_equal(stored_schema(st), KT_STORE_SCHEMA);
 	check_fixture_contents(st, 1);
@@ -537,7 +537,7 @@ fixture_v1_opens(void **state)
 	if (KT_STORE_SCHEMA == 1)
 		assert_unchanged(fx);
 	/* Read-only too (audit verify opens it so). */
-	assert_int_equal(kt_store_open(&st, fx->dir, KT_STORE_RDONLY), 0);
+	assert_int_equal(kt_migrate_open(&st, fx->dir, KT_STORE_RDONLY), 0);
 	check_fixture_contents(st, 1);
 	kt_store_close(st);
 }
@@ -580,7 +580,7 @@ migrate_v1_to_v2(void **state)
 	MDB_txn *txn;
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), 0);
 	assert_int_equal(found, 1);
 	assert_int_equal(calls_v2, 1);
 	assert_int_equal(stored_schema(st), 2);
@@ -609,20 +609,20 @@ migrate_v1_to_v2(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	env_digest(copy, d);
 	assert_memory_equal(d, fx->ref_digest, 32);
-	assert_int_equal(kt_store_open_ex(&st, copy, KT_STORE_RDONLY, &as_v1),
+	assert_int_equal(kt_migrate_open_ex(&st, copy, KT_STORE_RDONLY, &as_v1),
 	    0);
 	assert_int_equal(stored_schema(st), 1);
 	check_fixture_contents(st, 1);
 	kt_store_close(st);
 
 	/* Opening again: at version 2 already, nothing runs, no new copy. */
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), 0);
 	assert_int_equal(found, 2);
 	assert_int_equal(calls_v2, 1);
 	kt_store_close(st);
 	assert_int_equal(count_entries(fx->dir, "pre-migration-", NULL, 0), 1);
 	/* And a binary that knows only version 1 refuses it. */
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &as_v1), KT_EPROTO);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &as_v1), KT_EPROTO);
 	assert_null(st);
 	free(file);
 	free(copy);
@@ -642,7 +642,7 @@ failing_step_changes_nothing(void **state)
 	char msg[512];
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), KT_EINVAL);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), KT_EINVAL);
 	assert_null(st);
 	assert_int_equal(found, 1);
 	assert_int_equal(calls_v2, 1);
@@ -653,7 +653,7 @@ failing_step_changes_nothing(void **state)
 	kt_store_open_problem(KT_EINVAL, fx->dir, &o, msg, sizeof msg);
 	assert_non_null(strstr(msg, "from schema version 1 to 2"));
 	/* The binary of version 1 still opens it. */
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &as_v1), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &as_v1), 0);
 	assert_int_equal(stored_schema(st), 1);
 	check_fixture_contents(st, 1);
 	kt_store_close(st);
@@ -675,19 +675,19 @@ interrupted_migration_continues(void **state)
 	char val[64];
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &bad), KT_EINVAL);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &bad), KT_EINVAL);
 	assert_int_equal(calls_v2, 1);
 	assert_int_equal(calls_v3, 1);
 	/* At version 2, with the first step's change and none of the
 	 * second's. */
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &at2), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &at2), 0);
 	assert_int_equal(stored_schema(st), 2);
 	assert_int_equal(get_meta(st, marker_key, val, sizeof val), 0);
 	assert_int_equal(get_meta(st, "test:v3", val, sizeof val),
 	    MDB_NOTFOUND);
 	kt_store_close(st);
 
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &good), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &good), 0);
 	assert_int_equal(calls_v2, 1);  /* not again */
 	assert_int_equal(calls_v3, 2);
 	assert_int_equal(stored_schema(st), 3);
@@ -712,7 +712,7 @@ missing_step_refused(void **state)
 	    .migrate_target = 3 };
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), KT_ESTORE);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), KT_ESTORE);
 	assert_null(st);
 	assert_int_equal(calls_v2, 0);
 	assert_int_equal(count_entries(fx->dir, "pre-migration-", NULL, 0), 0);
@@ -741,12 +741,12 @@ newer_store_refused(void **state)
 	uint8_t before[32], after[32];
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &as_v1), 0);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &as_v1), 0);
 	assert_int_equal(kt_store_write_sync(st, set_schema_newer, NULL), 0);
 	kt_store_close(st);
 	env_digest(fx->dir, before);
 
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), KT_EPROTO);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), KT_EPROTO);
 	assert_null(st);
 	assert_int_equal(found, NEWER);
 	snprintf(want, sizeof want, "the store in %s has schema version %u, "
@@ -755,10 +755,10 @@ newer_store_refused(void **state)
 	assert_string_equal(kt_store_open_problem(KT_EPROTO, fx->dir, &o, msg,
 	    sizeof msg), want);
 	found = 0;
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, KT_STORE_RDONLY, &o),
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, KT_STORE_RDONLY, &o),
 	    KT_EPROTO);
 	assert_int_equal(found, NEWER);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, KT_STORE_CREATE, &o),
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, KT_STORE_CREATE, &o),
 	    KT_EPROTO);
 	assert_null(st);
 	env_digest(fx->dir, after);
@@ -790,7 +790,7 @@ rdonly_older_refused(void **state)
 	char msg[512];
 
 	fx = fx_load(state);
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, KT_STORE_RDONLY, &o),
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, KT_STORE_RDONLY, &o),
 	    KT_ESTATE);
 	assert_null(st);
 	assert_int_equal(found, 1);
@@ -832,7 +832,7 @@ backup_never_overwritten(void **state)
 		free(keep);
 		free(p);
 	}
-	assert_int_equal(kt_store_open_ex(&st, fx->dir, 0, &o), KT_EEXIST);
+	assert_int_equal(kt_migrate_open_ex(&st, fx->dir, 0, &o), KT_EEXIST);
 	assert_null(st);
 	assert_int_equal(calls_v2, 0);
 	assert_unchanged(fx);

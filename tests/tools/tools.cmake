@@ -6,3 +6,11 @@ target_link_libraries(protocol_example PRIVATE libkartoteka kt_build_flags)
 add_test(NAME docs.protocol_example
   COMMAND bash -c "$<TARGET_FILE:protocol_example> > protocol_example.md && sed -n '/^## 7. Worked example/,$p' ${PROJECT_SOURCE_DIR}/docs/PROTOCOL.md | diff -u - protocol_example.md")
 set_tests_properties(docs.protocol_example PROPERTIES LABELS unit)
+
+# The module graph of server/ has no cycle and keeps its layers (nm over
+# the kt_server objects).
+add_test(NAME docs.module_graph
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/module_graph.sh
+    "$<TARGET_OBJECTS:kt_server>"
+  COMMAND_EXPAND_LISTS)
+set_tests_properties(docs.module_graph PROPERTIES LABELS unit)
