@@ -95,7 +95,8 @@ check_caller(kt_server_t *srv, kt_session_t *s, kt_req_t *r,
 		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
 		return 0;
 	}
-	rc = kt_user_load(txn, kt_store_dbs(srv->store), uid, &u);
+	rc = kt_user_load_with(txn, kt_store_dbs(srv->store), uid,
+	    &srv->req_arena.pb, &u);
 	if (rc != 0 && rc != KT_ENOTFOUND) {
 		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
 		return 0;

@@ -29,6 +29,7 @@ struct kt_req {
 	size_t answer_len;
 	kt_req_mut_fn mut;
 	kt_req_done_fn done;
+	kt_writer_item_t item;            /* its place in the writer's queue */
 	void (*work_fn)(kt_req_t *r);
 	void (*after_fn)(kt_req_t *r, int status);
 	void (*delay_fn)(kt_req_t *r);
@@ -468,8 +469,8 @@ submit(kt_req_t *r, kt_req_mut_fn mut, kt_req_done_fn done)
 
 	r->mut = mut;
 	r->done = done;
-	rc = r->srv->writer != NULL ? kt_writer_submit(r->srv->writer,
-	    mut_tramp, done_tramp, r) : KT_ESHUTDOWN;
+	rc = r->srv->writer != NULL ? kt_writer_submit_item(r->srv->writer,
+	    &r->item, mut_tramp, done_tramp, r) : KT_ESHUTDOWN;
 	if (rc != 0)
 		kt_req_fail_store(r, rc == KT_ESHUTDOWN ? rc : KT_EIO);
 }

@@ -103,11 +103,46 @@ int
 kt_cstore_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     Ktstore__ClientRecord **rec)
 {
+	return kt_cstore_get_with(txn, db, id, NULL, rec);
+}
+
+int
+kt_cstore_get_with(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    ProtobufCAllocator *a, Ktstore__ClientRecord **rec)
+{
 	uint8_t key[8];
 
 	kt_store_be64(key, id);
-	return kt_store_get_record(txn, db->clients, key, 8,
-	    &ktstore__client_record__descriptor, (ProtobufCMessage **)rec);
+	return kt_store_get_record_with(txn, db->clients, key, 8,
+	    &ktstore__client_record__descriptor, a, (ProtobufCMessage **)rec);
+}
+
+int
+kt_cstore_exists(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id)
+{
+	uint8_t key[8];
+	MDB_val k = { 8, key }, v;
+
+	kt_store_be64(key, id);
+	return mdb_get(txn, db->clients, &k, &v) == 0;
+}
+
+int
+kt_cstore_in_branch(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    uint64_t branch)
+{
+	uint8_t bkey[8], ikey[8];
+	MDB_val k = { 8, bkey }, v = { 8, ikey };
+	MDB_cursor *cur = NULL;
+	int rc;
+
+	kt_store_be64(bkey, branch);
+	kt_store_be64(ikey, id);
+	if (mdb_cursor_open(txn, db->cx_branch, &cur) != 0)
+		return 0;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_GET_BOTH);
+	mdb_cursor_close(cur);
+	return rc == 0;
 }
 
 /* Cuts s (length n) to at most max bytes at a UTF-8 boundary. */

@@ -44,6 +44,19 @@ void kt_idset_free(kt_idset_t *s); /* accepts NULL */
 int kt_cstore_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     Ktstore__ClientRecord **rec);
 
+/* kt_cstore_get_with is kt_cstore_get unpacking with allocator a (an
+ * arena's: nothing to free piecemeal; NULL: as kt_cstore_get). */
+struct ProtobufCAllocator;
+int kt_cstore_get_with(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    struct ProtobufCAllocator *a, Ktstore__ClientRecord **rec);
+
+/* Cheap looks without reading the card: 1 when client id exists (purged
+ * tombstones too), and 1 when it is an unpurged card of branch (from the
+ * branch index). Either way 0 otherwise, also on a store error. */
+int kt_cstore_exists(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id);
+int kt_cstore_in_branch(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    uint64_t branch);
+
 /* kt_cstore_put stores rec (its id set) and moves the indexes from old
  * (the stored version, NULL for a new card) to rec. A purged rec gets no
  * index entries. Call inside a write transaction.

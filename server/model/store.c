@@ -352,6 +352,15 @@ kt_store_get_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
     size_t keylen, const ProtobufCMessageDescriptor *desc,
     ProtobufCMessage **msg)
 {
+	return kt_store_get_record_with(txn, dbi, key, keylen, desc, NULL,
+	    msg);
+}
+
+int
+kt_store_get_record_with(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const ProtobufCMessageDescriptor *desc,
+    ProtobufCAllocator *a, ProtobufCMessage **msg)
+{
 	MDB_val k = { .mv_size = keylen, .mv_data = (void *)key };
 	MDB_val v;
 	int rc;
@@ -359,7 +368,7 @@ kt_store_get_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
 	*msg = NULL;
 	if ((rc = mdb_get(txn, dbi, &k, &v)) != 0)
 		return kt_store_err(rc);
-	*msg = protobuf_c_message_unpack(desc, NULL, v.mv_size, v.mv_data);
+	*msg = protobuf_c_message_unpack(desc, a, v.mv_size, v.mv_data);
 	return *msg == NULL ? KT_EPROTO : 0;
 }
 

@@ -178,6 +178,15 @@ int kt_store_get_record(MDB_txn *txn, MDB_dbi dbi, const void *key,
     size_t keylen, const struct ProtobufCMessageDescriptor *desc,
     struct ProtobufCMessage **msg);
 
+/* kt_store_get_record_with is kt_store_get_record unpacking with
+ * allocator a (NULL: the default one). With an arena's allocator
+ * (arena.h) nothing needs freeing piecemeal: the record lives until the
+ * arena is reset. */
+struct ProtobufCAllocator;
+int kt_store_get_record_with(MDB_txn *txn, MDB_dbi dbi, const void *key,
+    size_t keylen, const struct ProtobufCMessageDescriptor *desc,
+    struct ProtobufCAllocator *a, struct ProtobufCMessage **msg);
+
 /* kt_store_put_record packs msg and stores it under key. flags are
  * mdb_put flags (0 or MDB_NOOVERWRITE; the value is packed straight into
  * LMDB with MDB_RESERVE, so no DUPSORT databases). Returns 0, KT_ENOSPC

@@ -63,12 +63,28 @@ int
 kt_user_load(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     kt_user_t *u)
 {
-	Ktstore__UserRecord *r = NULL;
-	int rc = get_record(txn, db, id, &r);
+	return kt_user_load_with(txn, db, id, NULL, u);
+}
 
+int
+kt_user_load_with(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    ProtobufCAllocator *a, kt_user_t *u)
+{
+	Ktstore__UserRecord *r = NULL;
+	uint8_t key[8];
+	int rc;
+
+	if (id == 0)
+		return KT_ENOTFOUND;
+	kt_store_be64(key, id);
+	rc = kt_store_get_record_with(txn, db->users, key, 8,
+	    &ktstore__user_record__descriptor, a, (ProtobufCMessage **)&r);
 	if (rc == 0)
 		kt_user_from_record(r, u);
-	free_record(r);
+	if (r != NULL && r->password_hash != NULL)
+		sodium_memzero(r->password_hash, strlen(r->password_hash));
+	if (r != NULL && a == NULL)
+		protobuf_c_message_free_unpacked(&r->base, NULL);
 	return rc;
 }
 

@@ -42,6 +42,13 @@ typedef struct kt_user {
 int kt_user_load(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     kt_user_t *u);
 
+/* kt_user_load_with is kt_user_load unpacking with allocator a (an
+ * arena's: the request path reads a user on every request; NULL: the
+ * default allocator). The password hash it passed through is wiped. */
+struct ProtobufCAllocator;
+int kt_user_load_with(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    struct ProtobufCAllocator *a, kt_user_t *u);
+
 /* The kt_user_t of a record read some other way (a list walking the
  * users database). */
 void kt_user_from_record(const Ktstore__UserRecord *r, kt_user_t *u);

@@ -11,13 +11,7 @@
 #include "kt_error.h"
 #include "model/writer.h"
 
-typedef struct wr_item {
-	kt_store_mutation_fn fn;       /* runs on the writer thread */
-	kt_writer_done_fn done;        /* runs on the loop */
-	void *arg;                     /* owned by the submitter */
-	int status;                    /* result handed to done */
-	struct wr_item *next;
-} wr_item_t;
+typedef kt_writer_item_t wr_item_t;
 
 typedef struct wr_list {
 	wr_item_t *head;
@@ -146,10 +140,13 @@ run_completions(kt_writer_t *w)
 	w->wr_done.head = w->wr_done.tail = NULL;
 	pthread_mutex_unlock(&w->wr_mu);
 	for (; it != NULL; it = next) {
+		/* done may free a caller-owned item: read it all first. */
+		int owned = it->owned;
 		next = it->next;
 		if (it->done != NULL)
 			it->done(it->status, it->arg);
-		free(it);
+		if (owned)
+			free(it);
 	}
 }
 
@@ -223,27 +220,54 @@ out:
 	return rc;
 }
 
+/* Queues it (its owned flag set by the caller). */
+static int
+submit(kt_writer_t *w, kt_writer_item_t *it, kt_store_mutation_fn fn,
+    kt_writer_done_fn done, void *arg)
+{
+	bool wake;
+
+	it->fn = fn;
+	it->done = done;
+	it->arg = arg;
+	it->status = 0;
+	it->next = NULL;
+	pthread_mutex_lock(&w->wr_mu);
+	if (w->wr_stopping) {
+		pthread_mutex_unlock(&w->wr_mu);
+		return KT_ESHUTDOWN;
+	}
+	/* The writer waits only on an empty queue: one wake-up per batch,
+	 * not one per mutation. */
+	wake = w->wr_queue.head == NULL;
+	list_append(&w->wr_queue, it, it);
+	if (wake)
+		pthread_cond_signal(&w->wr_cv);
+	pthread_mutex_unlock(&w->wr_mu);
+	return 0;
+}
+
+int
+kt_writer_submit_item(kt_writer_t *w, kt_writer_item_t *it,
+    kt_store_mutation_fn fn, kt_writer_done_fn done, void *arg)
+{
+	it->owned = 0;
+	return submit(w, it, fn, done, arg);
+}
+
 int
 kt_writer_submit(kt_writer_t *w, kt_store_mutation_fn fn,
     kt_writer_done_fn done, void *arg)
 {
 	wr_item_t *it;
+	int rc;
 
 	if ((it = calloc(1, sizeof *it)) == NULL)
 		return KT_ENOMEM;
-	it->fn = fn;
-	it->done = done;
-	it->arg = arg;
-	pthread_mutex_lock(&w->wr_mu);
-	if (w->wr_stopping) {
-		pthread_mutex_unlock(&w->wr_mu);
+	it->owned = 1;
+	if ((rc = submit(w, it, fn, done, arg)) != 0)
 		free(it);
-		return KT_ESHUTDOWN;
-	}
-	list_append(&w->wr_queue, it, it);
-	pthread_cond_signal(&w->wr_cv);
-	pthread_mutex_unlock(&w->wr_mu);
-	return 0;
+	return rc;
 }
 
 void

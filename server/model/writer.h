@@ -29,6 +29,24 @@ int kt_writer_start(kt_writer_t **out, kt_store_t *st, uv_loop_t *loop);
 int kt_writer_submit(kt_writer_t *w, kt_store_mutation_fn fn,
     kt_writer_done_fn done, void *arg);
 
+/* A queued mutation. kt_writer_submit_item takes one the caller owns (in
+ * the request it belongs to: no allocation per submit); its fields are
+ * the writer's until done has started. */
+typedef struct kt_writer_item {
+	kt_store_mutation_fn fn;          /* runs on the writer thread */
+	kt_writer_done_fn done;           /* runs on the loop */
+	void *arg;                        /* owned by the submitter */
+	int status;                       /* handed to done */
+	int owned;                        /* allocated by kt_writer_submit */
+	struct kt_writer_item *next;
+} kt_writer_item_t;
+
+/* kt_writer_submit_item is kt_writer_submit with caller-owned storage it,
+ * which must stay valid until done has been called (done may free it).
+ * Returns 0 or KT_ESHUTDOWN (done is not called). */
+int kt_writer_submit_item(kt_writer_t *w, kt_writer_item_t *it,
+    kt_store_mutation_fn fn, kt_writer_done_fn done, void *arg);
+
 /* kt_writer_stop commits everything queued, runs the remaining completions
  * on the loop, joins the thread and frees w. Call on the loop thread, with
  * no read transaction open in it (growing the map would wait for it).

@@ -58,6 +58,9 @@ typedef struct client_st {
 	uint8_t *in;                     /* packed ClientRecord (add, edit),
 					    kept by the request */
 	size_t inlen;
+	kt_arena_t *wa;                  /* the mutation's arena (writer
+					    thread, during card_mut): cards
+					    read and answers built there */
 	/* results, set on the writer thread */
 	uint32_t code;
 	char msg[300];
@@ -119,15 +122,13 @@ static int
 card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
     const Ktstore__ClientRecord *rec, int masked)
 {
+	client_st_t *c = kt_req_state(r);
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
 	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
-	kt_arena_t a;
+	kt_arena_t *a = c->wa;
 	char bname[KT_NAME_MAX + 1], mlogin[KT_LOGIN_MAX + 1], buf[300];
-	int rc;
-
-	if ((rc = kt_arena_init(&a, 16 * 1024, 1u << 20)) != 0)
-		return rc;
+	int rc = 0;
 	kt_branch_name(txn, db, rec->branch, bname, sizeof(bname));
 	kt_user_login(txn, db, rec->manager, mlogin, sizeof(mlogin));
 	cl.id = rec->id;
@@ -153,13 +154,13 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	cl.version = rec->version;
 	cl.archived = rec->archived;
 	cl.masked = masked;
-	cl.people = kt_arena_alloc(&a, (rec->n_people + 1) * sizeof(*cl.people));
-	cl.custom = kt_arena_alloc(&a, (rec->n_custom + 1) * sizeof(*cl.custom));
+	cl.people = kt_arena_alloc(a, (rec->n_people + 1) * sizeof(*cl.people));
+	cl.custom = kt_arena_alloc(a, (rec->n_custom + 1) * sizeof(*cl.custom));
 	NOMEM(cl.people);
 	NOMEM(cl.custom);
 	for (size_t i = 0; i < rec->n_people; i++) {
 		const Ktstore__PersonRecord *p = rec->people[i];
-		Kartoteka__Person *q = kt_arena_alloc(&a, sizeof(*q));
+		Kartoteka__Person *q = kt_arena_alloc(a, sizeof(*q));
 		NOMEM(q);
 		kartoteka__person__init(q);
 		q->name = p->name;
@@ -172,22 +173,22 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 		q->phones = p->phones;
 		q->email = p->email;
 		if (masked) {
-			q->phones = kt_arena_alloc(&a, (p->n_phones + 1) *
+			q->phones = kt_arena_alloc(a, (p->n_phones + 1) *
 			    sizeof(char *));
 			NOMEM(q->phones);
 			for (size_t j = 0; j < p->n_phones; j++) {
 				kt_mask_phone(p->phones[j], buf, sizeof(buf));
-				NOMEM(q->phones[j] = kt_arena_strdup(&a, buf));
+				NOMEM(q->phones[j] = kt_arena_strdup(a, buf));
 			}
 			if (p->email && p->email[0]) {
 				kt_mask_email(p->email, buf, sizeof(buf));
-				NOMEM(q->email = kt_arena_strdup(&a, buf));
+				NOMEM(q->email = kt_arena_strdup(a, buf));
 			}
 		}
 		cl.people[cl.n_people++] = q;
 	}
 	for (size_t i = 0; i < rec->n_custom; i++) {
-		Kartoteka__CustomField *f = kt_arena_alloc(&a, sizeof(*f));
+		Kartoteka__CustomField *f = kt_arena_alloc(a, sizeof(*f));
 		NOMEM(f);
 		kartoteka__custom_field__init(f);
 		f->name = rec->custom[i]->name;
@@ -199,7 +200,6 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	resp.client = &cr;
 	rc = kt_req_answer(r, &resp);
 out:
-	kt_arena_free(&a);
 	return rc;
 }
 
@@ -348,7 +348,8 @@ check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 				Ktstore__ClientRecord *o = NULL;
 				int vis;
 				if ((old != NULL && s.ids[k] == old->id) ||
-				    kt_cstore_get(txn, db, s.ids[k], &o) != 0)
+				    kt_cstore_get_with(txn, db, s.ids[k],
+				    &c->wa->pb, &o) != 0)
 					continue;
 				vis = may(r, KT_ACT_SEE_CLIENT, o->branch,
 				    o->manager) == 0;
@@ -368,7 +369,6 @@ check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 					    j < p->n_phones ? "phone" : "e-mail");
 					c->dup = DUP_HIDDEN;
 				}
-				protobuf_c_message_free_unpacked(&o->base, NULL);
 				if (c->code != E_OK)
 					break;
 			}
@@ -406,15 +406,13 @@ check_referrer(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 		refuse(c, E_BAD, "referred_by: a client cannot refer itself");
 		return 0;
 	}
-	rc = kt_cstore_get(txn, db, rec->referred_by, &o);
+	rc = kt_cstore_get_with(txn, db, rec->referred_by, &c->wa->pb, &o);
 	if (rc == KT_ENOTFOUND || (rc == 0 && (o->purged ||
 	    may(r, KT_ACT_SEE_CLIENT, o->branch, o->manager) != 0))) {
 		refuse(c, E_BAD, "referred_by: no client %" PRIu64,
 		    rec->referred_by);
 		rc = 0;
 	}
-	if (o != NULL)
-		protobuf_c_message_free_unpacked(&o->base, NULL);
 	return rc;
 }
 
@@ -428,7 +426,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	char detail[200];
 	int rc;
 
-	rec = ktstore__client_record__unpack(NULL, c->inlen, c->in);
+	rec = ktstore__client_record__unpack(&c->wa->pb, c->inlen, c->in);
 	if (rec == NULL)
 		return KT_EPROTO;
 	if ((rc = check_referrer(r, c, txn, db, rec)) != 0 ||
@@ -461,7 +459,6 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	rc = card_answer(r, txn, db, rec, 0);
 out:
-	protobuf_c_message_free_unpacked(&rec->base, NULL);
 	return rc;
 }
 
@@ -565,9 +562,8 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 
 /* Loads client c->id for the writer mutations and checks action a:
  * refuses c (NOT_FOUND, or FORBIDDEN audited under action) when the
- * caller may not. On return *rec is the card when c->code is OK (free it
- * with protobuf_c_message_free_unpacked, also when not OK: it may be
- * set). Returns 0 or a store error. */
+ * caller may not. On return *rec is the card when c->code is OK, in the
+ * mutation's arena. Returns 0 or a store error. */
 static int
 card_load(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_action_t a,
     kt_audit_action_t action, Ktstore__ClientRecord **rec)
@@ -576,7 +572,7 @@ card_load(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_action_t a,
 	int rc;
 
 	*rec = NULL;
-	rc = kt_cstore_get(txn, kt_store_dbs(st), c->id, rec);
+	rc = kt_cstore_get_with(txn, kt_store_dbs(st), c->id, &c->wa->pb, rec);
 	if (rc == KT_ENOTFOUND) {
 		refuse(c, E_NOTFOUND, "no client %" PRIu64, c->id);
 		return 0;
@@ -661,8 +657,6 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	rc = card_answer(r, txn, db, rec, 0);
 out:
-	if (rec)
-		protobuf_c_message_free_unpacked(&rec->base, NULL);
 	return rc;
 }
 
@@ -688,7 +682,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		    old->version);
 		goto out;
 	}
-	in = ktstore__client_record__unpack(NULL, c->inlen, c->in);
+	in = ktstore__client_record__unpack(&c->wa->pb, c->inlen, c->in);
 	if (in == NULL) {
 		rc = KT_EPROTO;
 		goto out;
@@ -722,10 +716,6 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, detail);
 out:
 	free(buf);
-	if (in)
-		protobuf_c_message_free_unpacked(&in->base, NULL);
-	if (old)
-		protobuf_c_message_free_unpacked(&old->base, NULL);
 	return rc;
 }
 
@@ -745,8 +735,6 @@ archive_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	next.archived = !c->restore;
 	rc = card_commit(st, txn, r, rec, &next, action, NULL);
 out:
-	if (rec)
-		protobuf_c_message_free_unpacked(&rec->base, NULL);
 	return rc;
 }
 
@@ -773,8 +761,6 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	t.title = "";
 	rc = card_commit(st, txn, r, rec, &t, KT_AUDIT_CLIENT_PURGE, NULL);
 out:
-	if (rec)
-		protobuf_c_message_free_unpacked(&rec->base, NULL);
 	return rc;
 }
 
@@ -803,8 +789,6 @@ reassign_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rc = card_commit(st, txn, r, rec, &next, KT_AUDIT_CLIENT_REASSIGN,
 	    detail);
 out:
-	if (rec)
-		protobuf_c_message_free_unpacked(&rec->base, NULL);
 	return rc;
 }
 
@@ -815,8 +799,14 @@ static int
 card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	client_st_t *c = kt_req_state(r);
+	kt_arena_t wa;
 	int rc;
 
+	/* One arena for the cards read and the answer built: one malloc
+	 * instead of one per string of every card. */
+	if (kt_arena_init(&wa, 32u << 10, 8u << 20) != 0)
+		return KT_ENOMEM;
+	c->wa = &wa;
 	c->code = E_OK;
 	c->msg[0] = '\0';
 	c->dup = DUP_NONE;
@@ -831,6 +821,8 @@ card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	}
 	if (rc == 0 && c->code != E_OK)
 		rc = refusal_answer(r, c);
+	c->wa = NULL;
+	kt_arena_free(&wa);
 	return rc;
 }
 
@@ -842,27 +834,29 @@ static client_st_t *
 by_id(kt_req_t *r, client_kind_t kind, uint64_t id)
 {
 	client_st_t *c = kt_req_state(r);
-	Ktstore__ClientRecord *rec = NULL;
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	int rc = KT_ESTORE;
+	int seen = 0;
 
 	c->kind = kind;
 	c->id = id;
 	c->now = kt_now_s();
-	if (txn != NULL)
-		rc = kt_cstore_get(txn, kt_store_dbs(kt_req_server(r)->store),
-		    id, &rec);
-	if (rc == 0 && may(r, KT_ACT_SEE_CLIENT, rec->branch, rec->manager) ==
-	    KT_ENOTFOUND)
-		rc = KT_ENOTFOUND;
-	if (rec)
-		protobuf_c_message_free_unpacked(&rec->base, NULL);
-	if (rc == KT_ENOTFOUND) {
-		kt_req_fail(r, E_NOTFOUND, "no client %" PRIu64, id);
+	if (txn == NULL) {
+		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
 		return NULL;
 	}
-	if (rc != 0) {
-		kt_req_fail(r, E_UNAVAILABLE, "store error");
+	/* From the indexes, without reading the card: whoever sees every
+	 * branch needs only that it exists; others that it is in one of
+	 * theirs (a purged card is in none). */
+	if (kt_authz_scope(me->role, KT_ACT_SEE_CLIENT) == KT_SCOPE_ALL)
+		seen = kt_cstore_exists(txn, db, id);
+	else
+		for (size_t i = 0; i < me->nbranches && !seen; i++)
+			seen = kt_cstore_in_branch(txn, db, id,
+			    me->branches[i]);
+	if (!seen) {
+		kt_req_fail(r, E_NOTFOUND, "no client %" PRIu64, id);
 		return NULL;
 	}
 	return c;
