@@ -5,6 +5,7 @@
  * server answers. Prints what happened; exit 0 when it matched MODE's
  * expectation, 1 when not, 2 on usage errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -34,8 +36,11 @@ typedef struct peer {
 	size_t pending_len, pending_off;
 } peer_t;
 
+/* Connects to address. bufsize > 0 shrinks both socket buffers before the
+ * connection exists (the receive window is fixed at SYN time), so that a
+ * peer that never reads fills them with little data. */
 static int
-dial(const char *address)
+dial(const char *address, int bufsize)
 {
 	char host[256];
 	const char *colon = strrchr(address, ':');
@@ -51,11 +56,19 @@ dial(const char *address)
 	if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
 		return -1;
 	fd = socket(res->ai_family, SOCK_STREAM, 0);
+	if (fd >= 0 && bufsize > 0) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsize, sizeof(bufsize));
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsize, sizeof(bufsize));
+	}
 	if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
 		close(fd);
 		fd = -1;
 	}
-	if (fd >= 0)
+	/* Small buffers (the slow reader) keep Nagle on: coalesced into full
+	 * segments, its pings fill the server's receive buffer and the
+	 * window closes. Tiny segments would make the server's kernel
+	 * collapse and grow its queue, taking a trickle for minutes. */
+	if (fd >= 0 && bufsize <= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	freeaddrinfo(res);
 	return fd;
@@ -129,8 +142,11 @@ expect_close(peer_t *p)
 	return rc == 0;
 }
 
+/* The Noise XK handshake as initiator, with the terminal key of cfg or a
+ * fresh one. With full 0 it stops after reading message 2, leaving the
+ * server waiting for message 3. 0 on success. */
 static int
-handshake(peer_t *p, const kt_config_t *cfg, int use_terminal)
+handshake_to(peer_t *p, const kt_config_t *cfg, int use_terminal, int full)
 {
 	kt_noise_hs_t hs;
 	uint8_t priv[32], pub[32], buf[KT_FRAME_MAX], pay[KT_FRAME_MAX];
@@ -153,6 +169,10 @@ handshake(peer_t *p, const kt_config_t *cfg, int use_terminal)
 	if (read_frame(p, &f, &n) != 1 ||
 	    kt_noise_hs_read_message(&hs, f, n, pay, sizeof(pay), &plen) != 0)
 		goto out;
+	if (!full) {
+		rc = 0;
+		goto out;
+	}
 	hello.client_name = "kt-rawpeer";
 	hello.client_version = "1";
 	hlen = kartoteka__client_hello__pack(&hello, hello_buf);
@@ -164,6 +184,12 @@ out:
 	kt_noise_hs_clear(&hs);
 	sodium_memzero(priv, sizeof(priv));
 	return rc;
+}
+
+static int
+handshake(peer_t *p, const kt_config_t *cfg, int use_terminal)
+{
+	return handshake_to(p, cfg, use_terminal, 1);
 }
 
 static int
@@ -205,6 +231,43 @@ error_code(const Kartoteka__Response *r)
 	return r->error ? (int)r->error->code : 0;
 }
 
+/* The name of an Error.Code ("UNAUTHENTICATED"), so tests grep words. */
+static const char *
+code_name(int code)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &kartoteka__error__code__descriptor, code);
+	return v ? v->name : "UNKNOWN";
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Reads one response: 1 with *out set (caller frees), 0 when the server
+ * closed the connection, -1 on timeout or a frame we cannot decode. Unlike
+ * read_response, tells a close apart from a broken answer. */
+static int
+next_response(peer_t *p, Kartoteka__Response **out)
+{
+	const uint8_t *f;
+	uint8_t plain[KT_FRAME_MAX];
+	size_t n, plen;
+	int rc = read_frame(p, &f, &n);
+
+	*out = NULL;
+	if (rc != 1)
+		return rc;
+	if (kt_noise_decrypt(&p->rx, NULL, 0, f, n, plain, &plen) != 0)
+		return -1;
+	*out = kartoteka__response__unpack(NULL, plen, plain);
+	return *out ? 1 : -1;
+}
+
 static void
 usage(void)
 {
@@ -214,7 +277,10 @@ usage(void)
 	    "       stop-inflight PID LOGIN PASSWORD COUNT\n"
 	    "       login-burst LOGIN PASSWORD COUNT\n"
 	    "       list branch|user|terminal [CURSORHEX [LIMIT]]\n"
-	    "       branch-add-many PREFIX COUNT ADDRESS\n", stderr);
+	    "       branch-add-many PREFIX COUNT ADDRESS\n"
+	    "       silent after-msg1 refused slow-reader bad-enroll COUNT\n"
+	    "       script [unenrolled]   (commands on stdin, see mode_script)\n",
+	    stderr);
 }
 
 /* Sends req and reads its answer (NULL on close or error; caller frees). */
@@ -403,6 +469,386 @@ mode_branch_add_many(peer_t *p, const kt_config_t *cfg, const char *prefix,
 	return added == count;
 }
 
+/* Over the connection limit the server accepts and closes at once: no
+ * handshake answer, whatever we send. 1 when it closed without a frame. */
+static int
+mode_refused(peer_t *p, const kt_config_t *cfg)
+{
+	kt_noise_hs_t hs;
+	uint8_t priv[32], pub[32], buf[KT_FRAME_MAX];
+	const uint8_t *f;
+	size_t n;
+	int rc = -1;
+
+	crypto_box_keypair(pub, priv);
+	if (kt_noise_hs_init(&hs, KT_NOISE_XK, 1, (const uint8_t *)"kartoteka/1",
+	    11, priv, cfg->server_key) != 0)
+		goto out;
+	/* The write may already fail (reset): what counts is what we read. */
+	if (kt_noise_hs_write_message(&hs, NULL, 0, buf, sizeof(buf), &n) == 0)
+		send_frame(p, buf, n);
+	rc = read_frame(p, &f, &n);
+	printf("%s\n", rc == 0 ? "closed without a handshake answer" :
+	    rc == 1 ? "got a handshake answer" : "no answer, not closed");
+out:
+	kt_noise_hs_clear(&hs);
+	sodium_memzero(priv, sizeof(priv));
+	return rc == 0;
+}
+
+/* A peer that pipelines pings and never reads an answer. Our socket
+ * buffers are tiny (see dial), so the server's answers pile up in its
+ * write queue; past write_queue_max it must stop reading us, and then our
+ * writes stop going through. Prints "blocked after N requests" once no
+ * write has gone through for BLOCKED_MS, then waits for the server to
+ * close the connection (it owes answers nobody reads) and prints "closed
+ * by server after N requests, B bytes after blocking". 1 when both
+ * happened and less than SLACK went through in between: the kernel on
+ * the server side compacts its full receive queue now and then and takes
+ * a few more kilobytes though nobody reads them, but a server that only
+ * stalled (busy, or swapping its ever growing write queue) and read on
+ * afterwards would take megabytes. */
+static int
+mode_slow_reader(peer_t *p, const kt_config_t *cfg)
+{
+	enum { BLOCKED_MS = 1000, GIVE_UP_MS = 90000, BATCH = 256,
+	    FRAME = KT_FRAME_HDR + 64 + KT_NOISE_TAGLEN, SLACK = 1 << 20 };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+	static uint8_t chunk[BATCH * FRAME];
+	uint8_t plain[64];
+	size_t clen = 0, coff = 0, plen, elen;
+	uint64_t deadline = mono_ms() + GIVE_UP_MS, progress = mono_ms();
+	long sent = 0, after = 0;
+	int blocked = 0, closed = 0;
+
+	if (handshake(p, cfg, 1) != 0)
+		return 0;
+	if (fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK) != 0)
+		return 0;
+	req.op_case = KARTOTEKA__REQUEST__OP_PING;
+	req.ping = &pr;
+	while (mono_ms() < deadline) {
+		ssize_t w;
+
+		if (coff == clen) {
+			/* The next BATCH pings, written together. */
+			clen = coff = 0;
+			for (int i = 0; i < BATCH; i++) {
+				req.id = (uint64_t)sent + (uint64_t)i + 1;
+				if (kartoteka__request__get_packed_size(&req) >
+				    sizeof(plain))
+					return 0;
+				plen = kartoteka__request__pack(&req, plain);
+				if (kt_noise_encrypt(&p->tx, NULL, 0, plain,
+				    plen, chunk + clen + KT_FRAME_HDR,
+				    &elen) != 0)
+					return 0;
+				kt_frame_put_header(chunk + clen, elen);
+				clen += KT_FRAME_HDR + elen;
+			}
+		}
+		w = write(p->fd, chunk + coff, clen - coff);
+		if (w > 0) {
+			progress = mono_ms();
+			if (blocked)
+				after += w;
+			coff += (size_t)w;
+			if (coff == clen)
+				sent += BATCH;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = { p->fd, POLLOUT, 0 };
+			uint64_t stuck = mono_ms() - progress;
+			int prc;
+
+			if (!blocked && stuck >= BLOCKED_MS) {
+				printf("blocked after %ld requests\n", sent);
+				fflush(stdout);
+				blocked = 1;
+			}
+			/* POLLOUT needs a third of the buffer free; a write
+			 * may fit before that, so try again at least every
+			 * BLOCKED_MS. */
+			prc = poll(&pfd, 1, blocked || stuck >= BLOCKED_MS ?
+			    BLOCKED_MS : (int)(BLOCKED_MS - stuck));
+			if (prc > 0 && (pfd.revents & (POLLERR | POLLHUP)) != 0) {
+				closed = 1;
+				break;
+			}
+			continue;
+		}
+		/* EPIPE or ECONNRESET: the server closed the connection. */
+		closed = 1;
+		break;
+	}
+	printf("%s after %ld requests, %ld bytes after blocking\n", closed ?
+	    "closed by server" : "still open", sent, after);
+	return blocked && closed && after < SLACK;
+}
+
+/* COUNT enrolments with made-up tokens from a key that is not enrolled,
+ * pipelined in a single write, as a guesser would send them. Reads answers
+ * until the server closes and prints how many were refused how. 1 when
+ * the server closed and every answer was UNAUTHENTICATED or RATE_LIMITED;
+ * how many audit entries they cost is for the test to check. */
+static int
+mode_bad_enroll(peer_t *p, const kt_config_t *cfg, int count)
+{
+	enum { PLAIN_MAX = 128 };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__EnrollRequest er = KARTOTEKA__ENROLL_REQUEST__INIT;
+	Kartoteka__Response *r = NULL;
+	uint8_t token[32], plain[PLAIN_MAX], *burst = NULL;
+	size_t used = 0, plen, elen;
+	char name[32];
+	int unauth = 0, limited = 0, other = 0, rc, ok = 0;
+
+	if (count < 1 || count > 1000) {
+		fprintf(stderr, "kt-rawpeer: COUNT must be 1..1000\n");
+		return 0;
+	}
+	burst = malloc((size_t)count * (KT_FRAME_HDR + PLAIN_MAX +
+	    KT_NOISE_TAGLEN));
+	if (burst == NULL || handshake(p, cfg, 0) != 0)
+		goto out;
+	er.token.data = token;
+	er.token.len = sizeof(token);
+	er.name = name;
+	req.op_case = KARTOTEKA__REQUEST__OP_ENROLL;
+	req.enroll = &er;
+	for (int i = 0; i < count; i++) {
+		randombytes_buf(token, sizeof(token));
+		snprintf(name, sizeof(name), "guess-%d", i + 1);
+		req.id = (uint64_t)i + 1;
+		if (kartoteka__request__get_packed_size(&req) > sizeof(plain))
+			goto out;
+		plen = kartoteka__request__pack(&req, plain);
+		if (kt_noise_encrypt(&p->tx, NULL, 0, plain, plen,
+		    burst + used + KT_FRAME_HDR, &elen) != 0)
+			goto out;
+		kt_frame_put_header(burst + used, elen);
+		used += KT_FRAME_HDR + elen;
+	}
+	/* One write: every request is in the server's first read. A failed
+	 * write means the server closed early; the answers still tell. */
+	write_all(p->fd, burst, used);
+	while ((rc = next_response(p, &r)) == 1) {
+		switch (error_code(r)) {
+		case KARTOTEKA__ERROR__CODE__UNAUTHENTICATED:
+			unauth++;
+			break;
+		case KARTOTEKA__ERROR__CODE__RATE_LIMITED:
+			limited++;
+			break;
+		default:
+			other++;
+		}
+		kartoteka__response__free_unpacked(r, NULL);
+	}
+	printf("sent %d: unauthenticated %d rate_limited %d other %d, %s\n",
+	    count, unauth, limited, other, rc == 0 ? "closed by server" :
+	    "not closed");
+	ok = rc == 0 && other == 0;
+out:
+	free(burst);
+	return ok;
+}
+
+/* Sends one request of kind op (ping, whoami, logout, resume with cfg's
+ * saved session) and reads its answer: next_response's result. */
+static int
+script_call(peer_t *p, const kt_config_t *cfg, Kartoteka__Request__OpCase op,
+    uint64_t id, Kartoteka__Response **out)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PingRequest pr = KARTOTEKA__PING_REQUEST__INIT;
+	Kartoteka__WhoamiRequest wr = KARTOTEKA__WHOAMI_REQUEST__INIT;
+	Kartoteka__LogoutRequest lr = KARTOTEKA__LOGOUT_REQUEST__INIT;
+	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
+
+	req.id = id;
+	req.op_case = op;
+	switch (op) {
+	case KARTOTEKA__REQUEST__OP_PING:
+		req.ping = &pr;
+		break;
+	case KARTOTEKA__REQUEST__OP_WHOAMI:
+		req.whoami = &wr;
+		break;
+	case KARTOTEKA__REQUEST__OP_LOGOUT:
+		req.logout = &lr;
+		break;
+	case KARTOTEKA__REQUEST__OP_RESUME:
+		/* Without a saved session, an empty token: the server's
+		 * refusal is then the answer to print. */
+		rr.token.data = (uint8_t *)cfg->session;
+		rr.token.len = cfg->has_session ? sizeof(cfg->session) : 0;
+		req.resume = &rr;
+		break;
+	default:
+		return -1;
+	}
+	*out = NULL;
+	if (send_request(p, &req) != 0)
+		return 0; /* the server hung up before we could ask */
+	return next_response(p, out);
+}
+
+/* Runs one script command. 1 to go on, 0 when the mode is over (a close
+ * by the server, quit, logout-close), -1 on a protocol or usage error. */
+static int
+script_command(peer_t *p, const kt_config_t *cfg, char *line, uint64_t *id)
+{
+	static const struct {
+		const char *word;
+		Kartoteka__Request__OpCase op;
+	} simple[] = {
+		{ "ping", KARTOTEKA__REQUEST__OP_PING },
+		{ "whoami", KARTOTEKA__REQUEST__OP_WHOAMI },
+		{ "logout", KARTOTEKA__REQUEST__OP_LOGOUT },
+		{ "resume", KARTOTEKA__REQUEST__OP_RESUME },
+	};
+	Kartoteka__Response *r = NULL;
+	unsigned ms, count;
+	int rc;
+
+	if (strcmp(line, "quit") == 0)
+		return 0;
+	if (strcmp(line, "logout-close") == 0) {
+		/* Ask for the logout and hang up at once: the answer comes to
+		 * a connection that is gone. */
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__LogoutRequest lr = KARTOTEKA__LOGOUT_REQUEST__INIT;
+		req.id = (*id)++;
+		req.op_case = KARTOTEKA__REQUEST__OP_LOGOUT;
+		req.logout = &lr;
+		rc = send_request(p, &req);
+		close(p->fd);
+		p->fd = -1;
+		printf("logout sent, %s\n", rc == 0 ? "closed" : "write failed");
+		return rc == 0 ? 0 : -1;
+	}
+	if (sscanf(line, "ping-every %u %u", &ms, &count) == 2) {
+		/* A keep-alive: COUNT pings, MS apart, each answered. */
+		struct timespec gap = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		for (unsigned i = 0; i < count; i++) {
+			rc = script_call(p, cfg, KARTOTEKA__REQUEST__OP_PING,
+			    (*id)++, &r);
+			if (rc != 1 || r->result_case !=
+			    KARTOTEKA__RESPONSE__RESULT_PING) {
+				if (r)
+					kartoteka__response__free_unpacked(r,
+					    NULL);
+				printf("%s after %u pings\n", rc == 0 ?
+				    "closed by server" : "bad answer", i);
+				return rc == 0 ? 0 : -1;
+			}
+			kartoteka__response__free_unpacked(r, NULL);
+			nanosleep(&gap, NULL);
+		}
+		printf("pinged %u\n", count);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		if (strcmp(line, simple[i].word) != 0)
+			continue;
+		rc = script_call(p, cfg, simple[i].op, (*id)++, &r);
+		if (rc == 0) {
+			printf("closed by server\n");
+			return 0;
+		}
+		if (rc < 0) {
+			printf("%s: no answer\n", line);
+			return -1;
+		}
+		if (error_code(r) != 0)
+			printf("%s error %s %s\n", line,
+			    code_name(error_code(r)),
+			    r->error->message ? r->error->message : "");
+		else if (r->result_case == KARTOTEKA__RESPONSE__RESULT_WHOAMI)
+			printf("%s ok %s\n", line, r->whoami->user &&
+			    r->whoami->user->login ? r->whoami->user->login :
+			    "?");
+		else
+			printf("%s ok\n", line);
+		kartoteka__response__free_unpacked(r, NULL);
+		return 1;
+	}
+	printf("unknown command '%s'\n", line);
+	return -1;
+}
+
+/* Commands from stdin, one a line, on one connection kept open between
+ * them, for tests that must act while it waits: a second connection of
+ * a session, an idle connection, a keep-alive. Commands: resume (the
+ * session saved in the config), ping, whoami, logout, logout-close (send
+ * logout and hang up without reading the answer), ping-every MS COUNT,
+ * quit. Each prints one line, flushed. While waiting for a line it also
+ * watches the socket: a close by the server prints "closed by server".
+ * End of input is quit. 1 unless the server broke the protocol. */
+static int
+mode_script(peer_t *p, const kt_config_t *cfg, int use_terminal)
+{
+	char line[512];
+	size_t have = 0;
+	uint64_t id = 1;
+	int rc = 1;
+
+	if (handshake(p, cfg, use_terminal) != 0) {
+		printf("handshake failed\n");
+		return 0;
+	}
+	printf("connected\n");
+	fflush(stdout);
+	while (rc > 0) {
+		char *nl = memchr(line, '\n', have);
+
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - line) + 1;
+			*nl = '\0';
+			rc = script_command(p, cfg, line, &id);
+			fflush(stdout);
+			memmove(line, line + len, have - len);
+			have -= len;
+			continue;
+		}
+		struct pollfd pfd[2] = { { 0, POLLIN, 0 }, { p->fd, POLLIN, 0 } };
+		if (have == sizeof(line)) {
+			printf("command line too long\n");
+			return 0;
+		}
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if (pfd[1].revents != 0) {
+			/* Nothing is owed to us between commands: this is the
+			 * server closing the connection, or a protocol error. */
+			const uint8_t *f;
+			size_t n;
+			int frc = read_frame(p, &f, &n);
+			printf("%s\n", frc == 0 ? "closed by server" :
+			    "unexpected data from the server");
+			fflush(stdout);
+			return frc == 0;
+		}
+		if (pfd[0].revents != 0) {
+			ssize_t n = read(0, line + have, sizeof(line) - have);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break; /* end of input: quit */
+			have += (size_t)n;
+		}
+	}
+	return rc >= 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -426,7 +872,8 @@ main(int argc, char **argv)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return 2;
-	p->fd = dial(cfg.address);
+	/* Only the slow reader wants tiny socket buffers. */
+	p->fd = dial(cfg.address, strcmp(mode, "slow-reader") == 0 ? 4096 : 0);
 	if (p->fd < 0) {
 		fprintf(stderr, "kt-rawpeer: cannot connect to %s\n", cfg.address);
 		free(p);
@@ -645,13 +1092,31 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "branch-add-many") == 0 && argc > 6) {
 		ok = mode_branch_add_many(p, &cfg, argv[4], atoi(argv[5]),
 		    argv[6]);
+	} else if (strcmp(mode, "silent") == 0) {
+		/* Connected, and not a byte: the handshake time-out ends it. */
+		ok = expect_close(p);
+	} else if (strcmp(mode, "after-msg1") == 0) {
+		/* Message 1 sent and message 2 read, then silence where
+		 * message 3 should be. */
+		if (handshake_to(p, &cfg, 1, 0) == 0)
+			ok = expect_close(p);
+	} else if (strcmp(mode, "refused") == 0) {
+		ok = mode_refused(p, &cfg);
+	} else if (strcmp(mode, "slow-reader") == 0) {
+		ok = mode_slow_reader(p, &cfg);
+	} else if (strcmp(mode, "bad-enroll") == 0 && argc > 4) {
+		ok = mode_bad_enroll(p, &cfg, atoi(argv[4]));
+	} else if (strcmp(mode, "script") == 0) {
+		ok = mode_script(p, &cfg, !(argc > 4 &&
+		    strcmp(argv[4], "unenrolled") == 0));
 	} else {
 		usage();
 		ok = -1;
 	}
 	if (ok >= 0)
 		printf("%s: %s\n", mode, ok ? "as expected" : "UNEXPECTED");
-	close(p->fd);
+	if (p->fd >= 0)
+		close(p->fd);
 	kt_noise_cipher_clear(&p->tx);
 	kt_noise_cipher_clear(&p->rx);
 	free(p);
