@@ -18,6 +18,8 @@ set(KT_INTEGRATION_TESTS
   admin
   matrix
   store_version
+  handshake_timeout
+  idle_timeout
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
