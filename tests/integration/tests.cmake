@@ -20,6 +20,7 @@ set(KT_INTEGRATION_TESTS
   store_version
   handshake_timeout
   idle_timeout
+  connection_limit
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
