@@ -21,6 +21,8 @@ set(KT_INTEGRATION_TESTS
   handshake_timeout
   idle_timeout
   connection_limit
+  backpressure
+  stop_grace
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
