@@ -23,6 +23,7 @@ set(KT_INTEGRATION_TESTS
   connection_limit
   backpressure
   stop_grace
+  enroll_limit
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
