@@ -11,6 +11,8 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kt-it.XXXXXX")
 SERVER_PID=""
 ADDR=""
 OWNER_PW="owner-pass-1"
+# Extra environment for the server process only (kt_use_faketime).
+KT_SERVER_ENV=()
 # Background helpers (kt_bg, peer_start), stopped by PID on exit.
 KT_PIDS=()
 declare -A PEER_PID=()
@@ -53,7 +55,7 @@ kt_init() {
 
 # kt_start [run options...]: starts the server, sets SERVER_PID and ADDR.
 kt_start() {
-	"$KARTOTEKAD" run --data "$T/data" --listen 127.0.0.1:0 "$@" \
+	env "${KT_SERVER_ENV[@]}" "$KARTOTEKAD" run --data "$T/data" --listen 127.0.0.1:0 "$@" \
 		>"$T/server.out" 2>"$T/server.err" &
 	SERVER_PID=$!
 	for _ in $(seq 1 200); do
@@ -107,6 +109,22 @@ enroll_owner() {
 	code=$(kt_invite)
 	expect_rc 0 cli "$1" enroll "$code" --name "$1"
 	expect_rc 0 cli "$1" login owner --password-file "$T/owner.pw"
+}
+
+# kt_use_faketime 'YYYY-MM-DD HH:MM:SS': the next kt_start runs the server
+# (and nothing else) under libfaketime, its clock starting at that UTC time
+# and running on, so timers and time-outs still work. Monotonic time stays
+# real: libuv's timers use it. Fails when libfaketime is not installed.
+kt_use_faketime() {
+	local lib asan
+	lib=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketimeMT\.so\.1$' | head -n 1) || true
+	[ -n "$lib" ] && [ -f "$lib" ] ||
+		fail "libfaketime is not installed (apt-get install libfaketime; setup.sh does)"
+	# A server built with a shared ASan runtime (gcc) insists on it coming
+	# first among the loaded libraries.
+	asan=$(ldd "$KARTOTEKAD" | awk '/libasan/ { print $3 }') || true
+	KT_SERVER_ENV=(LD_PRELOAD="${asan:+$asan:}$lib" FAKETIME="@$1" TZ=UTC
+		FAKETIME_DONT_FAKE_MONOTONIC=1)
 }
 
 # wait_for FILE REGEX [SECONDS [PID]]: waits until a line of FILE matches
