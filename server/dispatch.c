@@ -156,9 +156,11 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 		uint64_t now = kt_net_now_ms(kt_conn_net(c));
 		if (!kt_limiter_allowed(&srv->enroll_limit, kt_conn_peer(c),
 		    now)) {
-			kt_conn_send_error(c, req->id, E_RATE, "too many failed "
-			    "attempts from this address: try again in a "
-			    "minute", 1);
+			char msg[160];
+			snprintf(msg, sizeof(msg), "too many failed attempts "
+			    "to %s from this address: try again in a minute",
+			    row->label);
+			kt_conn_send_error(c, req->id, E_RATE, msg, 1);
 			return;
 		}
 		limited = 1;

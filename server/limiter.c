@@ -22,15 +22,26 @@ addr_key(const struct sockaddr_storage *ss, uint8_t out[16])
 	}
 }
 
-/* The slot for key; shorthash with a per-table random key would be better
- * against chosen collisions, but a collision only shares a counter. */
+/* The slot of address key: a keyed hash, so nobody can pick addresses
+ * that share a slot with someone else's. */
 static unsigned
-slot_of(const uint8_t key[16])
+slot_of(const kt_limiter_t *l, const uint8_t key[16])
 {
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % KT_LIMITER_SLOTS;
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
+
+	crypto_shorthash(h, key, 16, l->key);
+	for (size_t i = 0; i < sizeof(h); i++)
+		v = (v << 8) | h[i];
+	return (unsigned)(v % KT_LIMITER_SLOTS);
+}
+
+void
+kt_limiter_init(kt_limiter_t *l, unsigned per_minute)
+{
+	memset(l, 0, sizeof(*l));
+	l->per_minute = per_minute;
+	randombytes_buf(l->key, sizeof(l->key));
 }
 
 int
@@ -41,9 +52,8 @@ kt_limiter_allowed(const kt_limiter_t *l, const struct sockaddr_storage *addr,
 	unsigned i;
 
 	addr_key(addr, key);
-	i = slot_of(key);
-	if (memcmp(l->slot[i].addr, key, 16) != 0 ||
-	    now_ms - l->slot[i].window_ms >= WINDOW_MS)
+	i = slot_of(l, key);
+	if (now_ms - l->slot[i].window_ms >= WINDOW_MS)
 		return 1;
 	return l->slot[i].count < l->per_minute;
 }
@@ -56,13 +66,13 @@ kt_limiter_fail(kt_limiter_t *l, const struct sockaddr_storage *addr,
 	unsigned i;
 
 	addr_key(addr, key);
-	i = slot_of(key);
-	if (memcmp(l->slot[i].addr, key, 16) != 0 ||
+	i = slot_of(l, key);
+	if (l->slot[i].count == 0 ||
 	    now_ms - l->slot[i].window_ms >= WINDOW_MS) {
-		memcpy(l->slot[i].addr, key, 16);
 		l->slot[i].window_ms = now_ms;
 		l->slot[i].count = 0;
 	}
+	memcpy(l->slot[i].addr, key, 16); /* the latest, for the record */
 	return ++l->slot[i].count;
 }
 
@@ -74,8 +84,7 @@ kt_limiter_refund(kt_limiter_t *l, const struct sockaddr_storage *addr,
 	unsigned i;
 
 	addr_key(addr, key);
-	i = slot_of(key);
-	if (memcmp(l->slot[i].addr, key, 16) == 0 &&
-	    now_ms - l->slot[i].window_ms < WINDOW_MS && l->slot[i].count > 0)
+	i = slot_of(l, key);
+	if (now_ms - l->slot[i].window_ms < WINDOW_MS && l->slot[i].count > 0)
 		l->slot[i].count--;
 }

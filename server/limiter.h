@@ -3,13 +3,19 @@
  * that flood the server with failing attempts (enrolments with made-up
  * tokens) without letting the table itself grow. An attempt is charged
  * when it starts and refunded when it succeeds, so attempts in flight
- * count against the budget too. */
+ * count against the budget too. Each slot counts in fixed windows of a
+ * minute (the first charge opens one). Addresses share a slot by a keyed
+ * hash (the key is random per server, so collisions cannot be chosen),
+ * and two addresses in one slot share its budget: a collision can brake
+ * an address early, never let one through. */
 #ifndef KT_LIMITER_H
 #define KT_LIMITER_H
 
 #include <stdint.h>
 
 #include <sys/socket.h>
+
+#include <sodium.h>
 
 #define KT_LIMITER_SLOTS 1024u
 
@@ -20,7 +26,11 @@ typedef struct kt_limiter {
 		unsigned count;           /* failures in it */
 	} slot[KT_LIMITER_SLOTS];
 	unsigned per_minute;              /* allowed failures per minute */
+	uint8_t key[crypto_shorthash_KEYBYTES]; /* slot hash key (random) */
 } kt_limiter_t;
+
+/* Sets up l for per_minute failures a minute, with a new random key. */
+void kt_limiter_init(kt_limiter_t *l, unsigned per_minute);
 
 /* 1 when addr may try again now (under the limit), 0 when over. */
 int kt_limiter_allowed(const kt_limiter_t *l,

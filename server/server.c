@@ -171,7 +171,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	}
 	loop_ready = 1;
 	srv->loop = &loop;
-	srv->enroll_limit.per_minute = opts->enroll_failures_per_min;
+	kt_limiter_init(&srv->enroll_limit, opts->enroll_failures_per_min);
 	rc = kt_writer_start(&srv->writer, srv->store, &loop);
 	if (rc != 0) {
 		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",

@@ -54,7 +54,8 @@ typedef struct kt_server {
 	uint64_t terminals_gen;           /* meta "terminals_gen" last seen */
 	int stopping;                     /* SIGTERM seen: draining */
 	uint64_t next_maintenance_ms;     /* uv_now of the next sweep */
-	kt_limiter_t enroll_limit;        /* failed enrolments per address */
+	kt_limiter_t enroll_limit;        /* failed enrolments per address,
+					     per fixed minute */
 	kt_arena_t req_arena;             /* the decoded request being
 					     dispatched; reset after each */
 	MDB_txn *loop_txn;                /* the read transaction of the

@@ -68,6 +68,8 @@ struct kt_net {
 	uv_tcp_t spare;                   /* rejects a connection when out of
 					     memory (see reject_connection) */
 	int spare_busy;
+	uint64_t refused_log_ms;          /* when refusals were last logged */
+	unsigned refused_unlogged;        /* refusals since then */
 	uint8_t plain[KT_FRAME_MAX];      /* one decrypted frame */
 	char readbuf[65536];
 };
@@ -213,13 +215,21 @@ typedef struct net_write {
 	uint8_t data[];
 } net_write_t;
 
+/* What a queued write holds in memory: its frame and its request (the
+ * back-pressure limit counts memory, not just frame bytes). */
+static size_t
+write_cost(const net_write_t *w)
+{
+	return sizeof(*w) + w->len;
+}
+
 static void
 on_write(uv_write_t *req, int status)
 {
 	net_write_t *w = (net_write_t *)req;
 	kt_conn_t *c = w->c;
 
-	c->write_queued -= w->len;
+	c->write_queued -= write_cost(w);
 	c->write_progress_ms = uv_now(c->net->loop);
 	free(w);
 	if (status < 0 && c->phase != PH_CLOSING)
@@ -261,7 +271,7 @@ write_queue(kt_conn_t *c, net_write_t *w)
 	}
 	if (c->write_queued == 0)
 		c->write_progress_ms = uv_now(c->net->loop);
-	c->write_queued += w->len;
+	c->write_queued += write_cost(w);
 	kt_conn_ref(c);
 	update_reading(c);
 	return 0;
@@ -559,6 +569,23 @@ reject_connection(kt_net_t *n, uv_stream_t *server)
 	uv_close((uv_handle_t *)t, on_reject_closed);
 }
 
+/* A line on stderr for refused connections, at most one a second, so a
+ * flood of connections does not flood the log too. */
+static void
+log_refusal(kt_net_t *n)
+{
+	uint64_t now = uv_now(n->loop);
+
+	n->refused_unlogged++;
+	if (n->refused_log_ms != 0 && now - n->refused_log_ms < 1000)
+		return;
+	fprintf(stderr, "kartotekad: refusing connection: %u connections is "
+	    "the limit (%u refused since the last line)\n", n->opts.max_conns,
+	    n->refused_unlogged);
+	n->refused_log_ms = now;
+	n->refused_unlogged = 0;
+}
+
 static void
 on_connection(uv_stream_t *server, int status)
 {
@@ -572,9 +599,7 @@ on_connection(uv_stream_t *server, int status)
 	}
 	if (n->stopping || n->nconns >= n->opts.max_conns) {
 		if (!n->stopping)
-			fprintf(stderr, "%s: refusing connection: %u "
-			    "connections is the limit\n", __func__,
-			    n->opts.max_conns);
+			log_refusal(n);
 		reject_connection(n, server);
 		return;
 	}

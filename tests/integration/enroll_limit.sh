@@ -23,7 +23,7 @@ grep -q "UNAUTHENTICATED: invite code was already used" "$T/last.err" || fail "f
 
 # Three failures: the address is braked.
 expect_rc 1 cli f3 enroll "$code" --name f3
-grep -q "RATE_LIMITED: too many failed enrolments from this address" "$T/last.err" ||
+grep -q "RATE_LIMITED: too many failed attempts to enrol this terminal from this address" "$T/last.err" ||
 	fail "f3: $(cat "$T/last.err")"
 expect_rc 0 "$RAWPEER" --config "$T/t" bad-enroll 1
 grep -q "unauthenticated 0 rate_limited 1 other 0, closed by server" "$T/last.out" ||

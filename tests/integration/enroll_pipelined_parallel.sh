@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# KNOWN BUG (fails until the server is fixed): the variant of
-# enroll_pipelined.sh with 16 connections from one address, each
+# The variant of enroll_pipelined.sh with 16 connections from one address, each
 # pipelining 10 enrolments with made-up tokens: with
 # --enroll-failures-per-minute 5, at most 5 enrolments may be looked at
 # and audited in all.

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # logout ends the session on every connection that resumed it. First with
-# a requester that waits for the answer (the CLI), then the KNOWN BUG
-# (fails until the server is fixed): a requester that hangs up right
-# after sending logout. The session is deleted from the store, but the
-# other connection stays logged in, because the server updates the other
-# connections only when it can answer the requester.
+# a requester that waits for the answer (the CLI), then with one that
+# hangs up right after sending logout (a bug once: the session was deleted
+# from the store, but the other connection stayed logged in, because the
+# server updated the other connections only when it could answer the
+# requester).
 . "$(dirname "$0")/lib.sh"
 kt_init
 kt_start

@@ -24,24 +24,15 @@ set(KT_INTEGRATION_TESTS
   backpressure
   stop_grace
   enroll_limit
-)
-# Tests of known server bugs: they fail until the server is fixed, then
-# move up to the list above. Also labelled known_bug, so that
-# `ctest -L integration -LE known_bug` shows what else is red.
-set(KT_INTEGRATION_KNOWN_BUGS
   enroll_pipelined
   enroll_pipelined_parallel
   logout_other
 )
-foreach(t ${KT_INTEGRATION_TESTS} ${KT_INTEGRATION_KNOWN_BUGS})
-  set(labels integration)
-  if(t IN_LIST KT_INTEGRATION_KNOWN_BUGS)
-    list(APPEND labels known_bug)
-  endif()
+foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/${t}.sh)
   set_tests_properties(integration.${t} PROPERTIES
-    LABELS "${labels}"
+    LABELS integration
     TIMEOUT 300
     ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
 endforeach()
