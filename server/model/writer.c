@@ -34,6 +34,8 @@ struct kt_writer {
 /* A batch as seen by the transaction body. */
 typedef struct wr_batch {
 	wr_item_t *head;
+	bool nested;         /* each mutation in its own nested transaction */
+	bool failed;         /* the flat run met a failing mutation */
 } wr_batch_t;
 
 static void
@@ -50,10 +52,15 @@ list_append(wr_list_t *l, wr_item_t *head, wr_item_t *tail)
 
 /* ---- writer thread ---------------------------------------------------- */
 
-/* Transaction body of a batch: each mutation in its own nested txn, so one
- * failing mutation is undone alone. Returns KT_ENOSPC when the map is full
- * (kt_store_write_sync then grows it and runs the whole batch again), or
- * another error if a nested transaction could not even begin. */
+/* Transaction body of a batch. First flat: every mutation straight in the
+ * batch's transaction. Mutations nearly never fail (a refusal is an
+ * answer, not an error), and a nested transaction per mutation costs
+ * LMDB a dirty-page list of its own and a copy of every page it touches
+ * that the batch had dirtied already. When one does fail, the flat run is
+ * given up (b->failed) and the batch runs again nested, each mutation in
+ * its own child transaction, so the failing one is undone alone. Returns
+ * KT_ENOSPC when the map is full (kt_store_write_sync then grows it and
+ * runs the whole batch again), or another error. */
 static int
 run_batch(kt_store_t *st, MDB_txn *txn, void *arg)
 {
@@ -64,6 +71,15 @@ run_batch(kt_store_t *st, MDB_txn *txn, void *arg)
 		MDB_txn *child = NULL;
 		int rc;
 
+		if (!b->nested) {
+			rc = it->fn(st, txn, it->arg);
+			if (rc != 0 && rc != KT_ENOSPC)
+				b->failed = true;
+			if (rc != 0)
+				return rc;
+			it->status = 0;
+			continue;
+		}
 		if ((rc = mdb_txn_begin(env, txn, 0, &child)) != 0)
 			return kt_store_err(rc);
 		rc = it->fn(st, child, it->arg);
@@ -106,7 +122,14 @@ writer_main(void *arg)
 			it->status = 0;
 			n++;
 		}
+		b.nested = false;
+		b.failed = false;
 		rc = kt_store_write_sync(w->wr_store, run_batch, &b);
+		if (rc != 0 && b.failed) {
+			/* Mutations may run more than once: again, nested. */
+			b.nested = true;
+			rc = kt_store_write_sync(w->wr_store, run_batch, &b);
+		}
 		if (rc != 0) {
 			/* Nothing of the batch was written. */
 			for (wr_item_t *it = b.head; it != NULL; it = it->next)
