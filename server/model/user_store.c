@@ -288,6 +288,13 @@ add_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_new_t *n,
 	}
 	if (!staff_role_ok(v, n->role))
 		return 0;
+	/* A head or manager first would leave a store that can never have
+	 * its owner (the owner is only ever the first user). */
+	if (no_users_yet(txn, db)) {
+		kt_verdict_set(v, E_BAD, "role: the first user is the owner "
+		    "(kartotekad init makes it)");
+		return 0;
+	}
 	if (n->nbranches == 0) {
 		kt_verdict_set(v, E_BAD, "branches: give at least one branch");
 		return 0;
