@@ -215,7 +215,10 @@ mfx_assert_unchanged(MDB_txn *txn, const kt_store_dbs_t *db,
  * part. */
 #define mfx_assert_refused(v, want_code, part)                           \
 	do {                                                             \
-		assert_int_equal((v)->code, (want_code));                \
+		if ((v)->code != (uint32_t)(want_code))                  \
+			fail_msg("verdict %u '%s', wanted %u",           \
+			    (unsigned)(v)->code, (v)->msg,               \
+			    (unsigned)(want_code));                      \
 		if (strstr((v)->msg, (part)) == NULL)                    \
 			fail_msg("message '%s' lacks '%s'", (v)->msg,    \
 			    (part));                                     \
