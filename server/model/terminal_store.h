@@ -51,7 +51,8 @@ int kt_terminal_revoke(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
  * terminal) valid from now for ttl_s seconds, keyed by the hash of token
  * (the token itself is never stored), and audits terminal.invite by actor
  * (object "invite:<first 8 bytes of the hash, hex>"; branch_name goes in
- * the detail). Write transaction. Returns 0, KT_ENOSPC, KT_ESTORE. */
+ * the detail). Write transaction. Returns 0, KT_EEXIST (an invite with
+ * this token exists: nothing written), KT_ENOSPC, KT_ESTORE. */
 int kt_invite_put(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
     uint64_t branch, const char *branch_name,
     const uint8_t token[static 32], int64_t now, int64_t ttl_s);
