@@ -151,20 +151,15 @@ mfx_assert_last_audit(MDB_txn *txn, const kt_store_dbs_t *db,
 	ktstore__audit_entry__free_unpacked(e, NULL);
 }
 
-/* BLAKE2b-256 over every key and value of every database of the store,
- * as txn sees it: equal digests before and after a call mean the call
- * changed nothing at all. kt_store_dbs_t holds only MDB_dbi members. */
+/* BLAKE2b-256 over every key and value of the n databases dbis as txn
+ * sees them. */
 static inline void
-mfx_digest(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t out[32])
+mfx_digest_list(MDB_txn *txn, const MDB_dbi *dbis, size_t n, uint8_t out[32])
 {
-	const MDB_dbi *dbis = (const MDB_dbi *)(const void *)db;
-	size_t ndbis = sizeof(*db) / sizeof(MDB_dbi);
 	crypto_generichash_state h;
 
-	_Static_assert(sizeof(kt_store_dbs_t) % sizeof(MDB_dbi) == 0,
-	    "kt_store_dbs_t is a list of MDB_dbi");
 	crypto_generichash_init(&h, NULL, 0, 32);
-	for (size_t i = 0; i < ndbis; i++) {
+	for (size_t i = 0; i < n; i++) {
 		MDB_cursor *cur;
 		MDB_val k, v;
 		uint64_t len;
@@ -184,6 +179,48 @@ mfx_digest(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t out[32])
 		mdb_cursor_close(cur);
 	}
 	crypto_generichash_final(&h, out, 32);
+}
+
+/* The digest of one database. */
+static inline void
+mfx_digest_dbi(MDB_txn *txn, MDB_dbi dbi, uint8_t out[32])
+{
+	mfx_digest_list(txn, &dbi, 1, out);
+}
+
+/* The digest of every database of the store: equal digests before and
+ * after a call mean the call changed nothing at all. kt_store_dbs_t
+ * holds only MDB_dbi members. */
+static inline void
+mfx_digest(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t out[32])
+{
+	_Static_assert(sizeof(kt_store_dbs_t) % sizeof(MDB_dbi) == 0,
+	    "kt_store_dbs_t is a list of MDB_dbi");
+	mfx_digest_list(txn, (const MDB_dbi *)(const void *)db,
+	    sizeof(*db) / sizeof(MDB_dbi), out);
+}
+
+/* 1 when the bytes b (len of them) appear in any key or value of any
+ * database of the store as txn sees it. */
+static inline int
+mfx_store_contains(MDB_txn *txn, const kt_store_dbs_t *db, const void *b,
+    size_t len)
+{
+	const MDB_dbi *dbis = (const MDB_dbi *)(const void *)db;
+	size_t ndbis = sizeof(*db) / sizeof(MDB_dbi);
+	int found = 0;
+
+	for (size_t i = 0; i < ndbis && !found; i++) {
+		MDB_cursor *cur;
+		MDB_val k, v;
+
+		assert_int_equal(mdb_cursor_open(txn, dbis[i], &cur), 0);
+		while (!found && mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
+			found = memmem(k.mv_data, k.mv_size, b, len) != NULL ||
+			    memmem(v.mv_data, v.mv_size, b, len) != NULL;
+		mdb_cursor_close(cur);
+	}
+	return found;
 }
 
 /* The store as txn sees it, to compare after a call that must write
