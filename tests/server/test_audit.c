@@ -366,7 +366,6 @@ reordered_entries(void **state)
 	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
 	assert_true(bad == 3);
 	assert_true(last == 2);
-	fx_free(fx);
 }
 
 static void
@@ -653,6 +652,142 @@ checkpoint_file_foreign_rejected(void **state)
 	fx_free(b);
 }
 
+/* ---- actions and actors ------------------------------------------------ */
+
+static void
+action_names_unique(void **state)
+{
+	(void)state;
+	assert_string_equal(kt_audit_action_name(KT_AUDIT_NONE), "");
+	assert_string_equal(kt_audit_action_name(KT_AUDIT_ACTION_COUNT), "");
+	assert_string_equal(kt_audit_action_name((kt_audit_action_t)-1), "");
+	for (unsigned a = 1; a < KT_AUDIT_ACTION_COUNT; a++) {
+		const char *name = kt_audit_action_name((kt_audit_action_t)a);
+
+		assert_non_null(name);
+		if (name[0] == '\0')
+			fail_msg("action %u has no name", a);
+		/* What scripts grep for: lowercase words and dots. */
+		assert_true(strspn(name, "abcdefghijklmnopqrstuvwxyz.") ==
+		    strlen(name));
+		for (unsigned b = 1; b < a; b++)
+			if (strcmp(name, kt_audit_action_name(
+			    (kt_audit_action_t)b)) == 0)
+				fail_msg("actions %u and %u are both '%s'", b,
+				    a, name);
+		assert_int_equal(kt_audit_action_by_name(name), a);
+	}
+	assert_int_equal(kt_audit_action_by_name(""), KT_AUDIT_NONE);
+	assert_int_equal(kt_audit_action_by_name(NULL), KT_AUDIT_NONE);
+	assert_int_equal(kt_audit_action_by_name("client.viewed"),
+	    KT_AUDIT_NONE);
+	assert_int_equal(kt_audit_action_by_name("LOGIN"), KT_AUDIT_NONE);
+	/* Two stored names that must never change. */
+	assert_string_equal(kt_audit_action_name(KT_AUDIT_CLIENT_VIEW),
+	    "client.view");
+	assert_string_equal(kt_audit_action_name(KT_AUDIT_ENROLL_FAILED),
+	    "enroll.failed");
+}
+
+typedef struct record_arg {
+	kt_actor_t actor;
+	kt_audit_action_t action;
+	uint32_t outcome;
+} record_arg_t;
+
+static int
+record_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	record_arg_t *a = arg;
+
+	return kt_audit_record(st, txn, &a->actor, a->action, "client:9",
+	    a->outcome, "fields=title");
+}
+
+typedef struct tail_seen {
+	size_t n;
+	uint64_t seq, user;
+	uint8_t term[32];
+	size_t term_len;
+	char action[32], object[32], detail[32];
+	uint32_t outcome;
+} tail_seen_t;
+
+static int
+tail_one(const Ktstore__AuditEntry *e, void *arg)
+{
+	tail_seen_t *t = arg;
+
+	t->n++;
+	t->seq = e->seq;
+	t->user = e->user_id;
+	t->term_len = e->terminal_key.len;
+	if (e->terminal_key.len > 0 && e->terminal_key.len <= sizeof(t->term))
+		memcpy(t->term, e->terminal_key.data, e->terminal_key.len);
+	snprintf(t->action, sizeof(t->action), "%s", e->action);
+	snprintf(t->object, sizeof(t->object), "%s", e->object);
+	snprintf(t->detail, sizeof(t->detail), "%s", e->detail);
+	t->outcome = e->outcome;
+	return 0;
+}
+
+/* For tests that may fail half-way: the store goes in the teardown. */
+static int
+fx_setup(void **state)
+{
+	*state = fx_new();
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	fx_free(*state);
+	return 0;
+}
+
+static void
+record_writes_actor(void **state)
+{
+	fixture_t *fx = *state;
+	uint8_t term[32];
+	record_arg_t a = { { 42, term, NULL }, KT_AUDIT_CLIENT_VIEW, 0 };
+	tail_seen_t t;
+	uint64_t bad, last;
+
+	memset(term, 0x77, sizeof(term));
+	assert_int_equal(kt_store_write_sync(fx->st, record_mut, &a), 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(kt_audit_tail(fx->st, 1, tail_one, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_true(t.seq == 1);
+	assert_true(t.user == 42);
+	assert_int_equal(t.term_len, 32);
+	assert_memory_equal(t.term, term, 32);
+	assert_string_equal(t.action, "client.view");
+	assert_string_equal(t.object, "client:9");
+	assert_string_equal(t.detail, "fields=title");
+	assert_int_equal(t.outcome, 0);
+
+	/* A local command: no user, no terminal; a refusal's outcome. */
+	a.actor.user_id = 0;
+	a.actor.terminal_key = NULL;
+	a.actor.sign_sk = fx->sk;
+	a.action = KT_AUDIT_ENROLL_FAILED;
+	a.outcome = 2;
+	assert_int_equal(kt_store_write_sync(fx->st, record_mut, &a), 0);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(kt_audit_tail(fx->st, 1, tail_one, &t), 0);
+	assert_int_equal(t.n, 1);
+	assert_true(t.seq == 2);
+	assert_true(t.user == 0);
+	assert_int_equal(t.term_len, 0);
+	assert_string_equal(t.action, "enroll.failed");
+	assert_int_equal(t.outcome, 2);
+	assert_int_equal(verify(fx, NULL, &bad, &last), 0);
+	assert_true(last == 2);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(empty_chain_ok),
 	cmocka_unit_test(append_verify_ok),
@@ -667,6 +802,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(recomputed_chain_caught_by_checkpoint),
 	cmocka_unit_test(checkpoint_file_accepted),
 	cmocka_unit_test(checkpoint_file_foreign_rejected),
+	cmocka_unit_test(action_names_unique),
+	cmocka_unit_test_setup_teardown(record_writes_actor, fx_setup,
+	    fx_teardown),
 };
 
 KT_TEST_MAIN(tests)
