@@ -366,6 +366,7 @@ reordered_entries(void **state)
 	assert_int_equal(verify(fx, NULL, &bad, &last), KT_EAUDIT);
 	assert_true(bad == 3);
 	assert_true(last == 2);
+	fx_free(fx);
 }
 
 static void
