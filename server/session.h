@@ -59,8 +59,9 @@ void kt_session_set_login(kt_session_t *s, uint64_t user,
 
 /* ---- across connections -------------------------------------------------- */
 
-/* Every connection logged in with the session token_hash is logged out
- * (the requester's too, whether or not it is still open). */
+/* Every open connection logged in with the session token_hash is logged
+ * out, whether or not the requester is still open to hear of it (a
+ * closing connection runs no more requests, so it is left as it is). */
 void kt_session_logout_everywhere(kt_server_t *srv,
     const uint8_t token_hash[32]);
 

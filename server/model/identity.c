@@ -77,16 +77,16 @@ kt_identity_login_problem(const char *login)
 	size_t n = strlen(login);
 
 	if (n == 0)
-		return "login is empty";
+		return "is empty";
 	if (n > 64)
-		return "login is longer than 64 characters";
+		return "is longer than 64 characters";
 	if (!(login[0] >= 'a' && login[0] <= 'z'))
-		return "login must start with a lowercase latin letter";
+		return "must start with a lowercase latin letter";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)login[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
 		    ch == '.' || ch == '_' || ch == '-'))
-			return "login may contain only a-z, 0-9, '.', '_' and '-'";
+			return "may contain only a-z, 0-9, '.', '_' and '-'";
 	}
 	return NULL;
 }
@@ -97,9 +97,9 @@ kt_identity_password_problem(const char *password)
 	size_t n = strlen(password);
 
 	if (n < 8)
-		return "password is shorter than 8 characters";
+		return "is shorter than 8 characters";
 	if (n > 1024)
-		return "password is longer than 1024 bytes";
+		return "is longer than 1024 bytes";
 	return NULL;
 }
 

@@ -22,10 +22,12 @@ int kt_identity_load_keys(const char *dir, uint8_t static_priv[static 32],
     uint8_t sign_pk[static 32]);
 
 /* Validates a login name: 1..64 of [a-z0-9._-], starting with a letter.
- * Returns NULL when fine, else a message naming the problem. */
+ * Returns NULL when fine, else a phrase naming the problem, to follow the
+ * field's name ("login: is empty"). */
 const char *kt_identity_login_problem(const char *login);
 
-/* Validates a password: 8..1024 bytes. NULL or the problem. */
+/* Validates a password: 8..1024 bytes. NULL or the problem (a phrase, as
+ * for logins). */
 const char *kt_identity_password_problem(const char *password);
 
 /* kt_identity_hash_password: Argon2id (crypto_pwhash_str, interactive

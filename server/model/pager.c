@@ -58,7 +58,7 @@ kt_pager_read(const kt_pager_ctx_t *ctx, const kt_pager_kind_t *kind,
 
 	memset(page, 0, sizeof(*page));
 	if (kind->keylen > KT_PAGER_KEY_MAX)
-		return KT_EINVAL;
+		return KT_ESTATE; /* a list kind's bug, not the request's */
 	if (cursor->len != 0 && (cursor->data == NULL ||
 	    cursor->len != 1 + kind->keylen || cursor->data[0] != kind->tag)) {
 		*why = "cursor: not a next_cursor from a previous page of "

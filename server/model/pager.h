@@ -58,7 +58,8 @@ typedef struct kt_pager_page {
  *   [out] page    rows and next cursor, in ctx->arena (valid until the
  *                 arena is reset; nothing points into LMDB)
  *   [out] why     on KT_EINVAL: the problem, naming the field
- * Returns 0, KT_EINVAL, KT_ENOMEM, KT_ESTORE. */
+ * Returns 0, KT_EINVAL, KT_ENOMEM, KT_ESTORE, KT_ESTATE (a kind whose keys
+ * are longer than KT_PAGER_KEY_MAX). */
 int kt_pager_read(const kt_pager_ctx_t *ctx, const kt_pager_kind_t *kind,
     MDB_dbi dbi, const ProtobufCBinaryData *cursor, uint32_t limit,
     size_t budget, kt_pager_page_t *page, const char **why);

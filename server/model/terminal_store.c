@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Terminal and invite records, enrolment, revocation and the terminals
  * generation (terminal_store.h). */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
+#include "model/branch_store.h"
 #include "model/identity.h"
 #include "model/terminal_store.h"
 
@@ -43,6 +45,7 @@ kt_terminal_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *which,
 	size_t wlen = which != NULL ? strlen(which) : 0, matches = 0;
 	size_t active = 0;
 	uint8_t first[32], first_active[32];
+	char lower[65];
 	int is_hex = wlen >= 8 && wlen <= 64, rc;
 
 	kt_verdict_ok(v);
@@ -52,8 +55,12 @@ kt_terminal_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *which,
 		    "key");
 		return 0;
 	}
-	for (size_t i = 0; i < wlen && is_hex; i++)
-		is_hex = strchr("0123456789abcdef", which[i]) != NULL;
+	/* Hex digits in either case ("ABCDEF01" as printed elsewhere). */
+	for (size_t i = 0; i < wlen && is_hex; i++) {
+		lower[i] = (char)tolower((unsigned char)which[i]);
+		is_hex = strchr("0123456789abcdef", lower[i]) != NULL;
+	}
+	lower[is_hex ? wlen : 0] = '\0';
 	if ((rc = mdb_cursor_open(txn, db->terminals, &cur)) != 0)
 		return kt_store_err(rc);
 	while ((rc = mdb_cursor_get(cur, &k, &val, MDB_NEXT)) == 0) {
@@ -69,7 +76,7 @@ kt_terminal_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *which,
 			continue;
 		kt_hex(hex, k.mv_data, 32);
 		hit = strcmp(t->name, which) == 0 ||
-		    (is_hex && strncmp(hex, which, wlen) == 0);
+		    (is_hex && strncmp(hex, lower, wlen) == 0);
 		if (hit) {
 			if (matches++ == 0)
 				memcpy(first, k.mv_data, 32);
@@ -199,6 +206,17 @@ kt_terminal_enroll(kt_store_t *st, MDB_txn *txn,
 	else if (inv->expires_at <= now)
 		kt_verdict_set(v, E_UNAUTH, "invite code has expired: ask the "
 		    "owner for a new one");
+	if (kt_verdict_is_ok(v) && inv->branch != 0) {
+		Ktstore__BranchRecord *b = NULL;
+		rc = kt_branch_get(txn, db, inv->branch, &b);
+		if (rc == 0 && b->archived)
+			kt_verdict_set(v, E_FORBIDDEN, "the branch of this invite "
+			    "is archived: ask the owner for a new one");
+		if (b != NULL)
+			protobuf_c_message_free_unpacked(&b->base, NULL);
+		if (rc != 0 && rc != KT_ENOTFOUND)
+			goto out;
+	}
 	if (kt_verdict_is_ok(v)) {
 		rc = kt_terminal_get(txn, db, term_key, &old);
 		if (rc == 0)

@@ -25,7 +25,7 @@ int kt_terminal_get(MDB_txn *txn, const kt_store_dbs_t *db,
     const uint8_t key[static 32], Ktstore__TerminalRecord **rec);
 
 /* kt_terminal_find finds the terminal which names: its name, or 8 to 64
- * hex digits of its key. When several match and exactly one of them is
+ * hex digits of its key (either case). When several match and exactly one of them is
  * not revoked, that one is meant (a name reused after a revocation);
  * otherwise several matches refuse v with CONFLICT, none with NOT_FOUND.
  *   [out] key  the terminal's public key when v is OK
@@ -60,8 +60,9 @@ int kt_invite_put(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 /* kt_terminal_enroll uses the invite whose token hashes to token_hash to
  * enrol the terminal key term_key under name at now: the invite is marked
  * used and the terminal stored with the invite's branch (*branch). An
- * unknown, used or expired invite, or a key already enrolled or revoked,
- * refuses v (UNAUTHENTICATED, CONFLICT or FORBIDDEN). Both outcomes are
+ * unknown, used or expired invite, an invite for a branch archived since,
+ * or a key already enrolled or revoked, refuses v (UNAUTHENTICATED,
+ * FORBIDDEN, CONFLICT or FORBIDDEN). Both outcomes are
  * audited (enroll / enroll.failed, by the terminal). The name must
  * already be checked (kt_text_problem, KT_TERMINAL_NAME_MAX). Write
  * transaction. Returns 0, KT_ENOSPC, KT_ESTORE. */

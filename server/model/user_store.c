@@ -583,6 +583,8 @@ kt_user_set_password(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 
 	*ended = 0;
 	kt_verdict_ok(v);
+	if (pwhash == NULL || pwhash[0] == '\0')
+		return KT_ESTATE; /* the caller's bug, never the user's */
 	if ((rc = find_login(txn, db, login, &r, v)) != 0 || r == NULL)
 		goto out;
 	*id = r->id;

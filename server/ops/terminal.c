@@ -182,15 +182,15 @@ revoke_done(kt_req_t *r, int status)
 	    KARTOTEKA__TERMINAL_REVOKE_RESPONSE__INIT;
 	Kartoteka__TerminalInfo ti;
 	Ktstore__TerminalRecord *rec = NULL;
+	const kt_conn_t *own = kt_req_conn(r);
 	kt_arena_t *a = kt_req_arena(r);
 	MDB_txn *txn = kt_req_txn(r);
+	uint8_t key[32];
 	int rc;
 
 	if (kt_req_refused(r, status, &t->v))
 		return;
-	/* Its connections close now (the owner's own after this answer),
-	 * not at the next sweep. */
-	kt_session_close_terminal(srv, t->key, kt_req_conn(r));
+	memcpy(key, t->key, sizeof(key));
 	rc = txn == NULL || a == NULL ? KT_ESTORE :
 	    kt_terminal_get(txn, kt_store_dbs(srv->store), t->key, &rec);
 	if (rc == 0)
@@ -201,12 +201,16 @@ revoke_done(kt_req_t *r, int status)
 	if (rc != 0) {
 		kt_req_fail(r, E_INTERNAL, "revoked, but the terminal cannot be "
 		    "read back");
-		return;
+	} else {
+		rr.terminal = &ti;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE;
+		resp.terminal_revoke = &rr;
+		kt_req_reply(r, &resp);
 	}
-	rr.terminal = &ti;
-	resp.result_case = KARTOTEKA__RESPONSE__RESULT_TERMINAL_REVOKE;
-	resp.terminal_revoke = &rr;
-	kt_req_reply(r, &resp);
+	/* Its connections close now, not at the next sweep; the owner's own
+	 * (revoking the terminal they work from) once this answer is out,
+	 * so the answer is queued first. */
+	kt_session_close_terminal(srv, key, own);
 }
 
 static void

@@ -164,24 +164,32 @@ user_done(kt_req_t *r, int status)
 	MDB_txn *txn = kt_req_txn(r);
 	kt_user_t out;
 
+	Kartoteka__Request__OpCase op;
+	uint64_t id;
+	int disable;
+
 	if (kt_req_refused(r, status, &u->v))
 		return;
-	/* What the committed change means for open connections. */
-	if (u->op == KARTOTEKA__REQUEST__OP_USER_PASSWORD)
-		kt_session_logout_user(srv, u->id);
-	else if (u->op == KARTOTEKA__REQUEST__OP_USER_DISABLE && u->disable)
-		kt_session_close_user(srv, u->id, own);
+	op = u->op;
+	id = u->id;
+	disable = u->disable;
 	if (txn == NULL || a == NULL || kt_user_load(txn,
 	    kt_store_dbs(srv->store), u->id, &out) != 0 || kt_user_info(txn,
 	    kt_store_dbs(srv->store), &out, a, &ui) != 0) {
 		kt_req_fail(r, E_INTERNAL, "saved, but the user cannot be read "
 		    "back");
-		return;
+	} else {
+		ur.user = &ui;
+		resp.result_case = KARTOTEKA__RESPONSE__RESULT_USER;
+		resp.user = &ur;
+		kt_req_reply(r, &resp);
 	}
-	ur.user = &ui;
-	resp.result_case = KARTOTEKA__RESPONSE__RESULT_USER;
-	resp.user = &ur;
-	kt_req_reply(r, &resp);
+	/* What the committed change means for open connections, once the
+	 * answer is queued (it may close the asker's own connection). */
+	if (op == KARTOTEKA__REQUEST__OP_USER_PASSWORD)
+		kt_session_logout_user(srv, id);
+	else if (op == KARTOTEKA__REQUEST__OP_USER_DISABLE && disable)
+		kt_session_close_user(srv, id, own);
 }
 
 /* Thread pool: the password's hash. */

@@ -112,14 +112,14 @@ login_rules(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (kt_identity_login_problem(bad[i]) == NULL)
 			fail_msg("'%s' accepted", bad[i]);
-	assert_string_equal(kt_identity_login_problem(""), "login is empty");
+	assert_string_equal(kt_identity_login_problem(""), "is empty");
 	memset(login, 'a', 64);
 	login[64] = '\0';
 	assert_null(kt_identity_login_problem(login));
 	login[64] = 'a';
 	login[65] = '\0';
 	assert_string_equal(kt_identity_login_problem(login),
-	    "login is longer than 64 characters");
+	    "is longer than 64 characters");
 }
 
 static void

@@ -122,9 +122,10 @@ refund_same_window(void **state)
 	assert_int_equal(kt_limiter_fail(l, &a, T0 + 13), 2);
 	assert_false(kt_limiter_allowed(l, &a, T0 + 14));
 
-	/* After the minute, a refund belongs to no window: the new one
-	 * keeps its count. */
-	assert_int_equal(kt_limiter_fail(l, &a, T0 + MINUTE), 1);
+	/* After the minute (its window opened with the charge at T0 + 12,
+	 * the first after the count went back to 0), a refund belongs to no
+	 * window: the new one keeps its count. */
+	assert_int_equal(kt_limiter_fail(l, &a, T0 + 12 + MINUTE), 1);
 	kt_limiter_refund(l, &a, T0 + 2 * MINUTE);
 	assert_int_equal(kt_limiter_fail(l, &a, T0 + 2 * MINUTE), 1);
 	assert_int_equal(kt_limiter_fail(l, &a, T0 + 2 * MINUTE + 1), 2);
@@ -132,34 +133,52 @@ refund_same_window(void **state)
 }
 
 static void
-refund_not_for_the_slot_taken_over(void **state)
+colliding_addresses_share_a_budget(void **state)
 {
-	kt_limiter_t *l = limiter(1);
+	kt_limiter_t *l = limiter(2);
 	struct sockaddr_storage a = v4("10.0.0.1", 1), b;
 	unsigned i;
 
 	(void)state;
-	/* a over its budget; find an address b that shares a's slot: it
-	 * takes the slot over, and a is allowed again. */
+	/* Find an address b in a's slot: charging it counts on a's charge.
+	 * (The hash key is all zeros here, so the search is repeatable.) */
 	assert_int_equal(kt_limiter_fail(l, &a, T0), 1);
-	assert_false(kt_limiter_allowed(l, &a, T0));
 	for (i = 0; i < 1u << 16; i++) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&b;
 
 		b = v4("10.1.0.0", 1);
 		in->sin_addr.s_addr = htonl(ntohl(in->sin_addr.s_addr) + i);
-		(void)kt_limiter_fail(l, &b, T0);
-		if (kt_limiter_allowed(l, &a, T0))
+		if (kt_limiter_fail(l, &b, T0) == 2)
 			break;
+		kt_limiter_refund(l, &b, T0);
 	}
 	assert_true(i < 1u << 16);
-	assert_false(kt_limiter_allowed(l, &b, T0));
-	/* a's refund must not take back b's count. */
-	kt_limiter_refund(l, &a, T0 + 1);
-	assert_false(kt_limiter_allowed(l, &b, T0 + 2));
-	kt_limiter_refund(l, &b, T0 + 3);
-	assert_true(kt_limiter_allowed(l, &b, T0 + 4));
+	/* One budget for both: neither is let through by the other's
+	 * charge (a slot taken over used to start again from 0). */
+	assert_false(kt_limiter_allowed(l, &a, T0 + 1));
+	assert_false(kt_limiter_allowed(l, &b, T0 + 1));
+	kt_limiter_refund(l, &a, T0 + 2);
+	assert_true(kt_limiter_allowed(l, &b, T0 + 3));
+	assert_int_equal(kt_limiter_fail(l, &b, T0 + 4), 2);
+	assert_false(kt_limiter_allowed(l, &a, T0 + 5));
 	free(l);
+}
+
+static void
+random_keys_differ(void **state)
+{
+	kt_limiter_t *x = calloc(1, sizeof(*x)), *y = calloc(1, sizeof(*y));
+
+	(void)state;
+	assert_non_null(x);
+	assert_non_null(y);
+	kt_limiter_init(x, 5);
+	kt_limiter_init(y, 5);
+	assert_int_equal(x->per_minute, 5);
+	/* Two servers choose their slots differently. */
+	assert_memory_not_equal(x->key, y->key, sizeof(x->key));
+	free(x);
+	free(y);
 }
 
 static void
@@ -195,7 +214,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(budget_per_minute),
 	cmocka_unit_test(window_rolls_over),
 	cmocka_unit_test(refund_same_window),
-	cmocka_unit_test(refund_not_for_the_slot_taken_over),
+	cmocka_unit_test(colliding_addresses_share_a_budget),
+	cmocka_unit_test(random_keys_differ),
 	cmocka_unit_test(addresses_and_ports),
 };
 

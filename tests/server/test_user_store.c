@@ -264,11 +264,11 @@ login_and_name_rules(void **state)
 		add_refused(f, &n, E_BAD, "login: ");
 	}
 	n = new_user(NULL, MANAGER, north, 1);
-	add_refused(f, &n, E_BAD, "login: login is empty");
+	add_refused(f, &n, E_BAD, "login: is empty");
 	memset(login, 'a', 65);
 	login[65] = '\0';
 	n = new_user(login, MANAGER, north, 1);
-	add_refused(f, &n, E_BAD, "login: login is longer than 64");
+	add_refused(f, &n, E_BAD, "login: is longer than 64");
 	login[64] = '\0';
 	(void)staff(f, login, MANAGER, north, 1);
 	(void)staff(f, "a.b_c-9", MANAGER, north, 1);
