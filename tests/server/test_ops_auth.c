@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for server/ops/auth.c through kt_dispatch_message on the fake
+ * network: ping, enrolment with an invite, login (its audit entries, the
+ * failure count and the lock, a disabled user, a terminal of another
+ * branch), resume, logout (ending the session on every connection, also
+ * when the asking one went away) and whoami. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "kt_test.h"
+
+#include "kt_error.h"
+#include "model/identity.h"
+#include "model/session_store.h"
+#include "model/terminal_store.h"
+#include "server/harness.h"
+#include "session.h"
+
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
+#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
+#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
+#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+#define E_RATE KARTOTEKA__ERROR__CODE__RATE_LIMITED
+#define MANAGER KARTOTEKA__ROLE__MANAGER
+
+/* ---- requests ------------------------------------------------------------- */
+
+typedef struct req {
+	Kartoteka__Request r;
+	union {
+		Kartoteka__PingRequest ping;
+		Kartoteka__EnrollRequest enroll;
+		Kartoteka__LoginRequest login;
+		Kartoteka__ResumeRequest resume;
+		Kartoteka__LogoutRequest logout;
+		Kartoteka__WhoamiRequest whoami;
+	} u;
+} req_t;
+
+static Kartoteka__Request *
+ping(req_t *q)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__ping_request__init(&q->u.ping);
+	q->r.op_case = KARTOTEKA__REQUEST__OP_PING;
+	q->r.ping = &q->u.ping;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+enroll(req_t *q, const uint8_t *token, size_t len, const char *name)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__enroll_request__init(&q->u.enroll);
+	q->u.enroll.token.data = (uint8_t *)token;
+	q->u.enroll.token.len = len;
+	q->u.enroll.name = (char *)name;
+	q->r.op_case = KARTOTEKA__REQUEST__OP_ENROLL;
+	q->r.enroll = &q->u.enroll;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+login(req_t *q, const char *l, const char *password)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__login_request__init(&q->u.login);
+	q->u.login.login = (char *)l;
+	q->u.login.password = (char *)password;
+	q->r.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+	q->r.login = &q->u.login;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+resume(req_t *q, const uint8_t *token, size_t len)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__resume_request__init(&q->u.resume);
+	q->u.resume.token.data = (uint8_t *)token;
+	q->u.resume.token.len = len;
+	q->r.op_case = KARTOTEKA__REQUEST__OP_RESUME;
+	q->r.resume = &q->u.resume;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+logout(req_t *q)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__logout_request__init(&q->u.logout);
+	q->r.op_case = KARTOTEKA__REQUEST__OP_LOGOUT;
+	q->r.logout = &q->u.logout;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+whoami(req_t *q)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__whoami_request__init(&q->u.whoami);
+	q->r.op_case = KARTOTEKA__REQUEST__OP_WHOAMI;
+	q->r.whoami = &q->u.whoami;
+	return &q->r;
+}
+
+/* ---- the store -------------------------------------------------------------- */
+
+typedef struct invite_job {
+	kt_h_t *h;
+	uint64_t branch;
+	const char *bname;
+	uint8_t token[32];
+} invite_job_t;
+
+static int
+invite_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	invite_job_t *j = arg;
+	kt_actor_t a = { j->h->owner, NULL, j->h->srv->sign_sk };
+
+	return kt_invite_put(st, txn, &a, j->branch, j->bname, j->token,
+	    kt_now_s(), KT_INVITE_TTL_S);
+}
+
+/* An invite for branch; token gets its 32 bytes. */
+static void
+invite(kt_h_t *h, uint64_t branch, const char *bname, uint8_t token[32])
+{
+	invite_job_t j = { h, branch, bname, { 0 } };
+
+	randombytes_buf(j.token, 32);
+	assert_int_equal(kt_h_write(h, invite_mut, &j), 0);
+	memcpy(token, j.token, 32);
+}
+
+/* kt_session_rec_check of the session under hash for key. */
+static int
+session_check(kt_h_t *h, const uint8_t hash[32], const uint8_t key[32])
+{
+	MDB_txn *txn;
+	uint64_t user;
+	int64_t expires;
+	int rc;
+
+	assert_int_equal(kt_store_read_begin(h->srv->store, &txn), 0);
+	rc = kt_session_rec_check(txn, kt_store_dbs(h->srv->store), hash, key,
+	    kt_now_s(), &user, &expires);
+	kt_store_read_end(h->srv->store, txn);
+	return rc;
+}
+
+static int
+no_inflight(void *arg)
+{
+	return kt_h_inflight(arg) == 0;
+}
+
+/* ---- ping and enrolment ------------------------------------------------------ */
+
+static void
+ping_any_terminal(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *u = kt_h_connect_unenrolled(h);
+	kt_conn_t *e = kt_h_connect_enrolled(h, 0, NULL);
+	uint64_t audit = kt_h_audit_count(h);
+	Kartoteka__Response *r;
+	req_t q;
+
+	(void)state;
+	r = kt_h_call(h, u, ping(&q));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_PING);
+	assert_false(r->ping->enrolled);
+	assert_string_equal(r->ping->server_version, KT_SERVER_VERSION);
+	assert_true(r->ping->server_time > 0);
+	r = kt_h_call(h, e, ping(&q));
+	assert_true(r->ping->enrolled);
+	assert_true(kt_h_audit_count(h) == audit);   /* not audited */
+	kt_h_free(h);
+}
+
+static void
+enroll_with_invite(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint64_t b = kt_h_branch(h, "North");
+	uint8_t token[32], key[32], key2[32];
+	char object[48];
+	kt_conn_t *c, *d;
+	Kartoteka__Response *r;
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	h->srv->enroll_limit.per_minute = 1;
+	invite(h, b, "North", token);
+	randombytes_buf(key, 32);
+	c = kt_h_connect(h, key);
+	r = kt_h_call(h, c, enroll(&q, token, 32, "till 1"));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_ENROLL);
+	assert_string_equal(r->enroll->terminal->name, "till 1");
+	assert_string_equal(r->enroll->terminal->branch, "North");
+	assert_int_equal(r->enroll->terminal->public_key.len, 32);
+	assert_memory_equal(r->enroll->terminal->public_key.data, key, 32);
+	assert_true(kt_session_enrolled(kt_session_of(c)));
+	assert_true(kt_session_terminal_branch(kt_session_of(c)) == b);
+	assert_true(kt_fake_conn_trusted(c));
+	assert_false(kt_fake_conn_closed(c));
+	e = kt_h_audit_last(h);
+	kt_terminal_object(object, key);
+	assert_string_equal(e.action, "enroll");
+	assert_string_equal(e.object, object);
+	assert_true(e.has_terminal);
+	assert_int_equal(e.outcome, 0);
+	/* Once enrolled, never again on this connection. */
+	r = kt_h_call(h, c, enroll(&q, token, 32, "till 1"));
+	kt_h_expect_error(r, E_CONFLICT, "this terminal is already enrolled");
+	/* The invite is used up; and the success above was refunded: with
+	 * a budget of one failure this attempt still gets through. */
+	randombytes_buf(key2, 32);
+	d = kt_h_connect(h, key2);
+	r = kt_h_call(h, d, enroll(&q, token, 32, "till 2"));
+	kt_h_expect_error(r, E_UNAUTH, "invite code was already used: ask "
+	    "the owner for a new one");
+	assert_true(kt_fake_conn_flush(d));
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "enroll.failed");
+	assert_int_equal(e.outcome, E_UNAUTH);
+	kt_h_free(h);
+}
+
+static void
+enroll_bad_input(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_unenrolled(h);
+	uint64_t audit = kt_h_audit_count(h);
+	uint8_t token[40] = { 0 };
+	Kartoteka__Response *r;
+	req_t q;
+
+	(void)state;
+	kt_h_expect_error(kt_h_call(h, c, enroll(&q, token, 8, "till")), E_BAD,
+	    "token: 8 bytes, expected 16 to 32");
+	kt_h_expect_error(kt_h_call(h, c, enroll(&q, token, 33, "till")),
+	    E_BAD, "token: 33 bytes, expected 16 to 32");
+	r = kt_h_call(h, c, enroll(&q, token, 16, ""));
+	kt_h_expect_error(r, E_BAD, NULL);
+	assert_true(strncmp(r->error->message, "name: terminal name ", 20) ==
+	    0);
+	assert_false(kt_fake_conn_closed(c));
+	assert_true(kt_h_audit_count(h) == audit);   /* nothing tried */
+	kt_h_free(h);
+}
+
+/* ---- login ---------------------------------------------------------------------- */
+
+static void
+login_success_audited(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint8_t key[32], hash[32];
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, key);
+	Kartoteka__Response *r;
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	r = kt_h_call(h, c, login(&q, KT_H_OWNER, KT_H_PASSWORD));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_LOGIN);
+	assert_int_equal(r->login->token.len, 32);
+	assert_true(r->login->expires_at > kt_now_s());
+	assert_string_equal(r->login->user->login, KT_H_OWNER);
+	assert_int_equal(r->login->user->role, KARTOTEKA__ROLE__OWNER);
+	assert_true(kt_h_user_of(c) == h->owner);
+	/* The session is the token's, in the store and on the connection. */
+	crypto_generichash(hash, 32, r->login->token.data, 32, NULL, 0);
+	assert_memory_equal(kt_session_token_hash(kt_session_of(c)), hash, 32);
+	assert_int_equal(session_check(h, hash, key), 0);
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "login");
+	assert_string_equal(e.object, "login:" KT_H_OWNER);
+	assert_true(e.user == h->owner);
+	assert_int_equal(e.outcome, 0);
+	kt_h_expect_ok(kt_h_call(h, c, whoami(&q)));
+	kt_h_free(h);
+}
+
+static void
+login_failures_counted(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER, "not it")),
+	    E_UNAUTH, "wrong login or password");
+	assert_true(kt_h_user_of(c) == 0);
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "login.failed");
+	assert_string_equal(e.object, "login:" KT_H_OWNER);
+	assert_string_equal(e.detail, "wrong password, failure 1");
+	assert_int_equal(e.outcome, E_UNAUTH);
+	assert_true(e.user == h->owner);
+	/* An unknown login answers the same, and says so only in the
+	 * audit. */
+	kt_h_expect_error(kt_h_call(h, c, login(&q, "nobody", KT_H_PASSWORD)),
+	    E_UNAUTH, "wrong login or password");
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.detail, "unknown login, failure 1");
+	assert_true(e.user == 0);
+	/* Malformed: refused before any work. */
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER, "")), E_BAD,
+	    NULL);
+	assert_string_equal(kt_h_audit_last(h).detail,
+	    "unknown login, failure 1");
+	kt_h_free(h);
+}
+
+static void
+login_locked_after_failures(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	const char *locked = "too many failed attempts for this login: try "
+	    "again in 15 minutes";
+	uint64_t audit;
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	h->srv->opts.lockout_after = 2;
+	h->srv->opts.lockout_s = 900;
+	h->srv->opts.login_delay_after = 100;   /* no growing delays here */
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER, "guess 1")),
+	    E_UNAUTH, NULL);
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER, "guess 2")),
+	    E_UNAUTH, NULL);
+	assert_string_equal(kt_h_audit_last(h).detail,
+	    "wrong password, failure 2, login locked");
+	/* Locked: even the right password is refused, audited once. */
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER,
+	    KT_H_PASSWORD)), E_RATE, locked);
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "login.failed");
+	assert_string_equal(e.detail, "locked");
+	assert_int_equal(e.outcome, E_RATE);
+	assert_true(kt_h_user_of(c) == 0);
+	audit = kt_h_audit_count(h);
+	kt_h_expect_error(kt_h_call(h, c, login(&q, KT_H_OWNER,
+	    KT_H_PASSWORD)), E_RATE, locked);
+	assert_true(kt_h_audit_count(h) == audit);
+	kt_h_free(h);
+}
+
+static void
+login_refused_disabled_or_foreign_terminal(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint64_t north = kt_h_branch(h, "North");
+	uint64_t south = kt_h_branch(h, "South");
+	kt_conn_t *n, *s;
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	(void)kt_h_user(h, "masha", MANAGER, north, 0);
+	(void)kt_h_user(h, "vera", MANAGER, north, 0);
+	n = kt_h_connect_enrolled(h, north, NULL);
+	s = kt_h_connect_enrolled(h, south, NULL);
+	kt_h_expect_error(kt_h_call(h, s, login(&q, "masha", KT_H_PASSWORD)),
+	    E_FORBIDDEN, "user masha may log in only from terminals of their "
+	    "own branches");
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "login.failed");
+	assert_int_equal(e.outcome, E_FORBIDDEN);
+	kt_h_set_disabled(h, "vera", 1);
+	kt_h_expect_error(kt_h_call(h, n, login(&q, "vera", KT_H_PASSWORD)),
+	    E_FORBIDDEN, "this account is disabled: ask the owner");
+	assert_true(kt_h_user_of(n) == 0);
+	/* The owner may use any terminal. */
+	kt_h_expect_ok(kt_h_call(h, s, login(&q, KT_H_OWNER, KT_H_PASSWORD)));
+	kt_h_free(h);
+}
+
+/* ---- sessions -------------------------------------------------------------------- */
+
+static void
+resume_on_its_terminal_only(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint8_t key[32], token[32];
+	kt_conn_t *c1 = kt_h_connect_enrolled(h, 0, key);
+	kt_conn_t *c2 = kt_h_connect(h, key);
+	kt_conn_t *other = kt_h_connect_enrolled(h, 0, NULL);
+	const char *bad = "session has expired or is not valid on this "
+	    "terminal: log in again";
+	Kartoteka__Response *r;
+	req_t q;
+
+	(void)state;
+	kt_h_login(h, c1, h->owner, token, NULL);
+	r = kt_h_call(h, c2, resume(&q, token, 32));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_RESUME);
+	assert_string_equal(r->resume->user->login, KT_H_OWNER);
+	assert_true(r->resume->expires_at > kt_now_s());
+	assert_true(kt_h_user_of(c2) == h->owner);
+	kt_h_expect_error(kt_h_call(h, other, resume(&q, token, 32)), E_UNAUTH,
+	    bad);
+	assert_true(kt_h_user_of(other) == 0);
+	kt_h_expect_error(kt_h_call(h, other, resume(&q, token, 31)), E_UNAUTH,
+	    bad);
+	token[0] ^= 1;
+	kt_h_expect_error(kt_h_call(h, c2, resume(&q, token, 32)), E_UNAUTH,
+	    bad);
+	kt_h_free(h);
+}
+
+static void
+logout_answers_and_audits(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint8_t key[32], hash[32];
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, key);
+	char object[32];
+	Kartoteka__Response *r;
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	kt_h_login(h, c, h->owner, NULL, hash);
+	r = kt_h_call(h, c, logout(&q));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_LOGOUT);
+	assert_true(kt_h_user_of(c) == 0);
+	assert_int_equal(session_check(h, hash, key), KT_ENOTFOUND);
+	e = kt_h_audit_last(h);
+	snprintf(object, sizeof(object), "user:%llu",
+	    (unsigned long long)h->owner);
+	assert_string_equal(e.action, "logout");
+	assert_string_equal(e.object, object);
+	assert_true(e.user == h->owner);
+	kt_h_expect_error(kt_h_call(h, c, whoami(&q)), E_UNAUTH,
+	    "not logged in: log in first");
+	kt_h_free(h);
+}
+
+static void
+logout_ends_session_elsewhere_after_close(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint8_t key[32], token[32], hash[32];
+	kt_conn_t *c1 = kt_h_connect_enrolled(h, 0, key);
+	kt_conn_t *c2 = kt_h_connect(h, key);
+	kt_conn_t *c3 = kt_h_connect(h, key);
+	uint64_t audit = kt_h_audit_count(h);
+	req_t q;
+
+	(void)state;
+	kt_h_login(h, c1, h->owner, token, hash);
+	kt_h_login_token(h, c2, h->owner, token);
+	kt_h_login(h, c3, h->owner, NULL, NULL);   /* a session of its own */
+	audit = kt_h_audit_count(h);
+	kt_h_send(h, c1, logout(&q));
+	kt_conn_close(c1, 0);                      /* gone before the answer */
+	kt_h_run_until(h, no_inflight, c1);
+	assert_int_equal(kt_fake_conn_nsent(c1), 0);
+	assert_int_equal(kt_fake_conn_dropped(c1), 1);
+	assert_true(kt_h_user_of(c2) == 0);
+	assert_true(kt_h_user_of(c3) == h->owner);
+	assert_int_equal(session_check(h, hash, key), KT_ENOTFOUND);
+	assert_true(kt_h_audit_count(h) == audit + 1);
+	assert_string_equal(kt_h_audit_last(h).action, "logout");
+	kt_h_free(h);
+}
+
+static void
+whoami_user_and_terminal(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint64_t b = kt_h_branch(h, "North");
+	uint64_t m = kt_h_user(h, "masha", MANAGER, b, 7);
+	uint8_t key[32];
+	kt_conn_t *c;
+	Kartoteka__Response *r;
+	req_t q;
+
+	(void)state;
+	kt_h_terminal(h, b, "front desk", key);
+	c = kt_h_connect(h, key);
+	kt_h_login(h, c, m, NULL, NULL);
+	r = kt_h_call(h, c, whoami(&q));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_WHOAMI);
+	assert_string_equal(r->whoami->user->login, "masha");
+	assert_int_equal(r->whoami->user->role, MANAGER);
+	assert_int_equal(r->whoami->user->n_branches, 1);
+	assert_string_equal(r->whoami->user->branches[0], "North");
+	assert_int_equal(r->whoami->user->daily_view_quota, 7);
+	assert_string_equal(r->whoami->terminal->name, "front desk");
+	assert_string_equal(r->whoami->terminal->branch, "North");
+	assert_memory_equal(r->whoami->terminal->public_key.data, key, 32);
+	assert_true(r->whoami->session_expires_at ==
+	    kt_session_expires(kt_session_of(c)));
+	kt_h_free(h);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(ping_any_terminal),
+	cmocka_unit_test(enroll_with_invite),
+	cmocka_unit_test(enroll_bad_input),
+	cmocka_unit_test(login_success_audited),
+	cmocka_unit_test(login_failures_counted),
+	cmocka_unit_test(login_locked_after_failures),
+	cmocka_unit_test(login_refused_disabled_or_foreign_terminal),
+	cmocka_unit_test(resume_on_its_terminal_only),
+	cmocka_unit_test(logout_answers_and_audits),
+	cmocka_unit_test(logout_ends_session_elsewhere_after_close),
+	cmocka_unit_test(whoami_user_and_terminal),
+};
+
+KT_TEST_MAIN(tests)
