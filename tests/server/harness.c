@@ -33,6 +33,9 @@ typedef struct tracked {
 	kt_conn_t *c;
 	int gone;                         /* freed (on_gone ran) */
 	int dropped;                      /* kt_h_drop */
+	kt_h_entry_t *seen;               /* kt_h_watch_audit: by answer */
+	char *seen_ok;
+	size_t nseen;
 } tracked_t;
 
 struct kt_h_priv {
@@ -465,6 +468,10 @@ kt_h_free(kt_h_t *h)
 	for (size_t i = 0; i < p->nresp; i++)
 		kartoteka__response__free_unpacked(p->resp[i], NULL);
 	free(p->resp);
+	for (size_t i = 0; i < p->nconns; i++) {
+		free(p->conns[i].seen);
+		free(p->conns[i].seen_ok);
+	}
 	free(p->conns);
 	sem_destroy(&p->gate);
 	sem_destroy(&p->entered);
@@ -848,6 +855,49 @@ kt_h_audit_at(kt_h_t *h, uint64_t seq)
 	    take_first, &t), 0);
 	assert_true(t.got && t.e.seq == seq);
 	return t.e;
+}
+
+static void
+watch_send(kt_conn_t *c, const uint8_t *plain, size_t len, void *arg)
+{
+	kt_h_t *h = arg;
+	tracked_t *t = track_find(h, c);
+	size_t i = kt_fake_conn_nsent(c) - 1;   /* this one is recorded */
+
+	(void)plain;
+	(void)len;
+	if (t == NULL)
+		return;
+	if (i >= t->nseen) {
+		size_t n = (i + 1) * 2;
+		t->seen = realloc(t->seen, n * sizeof(*t->seen));
+		t->seen_ok = realloc(t->seen_ok, n);
+		assert_non_null(t->seen);
+		assert_non_null(t->seen_ok);
+		memset(t->seen_ok + t->nseen, 0, n - t->nseen);
+		t->nseen = n;
+	}
+	t->seen[i] = kt_h_audit_last(h);
+	t->seen_ok[i] = 1;
+}
+
+void
+kt_h_watch_audit(kt_h_t *h, kt_conn_t *c)
+{
+	assert_non_null(track_find(h, c));
+	kt_fake_conn_on_send(c, watch_send, h);
+}
+
+kt_h_entry_t
+kt_h_audit_when_sent(kt_h_t *h, kt_conn_t *c, size_t i)
+{
+	tracked_t *t = track_find(h, c);
+
+	assert_non_null(t);
+	if (i >= t->nseen || !t->seen_ok[i])
+		fail_msg("answer %zu was not sent while its connection was "
+		    "watched (kt_h_watch_audit)", i);
+	return t->seen[i];
 }
 
 /* ---- the gate ------------------------------------------------------------------------ */

@@ -155,6 +155,14 @@ kt_h_entry_t kt_h_audit_last(kt_h_t *h);
 /* The entry seq (1-based; fails when missing). */
 kt_h_entry_t kt_h_audit_at(kt_h_t *h, uint64_t seq);
 
+/* From now on every answer sent on c notes the audit's last entry at the
+ * moment it leaves (a send hook of the fake net), so a test can tell
+ * that an answer left only after its entry was committed. */
+void kt_h_watch_audit(kt_h_t *h, kt_conn_t *c);
+/* The audit's last entry when answer i of c left (fails when c was not
+ * watched then). */
+kt_h_entry_t kt_h_audit_when_sent(kt_h_t *h, kt_conn_t *c, size_t i);
+
 /* ---- holding the writer ----------------------------------------------------- */
 
 /* Submits a mutation that holds the writer thread until kt_h_gate_release

@@ -7,3 +7,7 @@ kt_unit_test(test_ops_auth server/test_ops_auth.c FAKE_NET LIBS kt_server
   login_refused_disabled_or_foreign_terminal resume_on_its_terminal_only
   logout_answers_and_audits logout_ends_session_elsewhere_after_close
   whoami_user_and_terminal)
+kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
+  TESTS add_answers_after_commit add_refused_without_a_write rename_audited
+  archive_and_restore_audited list_leaves_with_its_entry
+  head_refused_audited)
