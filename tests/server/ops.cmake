@@ -11,3 +11,7 @@ kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
   TESTS add_answers_after_commit add_refused_without_a_write rename_audited
   archive_and_restore_audited list_leaves_with_its_entry
   head_refused_audited)
+kt_unit_test(test_ops_user server/test_ops_user.c FAKE_NET LIBS kt_server
+  TESTS add_hashes_and_audits add_refused_without_a_write change_named_fields
+  password_logs_user_out_everywhere password_change_dropped_when_asker_left
+  disable_closes_connections list_leaves_with_its_entry)
