@@ -778,9 +778,11 @@ void
 kt_h_expect_error(const Kartoteka__Response *resp, uint32_t code,
     const char *msg)
 {
-	if (resp->error == NULL || resp->error->code == 0)
+	if (resp->error == NULL || resp->error->code == 0) {
 		fail_msg("expected error %u (%s), got a success", code,
 		    msg ? msg : "any message");
+		return; /* not reached: fail_msg jumps out of the test */
+	}
 	if ((uint32_t)resp->error->code != code)
 		fail_msg("expected error %u, got %u \"%s\"", code,
 		    (unsigned)resp->error->code, resp->error->message);

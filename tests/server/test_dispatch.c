@@ -15,7 +15,6 @@
 #include "kartoteka.pb-c.h"
 #include "model/authz.h"
 #include "server/harness.h"
-#include "session.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
 #define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED

@@ -7,12 +7,10 @@
  * purge, and find and list answers leaving only with their audit entry. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kt_test.h"
 
-#include "model/identity.h"
 #include "server/harness.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
