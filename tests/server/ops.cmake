@@ -15,12 +15,10 @@ kt_unit_test(test_ops_user server/test_ops_user.c FAKE_NET LIBS kt_server
   TESTS add_hashes_and_audits add_refused_without_a_write change_named_fields
   password_logs_user_out_everywhere password_change_dropped_when_asker_left
   disable_closes_connections list_leaves_with_its_entry)
-# Left out until ops/terminal.c is fixed (the report of helper-otests says
-# why): revoke_own_terminal_after_answer.
 kt_unit_test(test_ops_terminal server/test_ops_terminal.c FAKE_NET LIBS
   kt_server TESTS invite_code_enrolls_its_branch
   invite_refused_without_a_write revoke_closes_its_connections
-  list_leaves_with_its_entry)
+  revoke_own_terminal_after_answer list_leaves_with_its_entry)
 kt_unit_test(test_ops_client server/test_ops_client.c FAKE_NET LIBS kt_server
   TESTS add_audited_and_answered add_duplicate_contacts add_forbidden_audited
   show_counts_against_quota other_branch_not_found_like_missing
