@@ -14,3 +14,10 @@ add_test(NAME docs.module_graph
     "$<TARGET_OBJECTS:kt_server>"
   COMMAND_EXPAND_LISTS)
 set_tests_properties(docs.module_graph PROPERTIES LABELS unit)
+
+# docs/ARCHITECTURE.md's op table is printed from the real table.
+add_executable(op_table tools/op_table.c)
+target_link_libraries(op_table PRIVATE kt_server kt_build_flags)
+add_test(NAME docs.op_table
+  COMMAND bash -c "$<TARGET_FILE:op_table> > op_table.md && sed -n '/^<!-- op table: begin -->$/,/^<!-- op table: end -->$/p' ${PROJECT_SOURCE_DIR}/docs/ARCHITECTURE.md | sed '1d;$d' | diff -u - op_table.md")
+set_tests_properties(docs.op_table PROPERTIES LABELS unit)
