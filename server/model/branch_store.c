@@ -3,6 +3,7 @@
  * (branch_store.h). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fields.h"
@@ -38,16 +39,12 @@ int
 kt_branch_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
     uint64_t *id)
 {
-	char folded[KT_CSTORE_WORD_MAX + 1];
-	int rc;
+	char key[KT_CSTORE_WORD_MAX + 1];
 
 	if (name == NULL || name[0] == '\0')
 		return KT_ENOTFOUND;
-	rc = id_under(txn, db->branch_names, name, strlen(name), id);
-	if (rc != KT_ENOTFOUND)
-		return rc;
-	return id_under(txn, db->branch_names, folded,
-	    kt_cstore_fold_key(name, folded), id);
+	return id_under(txn, db->branch_names, key, kt_cstore_fold_key(name,
+	    key), id);
 }
 
 int
@@ -158,18 +155,26 @@ text_ok(kt_verdict_t *v, const char *field, const char *s, size_t min,
 	return why == NULL;
 }
 
-/* v refused CONFLICT when a branch named name exists. */
+/* v refused CONFLICT when a branch other than self (0: any) is named
+ * name, folded (names are unique regardless of case and 'ё'). */
 static int
 name_free(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
-    const char *name, kt_verdict_t *v)
+    const char *name, uint64_t self, kt_verdict_t *v)
 {
+	Ktstore__BranchRecord *b = NULL;
 	uint64_t id;
 	int rc = kt_branch_id(txn, db, name, &id);
 
-	if (rc == 0)
-		kt_verdict_set(v, E_CONFLICT, "%sa branch named '%s' already "
-		    "exists", field, name);
-	return rc == KT_ENOTFOUND ? 0 : rc;
+	if (rc == KT_ENOTFOUND)
+		return 0;
+	if (rc != 0 || id == self)
+		return rc;
+	/* Named as stored: "Центр" is taken by "центр". */
+	kt_verdict_set(v, E_CONFLICT, "%sa branch named '%s' already exists",
+	    field, kt_branch_get(txn, db, id, &b) == 0 ? b->name : name);
+	if (b != NULL)
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+	return 0;
 }
 
 int
@@ -180,7 +185,7 @@ kt_branch_add_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
 	if (!text_ok(v, "name", name, 1, KT_NAME_MAX) ||
 	    !text_ok(v, "address", address, 0, KT_ADDRESS_MAX))
 		return 0;
-	return name_free(txn, db, "", name, v);
+	return name_free(txn, db, "", name, 0, v);
 }
 
 int
@@ -201,7 +206,8 @@ kt_branch_rename_check(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
 		return rc;
 	protobuf_c_message_free_unpacked(&b->base, NULL);
-	return name_free(txn, db, "new_name: ", new_name, v);
+	/* A new spelling of its own name (case) is no conflict. */
+	return name_free(txn, db, "new_name: ", new_name, *id, v);
 }
 
 int
@@ -228,16 +234,32 @@ kt_branch_archive_check(MDB_txn *txn, const kt_store_dbs_t *db,
 
 /* ---- changes ------------------------------------------------------------ */
 
+/* The name index: the folded name -> id (BE64). */
 static int
 put_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
     uint64_t id)
 {
-	uint8_t key[8];
-	MDB_val k = { strlen(name), (void *)name }, v = { 8, key };
+	char key[KT_CSTORE_WORD_MAX + 1];
+	uint8_t val[8];
+	MDB_val k = { 0, key }, v = { 8, val };
 
-	kt_store_be64(key, id);
+	if ((k.mv_size = kt_cstore_fold_key(name, key)) == 0)
+		return KT_EINVAL; /* checked text always folds to something */
+	kt_store_be64(val, id);
 	return kt_store_err(mdb_put(txn, db->branch_names, &k, &v,
 	    MDB_NOOVERWRITE));
+}
+
+static int
+del_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name)
+{
+	char key[KT_CSTORE_WORD_MAX + 1];
+	MDB_val k = { 0, key };
+	int rc;
+
+	k.mv_size = kt_cstore_fold_key(name, key);
+	rc = k.mv_size ? mdb_del(txn, db->branch_names, &k, NULL) : 0;
+	return rc == MDB_NOTFOUND ? 0 : kt_store_err(rc);
 }
 
 static int
@@ -284,7 +306,6 @@ kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	Ktstore__BranchRecord *b = NULL;
 	char detail[2 * KT_NAME_MAX + 32], *old;
 	uint8_t key[8];
-	MDB_val k;
 	int rc;
 
 	if ((rc = kt_branch_rename_check(txn, db, name, new_name, id, v)) != 0 ||
@@ -293,9 +314,7 @@ kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)
 		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
 	old = b->name;
-	k.mv_size = strlen(old);
-	k.mv_data = old;
-	rc = kt_store_err(mdb_del(txn, db->branch_names, &k, NULL));
+	rc = del_name(txn, db, old);
 	if (rc == 0)
 		rc = put_name(txn, db, new_name, *id);
 	b->name = (char *)new_name;
@@ -334,4 +353,99 @@ kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	snprintf(detail, sizeof(detail), "name=%s", name);
 	return audit(st, txn, actor, archive ? KT_AUDIT_BRANCH_ARCHIVE :
 	    KT_AUDIT_BRANCH_RESTORE, *id, detail);
+}
+
+/* ---- schema 2 ----------------------------------------------------------- */
+
+/* "name (id)" cut to fit KT_NAME_MAX bytes at a character boundary. */
+static void
+unique_name(const char *name, uint64_t id, char out[static KT_NAME_MAX + 1])
+{
+	char tail[32];
+	size_t n = strlen(name), t;
+
+	t = (size_t)snprintf(tail, sizeof(tail), " (%" PRIu64 ")", id);
+	if (n + t > KT_NAME_MAX) {
+		n = KT_NAME_MAX - t;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, name, n);
+	memcpy(out + n, tail, t + 1);
+}
+
+int
+kt_branch_migrate_v2(kt_store_t *st, MDB_txn *txn)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	kt_actor_t local = { 0, NULL, NULL };
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc, m;
+
+	/* The index is made again from the records, folded. */
+	if ((rc = kt_store_err(mdb_drop(txn, db->branch_names, 0))) != 0)
+		return rc;
+	if ((m = mdb_cursor_open(txn, db->branches, &cur)) != 0)
+		return kt_store_err(m);
+	while ((m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		if (k.mv_size != 8)
+			continue;
+		if (n == cap) {
+			uint64_t *more = realloc(ids, (cap ? 2 * cap : 16) *
+			    sizeof(*ids));
+			if (more == NULL) {
+				rc = KT_ENOMEM;
+				goto out;
+			}
+			ids = more;
+			cap = cap ? 2 * cap : 16;
+		}
+		ids[n++] = kt_store_get_be64(k.mv_data);
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (m != MDB_NOTFOUND) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	/* In id order: the older of two names that fold alike keeps it. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		Ktstore__BranchRecord *b = NULL;
+		char fresh[KT_NAME_MAX + 1], detail[2 * KT_NAME_MAX + 96];
+		uint64_t other;
+		uint8_t key[8];
+		char *old;
+
+		if ((rc = kt_branch_get(txn, db, ids[i], &b)) != 0)
+			break;
+		if (kt_branch_id(txn, db, b->name, &other) == 0) {
+			unique_name(b->name, b->id, fresh);
+			snprintf(detail, sizeof(detail), "name=%s new_name=%s "
+			    "(schema 2: branch names are unique whatever their "
+			    "case; branch %" PRIu64 " has this name)", b->name,
+			    fresh, other);
+			old = b->name;
+			b->name = fresh;
+			kt_store_be64(key, b->id);
+			rc = kt_store_put_record(txn, db->branches, key, 8,
+			    &b->base, 0);
+			b->name = old;
+			if (rc == 0)
+				rc = audit(st, txn, &local,
+				    KT_AUDIT_BRANCH_RENAME, b->id, detail);
+			if (rc == 0)
+				rc = put_name(txn, db, fresh, b->id);
+		} else {
+			rc = put_name(txn, db, b->name, b->id);
+		}
+		protobuf_c_message_free_unpacked(&b->base, NULL);
+	}
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	free(ids);
+	return rc;
 }

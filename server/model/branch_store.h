@@ -14,8 +14,9 @@
 #include "model/verdict.h"
 #include "records.pb-c.h"
 
-/* kt_branch_id finds the branch named name: as stored, else by its folded
- * form. Returns 0, KT_ENOTFOUND (also for NULL or ""), KT_ESTORE. */
+/* kt_branch_id finds the branch named name, by its folded form (names are
+ * unique regardless of case and 'ё': "Центр", "центр" and "ЦЕНТР" are one
+ * name). Returns 0, KT_ENOTFOUND (also for NULL or ""), KT_ESTORE. */
 int kt_branch_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
     uint64_t *id);
 
@@ -60,5 +61,14 @@ int kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
     const char *name, const char *new_name, uint64_t *id, kt_verdict_t *v);
 int kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
     const char *name, int archive, uint64_t *id, kt_verdict_t *v);
+
+/* kt_branch_migrate_v2 is the step from schema 1 to 2 (model/migrate.c):
+ * the name index is made again with folded keys (schema 1 kept names as
+ * typed, so "South" and "south" could both exist and a lookup depended
+ * on the order they were added in). Of two names that fold alike, the
+ * younger branch is renamed "name (id)", with a branch.rename audit entry
+ * by no user saying why. Write transaction. Returns 0, KT_ENOMEM,
+ * KT_ENOSPC, KT_ESTORE. */
+int kt_branch_migrate_v2(kt_store_t *st, MDB_txn *txn);
 
 #endif

@@ -13,23 +13,23 @@
 #include <unistd.h>
 
 #include "kt_error.h"
+#include "model/branch_store.h"
 #include "model/migrate.h"
 #include "model/store.h"
 
 /* ---- the table -------------------------------------------------------- */
 
-/* One row per layout change, oldest first: { from, what, fn }. Version 1
- * is the first layout, so there is nothing to migrate yet; the
- * placeholder row is there because C has no empty arrays and is not
- * counted. */
+/* One row per layout change, oldest first: { from, what, fn }; each
+ * step's function belongs to the store module whose layout it changes. */
 static const kt_migrate_step_t migrate_table[] = {
-	{ 0, NULL, NULL },
+	{ 1, "branch names indexed by their folded form",
+	    kt_branch_migrate_v2 },
 };
 
 const kt_migrate_step_t *
 kt_migrate_table(size_t *n)
 {
-	*n = sizeof migrate_table / sizeof *migrate_table - 1;
+	*n = sizeof migrate_table / sizeof *migrate_table;
 	return migrate_table;
 }
 

@@ -12,7 +12,10 @@
 /* The layout this binary reads and writes. Every change of a record layout
  * or an index bumps it and adds a step to server/model/migrate.c (and a
  * fixture, tests/data/make-store-fixture.sh); docs/STORAGE.md. */
-#define KT_STORE_SCHEMA 1u
+/* The layout this binary writes. 1: the first; 2: branch names indexed
+ * folded. Every change comes with a step in model/migrate.c and a fixture
+ * (docs/STORAGE.md, "Schema versions and migrations"). */
+#define KT_STORE_SCHEMA 2u
 
 /* The map starts at this size and doubles whenever a commit leaves it more
  * than 70 % used (see docs/STORAGE.md, "Map growth"). */

@@ -125,9 +125,10 @@ id_exact_and_folded(void **state)
 	assert_true(id_of(f, "North") == north);
 	assert_true(id_of(f, "Ёлка") == yolka);
 	assert_true(id_of(f, "ЕЛКА") == yolka);
-	/* The index holds names as typed (docs/ADMIN.md), so a name stored
-	 * with capitals is found only as typed. */
-	assert_true(id_of(f, "south side") == 0);
+	/* The index holds folded names (schema 2), so a name stored with
+	 * capitals is found in any case too. */
+	assert_true(id_of(f, "south side") == mixed);
+	assert_true(id_of(f, "SOUTH SIDE") == mixed);
 	/* Nothing, and nothing at all. */
 	assert_true(id_of(f, "west") == 0);
 	assert_true(id_of(f, "nort") == 0);
@@ -272,7 +273,7 @@ add_rules(void **state)
 	add_refused(f, "north", "", E_CONFLICT,
 	    "a branch named 'north' already exists");
 	add_refused(f, "NORTH", "", E_CONFLICT,
-	    "a branch named 'NORTH' already exists");
+	    "a branch named 'north' already exists");
 }
 
 static void
@@ -353,7 +354,7 @@ rename_rules(void **state)
 	rename_refused(f, "north", "south", E_CONFLICT,
 	    "new_name: a branch named 'south' already exists");
 	rename_refused(f, "north", "SOUTH", E_CONFLICT,
-	    "new_name: a branch named 'SOUTH' already exists");
+	    "new_name: a branch named 'south' already exists");
 	rename_refused(f, "north", "", E_BAD, "new_name: is empty");
 	rename_refused(f, "north", "a\x01", E_BAD, "new_name: contains");
 	rename_refused(f, "", "east", E_BAD, "name: is empty");
@@ -463,6 +464,69 @@ archive_restore(void **state)
 	archive_refused(f, "north", 0, E_CONFLICT, "is not archived");
 }
 
+/* ---- schema 2 ----------------------------------------------------------- */
+
+/* Puts branch id named name the way schema 1 did: record and the name as
+ * typed in the index. */
+static void
+put_v1_branch(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
+    const char *name)
+{
+	Ktstore__BranchRecord b = KTSTORE__BRANCH_RECORD__INIT;
+	uint8_t key[8];
+	MDB_val k = { strlen(name), (void *)name }, v = { 8, key };
+
+	b.id = id;
+	b.name = (char *)name;
+	b.address = "";
+	kt_store_be64(key, id);
+	assert_int_equal(kt_store_put_record(txn, db->branches, key, 8, &b.base,
+	    0), 0);
+	assert_int_equal(mdb_put(txn, db->branch_names, &k, &v, 0), 0);
+}
+
+static void
+migrate_v2_folds_and_renames_collisions(void **state)
+{
+	mfx_t *f = *state;
+	MDB_txn *txn = mfx_wbegin(f);
+	Ktstore__BranchRecord *b;
+	char longname[KT_NAME_MAX + 1];
+
+	/* Schema 1 let these four be: two pairs that fold alike. */
+	memset(longname, 'x', KT_NAME_MAX);
+	longname[KT_NAME_MAX] = '\0';
+	put_v1_branch(txn, f->db, 1, "Юг");
+	put_v1_branch(txn, f->db, 2, "юг");
+	put_v1_branch(txn, f->db, 3, longname);
+	longname[0] = 'X';
+	put_v1_branch(txn, f->db, 4, longname);
+	put_v1_branch(txn, f->db, 5, "Север");
+	mfx_commit(f);
+
+	txn = mfx_wbegin(f);
+	assert_int_equal(kt_branch_migrate_v2(f->st, txn), 0);
+	mfx_commit(f);
+
+	/* The older keeps its name, found in any case; the younger is
+	 * renamed "name (id)", cut to fit, and audited. */
+	assert_true(id_of(f, "ЮГ") == 1);
+	assert_true(id_of(f, "юг") == 1);
+	b = get(f, 2);
+	assert_string_equal(b->name, "юг (2)");
+	free_branch(b);
+	assert_true(id_of(f, "ЮГ (2)") == 2);
+	b = get(f, 4);
+	assert_int_equal(strlen(b->name), KT_NAME_MAX);
+	assert_string_equal(b->name + KT_NAME_MAX - 4, " (4)");
+	free_branch(b);
+	assert_true(id_of(f, "север") == 5);
+	txn = mfx_wbegin(f);
+	assert_int_equal(mfx_entries(txn, f->db->branch_names), 5);
+	assert_int_equal(mfx_entries(txn, f->db->audit), 2);
+	mfx_commit(f);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, mfx_setup, mfx_teardown)
 
 static const struct CMUnitTest tests[] = {
@@ -475,6 +539,7 @@ static const struct CMUnitTest tests[] = {
 	T(rename_rules),
 	T(rename_moves_index),
 	T(archive_restore),
+	T(migrate_v2_folds_and_renames_collisions),
 };
 
 KT_TEST_MAIN(tests)

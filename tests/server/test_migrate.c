@@ -542,6 +542,29 @@ fixture_v1_opens(void **state)
 	kt_store_close(st);
 }
 
+/* The fixture of the current version (made by the current binaries)
+ * opens without a migration and reads. */
+static void
+fixture_current_opens(void **state)
+{
+	char *parent = tmpdir_make(), *dir;
+	kt_store_t *st = NULL;
+	uint32_t found = 0;
+	kt_store_opts_t o = { .schema_found = &found };
+
+	(void)state;
+	assert_true(asprintf(&dir, "%s/store", parent) > 0);
+	load_fixture(KT_STORE_SCHEMA, dir);
+	assert_int_equal(fact(KT_STORE_SCHEMA, "schema"), KT_STORE_SCHEMA);
+	assert_int_equal(kt_migrate_open_ex(&st, dir, 0, &o), 0);
+	assert_int_equal(found, KT_STORE_SCHEMA);
+	check_fixture_contents(st, KT_STORE_SCHEMA);
+	kt_store_close(st);
+	assert_int_equal(count_entries(dir, "pre-migration-", NULL, 0), 0);
+	free(dir);
+	tmpdir_remove(parent);
+}
+
 /* The built-in table leads from version 1 to KT_STORE_SCHEMA, one step
  * per version, so every fixture can be brought up to date. */
 static void
@@ -858,6 +881,7 @@ backup_never_overwritten(void **state)
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 static const struct CMUnitTest tests[] = {
 	FX(fixture_v1_opens),
+	cmocka_unit_test(fixture_current_opens),
 	cmocka_unit_test(builtin_table_complete),
 	FX(migrate_v1_to_v2),
 	FX(failing_step_changes_nothing),

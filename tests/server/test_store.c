@@ -102,7 +102,9 @@ open_creates_schema(void **state)
 	assert_int_equal(raw_get(st, kt_store_dbs(st)->meta, "schema", &v, buf,
 	    sizeof buf), 0);
 	assert_int_equal(v.mv_size, 4);
-	assert_memory_equal(buf, "\0\0\0\1", 4);
+	assert_int_equal((uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
+	    (uint32_t)buf[2] << 8 | buf[3],
+	    KT_STORE_SCHEMA);
 	kt_store_close(st);
 	kt_store_close(NULL);
 
