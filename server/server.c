@@ -88,9 +88,17 @@ on_stopped(void *arg)
 {
 	kt_server_t *srv = arg;
 
+	kt_writer_stats_t ws;
+
 	srv->net = NULL;
+	kt_writer_get_stats(srv->writer, &ws);
 	kt_writer_stop(srv->writer);
 	srv->writer = NULL;
+	/* How well writes were grouped: the figure to look at first when
+	 * the disk is the bottleneck (docs/BENCH.md). */
+	fprintf(stderr, "kartotekad: %llu mutations in %llu commits (at most "
+	    "%llu in one)\n", (unsigned long long)ws.mutations,
+	    (unsigned long long)ws.batches, (unsigned long long)ws.max_batch);
 	uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed_noop);
 	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed_noop);
 }
