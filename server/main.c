@@ -678,7 +678,7 @@ cmd_terminal_list(cli_opts_t *o)
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = kt_migrate_open_report(&st, o->data, 0, "kartotekad")) != 0)
+	if (kt_migrate_open_report(&st, o->data, 0, "kartotekad") != 0)
 		return 1;
 	if (kt_store_read_begin(st, &txn) != 0 ||
 	    mdb_cursor_open(txn, kt_store_dbs(st)->terminals, &cur) != 0) {
@@ -847,8 +847,8 @@ cmd_audit_tail(cli_opts_t *o)
 	kt_store_t *st = NULL;
 	int rc;
 
-	if ((rc = kt_migrate_open_report(&st, o->data, KT_STORE_RDONLY,
-	    "kartotekad")) != 0)
+	if (kt_migrate_open_report(&st, o->data, KT_STORE_RDONLY,
+	    "kartotekad") != 0)
 		return 1;
 	rc = kt_audit_tail(st, o->count, print_audit_entry, NULL);
 	if (rc != 0)

@@ -279,6 +279,9 @@ kt_req_reply(kt_req_t *r, Kartoteka__Response *resp)
 	req_end(r);
 }
 
+static void vfail(kt_req_t *r, uint32_t code, int close_after,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 vfail(kt_req_t *r, uint32_t code, int close_after, const char *fmt,
     va_list ap)

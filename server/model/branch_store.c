@@ -162,7 +162,7 @@ name_free(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
     const char *name, uint64_t self, kt_verdict_t *v)
 {
 	Ktstore__BranchRecord *b = NULL;
-	uint64_t id;
+	uint64_t id = 0;
 	int rc = kt_branch_id(txn, db, name, &id);
 
 	if (rc == KT_ENOTFOUND)
@@ -415,7 +415,7 @@ kt_branch_migrate_v2(kt_store_t *st, MDB_txn *txn)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		Ktstore__BranchRecord *b = NULL;
 		char fresh[KT_NAME_MAX + 1], detail[2 * KT_NAME_MAX + 96];
-		uint64_t other;
+		uint64_t other = 0;
 		uint8_t key[8];
 		char *old;
 

@@ -196,7 +196,10 @@ kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
 	for (v = found; v < target; v++) {
 		step_ctx_t c = { .sc_step = find_step(steps, n, v) };
 
-		step = c.sc_step;
+		if ((step = c.sc_step) == NULL) {
+			rc = KT_ESTORE; /* checked above: cannot happen */
+			goto out;
+		}
 		rc = kt_store_write_sync(st, run_step, &c);
 		if (rc != 0) {
 			fprintf(stderr, "kartotekad: migrating the store in %s "

@@ -530,7 +530,7 @@ kt_user_change(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	int rc, bump = 0;
 
 	if ((rc = change_check(txn, db, e, ids, &nids, &r, v)) != 0 ||
-	    !kt_verdict_is_ok(v))
+	    !kt_verdict_is_ok(v) || r == NULL)
 		goto out;
 	*id = r->id;
 	/* nu borrows r's memory and the edit's: never freed itself. */
@@ -614,7 +614,7 @@ kt_user_set_disabled(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 
 	*ended = 0;
 	if ((rc = disable_check(txn, db, login, disable, &r, v)) != 0 ||
-	    !kt_verdict_is_ok(v))
+	    !kt_verdict_is_ok(v) || r == NULL)
 		goto out;
 	*id = r->id;
 	r->disabled = disable != 0;

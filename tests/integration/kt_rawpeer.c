@@ -228,7 +228,7 @@ read_response(peer_t *p)
 static int
 error_code(const Kartoteka__Response *r)
 {
-	return r->error ? (int)r->error->code : 0;
+	return r != NULL && r->error ? (int)r->error->code : 0;
 }
 
 /* The name of an Error.Code ("UNAUTHENTICATED"), so tests grep words. */
@@ -761,7 +761,7 @@ script_command(peer_t *p, const kt_config_t *cfg, char *line, uint64_t *id)
 			printf("closed by server\n");
 			return 0;
 		}
-		if (rc < 0) {
+		if (rc < 0 || r == NULL) {
 			printf("%s: no answer\n", line);
 			return -1;
 		}

@@ -149,8 +149,11 @@ read_all(mfx_t *f, uint32_t limit, size_t budget, int include_all,
 			fail_msg("still more after %zu pages", maxpages);
 		read_page(f, cursor, len, limit, budget, include_all, &p);
 		assert_int_equal(p.rc, 0);
-		for (size_t i = 0; i < p.n; i++)
+		for (size_t i = 0; i < p.n; i++) {
+			if (*n >= MAXROWS)
+				fail_msg("more than %d rows", MAXROWS);
 			ids[(*n)++] = p.ids[i];
+		}
 		sizes[pages++] = p.n;
 		len = p.next_len;
 		memcpy(cursor, p.next, len);
@@ -162,7 +165,7 @@ static void
 assert_ids(const uint64_t *got, size_t n, const uint64_t *want, size_t nwant)
 {
 	assert_int_equal(n, nwant);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && i < nwant; i++)
 		if (got[i] != want[i])
 			fail_msg("row %zu is id %llu, wanted %llu", i,
 			    (unsigned long long)got[i],

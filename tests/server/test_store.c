@@ -91,7 +91,7 @@ open_creates_schema(void **state)
 	char *d = tmpdir_make(), *dir = subdir(d, "data");
 	kt_store_t *st = NULL;
 	struct stat sb;
-	uint8_t buf[16];
+	uint8_t buf[16] = { 0 };
 	MDB_val v;
 
 	(void)state;
