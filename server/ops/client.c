@@ -462,6 +462,40 @@ out:
 	return rc;
 }
 
+/* Checks the fields bits of card in (kt_card_build: errors name the field
+ * path) and packs them into c->in, kept by the request for the writer.
+ * Returns 1, or 0 with r answered. */
+static int
+take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
+    unsigned bits)
+{
+	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
+	kt_arena_t a;
+	char err[300];
+	int rc;
+
+	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return 0;
+	}
+	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
+	rc = kt_card_build(in, bits, c->now,
+	    kt_req_server(r)->opts.phone_country, &a, &rec, err, sizeof(err));
+	if (rc == 0)
+		rc = kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err));
+	kt_arena_free(&a);
+	if (rc != 0) {
+		kt_req_fail(r, rc == KT_ENOMEM ? E_INTERNAL : E_BAD, "%s",
+		    rc == KT_ENOMEM ? "out of memory" : err);
+		return 0;
+	}
+	if (kt_req_keep(r, c->in) != 0) {
+		kt_req_fail(r, E_INTERNAL, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 {
@@ -470,10 +504,8 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	client_st_t *c = kt_req_state(r);
 	const kt_user_t *me = kt_req_caller(r);
 	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
-	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
 	MDB_txn *txn = kt_req_txn(r);
-	kt_arena_t a = { 0 };
-	char err[300], login[KT_LOGIN_MAX + 1];
+	char login[KT_LOGIN_MAX + 1];
 	int named_mgr, rc;
 
 	if (in == NULL) {
@@ -537,25 +569,8 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 		    "client's branch", login);
 		return;
 	}
-	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
-		return;
-	}
-	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
-	if (kt_card_build(in, KT_CARD_ALL, c->now,
-	    kt_req_server(r)->opts.phone_country, &a, &rec, err,
-	    sizeof(err)) != 0 ||
-	    kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err)) != 0) {
-		kt_arena_free(&a);
-		kt_req_fail(r, E_BAD, "%s", err);
-		return;
-	}
-	kt_arena_free(&a);
-	if (kt_req_keep(r, c->in) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
-		return;
-	}
-	kt_req_submit(r, card_mut, NULL);
+	if (take_card(r, c, in, KT_CARD_ALL))
+		kt_req_submit(r, card_mut, NULL);
 }
 
 /* ==== one card by id ====================================================== */
@@ -909,10 +924,7 @@ static void
 op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	const Kartoteka__ClientEditRequest *er = msg->client_edit;
-	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
 	Kartoteka__Client empty = KARTOTEKA__CLIENT__INIT;
-	kt_arena_t a = { 0 };
-	char err[300];
 	unsigned bits = 0;
 	client_st_t *c;
 
@@ -939,35 +951,13 @@ op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
 		    "(client show)");
 		return;
 	}
-	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
+	if ((c = by_id(r, OP_EDIT, er->id)) == NULL)
 		return;
-	}
-	if (kt_card_build(er->client ? er->client : &empty, bits, kt_now_s(),
-	    kt_req_server(r)->opts.phone_country, &a, &rec, err,
-	    sizeof(err)) != 0) {
-		kt_arena_free(&a);
-		kt_req_fail(r, E_BAD, "%s", err);
-		return;
-	}
-	if ((c = by_id(r, OP_EDIT, er->id)) == NULL) {
-		kt_arena_free(&a);
-		return;
-	}
 	c->version = er->version;
 	c->fields = bits;
 	c->force = er->force;
-	if (kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err)) != 0) {
-		kt_arena_free(&a);
-		kt_req_fail(r, E_BAD, "%s", err);
-		return;
-	}
-	kt_arena_free(&a);
-	if (kt_req_keep(r, c->in) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
-		return;
-	}
-	kt_req_submit(r, card_mut, NULL);
+	if (take_card(r, c, er->client ? er->client : &empty, bits))
+		kt_req_submit(r, card_mut, NULL);
 }
 
 /* ==== find and list ======================================================= */
