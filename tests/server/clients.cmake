@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: MIT
-# Unit tests for client cards: the index and query layer against a
-# temporary store (server/client_store.c, server/client_query.c).
-kt_unit_test(test_clients server/test_clients.c LIBS kt_server TESTS
-  find_prefix_yo find_phone_formats find_respects_visibility
-  edit_moves_indexes list_filters list_matches_reference paging_total purge_removes_indexes
-  view_quota idset_ops bad_cursor)
+# Unit tests for client cards against a temporary store: the record and
+# index layer (server/model/client_store.c) and search and lists
+# (server/model/client_query.c); shared cards in clients_fixture.h.
+kt_unit_test(test_client_store server/test_client_store.c LIBS kt_server
+  TESTS edit_moves_indexes purge_removes_indexes view_quota idset_ops
+  exists_sees_tombstones in_branch_follows_moves_purged_in_none
+  get_with_arena)
+kt_unit_test(test_client_query server/test_client_query.c LIBS kt_server
+  TESTS find_prefix_yo find_phone_formats find_respects_visibility
+  list_filters list_matches_reference paging_total bad_cursor)

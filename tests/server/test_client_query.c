@@ -1,194 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for server/client_store.c and server/client_query.c against a
- * temporary store: indexes follow the records, search by word prefix
- * (with 'ё' folding) and by phone, list filters, paging, purge. */
-#include <ftw.h>
+/* Tests for server/model/client_query.c against a temporary store: search
+ * by word prefix (with 'ё' folding) and by phone, visibility, list
+ * filters, paging with totals, lists against a plain reading of every
+ * card, bad cursors and search text. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "kt_test.h"
 
 #include "model/authz.h"
-
-#include "model/client_query.h"
-#include "model/client_store.h"
-#include "kartoteka.pb-c.h"
-#include "kt_error.h"
-#include "records.pb-c.h"
-#include "model/store.h"
-
-/* ---- fixture ------------------------------------------------------------ */
-
-typedef struct fx {
-	char dir[64];
-	kt_store_t *st;
-} fx_t;
-
-static int
-rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-fx_open(fx_t *f)
-{
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kt-clients-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(kt_store_open(&f->st, f->dir, KT_STORE_CREATE), 0);
-}
-
-static void
-fx_close(fx_t *f)
-{
-	kt_store_close(f->st);
-	assert_int_equal(nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
-}
-
-/* A card to store: old is the stored version or NULL. */
-typedef struct put_job {
-	const Ktstore__ClientRecord *old, *rec;
-} put_job_t;
-
-static int
-put_mut(kt_store_t *st, MDB_txn *txn, void *arg)
-{
-	put_job_t *j = arg;
-
-	return kt_cstore_put(txn, kt_store_dbs(st), j->old, j->rec);
-}
-
-static void
-put(fx_t *f, const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *r)
-{
-	put_job_t j = { old, r };
-
-	assert_int_equal(kt_store_write_sync(f->st, put_mut, &j), 0);
-}
-
-/* One person: name; relation; birth y/m/d; up to two phones; email. */
-typedef struct pspec {
-	const char *name;
-	uint32_t rel, y, m, d;
-	const char *phone, *phone2, *email;
-} pspec_t;
-
-typedef struct card {
-	Ktstore__ClientRecord r;
-	Ktstore__PersonRecord p[4];
-	Ktstore__PersonRecord *pp[4];
-	char *phones[4][2];
-	char *tags[4];
-} card_t;
-
-static void
-card_make(card_t *c, uint64_t id, uint64_t branch, uint64_t manager,
-    const char *title, const pspec_t *ps, size_t np, const char *tag)
-{
-	memset(c, 0, sizeof(*c));
-	ktstore__client_record__init(&c->r);
-	c->r.id = id;
-	c->r.branch = branch;
-	c->r.manager = manager;
-	c->r.title = (char *)title;
-	c->r.status = KARTOTEKA__CLIENT_STATUS__ACTIVE;
-	c->r.created_at = 1700000000 + (int64_t)id * 86400;
-	c->r.version = 1;
-	for (size_t i = 0; i < np; i++) {
-		ktstore__person_record__init(&c->p[i]);
-		c->p[i].name = (char *)ps[i].name;
-		c->p[i].relation = ps[i].rel;
-		c->p[i].birth_year = ps[i].y;
-		c->p[i].birth_month = ps[i].m;
-		c->p[i].birth_day = ps[i].d;
-		c->p[i].email = (char *)(ps[i].email ? ps[i].email : "");
-		c->phones[i][0] = (char *)ps[i].phone;
-		c->phones[i][1] = (char *)ps[i].phone2;
-		c->p[i].n_phones = ps[i].phone2 ? 2 : ps[i].phone ? 1 : 0;
-		c->p[i].phones = c->phones[i];
-		c->pp[i] = &c->p[i];
-	}
-	c->r.n_people = np;
-	c->r.people = c->pp;
-	if (tag) {
-		c->tags[0] = (char *)tag;
-		c->r.tags = c->tags;
-		c->r.n_tags = 1;
-	}
-}
+#include "server/clients_fixture.h"
 
 static const uint64_t branch1[] = { 1 }, branch2[] = { 2 };
-static const kt_cq_caller_t owner = { 100, KARTOTEKA__ROLE__OWNER, NULL, 0 };
 static const kt_cq_caller_t mgr1 = { 101, KARTOTEKA__ROLE__MANAGER, branch1, 1 };
 static const kt_cq_caller_t mgr2 = { 102, KARTOTEKA__ROLE__MANAGER, branch2, 1 };
-
-/* Runs a search; returns the unpacked page (free with the helper). */
-static Kartoteka__ClientListResponse *
-find(fx_t *f, const kt_cq_caller_t *who, const char *text, const uint8_t *cur,
-    size_t curlen, uint32_t limit)
-{
-	MDB_txn *txn;
-	kt_cq_page_t page;
-	char digest[256];
-	const char *why = NULL;
-	Kartoteka__ClientListResponse *lr;
-
-	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
-	assert_int_equal(kt_cquery_find(txn, kt_store_dbs(f->st), who, text,
-	    "7", cur, curlen, limit, &page, digest, sizeof(digest), &why), 0);
-	kt_store_read_end(f->st, txn);
-	lr = kartoteka__client_list_response__unpack(NULL, page.len,
-	    page.packed);
-	assert_non_null(lr);
-	assert_int_equal(lr->n_rows, page.rows);
-	kt_cquery_page_free(&page);
-	return lr;
-}
-
-static Kartoteka__ClientListResponse *
-list(fx_t *f, const kt_cq_caller_t *who, const kt_cq_filter_t *flt,
-    const uint8_t *cur, size_t curlen, uint32_t limit)
-{
-	MDB_txn *txn;
-	kt_cq_page_t page;
-	const char *why = NULL;
-	Kartoteka__ClientListResponse *lr;
-
-	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
-	assert_int_equal(kt_cquery_list(txn, kt_store_dbs(f->st), who, flt,
-	    cur, curlen, limit, &page, &why), 0);
-	kt_store_read_end(f->st, txn);
-	lr = kartoteka__client_list_response__unpack(NULL, page.len,
-	    page.packed);
-	assert_non_null(lr);
-	kt_cquery_page_free(&page);
-	return lr;
-}
-
-static void
-lr_free(Kartoteka__ClientListResponse *lr)
-{
-	kartoteka__client_list_response__free_unpacked(lr, NULL);
-}
-
-/* Number of rows text finds for who. */
-static size_t
-nfound(fx_t *f, const kt_cq_caller_t *who, const char *text)
-{
-	Kartoteka__ClientListResponse *lr = find(f, who, text, NULL, 0, 0);
-	size_t n = lr->n_rows;
-
-	assert_int_equal(lr->total, n);
-	lr_free(lr);
-	return n;
-}
 
 static void
 family(fx_t *f)
@@ -260,42 +88,6 @@ find_respects_visibility(void **state)
 	assert_int_equal(nfound(&f, &mgr1, "елкина"), 1);
 	assert_int_equal(nfound(&f, &mgr2, "елкина"), 0);
 	assert_int_equal(nfound(&f, &mgr2, "89123456789"), 0);
-	fx_close(&f);
-}
-
-static void
-edit_moves_indexes(void **state)
-{
-	fx_t f;
-	card_t a, b;
-	pspec_t pa[] = { { "Иван Иванов", 1, 0, 0, 0, "+79001112233", NULL,
-	    NULL } };
-	pspec_t pb[] = { { "Пётр Петров", 1, 0, 0, 0, "+79004445566", NULL,
-	    NULL } };
-
-	(void)state;
-	fx_open(&f);
-	card_make(&a, 7, 1, 101, "Ивановы", pa, 1, NULL);
-	put(&f, NULL, &a.r);
-	assert_int_equal(nfound(&f, &owner, "иванов"), 1);
-	card_make(&b, 7, 1, 102, "Петровы", pb, 1, "vip");
-	b.r.version = 2;
-	put(&f, &a.r, &b.r);
-	assert_int_equal(nfound(&f, &owner, "иванов"), 0);
-	assert_int_equal(nfound(&f, &owner, "+79001112233"), 0);
-	assert_int_equal(nfound(&f, &owner, "петр"), 1);
-	assert_int_equal(nfound(&f, &owner, "+79004445566"), 1);
-	{
-		kt_cq_filter_t flt = { .manager = 101 };
-		Kartoteka__ClientListResponse *lr = list(&f, &owner, &flt,
-		    NULL, 0, 0);
-		assert_int_equal(lr->total, 0);
-		lr_free(lr);
-		flt.manager = 102;
-		lr = list(&f, &owner, &flt, NULL, 0, 0);
-		assert_int_equal(lr->total, 1);
-		lr_free(lr);
-	}
 	fx_close(&f);
 }
 
@@ -651,126 +443,6 @@ paging_total(void **state)
 }
 
 static void
-purge_removes_indexes(void **state)
-{
-	fx_t f;
-	card_t c;
-	Ktstore__ClientRecord t = KTSTORE__CLIENT_RECORD__INIT;
-	Ktstore__ClientRecord *got = NULL;
-	kt_cq_filter_t flt = { .include_archived = 1 };
-	Kartoteka__ClientListResponse *lr;
-	MDB_txn *txn;
-	kt_idset_t s = { 0 };
-	pspec_t ps[] = {
-		{ "Ирина Ёлкина", KARTOTEKA__RELATION__PARENT, 1985, 3, 14,
-		  "+79123456789", NULL, "irina@mail.ru" },
-	};
-
-	(void)state;
-	fx_open(&f);
-	card_make(&c, 1, 1, 101, "Ёлкины", ps, 1, "x");
-	put(&f, NULL, &c.r);
-	t.id = 1;
-	t.branch = 1;
-	t.manager = 101;
-	t.purged = 1;
-	t.created_at = c.r.created_at;
-	t.title = "";
-	put(&f, &c.r, &t);
-	assert_int_equal(nfound(&f, &owner, "елкина"), 0);
-	assert_int_equal(nfound(&f, &owner, "+79123456789"), 0);
-	lr = list(&f, &owner, &flt, NULL, 0, 0);
-	assert_int_equal(lr->total, 0);
-	lr_free(lr);
-	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
-	/* Every index but "created" is empty; the tombstone stays. */
-	const kt_store_dbs_t *db = kt_store_dbs(f.st);
-	MDB_dbi ix[] = { db->cx_phone, db->cx_email, db->cx_word,
-	    db->cx_branch, db->cx_manager, db->cx_birthday, db->cx_birthdate,
-	    db->cx_category, db->cx_source, db->cx_status, db->cx_tag };
-	for (size_t i = 0; i < sizeof ix / sizeof *ix; i++) {
-		assert_int_equal(kt_cstore_ids_prefix(txn, ix[i], NULL, 0, &s),
-		    0);
-		assert_int_equal(s.n, 0);
-	}
-	assert_int_equal(kt_cstore_get(txn, db, 1, &got), 0);
-	assert_true(got->purged);
-	assert_int_equal(got->n_people, 0);
-	protobuf_c_message_free_unpacked(&got->base, NULL);
-	kt_store_read_end(f.st, txn);
-	kt_idset_free(&s);
-	fx_close(&f);
-}
-
-typedef struct views_job {
-	uint64_t user;
-	uint32_t day, quota, count;
-	int rc;
-} views_job_t;
-
-static int
-views_mut(kt_store_t *st, MDB_txn *txn, void *arg)
-{
-	views_job_t *j = arg;
-
-	j->rc = kt_cstore_views_bump(txn, kt_store_dbs(st), j->user, j->day,
-	    j->quota, &j->count);
-	return j->rc == KT_EPERM ? 0 : j->rc;
-}
-
-static void
-view_quota(void **state)
-{
-	fx_t f;
-	views_job_t j = { 5, 20000, 3, 0, 0 };
-
-	(void)state;
-	fx_open(&f);
-	for (int i = 1; i <= 3; i++) {
-		assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-		assert_int_equal(j.rc, 0);
-		assert_int_equal(j.count, (uint32_t)i);
-	}
-	assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, KT_EPERM);
-	assert_int_equal(j.count, 3);
-	j.day++;    /* a new day starts afresh */
-	assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, 0);
-	assert_int_equal(j.count, 1);
-	j.quota = 0;  /* unlimited */
-	for (int i = 0; i < 10; i++)
-		assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, 0);
-	assert_int_equal(j.count, 11);
-	fx_close(&f);
-}
-
-static void
-idset_ops(void **state)
-{
-	kt_idset_t a = { 0 }, b = { 0 };
-	uint64_t av[] = { 5, 1, 3, 3, 9 }, bv[] = { 3, 9, 10 };
-
-	(void)state;
-	for (size_t i = 0; i < 5; i++)
-		assert_int_equal(kt_idset_add(&a, av[i]), 0);
-	for (size_t i = 0; i < 3; i++)
-		assert_int_equal(kt_idset_add(&b, bv[i]), 0);
-	kt_idset_normalize(&a);
-	kt_idset_normalize(&b);
-	assert_int_equal(a.n, 4);
-	kt_idset_intersect(&a, &b);
-	assert_int_equal(a.n, 2);
-	assert_true(kt_idset_has(&a, 3));
-	assert_true(kt_idset_has(&a, 9));
-	assert_false(kt_idset_has(&a, 5));
-	kt_idset_free(&a);
-	kt_idset_free(&b);
-	kt_idset_free(NULL);
-}
-
-static void
 bad_cursor(void **state)
 {
 	fx_t f;
@@ -799,13 +471,9 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(find_prefix_yo),
 	cmocka_unit_test(find_phone_formats),
 	cmocka_unit_test(find_respects_visibility),
-	cmocka_unit_test(edit_moves_indexes),
 	cmocka_unit_test(list_filters),
 	cmocka_unit_test(list_matches_reference),
 	cmocka_unit_test(paging_total),
-	cmocka_unit_test(purge_removes_indexes),
-	cmocka_unit_test(view_quota),
-	cmocka_unit_test(idset_ops),
 	cmocka_unit_test(bad_cursor),
 };
 
