@@ -21,3 +21,10 @@ target_link_libraries(op_table PRIVATE kt_server kt_build_flags)
 add_test(NAME docs.op_table
   COMMAND bash -c "$<TARGET_FILE:op_table> > op_table.md && sed -n '/^<!-- op table: begin -->$/,/^<!-- op table: end -->$/p' ${PROJECT_SOURCE_DIR}/docs/ARCHITECTURE.md | sed '1d;$d' | diff -u - op_table.md")
 set_tests_properties(docs.op_table PROPERTIES LABELS unit)
+
+# Every server/**/*.c has its mirrored unit test file, built by a
+# kt_unit_test() line (server/main.c exempt: tests/integration/).
+add_test(NAME docs.test_files
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_files.sh
+    ${PROJECT_SOURCE_DIR})
+set_tests_properties(docs.test_files PROPERTIES LABELS unit)
