@@ -26,6 +26,7 @@
 #include "model/migrate.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
+#include "net/net.h"
 #include "records.pb-c.h"
 #include "server.h"
 
@@ -172,7 +173,17 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		case OPT_BRANCH: o->branch = optarg; break;
 		case OPT_CHECKPOINT: o->checkpoint = optarg; break;
 		case OPT_OUT: o->out = optarg; break;
-		case OPT_LISTEN: o->run.listen = optarg; break;
+		case OPT_LISTEN: {
+			struct sockaddr_storage ss;
+			if (kt_net_parse_listen(optarg, &ss) != 0) {
+				fprintf(stderr, "kartotekad: --listen '%s': "
+				    "expected HOST:PORT with an IP address, "
+				    "e.g. 127.0.0.1:7700\n", optarg);
+				return -1;
+			}
+			o->run.listen = optarg;
+			break;
+		}
 		case OPT_PHONECC:
 			if (check_phone_country(optarg) != 0)
 				return -1;

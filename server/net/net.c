@@ -750,9 +750,8 @@ kt_net_stop(kt_net_t *n)
 	maybe_stopped(n);
 }
 
-/* Parses "host:port" (IPv6 as "[addr]:port") into addr. */
-static int
-parse_listen(const char *s, struct sockaddr_storage *addr)
+int
+kt_net_parse_listen(const char *s, struct sockaddr_storage *addr)
 {
 	char host[256];
 	const char *colon = strrchr(s, ':');
@@ -798,7 +797,7 @@ kt_net_start(kt_net_t **out, uv_loop_t *loop, const kt_net_opts_t *o,
 
 	*out = NULL;
 	memset(&addr, 0, sizeof(addr));
-	if (parse_listen(o->listen, &addr) != 0) {
+	if (kt_net_parse_listen(o->listen, &addr) != 0) {
 		fprintf(stderr, "kartotekad: --listen '%s': expected HOST:PORT "
 		    "with an IP address, e.g. 127.0.0.1:7700\n", o->listen);
 		return KT_EINVAL;

@@ -52,6 +52,11 @@ typedef struct kt_net_handlers {
 	void (*on_stopped)(void *arg);
 } kt_net_handlers_t;
 
+/* kt_net_parse_listen parses "HOST:PORT" with an IP address (IPv6 as
+ * "[addr]:port"; port 0 picks one) into addr, so a command can refuse a
+ * bad --listen before it opens anything. Returns 0 or KT_EINVAL. */
+int kt_net_parse_listen(const char *s, struct sockaddr_storage *addr);
+
 /* kt_net_start listens as o says and starts serving on loop. Prints
  * `listening on HOST:PORT` on stdout (the first line, for scripts).
  *   [out] out  the net; it frees itself after on_stopped has run

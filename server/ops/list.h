@@ -24,7 +24,8 @@ int kt_list_read(kt_req_t *r, const kt_pager_kind_t *kind, MDB_dbi dbi,
     const kt_list_ask_t *ask, kt_pager_page_t *page);
 
 /* kt_list_answer sends resp (holding page) once its audit entry (action,
- * "rows=N", whether all were included, whether a later page) is
+ * "rows=N", " all" when archived or disabled ones were asked for,
+ * " page=next" when this page is not the first) is
  * committed. Ends r. */
 void kt_list_answer(kt_req_t *r, Kartoteka__Response *resp,
     kt_audit_action_t action, const kt_list_ask_t *ask,
