@@ -14,16 +14,28 @@
 #include "ops/ops.h"
 #include "records.pb-c.h"
 
+typedef struct branch_st branch_st_t;
+
+/* A change of a branch, in two parts: its check against a transaction
+ * (the loop's read, for an early answer, or the writer's) and the change
+ * itself (model/branch_store.c), which checks again. Each handler picks
+ * its pair; nothing switches over op cases here. */
+typedef struct branch_change {
+	int (*check)(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b);
+	int (*apply)(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+	    branch_st_t *b);
+} branch_change_t;
+
 /* One change of a branch, copied out of the request. */
-typedef struct branch_st {
-	Kartoteka__Request__OpCase op;
+struct branch_st {
+	const branch_change_t *change;
 	char name[KT_NAME_MAX + 1];
 	char new_name[KT_NAME_MAX + 1];    /* rename */
 	char address[KT_ADDRESS_MAX + 1];  /* add */
 	int archive;                       /* archive (1) or restore (0) */
 	uint64_t id;                       /* results of the mutation */
 	kt_verdict_t v;
-} branch_st_t;
+};
 
 /* Copies s (NULL: "") into a buffer of cap bytes; 0 when it does not
  * fit (longer than the field may be). */
@@ -38,21 +50,54 @@ take(char *dst, size_t cap, const char *s)
 	return 1;
 }
 
-/* The check of b's change against txn (the loop's or the writer's). */
 static int
-check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
+add_check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
 {
-	switch (b->op) {
-	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
-		return kt_branch_add_check(txn, db, b->name, b->address, &b->v);
-	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
-		return kt_branch_rename_check(txn, db, b->name, b->new_name,
-		    &b->id, &b->v);
-	default:
-		return kt_branch_archive_check(txn, db, b->name, b->archive,
-		    &b->id, &b->v);
-	}
+	return kt_branch_add_check(txn, db, b->name, b->address, &b->v);
 }
+
+static int
+add_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    branch_st_t *b)
+{
+	return kt_branch_add(st, txn, actor, b->name, b->address, &b->id,
+	    &b->v);
+}
+
+static int
+rename_check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
+{
+	return kt_branch_rename_check(txn, db, b->name, b->new_name, &b->id,
+	    &b->v);
+}
+
+static int
+rename_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    branch_st_t *b)
+{
+	return kt_branch_rename(st, txn, actor, b->name, b->new_name, &b->id,
+	    &b->v);
+}
+
+static int
+archive_check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
+{
+	return kt_branch_archive_check(txn, db, b->name, b->archive, &b->id,
+	    &b->v);
+}
+
+static int
+archive_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    branch_st_t *b)
+{
+	return kt_branch_archive(st, txn, actor, b->name, b->archive, &b->id,
+	    &b->v);
+}
+
+static const branch_change_t add_change = { add_check, add_apply };
+static const branch_change_t rename_change = { rename_check, rename_apply };
+static const branch_change_t archive_change = { archive_check,
+	archive_apply };
 
 static int
 branch_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
@@ -60,17 +105,7 @@ branch_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	branch_st_t *b = kt_req_state(r);
 	kt_actor_t actor = kt_req_actor(r);
 
-	switch (b->op) {
-	case KARTOTEKA__REQUEST__OP_BRANCH_ADD:
-		return kt_branch_add(st, txn, &actor, b->name, b->address,
-		    &b->id, &b->v);
-	case KARTOTEKA__REQUEST__OP_BRANCH_RENAME:
-		return kt_branch_rename(st, txn, &actor, b->name, b->new_name,
-		    &b->id, &b->v);
-	default:
-		return kt_branch_archive(st, txn, &actor, b->name, b->archive,
-		    &b->id, &b->v);
-	}
+	return b->change->apply(st, txn, &actor, b);
 }
 
 static void
@@ -114,7 +149,7 @@ change(kt_req_t *r, branch_st_t *b)
 		    "cannot read the store: try again");
 		return;
 	}
-	rc = check(txn, kt_store_dbs(kt_req_server(r)->store), b);
+	rc = b->change->check(txn, kt_store_dbs(kt_req_server(r)->store), b);
 	if (kt_req_refused(r, rc, &b->v))
 		return;
 	kt_req_submit(r, branch_mut, branch_done);
@@ -125,7 +160,7 @@ op_branch_add(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	branch_st_t *b = kt_req_state(r);
 
-	b->op = msg->op_case;
+	b->change = &add_change;
 	if (!take(b->name, sizeof(b->name), msg->branch_add->name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "name: is longer than %u bytes", KT_NAME_MAX);
@@ -144,7 +179,7 @@ op_branch_rename(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	branch_st_t *b = kt_req_state(r);
 
-	b->op = msg->op_case;
+	b->change = &rename_change;
 	if (!take(b->name, sizeof(b->name), msg->branch_rename->name) ||
 	    !take(b->new_name, sizeof(b->new_name),
 	    msg->branch_rename->new_name)) {
@@ -161,7 +196,7 @@ op_branch_archive(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	branch_st_t *b = kt_req_state(r);
 
-	b->op = msg->op_case;
+	b->change = &archive_change;
 	b->archive = !msg->branch_archive->restore;
 	if (!take(b->name, sizeof(b->name), msg->branch_archive->name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,

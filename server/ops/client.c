@@ -35,9 +35,6 @@
 
 /* ==== one operation in flight ============================================ */
 
-typedef enum client_kind {
-	OP_ADD, OP_SHOW, OP_EDIT, OP_ARCHIVE, OP_PURGE, OP_REASSIGN,
-} client_kind_t;
 
 /* What a duplicate contact was found on (an audit detail, never the
  * contact). */
@@ -50,7 +47,7 @@ typedef enum dup_kind {
 /* Everything a client op needs after the request is gone, in its request
  * state. The results are reset on every run of the mutation. */
 typedef struct client_st {
-	client_kind_t kind;
+	kt_req_mut_fn part;              /* the op's part of card_mut */
 	int64_t now;
 	uint64_t id, version, branch, manager;
 	unsigned fields;                 /* KT_CARD_* for edit */
@@ -516,7 +513,7 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
 		return;
 	}
-	c->kind = OP_ADD;
+	c->part = add_mut;
 	c->now = kt_now_s();
 	c->force = ar->force;
 	/* Branch: named, else the terminal's, else the user's only one. */
@@ -826,14 +823,7 @@ card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	c->msg[0] = '\0';
 	c->dup = DUP_NONE;
 	c->dup_of = 0;
-	switch (c->kind) {
-	case OP_ADD: rc = add_mut(st, txn, r); break;
-	case OP_SHOW: rc = show_mut(st, txn, r); break;
-	case OP_EDIT: rc = edit_mut(st, txn, r); break;
-	case OP_ARCHIVE: rc = archive_mut(st, txn, r); break;
-	case OP_PURGE: rc = purge_mut(st, txn, r); break;
-	default: rc = reassign_mut(st, txn, r); break;
-	}
+	rc = c->part(st, txn, r);
 	if (rc == 0 && c->code != E_OK)
 		rc = refusal_answer(r, c);
 	c->wa = NULL;
@@ -846,7 +836,7 @@ card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
  * the mutation decides again in the writer's transaction. Returns c, or
  * NULL with r answered. */
 static client_st_t *
-by_id(kt_req_t *r, client_kind_t kind, uint64_t id)
+by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 {
 	client_st_t *c = kt_req_state(r);
 	const kt_user_t *me = kt_req_caller(r);
@@ -854,7 +844,7 @@ by_id(kt_req_t *r, client_kind_t kind, uint64_t id)
 	MDB_txn *txn = kt_req_txn(r);
 	int seen = 0;
 
-	c->kind = kind;
+	c->part = part;
 	c->id = id;
 	c->now = kt_now_s();
 	if (txn == NULL) {
@@ -880,14 +870,14 @@ by_id(kt_req_t *r, client_kind_t kind, uint64_t id)
 static void
 op_client_show(kt_req_t *r, const Kartoteka__Request *msg)
 {
-	if (by_id(r, OP_SHOW, msg->client_show->id) != NULL)
+	if (by_id(r, show_mut, msg->client_show->id) != NULL)
 		kt_req_submit(r, card_mut, NULL);
 }
 
 static void
 op_client_archive(kt_req_t *r, const Kartoteka__Request *msg)
 {
-	client_st_t *c = by_id(r, OP_ARCHIVE, msg->client_archive->id);
+	client_st_t *c = by_id(r, archive_mut, msg->client_archive->id);
 
 	if (c == NULL)
 		return;
@@ -898,7 +888,7 @@ op_client_archive(kt_req_t *r, const Kartoteka__Request *msg)
 static void
 op_client_purge(kt_req_t *r, const Kartoteka__Request *msg)
 {
-	if (by_id(r, OP_PURGE, msg->client_purge->id) != NULL)
+	if (by_id(r, purge_mut, msg->client_purge->id) != NULL)
 		kt_req_submit(r, card_mut, NULL);
 }
 
@@ -906,7 +896,7 @@ static void
 op_client_reassign(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	const Kartoteka__ClientReassignRequest *rr = msg->client_reassign;
-	client_st_t *c = by_id(r, OP_REASSIGN, rr->id);
+	client_st_t *c = by_id(r, reassign_mut, rr->id);
 	MDB_txn *txn;
 
 	if (c == NULL)
@@ -951,7 +941,7 @@ op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
 		    "(client show)");
 		return;
 	}
-	if ((c = by_id(r, OP_EDIT, er->id)) == NULL)
+	if ((c = by_id(r, edit_mut, er->id)) == NULL)
 		return;
 	c->version = er->version;
 	c->fields = bits;

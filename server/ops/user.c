@@ -24,10 +24,26 @@
 #define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
 #define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
 
+typedef struct user_st user_st_t;
+
+/* A change of a user: its check (the loop's early look, or the writer's),
+ * the change (model/user_store.c, which checks again), whether it needs a
+ * password hashed first, and what it means for open connections once
+ * committed (NULL: nothing). Each handler picks its own; nothing switches
+ * over op cases here. */
+typedef struct user_change {
+	int (*check)(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u);
+	int (*apply)(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+	    user_st_t *u);
+	int hashes;
+	void (*after)(kt_server_t *srv, uint64_t id, int disable,
+	    const kt_conn_t *own);
+} user_change_t;
+
 /* One change of a user, copied out of the request; wiped at the end
  * (KT_OP_SECRET rows: it may hold a password). */
-typedef struct user_st {
-	Kartoteka__Request__OpCase op;
+struct user_st {
+	const user_change_t *change;
 	char login[KT_LOGIN_MAX + 1];
 	char name[KT_NAME_MAX + 1];
 	uint32_t role;
@@ -45,7 +61,7 @@ typedef struct user_st {
 	uint64_t id;
 	size_t ended;
 	kt_verdict_t v;
-} user_st_t;
+};
 
 /* Copies s (NULL: "") into dst of cap bytes; 0 when it does not fit. */
 static int
@@ -107,48 +123,100 @@ as_edit(user_st_t *u)
 }
 
 static int
-check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
+add_check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
 {
-	kt_user_new_t n;
-	kt_user_edit_t e;
+	kt_user_new_t n = as_new(u);
 
-	switch (u->op) {
-	case KARTOTEKA__REQUEST__OP_USER_ADD:
-		n = as_new(u);
-		return kt_user_add_check(txn, db, &n, &u->v);
-	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
-		e = as_edit(u);
-		return kt_user_change_check(txn, db, &e, &u->v);
-	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
-		return kt_user_password_check(txn, db, u->login, &u->v);
-	default:
-		return kt_user_disable_check(txn, db, u->login, u->disable,
-		    &u->v);
-	}
+	return kt_user_add_check(txn, db, &n, &u->v);
 }
+
+static int
+add_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    user_st_t *u)
+{
+	kt_user_new_t n = as_new(u);
+
+	return kt_user_add(st, txn, actor, &n, &u->id, &u->v);
+}
+
+static int
+edit_check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
+{
+	kt_user_edit_t e = as_edit(u);
+
+	return kt_user_change_check(txn, db, &e, &u->v);
+}
+
+static int
+edit_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    user_st_t *u)
+{
+	kt_user_edit_t e = as_edit(u);
+
+	return kt_user_change(st, txn, actor, &e, &u->id, &u->v);
+}
+
+static int
+password_check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
+{
+	return kt_user_password_check(txn, db, u->login, &u->v);
+}
+
+static int
+password_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    user_st_t *u)
+{
+	return kt_user_set_password(st, txn, actor, u->login, u->pwhash,
+	    &u->id, &u->ended, &u->v);
+}
+
+/* Their sessions are gone: so is their login on open connections. */
+static void
+password_after(kt_server_t *srv, uint64_t id, int disable,
+    const kt_conn_t *own)
+{
+	(void)disable;
+	(void)own;
+	kt_session_logout_user(srv, id);
+}
+
+static int
+disable_check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
+{
+	return kt_user_disable_check(txn, db, u->login, u->disable, &u->v);
+}
+
+static int
+disable_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    user_st_t *u)
+{
+	return kt_user_set_disabled(st, txn, actor, u->login, u->disable,
+	    &u->id, &u->ended, &u->v);
+}
+
+/* DESIGN 3: disabling a user closes their connections at once. */
+static void
+disable_after(kt_server_t *srv, uint64_t id, int disable,
+    const kt_conn_t *own)
+{
+	if (disable)
+		kt_session_close_user(srv, id, own);
+}
+
+static const user_change_t add_change = { add_check, add_apply, 1, NULL };
+static const user_change_t edit_change = { edit_check, edit_apply, 0, NULL };
+static const user_change_t password_change = { password_check,
+	password_apply, 1, password_after };
+static const user_change_t disable_change = { disable_check, disable_apply,
+	0, disable_after };
 
 static int
 user_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	user_st_t *u = kt_req_state(r);
 	kt_actor_t actor = kt_req_actor(r);
-	kt_user_new_t n;
-	kt_user_edit_t e;
 
-	switch (u->op) {
-	case KARTOTEKA__REQUEST__OP_USER_ADD:
-		n = as_new(u);
-		return kt_user_add(st, txn, &actor, &n, &u->id, &u->v);
-	case KARTOTEKA__REQUEST__OP_USER_CHANGE:
-		e = as_edit(u);
-		return kt_user_change(st, txn, &actor, &e, &u->id, &u->v);
-	case KARTOTEKA__REQUEST__OP_USER_PASSWORD:
-		return kt_user_set_password(st, txn, &actor, u->login,
-		    u->pwhash, &u->id, &u->ended, &u->v);
-	default:
-		return kt_user_set_disabled(st, txn, &actor, u->login,
-		    u->disable, &u->id, &u->ended, &u->v);
-	}
+	return u->change->apply(st, txn, &actor, u);
 }
 
 static void
@@ -164,13 +232,13 @@ user_done(kt_req_t *r, int status)
 	MDB_txn *txn = kt_req_txn(r);
 	kt_user_t out;
 
-	Kartoteka__Request__OpCase op;
+	const user_change_t *change;
 	uint64_t id;
 	int disable;
 
 	if (kt_req_refused(r, status, &u->v))
 		return;
-	op = u->op;
+	change = u->change;
 	id = u->id;
 	disable = u->disable;
 	if (txn == NULL || a == NULL || kt_user_load(txn,
@@ -186,10 +254,8 @@ user_done(kt_req_t *r, int status)
 	}
 	/* What the committed change means for open connections, once the
 	 * answer is queued (it may close the asker's own connection). */
-	if (op == KARTOTEKA__REQUEST__OP_USER_PASSWORD)
-		kt_session_logout_user(srv, id);
-	else if (op == KARTOTEKA__REQUEST__OP_USER_DISABLE && disable)
-		kt_session_close_user(srv, id, own);
+	if (change->after != NULL)
+		change->after(srv, id, disable, own);
 }
 
 /* Thread pool: the password's hash. */
@@ -233,11 +299,10 @@ change(kt_req_t *r, user_st_t *u)
 		return;
 	}
 	u->now = kt_now_s();
-	rc = check(txn, kt_store_dbs(kt_req_server(r)->store), u);
+	rc = u->change->check(txn, kt_store_dbs(kt_req_server(r)->store), u);
 	if (kt_req_refused(r, rc, &u->v))
 		return;
-	if (u->op == KARTOTEKA__REQUEST__OP_USER_ADD ||
-	    u->op == KARTOTEKA__REQUEST__OP_USER_PASSWORD)
+	if (u->change->hashes)
 		kt_req_work(r, hash_work, hash_after);
 	else
 		kt_req_submit(r, user_mut, user_done);
@@ -286,7 +351,7 @@ op_user_add(kt_req_t *r, const Kartoteka__Request *msg)
 	const Kartoteka__UserAddRequest *a = msg->user_add;
 	user_st_t *u = kt_req_state(r);
 
-	u->op = msg->op_case;
+	u->change = &add_change;
 	/* The owner exists from `kartotekad init` on: every user added
 	 * here is a head or a manager (the model says so too). */
 	if (a->role != KARTOTEKA__ROLE__HEAD &&
@@ -310,7 +375,7 @@ op_user_change(kt_req_t *r, const Kartoteka__Request *msg)
 	const Kartoteka__UserChangeRequest *c = msg->user_change;
 	user_st_t *u = kt_req_state(r);
 
-	u->op = msg->op_case;
+	u->change = &edit_change;
 	if (!take_login(r, u, c->login))
 		return;
 	for (size_t i = 0; i < c->n_fields; i++) {
@@ -343,7 +408,7 @@ op_user_password(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	user_st_t *u = kt_req_state(r);
 
-	u->op = msg->op_case;
+	u->change = &password_change;
 	if (!take_login(r, u, msg->user_password->login) ||
 	    !take_password(r, u, msg->user_password->password))
 		return;
@@ -355,7 +420,7 @@ op_user_disable(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	user_st_t *u = kt_req_state(r);
 
-	u->op = msg->op_case;
+	u->change = &disable_change;
 	u->disable = !msg->user_disable->enable;
 	if (!take_login(r, u, msg->user_disable->login))
 		return;
