@@ -14,13 +14,6 @@
 #include "pbtext.h"
 #include "session.h"
 
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
-#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
-#define E_RATE KARTOTEKA__ERROR__CODE__RATE_LIMITED
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 /* The op table: every domain's rows. A new domain is one line here. */
 static const kt_op_domain_t *const domains[] = {
 	&kt_ops_auth,
@@ -88,22 +81,25 @@ check_caller(kt_server_t *srv, kt_session_t *s, kt_req_t *r,
 	int rc;
 
 	if (uid == 0) {
-		kt_req_fail(r, E_UNAUTH, "not logged in: log in first");
+		kt_req_fail(r, KT_CODE_UNAUTH, "not logged in: log in first");
 		return 0;
 	}
 	if ((txn = kt_req_txn(r)) == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "store unavailable: try again");
 		return 0;
 	}
 	rc = kt_user_load_with(txn, kt_store_dbs(srv->store), uid,
 	    &srv->req_arena.pb, &u);
 	if (rc != 0 && rc != KT_ENOTFOUND) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable: try again");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "store unavailable: try again");
 		return 0;
 	}
 	if (rc != 0 || u.disabled) {
 		kt_session_logout_user(srv, uid);
-		kt_req_fail(r, E_UNAUTH, "your account is no longer active: "
+		kt_req_fail(r, KT_CODE_UNAUTH,
+		    "your account is no longer active: "
 		    "log in again");
 		return 0;
 	}
@@ -111,7 +107,8 @@ check_caller(kt_server_t *srv, kt_session_t *s, kt_req_t *r,
 	if (kt_authz_scope(u.role, row->action) == KT_SCOPE_NONE) {
 		/* A manager trying the owner's work is worth a line. */
 		forbidden_message(row, msg, sizeof(msg));
-		kt_req_fail_audited(r, E_FORBIDDEN, row->audit, "", "%s", msg);
+		kt_req_fail_audited(r, KT_CODE_FORBIDDEN, row->audit, "", "%s",
+		    msg);
 		return 0;
 	}
 	return 1;
@@ -130,7 +127,7 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 	int limited = 0;
 
 	if (row == NULL || op_member(req) == NULL) {
-		kt_conn_send_error(c, req->id, E_BAD, "unknown op", 1);
+		kt_conn_send_error(c, req->id, KT_CODE_BAD, "unknown op", 1);
 		return;
 	}
 	/* protobuf-c would cut a string at a NUL and does not check UTF-8:
@@ -138,17 +135,20 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 	if (kt_pbtext_check(&kartoteka__request__descriptor, plain, len, path,
 	    sizeof(path)) != 0) {
 		const char *dot = strchr(path, '.');
-		kt_conn_send_error(c, req->id, E_BAD, dot ? dot + 1 : path, 0);
+		kt_conn_send_error(c, req->id, KT_CODE_BAD,
+		    dot ? dot + 1 : path, 0);
 		return;
 	}
 	if (row->phase != KT_PHASE_ANY && !kt_session_enrolled(s)) {
-		kt_conn_send_error(c, req->id, E_UNAUTH, "this terminal is not "
+		kt_conn_send_error(c, req->id, KT_CODE_UNAUTH,
+		    "this terminal is not "
 		    "enrolled: ask the owner for an invite code", 1);
 		return;
 	}
 	if (!(row->flags & KT_OP_UNCAPPED) &&
 	    kt_session_inflight(s) >= KT_DISPATCH_MAX_INFLIGHT) {
-		kt_conn_send_error(c, req->id, E_RATE, "too many requests in "
+		kt_conn_send_error(c, req->id, KT_CODE_RATE,
+		    "too many requests in "
 		    "flight on this connection: wait for answers", 0);
 		return;
 	}
@@ -160,7 +160,7 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 			snprintf(msg, sizeof(msg), "too many failed attempts "
 			    "to %s from this address: try again in a minute",
 			    row->label);
-			kt_conn_send_error(c, req->id, E_RATE, msg, 1);
+			kt_conn_send_error(c, req->id, KT_CODE_RATE, msg, 1);
 			return;
 		}
 		limited = 1;
@@ -177,11 +177,12 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 		snprintf(msg, sizeof(msg), "another request to %s is in "
 		    "progress on this connection: wait for its answer",
 		    row->label);
-		kt_conn_send_error(c, req->id, E_RATE, msg, 0);
+		kt_conn_send_error(c, req->id, KT_CODE_RATE, msg, 0);
 		return;
 	}
 	if ((r = kt_req_new(srv, c, req->id, &spec)) == NULL) {
-		kt_conn_send_error(c, req->id, E_INTERNAL, "out of memory", 0);
+		kt_conn_send_error(c, req->id, KT_CODE_INTERNAL,
+		    "out of memory", 0);
 		return;
 	}
 	if (row->phase == KT_PHASE_LOGGED_IN && !check_caller(srv, s, r, row))
@@ -199,7 +200,7 @@ kt_dispatch_message(kt_server_t *srv, kt_conn_t *c, const uint8_t *plain,
 	req = kartoteka__request__unpack(&srv->req_arena.pb, len, plain);
 	if (req == NULL) {
 		kt_arena_wipe(&srv->req_arena);
-		kt_conn_send_error(c, 0, E_BAD, "request is not a valid "
+		kt_conn_send_error(c, 0, KT_CODE_BAD, "request is not a valid "
 		    "protobuf Request", 1);
 		return;
 	}

@@ -13,9 +13,6 @@
 #include "req.h"
 #include "session.h"
 
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 struct kt_req {
 	kt_server_t *srv;
 	kt_conn_t *conn;                  /* referenced until the end */
@@ -253,7 +250,7 @@ send_packed(kt_req_t *r, const uint8_t *p, size_t len)
 	if (rc == KT_ETOOBIG) {
 		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
 		    "large (%zu bytes)\n", r->id, len);
-		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		kt_conn_send_error(r->conn, r->id, KT_CODE_INTERNAL,
 		    "response too large", 0);
 	}
 }
@@ -269,7 +266,7 @@ kt_req_reply(kt_req_t *r, Kartoteka__Response *resp)
 	if (len > sizeof(r->srv->reply_buf)) {
 		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
 		    "large (%zu bytes)\n", r->id, len);
-		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		kt_conn_send_error(r->conn, r->id, KT_CODE_INTERNAL,
 		    "response too large", 0);
 	} else {
 		kartoteka__response__pack(resp, buf);
@@ -317,12 +314,14 @@ void
 kt_req_fail_store(kt_req_t *r, int status)
 {
 	if (status == KT_ENOSPC)
-		kt_req_fail(r, E_UNAVAILABLE, "the store is full: nothing was "
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "the store is full: nothing was "
 		    "changed; tell the owner");
 	else if (status == KT_ESHUTDOWN)
-		kt_req_fail(r, E_UNAVAILABLE, "server is stopping");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "server is stopping");
 	else
-		kt_req_fail(r, E_UNAVAILABLE, "could not save the change: try "
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "could not save the change: try "
 		    "again");
 }
 
@@ -434,7 +433,7 @@ kt_req_send_answer(kt_req_t *r)
 	if (r->answer != NULL)
 		send_packed(r, r->answer, r->answer_len);
 	else
-		kt_conn_send_error(r->conn, r->id, E_INTERNAL,
+		kt_conn_send_error(r->conn, r->id, KT_CODE_INTERNAL,
 		    "could not build the answer", 0);
 	req_end(r);
 }
@@ -525,7 +524,7 @@ kt_req_reply_audited(kt_req_t *r, Kartoteka__Response *resp,
 	int rc = kt_req_answer(r, resp);
 
 	if (rc != 0) {
-		kt_req_fail(r, E_INTERNAL, "%s", rc == KT_ETOOBIG ?
+		kt_req_fail(r, KT_CODE_INTERNAL, "%s", rc == KT_ETOOBIG ?
 		    "response too large" : "out of memory");
 		return;
 	}
@@ -543,7 +542,7 @@ kt_req_fail_audited(kt_req_t *r, uint32_t code, kt_audit_action_t action,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (kt_req_answer_error(r, code, "%s", msg) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return;
 	}
 	submit_audit(r, action, object, code, msg);

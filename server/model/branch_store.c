@@ -12,10 +12,6 @@
 #include "model/branch_store.h"
 #include "model/client_store.h"
 
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
-#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
-
 /* ---- reading ------------------------------------------------------------ */
 
 static int
@@ -90,7 +86,7 @@ find_named(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
 	*rec = NULL;
 	rc = kt_branch_id(txn, db, name, id);
 	if (rc == KT_ENOTFOUND) {
-		kt_verdict_set(v, E_NOT_FOUND, "no branch named '%s'",
+		kt_verdict_set(v, KT_CODE_NOT_FOUND, "no branch named '%s'",
 		    name != NULL ? name : "");
 		return 0;
 	}
@@ -114,7 +110,8 @@ kt_branch_resolve(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
 
 		rc = kt_branch_id(txn, db, names[i], &id);
 		if (rc == KT_ENOTFOUND) {
-			kt_verdict_set(v, E_BAD, "%s: no branch named '%s'",
+			kt_verdict_set(v, KT_CODE_BAD,
+			    "%s: no branch named '%s'",
 			    field, names[i] != NULL ? names[i] : "");
 			return 0;
 		}
@@ -123,7 +120,8 @@ kt_branch_resolve(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
 		archived = b->archived;
 		protobuf_c_message_free_unpacked(&b->base, NULL);
 		if (archived) {
-			kt_verdict_set(v, E_BAD, "%s: branch '%s' is archived",
+			kt_verdict_set(v, KT_CODE_BAD,
+			    "%s: branch '%s' is archived",
 			    field, names[i]);
 			return 0;
 		}
@@ -132,7 +130,8 @@ kt_branch_resolve(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
 		if (dup)
 			continue;
 		if (*nids == max) {
-			kt_verdict_set(v, E_BAD, "%s: at most %zu branches",
+			kt_verdict_set(v, KT_CODE_BAD,
+			    "%s: at most %zu branches",
 			    field, max);
 			return 0;
 		}
@@ -151,7 +150,7 @@ text_ok(kt_verdict_t *v, const char *field, const char *s, size_t min,
 	const char *why = kt_text_problem(s, min, max, 0);
 
 	if (why != NULL)
-		kt_verdict_set(v, E_BAD, "%s: %s", field, why);
+		kt_verdict_set(v, KT_CODE_BAD, "%s: %s", field, why);
 	return why == NULL;
 }
 
@@ -170,7 +169,8 @@ name_free(MDB_txn *txn, const kt_store_dbs_t *db, const char *field,
 	if (rc != 0 || id == self)
 		return rc;
 	/* Named as stored: "Центр" is taken by "центр". */
-	kt_verdict_set(v, E_CONFLICT, "%sa branch named '%s' already exists",
+	kt_verdict_set(v, KT_CODE_CONFLICT,
+	    "%sa branch named '%s' already exists",
 	    field, kt_branch_get(txn, db, id, &b) == 0 ? b->name : name);
 	if (b != NULL)
 		protobuf_c_message_free_unpacked(&b->base, NULL);
@@ -200,7 +200,7 @@ kt_branch_rename_check(MDB_txn *txn, const kt_store_dbs_t *db,
 	    !text_ok(v, "new_name", new_name, 1, KT_NAME_MAX))
 		return 0;
 	if (strcmp(name, new_name) == 0) {
-		kt_verdict_set(v, E_BAD, "new_name: is the same as name");
+		kt_verdict_set(v, KT_CODE_BAD, "new_name: is the same as name");
 		return 0;
 	}
 	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
@@ -223,10 +223,12 @@ kt_branch_archive_check(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
 		return rc;
 	if (archive && b->archived)
-		kt_verdict_set(v, E_CONFLICT, "branch '%s' is already archived",
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "branch '%s' is already archived",
 		    name);
 	else if (!archive && !b->archived)
-		kt_verdict_set(v, E_CONFLICT, "branch '%s' is not archived",
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "branch '%s' is not archived",
 		    name);
 	protobuf_c_message_free_unpacked(&b->base, NULL);
 	return 0;
@@ -308,7 +310,8 @@ kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	uint8_t key[8];
 	int rc;
 
-	if ((rc = kt_branch_rename_check(txn, db, name, new_name, id, v)) != 0 ||
+	if ((rc = kt_branch_rename_check(txn, db, name, new_name, id,
+	    v)) != 0 ||
 	    !kt_verdict_is_ok(v))
 		return rc;
 	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)
@@ -320,7 +323,8 @@ kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	b->name = (char *)new_name;
 	kt_store_be64(key, *id);
 	if (rc == 0)
-		rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+		rc = kt_store_put_record(txn, db->branches, key, 8, &b->base,
+		    0);
 	b->name = old; /* the unpacked string is freed with b */
 	protobuf_c_message_free_unpacked(&b->base, NULL);
 	if (rc != 0)
@@ -339,7 +343,8 @@ kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	uint8_t key[8];
 	int rc;
 
-	if ((rc = kt_branch_archive_check(txn, db, name, archive, id, v)) != 0 ||
+	if ((rc = kt_branch_archive_check(txn, db, name, archive, id,
+	    v)) != 0 ||
 	    !kt_verdict_is_ok(v))
 		return rc;
 	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)

@@ -14,11 +14,6 @@
 #include "model/identity.h"
 #include "model/terminal_store.h"
 
-#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
-#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
-#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
-#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
-
 static const char gen_key[] = "terminals_gen";
 
 void
@@ -89,10 +84,12 @@ kt_terminal_find(MDB_txn *txn, const kt_store_dbs_t *db, const char *which,
 	if (rc != MDB_NOTFOUND)
 		return kt_store_err(rc);
 	if (matches == 0)
-		kt_verdict_set(v, E_NOT_FOUND, "no terminal named or keyed "
+		kt_verdict_set(v, KT_CODE_NOT_FOUND,
+		    "no terminal named or keyed "
 		    "'%s' (see `kartoteka terminal list`)", which);
 	else if (matches > 1 && active != 1)
-		kt_verdict_set(v, E_CONFLICT, "'%s' matches %zu terminals: give "
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "'%s' matches %zu terminals: give "
 		    "more of the key", which, matches);
 	else
 		memcpy(key, matches == 1 ? first : first_active, 32);
@@ -112,7 +109,8 @@ kt_terminal_revoke_check(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((rc = kt_terminal_get(txn, db, key, &t)) != 0)
 		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
 	if (t->revoked)
-		kt_verdict_set(v, E_CONFLICT, "terminal '%s' is already revoked",
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "terminal '%s' is already revoked",
 		    t->name);
 	protobuf_c_message_free_unpacked(&t->base, NULL);
 	return 0;
@@ -196,21 +194,25 @@ kt_terminal_enroll(kt_store_t *st, MDB_txn *txn,
 	rc = kt_store_get_record(txn, db->invites, token_hash, 32,
 	    &ktstore__invite_record__descriptor, (ProtobufCMessage **)&inv);
 	if (rc == KT_ENOTFOUND)
-		kt_verdict_set(v, E_UNAUTH, "invite code is not valid: check "
+		kt_verdict_set(v, KT_CODE_UNAUTH,
+		    "invite code is not valid: check "
 		    "it, or ask the owner for a new one");
 	else if (rc != 0)
 		goto out;
 	else if (inv->used)
-		kt_verdict_set(v, E_UNAUTH, "invite code was already used: ask "
+		kt_verdict_set(v, KT_CODE_UNAUTH,
+		    "invite code was already used: ask "
 		    "the owner for a new one");
 	else if (inv->expires_at <= now)
-		kt_verdict_set(v, E_UNAUTH, "invite code has expired: ask the "
+		kt_verdict_set(v, KT_CODE_UNAUTH,
+		    "invite code has expired: ask the "
 		    "owner for a new one");
 	if (kt_verdict_is_ok(v) && inv->branch != 0) {
 		Ktstore__BranchRecord *b = NULL;
 		rc = kt_branch_get(txn, db, inv->branch, &b);
 		if (rc == 0 && b->archived)
-			kt_verdict_set(v, E_FORBIDDEN, "the branch of this invite "
+			kt_verdict_set(v, KT_CODE_FORBIDDEN,
+			    "the branch of this invite "
 			    "is archived: ask the owner for a new one");
 		if (b != NULL)
 			protobuf_c_message_free_unpacked(&b->base, NULL);
@@ -220,8 +222,8 @@ kt_terminal_enroll(kt_store_t *st, MDB_txn *txn,
 	if (kt_verdict_is_ok(v)) {
 		rc = kt_terminal_get(txn, db, term_key, &old);
 		if (rc == 0)
-			kt_verdict_set(v, old->revoked ? E_FORBIDDEN :
-			    E_CONFLICT, "%s", old->revoked ?
+			kt_verdict_set(v, old->revoked ? KT_CODE_FORBIDDEN :
+			    KT_CODE_CONFLICT, "%s", old->revoked ?
 			    "this terminal key was revoked" :
 			    "this terminal is already enrolled");
 		else if (rc != KT_ENOTFOUND)

@@ -13,11 +13,6 @@
 #include "model/user_store.h"
 #include "records.pb-c.h"
 
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
-#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
-#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
-
 /* ---- reading ------------------------------------------------------------ */
 
 static int
@@ -198,7 +193,7 @@ text_ok(kt_verdict_t *v, const char *field, const char *s, size_t min,
 	const char *why = kt_text_problem(s, min, max, 0);
 
 	if (why != NULL)
-		kt_verdict_set(v, E_BAD, "%s: %s", field, why);
+		kt_verdict_set(v, KT_CODE_BAD, "%s: %s", field, why);
 	return why == NULL;
 }
 
@@ -208,7 +203,7 @@ login_ok(kt_verdict_t *v, const char *login)
 	const char *why = kt_identity_login_problem(login ? login : "");
 
 	if (why != NULL)
-		kt_verdict_set(v, E_BAD, "login: %s", why);
+		kt_verdict_set(v, KT_CODE_BAD, "login: %s", why);
 	return why == NULL;
 }
 
@@ -216,7 +211,7 @@ static int
 quota_ok(kt_verdict_t *v, uint32_t quota)
 {
 	if (quota > KT_VIEW_QUOTA_MAX)
-		kt_verdict_set(v, E_BAD, "daily_view_quota: at most %u",
+		kt_verdict_set(v, KT_CODE_BAD, "daily_view_quota: at most %u",
 		    KT_VIEW_QUOTA_MAX);
 	return quota <= KT_VIEW_QUOTA_MAX;
 }
@@ -226,7 +221,8 @@ staff_role_ok(kt_verdict_t *v, uint32_t role)
 {
 	if (role == KARTOTEKA__ROLE__HEAD || role == KARTOTEKA__ROLE__MANAGER)
 		return 1;
-	kt_verdict_set(v, E_BAD, "role: must be HEAD or MANAGER (there is one "
+	kt_verdict_set(v, KT_CODE_BAD,
+	    "role: must be HEAD or MANAGER (there is one "
 	    "owner)");
 	return 0;
 }
@@ -245,7 +241,8 @@ find_login(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
 		return 0;
 	rc = kt_user_id(txn, db, login, &id);
 	if (rc == KT_ENOTFOUND) {
-		kt_verdict_set(v, E_NOT_FOUND, "no user with login '%s'", login);
+		kt_verdict_set(v, KT_CODE_NOT_FOUND, "no user with login '%s'",
+		    login);
 		return 0;
 	}
 	if (rc != 0 || (rc = get_record(txn, db, id, r)) != 0)
@@ -282,7 +279,8 @@ add_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_new_t *n,
 			return 0;
 		}
 		if (n->nbranches != 0)
-			kt_verdict_set(v, E_BAD, "branches: the owner works "
+			kt_verdict_set(v, KT_CODE_BAD,
+			    "branches: the owner works "
 			    "for every branch and is given none");
 		return 0;
 	}
@@ -291,17 +289,20 @@ add_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_new_t *n,
 	/* A head or manager first would leave a store that can never have
 	 * its owner (the owner is only ever the first user). */
 	if (no_users_yet(txn, db)) {
-		kt_verdict_set(v, E_BAD, "role: the first user is the owner "
+		kt_verdict_set(v, KT_CODE_BAD,
+		    "role: the first user is the owner "
 		    "(kartotekad init makes it)");
 		return 0;
 	}
 	if (n->nbranches == 0) {
-		kt_verdict_set(v, E_BAD, "branches: give at least one branch");
+		kt_verdict_set(v, KT_CODE_BAD,
+		    "branches: give at least one branch");
 		return 0;
 	}
 	rc = kt_user_id(txn, db, n->login, &id);
 	if (rc == 0) {
-		kt_verdict_set(v, E_CONFLICT, "login: '%s' is already taken",
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "login: '%s' is already taken",
 		    n->login);
 		return 0;
 	}
@@ -336,7 +337,8 @@ change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
 	*nids = 0;
 	*r = NULL;
 	if (e->fields == 0) {
-		kt_verdict_set(v, E_BAD, "fields: name at least one field to "
+		kt_verdict_set(v, KT_CODE_BAD,
+		    "fields: name at least one field to "
 		    "change");
 		return 0;
 	}
@@ -347,7 +349,8 @@ change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
 		return 0;
 	if (e->fields & KT_USER_F_BRANCHES) {
 		if (e->nbranches == 0) {
-			kt_verdict_set(v, E_BAD, "branches: give at least one "
+			kt_verdict_set(v, KT_CODE_BAD,
+			    "branches: give at least one "
 			    "branch");
 			return 0;
 		}
@@ -360,7 +363,8 @@ change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
 		return rc;
 	if ((*r)->role == KARTOTEKA__ROLE__OWNER &&
 	    (e->fields & (KT_USER_F_ROLE | KT_USER_F_BRANCHES | KT_USER_F_QUOTA))) {
-		kt_verdict_set(v, E_FORBIDDEN, "the owner's role, branches and "
+		kt_verdict_set(v, KT_CODE_FORBIDDEN,
+		    "the owner's role, branches and "
 		    "quota cannot be changed");
 		return 0;
 	}
@@ -406,12 +410,14 @@ disable_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
 	if ((rc = find_login(txn, db, login, r, v)) != 0 || *r == NULL)
 		return rc;
 	if ((*r)->role == KARTOTEKA__ROLE__OWNER)
-		kt_verdict_set(v, E_FORBIDDEN, "the owner cannot be disabled");
+		kt_verdict_set(v, KT_CODE_FORBIDDEN,
+		    "the owner cannot be disabled");
 	else if (disable && (*r)->disabled)
-		kt_verdict_set(v, E_CONFLICT, "user '%s' is already disabled",
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "user '%s' is already disabled",
 		    login);
 	else if (!disable && !(*r)->disabled)
-		kt_verdict_set(v, E_CONFLICT, "user '%s' is not disabled",
+		kt_verdict_set(v, KT_CODE_CONFLICT, "user '%s' is not disabled",
 		    login);
 	return 0;
 }

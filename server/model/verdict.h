@@ -11,6 +11,23 @@
 
 #include <stdint.h>
 
+#include "kartoteka.pb-c.h"
+
+/* The wire's error codes (kartoteka.Error.Code) under short names, for
+ * refusals and answers, in one place for every module that makes them. */
+enum {
+	KT_CODE_OK = KARTOTEKA__ERROR__CODE__OK,
+	KT_CODE_BAD = KARTOTEKA__ERROR__CODE__BAD_REQUEST,
+	KT_CODE_UNAUTH = KARTOTEKA__ERROR__CODE__UNAUTHENTICATED,
+	KT_CODE_FORBIDDEN = KARTOTEKA__ERROR__CODE__FORBIDDEN,
+	KT_CODE_NOT_FOUND = KARTOTEKA__ERROR__CODE__NOT_FOUND,
+	KT_CODE_CONFLICT = KARTOTEKA__ERROR__CODE__CONFLICT,
+	KT_CODE_QUOTA = KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED,
+	KT_CODE_RATE = KARTOTEKA__ERROR__CODE__RATE_LIMITED,
+	KT_CODE_UNAVAILABLE = KARTOTEKA__ERROR__CODE__UNAVAILABLE,
+	KT_CODE_INTERNAL = KARTOTEKA__ERROR__CODE__INTERNAL,
+};
+
 typedef struct kt_verdict {
 	uint32_t code;                /* kartoteka.Error.Code; 0 = OK */
 	char msg[300];                /* "" when OK */

@@ -20,15 +20,6 @@
 #include "records.pb-c.h"
 #include "session.h"
 
-#define E_OK KARTOTEKA__ERROR__CODE__OK
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_UNAUTH KARTOTEKA__ERROR__CODE__UNAUTHENTICATED
-#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
-#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
-#define E_RATE KARTOTEKA__ERROR__CODE__RATE_LIMITED
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 /* ------------------------------------------------------------------ */
 /* ping                                                                */
 /* ------------------------------------------------------------------ */
@@ -115,17 +106,19 @@ op_enroll(kt_req_t *r, const Kartoteka__Request *msg)
 	const char *why;
 
 	if (kt_req_enrolled(r)) {
-		kt_req_fail(r, E_CONFLICT, "this terminal is already enrolled");
+		kt_req_fail(r, KT_CODE_CONFLICT,
+		    "this terminal is already enrolled");
 		return;
 	}
 	if (er->token.len < 16 || er->token.len > 32) {
-		kt_req_fail(r, E_BAD, "token: %zu bytes, expected 16 to 32",
+		kt_req_fail(r, KT_CODE_BAD,
+		    "token: %zu bytes, expected 16 to 32",
 		    er->token.len);
 		return;
 	}
 	if ((why = kt_text_problem(er->name, 1, KT_TERMINAL_NAME_MAX, 0)) !=
 	    NULL) {
-		kt_req_fail(r, E_BAD, "name: terminal name %s", why);
+		kt_req_fail(r, KT_CODE_BAD, "name: terminal name %s", why);
 		return;
 	}
 	crypto_generichash(e->token_hash, 32, er->token.data, er->token.len,
@@ -211,12 +204,12 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	 * locked the login since. The writer sees every attempt in order,
 	 * so the lock is enforced here, whatever the password. */
 	if (fail && fail->locked_until > l->now &&
-	    (l->code == E_OK || l->code == E_UNAUTH)) {
-		l->code = E_RATE;
+	    (l->code == KT_CODE_OK || l->code == KT_CODE_UNAUTH)) {
+		l->code = KT_CODE_RATE;
 		l->locked = 1;
 		lock_message(l, fail->locked_until);
 	}
-	if (l->code == E_OK) {
+	if (l->code == KT_CODE_OK) {
 		if (fail) {
 			MDB_val k = { llen, l->login };
 			if ((rc = kt_store_err(mdb_del(txn, db->login_failures,
@@ -240,7 +233,8 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 				rc = kt_store_put_record(txn, db->users, key, 8,
 				    &u->base, 0);
 				u->password_hash = old;
-				protobuf_c_message_free_unpacked(&u->base, NULL);
+				protobuf_c_message_free_unpacked(&u->base,
+				    NULL);
 			}
 			if (rc != 0)
 				goto out;
@@ -257,12 +251,13 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 			snprintf(detail, sizeof(detail), "locked");
 			if (fail && !fail->lock_audited) {
 				fail->lock_audited = 1;
-				rc = kt_store_put_record(txn, db->login_failures,
+				rc = kt_store_put_record(txn,
+				    db->login_failures,
 				    l->login, llen, &fail->base, 0);
 				if (rc != 0)
 					goto out;
 			}
-		} else if (l->code == E_UNAUTH) {
+		} else if (l->code == KT_CODE_UNAUTH) {
 			/* A wrong password or an unknown login: count it. */
 			nf.failures = failures_now(fail, l->now) + 1;
 			nf.last_failure = l->now;
@@ -274,7 +269,8 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 				goto out;
 			snprintf(detail, sizeof(detail), "%s, failure %u%s",
 			    l->user_found ? "wrong password" : "unknown login",
-			    nf.failures, nf.locked_until ? ", login locked" : "");
+			    nf.failures,
+			    nf.locked_until ? ", login locked" : "");
 		} else {
 			snprintf(detail, sizeof(detail), "%s", l->msg);
 		}
@@ -299,18 +295,20 @@ login_done(kt_req_t *r, int status)
 	MDB_txn *txn = kt_req_txn(r);
 
 	if (status != 0) {
-		kt_req_fail(r, E_UNAVAILABLE, "could not record the login: try "
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "could not record the login: try "
 		    "again");
 		return;
 	}
-	if (l->code != E_OK) {
+	if (l->code != KT_CODE_OK) {
 		kt_req_fail(r, l->code, "%s", l->msg);
 		return;
 	}
 	kt_req_session_login(r, l->user.id, l->token_hash, l->expires);
 	if (a == NULL || txn == NULL || kt_user_info(txn,
 	    kt_store_dbs(srv->store), &l->user, a, &ui) != 0) {
-		kt_req_fail(r, E_INTERNAL, "logged in, but the user cannot be "
+		kt_req_fail(r, KT_CODE_INTERNAL,
+		    "logged in, but the user cannot be "
 		    "read back: try whoami");
 		return;
 	}
@@ -335,22 +333,22 @@ login_decide(kt_req_t *r)
 	sodium_memzero(l->pwhash, sizeof(l->pwhash));
 	l->now = kt_now_s();
 	if (l->locked) {
-		l->code = E_RATE;
+		l->code = KT_CODE_RATE;
 		lock_message(l, l->locked_until);
 	} else if (!l->user_found || !l->pw_ok) {
-		l->code = E_UNAUTH;
+		l->code = KT_CODE_UNAUTH;
 		snprintf(l->msg, sizeof(l->msg), "wrong login or password");
 	} else if (l->user.disabled) {
-		l->code = E_FORBIDDEN;
+		l->code = KT_CODE_FORBIDDEN;
 		snprintf(l->msg, sizeof(l->msg), "this account is disabled: "
 		    "ask the owner");
 	} else if (!kt_user_may_use_terminal(&l->user,
 	    kt_req_terminal_branch(r))) {
-		l->code = E_FORBIDDEN;
+		l->code = KT_CODE_FORBIDDEN;
 		snprintf(l->msg, sizeof(l->msg), "user %s may log in only from "
 		    "terminals of their own branches", l->login);
 	} else {
-		l->code = E_OK;
+		l->code = KT_CODE_OK;
 		randombytes_buf(l->token, sizeof(l->token));
 		crypto_generichash(l->token_hash, 32, l->token, 32, NULL, 0);
 		l->expires = l->now + srv->opts.session_ttl_s;
@@ -409,19 +407,19 @@ op_login(kt_req_t *r, const Kartoteka__Request *msg)
 
 	if ((why = kt_identity_login_problem(lr->login ? lr->login : "")) !=
 	    NULL) {
-		kt_req_fail(r, E_BAD, "login: %s", why);
+		kt_req_fail(r, KT_CODE_BAD, "login: %s", why);
 		return;
 	}
 	if (lr->password == NULL || lr->password[0] == '\0' ||
 	    strlen(lr->password) > KT_PASSWORD_MAX) {
-		kt_req_fail(r, E_BAD, "password: must be 1 to %u bytes",
+		kt_req_fail(r, KT_CODE_BAD, "password: must be 1 to %u bytes",
 		    KT_PASSWORD_MAX);
 		return;
 	}
 	snprintf(l->login, sizeof(l->login), "%s", lr->login);
 	snprintf(l->password, sizeof(l->password), "%s", lr->password);
 	if ((txn = kt_req_txn(r)) == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
 	l->user_found = kt_user_find(txn, db, l->login, &l->user,
@@ -437,10 +435,11 @@ op_login(kt_req_t *r, const Kartoteka__Request *msg)
 	if (l->locked_until > kt_now_s()) {
 		if (lock_audited) {
 			/* Already recorded for this lock: answer without a
-			 * write, so a flood of guesses costs the disk nothing. */
+			 * write,
+			 so a flood of guesses costs the disk nothing. */
 			l->now = kt_now_s();
 			lock_message(l, l->locked_until);
-			kt_req_fail(r, E_RATE, "%s", l->msg);
+			kt_req_fail(r, KT_CODE_RATE, "%s", l->msg);
 			return;
 		}
 		l->locked = 1;
@@ -480,7 +479,7 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 	int ok = 0;
 
 	if (txn == NULL || a == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
 	if (msg->resume->token.len == 32) {
@@ -494,7 +493,8 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 	}
 	if (!ok) {
 		sodium_memzero(hash, sizeof(hash));
-		kt_req_fail(r, E_UNAUTH, "session has expired or is not valid "
+		kt_req_fail(r, KT_CODE_UNAUTH,
+		    "session has expired or is not valid "
 		    "on this terminal: log in again");
 		return;
 	}
@@ -535,7 +535,8 @@ logout_done(kt_req_t *r, int status)
 	Kartoteka__LogoutResponse lr = KARTOTEKA__LOGOUT_RESPONSE__INIT;
 
 	if (status != 0) {
-		kt_req_fail(r, E_UNAVAILABLE, "could not record the logout: try "
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "could not record the logout: try "
 		    "again");
 		return;
 	}
@@ -577,7 +578,7 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 	    kt_user_info(txn, db, kt_req_caller(r), a, &ui) != 0) {
 		if (t != NULL)
 			protobuf_c_message_free_unpacked(&t->base, NULL);
-		kt_req_fail(r, E_INTERNAL, "cannot read the session");
+		kt_req_fail(r, KT_CODE_INTERNAL, "cannot read the session");
 		return;
 	}
 	kt_branch_name(txn, db, t->branch, bname, sizeof(bname));

@@ -24,17 +24,7 @@
 #include "ops/ops.h"
 #include "records.pb-c.h"
 
-#define E_OK KARTOTEKA__ERROR__CODE__OK
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
-#define E_NOTFOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
-#define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
-#define E_QUOTA KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 /* ==== one operation in flight ============================================ */
-
 
 /* What a duplicate contact was found on (an audit detail, never the
  * contact). */
@@ -354,23 +344,25 @@ check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 					if (*forced == 0)
 						*forced = o->id;
 				} else if (vis) {
-					refuse(c, E_CONFLICT, "%s %s already "
+					refuse(c, KT_CODE_CONFLICT,
+					    "%s %s already "
 					    "belongs to client %" PRIu64 " (%s)",
 					    j < p->n_phones ? "phone" : "e-mail",
 					    what, o->id, o->title);
 					c->dup = DUP_VISIBLE;
 					c->dup_of = o->id;
 				} else {
-					refuse(c, E_CONFLICT, "this %s belongs "
+					refuse(c, KT_CODE_CONFLICT,
+					    "this %s belongs "
 					    "to a client of another branch",
 					    j < p->n_phones ? "phone" : "e-mail");
 					c->dup = DUP_HIDDEN;
 				}
-				if (c->code != E_OK)
+				if (c->code != KT_CODE_OK)
 					break;
 			}
 			kt_idset_free(&s);
-			if (c->code != E_OK || rc != 0)
+			if (c->code != KT_CODE_OK || rc != 0)
 				return rc;
 		}
 	}
@@ -400,13 +392,14 @@ check_referrer(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 	if (rec->referred_by == 0)
 		return 0;
 	if (rec->referred_by == rec->id) {
-		refuse(c, E_BAD, "referred_by: a client cannot refer itself");
+		refuse(c, KT_CODE_BAD,
+		    "referred_by: a client cannot refer itself");
 		return 0;
 	}
 	rc = kt_cstore_get_with(txn, db, rec->referred_by, &c->wa->pb, &o);
 	if (rc == KT_ENOTFOUND || (rc == 0 && (o->purged ||
 	    may(r, KT_ACT_SEE_CLIENT, o->branch, o->manager) != 0))) {
-		refuse(c, E_BAD, "referred_by: no client %" PRIu64,
+		refuse(c, KT_CODE_BAD, "referred_by: no client %" PRIu64,
 		    rec->referred_by);
 		rc = 0;
 	}
@@ -427,12 +420,12 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (rec == NULL)
 		return KT_EPROTO;
 	if ((rc = check_referrer(r, c, txn, db, rec)) != 0 ||
-	    (c->code == E_OK &&
+	    (c->code == KT_CODE_OK &&
 	    (rc = check_duplicates(r, c, txn, db, rec, NULL, &forced)) != 0))
 		goto out;
-	if (c->code == E_BAD)
+	if (c->code == KT_CODE_BAD)
 		goto out;       /* bad input: nothing to audit */
-	if (c->code != E_OK) {
+	if (c->code != KT_CODE_OK) {
 		rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, 0, dup_detail(c));
 		goto out;
 	}
@@ -472,7 +465,7 @@ take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
 	int rc;
 
 	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return 0;
 	}
 	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
@@ -482,12 +475,13 @@ take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
 		rc = kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err));
 	kt_arena_free(&a);
 	if (rc != 0) {
-		kt_req_fail(r, rc == KT_ENOMEM ? E_INTERNAL : E_BAD, "%s",
+		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
+		    "%s",
 		    rc == KT_ENOMEM ? "out of memory" : err);
 		return 0;
 	}
 	if (kt_req_keep(r, c->in) != 0) {
-		kt_req_fail(r, E_INTERNAL, "out of memory");
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return 0;
 	}
 	return 1;
@@ -506,11 +500,11 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	int named_mgr, rc;
 
 	if (in == NULL) {
-		kt_req_fail(r, E_BAD, "client: missing");
+		kt_req_fail(r, KT_CODE_BAD, "client: missing");
 		return;
 	}
 	if (txn == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
 	c->part = add_mut;
@@ -520,7 +514,7 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	if ((in->branch && in->branch[0]) || in->branch_id) {
 		if (find_branch(txn, db, in->branch, in->branch_id,
 		    &c->branch) != 0) {
-			kt_req_fail(r, E_BAD, "branch: no branch '%s'",
+			kt_req_fail(r, KT_CODE_BAD, "branch: no branch '%s'",
 			    in->branch && in->branch[0] ? in->branch : "#id");
 			return;
 		}
@@ -529,7 +523,7 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	} else if (me->nbranches == 1) {
 		c->branch = me->branches[0];
 	} else {
-		kt_req_fail(r, E_BAD, "branch: name the client's branch");
+		kt_req_fail(r, KT_CODE_BAD, "branch: name the client's branch");
 		return;
 	}
 	/* Manager: the creator, unless one who may reassign names another. */
@@ -537,7 +531,7 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	named_mgr = (in->manager && in->manager[0]) || in->manager_id;
 	if (named_mgr && find_user(txn, db, in->manager, in->manager_id,
 	    &c->manager) != 0) {
-		kt_req_fail(r, E_BAD, "manager: no user '%s'",
+		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%s'",
 		    in->manager && in->manager[0] ? in->manager : "#id");
 		return;
 	}
@@ -552,17 +546,18 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 		char detail[200];
 		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " %s",
 		    c->branch, why);
-		if (kt_req_answer_error(r, E_FORBIDDEN, "%s", why) != 0) {
-			kt_req_fail(r, E_INTERNAL, "out of memory");
+		if (kt_req_answer_error(r, KT_CODE_FORBIDDEN, "%s", why) != 0) {
+			kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 			return;
 		}
 		kt_req_answer_audited(r, KT_AUDIT_CLIENT_ADD, "clients",
-		    E_FORBIDDEN, detail);
+		    KT_CODE_FORBIDDEN, detail);
 		return;
 	}
 	if (c->manager != me->id && !manager_fits(txn, db, c->manager,
 	    c->branch, login, sizeof(login))) {
-		kt_req_fail(r, E_BAD, "manager: user %s does not work in the "
+		kt_req_fail(r, KT_CODE_BAD,
+		    "manager: user %s does not work in the "
 		    "client's branch", login);
 		return;
 	}
@@ -586,20 +581,22 @@ card_load(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_action_t a,
 	*rec = NULL;
 	rc = kt_cstore_get_with(txn, kt_store_dbs(st), c->id, &c->wa->pb, rec);
 	if (rc == KT_ENOTFOUND) {
-		refuse(c, E_NOTFOUND, "no client %" PRIu64, c->id);
+		refuse(c, KT_CODE_NOT_FOUND, "no client %" PRIu64, c->id);
 		return 0;
 	}
 	if (rc != 0)
 		return rc;
 	rc = may(r, a, (*rec)->branch, (*rec)->manager);
 	if (rc == KT_ENOTFOUND) {
-		refuse(c, E_NOTFOUND, "no client %" PRIu64, c->id);
+		refuse(c, KT_CODE_NOT_FOUND, "no client %" PRIu64, c->id);
 	} else if (rc != 0) {
-		refuse(c, E_FORBIDDEN, "you may not %s (client %" PRIu64 ")",
+		refuse(c, KT_CODE_FORBIDDEN,
+		    "you may not %s (client %" PRIu64 ")",
 		    kt_authz_action_name(a), c->id);
 		return audit(st, txn, r, action, c->id, c->msg);
 	} else if ((*rec)->purged) {
-		refuse(c, E_NOTFOUND, "client %" PRIu64 " was purged", c->id);
+		refuse(c, KT_CODE_NOT_FOUND, "client %" PRIu64 " was purged",
+		    c->id);
 	}
 	return 0;
 }
@@ -643,7 +640,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_FULL_CARD, KT_AUDIT_CLIENT_VIEW,
-	    &rec)) != 0 || c->code != E_OK)
+	    &rec)) != 0 || c->code != KT_CODE_OK)
 		goto out;
 	/* DESIGN §4: only a manager's full views count against a quota; a
 	 * stored 0 means the default. */
@@ -653,7 +650,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rc = kt_cstore_views_bump(txn, db, me->id, unix_day(c->now), quota,
 	    &count);
 	if (rc == KT_EPERM) {
-		refuse(c, E_QUOTA, "daily quota of %u full cards used up",
+		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used up",
 		    quota);
 		rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, c->msg);
 		goto out;
@@ -686,10 +683,10 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_EDIT_CLIENT,
-	    KT_AUDIT_CLIENT_EDIT, &old)) != 0 || c->code != E_OK)
+	    KT_AUDIT_CLIENT_EDIT, &old)) != 0 || c->code != KT_CODE_OK)
 		goto out;
 	if (old->version != c->version) {
-		refuse(c, E_CONFLICT, "client %" PRIu64 " was changed "
+		refuse(c, KT_CODE_CONFLICT, "client %" PRIu64 " was changed "
 		    "meanwhile: current version is %" PRIu64, c->id,
 		    old->version);
 		goto out;
@@ -705,19 +702,19 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rec.updated_at = c->now;
 	/* The merged card must still fit an answer. */
 	if (kt_card_pack(&rec, &buf, &len, err, sizeof(err)) != 0) {
-		refuse(c, E_BAD, "%s", err);
+		refuse(c, KT_CODE_BAD, "%s", err);
 		goto out;
 	}
 	if ((b & KT_CARD_REFERRED) &&
 	    (rc = check_referrer(r, c, txn, db, &rec)) != 0)
 		goto out;
-	if (c->code == E_OK && (b & KT_CARD_PEOPLE) &&
+	if (c->code == KT_CODE_OK && (b & KT_CARD_PEOPLE) &&
 	    (rc = check_duplicates(r, c, txn, db, &rec, old, &forced)) != 0)
 		goto out;
-	if (c->code == E_CONFLICT)
+	if (c->code == KT_CODE_CONFLICT)
 		rc = audit(st, txn, r, KT_AUDIT_CLIENT_EDIT, c->id,
 		    dup_detail(c));
-	if (c->code != E_OK)
+	if (c->code != KT_CODE_OK)
 		goto out;
 	kt_card_fields_digest(b, detail, sizeof(detail));
 	if (forced) {
@@ -741,7 +738,7 @@ archive_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_ARCHIVE, action, &rec)) != 0 ||
-	    c->code != E_OK)
+	    c->code != KT_CODE_OK)
 		goto out;
 	next = *rec;
 	next.archived = !c->restore;
@@ -759,7 +756,7 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_PURGE, KT_AUDIT_CLIENT_PURGE,
-	    &rec)) != 0 || c->code != E_OK)
+	    &rec)) != 0 || c->code != KT_CODE_OK)
 		goto out;
 	/* The tombstone: the id and bookkeeping, no personal data. */
 	t.id = rec->id;
@@ -786,11 +783,11 @@ reassign_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_REASSIGN,
-	    KT_AUDIT_CLIENT_REASSIGN, &rec)) != 0 || c->code != E_OK)
+	    KT_AUDIT_CLIENT_REASSIGN, &rec)) != 0 || c->code != KT_CODE_OK)
 		goto out;
 	if (!manager_fits(txn, db, c->manager, rec->branch, login,
 	    sizeof(login))) {
-		refuse(c, E_BAD, "manager: user %s does not work in the "
+		refuse(c, KT_CODE_BAD, "manager: user %s does not work in the "
 		    "client's branch", login);
 		goto out;
 	}
@@ -819,12 +816,12 @@ card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (kt_arena_init(&wa, 32u << 10, 8u << 20) != 0)
 		return KT_ENOMEM;
 	c->wa = &wa;
-	c->code = E_OK;
+	c->code = KT_CODE_OK;
 	c->msg[0] = '\0';
 	c->dup = DUP_NONE;
 	c->dup_of = 0;
 	rc = c->part(st, txn, r);
-	if (rc == 0 && c->code != E_OK)
+	if (rc == 0 && c->code != KT_CODE_OK)
 		rc = refusal_answer(r, c);
 	c->wa = NULL;
 	kt_arena_free(&wa);
@@ -848,7 +845,7 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 	c->id = id;
 	c->now = kt_now_s();
 	if (txn == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return NULL;
 	}
 	/* From the indexes, without reading the card: whoever sees every
@@ -861,7 +858,7 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 			seen = kt_cstore_in_branch(txn, db, id,
 			    me->branches[i]);
 	if (!seen) {
-		kt_req_fail(r, E_NOTFOUND, "no client %" PRIu64, id);
+		kt_req_fail(r, KT_CODE_NOT_FOUND, "no client %" PRIu64, id);
 		return NULL;
 	}
 	return c;
@@ -901,9 +898,10 @@ op_client_reassign(kt_req_t *r, const Kartoteka__Request *msg)
 
 	if (c == NULL)
 		return;
-	if ((txn = kt_req_txn(r)) == NULL || find_user(txn, kt_store_dbs(kt_req_server(r)->store),
+	if ((txn = kt_req_txn(r)) == NULL || find_user(txn,
+	    kt_store_dbs(kt_req_server(r)->store),
 	    rr->manager, 0, &c->manager) != 0) {
-		kt_req_fail(r, E_BAD, "manager: no user '%.64s'",
+		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%.64s'",
 		    rr->manager ? rr->manager : "");
 		return;
 	}
@@ -922,10 +920,12 @@ op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
 		unsigned bit = kt_card_field_bit(er->fields[i]);
 		if (bit == 0) {
 			if (strcmp(er->fields[i], "manager") == 0)
-				kt_req_fail(r, E_BAD, "fields: 'manager' is "
+				kt_req_fail(r, KT_CODE_BAD,
+				    "fields: 'manager' is "
 				    "changed with reassign");
 			else
-				kt_req_fail(r, E_BAD, "fields: '%.64s' is not "
+				kt_req_fail(r, KT_CODE_BAD,
+				    "fields: '%.64s' is not "
 				    "a field that can be edited",
 				    er->fields[i]);
 			return;
@@ -933,11 +933,13 @@ op_client_edit(kt_req_t *r, const Kartoteka__Request *msg)
 		bits |= bit;
 	}
 	if (bits == 0) {
-		kt_req_fail(r, E_BAD, "fields: name the fields to change");
+		kt_req_fail(r, KT_CODE_BAD,
+		    "fields: name the fields to change");
 		return;
 	}
 	if (er->version == 0) {
-		kt_req_fail(r, E_BAD, "version: give the version you read "
+		kt_req_fail(r, KT_CODE_BAD,
+		    "version: give the version you read "
 		    "(client show)");
 		return;
 	}
@@ -968,12 +970,13 @@ static void
 page_answer(kt_req_t *r, kt_cq_page_t *page, kt_audit_action_t action,
     const char *detail)
 {
-	int rc = kt_req_answer_packed(r, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
+	int rc = kt_req_answer_packed(r,
+	    KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
 	    page->packed, page->len);
 
 	kt_cquery_page_free(page);
 	if (rc != 0) {
-		kt_req_fail(r, E_INTERNAL, "could not build the answer");
+		kt_req_fail(r, KT_CODE_INTERNAL, "could not build the answer");
 		return;
 	}
 	kt_req_answer_audited(r, action, "clients", 0, detail);
@@ -998,7 +1001,8 @@ op_client_find(kt_req_t *r, const Kartoteka__Request *msg)
 		    fr->cursor.len, fr->limit, &page, digest, sizeof(digest),
 		    &why);
 	if (rc != 0) {
-		kt_req_fail(r, rc == KT_EINVAL ? E_BAD : E_INTERNAL, "%s",
+		kt_req_fail(r, rc == KT_EINVAL ? KT_CODE_BAD : KT_CODE_INTERNAL,
+		    "%s",
 		    rc == KT_EINVAL ? why : "search failed");
 		return;
 	}
@@ -1050,17 +1054,19 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 	int rc;
 
 	if (txn == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "store unavailable");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
 	if (lr->branch && lr->branch[0] &&
 	    find_branch(txn, db, lr->branch, 0, &f.branch) != 0) {
-		kt_req_fail(r, E_BAD, "branch: no branch '%.64s'", lr->branch);
+		kt_req_fail(r, KT_CODE_BAD, "branch: no branch '%.64s'",
+		    lr->branch);
 		return;
 	}
 	if (lr->manager && lr->manager[0] &&
 	    find_user(txn, db, lr->manager, 0, &f.manager) != 0) {
-		kt_req_fail(r, E_BAD, "manager: no user '%.64s'", lr->manager);
+		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%.64s'",
+		    lr->manager);
 		return;
 	}
 	f.status = (uint32_t)lr->status;
@@ -1080,7 +1086,8 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 	rc = kt_cquery_list(txn, db, &who, &f, lr->cursor.data, lr->cursor.len,
 	    lr->limit, &page, &why);
 	if (rc != 0) {
-		kt_req_fail(r, rc == KT_EINVAL ? E_BAD : E_INTERNAL, "%s",
+		kt_req_fail(r, rc == KT_EINVAL ? KT_CODE_BAD : KT_CODE_INTERNAL,
+		    "%s",
 		    rc == KT_EINVAL ? why : "listing failed");
 		return;
 	}

@@ -20,10 +20,6 @@
 #include "records.pb-c.h"
 #include "session.h"
 
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 typedef struct terminal_st {
 	char branch[KT_NAME_MAX + 1];      /* invite: "" = owner terminal */
 	char which[KT_NAME_MAX + 1];       /* revoke: name or key prefix */
@@ -70,7 +66,8 @@ invite_done(kt_req_t *r, int status)
 	if (kt_req_refused(r, status, &t->v))
 		return;
 	if (txn == NULL) {
-		kt_req_fail(r, E_INTERNAL, "saved, but the store cannot be "
+		kt_req_fail(r, KT_CODE_INTERNAL,
+		    "saved, but the store cannot be "
 		    "read back");
 		return;
 	}
@@ -93,7 +90,8 @@ invite_done(kt_req_t *r, int status)
 	inv.expires_at = t->now + KT_INVITE_TTL_S;
 	if (kt_invite_encode(&inv, code, sizeof(code)) != 0) {
 		sodium_memzero(&inv, sizeof(inv));
-		kt_req_fail(r, E_INTERNAL, "cannot encode the invite code");
+		kt_req_fail(r, KT_CODE_INTERNAL,
+		    "cannot encode the invite code");
 		return;
 	}
 	ir.code = code;
@@ -118,12 +116,13 @@ op_terminal_invite(kt_req_t *r, const Kartoteka__Request *msg)
 
 	if (b != NULL && b[0] != '\0') {
 		if ((why = kt_text_problem(b, 1, KT_NAME_MAX, 0)) != NULL) {
-			kt_req_fail(r, E_BAD, "branch: %s", why);
+			kt_req_fail(r, KT_CODE_BAD, "branch: %s", why);
 			return;
 		}
 		snprintf(t->branch, sizeof(t->branch), "%s", b);
 		if ((txn = kt_req_txn(r)) == NULL) {
-			kt_req_fail(r, E_UNAVAILABLE, "cannot read the store");
+			kt_req_fail(r, KT_CODE_UNAVAILABLE,
+			    "cannot read the store");
 			return;
 		}
 		rc = kt_branch_resolve(txn, kt_store_dbs(
@@ -199,7 +198,8 @@ revoke_done(kt_req_t *r, int status)
 	if (rec != NULL)
 		protobuf_c_message_free_unpacked(&rec->base, NULL);
 	if (rc != 0) {
-		kt_req_fail(r, E_INTERNAL, "revoked, but the terminal cannot be "
+		kt_req_fail(r, KT_CODE_INTERNAL,
+		    "revoked, but the terminal cannot be "
 		    "read back");
 	} else {
 		rr.terminal = &ti;
@@ -223,12 +223,12 @@ op_terminal_revoke(kt_req_t *r, const Kartoteka__Request *msg)
 	int rc;
 
 	if ((why = kt_text_problem(w, 1, KT_NAME_MAX, 0)) != NULL) {
-		kt_req_fail(r, E_BAD, "terminal: %s", why);
+		kt_req_fail(r, KT_CODE_BAD, "terminal: %s", why);
 		return;
 	}
 	snprintf(t->which, sizeof(t->which), "%s", w);
 	if ((txn = kt_req_txn(r)) == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "cannot read the store");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "cannot read the store");
 		return;
 	}
 	rc = kt_terminal_revoke_check(txn, kt_store_dbs(

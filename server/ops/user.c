@@ -20,10 +20,6 @@
 #include "records.pb-c.h"
 #include "session.h"
 
-#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
-#define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
-#define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
-
 typedef struct user_st user_st_t;
 
 /* A change of a user: its check (the loop's early look, or the writer's),
@@ -81,14 +77,15 @@ static int
 take_branches(kt_req_t *r, user_st_t *u, char **names, size_t n)
 {
 	if (n > KT_MAX_USER_BRANCHES) {
-		kt_req_fail(r, E_BAD, "branches: at most %u branches",
+		kt_req_fail(r, KT_CODE_BAD, "branches: at most %u branches",
 		    KT_MAX_USER_BRANCHES);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!take(u->branch_names[i], sizeof(u->branch_names[i]),
 		    names[i])) {
-			kt_req_fail(r, E_BAD, "branches: is longer than %u "
+			kt_req_fail(r, KT_CODE_BAD,
+			    "branches: is longer than %u "
 			    "bytes", KT_NAME_MAX);
 			return 0;
 		}
@@ -244,7 +241,8 @@ user_done(kt_req_t *r, int status)
 	if (txn == NULL || a == NULL || kt_user_load(txn,
 	    kt_store_dbs(srv->store), u->id, &out) != 0 || kt_user_info(txn,
 	    kt_store_dbs(srv->store), &out, a, &ui) != 0) {
-		kt_req_fail(r, E_INTERNAL, "saved, but the user cannot be read "
+		kt_req_fail(r, KT_CODE_INTERNAL,
+		    "saved, but the user cannot be read "
 		    "back");
 	} else {
 		ur.user = &ui;
@@ -277,9 +275,9 @@ hash_after(kt_req_t *r, int status)
 	sodium_memzero(u->password, sizeof(u->password));
 	if (!kt_req_alive(r)) {
 		/* Nobody is waiting for the answer: change nothing. */
-		kt_req_fail(r, E_UNAVAILABLE, "connection closed");
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "connection closed");
 	} else if (status != 0 || u->hash_failed) {
-		kt_req_fail(r, E_INTERNAL, "cannot hash the password");
+		kt_req_fail(r, KT_CODE_INTERNAL, "cannot hash the password");
 	} else {
 		kt_req_submit(r, user_mut, user_done);
 	}
@@ -294,7 +292,8 @@ change(kt_req_t *r, user_st_t *u)
 	int rc;
 
 	if (txn == NULL) {
-		kt_req_fail(r, E_UNAVAILABLE, "cannot read the store: try "
+		kt_req_fail(r, KT_CODE_UNAVAILABLE,
+		    "cannot read the store: try "
 		    "again");
 		return;
 	}
@@ -316,7 +315,7 @@ take_password(kt_req_t *r, user_st_t *u, const char *password)
 	    "");
 
 	if (why != NULL) {
-		kt_req_fail(r, E_BAD, "password: %s", why);
+		kt_req_fail(r, KT_CODE_BAD, "password: %s", why);
 		return 0;
 	}
 	return take(u->password, sizeof(u->password), password);
@@ -328,7 +327,7 @@ take_login(kt_req_t *r, user_st_t *u, const char *login)
 	const char *why = kt_identity_login_problem(login ? login : "");
 
 	if (why != NULL) {
-		kt_req_fail(r, E_BAD, "login: %s", why);
+		kt_req_fail(r, KT_CODE_BAD, "login: %s", why);
 		return 0;
 	}
 	return take(u->login, sizeof(u->login), login);
@@ -338,7 +337,7 @@ static int
 take_name(kt_req_t *r, user_st_t *u, const char *name)
 {
 	if (!take(u->name, sizeof(u->name), name)) {
-		kt_req_fail(r, E_BAD, "name: is longer than %u bytes",
+		kt_req_fail(r, KT_CODE_BAD, "name: is longer than %u bytes",
 		    KT_NAME_MAX);
 		return 0;
 	}
@@ -356,7 +355,8 @@ op_user_add(kt_req_t *r, const Kartoteka__Request *msg)
 	 * here is a head or a manager (the model says so too). */
 	if (a->role != KARTOTEKA__ROLE__HEAD &&
 	    a->role != KARTOTEKA__ROLE__MANAGER) {
-		kt_req_fail(r, E_BAD, "role: must be HEAD or MANAGER (there is "
+		kt_req_fail(r, KT_CODE_BAD,
+		    "role: must be HEAD or MANAGER (there is "
 		    "one owner)");
 		return;
 	}
@@ -389,7 +389,8 @@ op_user_change(kt_req_t *r, const Kartoteka__Request *msg)
 		else if (strcmp(f, "daily_view_quota") == 0)
 			u->fields |= KT_USER_F_QUOTA;
 		else {
-			kt_req_fail(r, E_BAD, "fields: unknown field '%.64s' "
+			kt_req_fail(r, KT_CODE_BAD,
+			    "fields: unknown field '%.64s' "
 			    "(name, role, branches, daily_view_quota)", f);
 			return;
 		}
