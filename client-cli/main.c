@@ -18,6 +18,7 @@
 
 #include "client_conn.h"
 #include "config.h"
+#include "fields.h"
 #include "invite.h"
 #include "keyfile.h"
 #include "kt_error.h"
@@ -32,7 +33,6 @@
 #define CLIENT_NAME "kartoteka"
 #define DEFAULT_TIMEOUT_MS 10000
 #define PASSWORD_MAX CLI_PASSWORD_MAX
-#define TERMINAL_NAME_MAX 100u
 
 /* Set by the signal handler while the password is read with echo off, so
  * the terminal can be restored before the process dies. */
@@ -922,11 +922,17 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 			snprintf(host, sizeof(host), "terminal");
 		host[sizeof(host) - 1] = '\0';
+		/* The server's limit; a host name is ASCII, so any cut fits. */
+		host[KT_TERMINAL_NAME_MAX] = '\0';
 		name = host;
 	}
-	if (name[0] == '\0' || !cli_proto_string_ok(name, TERMINAL_NAME_MAX)) {
-		rc = cli_usage_error(cli, _("--name must be 1..99 bytes without "
-		    "control characters"));
+	/* The server's own rule (common/fields.h), so that a name the CLI
+	 * lets through is one the server takes. */
+	if ((why = kt_text_problem(name, 1, KT_TERMINAL_NAME_MAX, 0)) !=
+	    NULL) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), _("--name: %s"), _(why));
+		rc = cli_usage_error(cli, msg);
 		goto out;
 	}
 	if ((rc = cli_load_config(cli)) != 0)

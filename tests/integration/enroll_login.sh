@@ -39,6 +39,17 @@ expect_rc 1 cli t2 whoami
 expect_rc 0 cli t1 logout
 expect_rc 1 cli t1 whoami
 
+# A terminal's name: the CLI refuses what the server would (64 bytes, no
+# control characters) before it dials; 64 bytes are taken. (The CLI used
+# to let 99 through, which the server then refused.)
+code=$(kt_invite)
+n65=$(printf 'n%.0s' $(seq 1 65))
+expect_rc 2 cli t3 enroll "$code" --name "$n65"
+grep -q -- "--name: is longer than 64 bytes" "$T/last.err" || fail "65-byte name: $(cat "$T/last.err")"
+expect_rc 2 cli t3 enroll "$code" --name "$(printf 'desk\302\205')"
+grep -q -- "--name: contains control characters" "$T/last.err" || fail "C1 name: $(cat "$T/last.err")"
+expect_rc 0 cli t3 enroll "$code" --name "${n65:1}"
+
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
 kt_stop || fail "server did not stop cleanly"
 echo "ok"

@@ -619,6 +619,53 @@ pipelined_enrolments_charged_at_start(void **state)
 	kt_h_free(h);
 }
 
+/* 1 when the server's request arena holds the bytes s anywhere in its
+ * block (what a request left behind after dispatch). */
+static int
+arena_holds(kt_h_t *h, const char *s)
+{
+	const kt_arena_t *a = &h->srv->req_arena;
+
+	return memmem(a->block, a->cap, s, strlen(s)) != NULL;
+}
+
+/* A request that carried a secret (a login's password) is wiped from the
+ * request arena when its handler returns; one that did not is only
+ * released (the arena's block keeps the bytes until they are written
+ * over), which is what shows the check can see them at all. */
+static void
+secret_request_wiped_from_arena(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	kt_conn_t *o = kt_h_session(h, h->owner, 0);
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+	Kartoteka__BranchAddRequest br = KARTOTEKA__BRANCH_ADD_REQUEST__INIT;
+
+	(void)state;
+	br.name = "Branch-Name-Left-Behind-4711";
+	br.address = "";
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ADD;
+	req.branch_add = &br;
+	kt_h_send(h, o, &req);
+	assert_true(arena_holds(h, "Branch-Name-Left-Behind-4711"));
+	kt_h_wait(h, o, 1);
+
+	lr.login = KT_H_OWNER;
+	lr.password = "Password-To-Be-Wiped-4711";
+	req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+	req.branch_add = NULL;
+	req.login = &lr;
+	kt_h_send(h, c, &req);
+	if (arena_holds(h, "Password-To-Be-Wiped-4711"))
+		fail_msg("the login's password is still in the request arena "
+		    "after dispatch");
+	kt_h_wait(h, c, 1);
+	kt_h_expect_error(kt_h_answer(h, c, 0), E_UNAUTH, NULL);
+	kt_h_free(h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(every_oneof_member_has_one_row),
 	cmocka_unit_test(no_row_outside_the_oneof),
@@ -635,6 +682,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(second_login_in_flight_rate_limited),
 	cmocka_unit_test(enroll_address_limit),
 	cmocka_unit_test(pipelined_enrolments_charged_at_start),
+	cmocka_unit_test(secret_request_wiped_from_arena),
 };
 
 KT_TEST_MAIN(tests)

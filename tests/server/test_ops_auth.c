@@ -253,6 +253,19 @@ enroll_bad_input(void **state)
 	kt_h_expect_error(r, E_BAD, NULL);
 	assert_true(strncmp(r->error->message, "name: terminal name ", 20) ==
 	    0);
+	/* The server's limit is the CLI's: 64 bytes (the CLI used to let 99
+	 * through), and a name is checked as text: a C1 control character
+	 * (valid UTF-8, U+0085) used to pass the server's byte check. */
+	{
+		char name[66];
+		memset(name, 'n', 65);
+		name[65] = '\0';
+		kt_h_expect_error(kt_h_call(h, c, enroll(&q, token, 16, name)),
+		    E_BAD, "name: terminal name is longer than 64 bytes");
+		kt_h_expect_error(kt_h_call(h, c, enroll(&q, token, 16,
+		    "desk\xc2\x85")), E_BAD, "name: terminal name contains "
+		    "control characters or invalid UTF-8");
+	}
 	assert_false(kt_fake_conn_closed(c));
 	assert_true(kt_h_audit_count(h) == audit);   /* nothing tried */
 	kt_h_free(h);
