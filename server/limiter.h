@@ -43,7 +43,8 @@ unsigned kt_limiter_fail(kt_limiter_t *l, const struct sockaddr_storage *addr,
 
 /* Takes back one count of addr in the current minute (an attempt charged
  * by kt_limiter_fail that succeeded). Nothing when the minute has moved
- * on or the slot went to another address. */
+ * on (a slot shared by colliding addresses is one budget, so a refund
+ * of either counts for both). */
 void kt_limiter_refund(kt_limiter_t *l, const struct sockaddr_storage *addr,
     uint64_t now_ms);
 

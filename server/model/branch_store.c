@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "fields.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "model/branch_store.h"
 #include "model/client_store.h"
+#include "normalize.h"
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -31,16 +34,47 @@ id_under(MDB_txn *txn, MDB_dbi dbi, const char *key, size_t len,
 	return 0;
 }
 
+/* The name index's key of a branch name: its folded form (case, 'ё',
+ * NFKC), whole. A fold longer than KT_NAME_KEY_CUT bytes (folding can
+ * lengthen text: U+FDFA becomes 33 bytes) is kept as its first bytes, a
+ * NUL and a BLAKE2b-128 of the whole fold, so two long names never share
+ * a key by being cut alike. Returns the key's length, 0 when name folds
+ * to nothing. */
+#define KT_NAME_KEY_CUT 96u
+#define NAME_KEY_MAX (KT_NAME_KEY_CUT + 1 + 16)
+static size_t
+name_key(const char *name, uint8_t out[static NAME_KEY_MAX])
+{
+	char folded[4 * KT_NAME_MAX + 64];
+	size_t n, cut;
+
+	if (name == NULL || kt_text_fold(name, folded, sizeof(folded)) != 0 ||
+	    (n = strlen(folded)) == 0)
+		return 0;
+	if (n <= KT_NAME_KEY_CUT) {
+		memcpy(out, folded, n);
+		return n;
+	}
+	cut = KT_NAME_KEY_CUT;
+	while (cut > 0 && ((unsigned char)folded[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(out, folded, cut);
+	out[cut] = 0;
+	crypto_generichash(out + cut + 1, 16, (const uint8_t *)folded, n,
+	    NULL, 0);
+	return cut + 1 + 16;
+}
+
 int
 kt_branch_id(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
     uint64_t *id)
 {
-	char key[KT_CSTORE_WORD_MAX + 1];
+	uint8_t key[NAME_KEY_MAX];
 
 	if (name == NULL || name[0] == '\0')
 		return KT_ENOTFOUND;
-	return id_under(txn, db->branch_names, key, kt_cstore_fold_key(name,
-	    key), id);
+	return id_under(txn, db->branch_names, (const char *)key,
+	    name_key(name, key), id);
 }
 
 int
@@ -241,11 +275,11 @@ static int
 put_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
     uint64_t id)
 {
-	char key[KT_CSTORE_WORD_MAX + 1];
+	uint8_t key[NAME_KEY_MAX];
 	uint8_t val[8];
 	MDB_val k = { 0, key }, v = { 8, val };
 
-	if ((k.mv_size = kt_cstore_fold_key(name, key)) == 0)
+	if ((k.mv_size = name_key(name, key)) == 0)
 		return KT_EINVAL; /* checked text always folds to something */
 	kt_store_be64(val, id);
 	return kt_store_err(mdb_put(txn, db->branch_names, &k, &v,
@@ -255,11 +289,11 @@ put_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
 static int
 del_name(MDB_txn *txn, const kt_store_dbs_t *db, const char *name)
 {
-	char key[KT_CSTORE_WORD_MAX + 1];
+	uint8_t key[NAME_KEY_MAX];
 	MDB_val k = { 0, key };
 	int rc;
 
-	k.mv_size = kt_cstore_fold_key(name, key);
+	k.mv_size = name_key(name, key);
 	rc = k.mv_size ? mdb_del(txn, db->branch_names, &k, NULL) : 0;
 	return rc == MDB_NOTFOUND ? 0 : kt_store_err(rc);
 }
@@ -362,14 +396,20 @@ kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 
 /* ---- schema 2 ----------------------------------------------------------- */
 
-/* "name (id)" cut to fit KT_NAME_MAX bytes at a character boundary. */
+/* "name (id)", or "name (id-k)" for the k-th try, cut to fit
+ * KT_NAME_MAX bytes at a character boundary. */
 static void
-unique_name(const char *name, uint64_t id, char out[static KT_NAME_MAX + 1])
+unique_name(const char *name, uint64_t id, unsigned k,
+    char out[static KT_NAME_MAX + 1])
 {
-	char tail[32];
+	char tail[48];
 	size_t n = strlen(name), t;
 
-	t = (size_t)snprintf(tail, sizeof(tail), " (%" PRIu64 ")", id);
+	if (k <= 1)
+		t = (size_t)snprintf(tail, sizeof(tail), " (%" PRIu64 ")", id);
+	else
+		t = (size_t)snprintf(tail, sizeof(tail), " (%" PRIu64 "-%u)",
+		    id, k);
 	if (n + t > KT_NAME_MAX) {
 		n = KT_NAME_MAX - t;
 		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
@@ -427,7 +467,19 @@ kt_branch_migrate_v2(kt_store_t *st, MDB_txn *txn)
 		if ((rc = kt_branch_get(txn, db, ids[i], &b)) != 0)
 			break;
 		if (kt_branch_id(txn, db, b->name, &other) == 0) {
-			unique_name(b->name, b->id, fresh);
+			/* A fresh name no branch has yet (another may be
+			 * called just that already). */
+			uint64_t taken;
+			unsigned try = 1;
+			do
+				unique_name(b->name, b->id, try, fresh);
+			while (kt_branch_id(txn, db, fresh, &taken) == 0 &&
+			    ++try <= 1000);
+			if (try > 1000) {
+				protobuf_c_message_free_unpacked(&b->base, NULL);
+				rc = KT_ESTORE;
+				break;
+			}
 			snprintf(detail, sizeof(detail), "name=%s new_name=%s "
 			    "(schema 2: branch names are unique whatever their "
 			    "case; branch %" PRIu64 " has this name)", b->name,

@@ -676,8 +676,12 @@ on_tick(uv_timer_t *t)
 		} else if (c->write_queued > 0 && now - c->write_progress_ms >=
 		    o->idle_timeout_ms) {
 			kt_conn_close(c, 0); /* stopped reading its answers */
-		} else if (!c->trusted && c->refs == 1 && now -
-		    c->last_active_ms >= o->handshake_timeout_ms) {
+		} else if (!c->trusted && now - c->last_active_ms >=
+		    o->handshake_timeout_ms) {
+			/* An untrusted peer gets the handshake time-out
+			 * whatever it has queued or in flight: answers it
+			 * does not read must not keep it (and a slot of the
+			 * connection limit) for the long idle time. */
 			kt_conn_close(c, 0);
 		} else if (c->refs == 1 && c->write_queued == 0 &&
 		    now - c->last_active_ms >= o->idle_timeout_ms) {

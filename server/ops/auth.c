@@ -154,6 +154,7 @@ typedef struct login_st {
 	char password[KT_PASSWORD_MAX + 1]; /* wiped once checked */
 	kt_user_t user;
 	char pwhash[crypto_pwhash_STRBYTES];
+	uint8_t pwhash_digest[32];  /* BLAKE2b of the hash that was checked */
 	int user_found;
 	int locked;                 /* refused without checking */
 	int64_t locked_until;
@@ -176,6 +177,44 @@ lock_message(login_st_t *l, int64_t until)
 	snprintf(l->msg, sizeof(l->msg), "too many failed attempts for this "
 	    "login: try again in %lld minutes",
 	    (long long)((until - l->now + 59) / 60));
+}
+
+/* The user as the writer sees it now, for a login decided OK on the
+ * loop: the same password hash, still working, still allowed on this
+ * terminal; else l is refused as the loop would have. Returns 0 or a
+ * store error. */
+static int
+login_user_still(MDB_txn *txn, const kt_store_dbs_t *db, kt_req_t *r,
+    login_st_t *l)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	uint8_t digest[32];
+	kt_user_t u;
+	int rc = kt_user_find(txn, db, l->login, &u, hash);
+
+	if (rc != 0 && rc != KT_ENOTFOUND)
+		return rc;
+	if (rc == 0)
+		crypto_generichash(digest, sizeof(digest), (const uint8_t *)hash,
+		    strlen(hash), NULL, 0);
+	sodium_memzero(hash, sizeof(hash));
+	if (rc != 0 || u.id != l->user.id ||
+	    sodium_memcmp(digest, l->pwhash_digest, sizeof(digest)) != 0) {
+		l->code = KT_CODE_UNAUTH;
+		snprintf(l->msg, sizeof(l->msg), "wrong login or password");
+	} else if (u.disabled) {
+		l->code = KT_CODE_FORBIDDEN;
+		snprintf(l->msg, sizeof(l->msg), "this account is disabled: "
+		    "ask the owner");
+	} else if (!kt_user_may_use_terminal(&u, kt_req_terminal_branch(r))) {
+		l->code = KT_CODE_FORBIDDEN;
+		snprintf(l->msg, sizeof(l->msg), "user %s may log in only from "
+		    "terminals of their own branches", l->login);
+	} else {
+		l->user = u;
+	}
+	sodium_memzero(digest, sizeof(digest));
+	return 0;
 }
 
 static int
@@ -209,6 +248,13 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		l->locked = 1;
 		lock_message(l, fail->locked_until);
 	}
+	/* Likewise the user: between the read on the loop and this commit
+	 * (a delay and an Argon2 check) the owner may have set a new
+	 * password (which ended every session: this one must not be made
+	 * after it), disabled the user or moved them to other branches. */
+	if (l->code == KT_CODE_OK &&
+	    (rc = login_user_still(txn, db, r, l)) != 0)
+		goto out;
 	if (l->code == KT_CODE_OK) {
 		if (fail) {
 			MDB_val k = { llen, l->login };
@@ -330,6 +376,10 @@ login_decide(kt_req_t *r)
 	kt_server_t *srv = kt_req_server(r);
 
 	sodium_memzero(l->password, sizeof(l->password));
+	/* What the mutation compares the stored hash with, the hash itself
+	 * wiped: the password may have changed while this one was checked. */
+	crypto_generichash(l->pwhash_digest, sizeof(l->pwhash_digest),
+	    (const uint8_t *)l->pwhash, strlen(l->pwhash), NULL, 0);
 	sodium_memzero(l->pwhash, sizeof(l->pwhash));
 	l->now = kt_now_s();
 	if (l->locked) {

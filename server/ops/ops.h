@@ -26,8 +26,8 @@ enum {
 	KT_OP_WRITE = 1u << 0,      /* changes the store (audit entries of
 				       reads aside) */
 	KT_OP_SECRET = 1u << 1,     /* carries a secret (password, token): the
-				       decoded request and the op's state are
-				       wiped after use */
+				       op's state is wiped after use (the
+				       decoded request always is) */
 	KT_OP_SERIAL = 1u << 2,     /* one at a time per connection */
 	KT_OP_ADDR_LIMIT = 1u << 3, /* counts against the per-address failure
 				       limit (enrolment) */

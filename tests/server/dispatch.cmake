@@ -9,4 +9,4 @@ kt_unit_test(test_dispatch server/test_dispatch.c FAKE_NET LIBS kt_server
   disabled_user_unauthenticated forbidden_class_audited
   inflight_cap_rate_limited second_login_in_flight_rate_limited
   enroll_address_limit pipelined_enrolments_charged_at_start
-  secret_request_wiped_from_arena)
+  secret_request_wiped_from_arena oneof_secret_under_earlier_member_wiped)

@@ -8,5 +8,6 @@ kt_unit_test(test_net server/test_net.c LIBS kt_server TESTS
   bad_ciphertext_closes_silently close_flush_delivers_queued
   peer_eof_ends_connection connection_limit_refuses_next
   handshake_timeout_closes untrusted_idle_closed_trusted_kept
+  untrusted_closed_with_pending_writes
   stop_waits_for_held_ref foreach_visits_ready_only
   on_gone_once_per_ready_connection)

@@ -4,6 +4,7 @@
 kt_unit_test(test_ops_auth server/test_ops_auth.c FAKE_NET LIBS kt_server
   TESTS ping_any_terminal enroll_with_invite enroll_bad_input
   login_success_audited login_failures_counted login_locked_after_failures
+  login_in_flight_loses_to_password_reset
   login_refused_disabled_or_foreign_terminal resume_on_its_terminal_only
   logout_answers_and_audits logout_ends_session_elsewhere_after_close
   whoami_user_and_terminal)

@@ -47,6 +47,7 @@ typedef enum reply_mode {
 	REPLY_ECHO,                       /* "re:" + the message */
 	REPLY_THREE_THEN_CLOSE,           /* three BIG answers, close(flush) */
 	REPLY_NONE,
+	REPLY_BIG,                        /* one BIG answer per message */
 } reply_mode_t;
 
 typedef struct nt {
@@ -123,6 +124,10 @@ h_message(void *arg, kt_conn_t *c, const uint8_t *plain, size_t len)
 		t->send_after_close_rc = kt_conn_send(c, out, 1);
 		break;
 	case REPLY_NONE:
+		break;
+	case REPLY_BIG:
+		memset(out, 'z', sizeof(out));
+		(void)kt_conn_send(c, out, sizeof(out));
 		break;
 	}
 }
@@ -897,6 +902,36 @@ untrusted_idle_closed_trusted_kept(void **state)
 	nt_free(t);
 }
 
+
+/* An untrusted peer that never reads its answers keeps writes queued: the
+ * handshake time-out applies to it all the same. (It used to be closed
+ * only after the long idle time: a host without any enrolment could hold
+ * every slot of the connection limit.) */
+static void
+untrusted_closed_with_pending_writes(void **state)
+{
+	nt_t *t = nt_new();
+	peer_t *p;
+	uint64_t start;
+
+	(void)state;
+	t->opts.handshake_timeout_ms = 100;
+	t->mode = REPLY_BIG;
+	nt_start(t);
+	p = peer_ready_rcvbuf(t, 4096);
+	for (int i = 0; i < 400; i++)
+		peer_send_msg(t, p, "ping", 4);
+	/* Bounded, not timed: the idle time-out (the default, 10 min)
+	 * would not come within the bound. */
+	start = uv_hrtime();
+	while (t->gone == 0 && elapsed_ms(start) < 10000)
+		step(t);
+	assert_int_equal(t->gone, 1);
+	assert_true(t->messages > 0);
+	peer_free(p);
+	nt_free(t);
+}
+
 /* ---- stopping ------------------------------------------------------------ */
 
 static void
@@ -1105,6 +1140,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(connection_limit_refuses_next),
 	cmocka_unit_test(handshake_timeout_closes),
 	cmocka_unit_test(untrusted_idle_closed_trusted_kept),
+	cmocka_unit_test(untrusted_closed_with_pending_writes),
 	cmocka_unit_test(stop_waits_for_held_ref),
 	cmocka_unit_test(foreach_visits_ready_only),
 	cmocka_unit_test(on_gone_once_per_ready_connection),

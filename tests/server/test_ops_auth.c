@@ -15,6 +15,7 @@
 #include "model/identity.h"
 #include "model/session_store.h"
 #include "model/terminal_store.h"
+#include "model/user_store.h"
 #include "server/harness.h"
 #include "session.h"
 
@@ -527,6 +528,63 @@ whoami_user_and_terminal(void **state)
 	kt_h_free(h);
 }
 
+
+/* A login whose password was checked against the old hash reaches the
+ * writer after the owner set a new password (which ended every session):
+ * it is refused like a wrong password, not given a fresh session with
+ * the old one (as it used to be). */
+typedef struct pw_job {
+	kt_h_t *h;
+	char hash[crypto_pwhash_STRBYTES];
+	uint64_t id;
+	size_t ended;
+	kt_verdict_t v;
+} pw_job_t;
+
+static int
+reset_pw_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	pw_job_t *j = arg;
+	kt_actor_t a = { 0, NULL, j->h->srv->sign_sk };
+
+	return kt_user_set_password(st, txn, &a, "masha", j->hash,
+	    &j->id, &j->ended, &j->v);
+}
+
+static void
+login_in_flight_loses_to_password_reset(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint64_t north = kt_h_branch(h, "North");
+	uint64_t masha = kt_h_user(h, "masha", MANAGER, north, 0);
+	kt_conn_t *m = kt_h_connect_enrolled(h, north, NULL);
+	kt_conn_t *m2 = kt_h_connect_enrolled(h, north, NULL);
+	pw_job_t j = { .h = h };
+	Kartoteka__Response *a;
+	req_t q, q2;
+
+	(void)state;
+	assert_int_equal(kt_identity_hash_password(j.hash, "another password 42"), 0);
+	h->srv->opts.login_delay_after = 0;     /* 250 ms before the check */
+	kt_h_send(h, m, login(&q, "masha", KT_H_PASSWORD));
+	/* The owner resets the password meanwhile (as user_password does:
+	 * the new hash, sessions ended, connections logged out). */
+	assert_int_equal(kt_h_write(h, reset_pw_mut, &j), 0);
+	assert_true(kt_verdict_is_ok(&j.v));
+	kt_session_logout_user(h->srv, masha);
+	kt_h_wait(h, m, 1);
+	a = kt_h_answer(h, m, 0);
+	kt_h_expect_error(a, E_UNAUTH, "wrong login or password");
+	assert_true(kt_h_user_of(m) == 0);
+	a = kt_h_call(h, m, whoami(&q2));
+	kt_h_expect_error(a, E_UNAUTH, NULL);
+	/* and the old password does not work afresh either */
+	h->srv->opts.login_delay_after = 100;
+	kt_h_expect_error(kt_h_call(h, m2, login(&q, "masha", KT_H_PASSWORD)),
+	    E_UNAUTH, NULL);
+	kt_h_free(h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(ping_any_terminal),
 	cmocka_unit_test(enroll_with_invite),
@@ -534,6 +592,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(login_success_audited),
 	cmocka_unit_test(login_failures_counted),
 	cmocka_unit_test(login_locked_after_failures),
+	cmocka_unit_test(login_in_flight_loses_to_password_reset),
 	cmocka_unit_test(login_refused_disabled_or_foreign_terminal),
 	cmocka_unit_test(resume_on_its_terminal_only),
 	cmocka_unit_test(logout_answers_and_audits),
