@@ -36,3 +36,14 @@ kt_text_problem(const char *s, size_t min, size_t max, int multiline)
 		return "contains control characters or invalid UTF-8";
 	return NULL;
 }
+
+int
+kt_text_take(char *dst, size_t cap, const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n >= cap)
+		return 0;
+	memcpy(dst, s != NULL ? s : "", n + 1);
+	return 1;
+}

@@ -23,4 +23,9 @@
 const char *kt_text_problem(const char *s, size_t min, size_t max,
     int multiline);
 
+/* kt_text_take copies s (NULL: "") with its NUL into dst of cap bytes.
+ * Returns 1, or 0 (dst untouched) when it does not fit: a field longer
+ * than its buffer, which the caller refuses naming the field. */
+int kt_text_take(char *dst, size_t cap, const char *s);
+
 #endif

@@ -139,5 +139,9 @@ kt_pbtext_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data,
 	if (desc == NULL || (data == NULL && len > 0) || path == NULL ||
 	    cap == 0)
 		return 0;
-	return walk_message(&w, desc, data, data + len, 0, 0);
+	if (walk_message(&w, desc, data, data + len, 0, 0) == 0) {
+		path[0] = '\0';  /* the walk writes paths as it goes */
+		return 0;
+	}
+	return KT_EINVAL;
 }

@@ -37,18 +37,6 @@ struct branch_st {
 	kt_verdict_t v;
 };
 
-/* Copies s (NULL: "") into a buffer of cap bytes; 0 when it does not
- * fit (longer than the field may be). */
-static int
-take(char *dst, size_t cap, const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n >= cap)
-		return 0;
-	memcpy(dst, s != NULL ? s : "", n + 1);
-	return 1;
-}
 
 static int
 add_check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
@@ -161,12 +149,12 @@ op_branch_add(kt_req_t *r, const Kartoteka__Request *msg)
 	branch_st_t *b = kt_req_state(r);
 
 	b->change = &add_change;
-	if (!take(b->name, sizeof(b->name), msg->branch_add->name)) {
+	if (!kt_text_take(b->name, sizeof(b->name), msg->branch_add->name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "name: is longer than %u bytes", KT_NAME_MAX);
 		return;
 	}
-	if (!take(b->address, sizeof(b->address), msg->branch_add->address)) {
+	if (!kt_text_take(b->address, sizeof(b->address), msg->branch_add->address)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "address: is longer than %u bytes", KT_ADDRESS_MAX);
 		return;
@@ -180,8 +168,8 @@ op_branch_rename(kt_req_t *r, const Kartoteka__Request *msg)
 	branch_st_t *b = kt_req_state(r);
 
 	b->change = &rename_change;
-	if (!take(b->name, sizeof(b->name), msg->branch_rename->name) ||
-	    !take(b->new_name, sizeof(b->new_name),
+	if (!kt_text_take(b->name, sizeof(b->name), msg->branch_rename->name) ||
+	    !kt_text_take(b->new_name, sizeof(b->new_name),
 	    msg->branch_rename->new_name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "%s: is longer than %u bytes", strlen(b->name) ?
@@ -198,7 +186,7 @@ op_branch_archive(kt_req_t *r, const Kartoteka__Request *msg)
 
 	b->change = &archive_change;
 	b->archive = !msg->branch_archive->restore;
-	if (!take(b->name, sizeof(b->name), msg->branch_archive->name)) {
+	if (!kt_text_take(b->name, sizeof(b->name), msg->branch_archive->name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "name: is longer than %u bytes", KT_NAME_MAX);
 		return;

@@ -59,17 +59,6 @@ struct user_st {
 	kt_verdict_t v;
 };
 
-/* Copies s (NULL: "") into dst of cap bytes; 0 when it does not fit. */
-static int
-take(char *dst, size_t cap, const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n >= cap)
-		return 0;
-	memcpy(dst, s != NULL ? s : "", n + 1);
-	return 1;
-}
 
 /* Copies the request's branch names; 0 with r answered when they do not
  * fit. */
@@ -82,7 +71,7 @@ take_branches(kt_req_t *r, user_st_t *u, char **names, size_t n)
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!take(u->branch_names[i], sizeof(u->branch_names[i]),
+		if (!kt_text_take(u->branch_names[i], sizeof(u->branch_names[i]),
 		    names[i])) {
 			kt_req_fail(r, KT_CODE_BAD,
 			    "branches: is longer than %u "
@@ -318,7 +307,7 @@ take_password(kt_req_t *r, user_st_t *u, const char *password)
 		kt_req_fail(r, KT_CODE_BAD, "password: %s", why);
 		return 0;
 	}
-	return take(u->password, sizeof(u->password), password);
+	return kt_text_take(u->password, sizeof(u->password), password);
 }
 
 static int
@@ -330,13 +319,13 @@ take_login(kt_req_t *r, user_st_t *u, const char *login)
 		kt_req_fail(r, KT_CODE_BAD, "login: %s", why);
 		return 0;
 	}
-	return take(u->login, sizeof(u->login), login);
+	return kt_text_take(u->login, sizeof(u->login), login);
 }
 
 static int
 take_name(kt_req_t *r, user_st_t *u, const char *name)
 {
-	if (!take(u->name, sizeof(u->name), name)) {
+	if (!kt_text_take(u->name, sizeof(u->name), name)) {
 		kt_req_fail(r, KT_CODE_BAD, "name: is longer than %u bytes",
 		    KT_NAME_MAX);
 		return 0;

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for common/fields.c (the shared text-field rule) and
+ * common/pbtext.c (NUL bytes and bad UTF-8 found on the wire). */
+#include <string.h>
+
+#include "kt_test.h"
+
+#include "fields.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+#include "pbtext.h"
+
+static void
+text_problem_rules(void **state)
+{
+	char n65[66];
+
+	(void)state;
+	memset(n65, 'n', 65);
+	n65[65] = '\0';
+	assert_null(kt_text_problem("Центр", 1, KT_NAME_MAX, 0));
+	assert_null(kt_text_problem("", 0, KT_ADDRESS_MAX, 0));
+	assert_null(kt_text_problem(NULL, 0, KT_ADDRESS_MAX, 0));
+	assert_string_equal(kt_text_problem("", 1, KT_NAME_MAX, 0), "is empty");
+	assert_string_equal(kt_text_problem(n65, 1, KT_TERMINAL_NAME_MAX, 0),
+	    "is longer than 64 bytes");
+	n65[64] = '\0';
+	assert_null(kt_text_problem(n65, 1, KT_TERMINAL_NAME_MAX, 0));
+	assert_string_equal(kt_text_problem("a\tb", 1, 10, 0),
+	    "contains control characters or invalid UTF-8");
+	assert_null(kt_text_problem("a\tb\nc", 1, 10, 1));
+	assert_string_equal(kt_text_problem("desk\xc2\x85", 1, 64, 0),
+	    "contains control characters or invalid UTF-8");
+	assert_string_equal(kt_text_problem("\xff", 1, 64, 0),
+	    "contains control characters or invalid UTF-8");
+	assert_string_equal(kt_text_problem("abc", 1, 2, 0), "is too long");
+}
+
+static void
+text_take_fits_or_not(void **state)
+{
+	char b[4] = "xyz";
+
+	(void)state;
+	assert_int_equal(kt_text_take(b, sizeof(b), "abc"), 1);
+	assert_string_equal(b, "abc");
+	assert_int_equal(kt_text_take(b, sizeof(b), "abcd"), 0);
+	assert_string_equal(b, "abc");      /* untouched */
+	assert_int_equal(kt_text_take(b, sizeof(b), NULL), 1);
+	assert_string_equal(b, "");
+}
+
+/* Packs a client_add Request with title t (len bytes, may hold NULs) in
+ * a person's name. */
+static size_t
+pack_add(uint8_t *out, const char *t, size_t len)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientAddRequest ar = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
+	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
+	Kartoteka__Person p0 = KARTOTEKA__PERSON__INIT, p1 =
+	    KARTOTEKA__PERSON__INIT;
+	Kartoteka__Person *people[2] = { &p0, &p1 };
+	size_t n;
+
+	p0.name = "Анна";
+	p1.name = "XXXXXXXX";          /* replaced by t on the wire below */
+	cl.title = "Ивановы";
+	cl.n_people = 2;
+	cl.people = people;
+	ar.client = &cl;
+	req.id = 3;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+	req.client_add = &ar;
+	n = kartoteka__request__pack(&req, out);
+	/* The second person's name, in place: same length as the marker. */
+	assert_int_equal(len, 8);
+	for (size_t i = 0; i + 8 <= n; i++)
+		if (memcmp(out + i, "XXXXXXXX", 8) == 0) {
+			memcpy(out + i, t, 8);
+			break;
+		}
+	return n;
+}
+
+static void
+pbtext_names_the_path(void **state)
+{
+	uint8_t buf[512];
+	char path[128];
+	size_t n;
+
+	(void)state;
+	n = pack_add(buf, "Петя", 8);
+	assert_int_equal(kt_pbtext_check(&kartoteka__request__descriptor, buf,
+	    n, path, sizeof(path)), 0);
+	assert_string_equal(path, "");
+	n = pack_add(buf, "Pe\0ya\0\0\0", 8);
+	assert_int_equal(kt_pbtext_check(&kartoteka__request__descriptor, buf,
+	    n, path, sizeof(path)), KT_EINVAL);
+	assert_string_equal(path,
+	    "client_add.client.people[1].name: contains a NUL byte");
+	n = pack_add(buf, "Pe\xff\xfe" "abcd", 8);
+	assert_int_equal(kt_pbtext_check(&kartoteka__request__descriptor, buf,
+	    n, path, sizeof(path)), KT_EINVAL);
+	assert_string_equal(path,
+	    "client_add.client.people[1].name: is not valid UTF-8 text");
+	/* Garbage is the decoder's to refuse: nothing reported here. */
+	memset(buf, 0xff, 32);
+	assert_int_equal(kt_pbtext_check(&kartoteka__request__descriptor, buf,
+	    32, path, sizeof(path)), 0);
+	/* A path too long for the buffer is cut, still terminated. */
+	n = pack_add(buf, "Pe\0ya\0\0\0", 8);
+	assert_int_equal(kt_pbtext_check(&kartoteka__request__descriptor, buf,
+	    n, path, 12), KT_EINVAL);
+	assert_int_equal(strlen(path), 11);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(text_problem_rules),
+	cmocka_unit_test(text_take_fits_or_not),
+	cmocka_unit_test(pbtext_names_the_path),
+};
+
+KT_TEST_MAIN(tests)
