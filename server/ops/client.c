@@ -109,21 +109,6 @@ writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
 	return who;
 }
 
-/* r's caller as the day counters see it at now, on the business day of
- * the caller's branch (model/bizday.h). Writer thread, inside txn. */
-static kt_uday_who_t
-counted(kt_req_t *r, MDB_txn *txn, int64_t now)
-{
-	kt_server_t *srv = kt_req_server(r);
-	const kt_user_t *me = kt_req_caller(r);
-	const kt_tz_t *tz = kt_bizday_zone(srv->tz, txn,
-	    kt_store_dbs(srv->store), me);
-	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, now, NULL),
-		.terminal = kt_req_terminal_key(r), .now = now };
-
-	return who;
-}
-
 /* ==== the card in answers ================================================= */
 
 #define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
@@ -425,7 +410,7 @@ check_duplicates(kt_store_t *st, kt_req_t *r, client_st_t *c, MDB_txn *txn,
 		}
 	}
 	if (seen_id != 0) {
-		kt_uday_who_t who = counted(r, txn, c->now);
+		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
 		uint32_t used = 0;
 		rc = kt_uday_dup(st, txn, &who, &used);
 		if (rc == KT_EPERM) {
@@ -748,7 +733,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	/* DESIGN §4: every full view is counted, on the business day of
 	 * the caller's branch; heads and managers against their quota. */
-	who = counted(r, txn, c->now);
+	who = kt_req_counted(r, txn, c->now);
 	rc = kt_uday_view(st, txn, &who, &count, &quota);
 	if (rc == KT_EPERM) {
 		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used "
@@ -819,7 +804,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	kt_card_fields_digest(b, detail, sizeof(detail));
 	if ((b & KT_CARD_PEOPLE) && lost_contacts(old, &rec)) {
-		kt_uday_who_t who = counted(r, txn, c->now);
+		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
 		uint32_t burst = 0;
 		if ((rc = kt_uday_destructive(st, txn, &who, &burst)) != 0)
 			goto out;
@@ -1100,7 +1085,7 @@ static int
 rows_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	list_st_t *l = kt_req_state(r);
-	kt_uday_who_t who = counted(r, txn, l->now);
+	kt_uday_who_t who = kt_req_counted(r, txn, l->now);
 	kt_actor_t actor = kt_req_actor(r);
 	uint32_t count = 0, fresh = 0, limit = 0;
 	char detail[sizeof(l->detail) + 80];
