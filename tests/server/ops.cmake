@@ -29,3 +29,5 @@ kt_unit_test(test_ops_list server/test_ops_list.c FAKE_NET LIBS kt_server
   TESTS branch_pages_see_every_row_once archived_rows_and_all
   bad_cursor_names_cursor each_page_audited
   user_and_terminal_lists_page_alike)
+kt_unit_test(test_ops_alert server/test_ops_alert.c FAKE_NET LIBS kt_server
+  TESTS owner_pages_alerts ack_once_then_all_shows_it staff_refused_audited)
