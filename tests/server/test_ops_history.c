@@ -14,6 +14,8 @@
 
 #include "kt_test.h"
 
+#include "model/client_history.h"
+#include "model/client_store.h"
 #include "server/harness.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
@@ -606,6 +608,60 @@ purge_drops_the_history(void **state)
 	kt_h_free(w.h);
 }
 
+/* ---- a card from before history (schema 2) ------------------------------------------ */
+
+/* As the schema 3 migration leaves a card: its current version is its
+ * only one, written as "history.start". */
+static int
+restart_history(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	uint64_t id = *(uint64_t *)arg;
+	Ktstore__ClientRecord *rec = NULL;
+	kt_chist_who_t who = { .time = 1, .user = 0, .terminal = NULL,
+		.action = "history.start", .fields = 0 };
+	int rc;
+
+	if ((rc = kt_cstore_get(txn, db, id, &rec)) != 0)
+		return rc;
+	if ((rc = kt_chist_drop(txn, db, id, NULL)) == 0)
+		rc = kt_chist_put(txn, db, rec, &who);
+	ktstore__client_record__free_unpacked(rec, NULL);
+	return rc;
+}
+
+static void
+history_start_has_no_previous(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	const Kartoteka__ClientVersion *v;
+	uint64_t id;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	id = add_ok(w.h, w.m, "Ивановы", PHONE);
+	for (uint64_t n = 1; n <= 4; n++)
+		edit_ok(w.h, w.m, id, n, "title", n % 2 ? "Петровы" : "Ивановы");
+	assert_int_equal(kt_h_write(w.h, restart_history, &id), 0);
+	r = kt_h_call(w.h, w.owner, history(&q, id, NULL, 0));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_history->n_versions, 1);
+	v = r->client_history->versions[0];
+	assert_true(v->version == 5);
+	assert_string_equal(v->action, "history.start");
+	assert_string_equal(v->user, "");
+	assert_string_equal(v->terminal, "");
+	assert_non_null(change(v, "people"));
+	assert_string_equal(change(v, "title")->new_value, "Ивановы");
+	/* Nothing older to go back to. */
+	r = kt_h_call(w.h, w.owner, revert(&q, id, 2, 5));
+	kt_h_expect_error(r, E_NOTFOUND, NULL);
+	assert_non_null(strstr(r->error->message, "has no version 2"));
+	kt_h_free(w.h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(history_shows_changes_old_and_new),
 	cmocka_unit_test(history_counts_as_a_full_view),
@@ -615,6 +671,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(version_is_a_full_card),
 	cmocka_unit_test(revert_restores_a_wiped_card),
 	cmocka_unit_test(purge_drops_the_history),
+	cmocka_unit_test(history_start_has_no_previous),
 };
 
 KT_TEST_MAIN(tests)
