@@ -487,6 +487,118 @@ pages_by_cursor_and_size(void **state)
 	kt_h_free(w.h);
 }
 
+/* 1 when s is well-formed UTF-8. */
+static int
+utf8_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 :
+		    (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+		if (n == 0)
+			return 0;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+#define BIG_PEOPLE 20u
+
+/* A card or an edit of its people: BIG_PEOPLE persons, each with a note
+ * of 1000 times the two-byte letter letter (2000 bytes). */
+typedef struct big {
+	Kartoteka__Request r;
+	Kartoteka__ClientAddRequest add;
+	Kartoteka__ClientEditRequest edit;
+	Kartoteka__Client c;
+	Kartoteka__Person p[BIG_PEOPLE], *pp[BIG_PEOPLE];
+	char note[2001];
+	char *fields[1];
+} big_t;
+
+static Kartoteka__Request *
+big_card(big_t *b, const char *letter, uint64_t id, uint64_t version)
+{
+	kartoteka__request__init(&b->r);
+	kartoteka__client__init(&b->c);
+	for (size_t i = 0; i < 1000; i++)
+		memcpy(b->note + 2 * i, letter, 2);
+	b->note[2000] = '\0';
+	for (size_t i = 0; i < BIG_PEOPLE; i++) {
+		kartoteka__person__init(&b->p[i]);
+		b->p[i].name = "Anna";
+		b->p[i].note = b->note;
+		b->pp[i] = &b->p[i];
+	}
+	b->c.title = "Большие";
+	b->c.people = b->pp;
+	b->c.n_people = BIG_PEOPLE;
+	if (id == 0) {
+		kartoteka__client_add_request__init(&b->add);
+		b->add.client = &b->c;
+		b->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+		b->r.client_add = &b->add;
+	} else {
+		kartoteka__client_edit_request__init(&b->edit);
+		b->edit.id = id;
+		b->edit.version = version;
+		b->fields[0] = "people";
+		b->edit.fields = b->fields;
+		b->edit.n_fields = 1;
+		b->edit.client = &b->c;
+		b->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_EDIT;
+		b->r.client_edit = &b->edit;
+	}
+	return &b->r;
+}
+
+static void
+version_too_big_for_an_answer_is_cut(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	const Kartoteka__FieldChange *fc;
+	uint64_t id, seen[8];
+	size_t n;
+	big_t *b = calloc(1, sizeof(*b));
+	req_t q;
+
+	(void)state;
+	assert_non_null(b);
+	world_new(&w);
+	r = kt_h_call(w.h, w.m, big_card(b, "я", 0, 0));
+	kt_h_expect_ok(r);
+	id = r->client->client->id;
+	kt_h_expect_ok(kt_h_call(w.h, w.m, big_card(b, "ж", id, 1)));
+	/* Version 2 alone is over what an answer carries (80 KB of old and
+	 * new people): its values cut at a character, marked; version 1
+	 * comes on the next page, whole. */
+	r = kt_h_call(w.h, w.owner, history(&q, id, NULL, 100));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_history->n_versions, 1);
+	assert_true(r->client_history->next_cursor.len > 0);
+	fc = change(r->client_history->versions[0], "people");
+	assert_non_null(fc);
+	assert_true(strlen(fc->old_value) < 40000);
+	assert_non_null(strstr(fc->old_value, " [...]"));
+	assert_non_null(strstr(fc->new_value, " [...]"));
+	assert_true(utf8_ok(fc->old_value));
+	assert_true(utf8_ok(fc->new_value));
+	assert_int_equal(walk(w.h, w.owner, id, 100, seen, 8, &n), 2);
+	assert_int_equal(n, 2);
+	/* The whole version is one `client show --version` away. */
+	r = kt_h_call(w.h, w.owner, version(&q, id, 2));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client->client->n_people, BIG_PEOPLE);
+	assert_int_equal(strlen(r->client->client->people[0]->note), 2000);
+	free(b);
+	kt_h_free(w.h);
+}
+
 /* ---- one version ------------------------------------------------------------------ */
 
 static void
@@ -668,6 +780,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(managers_refused_alike),
 	cmocka_unit_test(other_branch_not_found_like_missing),
 	cmocka_unit_test(pages_by_cursor_and_size),
+	cmocka_unit_test(version_too_big_for_an_answer_is_cut),
 	cmocka_unit_test(version_is_a_full_card),
 	cmocka_unit_test(revert_restores_a_wiped_card),
 	cmocka_unit_test(purge_drops_the_history),
