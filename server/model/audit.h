@@ -45,7 +45,9 @@
 	X(CLIENT_MERGE, "client.merge")                                  \
 	X(BRANCH_SET, "branch.set")                                      \
 	X(ALERT_LIST, "alert.list")                                      \
-	X(ALERT_ACK, "alert.ack")
+	X(ALERT_ACK, "alert.ack")                                        \
+	X(CLIENT_HISTORY, "client.history")                              \
+	X(CLIENT_REVERT, "client.revert")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

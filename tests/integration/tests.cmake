@@ -28,6 +28,7 @@ set(KT_INTEGRATION_TESTS
   enroll_pipelined_parallel
   logout_other
   alerts
+  history
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
