@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/branch_store.h"
 #include "model/client_card.h"
+#include "model/user_store.h"
 #include "model/client_store.h"
 #include "kt_error.h"
 #include "normalize.h"
@@ -475,4 +477,133 @@ kt_card_merge(const Ktstore__ClientRecord *old,
 		r->n_custom = in->n_custom;
 		r->custom = in->custom;
 	}
+}
+
+/* ==== the card in answers ================================================= */
+
+#define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
+	while (0)
+
+int
+kt_card_wire(MDB_txn *txn, const kt_store_dbs_t *db, kt_arena_t *a,
+    const Ktstore__ClientRecord *rec, int masked, Kartoteka__Client *out)
+{
+	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
+	char bname[KT_NAME_MAX + 1], mlogin[KT_LOGIN_MAX + 1], buf[300];
+	int rc = 0;
+	kt_branch_name(txn, db, rec->branch, bname, sizeof(bname));
+	kt_user_login(txn, db, rec->manager, mlogin, sizeof(mlogin));
+	cl.id = rec->id;
+	cl.branch_id = rec->branch;
+	cl.branch = bname;
+	cl.manager_id = rec->manager;
+	cl.manager = mlogin;
+	cl.status = (Kartoteka__ClientStatus)rec->status;
+	cl.category = (Kartoteka__Category)rec->category;
+	cl.title = rec->title;
+	cl.source = rec->source;
+	cl.referred_by = rec->referred_by;
+	cl.n_tags = rec->n_tags;
+	cl.tags = rec->tags;
+	cl.notes = rec->notes;
+	cl.do_not_contact = rec->do_not_contact;
+	cl.consent_date = rec->consent_date;
+	cl.contract = rec->contract;
+	cl.discount_percent = rec->discount_percent;
+	cl.leaving_reason = rec->leaving_reason;
+	cl.created_at = rec->created_at;
+	cl.updated_at = rec->updated_at;
+	cl.version = rec->version;
+	cl.archived = rec->archived;
+	cl.merged_into = rec->merged_into;
+	cl.masked = masked;
+	cl.people = kt_arena_alloc(a, (rec->n_people + 1) * sizeof(*cl.people));
+	cl.custom = kt_arena_alloc(a, (rec->n_custom + 1) * sizeof(*cl.custom));
+	NOMEM(cl.people);
+	NOMEM(cl.custom);
+	for (size_t i = 0; i < rec->n_people; i++) {
+		const Ktstore__PersonRecord *p = rec->people[i];
+		Kartoteka__Person *q = kt_arena_alloc(a, sizeof(*q));
+		NOMEM(q);
+		kartoteka__person__init(q);
+		q->name = p->name;
+		q->relation = (Kartoteka__Relation)p->relation;
+		q->birth_year = p->birth_year;
+		q->birth_month = p->birth_month;
+		q->birth_day = p->birth_day;
+		q->note = p->note;
+		q->n_phones = p->n_phones;
+		q->phones = p->phones;
+		q->email = p->email;
+		if (masked) {
+			q->phones = kt_arena_alloc(a, (p->n_phones + 1) *
+			    sizeof(char *));
+			NOMEM(q->phones);
+			for (size_t j = 0; j < p->n_phones; j++) {
+				kt_mask_phone(p->phones[j], buf, sizeof(buf));
+				NOMEM(q->phones[j] = kt_arena_strdup(a, buf));
+			}
+			if (p->email && p->email[0]) {
+				kt_mask_email(p->email, buf, sizeof(buf));
+				NOMEM(q->email = kt_arena_strdup(a, buf));
+			}
+		}
+		cl.people[cl.n_people++] = q;
+	}
+	for (size_t i = 0; i < rec->n_custom; i++) {
+		Kartoteka__CustomField *f = kt_arena_alloc(a, sizeof(*f));
+		NOMEM(f);
+		kartoteka__custom_field__init(f);
+		f->name = rec->custom[i]->name;
+		f->value = rec->custom[i]->value;
+		cl.custom[cl.n_custom++] = f;
+	}
+	/* The names live in this frame: copy them into the arena. */
+	NOMEM(cl.branch = kt_arena_strdup(a, bname));
+	NOMEM(cl.manager = kt_arena_strdup(a, mlogin));
+	*out = cl;
+out:
+	return rc;
+}
+
+#undef NOMEM
+
+int
+kt_card_has_contact(const Ktstore__ClientRecord *rec, const char *what,
+    int is_phone)
+{
+	char a[KT_CSTORE_WORD_MAX + 1], b[KT_CSTORE_WORD_MAX + 1];
+
+	if (rec == NULL)
+		return 0;
+	if (!is_phone)
+		kt_cstore_fold_key(what, a);
+	for (size_t i = 0; i < rec->n_people; i++) {
+		const Ktstore__PersonRecord *p = rec->people[i];
+		if (!is_phone && p->email && p->email[0] &&
+		    kt_cstore_fold_key(p->email, b) > 0 && strcmp(a, b) == 0)
+			return 1;
+		for (size_t j = 0; is_phone && j < p->n_phones; j++)
+			if (strcmp(p->phones[j], what) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+int
+kt_card_loses_contacts(const Ktstore__ClientRecord *old,
+    const Ktstore__ClientRecord *rec)
+{
+	if (rec->n_people < old->n_people)
+		return 1;
+	for (size_t i = 0; i < old->n_people; i++) {
+		const Ktstore__PersonRecord *p = old->people[i];
+		for (size_t j = 0; j < p->n_phones; j++)
+			if (!kt_card_has_contact(rec, p->phones[j], 1))
+				return 1;
+		if (p->email && p->email[0] &&
+		    !kt_card_has_contact(rec, p->email, 0))
+			return 1;
+	}
+	return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "kartoteka.pb-c.h"
+#include "model/store.h"
 #include "records.pb-c.h"
 
 /* A packed card never exceeds this, so an answer always fits a frame
@@ -69,5 +70,22 @@ void kt_card_merge(const Ktstore__ClientRecord *old,
  * Returns 0, KT_EINVAL or KT_ENOMEM. */
 int kt_card_pack(const Ktstore__ClientRecord *r, uint8_t **out, size_t *len,
     char *err, size_t cap);
+
+/* kt_card_wire fills out, the wire form of card rec (branch and manager
+ * named inside txn; phones and e-mails masked when masked), with every
+ * allocation in arena a; out points into rec and a. Returns 0 or
+ * KT_ENOMEM. */
+int kt_card_wire(MDB_txn *txn, const kt_store_dbs_t *db, kt_arena_t *a,
+    const Ktstore__ClientRecord *rec, int masked, Kartoteka__Client *out);
+
+/* 1 when card rec (NULL: none) holds phone (is_phone; E.164) or e-mail
+ * what (compared folded). */
+int kt_card_has_contact(const Ktstore__ClientRecord *rec, const char *what,
+    int is_phone);
+
+/* 1 when going from card old to rec removes people or any of their
+ * phones and e-mails: what a wipe looks like (DESIGN §7). */
+int kt_card_loses_contacts(const Ktstore__ClientRecord *old,
+    const Ktstore__ClientRecord *rec);
 
 #endif

@@ -124,83 +124,15 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	client_st_t *c = kt_req_state(r);
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
-	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
-	kt_arena_t *a = c->wa;
-	char bname[KT_NAME_MAX + 1], mlogin[KT_LOGIN_MAX + 1], buf[300];
-	int rc = 0;
-	kt_branch_name(txn, db, rec->branch, bname, sizeof(bname));
-	kt_user_login(txn, db, rec->manager, mlogin, sizeof(mlogin));
-	cl.id = rec->id;
-	cl.branch_id = rec->branch;
-	cl.branch = bname;
-	cl.manager_id = rec->manager;
-	cl.manager = mlogin;
-	cl.status = (Kartoteka__ClientStatus)rec->status;
-	cl.category = (Kartoteka__Category)rec->category;
-	cl.title = rec->title;
-	cl.source = rec->source;
-	cl.referred_by = rec->referred_by;
-	cl.n_tags = rec->n_tags;
-	cl.tags = rec->tags;
-	cl.notes = rec->notes;
-	cl.do_not_contact = rec->do_not_contact;
-	cl.consent_date = rec->consent_date;
-	cl.contract = rec->contract;
-	cl.discount_percent = rec->discount_percent;
-	cl.leaving_reason = rec->leaving_reason;
-	cl.created_at = rec->created_at;
-	cl.updated_at = rec->updated_at;
-	cl.version = rec->version;
-	cl.archived = rec->archived;
-	cl.merged_into = rec->merged_into;
-	cl.masked = masked;
-	cl.people = kt_arena_alloc(a, (rec->n_people + 1) * sizeof(*cl.people));
-	cl.custom = kt_arena_alloc(a, (rec->n_custom + 1) * sizeof(*cl.custom));
-	NOMEM(cl.people);
-	NOMEM(cl.custom);
-	for (size_t i = 0; i < rec->n_people; i++) {
-		const Ktstore__PersonRecord *p = rec->people[i];
-		Kartoteka__Person *q = kt_arena_alloc(a, sizeof(*q));
-		NOMEM(q);
-		kartoteka__person__init(q);
-		q->name = p->name;
-		q->relation = (Kartoteka__Relation)p->relation;
-		q->birth_year = p->birth_year;
-		q->birth_month = p->birth_month;
-		q->birth_day = p->birth_day;
-		q->note = p->note;
-		q->n_phones = p->n_phones;
-		q->phones = p->phones;
-		q->email = p->email;
-		if (masked) {
-			q->phones = kt_arena_alloc(a, (p->n_phones + 1) *
-			    sizeof(char *));
-			NOMEM(q->phones);
-			for (size_t j = 0; j < p->n_phones; j++) {
-				kt_mask_phone(p->phones[j], buf, sizeof(buf));
-				NOMEM(q->phones[j] = kt_arena_strdup(a, buf));
-			}
-			if (p->email && p->email[0]) {
-				kt_mask_email(p->email, buf, sizeof(buf));
-				NOMEM(q->email = kt_arena_strdup(a, buf));
-			}
-		}
-		cl.people[cl.n_people++] = q;
-	}
-	for (size_t i = 0; i < rec->n_custom; i++) {
-		Kartoteka__CustomField *f = kt_arena_alloc(a, sizeof(*f));
-		NOMEM(f);
-		kartoteka__custom_field__init(f);
-		f->name = rec->custom[i]->name;
-		f->value = rec->custom[i]->value;
-		cl.custom[cl.n_custom++] = f;
-	}
+	Kartoteka__Client cl;
+	int rc;
+
+	if ((rc = kt_card_wire(txn, db, c->wa, rec, masked, &cl)) != 0)
+		return rc;
 	cr.client = &cl;
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
 	resp.client = &cr;
-	rc = kt_req_answer(r, &resp);
-out:
-	return rc;
+	return kt_req_answer(r, &resp);
 }
 
 /* Prepares the answer of a refusal: c's code and message, and for a
@@ -295,47 +227,7 @@ append_detail(char *detail, size_t cap, const char *text)
 
 /* ==== add ================================================================= */
 
-/* 1 when the stored card old already has phone (is_phone) or e-mail
- * what: an edit that keeps a contact is not a new duplicate. */
-static int
-has_contact(const Ktstore__ClientRecord *old, const char *what, int is_phone)
-{
-	char a[KT_CSTORE_WORD_MAX + 1], b[KT_CSTORE_WORD_MAX + 1];
 
-	if (old == NULL)
-		return 0;
-	if (!is_phone)
-		kt_cstore_fold_key(what, a);
-	for (size_t i = 0; i < old->n_people; i++) {
-		const Ktstore__PersonRecord *p = old->people[i];
-		if (!is_phone && p->email && p->email[0] &&
-		    kt_cstore_fold_key(p->email, b) > 0 && strcmp(a, b) == 0)
-			return 1;
-		for (size_t j = 0; is_phone && j < p->n_phones; j++)
-			if (strcmp(p->phones[j], what) == 0)
-				return 1;
-	}
-	return 0;
-}
-
-/* 1 when the edit from old to rec removes people or any of their phones
- * and e-mails: what a burst of sabotage looks like (DESIGN §7). */
-static int
-lost_contacts(const Ktstore__ClientRecord *old,
-    const Ktstore__ClientRecord *rec)
-{
-	if (rec->n_people < old->n_people)
-		return 1;
-	for (size_t i = 0; i < old->n_people; i++) {
-		const Ktstore__PersonRecord *p = old->people[i];
-		for (size_t j = 0; j < p->n_phones; j++)
-			if (!has_contact(rec, p->phones[j], 1))
-				return 1;
-		if (p->email && p->email[0] && !has_contact(rec, p->email, 0))
-			return 1;
-	}
-	return 0;
-}
 
 /* Notes card id in c->dups (once; at most DUPS_MAX). */
 static void
@@ -388,7 +280,7 @@ check_duplicates(kt_store_t *st, kt_req_t *r, client_st_t *c, MDB_txn *txn,
 			} else {
 				continue;
 			}
-			if (n == 0 || has_contact(old, what, j < p->n_phones))
+			if (n == 0 || kt_card_has_contact(old, what, j < p->n_phones))
 				continue;
 			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
 				return rc;
@@ -805,7 +697,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (c->code != KT_CODE_OK)
 		goto out;
 	kt_card_fields_digest(b, detail, sizeof(detail));
-	if ((b & KT_CARD_PEOPLE) && lost_contacts(old, &rec)) {
+	if ((b & KT_CARD_PEOPLE) && kt_card_loses_contacts(old, &rec)) {
 		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
 		uint32_t burst = 0;
 		if ((rc = kt_uday_destructive(st, txn, &who, &burst)) != 0)
@@ -917,9 +809,9 @@ person_known(const Ktstore__ClientRecord *into, const Ktstore__PersonRecord *p)
 	if (!named)
 		return 0;
 	for (size_t j = 0; j < p->n_phones; j++)
-		if (!has_contact(into, p->phones[j], 1))
+		if (!kt_card_has_contact(into, p->phones[j], 1))
 			return 0;
-	return !(p->email && p->email[0] && !has_contact(into, p->email, 0));
+	return !(p->email && p->email[0] && !kt_card_has_contact(into, p->email, 0));
 }
 
 /* A string field of the merged card: into's, or from's when into has none. */

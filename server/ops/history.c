@@ -342,82 +342,15 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	hist_st_t *h = kt_req_state(r);
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
-	Kartoteka__Client cl = KARTOTEKA__CLIENT__INIT;
-	kt_arena_t *a = h->wa;
-	char bname[KT_NAME_MAX + 1], mlogin[KT_LOGIN_MAX + 1], buf[300];
-	int rc = 0;
+	Kartoteka__Client cl;
+	int rc;
 
-	kt_branch_name(txn, db, rec->branch, bname, sizeof(bname));
-	kt_user_login(txn, db, rec->manager, mlogin, sizeof(mlogin));
-	cl.id = rec->id;
-	cl.branch_id = rec->branch;
-	cl.branch = bname;
-	cl.manager_id = rec->manager;
-	cl.manager = mlogin;
-	cl.status = (Kartoteka__ClientStatus)rec->status;
-	cl.category = (Kartoteka__Category)rec->category;
-	cl.title = rec->title;
-	cl.source = rec->source;
-	cl.referred_by = rec->referred_by;
-	cl.n_tags = rec->n_tags;
-	cl.tags = rec->tags;
-	cl.notes = rec->notes;
-	cl.do_not_contact = rec->do_not_contact;
-	cl.consent_date = rec->consent_date;
-	cl.contract = rec->contract;
-	cl.discount_percent = rec->discount_percent;
-	cl.leaving_reason = rec->leaving_reason;
-	cl.created_at = rec->created_at;
-	cl.updated_at = rec->updated_at;
-	cl.version = rec->version;
-	cl.archived = rec->archived;
-	cl.masked = masked;
-	NOMEM(cl.people = kt_arena_alloc(a, (rec->n_people + 1) *
-	    sizeof(*cl.people)));
-	NOMEM(cl.custom = kt_arena_alloc(a, (rec->n_custom + 1) *
-	    sizeof(*cl.custom)));
-	for (size_t i = 0; i < rec->n_people; i++) {
-		const Ktstore__PersonRecord *p = rec->people[i];
-		Kartoteka__Person *q = kt_arena_alloc(a, sizeof(*q));
-		NOMEM(q);
-		kartoteka__person__init(q);
-		q->name = p->name;
-		q->relation = (Kartoteka__Relation)p->relation;
-		q->birth_year = p->birth_year;
-		q->birth_month = p->birth_month;
-		q->birth_day = p->birth_day;
-		q->note = p->note;
-		q->n_phones = p->n_phones;
-		q->phones = p->phones;
-		q->email = p->email;
-		if (masked) {
-			NOMEM(q->phones = kt_arena_alloc(a, (p->n_phones + 1) *
-			    sizeof(char *)));
-			for (size_t j = 0; j < p->n_phones; j++) {
-				kt_mask_phone(p->phones[j], buf, sizeof(buf));
-				NOMEM(q->phones[j] = kt_arena_strdup(a, buf));
-			}
-			if (p->email && p->email[0]) {
-				kt_mask_email(p->email, buf, sizeof(buf));
-				NOMEM(q->email = kt_arena_strdup(a, buf));
-			}
-		}
-		cl.people[cl.n_people++] = q;
-	}
-	for (size_t i = 0; i < rec->n_custom; i++) {
-		Kartoteka__CustomField *f = kt_arena_alloc(a, sizeof(*f));
-		NOMEM(f);
-		kartoteka__custom_field__init(f);
-		f->name = rec->custom[i]->name;
-		f->value = rec->custom[i]->value;
-		cl.custom[cl.n_custom++] = f;
-	}
+	if ((rc = kt_card_wire(txn, db, h->wa, rec, masked, &cl)) != 0)
+		return rc;
 	cr.client = &cl;
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
 	resp.client = &cr;
-	rc = kt_req_answer(r, &resp);
-out:
-	return rc;
+	return kt_req_answer(r, &resp);
 }
 
 /* ==== the card at hand ===================================================== */
@@ -747,40 +680,6 @@ out:
 
 /* ==== revert ================================================================ */
 
-/* 1 when rec holds phone (is_phone) or e-mail what. */
-static int
-holds(const Ktstore__ClientRecord *rec, const char *what, int is_phone)
-{
-	for (size_t i = 0; i < rec->n_people; i++) {
-		const Ktstore__PersonRecord *p = rec->people[i];
-		if (!is_phone && p->email && strcmp(p->email, what) == 0)
-			return 1;
-		for (size_t j = 0; is_phone && j < p->n_phones; j++)
-			if (strcmp(p->phones[j], what) == 0)
-				return 1;
-	}
-	return 0;
-}
-
-/* 1 when going from old to rec loses people, phones or e-mails: a
- * revert can wipe too, and counts like an edit that does (DESIGN §7). */
-static int
-loses_contacts(const Ktstore__ClientRecord *old,
-    const Ktstore__ClientRecord *rec)
-{
-	if (rec->n_people < old->n_people)
-		return 1;
-	for (size_t i = 0; i < old->n_people; i++) {
-		const Ktstore__PersonRecord *p = old->people[i];
-		for (size_t j = 0; j < p->n_phones; j++)
-			if (!holds(rec, p->phones[j], 1))
-				return 1;
-		if (p->email && p->email[0] && !holds(rec, p->email, 0))
-			return 1;
-	}
-	return 0;
-}
-
 static int
 revert_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
@@ -849,7 +748,7 @@ revert_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	snprintf(detail, sizeof(detail), "to version %" PRIu64 ": %s%s", h->to,
 	    bits ? digest : "no field differs",
 	    ref_kept ? " (referred_by kept: that client is gone)" : "");
-	if (loses_contacts(cur, &rec)) {
+	if (kt_card_loses_contacts(cur, &rec)) {
 		kt_uday_who_t uw = kt_req_counted(r, txn, h->now);
 		uint32_t burst = 0;
 		if ((rc = kt_uday_destructive(st, txn, &uw, &burst)) != 0)

@@ -230,7 +230,47 @@ hostile_bytes(void **state)
 	kt_arena_free(&f.a);
 }
 
+/* A wipe is people, phones or e-mails removed; the same e-mail in
+ * another case is the same e-mail. */
+static void
+lost_contacts_seen(void **state)
+{
+	Ktstore__PersonRecord p1 = KTSTORE__PERSON_RECORD__INIT,
+	    p2 = KTSTORE__PERSON_RECORD__INIT, q1 = KTSTORE__PERSON_RECORD__INIT;
+	Ktstore__PersonRecord *two[2] = { &p1, &p2 }, *one[1] = { &q1 };
+	Ktstore__ClientRecord old = KTSTORE__CLIENT_RECORD__INIT,
+	    now = KTSTORE__CLIENT_RECORD__INIT;
+	char *ph[2] = { "+79990000001", "+79990000002" };
+
+	(void)state;
+	p1.name = "A";
+	p1.phones = ph;
+	p1.n_phones = 2;
+	p1.email = "anna@example.ru";
+	p2.name = "B";
+	old.people = two;
+	old.n_people = 2;
+	q1 = p1;
+	q1.email = "ANNA@Example.ru";
+	now.people = one;
+	now.n_people = 1;
+	assert_true(kt_card_has_contact(&old, "+79990000002", 1));
+	assert_false(kt_card_has_contact(&old, "+79990000003", 1));
+	assert_true(kt_card_has_contact(&now, "anna@example.ru", 0));
+	assert_false(kt_card_has_contact(NULL, "anna@example.ru", 0));
+	assert_true(kt_card_loses_contacts(&old, &now));   /* B is gone */
+	old.n_people = 1;
+	assert_false(kt_card_loses_contacts(&old, &now));
+	q1.n_phones = 1;
+	assert_true(kt_card_loses_contacts(&old, &now));   /* a phone */
+	q1.n_phones = 2;
+	q1.email = "";
+	assert_true(kt_card_loses_contacts(&old, &now));   /* the e-mail */
+	assert_false(kt_card_loses_contacts(&now, &old));  /* added back */
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(lost_contacts_seen),
 	cmocka_unit_test(good_card_normalised),
 	cmocka_unit_test(bad_fields_named),
 	cmocka_unit_test(merge_named_only),
