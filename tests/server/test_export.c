@@ -258,6 +258,8 @@ csv_run_in_chunks_hashed(void **state)
 	assert_non_null(strstr(line2, "\"Ирина Ёлкина (parent, 1985-03-14); "
 	    "Маша (child, 2019-07)\""));
 	assert_true(s.all.p[0] == 'i');
+	/* Times in UTC, as date -u -d @1700086400 "+%F %T" says. */
+	assert_non_null(strstr(line2, ",2023-11-15 22:13:20,"));
 	kt_export_result_free(&res);
 	kt_export_buf_free(&s.all);
 	fx_close(&f);
