@@ -76,29 +76,48 @@ kt_export_format_name(uint32_t fmt)
 	return NAME_OF(format_names, fmt);
 }
 
+/* Writes n digits of v (zero-padded) at p; returns p + n. */
+static char *
+digits(char *p, unsigned v, unsigned n)
+{
+	for (unsigned i = n; i > 0; i--) {
+		p[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 /* A birth date as far as it is known: YYYY-MM-DD, YYYY-MM, YYYY, --MM-DD,
- * --MM or "". */
+ * --MM or "". out has room for 11 bytes. (By hand: snprintf for every
+ * person was a twentieth of an export.) */
 static void
-birth_text(const Ktstore__PersonRecord *p, char *out, size_t cap)
+birth_text(const Ktstore__PersonRecord *p, char out[static 11])
 {
 	unsigned y = p->birth_year, m = p->birth_month, d = p->birth_day;
+	char *o = out;
 
 	if (m == 0 || m > 12)
 		m = d = 0;
 	if (d > 31)
 		d = 0;
-	if (y && m && d)
-		snprintf(out, cap, "%04u-%02u-%02u", y, m, d);
-	else if (y && m)
-		snprintf(out, cap, "%04u-%02u", y, m);
-	else if (y)
-		snprintf(out, cap, "%04u", y);
-	else if (m && d)
-		snprintf(out, cap, "--%02u-%02u", m, d);
-	else if (m)
-		snprintf(out, cap, "--%02u", m);
-	else
-		out[0] = '\0';
+	if (y > 9999)
+		y = 0;
+	if (y) {
+		o = digits(o, y, 4);
+	} else if (m) {
+		*o++ = '-';
+		*o++ = '-';
+	}
+	if (m) {
+		if (y)
+			*o++ = '-';
+		o = digits(o, m, 2);
+		if (d) {
+			*o++ = '-';
+			o = digits(o, d, 2);
+		}
+	}
+	*o = '\0';
 }
 
 /* Unix seconds as "YYYY-MM-DD HH:MM:SS" (UTC), "" for 0 or before 1970.
@@ -184,8 +203,8 @@ kt_export_csv_cell(kt_export_buf_t *b, const char *s, size_t n, char sep)
 	int quote = 0;
 
 	for (size_t i = 0; i < n && !quote; i++)
-		quote = s[i] == sep || s[i] == '"' || s[i] == '\r' ||
-		    s[i] == '\n';
+		quote = (unsigned char)s[i] < 0x40 && (s[i] == sep ||
+		    s[i] == '"' || s[i] == '\r' || s[i] == '\n');
 	if (quote)
 		buf_ch(b, '"');
 	/* CSV injection: no cell may start what a spreadsheet reads as a
@@ -263,7 +282,7 @@ csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
 		if (i > 0)
 			buf_str(tmp, "; ");
 		buf_str(tmp, p->name ? p->name : "");
-		birth_text(p, birth, sizeof(birth));
+		birth_text(p, birth);
 		if (*rel || *birth) {
 			buf_str(tmp, " (");
 			buf_str(tmp, rel);
@@ -427,7 +446,7 @@ vcard_one(kt_export_buf_t *b, kt_export_buf_t *tmp,
 			kt_export_vcard_line(b, "EMAIL;TYPE=INTERNET", p->email,
 			    1);
 		if (p->birth_year && p->birth_month && p->birth_day) {
-			birth_text(p, t, sizeof(t));
+			birth_text(p, t);
 			kt_export_vcard_line(b, "BDAY", t, 0);
 		}
 	}
@@ -438,7 +457,7 @@ vcard_one(kt_export_buf_t *b, kt_export_buf_t *tmp,
 	}
 	if (p != NULL && (p->birth_year || p->birth_month) &&
 	    !(p->birth_year && p->birth_month && p->birth_day)) {
-		birth_text(p, t, sizeof(t));
+		birth_text(p, t);
 		buf_str(tmp, "born ");
 		buf_str(tmp, t);
 		buf_ch(tmp, '\n');
