@@ -16,6 +16,7 @@
 
 #include "jobs/export.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
 #include "model/branch_store.h"
 #include "model/client_query.h"
 #include "model/identity.h"
@@ -38,6 +39,8 @@ typedef struct export_st {
 	uint8_t *pack;                   /* one packed ExportChunk */
 	/* set on the loop, for the audit entry */
 	char detail[640];
+	char alert[200];                 /* the alert's detail: counts and the
+					    hash, not the filter's text */
 	uint32_t outcome;
 } export_st_t;
 
@@ -177,11 +180,21 @@ export_mut(kt_store_t *stp, MDB_txn *txn, kt_req_t *r)
 {
 	export_st_t *st = kt_req_state(r);
 	kt_actor_t a = kt_req_actor(r);
+	kt_alert_t al = {
+		.kind = KT_ALERT_EXPORT,
+		.user = a.user_id,
+		.terminal = a.terminal_key,
+		.count = st->res.rows,
+		.limit = st->res.total,
+		.detail = st->alert,
+	};
+	int rc;
 
-	/* TODO(lead's alert_store.h): kt_alert_raise(KT_ALERT_EXPORT) here,
-	 * in the same transaction, once it is in main. */
-	return kt_audit_record(stp, txn, &a, KT_AUDIT_EXPORT, "clients",
-	    st->outcome, st->detail);
+	/* In the entry's transaction: no export without its alert. */
+	if ((rc = kt_audit_record(stp, txn, &a, KT_AUDIT_EXPORT, "clients",
+	    st->outcome, st->detail)) != 0)
+		return rc;
+	return kt_alert_raise(stp, txn, &al, NULL);
 }
 
 /* After a failed commit the file is not complete (the last chunk never
@@ -223,6 +236,10 @@ export_after(kt_req_t *r, int status)
 		    "rows=%" PRIu64 " total=%" PRIu64 " bytes=%" PRIu64
 		    " blake2b=%s", kt_export_format_name(st->fmt), st->digest,
 		    st->res.rows, st->res.total, st->res.bytes, hex);
+		snprintf(st->alert, sizeof(st->alert), "format=%s rows=%"
+		    PRIu64 " bytes=%" PRIu64 " blake2b=%s",
+		    kt_export_format_name(st->fmt), st->res.rows,
+		    st->res.bytes, hex);
 		ch.data.data = st->res.tail;
 		ch.data.len = st->res.tail_len;
 		ch.rows = st->res.rows;
@@ -240,6 +257,10 @@ export_after(kt_req_t *r, int status)
 		    " not completed: %s", kt_export_format_name(st->fmt),
 		    st->digest, st->res.rows, st->res.total, st->res.bytes,
 		    cut ? "the connection went away" : kt_strerror(st->rc));
+		snprintf(st->alert, sizeof(st->alert), "format=%s rows=%"
+		    PRIu64 " bytes=%" PRIu64 " not completed",
+		    kt_export_format_name(st->fmt), st->res.rows,
+		    st->res.bytes);
 		rc = kt_req_answer_error(r, st->outcome, "the export failed "
 		    "(%s): nothing is complete; try again", cut ?
 		    "connection lost" : kt_strerror(st->rc));

@@ -36,6 +36,7 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	Ktstore__PersonRecord p[KT_FAMILY_PEOPLE_MAX], *pp[KT_FAMILY_PEOPLE_MAX];
 	char *phones[KT_FAMILY_PEOPLE_MAX][1];
 	char *tags[KT_FAMILY_TAGS_MAX];
+	kt_chist_who_t who = { 0 };
 	int rc;
 
 	kt_family_make(k, (unsigned)s->branch, &f);
@@ -76,7 +77,10 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	}
 	r.people = pp;
 	r.n_people = f.npeople;
-	return kt_cstore_put(txn, kt_store_dbs(st), NULL, &r);
+	who.time = s->now;
+	who.user = s->manager;
+	who.action = "client.add";
+	return kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who);
 }
 
 static int

@@ -135,7 +135,8 @@ many_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		snprintf(phone, sizeof(phone), "+7912%07llu",
 		    (unsigned long long)i);
 		card_make(&c, i, 1 + i % 2, 101, title, ps, 2, "английский");
-		if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &c.r)) != 0)
+		if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &c.r,
+		    NULL)) != 0)
 			return rc;
 	}
 	return 0;

@@ -15,6 +15,7 @@
 #include "kt_test.h"
 
 #include "kt_error.h"
+#include "model/alert_store.h"
 #include "model/client_store.h"
 #include "records.pb-c.h"
 #include "server/harness.h"
@@ -58,7 +59,8 @@ cards_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 		r.n_people = 1;
 		r.created_at = 1700000000;
 		r.version = 1;
-		if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r)) != 0)
+		if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r,
+		    NULL)) != 0)
 			return rc;
 	}
 	return 0;
@@ -111,6 +113,42 @@ stream_ended(void *arg)
 	return done;
 }
 
+/* The newest alert, copied; kind 0 when there is none. */
+typedef struct alert_seen {
+	uint32_t kind;
+	uint64_t user, count, limit, n;
+	char detail[256];
+} alert_seen_t;
+
+static int
+alert_copy(const Ktstore__AlertRecord *rec, void *arg)
+{
+	alert_seen_t *a = arg;
+
+	if (a->n++ == 0) {
+		a->kind = rec->kind;
+		a->user = rec->user_id;
+		a->count = rec->count;
+		a->limit = rec->limit;
+		snprintf(a->detail, sizeof(a->detail), "%s", rec->detail);
+	}
+	return 0;
+}
+
+/* The newest alert and, in n, how many there are. */
+static alert_seen_t
+alerts(kt_h_t *h)
+{
+	alert_seen_t a = { 0 };
+	MDB_txn *txn;
+
+	assert_int_equal(kt_store_read_begin(h->srv->store, &txn), 0);
+	assert_int_equal(kt_alert_each(txn, kt_store_dbs(h->srv->store), 0, 1,
+	    0, alert_copy, &a, NULL), 0);
+	kt_store_read_end(h->srv->store, txn);
+	return a;
+}
+
 static int
 export_audited(void *arg)
 {
@@ -132,6 +170,7 @@ owner_export_streams_then_audits(void **state)
 	uint64_t before;
 	Kartoteka__Response *resp;
 	kt_h_entry_t e;
+	alert_seen_t al;
 	ex_t q;
 
 	(void)state;
@@ -177,6 +216,15 @@ owner_export_streams_then_audits(void **state)
 	assert_non_null(strstr(e.detail, "format=csv all "));
 	/* Contacts never reach the audit. */
 	assert_null(strstr(e.detail, "+7912"));
+	/* The owner's alert, committed with the entry: counts and the hash. */
+	al = alerts(h);
+	assert_int_equal(al.n, 1);
+	assert_int_equal(al.kind, KT_ALERT_EXPORT);
+	assert_true(al.user == h->owner);
+	assert_true(al.count == 3000 && al.limit == 3000);
+	snprintf(want, sizeof(want), "format=csv rows=3000 bytes=%zu blake2b=%s",
+	    bytes, hex);
+	assert_string_equal(al.detail, want);
 	kt_h_settle(h);
 	kt_h_free(h);
 }
@@ -237,9 +285,11 @@ head_and_manager_refused_audited(void **state)
 	e = kt_h_audit_last(h);
 	assert_int_equal(e.outcome, E_FORBIDDEN);
 	assert_true(e.user == g);
-	/* One answer each, no chunk. */
+	/* One answer each, no chunk; nothing left, so no export alert (the
+	 * refusal is in the audit). */
 	assert_int_equal(kt_fake_conn_nsent(cm), 1);
 	assert_int_equal(kt_fake_conn_nsent(cg), 1);
+	assert_int_equal(alerts(h).n, 0);
 	kt_h_free(h);
 }
 
@@ -305,6 +355,9 @@ reader_gone_audited(void **state)
 	assert_non_null(strstr(e.detail, "not completed: the connection went "
 	    "away"));
 	assert_non_null(strstr(e.detail, "total=3000"));
+	/* Part of the base may have left: the owner hears of it too. */
+	assert_int_equal(alerts(h).kind, KT_ALERT_EXPORT);
+	assert_non_null(strstr(alerts(h).detail, " not completed"));
 	kt_h_free(h);
 }
 
