@@ -112,18 +112,17 @@ writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
 	return who;
 }
 
-/* r's caller as the day counters see it, on the business day of the
- * caller's branch (model/bizday.h). Writer thread, inside txn. */
+/* r's caller as the day counters see it at now, on the business day of
+ * the caller's branch (model/bizday.h). Writer thread, inside txn. */
 static kt_uday_who_t
-counted(kt_req_t *r, MDB_txn *txn)
+counted(kt_req_t *r, MDB_txn *txn, int64_t now)
 {
-	client_st_t *c = kt_req_state(r);
 	kt_server_t *srv = kt_req_server(r);
 	const kt_user_t *me = kt_req_caller(r);
 	const kt_tz_t *tz = kt_bizday_zone(srv->tz, txn,
 	    kt_store_dbs(srv->store), me);
-	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, c->now, NULL),
-		.terminal = kt_req_terminal_key(r), .now = c->now };
+	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, now, NULL),
+		.terminal = kt_req_terminal_key(r), .now = now };
 
 	return who;
 }
@@ -674,7 +673,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	/* DESIGN §4: every full view is counted, on the business day of
 	 * the caller's branch; heads and managers against their quota. */
-	who = counted(r, txn);
+	who = counted(r, txn, c->now);
 	rc = kt_uday_view(st, txn, &who, &count, &quota);
 	if (rc == KT_EPERM) {
 		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used "
@@ -1000,21 +999,86 @@ caller_of(const kt_req_t *r, kt_cq_caller_t *who)
 	who->nbranches = u->nbranches;
 }
 
-/* Answers with page (taken over, freed here) after its audit entry. */
+/* A list or search answer waiting for its count: the page (kept by the
+ * request), the audit action and detail. */
+typedef struct list_st {
+	uint8_t *packed;                 /* ClientListResponse */
+	size_t len;
+	uint64_t *ids;                   /* [rows] */
+	uint32_t rows;
+	kt_audit_action_t action;
+	int64_t now;
+	char detail[640];
+} list_st_t;
+
+/* The mutation of a list answer (DESIGN §4): the clients it shows count
+ * as the caller's distinct rows of the day; past the row quota the page
+ * becomes QUOTA_EXCEEDED. Either way audited. May run more than once:
+ * the page stays in the state and is prepared afresh each time. */
+static int
+rows_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	list_st_t *l = kt_req_state(r);
+	kt_uday_who_t who = counted(r, txn, l->now);
+	kt_actor_t actor = kt_req_actor(r);
+	uint32_t count = 0, fresh = 0, limit = 0;
+	char detail[sizeof(l->detail) + 80];
+	int rc;
+
+	rc = kt_uday_rows(st, txn, &who, l->ids, l->rows, &count, &fresh,
+	    &limit);
+	if (rc == KT_EPERM) {
+		snprintf(detail, sizeof(detail), "daily quota of %u clients "
+		    "listed used up; the owner can raise it (kartoteka user "
+		    "change %s --row-quota N)", limit, who.user->login);
+		if ((rc = kt_audit_record(st, txn, &actor, l->action, "clients",
+		    KT_CODE_QUOTA, detail)) != 0)
+			return rc;
+		return kt_req_answer_error(r, KT_CODE_QUOTA, "%s", detail);
+	}
+	if (rc != 0)
+		return rc;
+	if (limit)
+		snprintf(detail, sizeof(detail), "%s new=%u today=%u of %u",
+		    l->detail, fresh, count, limit);
+	else
+		snprintf(detail, sizeof(detail), "%s new=%u today=%u",
+		    l->detail, fresh, count);
+	if ((rc = kt_audit_record(st, txn, &actor, l->action, "clients",
+	    KT_CODE_OK, detail)) != 0)
+		return rc;
+	return kt_req_answer_packed(r, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
+	    l->packed, l->len);
+}
+
+/* Answers with page (taken over) once its rows are counted and its audit
+ * entry committed. */
 static void
 page_answer(kt_req_t *r, kt_cq_page_t *page, kt_audit_action_t action,
     const char *detail)
 {
-	int rc = kt_req_answer_packed(r,
-	    KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
-	    page->packed, page->len);
+	list_st_t *l = kt_req_state(r);
 
-	kt_cquery_page_free(page);
-	if (rc != 0) {
-		kt_req_fail(r, KT_CODE_INTERNAL, "could not build the answer");
+	l->packed = page->packed;
+	l->len = page->len;
+	l->ids = page->ids;
+	l->rows = page->rows;
+	page->packed = NULL;
+	page->ids = NULL;
+	l->action = action;
+	l->now = kt_now_s();
+	snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	/* kt_req_keep frees what it cannot keep. */
+	if (kt_req_keep(r, l->packed) != 0) {
+		free(l->ids);
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return;
 	}
-	kt_req_answer_audited(r, action, "clients", 0, detail);
+	if (kt_req_keep(r, l->ids) != 0) {
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
+		return;
+	}
+	kt_req_submit(r, rows_mut, NULL);
 }
 
 static void
@@ -1081,7 +1145,7 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 	const Kartoteka__ClientListRequest *lr = msg->client_list;
 	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	kt_cq_filter_t f = { 0 };
+	kt_cq_filter_t f;
 	kt_cq_caller_t who;
 	kt_cq_page_t page;
 	const char *why = NULL;
@@ -1092,31 +1156,7 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
-	if (lr->branch && lr->branch[0] &&
-	    find_branch(txn, db, lr->branch, 0, &f.branch) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "branch: no branch '%.64s'",
-		    lr->branch);
-		return;
-	}
-	if (lr->manager && lr->manager[0] &&
-	    find_user(txn, db, lr->manager, 0, &f.manager) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%.64s'",
-		    lr->manager);
-		return;
-	}
-	f.status = (uint32_t)lr->status;
-	f.category = (uint32_t)lr->category;
-	f.tag = lr->tag;
-	f.source = lr->source;
-	f.birth_month = lr->birth_month;
-	f.children_only = lr->children_only;
-	f.child_birth_year = lr->child_birth_year;
-	f.child_age_min = lr->child_age_min;
-	f.child_age_max = lr->child_age_max;
-	f.created_from = lr->created_from;
-	f.created_to = lr->created_to;
-	f.include_archived = lr->include_archived;
-	f.now = kt_now_s();
+	kt_cq_filter_from_request(txn, db, lr, kt_now_s(), &f);
 	caller_of(r, &who);
 	rc = kt_cquery_list(txn, db, &who, &f, lr->cursor.data, lr->cursor.len,
 	    lr->limit, &page, &why);
@@ -1151,10 +1191,12 @@ static const kt_op_row_t rows[] = {
 	{ OP(CLIENT_REASSIGN), "reassign clients", KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_REASSIGN, KT_AUDIT_CLIENT_REASSIGN,
 	    op_client_reassign, ST },
-	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, 0,
-	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find, 0 },
-	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, 0, KT_ACT_LIST,
-	    KT_AUDIT_CLIENT_LIST, op_client_list, 0 },
+	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find,
+	    sizeof(list_st_t) },
+	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_LIST, KT_AUDIT_CLIENT_LIST, op_client_list,
+	    sizeof(list_st_t) },
 };
 
 const kt_op_domain_t kt_ops_client = { "client", rows,

@@ -17,10 +17,8 @@
 #include "jobs/export.h"
 #include "kt_error.h"
 #include "model/alert_store.h"
-#include "model/branch_store.h"
 #include "model/client_query.h"
 #include "model/identity.h"
-#include "model/user_store.h"
 #include "ops/ops.h"
 
 /* Everything the export needs after the request is gone. */
@@ -77,52 +75,28 @@ filter_digest(const kt_cq_filter_t *f, char *out, size_t cap)
 		snprintf(out, cap, "all");
 }
 
-/* Reads lr into st->f, names resolved in txn. Returns 1, or 0 when r was
- * answered (the field named) and ended.
- * TODO(lead's client_query.h filter function): replace with it once it
- * is in main. */
+/* Reads lr into st->f (kt_cq_filter_from_request, shared with client
+ * list: a name that is no branch or login filters to nothing), with the
+ * strings copied, since the decoded request is gone when the pool thread
+ * runs. Returns 1, or 0 when r was answered and ended. */
 static int
 filter_of(kt_req_t *r, export_st_t *st, MDB_txn *txn,
     const Kartoteka__ClientListRequest *lr)
 {
+	Kartoteka__ClientListRequest none = KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
 	kt_cq_filter_t *f = &st->f;
 	char *tag = NULL, *source = NULL;
 
-	memset(f, 0, sizeof(*f));
-	f->now = kt_now_s();
-	if (lr == NULL)
-		return 1;
-	if (lr->branch && lr->branch[0] &&
-	    kt_branch_id(txn, st->db, lr->branch, &f->branch) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "filter.branch: no branch '%.64s'",
-		    lr->branch);
-		return 0;
-	}
-	if (lr->manager && lr->manager[0] &&
-	    kt_user_id(txn, st->db, lr->manager, &f->manager) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "filter.manager: no user '%.64s'",
-		    lr->manager);
-		return 0;
-	}
-	/* Copies: the decoded request is gone when the pool thread runs. */
-	tag = strdup(lr->tag ? lr->tag : "");
+	kt_cq_filter_from_request(txn, st->db, lr != NULL ? lr : &none,
+	    kt_now_s(), f);
+	tag = strdup(f->tag ? f->tag : "");
 	if (tag == NULL || kt_req_keep(r, tag) != 0)
 		goto oom;
-	source = strdup(lr->source ? lr->source : "");
+	source = strdup(f->source ? f->source : "");
 	if (source == NULL || kt_req_keep(r, source) != 0)
 		goto oom;
-	f->status = (uint32_t)lr->status;
-	f->category = (uint32_t)lr->category;
 	f->tag = tag;
 	f->source = source;
-	f->birth_month = lr->birth_month;
-	f->children_only = lr->children_only;
-	f->child_birth_year = lr->child_birth_year;
-	f->child_age_min = lr->child_age_min;
-	f->child_age_max = lr->child_age_max;
-	f->created_from = lr->created_from;
-	f->created_to = lr->created_to;
-	f->include_archived = lr->include_archived;
 	return 1;
 oom:
 	kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
