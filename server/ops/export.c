@@ -192,16 +192,20 @@ export_after(kt_req_t *r, int status)
 	char hex[65];
 	int rc;
 
+	/* Every answer below ends r and frees st: the result's tail goes
+	 * first (the answer holds a copy). */
 	if (status != 0) {
+		kt_export_result_free(&st->res);
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "the export could not "
 		    "start: try again");
-		goto out;
+		return;
 	}
 	if (st->rc == KT_EINVAL) {
 		/* Nothing left: the filter is checked before any byte. */
+		kt_export_result_free(&st->res);
 		kt_req_fail(r, KT_CODE_BAD, "filter.%s", st->why ? st->why :
 		    "invalid");
-		goto out;
+		return;
 	}
 	sodium_bin2hex(hex, sizeof(hex), st->res.hash, 32);
 	if (st->rc == 0 && !kt_req_stream_cut(r)) {
@@ -239,13 +243,13 @@ export_after(kt_req_t *r, int status)
 		    "(%s): nothing is complete; try again", cut ?
 		    "connection lost" : kt_strerror(st->rc));
 	}
+	/* The writer reads only the counts of st->res. */
+	kt_export_result_free(&st->res);
 	if (rc != 0) {
 		kt_req_fail(r, KT_CODE_INTERNAL, "could not build the answer");
-		goto out;
+		return;
 	}
 	kt_req_submit(r, export_mut, export_done);
-out:
-	kt_export_result_free(&st->res);
 }
 
 /* ==== the op ============================================================== */

@@ -5,11 +5,13 @@
 # `kartoteka export` of the whole base to a file, each under
 # /usr/bin/time -v; prints rows per second and the peak memory (max RSS)
 # of server and client. A program run by hand, not a test.
-#   tests/bench/export.sh BUILD_DIR [N] [FORMAT]     (default 1000000 csv)
+#   tests/bench/export.sh BUILD_DIR [N] [FORMAT] [RUNS]
+#   (defaults: 1000000 families, csv, 3 exports of the same base)
 set -euo pipefail
 B=$(cd "${1:?usage: export.sh BUILD_DIR [N] [FORMAT]}" && pwd)
 N=${2:-1000000}
 FMT=${3:-csv}
+RUNS=${4:-3}
 KARTOTEKAD="$B/server/kartotekad"
 KARTOTEKA="$B/client-cli/kartoteka"
 SEED="$B/tests/kt-export-seed"
@@ -49,36 +51,38 @@ code=$("$KARTOTEKAD" invite --data "$T/data" --advertise "$ADDR" | tail -n 1)
 
 # Max RSS counts the pages of the store's map that the export touched
 # (file pages, shared with the page cache); the server's own memory is its
-# anonymous RSS, sampled here every 50 ms during the export.
+# anonymous RSS, sampled here every 50 ms during each export.
+anon() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SPID/status"; }
 sample() {
 	local peak=0 v
 	while kill -0 "$SPID" 2>/dev/null && [ ! -e "$T/done" ]; do
-		v=$(sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SPID/status")
+		v=$(anon)
 		[ -n "$v" ] && [ "$v" -gt "$peak" ] && peak=$v
 		sleep 0.05
 	done
 	echo "$peak" >"$T/anon.peak"
 }
-before=$(sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$SPID/status")
-sample &
-SAMPLER=$!
-t0=$(date +%s.%N)
-/usr/bin/time -v -o "$T/client.time" "$KARTOTEKA" --config "$T/c" --timeout 600000 \
-	export --format "$FMT" -o "$T/base.out" >"$T/export.out"
-t1=$(date +%s.%N)
-touch "$T/done"
-wait "$SAMPLER"
+rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
+for run in $(seq 1 "$RUNS"); do
+	rm -f "$T/done" "$T/base.out"
+	before=$(anon)
+	sample &
+	SAMPLER=$!
+	t0=$(date +%s.%N)
+	/usr/bin/time -v -o "$T/client.time" "$KARTOTEKA" --config "$T/c" --timeout 600000 \
+		export --format "$FMT" -o "$T/base.out" >"$T/export.out"
+	t1=$(date +%s.%N)
+	touch "$T/done"
+	wait "$SAMPLER"
+	secs=$(echo "$t1 - $t0" | bc)
+	rows=$(sed -n 's/^exported \([0-9]*\) clients.*/\1/p' "$T/export.out")
+	echo "run $run: export --format $FMT: $rows clients, $(stat -c %s "$T/base.out") bytes in $secs s," \
+		"$(echo "$rows / $secs" | bc) rows/s; server anonymous RSS $before KiB before," \
+		"peak $(cat "$T/anon.peak") KiB; client max RSS $(rss "$T/client.time") KiB"
+done
 kill -TERM "$SPID"
 wait "$PID" || true
 SPID=""
-
-secs=$(echo "$t1 - $t0" | bc)
-rows=$(sed -n 's/^exported \([0-9]*\) clients.*/\1/p' "$T/export.out")
-rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
-echo "export --format $FMT: $rows clients, $(stat -c %s "$T/base.out") bytes in $secs s"
-echo "rows/s: $(echo "$rows / $secs" | bc)"
-echo "server anonymous RSS: $before KiB before the export, peak $(cat "$T/anon.peak") KiB during it"
 echo "server max RSS: $(rss "$T/server.time") KiB (whole run, with the store's mapped file pages)"
-echo "client max RSS: $(rss "$T/client.time") KiB"
 cat "$T/export.out"

@@ -28,7 +28,8 @@ cell_of(const char *s, char sep)
 	assert_false(b.oom);
 	out = calloc(1, b.len + 1);
 	assert_non_null(out);
-	memcpy(out, b.p, b.len);
+	if (b.len > 0)
+		memcpy(out, b.p, b.len);
 	kt_export_buf_free(&b);
 	return out;
 }
