@@ -63,10 +63,20 @@ sample() {
 	echo "$peak" >"$T/anon.peak"
 }
 rss() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+# CPU time (user + system, clock ticks) of each server thread, "tid ticks"
+# per line: on a shared machine the busiest thread's CPU time says what
+# the export costs better than the wall clock does.
+ticks() {
+	local t
+	for t in /proc/"$SPID"/task/*; do
+		awk -v t="${t##*/}" '{ sub(/^.*\) /, ""); print t, $12 + $13 }' "$t/stat"
+	done
+}
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ { print $2 }') GiB"
 for run in $(seq 1 "$RUNS"); do
 	rm -f "$T/done" "$T/base.out"
 	before=$(anon)
+	ticks >"$T/ticks.0"
 	sample &
 	SAMPLER=$!
 	t0=$(date +%s.%N)
@@ -75,11 +85,19 @@ for run in $(seq 1 "$RUNS"); do
 	t1=$(date +%s.%N)
 	touch "$T/done"
 	wait "$SAMPLER"
+	ticks >"$T/ticks.1"
+	hz=$(getconf CLK_TCK)
+	busiest=$(join "$T/ticks.0" "$T/ticks.1" | awk '{ d = $3 - $2; if (d > m) m = d } END { print m + 0 }')
+	total=$(join "$T/ticks.0" "$T/ticks.1" | awk '{ s += $3 - $2 } END { print s + 0 }')
+	ccpu=$(sed -n 's/.*User time (seconds): //p; s/.*System time (seconds): //p' "$T/client.time" | paste -sd+ | bc)
 	secs=$(echo "$t1 - $t0" | bc)
 	rows=$(sed -n 's/^exported \([0-9]*\) clients.*/\1/p' "$T/export.out")
 	echo "run $run: export --format $FMT: $rows clients, $(stat -c %s "$T/base.out") bytes in $secs s," \
 		"$(echo "$rows / $secs" | bc) rows/s; server anonymous RSS $before KiB before," \
 		"peak $(cat "$T/anon.peak") KiB; client max RSS $(rss "$T/client.time") KiB"
+	echo "       CPU: server $(echo "scale=2; $total / $hz" | bc) s, its busiest thread" \
+		"$(echo "scale=2; $busiest / $hz" | bc) s ($(echo "$rows * $hz / ($busiest + 1)" | bc) rows per" \
+		"second of it); client $ccpu s"
 done
 kill -TERM "$SPID"
 wait "$PID" || true
