@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The owner's export end to end: csv to a file (0600, its BLAKE2b-256 the
-# one the CLI prints and the audit entry holds), csv-excel (BOM, ';'),
+# one the CLI prints, the audit entry and the owner's alert hold),
+# csv-excel (BOM, ';'),
 # vcard to stdout, filters, a formula neutralised; heads and managers
 # refused and audited; a refused export leaves no file.
 . "$(dirname "$0")/lib.sh"
@@ -37,6 +38,9 @@ grep -q "^2,\"'=HYPERLINK" "$T/base.csv" || fail "formula not neutralised: $(cat
 # The file's hash is the audit's.
 expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 1
 has "export  clients  OK  format=csv all rows=3 total=3 bytes=$(stat -c %s "$T/base.csv") blake2b=$H"
+# The owner's alert names the export with its counts and the same hash.
+expect_rc 0 cli o alerts
+has "export  *owner @ o  *3/3  *format=csv rows=3 bytes=$(stat -c %s "$T/base.csv") blake2b=$H"
 # Nothing of the temporary file is left.
 [ "$(ls "$T" | grep -c '^base\.csv\.')" -eq 0 ] || fail "temporary file left: $(ls "$T")"
 

@@ -11,6 +11,8 @@
 
 #include "kt_test.h"
 
+#include "model/alert_store.h"
+#include "model/user_day.h"
 #include "server/harness.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
@@ -89,6 +91,7 @@ typedef struct req {
 		Kartoteka__ClientReassignRequest reassign;
 		Kartoteka__ClientFindRequest find;
 		Kartoteka__ClientListRequest list;
+		Kartoteka__ClientMergeRequest merge;
 	} u;
 	char *fields[2];
 	card_t k;
@@ -103,6 +106,18 @@ add(req_t *q, Kartoteka__Client *c, int force)
 	q->u.add.force = force;
 	q->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
 	q->r.client_add = &q->u.add;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+merge(req_t *q, uint64_t into, uint64_t from)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__client_merge_request__init(&q->u.merge);
+	q->u.merge.into = into;
+	q->u.merge.from = from;
+	q->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_MERGE;
+	q->r.client_merge = &q->u.merge;
 	return &q->r;
 }
 
@@ -285,14 +300,16 @@ add_duplicate_contacts(void **state)
 {
 	world_t w;
 	Kartoteka__Response *r;
-	uint64_t first;
-	char msg[128];
+	kt_h_alert_t al;
+	uint64_t first, south_id;
+	char msg[160];
 	req_t q;
 
 	(void)state;
 	world_new(&w);
 	first = add_ok(w.h, w.owner, "Ивановы", "+79991234567", "North");
-	/* Visible to the caller: named, with the card's id. */
+	/* Visible to the caller: named, with the card's id; the audit names
+	 * the card, never the phone. */
 	r = kt_h_call(w.h, w.m, add(&q, card(&q.k, "Другие", "89991234567",
 	    NULL, NULL), 0));
 	snprintf(msg, sizeof(msg), "phone +79991234567 already belongs to "
@@ -300,25 +317,106 @@ add_duplicate_contacts(void **state)
 	kt_h_expect_error(r, E_CONFLICT, msg);
 	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_CLIENT);
 	assert_true(r->client->duplicate_of == first);
+	snprintf(msg, sizeof(msg), "duplicate of client %" PRIu64, first);
 	assert_string_equal(expect_entry(w.h, "client.add", 0, w.masha,
-	    E_CONFLICT).detail, "duplicate contact");
-	/* Of another branch: neither the card nor its id is told. */
+	    E_CONFLICT).detail, msg);
+	/* Of another branch: answered exactly like a new phone (DESIGN §4):
+	 * the card is saved, and the owner gets a merge alert. */
 	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные", "+79991234567",
 	    NULL, NULL), 0));
-	kt_h_expect_error(r, E_CONFLICT, "this phone belongs to a client of "
-	    "another branch");
-	assert_true(r->result_case != KARTOTEKA__RESPONSE__RESULT_CLIENT ||
-	    r->client->duplicate_of == 0);
-	assert_string_equal(expect_entry(w.h, "client.add", 0, w.vera,
-	    E_CONFLICT).detail, "duplicate of a client of another branch");
-	/* Forced: added, and the audit says of which. */
-	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные", "+79991234567",
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+	assert_true(r->client->duplicate_of == 0);
+	assert_false(r->client->client->masked);
+	south_id = r->client->client->id;
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 1);
+	assert_true(al.client == south_id && al.other == first &&
+	    al.user == w.vera);
+	snprintf(msg, sizeof(msg), "branch=%" PRIu64 " manager=%" PRIu64
+	    " duplicate of client %" PRIu64 " (alert %" PRIu64 ")", w.south,
+	    w.vera, first, al.id);
+	assert_string_equal(expect_entry(w.h, "client.add", south_id, w.vera,
+	    0).detail, msg);
+	/* ...and a new phone answers the same. */
+	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные 2", "+79991230000",
+	    NULL, NULL), 0));
+	kt_h_expect_ok(r);
+	assert_true(r->client->duplicate_of == 0);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, NULL), 1);
+	/* Forced over a visible one: added, with a merge alert for each
+	 * card sharing the phone (North's and, unseen, South's). */
+	r = kt_h_call(w.h, w.m, add(&q, card(&q.k, "Другие", "+79991234567",
 	    NULL, NULL), 1));
 	kt_h_expect_ok(r);
-	snprintf(msg, sizeof(msg), "branch=%" PRIu64 " manager=%" PRIu64
-	    " forced duplicate of %" PRIu64, w.south, w.vera, first);
-	assert_string_equal(expect_entry(w.h, "client.add",
-	    r->client->client->id, w.vera, 0).detail, msg);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 3);
+	assert_true(al.client == r->client->client->id && al.other == south_id);
+	kt_h_free(w.h);
+}
+
+/* A leaving manager's sentinel attack: guessed phones next to one the
+ * manager's own card has. The answer is the same whatever the guesses
+ * hit, a card holds at most 8 phones, and the refusals run out. */
+static void
+duplicate_checks_are_budgeted(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Person *pp[1] = { &p };
+	char *phones[9];
+	char nums[9][16];
+	kt_h_alert_t al;
+	uint64_t own;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	(void)add_ok(w.h, w.owner, "Южные", "+79990000003", "South");
+	own = add_ok(w.h, w.m, "Мои", "+79990000001", NULL);
+	for (int i = 0; i < 9; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "+7999000000%d", i + 1);
+		phones[i] = nums[i];
+	}
+	p.name = "Guess";
+	p.phones = phones;
+	/* Nine phones in all: refused before any lookup, naming the one. */
+	p.n_phones = 8;
+	{
+		Kartoteka__Person p2 = KARTOTEKA__PERSON__INIT;
+		Kartoteka__Person *two[2] = { &p, &p2 };
+		p2.name = "More";
+		p2.phones = phones + 8;
+		p2.n_phones = 1;
+		card(&q.k, "Угадай", NULL, NULL, NULL);
+		q.k.c.people = two;
+		q.k.c.n_people = 2;
+		kt_h_expect_error(kt_h_call(w.h, w.m, add(&q, &q.k.c, 0)),
+		    E_BAD, "people[1].phones[0]: a card holds at most 8 phones "
+		    "in all");
+	}
+	/* The sentinel (phone 1, own) with a guess that hits South's card
+	 * (phone 3) and six that hit nothing: one verdict, the sentinel's,
+	 * the same as without the hit. */
+	for (unsigned i = 0; i < KT_DUP_BUDGET; i++) {
+		card(&q.k, "Угадай", NULL, NULL, NULL);
+		q.k.c.people = pp;
+		q.k.c.n_people = 1;
+		p.n_phones = i % 2 ? 8 : 1;
+		r = kt_h_call(w.h, w.m, add(&q, &q.k.c, 0));
+		kt_h_expect_error(r, E_CONFLICT, NULL);
+		assert_true(r->client->duplicate_of == own);
+	}
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_DUP_BUDGET, &al), 1);
+	assert_true(al.user == w.masha && al.count == KT_DUP_BUDGET);
+	/* Spent: refused without a name, and no second alert. */
+	r = kt_h_call(w.h, w.m, add(&q, &q.k.c, 0));
+	kt_h_expect_error(r, E_QUOTA, "the daily budget of 20 duplicate checks "
+	    "is used up; the owner can look into it");
+	assert_true(r->result_case != KARTOTEKA__RESPONSE__RESULT_CLIENT ||
+	    r->client->duplicate_of == 0);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_DUP_BUDGET, NULL), 1);
+	/* Nothing was created, and no merge alert told of South's card. */
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, NULL), 0);
 	kt_h_free(w.h);
 }
 
@@ -508,6 +606,51 @@ manager_edits_only_her_cards(void **state)
 	kt_h_free(w.h);
 }
 
+/* The owner's answer to a merge alert: one card with both families'
+ * people, the other archived without contacts; a phone of the merged
+ * card now finds only the one card. */
+static void
+merge_keeps_one_card(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	kt_h_alert_t al;
+	uint64_t north_id, south_id;
+	char msg[96];
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	north_id = add_ok(w.h, w.m, "Ивановы", "+79991234567", NULL);
+	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Ивановы (юг)",
+	    "+79991234567", NULL, NULL), 0));
+	kt_h_expect_ok(r);
+	south_id = r->client->client->id;
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 1);
+	/* Only the owner merges, and refusals are audited. */
+	kt_h_expect_error(kt_h_call(w.h, w.g, merge(&q, north_id, south_id)),
+	    E_FORBIDDEN, "only the owner can merge duplicate clients");
+	assert_int_equal(kt_h_audit_last(w.h).outcome, E_FORBIDDEN);
+	kt_h_expect_error(kt_h_call(w.h, w.owner, merge(&q, north_id,
+	    north_id)), E_BAD, "from: a client cannot be merged into itself");
+	r = kt_h_call(w.h, w.owner, merge(&q, al.other, al.client));
+	kt_h_expect_ok(r);
+	assert_true(r->client->client->id == north_id);
+	assert_int_equal(r->client->client->n_people, 1);  /* same person */
+	snprintf(msg, sizeof(msg), "merged client %" PRIu64 " in", south_id);
+	assert_string_equal(expect_entry(w.h, "client.merge", north_id,
+	    w.h->owner, 0).detail, msg);
+	r = kt_h_call(w.h, w.owner, show(&q, south_id));
+	kt_h_expect_ok(r);
+	assert_true(r->client->client->merged_into == north_id);
+	assert_true(r->client->client->archived);
+	assert_int_equal(r->client->client->n_people, 0);
+	/* Twice: refused, nothing changed. */
+	kt_h_expect_error(kt_h_call(w.h, w.owner, merge(&q, north_id,
+	    south_id)), KARTOTEKA__ERROR__CODE__CONFLICT, NULL);
+	kt_h_free(w.h);
+}
+
 static void
 archive_restore_reassign_purge(void **state)
 {
@@ -615,12 +758,14 @@ find_and_list_leave_with_their_entry(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(add_audited_and_answered),
 	cmocka_unit_test(add_duplicate_contacts),
+	cmocka_unit_test(duplicate_checks_are_budgeted),
 	cmocka_unit_test(add_forbidden_audited),
 	cmocka_unit_test(show_counts_against_quota),
 	cmocka_unit_test(other_branch_not_found_like_missing),
 	cmocka_unit_test(edit_against_the_version_read),
 	cmocka_unit_test(manager_edits_only_her_cards),
 	cmocka_unit_test(archive_restore_reassign_purge),
+	cmocka_unit_test(merge_keeps_one_card),
 	cmocka_unit_test(find_and_list_leave_with_their_entry),
 };
 
