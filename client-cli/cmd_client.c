@@ -113,7 +113,7 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 {
 	char *f[6] = { NULL }, *s, msg[300];
 	size_t nf = 0;
-	int rel;
+	int rel = 0;
 
 	kartoteka__person__init(&pb->p);
 	pb->copy = strdup(spec);
