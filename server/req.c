@@ -2,6 +2,7 @@
 /* The request context (req.h). */
 #include <assert.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sodium.h>
 
 #include "kt_error.h"
+#include "noise.h"
 #include "req.h"
 #include "session.h"
 
@@ -41,6 +43,7 @@ struct kt_req {
 	uint32_t audit_outcome;
 	char audit_object[64];
 	char audit_detail[640];
+	struct req_stream *stream;        /* kt_req_stream, or NULL */
 	_Alignas(max_align_t) unsigned char state[];
 };
 
@@ -73,6 +76,8 @@ kt_req_new(kt_server_t *srv, kt_conn_t *c, uint64_t id,
 	return r;
 }
 
+static void stream_free(struct req_stream *st);
+
 /* Frees r: the end of every request. */
 static void
 req_end(kt_req_t *r)
@@ -90,6 +95,7 @@ req_end(kt_req_t *r)
 		free(r->kept[i]);
 	if (r->arena_ready)
 		kt_arena_free(&r->arena);
+	stream_free(r->stream);
 	if (r->spec.secret)
 		sodium_memzero(r->state, r->spec.state_size);
 	sodium_memzero(&r->caller, sizeof(r->caller));
@@ -620,6 +626,261 @@ void
 kt_req_limit_keep(kt_req_t *r)
 {
 	r->limit_keep = 1;
+}
+
+/* ---- streaming ----------------------------------------------------------------- */
+
+/* One piece: a packed Response with more = true. */
+typedef struct req_piece {
+	uint8_t *p;
+	size_t len;
+} req_piece_t;
+
+/* The hand-over between the producer (a pool thread) and the loop. The
+ * queue, cut and waiting are shared (mu); the rest is the loop's. */
+struct req_stream {
+	pthread_mutex_t mu;
+	pthread_cond_t room;              /* signalled when a piece left or
+					     the stream was cut */
+	req_piece_t q[KT_REQ_STREAM_DEPTH]; /* a ring */
+	size_t head, n;
+	int cut;                          /* the connection went away */
+	/* loop only */
+	kt_req_t *r;
+	void (*after)(kt_req_t *r, int status);
+	uv_async_t async;                 /* the producer queued a piece */
+	uv_timer_t timer;                 /* polls a connection that is
+					     backed up */
+	int timer_on;
+	int work_done;
+	int work_status;
+	int finishing;                    /* handles closing */
+	unsigned open_handles;
+};
+
+/* How often a backed-up connection is looked at again: far below the
+ * time a 60 KB piece takes to leave on any real link. */
+#define STREAM_POLL_MS 1u
+
+static void
+stream_free(struct req_stream *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		free(st->q[(st->head + i) % KT_REQ_STREAM_DEPTH].p);
+	pthread_cond_destroy(&st->room);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+}
+
+static void
+stream_closed(uv_handle_t *h)
+{
+	struct req_stream *st = h->data;
+	kt_req_t *r = st->r;
+	kt_server_t *srv = r->srv;
+
+	if (--st->open_handles > 0)
+		return;
+	st->after(r, st->work_status);
+	kt_req_txn_release(srv);
+}
+
+/* The work has returned and nothing is queued: close the handles, then
+ * after. */
+static void
+stream_finish(struct req_stream *st)
+{
+	if (st->finishing)
+		return;
+	st->finishing = 1;
+	st->open_handles = 2;
+	uv_close((uv_handle_t *)&st->async, stream_closed);
+	uv_close((uv_handle_t *)&st->timer, stream_closed);
+}
+
+static void stream_timer(uv_timer_t *t);
+
+/* Sends what the connection has room for; drops everything when it went
+ * away. Loop only. */
+static void
+stream_pump(struct req_stream *st)
+{
+	kt_req_t *r = st->r;
+	size_t high = r->srv->opts.write_queue_max / 4;
+	req_piece_t pc;
+
+	if (high < 2u * KT_FRAME_MAX)
+		high = 2u * KT_FRAME_MAX;
+	for (;;) {
+		pthread_mutex_lock(&st->mu);
+		if (!kt_conn_open(r->conn) && !st->cut) {
+			st->cut = 1;
+			for (size_t i = 0; i < st->n; i++)
+				free(st->q[(st->head + i) %
+				    KT_REQ_STREAM_DEPTH].p);
+			st->n = 0;
+			pthread_cond_signal(&st->room);
+		}
+		if (st->n == 0 || kt_conn_queued(r->conn) >= high) {
+			pthread_mutex_unlock(&st->mu);
+			break;
+		}
+		pc = st->q[st->head];
+		st->head = (st->head + 1) % KT_REQ_STREAM_DEPTH;
+		st->n--;
+		pthread_cond_signal(&st->room);
+		pthread_mutex_unlock(&st->mu);
+		send_packed(r, pc.p, pc.len);
+		free(pc.p);
+	}
+	/* Only the loop takes pieces, so n read here can only grow. */
+	pthread_mutex_lock(&st->mu);
+	if (st->n > 0 && !st->timer_on) {
+		uv_timer_start(&st->timer, stream_timer, STREAM_POLL_MS, 0);
+		st->timer_on = 1;
+	}
+	if (st->n == 0 && st->work_done) {
+		pthread_mutex_unlock(&st->mu);
+		stream_finish(st);
+		return;
+	}
+	pthread_mutex_unlock(&st->mu);
+}
+
+static void
+stream_async(uv_async_t *a)
+{
+	stream_pump(a->data);
+}
+
+static void
+stream_timer(uv_timer_t *t)
+{
+	struct req_stream *st = t->data;
+
+	st->timer_on = 0;
+	stream_pump(st);
+}
+
+static void
+stream_work(uv_work_t *w)
+{
+	kt_req_t *r = w->data;
+
+	r->work_fn(r);
+}
+
+static void
+stream_after_work(uv_work_t *w, int status)
+{
+	kt_req_t *r = w->data;
+	struct req_stream *st = r->stream;
+
+	st->work_done = 1;
+	st->work_status = status;
+	stream_pump(st);
+}
+
+void
+kt_req_stream(kt_req_t *r, void (*work)(kt_req_t *r),
+    void (*after)(kt_req_t *r, int status))
+{
+	struct req_stream *st;
+
+	assert(r->stream == NULL);
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		after(r, KT_ENOMEM);
+		return;
+	}
+	if (pthread_mutex_init(&st->mu, NULL) != 0) {
+		free(st);
+		after(r, KT_ENOMEM);
+		return;
+	}
+	if (pthread_cond_init(&st->room, NULL) != 0) {
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		after(r, KT_ENOMEM);
+		return;
+	}
+	st->r = r;
+	st->after = after;
+	r->stream = st;
+	if (uv_async_init(r->srv->loop, &st->async, stream_async) != 0) {
+		r->stream = NULL;
+		stream_free(st);
+		after(r, KT_EIO);
+		return;
+	}
+	st->async.data = st;
+	uv_timer_init(r->srv->loop, &st->timer);
+	st->timer.data = st;
+	r->work_fn = work;
+	r->work.data = r;
+	if (uv_queue_work(r->srv->loop, &r->work, stream_work,
+	    stream_after_work) != 0) {
+		/* Nothing runs: after sees the failure once the handles are
+		 * closed. */
+		st->work_done = 1;
+		st->work_status = KT_EIO;
+		stream_finish(st);
+	}
+}
+
+int
+kt_req_stream_push(kt_req_t *r, unsigned field, const uint8_t *inner,
+    size_t len)
+{
+	struct req_stream *st = r->stream;
+	uint8_t head[40], *p;
+	size_t h = 0;
+
+	/* Response { id = 1; more = 3 (true); <field> }: field order does not
+	 * matter to a decoder. */
+	if (r->id != 0) {
+		head[h++] = (1u << 3) | 0;
+		h += put_varint(head + h, r->id);
+	}
+	head[h++] = (3u << 3) | 0;
+	head[h++] = 1;
+	h += put_varint(head + h, ((uint64_t)field << 3) | 2);
+	h += put_varint(head + h, len);
+	if (h + len > KT_FRAME_MAX - KT_NOISE_TAGLEN)
+		return KT_ETOOBIG;
+	if ((p = malloc(h + len)) == NULL)
+		return KT_ENOMEM;
+	memcpy(p, head, h);
+	if (len > 0)
+		memcpy(p + h, inner, len);
+	pthread_mutex_lock(&st->mu);
+	while (!st->cut && st->n == KT_REQ_STREAM_DEPTH)
+		pthread_cond_wait(&st->room, &st->mu);
+	if (st->cut) {
+		pthread_mutex_unlock(&st->mu);
+		free(p);
+		return KT_ECLOSED;
+	}
+	st->q[(st->head + st->n) % KT_REQ_STREAM_DEPTH] =
+	    (req_piece_t){ p, h + len };
+	st->n++;
+	pthread_mutex_unlock(&st->mu);
+	uv_async_send(&st->async);
+	return 0;
+}
+
+int
+kt_req_stream_cut(const kt_req_t *r)
+{
+	int cut;
+
+	if (r->stream == NULL)
+		return 0;
+	pthread_mutex_lock(&r->stream->mu);
+	cut = r->stream->cut;
+	pthread_mutex_unlock(&r->stream->mu);
+	return cut;
 }
 
 /* ---- the session ----------------------------------------------------------------- */

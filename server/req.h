@@ -190,6 +190,35 @@ void kt_req_delay(kt_req_t *r, uint64_t ms, void (*fn)(kt_req_t *r));
  * it). */
 void kt_req_limit_keep(kt_req_t *r);
 
+/* ---- streaming: one answer in several Responses (export) ---------------- */
+
+/* Pieces waiting for the connection, at most; a producer blocks past it. */
+#define KT_REQ_STREAM_DEPTH 4u
+
+/* kt_req_stream runs work(r) on a thread-pool thread, as kt_req_work
+ * does; work sends pieces of the answer with kt_req_stream_push. They
+ * leave on the loop in order, each as soon as the connection has less
+ * than a quarter of write_queue_max queued (back-pressure: a reader that
+ * does not keep up stops the producer, so memory stays bounded on both
+ * sides). after(r, status) runs on the loop once work has returned and
+ * every piece pushed has left or was dropped (the connection went away):
+ * it owns r and ends it with the last Response (more = false) by any of
+ * the answering functions above, or kt_req_submit. status: 0, or non-zero
+ * when work did not run. */
+void kt_req_stream(kt_req_t *r, void (*work)(kt_req_t *r),
+    void (*after)(kt_req_t *r, int status));
+
+/* From work only (a pool thread): queues Response { id, more = true,
+ * <field> = inner (len packed bytes) }, copied. Waits while
+ * KT_REQ_STREAM_DEPTH pieces are queued. Returns 0, KT_ECLOSED (the
+ * connection went away: stop producing), KT_ENOMEM, KT_ETOOBIG. */
+int kt_req_stream_push(kt_req_t *r, unsigned field, const uint8_t *inner,
+    size_t len);
+
+/* 1 when r's stream was cut short because the connection went away
+ * (pieces were dropped): for after. */
+int kt_req_stream_cut(const kt_req_t *r);
+
 /* ---- the connection's own session -------------------------------------- */
 
 /* The terminal was enrolled for branch. */

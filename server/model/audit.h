@@ -47,7 +47,8 @@
 	X(ALERT_LIST, "alert.list")                                      \
 	X(ALERT_ACK, "alert.ack")                                        \
 	X(CLIENT_HISTORY, "client.history")                              \
-	X(CLIENT_REVERT, "client.revert")
+	X(CLIENT_REVERT, "client.revert")                                \
+	X(EXPORT, "export")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

@@ -1082,24 +1082,21 @@ child_age_term(query_t *q, const kt_cq_filter_t *f)
 	birthdate_term(q, lo, hi);
 }
 
-int
-kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
-    const kt_cq_caller_t *who, const kt_cq_filter_t *f,
-    const uint8_t *cursor, size_t cursorlen, uint32_t limit,
-    kt_cq_page_t *page, const char **why)
+/* The set of cards matching f that who may list, for kt_cquery_list and
+ * kt_cquery_each: q is initialised here (the caller frees it with
+ * query_free, also on failure), out filled by query_run. */
+static int
+list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, cset_t *out,
+    const char **why)
 {
 	char key[KT_CSTORE_WORD_MAX + 1];
 	uint8_t k[16], lo[4], hi[4];
-	query_t q;
-	cset_t set = { 0 };
 	term_t *t;
-	uint64_t after;
 	size_t n;
 	int rc;
 
-	memset(page, 0, sizeof(*page));
-	if ((rc = parse_cursor(cursor, cursorlen, &after, why)) != 0)
-		return rc;
+	memset(out, 0, sizeof(*out));
 	if (f->birth_month > 12) {
 		*why = "birth_month: must be 1 to 12";
 		return KT_EINVAL;
@@ -1108,11 +1105,11 @@ kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 		*why = "child_age_min: larger than child_age_max";
 		return KT_EINVAL;
 	}
-	if ((rc = query_init(&q, txn, db)) != 0)
+	if ((rc = query_init(q, txn, db)) != 0)
 		return rc;
 	/* Every filter is an index term; the smallest set is loaded first. */
 	if (f->birth_month &&
-	    (t = term_add(&q, TK_RANGE, db->cx_birthday)) != NULL) {
+	    (t = term_add(q, TK_RANGE, db->cx_birthday)) != NULL) {
 		t->key[0] = (uint8_t)f->birth_month;
 		t->key[1] = t->key[2] = 0;
 		t->hi[0] = (uint8_t)(f->birth_month + 1);
@@ -1121,43 +1118,43 @@ kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 		t->child_only = f->children_only;
 	}
 	if (f->child_birth_year) {
-		q.empty |= f->child_birth_year > 0xfffe;
+		q->empty |= f->child_birth_year > 0xfffe;
 		date_key(lo, f->child_birth_year, 0, 0);
 		date_key(hi, (long)f->child_birth_year + 1, 0, 0);
-		birthdate_term(&q, lo, hi);
+		birthdate_term(q, lo, hi);
 	}
 	if (f->child_age_min || f->child_age_max)
-		child_age_term(&q, f);
+		child_age_term(q, f);
 	if (f->tag && *f->tag) {
 		n = kt_cstore_fold_key(f->tag, key);
-		q.empty |= n == 0;
-		term_key(&q, db->cx_tag, key, n);
+		q->empty |= n == 0;
+		term_key(q, db->cx_tag, key, n);
 	}
 	if (f->source && *f->source) {
 		n = kt_cstore_fold_key(f->source, key);
-		q.empty |= n == 0;
-		term_key(&q, db->cx_source, key, n);
+		q->empty |= n == 0;
+		term_key(q, db->cx_source, key, n);
 	}
 	if (f->manager) {
 		kt_store_be64(k, f->manager);
-		term_key(&q, db->cx_manager, k, 8);
+		term_key(q, db->cx_manager, k, 8);
 	}
 	if (f->branch) {
 		kt_store_be64(k, f->branch);
-		term_key(&q, db->cx_branch, k, 8);
+		term_key(q, db->cx_branch, k, 8);
 	}
 	if (f->status) {
 		k[0] = (uint8_t)f->status;
-		q.empty |= f->status > 0xff;
-		term_key(&q, db->cx_status, k, 1);
+		q->empty |= f->status > 0xff;
+		term_key(q, db->cx_status, k, 1);
 	}
 	if (f->category) {
 		k[0] = (uint8_t)f->category;
-		q.empty |= f->category > 0xff;
-		term_key(&q, db->cx_category, k, 1);
+		q->empty |= f->category > 0xff;
+		term_key(q, db->cx_category, k, 1);
 	}
 	if ((f->created_from || f->created_to) &&
-	    (t = term_add(&q, TK_CREATED, db->cx_created)) != NULL) {
+	    (t = term_add(q, TK_CREATED, db->cx_created)) != NULL) {
 		kt_store_be64(t->key, f->created_from < 0 ? 0 :
 		    (uint64_t)f->created_from);
 		kt_store_be64(t->key + 8, 0);
@@ -1165,18 +1162,36 @@ kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 		    (uint64_t)f->created_to);
 		kt_store_be64(t->hi + 8, 0);
 		t->keylen = 16;
-		q.empty |= f->created_to < 0;
+		q->empty |= f->created_to < 0;
 	}
-	visibility_terms(&q, who);
+	visibility_terms(q, who);
 	if (!f->include_archived) {
-		q.has_no = 1;
-		q.no.kind = TK_KEY;
-		q.no.dbi = db->cx_status;
-		memcpy(q.no.key, KT_CSTORE_ARCHIVED_KEY,
+		q->has_no = 1;
+		q->no.kind = TK_KEY;
+		q->no.dbi = db->cx_status;
+		memcpy(q->no.key, KT_CSTORE_ARCHIVED_KEY,
 		    KT_CSTORE_ARCHIVED_KEYLEN);
-		q.no.keylen = KT_CSTORE_ARCHIVED_KEYLEN;
+		q->no.keylen = KT_CSTORE_ARCHIVED_KEYLEN;
 	}
-	if ((rc = query_run(&q, &set)) == 0)
+	return query_run(q, out);
+}
+
+int
+kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f,
+    const uint8_t *cursor, size_t cursorlen, uint32_t limit,
+    kt_cq_page_t *page, const char **why)
+{
+	query_t q;
+	cset_t set = { 0 };
+	uint64_t after;
+	int rc;
+
+	memset(page, 0, sizeof(*page));
+	if ((rc = parse_cursor(cursor, cursorlen, &after, why)) != 0)
+		return rc;
+	memset(&q, 0, sizeof(q));
+	if ((rc = list_set(&q, txn, db, who, f, &set, why)) == 0)
 		rc = page_build(&q, who, f, &set, after, limit, page);
 	cset_free(&set);
 	query_free(&q);
@@ -1210,4 +1225,63 @@ kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
 	f->created_to = lr->created_to;
 	f->include_archived = lr->include_archived;
 	f->now = now;
+}
+
+/* ==== every matching card (export) ======================================== */
+
+int
+kt_cquery_each(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint64_t *total,
+    kt_cq_each_fn fn, void *arg, const char **why)
+{
+	query_t q;
+	cset_t set = { 0 };
+	MDB_cursor *cur = NULL;
+	kt_arena_t a;
+	int a_ready = 0, rc, m;
+
+	*total = 0;
+	memset(&q, 0, sizeof(q));
+	if ((rc = list_set(&q, txn, db, who, f, &set, why)) != 0)
+		goto out;
+	/* One record at a time: unpacked into an arena reset per card, so
+	 * the memory of a million-card walk is that of one card. */
+	if ((rc = kt_arena_init(&a, 64 * 1024, 16u << 20)) != 0)
+		goto out;
+	a_ready = 1;
+	if ((m = mdb_cursor_open(txn, db->clients, &cur)) != 0) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	*total = cset_count(&set);
+	for (uint64_t id = cset_next(&set, 0); id != 0;
+	    id = cset_next(&set, id)) {
+		Ktstore__ClientRecord *r;
+		MDB_val v;
+
+		if ((rc = rec_get(cur, id, &v)) == KT_ENOTFOUND)
+			continue;
+		if (rc != 0)
+			goto out;
+		kt_arena_reset(&a);
+		r = ktstore__client_record__unpack(&a.pb, v.mv_size, v.mv_data);
+		if (r == NULL) {
+			rc = KT_EPROTO;
+			goto out;
+		}
+		/* Checked in full, as a page row is. */
+		if (r->purged || !visible(who, r) || !match_filter(r, f))
+			continue;
+		if ((rc = fn(r, arg)) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (a_ready)
+		kt_arena_free(&a);
+	cset_free(&set);
+	query_free(&q);
+	return rc;
 }

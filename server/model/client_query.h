@@ -89,4 +89,23 @@ int kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 /* Frees page->packed and zeroes page. Accepts NULL. */
 void kt_cquery_page_free(kt_cq_page_t *page);
 
+/* Called for each card of kt_cquery_each. rec (and every pointer in it)
+ * is valid only during the call. Return 0 to go on, anything else to stop
+ * the walk with that result. */
+struct Ktstore__ClientRecord;
+typedef int (*kt_cq_each_fn)(const struct Ktstore__ClientRecord *rec,
+    void *arg);
+
+/* kt_cquery_each calls fn with the full record of every card matching f
+ * that who may list, in id order (the cards kt_cquery_list would page
+ * through), within txn, one record in memory at a time.
+ *   [out] total  the matches, set before the first call of fn (read it
+ *                from fn through arg's own pointer, if needed)
+ *   [out] why    on KT_EINVAL: the problem, naming the field
+ * Returns 0, fn's non-zero result, KT_EINVAL, KT_ENOMEM, KT_ESTORE,
+ * KT_EPROTO (an undecodable record). */
+int kt_cquery_each(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint64_t *total,
+    kt_cq_each_fn fn, void *arg, const char **why);
+
 #endif

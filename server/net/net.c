@@ -123,6 +123,12 @@ kt_conn_net(const kt_conn_t *c)
 	return c->net;
 }
 
+size_t
+kt_conn_queued(const kt_conn_t *c)
+{
+	return c->write_queued;
+}
+
 uint64_t
 kt_net_now_ms(const kt_net_t *n)
 {

@@ -124,4 +124,9 @@ void kt_conn_set_trusted(kt_conn_t *c, int trusted);
 /* The net c belongs to. */
 kt_net_t *kt_conn_net(const kt_conn_t *c);
 
+/* Bytes of c's frames handed to the socket and not yet written (what
+ * write_queue_max limits): a stream of answers (export) waits while it is
+ * high, so a slow reader pushes back on the producer. */
+size_t kt_conn_queued(const kt_conn_t *c);
+
 #endif

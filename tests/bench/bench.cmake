@@ -9,3 +9,9 @@ kt_unit_test(test_families bench/test_families.c LIBS kt_proto
   TESTS deterministic phones_unique plausible_ages surname_forms
         utf8_everywhere distribution to_client_roundtrip)
 target_sources(test_families PRIVATE bench/families.c)
+
+# kt-export-seed: a base of generated families written straight into a
+# stopped server's store, for tests/bench/export.sh (docs/BENCH.md, "Issue
+# 8: export").
+add_executable(kt-export-seed bench/export-seed.c bench/families.c)
+target_link_libraries(kt-export-seed PRIVATE kt_server kt_build_flags)

@@ -29,6 +29,7 @@ set(KT_INTEGRATION_TESTS
   logout_other
   alerts
   history
+  export
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

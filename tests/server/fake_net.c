@@ -38,6 +38,7 @@ struct kt_conn {
 	unsigned dropped;                 /* sends refused: closing */
 	kt_fake_send_fn on_send;
 	void *on_send_arg;
+	size_t queued;                    /* kt_fake_conn_set_queued */
 };
 
 struct kt_net {
@@ -416,4 +417,16 @@ kt_net_t *
 kt_conn_net(const kt_conn_t *c)
 {
 	return c->net;
+}
+
+size_t
+kt_conn_queued(const kt_conn_t *c)
+{
+	return c->queued;
+}
+
+void
+kt_fake_conn_set_queued(kt_conn_t *c, size_t bytes)
+{
+	c->queued = bytes;
 }

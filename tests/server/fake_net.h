@@ -82,4 +82,9 @@ typedef void (*kt_fake_send_fn)(kt_conn_t *c, const uint8_t *plain,
     size_t len, void *arg);
 void kt_fake_conn_on_send(kt_conn_t *c, kt_fake_send_fn fn, void *arg);
 
+/* What kt_conn_queued answers for c (0 at the start: nothing is ever
+ * queued on the fake net unless a test says so, to see a stream of
+ * answers wait for a slow reader). */
+void kt_fake_conn_set_queued(kt_conn_t *c, size_t bytes);
+
 #endif

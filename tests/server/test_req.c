@@ -708,6 +708,137 @@ work_and_delay_end_once(void **state)
 	kt_h_free(h);
 }
 
+/* ---- streaming ---------------------------------------------------------------------- */
+
+/* What a stream test sees; it outlives the request. */
+typedef struct stream_seen {
+	int pushed;                       /* pieces pushed, atomically */
+	int push_rc;                      /* the first failure of a push */
+	int after_calls, after_cut;
+	size_t pieces;                    /* to push */
+} stream_seen_t;
+
+typedef struct stream_st {
+	stream_seen_t *seen;
+} stream_st_t;
+
+static void
+stream_work_fn(kt_req_t *r)
+{
+	stream_seen_t *s = ((stream_st_t *)kt_req_state(r))->seen;
+	Kartoteka__PingResponse ping = KARTOTEKA__PING_RESPONSE__INIT;
+	uint8_t buf[64];
+	size_t n;
+	int rc;
+
+	for (size_t i = 0; i < s->pieces; i++) {
+		ping.server_time = (int64_t)i;
+		n = kartoteka__ping_response__pack(&ping, buf);
+		if ((rc = kt_req_stream_push(r, KARTOTEKA__RESPONSE__RESULT_PING,
+		    buf, n)) != 0) {
+			s->push_rc = rc;
+			return;
+		}
+		__atomic_add_fetch(&s->pushed, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static void
+stream_after_fn(kt_req_t *r, int status)
+{
+	stream_seen_t *s = ((stream_st_t *)kt_req_state(r))->seen;
+
+	s->after_calls++;
+	s->after_cut = kt_req_stream_cut(r);
+	kt_req_fail(r, E_CONFLICT, "last status=%d", status);
+}
+
+static int
+depth_pushed(void *arg)
+{
+	stream_seen_t *s = arg;
+
+	return __atomic_load_n(&s->pushed, __ATOMIC_SEQ_CST) ==
+	    (int)KT_REQ_STREAM_DEPTH;
+}
+
+static int
+after_ran(void *arg)
+{
+	return ((stream_seen_t *)arg)->after_calls > 0;
+}
+
+static void
+stream_in_order_with_backpressure(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	kt_req_spec_t spec = { .state_size = sizeof(stream_st_t) };
+	stream_seen_t seen = { .pieces = 10 };
+	kt_req_t *r = new_req(h, c, 7, &spec);
+	Kartoteka__Response *resp;
+
+	(void)state;
+	((stream_st_t *)kt_req_state(r))->seen = &seen;
+	/* A reader that does not keep up: nothing leaves, the producer
+	 * stops after KT_REQ_STREAM_DEPTH pieces. */
+	kt_fake_conn_set_queued(c, 1u << 20);
+	kt_req_stream(r, stream_work_fn, stream_after_fn);
+	kt_h_run_until(h, depth_pushed, &seen);
+	for (int i = 0; i < 20; i++)
+		kt_h_poll(h);
+	assert_int_equal(kt_fake_conn_nsent(c), 0);
+	assert_int_equal(__atomic_load_n(&seen.pushed, __ATOMIC_SEQ_CST),
+	    KT_REQ_STREAM_DEPTH);
+	assert_int_equal(seen.after_calls, 0);
+	/* It reads again: every piece in order, with more = true, then the
+	 * last answer from after. */
+	kt_fake_conn_set_queued(c, 0);
+	kt_h_wait(h, c, 11);
+	for (size_t i = 0; i < 10; i++) {
+		resp = kt_h_answer(h, c, i);
+		assert_true(resp->id == 7);
+		assert_true(resp->more);
+		assert_int_equal(resp->result_case,
+		    KARTOTEKA__RESPONSE__RESULT_PING);
+		assert_true(resp->ping->server_time == (int64_t)i);
+	}
+	resp = kt_h_answer(h, c, 10);
+	assert_false(resp->more);
+	kt_h_expect_error(resp, E_CONFLICT, "last status=0");
+	assert_int_equal(seen.after_calls, 1);
+	assert_int_equal(seen.after_cut, 0);
+	assert_int_equal(seen.push_rc, 0);
+	kt_h_settle(h);
+	assert_int_equal(kt_h_inflight(c), 0);
+	kt_h_free(h);
+}
+
+static void
+stream_cut_when_reader_leaves(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	kt_req_spec_t spec = { .state_size = sizeof(stream_st_t) };
+	stream_seen_t seen = { .pieces = 100 };
+	kt_req_t *r = new_req(h, c, 8, &spec);
+
+	(void)state;
+	((stream_st_t *)kt_req_state(r))->seen = &seen;
+	kt_fake_conn_set_queued(c, 1u << 20);
+	kt_req_stream(r, stream_work_fn, stream_after_fn);
+	kt_h_run_until(h, depth_pushed, &seen);
+	/* The blocked producer is let go with KT_ECLOSED, the queued pieces
+	 * are dropped, and after still ends the request. */
+	kt_h_drop(h, c);
+	kt_h_run_until(h, after_ran, &seen);
+	assert_int_equal(seen.push_rc, KT_ECLOSED);
+	assert_int_equal(seen.after_cut, 1);
+	assert_true(seen.pushed < 100);
+	kt_h_settle(h);
+	kt_h_free(h);
+}
+
 /* ---- reading and the session ----------------------------------------------------------- */
 
 static void
@@ -780,6 +911,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(secret_state_and_serial_bit),
 	cmocka_unit_test(limit_refunded_unless_kept),
 	cmocka_unit_test(work_and_delay_end_once),
+	cmocka_unit_test(stream_in_order_with_backpressure),
+	cmocka_unit_test(stream_cut_when_reader_leaves),
 	cmocka_unit_test(reads_and_session_changes),
 };
 

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/* The export renderer (jobs/export.h): cards to CSV, CSV for Excel or
+ * vCard 3.0, in chunks, hashed as they go. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "jobs/export.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+#include "model/branch_store.h"
+#include "model/user_store.h"
+#include "records.pb-c.h"
+
+/* ==== the buffer ========================================================== */
+
+static void
+buf_add(kt_export_buf_t *b, const void *p, size_t n)
+{
+	if (b->oom || n == 0)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		uint8_t *q;
+		while (cap < b->len + n)
+			cap *= 2;
+		if ((q = realloc(b->p, cap)) == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void
+buf_str(kt_export_buf_t *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void
+buf_ch(kt_export_buf_t *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void
+kt_export_buf_free(kt_export_buf_t *b)
+{
+	if (b == NULL)
+		return;
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ==== names and small values ============================================== */
+
+static const char *const status_names[] = { "", "lead", "active", "former" };
+static const char *const category_names[] = { "", "A", "B", "C" };
+static const char *const relation_names[] = { "", "parent", "child",
+    "contact", "other" };
+static const char *const format_names[] = { "csv", "csv-excel", "vcard" };
+
+#define NAME_OF(tab, v) ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "")
+
+const char *
+kt_export_format_name(uint32_t fmt)
+{
+	return NAME_OF(format_names, fmt);
+}
+
+/* Writes n digits of v (zero-padded) at p; returns p + n. */
+static char *
+digits(char *p, unsigned v, unsigned n)
+{
+	for (unsigned i = n; i > 0; i--) {
+		p[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* A birth date as far as it is known: YYYY-MM-DD, YYYY-MM, YYYY, --MM-DD,
+ * --MM or "". out has room for 11 bytes. (By hand: snprintf for every
+ * person was a twentieth of an export.) */
+static void
+birth_text(const Ktstore__PersonRecord *p, char out[static 11])
+{
+	unsigned y = p->birth_year, m = p->birth_month, d = p->birth_day;
+	char *o = out;
+
+	if (m == 0 || m > 12)
+		m = d = 0;
+	if (d > 31)
+		d = 0;
+	if (y > 9999)
+		y = 0;
+	if (y) {
+		o = digits(o, y, 4);
+	} else if (m) {
+		*o++ = '-';
+		*o++ = '-';
+	}
+	if (m) {
+		if (y)
+			*o++ = '-';
+		o = digits(o, m, 2);
+		if (d) {
+			*o++ = '-';
+			o = digits(o, d, 2);
+		}
+	}
+	*o = '\0';
+}
+
+/* Unix seconds as "YYYY-MM-DD HH:MM:SS" (UTC), "" for 0 or before 1970.
+ * By hand (days to a civil date, H. Hinnant's algorithm) rather than
+ * gmtime_r and strftime: two per row were a tenth of an export. */
+static void
+time_text(int64_t t, char *out, size_t cap)
+{
+	int64_t days, sec, z, era, doe, yoe, doy, mp, y, m, d;
+
+	if (t <= 0 || t > 253402300799 || cap < 20) {
+		out[0] = '\0';
+		return;
+	}
+	days = t / 86400;
+	sec = t % 86400;
+	z = days + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = ' ';
+	out[11] = (char)('0' + sec / 36000);
+	out[12] = (char)('0' + sec / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + sec % 3600 / 600);
+	out[15] = (char)('0' + sec % 3600 / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + sec % 60 / 10);
+	out[18] = (char)('0' + sec % 10);
+	out[19] = '\0';
+}
+
+/* A small cache of id -> name lookups (branches, managers): an export
+ * meets the same few again and again. */
+#define NAME_SLOTS 64u
+typedef struct name_cache {
+	uint64_t id[NAME_SLOTS];
+	char name[NAME_SLOTS][96];
+	unsigned next;
+} name_cache_t;
+
+static const char *
+cached_name(name_cache_t *c, MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t id, int is_user)
+{
+	unsigned i;
+
+	if (id == 0)
+		return "";
+	for (i = 0; i < NAME_SLOTS; i++)
+		if (c->id[i] == id)
+			return c->name[i];
+	i = c->next++ % NAME_SLOTS;
+	c->id[i] = id;
+	if (is_user)
+		kt_user_login(txn, db, id, c->name[i], sizeof(c->name[i]));
+	else
+		kt_branch_name(txn, db, id, c->name[i], sizeof(c->name[i]));
+	return c->name[i];
+}
+
+/* ==== CSV ================================================================= */
+
+void
+kt_export_csv_cell(kt_export_buf_t *b, const char *s, size_t n, char sep)
+{
+	int quote = 0;
+
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = (unsigned char)s[i] < 0x40 && (s[i] == sep ||
+		    s[i] == '"' || s[i] == '\r' || s[i] == '\n');
+	if (quote)
+		buf_ch(b, '"');
+	/* CSV injection: no cell may start what a spreadsheet reads as a
+	 * formula (or, for TAB and CR, hides one). */
+	if (n > 0 && strchr("=+-@\t\r", s[0]) != NULL)
+		buf_ch(b, '\'');
+	if (!quote) {
+		buf_add(b, s, n);
+		return;
+	}
+	for (size_t i = 0, from = 0; i <= n; i++)
+		if (i == n || s[i] == '"') {
+			buf_add(b, s + from, i - from + (i < n));
+			if (i < n)
+				buf_ch(b, '"');
+			from = i + 1;
+		}
+	buf_ch(b, '"');
+}
+
+/* A cell from a NUL-terminated string, then the separator. */
+static void
+cell(kt_export_buf_t *b, const char *s, char sep)
+{
+	kt_export_csv_cell(b, s ? s : "", s ? strlen(s) : 0, sep);
+	buf_ch(b, sep);
+}
+
+static void
+cell_u64(kt_export_buf_t *b, uint64_t v, char sep)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	/* 0 is "no value" in every numeric column (no referrer, no
+	 * discount): an empty cell. */
+	while (v > 0) {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	buf_add(b, t + i, sizeof(t) - i);
+	buf_ch(b, sep);
+}
+
+static const char *const csv_header[] = {
+	"id", "title", "branch", "manager", "status", "category", "source",
+	"referred_by", "tags", "do_not_contact", "consent_date", "contract",
+	"discount_percent", "leaving_reason", "archived", "created",
+	"updated", "people", "phones", "emails", "notes", "custom",
+};
+#define CSV_COLS (sizeof(csv_header) / sizeof(csv_header[0]))
+
+static void
+csv_begin(kt_export_buf_t *b, char sep, int bom)
+{
+	if (bom)
+		buf_add(b, "\xef\xbb\xbf", 3);
+	for (size_t i = 0; i < CSV_COLS; i++) {
+		buf_str(b, csv_header[i]);
+		buf_str(b, i + 1 < CSV_COLS ? (sep == ';' ? ";" : ",") : "\r\n");
+	}
+}
+
+/* The cells joined with "; " into one cell, built in tmp. */
+static void
+csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
+    const Ktstore__ClientRecord *r, char sep)
+{
+	char birth[16];
+
+	tmp->len = 0;
+	for (size_t i = 0; i < r->n_people; i++) {
+		const Ktstore__PersonRecord *p = r->people[i];
+		const char *rel = NAME_OF(relation_names, p->relation);
+		if (i > 0)
+			buf_str(tmp, "; ");
+		buf_str(tmp, p->name ? p->name : "");
+		birth_text(p, birth);
+		if (*rel || *birth) {
+			buf_str(tmp, " (");
+			buf_str(tmp, rel);
+			if (*rel && *birth)
+				buf_str(tmp, ", ");
+			buf_str(tmp, birth);
+			buf_ch(tmp, ')');
+		}
+	}
+	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_ch(b, sep);
+	tmp->len = 0;
+	for (size_t i = 0; i < r->n_people; i++)
+		for (size_t j = 0; j < r->people[i]->n_phones; j++) {
+			if (tmp->len > 0)
+				buf_str(tmp, "; ");
+			buf_str(tmp, r->people[i]->phones[j]);
+		}
+	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_ch(b, sep);
+	tmp->len = 0;
+	for (size_t i = 0; i < r->n_people; i++)
+		if (r->people[i]->email && r->people[i]->email[0]) {
+			if (tmp->len > 0)
+				buf_str(tmp, "; ");
+			buf_str(tmp, r->people[i]->email);
+		}
+	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_ch(b, sep);
+}
+
+static void
+csv_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
+    const Ktstore__ClientRecord *r, const char *branch, const char *manager,
+    char sep)
+{
+	char t[32];
+
+	cell_u64(b, r->id, sep);
+	cell(b, r->title, sep);
+	cell(b, branch, sep);
+	cell(b, manager, sep);
+	cell(b, NAME_OF(status_names, r->status), sep);
+	cell(b, NAME_OF(category_names, r->category), sep);
+	cell(b, r->source, sep);
+	cell_u64(b, r->referred_by, sep);
+	tmp->len = 0;
+	for (size_t i = 0; i < r->n_tags; i++) {
+		if (i > 0)
+			buf_str(tmp, "; ");
+		buf_str(tmp, r->tags[i]);
+	}
+	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_ch(b, sep);
+	cell(b, r->do_not_contact ? "yes" : "", sep);
+	cell(b, r->consent_date, sep);
+	cell(b, r->contract, sep);
+	cell_u64(b, r->discount_percent, sep);
+	cell(b, r->leaving_reason, sep);
+	cell(b, r->archived ? "yes" : "", sep);
+	time_text(r->created_at, t, sizeof(t));
+	cell(b, t, sep);
+	time_text(r->updated_at, t, sizeof(t));
+	cell(b, t, sep);
+	csv_people(b, tmp, r, sep);
+	cell(b, r->notes, sep);
+	tmp->len = 0;
+	for (size_t i = 0; i < r->n_custom; i++) {
+		if (i > 0)
+			buf_str(tmp, "; ");
+		buf_str(tmp, r->custom[i]->name);
+		buf_ch(tmp, '=');
+		buf_str(tmp, r->custom[i]->value);
+	}
+	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_str(b, "\r\n");
+}
+
+/* ==== vCard 3.0 =========================================================== */
+
+/* Appends value escaped as vCard text. */
+static void
+vcard_escape(kt_export_buf_t *b, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '\\': buf_str(b, "\\\\"); break;
+		case ',': buf_str(b, "\\,"); break;
+		case ';': buf_str(b, "\\;"); break;
+		case '\n': buf_str(b, "\\n"); break;
+		case '\r':
+			buf_str(b, "\\n");
+			if (s[1] == '\n')
+				s++;
+			break;
+		default:
+			buf_ch(b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+		}
+	}
+}
+
+void
+kt_export_vcard_line(kt_export_buf_t *b, const char *name, const char *value,
+    int escape)
+{
+	kt_export_buf_t line = { 0 };
+	size_t i = 0, room = 75;
+
+	buf_str(&line, name);
+	buf_ch(&line, ':');
+	if (escape)
+		vcard_escape(&line, value);
+	else
+		buf_str(&line, value ? value : "");
+	if (line.oom) {
+		b->oom = 1;
+		goto out;
+	}
+	/* Folding (RFC 2425 5.8.1): at most 75 octets a line, a continuation
+	 * begins with a space; never inside a UTF-8 character. */
+	while (line.len - i > room) {
+		size_t cut = i + room;
+		while (cut > i && (line.p[cut] & 0xc0) == 0x80)
+			cut--;
+		buf_add(b, line.p + i, cut - i);
+		buf_str(b, "\r\n ");
+		i = cut;
+		room = 74;
+	}
+	buf_add(b, line.p + i, line.len - i);
+	buf_str(b, "\r\n");
+out:
+	kt_export_buf_free(&line);
+}
+
+static void
+vcard_one(kt_export_buf_t *b, kt_export_buf_t *tmp,
+    const Ktstore__ClientRecord *r, const Ktstore__PersonRecord *p,
+    size_t index)
+{
+	const char *name = p != NULL && p->name && *p->name ? p->name :
+	    r->title;
+	char t[64];
+
+	buf_str(b, "BEGIN:VCARD\r\nVERSION:3.0\r\n");
+	kt_export_vcard_line(b, "FN", name, 1);
+	/* One name as the family component: the card does not say which
+	 * word is which. */
+	tmp->len = 0;
+	vcard_escape(tmp, name);
+	buf_str(tmp, ";;;;");
+	buf_ch(tmp, '\0');
+	kt_export_vcard_line(b, "N", tmp->oom ? "" : (const char *)tmp->p, 0);
+	kt_export_vcard_line(b, "ORG", r->title, 1);
+	if (p != NULL) {
+		for (size_t j = 0; j < p->n_phones; j++)
+			kt_export_vcard_line(b, "TEL;TYPE=VOICE", p->phones[j],
+			    1);
+		if (p->email && *p->email)
+			kt_export_vcard_line(b, "EMAIL;TYPE=INTERNET", p->email,
+			    1);
+		if (p->birth_year && p->birth_month && p->birth_day) {
+			birth_text(p, t);
+			kt_export_vcard_line(b, "BDAY", t, 0);
+		}
+	}
+	tmp->len = 0;
+	if (p != NULL && NAME_OF(relation_names, p->relation)[0]) {
+		buf_str(tmp, NAME_OF(relation_names, p->relation));
+		buf_ch(tmp, '\n');
+	}
+	if (p != NULL && (p->birth_year || p->birth_month) &&
+	    !(p->birth_year && p->birth_month && p->birth_day)) {
+		birth_text(p, t);
+		buf_str(tmp, "born ");
+		buf_str(tmp, t);
+		buf_ch(tmp, '\n');
+	}
+	snprintf(t, sizeof(t), "client %" PRIu64, r->id);
+	buf_str(tmp, t);
+	if (p != NULL && p->note && *p->note) {
+		buf_ch(tmp, '\n');
+		buf_str(tmp, p->note);
+	}
+	buf_ch(tmp, '\0');
+	kt_export_vcard_line(b, "NOTE", tmp->oom ? "" : (const char *)tmp->p,
+	    1);
+	snprintf(t, sizeof(t), "kartoteka-client-%" PRIu64 "-%zu", r->id,
+	    index);
+	kt_export_vcard_line(b, "UID", t, 0);
+	buf_str(b, "END:VCARD\r\n");
+}
+
+static void
+vcard_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
+    const Ktstore__ClientRecord *r)
+{
+	if (r->n_people == 0)
+		vcard_one(b, tmp, r, NULL, 0);
+	for (size_t i = 0; i < r->n_people; i++)
+		vcard_one(b, tmp, r, r->people[i], i + 1);
+}
+
+/* ==== the run ============================================================= */
+
+typedef struct run {
+	MDB_txn *txn;
+	const kt_store_dbs_t *db;
+	uint32_t fmt;
+	kt_export_sink_fn sink;
+	void *arg;
+	uint64_t rows, total, bytes;
+	crypto_generichash_state h;
+	uint8_t *chunk;                  /* KT_EXPORT_CHUNK bytes */
+	size_t used;
+	kt_export_buf_t card, tmp;       /* one card's text, scratch */
+	name_cache_t branches, managers;
+} run_t;
+
+/* Moves text into the chunk, handing each full chunk to the sink. */
+static int
+emit(run_t *x, const uint8_t *p, size_t n)
+{
+	int rc;
+
+	crypto_generichash_update(&x->h, p, n);
+	x->bytes += n;
+	while (n > 0) {
+		size_t k = KT_EXPORT_CHUNK - x->used;
+		if (k > n)
+			k = n;
+		memcpy(x->chunk + x->used, p, k);
+		x->used += k;
+		p += k;
+		n -= k;
+		if (x->used == KT_EXPORT_CHUNK) {
+			if ((rc = x->sink(x->chunk, x->used, x->rows, x->total,
+			    x->arg)) != 0)
+				return rc;
+			x->used = 0;
+		}
+	}
+	return 0;
+}
+
+static int
+each_card(const Ktstore__ClientRecord *r, void *arg)
+{
+	run_t *x = arg;
+	char sep = x->fmt == KT_EXPORT_CSV_EXCEL ? ';' : ',';
+
+	x->card.len = 0;
+	if (x->fmt == KT_EXPORT_VCARD)
+		vcard_card(&x->card, &x->tmp, r);
+	else
+		csv_card(&x->card, &x->tmp, r, cached_name(&x->branches,
+		    x->txn, x->db, r->branch, 0), cached_name(&x->managers,
+		    x->txn, x->db, r->manager, 1), sep);
+	if (x->card.oom || x->tmp.oom)
+		return KT_ENOMEM;
+	x->rows++;
+	return emit(x, x->card.p, x->card.len);
+}
+
+int
+kt_export_run(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint32_t fmt,
+    kt_export_sink_fn sink, void *arg, kt_export_result_t *res,
+    const char **why)
+{
+	run_t *x;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (fmt >= KT_EXPORT_FORMAT_COUNT) {
+		*why = "format: not one of csv, csv-excel, vcard";
+		return KT_EINVAL;
+	}
+	/* The run is heap memory: the name caches are 12 KiB, more than a
+	 * thread-pool stack should carry. */
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return KT_ENOMEM;
+	x->txn = txn;
+	x->db = db;
+	x->fmt = fmt;
+	x->sink = sink;
+	x->arg = arg;
+	crypto_generichash_init(&x->h, NULL, 0, 32);
+	if ((x->chunk = malloc(KT_EXPORT_CHUNK)) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	if (fmt != KT_EXPORT_VCARD) {
+		csv_begin(&x->card, fmt == KT_EXPORT_CSV_EXCEL ? ';' : ',',
+		    fmt == KT_EXPORT_CSV_EXCEL);
+		if (x->card.oom) {
+			rc = KT_ENOMEM;
+			goto out;
+		}
+		/* Into the first chunk, which leaves once cards fill it: by
+		 * then the walk has counted the total. */
+		if ((rc = emit(x, x->card.p, x->card.len)) != 0)
+			goto out;
+	}
+	rc = kt_cquery_each(txn, db, who, f, &x->total, each_card, x, why);
+	if (rc != 0)
+		goto out;
+	res->tail_len = x->used;
+	if ((res->tail = malloc(x->used ? x->used : 1)) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	memcpy(res->tail, x->chunk, x->used);
+	crypto_generichash_final(&x->h, res->hash, 32);
+out:
+	res->rows = x->rows;
+	res->total = x->total;
+	res->bytes = x->bytes;
+	if (rc != 0) {
+		free(res->tail);
+		res->tail = NULL;
+		res->tail_len = 0;
+	}
+	free(x->chunk);
+	kt_export_buf_free(&x->card);
+	kt_export_buf_free(&x->tmp);
+	sodium_memzero(x, sizeof(*x));
+	free(x);
+	return rc;
+}
+
+void
+kt_export_result_free(kt_export_result_t *res)
+{
+	if (res == NULL)
+		return;
+	free(res->tail);
+	res->tail = NULL;
+	res->tail_len = 0;
+}
