@@ -9,3 +9,8 @@ kt_unit_test(test_families bench/test_families.c LIBS kt_proto
   TESTS deterministic phones_unique plausible_ages surname_forms
         utf8_everywhere distribution to_client_roundtrip)
 target_sources(test_families PRIVATE bench/families.c)
+
+# bench-audit: the cost of the owner's audit readers on a large log
+# (docs/ADMIN.md, "Audit over the protocol"). Run by hand.
+add_executable(bench-audit bench/bench_audit.c)
+target_link_libraries(bench-audit PRIVATE kt_server kt_build_flags)
