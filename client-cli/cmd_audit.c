@@ -405,8 +405,8 @@ cmd_audit_summary(cli_t *cli, int argc, char **argv)
 		cli_audit_summary_json(resp->audit_summary);
 		cli_json_end();
 	} else {
-		printf(_("Activity of %s, the last %zu days (the server's "
-		    "days):\n"), user, resp->audit_summary->n_days);
+		printf(_("Activity of %s, the last %zu days (of their "
+		    "branch):\n"), user, resp->audit_summary->n_days);
 		cli_audit_summary_text(resp->audit_summary);
 	}
 	kartoteka__response__free_unpacked(resp, NULL);
@@ -542,8 +542,8 @@ const cli_command_t cli_commands_audit[] = {
 	{ "audit summary", cmd_audit_summary,
 	  N_("audit summary --user LOGIN [--days N]"),
 	  N_("a user's activity per day (owner only)"),
-	  N_("Per day of the server's time zone, the last N days (default\n"
-	     "30, today last): full cards viewed, rows listed or found,\n"
+	  N_("Per business day of the user's branch, the last N days\n"
+	     "(default 30, today last): full cards viewed, rows listed or found,\n"
 	     "searches, changes made to clients, and refusals.\n"
 	     "\n"
 	     "Example:\n"

@@ -1024,44 +1024,27 @@ summary_one(const Ktstore__AuditEntry *e, void *arg)
 	return 0;
 }
 
-/* Local midnight of the day `back` days before the day of t (mktime
- * normalises the day of the month and finds the offset of that date). */
-static int64_t
-local_midnight(time_t t, int back, char date[11])
-{
-	struct tm tm;
-	time_t m;
-
-	localtime_r(&t, &tm);
-	tm.tm_mday -= back;
-	tm.tm_hour = 0;
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	m = mktime(&tm);
-	if (date != NULL)
-		strftime(date, 11, "%Y-%m-%d", &tm);
-	return (int64_t)m * 1000;
-}
-
 int
 kt_audit_summary(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
-    int64_t now_ms, unsigned ndays, kt_audit_day_t *days, uint64_t *nread)
+    kt_audit_day_t *days, unsigned ndays, int64_t end_ms, uint64_t *nread)
 {
 	kt_audit_filter_t f = { .by_user = 1, .user = user };
 	summary_ctx_t s = { days, ndays };
-	time_t now = (time_t)(now_ms / 1000);
 	uint64_t resume;
 
 	*nread = 0;
-	if (ndays == 0 || ndays > KT_AUDIT_SUMMARY_DAYS_MAX)
+	if (ndays == 0 || ndays > KT_AUDIT_SUMMARY_DAYS_MAX ||
+	    end_ms <= days[ndays - 1].start_ms)
 		return KT_EINVAL;
-	memset(days, 0, ndays * sizeof(*days));
-	for (unsigned i = 0; i < ndays; i++)
-		days[i].start_ms = local_midnight(now, (int)(ndays - 1 - i),
-		    days[i].date);
+	for (unsigned i = 0; i < ndays; i++) {
+		if (i > 0 && days[i].start_ms <= days[i - 1].start_ms)
+			return KT_EINVAL;
+		days[i].views = days[i].searches = days[i].changes = 0;
+		days[i].refusals = 0;
+		days[i].rows = 0;
+	}
 	f.from_ms = days[0].start_ms;
-	f.to_ms = local_midnight(now, -1, NULL);
+	f.to_ms = end_ms;
 	return kt_audit_scan(txn, db, &f, 0, 0, summary_one, &s, &resume,
 	    nread);
 }

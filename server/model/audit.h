@@ -241,7 +241,7 @@ int kt_audit_scan(MDB_txn *txn, const kt_store_dbs_t *db,
 
 /* One day of a user's activity (see kt_audit_summary). */
 typedef struct kt_audit_day {
-	int64_t start_ms;             /* local midnight, unix ms */
+	int64_t start_ms;             /* the day's local midnight, unix ms */
 	char date[11];                /* YYYY-MM-DD */
 	uint32_t views;               /* client.view OK */
 	uint64_t rows;                /* rows=N of client.list / client.find OK */
@@ -254,14 +254,16 @@ typedef struct kt_audit_day {
 
 #define KT_AUDIT_SUMMARY_DAYS_MAX 366u
 
-/* kt_audit_summary counts the activity of user over the ndays days (1 ..
- * KT_AUDIT_SUMMARY_DAYS_MAX) of the server's time zone that end with the
- * day of now_ms, into days[ndays], oldest first. This is the one place
- * where the per-day counting is defined (audit summary and offboarding
- * print it). Reads within txn.
+/* kt_audit_summary counts the activity of user on the ndays days (1 ..
+ * KT_AUDIT_SUMMARY_DAYS_MAX) whose start_ms (and date, for the caller)
+ * the caller set in days[], oldest first, the last ending at end_ms: the
+ * days of the user's business day (ops/audit.h makes them). This is the
+ * one place where the per-day counting is defined (audit summary and
+ * offboarding print it). Reads within txn.
  *   [out] nread  entries read
- * Returns 0, KT_EINVAL (ndays), KT_ESTORE, KT_EPROTO. */
+ * Returns 0, KT_EINVAL (ndays, or days not in order), KT_ESTORE,
+ * KT_EPROTO. */
 int kt_audit_summary(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
-    int64_t now_ms, unsigned ndays, kt_audit_day_t *days, uint64_t *nread);
+    kt_audit_day_t *days, unsigned ndays, int64_t end_ms, uint64_t *nread);
 
 #endif

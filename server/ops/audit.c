@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fields.h"
 #include "frame.h"
@@ -34,7 +35,37 @@
  * scans like any other and finds nothing. */
 #define NOBODY UINT64_MAX
 
-/* ==== the summary as a message =========================================== */
+/* ==== the summary's days and message ======================================= */
+
+/* The unix time of the local midnight that starts business day d of tz
+ * (as kt_tz_day finds a day's end: the offset in force at that moment). */
+static int64_t
+day_start(const kt_tz_t *tz, int64_t d)
+{
+	int64_t guess = d * 86400 - kt_tz_offset(tz, d * 86400);
+
+	return d * 86400 - kt_tz_offset(tz, guess);
+}
+
+void
+kt_audit_summary_days(const kt_tz_t *tz, int64_t now_ms, unsigned n,
+    kt_audit_day_t *days, int64_t *end_ms)
+{
+	int64_t end;
+	int64_t today = kt_tz_day(tz, now_ms / 1000, &end);
+
+	for (unsigned i = 0; i < n; i++) {
+		int64_t d = today - (int64_t)(n - 1 - i);
+		time_t civil = (time_t)(d * 86400);
+		struct tm tm;
+
+		memset(&days[i], 0, sizeof(days[i]));
+		days[i].start_ms = day_start(tz, d) * 1000;
+		gmtime_r(&civil, &tm);
+		strftime(days[i].date, sizeof(days[i].date), "%Y-%m-%d", &tm);
+	}
+	*end_ms = end * 1000;
+}
 
 int
 kt_audit_summary_message(kt_arena_t *a, const char *login,
@@ -303,7 +334,7 @@ typedef struct summary_st {
 	char login[KT_LOGIN_MAX + 1];
 	uint64_t user;
 	unsigned ndays;
-	int64_t now_ms;
+	int64_t end_ms;
 	kt_audit_day_t *days;             /* malloc'd: freed in after */
 	uint64_t nread;
 	int rc;
@@ -318,7 +349,7 @@ summary_work(kt_req_t *r)
 	if ((s->rc = kt_store_read_begin(s->store, &txn)) != 0)
 		return;
 	s->rc = kt_audit_summary(txn, kt_store_dbs(s->store), s->user,
-	    s->now_ms, s->ndays, s->days, &s->nread);
+	    s->days, s->ndays, s->end_ms, &s->nread);
 	kt_store_read_end(s->store, txn);
 }
 
@@ -355,6 +386,21 @@ summary_after(kt_req_t *r, int status)
 	    detail);
 }
 
+/* The business-day zone of user id (the server's default for none). */
+static const kt_tz_t *
+summary_zone(kt_req_t *r, uint64_t id)
+{
+	kt_server_t *srv = kt_req_server(r);
+	MDB_txn *txn = kt_req_txn(r);
+	kt_user_t u;
+
+	if (txn != NULL && id != NOBODY &&
+	    kt_user_load(txn, kt_store_dbs(srv->store), id, &u) == 0)
+		return kt_bizday_zone(srv->tz, txn, kt_store_dbs(srv->store),
+		    &u);
+	return kt_tzcache_get(srv->tz, NULL);
+}
+
 static void
 op_audit_summary(kt_req_t *r, const Kartoteka__Request *msg)
 {
@@ -379,7 +425,10 @@ op_audit_summary(kt_req_t *r, const Kartoteka__Request *msg)
 		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return;
 	}
-	s->now_ms = kt_now_ms();
+	/* The days of the user's branch (the default zone for a login that
+	 * names nobody: the same work either way). */
+	kt_audit_summary_days(summary_zone(r, s->user), kt_now_ms(), s->ndays,
+	    s->days, &s->end_ms);
 	s->store = kt_req_server(r)->store;
 	kt_req_work(r, summary_work, summary_after);
 }

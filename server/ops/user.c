@@ -68,6 +68,7 @@ struct user_st {
 	kt_offboard_t off;                          /* offboard's counts */
 	kt_store_t *store;                          /* for the pool thread */
 	kt_audit_day_t days[KT_OFFBOARD_SUMMARY_DAYS];
+	int64_t sum_end_ms;
 	uint64_t nread;
 	int sum_rc;
 };
@@ -483,7 +484,7 @@ offboard_summary_work(kt_req_t *r)
 	if ((u->sum_rc = kt_store_read_begin(u->store, &txn)) != 0)
 		return;
 	u->sum_rc = kt_audit_summary(txn, kt_store_dbs(u->store), u->off.id,
-	    u->now * 1000, KT_OFFBOARD_SUMMARY_DAYS, u->days, &u->nread);
+	    u->days, KT_OFFBOARD_SUMMARY_DAYS, u->sum_end_ms, &u->nread);
 	kt_store_read_end(u->store, txn);
 }
 
@@ -534,6 +535,20 @@ offboard_done(kt_req_t *r, int status)
 	 * find them within a second: the generation moved). */
 	kt_session_close_user(kt_req_server(r), u->off.id, kt_req_conn(r));
 	u->store = kt_req_server(r)->store;
+	{
+		/* The leaver's days: those of their branch. */
+		kt_server_t *srv = kt_req_server(r);
+		MDB_txn *txn = kt_req_txn(r);
+		const kt_tz_t *tz = kt_tzcache_get(srv->tz, NULL);
+		kt_user_t leaver;
+
+		if (txn != NULL && kt_user_load(txn, kt_store_dbs(srv->store),
+		    u->off.id, &leaver) == 0)
+			tz = kt_bizday_zone(srv->tz, txn,
+			    kt_store_dbs(srv->store), &leaver);
+		kt_audit_summary_days(tz, (int64_t)u->now * 1000,
+		    KT_OFFBOARD_SUMMARY_DAYS, u->days, &u->sum_end_ms);
+	}
 	kt_req_work(r, offboard_summary_work, offboard_summary_after);
 }
 

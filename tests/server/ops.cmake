@@ -34,4 +34,5 @@ kt_unit_test(test_ops_list server/test_ops_list.c FAKE_NET LIBS kt_server
 kt_unit_test(test_ops_audit server/test_ops_audit.c FAKE_NET LIBS kt_server
   TESTS list_filters_and_resolves_names unknown_login_answers_like_empty
   pages_see_every_entry_once dates_bound_the_scan summary_counts_today
-  checkpoint_is_signed_and_verifies others_refused_audited)
+  checkpoint_is_signed_and_verifies others_refused_audited
+  summary_days_follow_the_zone)

@@ -16,7 +16,9 @@
 
 #include "kt_error.h"
 #include "model/audit.h"
+#include "model/bizday.h"
 #include "model/identity.h"
+#include "ops/audit.h"
 #include "server/harness.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
@@ -306,6 +308,36 @@ summary_counts_today(void **state)
 	kt_h_free(h);
 }
 
+/* The days of a summary are the business days of a zone: at 20:00 UTC it
+ * is already tomorrow in Vladivostok (UTC+10), whose day began at 14:00
+ * UTC. */
+static void
+summary_days_follow_the_zone(void **state)
+{
+	kt_tz_t *utc = NULL, *vl = NULL;
+	kt_audit_day_t d[2];
+	char err[128];
+	int64_t now = 1796155200000; /* 2026-12-01 20:00:00 UTC */
+	int64_t end;
+
+	(void)state;
+	assert_int_equal(kt_tz_load(NULL, "UTC", &utc, err, sizeof err), 0);
+	assert_int_equal(kt_tz_load(NULL, "Asia/Vladivostok", &vl, err,
+	    sizeof err), 0);
+	kt_audit_summary_days(utc, now, 2, d, &end);
+	assert_string_equal(d[1].date, "2026-12-01");
+	assert_string_equal(d[0].date, "2026-11-30");
+	assert_true(d[1].start_ms == 1796083200000);
+	assert_true(end == 1796083200000 + 86400000);
+	kt_audit_summary_days(vl, now, 2, d, &end);
+	assert_string_equal(d[1].date, "2026-12-02");
+	assert_true(d[1].start_ms == 1796133600000);  /* 14:00 UTC */
+	assert_true(d[0].start_ms == 1796133600000 - 86400000);
+	assert_true(end == 1796133600000 + 86400000);
+	kt_tz_free(utc);
+	kt_tz_free(vl);
+}
+
 static void
 checkpoint_is_signed_and_verifies(void **state)
 {
@@ -379,6 +411,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(pages_see_every_entry_once),
 	cmocka_unit_test(dates_bound_the_scan),
 	cmocka_unit_test(summary_counts_today),
+	cmocka_unit_test(summary_days_follow_the_zone),
 	cmocka_unit_test(checkpoint_is_signed_and_verifies),
 	cmocka_unit_test(others_refused_audited),
 };
