@@ -866,20 +866,6 @@ offboard_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
 	return check_clients_fit(txn, db, *to, ids, v);
 }
 
-int
-kt_user_offboard_check(MDB_txn *txn, const kt_store_dbs_t *db,
-    const char *login, const char *to, kt_verdict_t *v)
-{
-	Ktstore__UserRecord *leaver = NULL, *t = NULL;
-	kt_idset_t ids = { 0 };
-	int rc = offboard_check(txn, db, login, to, &leaver, &t, &ids, v);
-
-	free_record(leaver);
-	free_record(t);
-	kt_idset_free(&ids);
-	return rc;
-}
-
 /* Gives client id to user to at now: its next version, kept in the
  * card's history as written by actor's offboarding. */
 static int

@@ -193,17 +193,13 @@ typedef struct kt_offboard {
 	size_t sessions;                   /* sessions ended */
 } kt_offboard_t;
 
-/* kt_user_offboard_check: login is a head or manager; to is another
- * working user (not restricted) who may manage every client that login
- * manages (the owner, or a user of each client's branch). When some
- * client cannot go to `to`, v is refused BAD_REQUEST naming the branches
- * and up to KT_OFFBOARD_NAMED_MAX client ids: the whole step is refused,
- * never half done. */
-int kt_user_offboard_check(MDB_txn *txn, const kt_store_dbs_t *db,
-    const char *login, const char *to, kt_verdict_t *v);
-
-/* kt_user_offboard, all in the write transaction txn: runs the check,
- * disables login (if it is not yet), ends every session of theirs, moves
+/* kt_user_offboard, all in the write transaction txn: checks that login
+ * is a head or manager and to another working user (not restricted) who
+ * may manage every client login manages (the owner, or a user of each
+ * client's branch) — when some client cannot go to `to`, v is refused
+ * BAD_REQUEST naming the branches and up to KT_OFFBOARD_NAMED_MAX client
+ * ids, and the whole step is refused, never half done — then disables
+ * login (if it is not yet), ends every session of theirs, moves
  * the terminals generation (connections re-checked; the caller closes
  * them at once after the commit), gives every client they manage to `to`
  * (kt_cstore_put: the card gets its next version), and appends one audit

@@ -215,8 +215,9 @@ pages_see_every_entry_once(void **state)
 			seen++;
 		}
 		assert_true(r->audit_list->next_cursor.len <= sizeof curbuf);
-		memcpy(curbuf, r->audit_list->next_cursor.data,
-		    r->audit_list->next_cursor.len);
+		if (r->audit_list->next_cursor.len != 0)
+			memcpy(curbuf, r->audit_list->next_cursor.data,
+			    r->audit_list->next_cursor.len);
 		cur.data = curbuf;
 		cur.len = r->audit_list->next_cursor.len;
 		pages++;
