@@ -45,6 +45,10 @@
 	X(CLIENT_REASSIGN, "client.reassign")                            \
 	X(CLIENT_FIND, "client.find")                                    \
 	X(CLIENT_LIST, "client.list")                                    \
+	X(CLIENT_MERGE, "client.merge")                                  \
+	X(BRANCH_SET, "branch.set")                                      \
+	X(ALERT_LIST, "alert.list")                                      \
+	X(ALERT_ACK, "alert.ack")                                        \
 	X(USER_OFFBOARD, "user.offboard")                                \
 	X(USER_RESTRICT, "user.restrict")                                \
 	X(USER_UNRESTRICT, "user.unrestrict")                            \
