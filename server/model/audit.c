@@ -948,6 +948,7 @@ summary_kind(const char *action)
 		{ "client.restore", SUM_CHANGE },
 		{ "client.purge", SUM_CHANGE },
 		{ "client.reassign", SUM_CHANGE },
+		{ "client.merge", SUM_CHANGE },
 	};
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

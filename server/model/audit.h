@@ -251,7 +251,8 @@ typedef struct kt_audit_day {
 	uint64_t rows;                /* rows=N of client.list / client.find OK */
 	uint32_t searches;            /* client.find OK */
 	uint32_t changes;             /* client changes made (add, edit,
-					 archive, restore, purge, reassign) */
+					 archive, restore, purge, reassign,
+					 merge) */
 	uint32_t refusals;            /* the user's entries with an outcome
 					 other than OK */
 } kt_audit_day_t;
