@@ -28,6 +28,7 @@ struct kt_alert_notify {
 	uint64_t sent;               /* the last alert passed */
 	uint64_t current;            /* the alert the child is about */
 	int running;                 /* a child is running */
+	int overran;                 /* it was killed for running too long */
 	int stopping;
 	int open_handles;
 	uint64_t retry_at;           /* uv_now before which nothing starts */
@@ -224,8 +225,9 @@ finish(kt_alert_notify_t *n)
 	if (n->term_signal != 0)
 		fprintf(stderr, "kartotekad: alert command for alert %" PRIu64
 		    " was stopped by signal %d%s; retrying in %" PRIu64 " s\n",
-		    n->current, n->term_signal, n->term_signal == SIGKILL ?
-		    " (it ran too long)" : "", n->backoff / 1000);
+		    n->current, n->term_signal, n->overran ?
+		    " (it ran too long)" : n->stopping ? " (the server is "
+		    "stopping)" : "", n->backoff / 1000);
 	else
 		fprintf(stderr, "kartotekad: alert command for alert %" PRIu64
 		    " failed with exit status %" PRId64 "; retrying in %" PRIu64
@@ -258,8 +260,10 @@ on_too_long(uv_timer_t *t)
 {
 	kt_alert_notify_t *n = t->data;
 
-	if (n->running)
+	if (n->running) {
+		n->overran = 1;
 		uv_process_kill(&n->proc, SIGKILL);
+	}
 }
 
 /* Starts the command for alert rec. */
@@ -314,6 +318,7 @@ spawn_for(kt_alert_notify_t *n, const Ktstore__AlertRecord *rec,
 	}
 	n->open_handles++;
 	n->running = 1;
+	n->overran = 0;
 	uv_timer_start(&n->limit, on_too_long, RUN_LIMIT_MS, 0);
 	b = uv_buf_init(n->json, (unsigned)n->len);
 	n->wr.data = n;

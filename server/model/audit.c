@@ -940,6 +940,7 @@ summary_kind(const char *action)
 		int kind;
 	} kinds[] = {
 		{ "client.view", SUM_VIEW },
+		{ "client.history", SUM_VIEW },  /* shows contacts: a full view */
 		{ "client.list", SUM_LIST },
 		{ "client.find", SUM_FIND },
 		{ "client.add", SUM_CHANGE },
@@ -949,6 +950,7 @@ summary_kind(const char *action)
 		{ "client.purge", SUM_CHANGE },
 		{ "client.reassign", SUM_CHANGE },
 		{ "client.merge", SUM_CHANGE },
+		{ "client.revert", SUM_CHANGE },
 	};
 
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)

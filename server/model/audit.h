@@ -49,6 +49,8 @@
 	X(BRANCH_SET, "branch.set")                                      \
 	X(ALERT_LIST, "alert.list")                                      \
 	X(ALERT_ACK, "alert.ack")                                        \
+	X(CLIENT_HISTORY, "client.history")                              \
+	X(CLIENT_REVERT, "client.revert")                                \
 	X(USER_OFFBOARD, "user.offboard")                                \
 	X(USER_RESTRICT, "user.restrict")                                \
 	X(USER_UNRESTRICT, "user.unrestrict")                            \
@@ -247,12 +249,12 @@ int kt_audit_scan(MDB_txn *txn, const kt_store_dbs_t *db,
 typedef struct kt_audit_day {
 	int64_t start_ms;             /* the day's local midnight, unix ms */
 	char date[11];                /* YYYY-MM-DD */
-	uint32_t views;               /* client.view OK */
+	uint32_t views;               /* client.view, client.history OK */
 	uint64_t rows;                /* rows=N of client.list / client.find OK */
 	uint32_t searches;            /* client.find OK */
 	uint32_t changes;             /* client changes made (add, edit,
 					 archive, restore, purge, reassign,
-					 merge) */
+					 merge, revert) */
 	uint32_t refusals;            /* the user's entries with an outcome
 					 other than OK */
 } kt_audit_day_t;

@@ -27,6 +27,8 @@ set(KT_INTEGRATION_TESTS
   enroll_pipelined
   enroll_pipelined_parallel
   logout_other
+  alerts
+  history
   offboard
   audit_remote
 )
