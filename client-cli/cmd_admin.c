@@ -85,6 +85,8 @@ json_user_full(const void *obj)
 	fputc(']', stdout);
 	cli_json_key("disabled");
 	fputs(u->disabled ? "true" : "false", stdout);
+	cli_json_key("restricted");
+	fputs(u->restricted ? "true" : "false", stdout);
 	cli_json_key("daily_view_quota");
 	printf("%" PRIu32 "}", u->daily_view_quota);
 }
@@ -645,7 +647,8 @@ user_add_row(cli_table_t *t, const void *obj)
 	row[2] = cli_role_label(u->role);
 	row[3] = cli_fmt_branches(br, sizeof(br), u);
 	row[4] = u->role == KARTOTEKA__ROLE__OWNER ? "-" : quota;
-	row[5] = u->disabled ? _("disabled") : _("active");
+	row[5] = u->disabled ? _("disabled") : u->restricted ?
+	    _("restricted") : _("active");
 	return cli_table_add(t, row);
 }
 

@@ -24,6 +24,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_alert,
 	&kt_ops_history,
 	&kt_ops_export,
+	&kt_ops_audit,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 
@@ -112,6 +113,15 @@ check_caller(kt_server_t *srv, kt_session_t *s, kt_req_t *r,
 		forbidden_message(row, msg, sizeof(msg));
 		kt_req_fail_audited(r, KT_CODE_FORBIDDEN, row->audit, "", "%s",
 		    msg);
+		return 0;
+	}
+	/* The notice period takes away everything but masked lists and the
+	 * caller's own session, here, for every op (authz.h). */
+	if (kt_authz_scope_of(u.role, u.restricted, row->action) ==
+	    KT_SCOPE_NONE) {
+		kt_req_fail_audited(r, KT_CODE_FORBIDDEN, row->audit, "",
+		    "you are restricted (notice period): you may not %s; "
+		    "lists stay open, masked", row->label);
 		return 0;
 	}
 	return 1;

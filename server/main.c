@@ -21,6 +21,7 @@
 #include "keyfile.h"
 #include "kt_error.h"
 #include "model/audit.h"
+#include "model/audit_names.h"
 #include "model/bizday.h"
 #include "model/branch_store.h"
 #include "model/identity.h"
@@ -65,12 +66,14 @@ usage(FILE *f)
 "        revoke a terminal; its open connections close within a second\n"
 "  audit verify --data DIR [--checkpoint FILE]\n"
 "        exit 0 when the audit chain is intact, else 1 and the first bad\n"
-"        sequence number\n"
+"        sequence number; FILE is a checkpoint saved by `audit checkpoint`\n"
+"        or `kartoteka audit checkpoint` (docs/ADMIN.md)\n"
 "  audit checkpoint --data DIR --out FILE\n"
 "        save a signed checkpoint of the chain to keep elsewhere\n"
 "  audit tail --data DIR [--count N]\n"
-"        print the last N entries (20), oldest first: seq, time (UTC),\n"
-"        user, action, object, outcome, detail (works while the server runs)\n"
+"        print the last N entries (20), oldest first, whole: seq, time\n"
+"        (UTC), login, action, object, outcome, detail, [at 'terminal'\n"
+"        (branch)] (works while the server runs)\n"
 "\n"
 "example:\n"
 "  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
@@ -814,23 +817,55 @@ out:
 /* audit                                                               */
 /* ------------------------------------------------------------------ */
 
+/* What the offline audit reader works with. */
+typedef struct audit_reader {
+	kt_store_t *st;
+	MDB_txn *txn;                     /* for the names */
+} audit_reader_t;
+
 static int
 cmd_audit_verify(cli_opts_t *o)
 {
 	uint8_t spriv[32], spub[32], ssk[64], spk[32];
 	kt_store_t *st = NULL;
 	uint64_t bad = 0, last = 0;
+	kt_audit_cp_t cp;
+	char why[320];
 	int rc;
 
+	/* The checkpoint file first: a file that is not one, or not this
+	 * store's, is named as such (not as a broken chain). */
+	if (o->checkpoint != NULL &&
+	    kt_audit_cp_read(o->checkpoint, &cp, why, sizeof(why)) != 0) {
+		fprintf(stderr, "kartotekad audit verify: --checkpoint %s: %s\n",
+		    o->checkpoint, why);
+		return 1;
+	}
 	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (o->checkpoint != NULL && !kt_audit_cp_signed_by(&cp, spk)) {
+		fprintf(stderr, "kartotekad audit verify: --checkpoint %s: not "
+		    "signed with this store's key (a checkpoint of another "
+		    "store, or this store's signing key was replaced)\n",
+		    o->checkpoint);
 		rc = 1;
 		goto out;
 	}
 	rc = kt_audit_verify(st, spk, o->checkpoint, &bad, &last);
 	if (rc == 0) {
 		printf("audit chain intact: %" PRIu64 " entries\n", last);
+		if (o->checkpoint != NULL)
+			printf("it contains the checkpoint of entry %" PRIu64
+			    " from %s\n", cp.seq, o->checkpoint);
 	} else if (rc == KT_EAUDIT) {
 		printf("audit chain broken at entry %" PRIu64 "\n", bad);
+		if (o->checkpoint != NULL && cp.seq > last)
+			printf("the checkpoint names entry %" PRIu64 ", but "
+			    "the chain has %" PRIu64 " intact entries: "
+			    "entries were removed from the end\n", cp.seq,
+			    last);
 		rc = 1;
 	} else {
 		fprintf(stderr, "kartotekad: cannot verify: %s\n",
@@ -844,32 +879,60 @@ out:
 	return rc;
 }
 
-/* Prints one audit entry as a line; text fields are the store's, but may
- * quote what a user typed: control characters are shown as '?'. */
+/* Prints s for a terminal, whole: control characters as '?'. */
+static void
+put_clean(const char *s)
+{
+	for (const char *p = s ? s : ""; *p; p++)
+		putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+}
+
+/* Prints one audit entry as a line, never cut:
+ *   SEQ  DATE TIME  LOGIN  ACTION  OBJECT  OUTCOME  DETAIL  [at TERMINAL]
+ * (UTC; LOGIN "-" for a local command). Text fields are the store's, but
+ * may quote what a user typed: control characters are shown as '?'. The
+ * names are read now, in the reader's own transaction (arg). */
 static int
 print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
 {
+	audit_reader_t *rd = arg;
 	const ProtobufCEnumValue *code = protobuf_c_enum_descriptor_get_value(
 	    &kartoteka__error__code__descriptor, (int)e->outcome);
 	time_t t = (time_t)(e->time_ms / 1000);
-	char when[32], buf[3][512];
-	const char *txt[3] = { e->action, e->object, e->detail };
+	char when[32], user[KT_AUDIT_NAME_MAX + 1];
+	char term[KT_AUDIT_NAME_MAX + 1], branch[KT_AUDIT_NAME_MAX + 1];
 	struct tm tm;
 
-	(void)arg;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	for (int i = 0; i < 3; i++) {
-		size_t n = 0;
-		for (const char *p = txt[i] ? txt[i] : ""; *p &&
-		    n + 1 < sizeof(buf[i]); p++)
-			buf[i][n++] = (unsigned char)*p < 0x20 || *p == 0x7f ?
-			    '?' : *p;
-		buf[i][n] = '\0';
+	kt_audit_names(rd->txn, kt_store_dbs(rd->st), e, user, term, branch);
+	printf("%" PRIu64 "  %s  ", e->seq, when);
+	put_clean(e->user_id == 0 ? "-" : user);
+	fputs("  ", stdout);
+	put_clean(e->action);
+	fputs("  ", stdout);
+	put_clean(e->object && e->object[0] ? e->object : "-");
+	printf("  %s  ", code != NULL ? code->name : "?");
+	put_clean(e->detail);
+	if (e->terminal_key.len == 32) {
+		fputs("  [at ", stdout);
+		if (term[0] != '\0') {
+			putchar('\'');
+			put_clean(term);
+			putchar('\'');
+			if (branch[0] != '\0') {
+				fputs(" (", stdout);
+				put_clean(branch);
+				putchar(')');
+			}
+		} else {
+			fputs("terminal ", stdout);
+			for (int i = 0; i < 8; i++)
+				printf("%02x", e->terminal_key.data[i]);
+		}
+		putchar(']');
 	}
-	printf("%" PRIu64 "  %s  user:%" PRIu64 "  %s  %s  %s  %s\n", e->seq,
-	    when, e->user_id, buf[0], buf[1][0] ? buf[1] : "-",
-	    code != NULL ? code->name : "?", buf[2]);
+	putchar('\n');
 	return 0;
 }
 
@@ -877,17 +940,22 @@ print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
 static int
 cmd_audit_tail(cli_opts_t *o)
 {
-	kt_store_t *st = NULL;
+	audit_reader_t rd = { NULL, NULL };
 	int rc;
 
-	if (kt_migrate_open_report(&st, o->data, KT_STORE_RDONLY,
+	if (kt_migrate_open_report(&rd.st, o->data, KT_STORE_RDONLY,
 	    "kartotekad") != 0)
 		return 1;
-	rc = kt_audit_tail(st, o->count, print_audit_entry, NULL);
+	/* A second read transaction of this thread for the names (the store
+	 * is opened MDB_NOTLS). */
+	rc = kt_store_read_begin(rd.st, &rd.txn);
+	if (rc == 0)
+		rc = kt_audit_tail(rd.st, o->count, print_audit_entry, &rd);
 	if (rc != 0)
 		fprintf(stderr, "kartotekad: cannot read the audit log: %s\n",
 		    kt_strerror(rc));
-	kt_store_close(st);
+	kt_store_read_end(rd.st, rd.txn);
+	kt_store_close(rd.st);
 	return rc == 0 ? 0 : 1;
 }
 

@@ -30,12 +30,8 @@
 
 static const char tail_key[] = "audit_tail";
 
-/* One checkpoint, decoded. */
-typedef struct audit_cp {
-	uint64_t seq;
-	uint8_t hash[HASH_LEN];
-	uint8_t sig[SIG_LEN];
-} audit_cp_t;
+/* One checkpoint, decoded (audit.h). */
+typedef kt_audit_cp_t audit_cp_t;
 
 static int64_t
 now_ms(void)
@@ -290,73 +286,129 @@ kt_audit_append(kt_store_t *st, MDB_txn *txn, const kt_audit_event_t *ev,
 /* ---- checkpoint file -------------------------------------------------- */
 
 /* One line: "kartoteka-audit/1 <seq> <hash hex> <signature hex>\n". */
-static int
-cp_file_read(const char *path, audit_cp_t *cp)
+int
+kt_audit_cp_parse(const char *text, size_t len, kt_audit_cp_t *cp, char *why,
+    size_t cap)
 {
-	char buf[CP_FILE_MAX + 1], *p, *end;
+	char buf[CP_FILE_MAX + 1], *end;
+	const char *p;
+	size_t hexlen, n;
+
+#define BAD(...) do { snprintf(why, cap, __VA_ARGS__); return KT_EINVAL; } \
+	while (0)
+	if (len > CP_FILE_MAX)
+		BAD("the file is longer than a checkpoint line (%u bytes at "
+		    "most)", CP_FILE_MAX);
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		BAD("the file holds a NUL byte: not a checkpoint");
+	p = buf;
+	if (strncmp(p, CP_DOMAIN " ", CP_DOMAIN_LEN + 1) != 0)
+		BAD("the line does not start with \"%s \": not a checkpoint "
+		    "file", CP_DOMAIN);
+	p += CP_DOMAIN_LEN + 1;
+	if (*p < '0' || *p > '9')
+		BAD("the sequence number (second word) is not a number");
+	errno = 0;
+	cp->seq = strtoull(p, &end, 10);
+	if (errno != 0 || *end != ' ')
+		BAD("the sequence number (second word) is not a number "
+		    "followed by one space");
+	p = end + 1;
+	for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != '\n'; n++)
+		;
+	if (n != 2 * HASH_LEN || sodium_hex2bin(cp->hash, HASH_LEN, p, n,
+	    NULL, &hexlen, NULL) != 0 || hexlen != HASH_LEN)
+		BAD("the hash (third word) is not %u hex digits",
+		    2 * HASH_LEN);
+	p += n;
+	if (*p != ' ')
+		BAD("the signature (fourth word) is missing");
+	p++;
+	for (n = 0; p[n] != '\0' && p[n] != ' ' && p[n] != '\n'; n++)
+		;
+	if (n != 2 * SIG_LEN || sodium_hex2bin(cp->sig, SIG_LEN, p, n, NULL,
+	    &hexlen, NULL) != 0 || hexlen != SIG_LEN)
+		BAD("the signature (fourth word) is not %u hex digits",
+		    2 * SIG_LEN);
+	p += n;
+	if (strcmp(p, "\n") != 0 && strcmp(p, "") != 0)
+		BAD("there is more after the signature: one line of four "
+		    "words is expected");
+#undef BAD
+	return 0;
+}
+
+int
+kt_audit_cp_read(const char *path, kt_audit_cp_t *cp, char *why, size_t cap)
+{
+	char buf[CP_FILE_MAX + 1];
+	size_t got = 0;
 	ssize_t n;
-	size_t got = 0, hexlen;
 	int fd, rc = KT_EIO;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(why, cap, "cannot open %s: %s", path,
+		    strerror(errno));
 		return KT_EIO;
-	while (got < sizeof buf - 1) {
-		n = read(fd, buf + got, sizeof buf - 1 - got);
+	}
+	while (got < sizeof buf) {
+		n = read(fd, buf + got, sizeof buf - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			snprintf(why, cap, "cannot read %s: %s", path,
+			    strerror(errno));
 			goto out;
+		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
-	buf[got] = '\0';
-	if (got == sizeof buf - 1 || strlen(buf) != got)
-		goto out;
-	p = buf;
-	if (strncmp(p, CP_DOMAIN " ", CP_DOMAIN_LEN + 1) != 0)
-		goto out;
-	p += CP_DOMAIN_LEN + 1;
-	if (*p < '0' || *p > '9')
-		goto out;
-	errno = 0;
-	cp->seq = strtoull(p, &end, 10);
-	if (errno != 0 || *end != ' ')
-		goto out;
-	p = end + 1;
-	if (sodium_hex2bin(cp->hash, HASH_LEN, p, 2 * HASH_LEN, NULL, &hexlen,
-	    NULL) != 0 || hexlen != HASH_LEN || p[2 * HASH_LEN] != ' ')
-		goto out;
-	p += 2 * HASH_LEN + 1;
-	if (sodium_hex2bin(cp->sig, SIG_LEN, p, 2 * SIG_LEN, NULL, &hexlen,
-	    NULL) != 0 || hexlen != SIG_LEN)
-		goto out;
-	p += 2 * SIG_LEN;
-	if (strcmp(p, "\n") != 0 && strcmp(p, "") != 0)
-		goto out;
-	rc = 0;
+	rc = kt_audit_cp_parse(buf, got, cp, why, cap);
 out:
 	close(fd);
 	return rc;
 }
 
-static int
-cp_file_write(const char *path, const audit_cp_t *cp)
+int
+kt_audit_cp_signed_by(const kt_audit_cp_t *cp, const uint8_t pk[32])
+{
+	return cp_sig_ok(cp, pk);
+}
+
+void
+kt_audit_cp_line(const kt_audit_cp_t *cp,
+    char out[static KT_AUDIT_CP_LINE_MAX])
 {
 	char hash_hex[2 * HASH_LEN + 1], sig_hex[2 * SIG_LEN + 1];
-	char line[CP_FILE_MAX];
-	struct stat sb;
-	size_t len, off = 0;
-	ssize_t n;
-	int fd, w, rc = KT_EIO;
 
 	sodium_bin2hex(hash_hex, sizeof hash_hex, cp->hash, HASH_LEN);
 	sodium_bin2hex(sig_hex, sizeof sig_hex, cp->sig, SIG_LEN);
-	w = snprintf(line, sizeof line, "%s %" PRIu64 " %s %s\n", CP_DOMAIN,
-	    cp->seq, hash_hex, sig_hex);
-	if (w < 0 || (size_t)w >= sizeof line)
-		return KT_EIO;
-	len = (size_t)w;
+	snprintf(out, KT_AUDIT_CP_LINE_MAX, "%s %" PRIu64 " %s %s\n",
+	    CP_DOMAIN, cp->seq, hash_hex, sig_hex);
+}
+
+static int
+cp_file_read(const char *path, audit_cp_t *cp)
+{
+	char why[256];
+
+	return kt_audit_cp_read(path, cp, why, sizeof why) == 0 ? 0 : KT_EIO;
+}
+
+static int
+cp_file_write(const char *path, const audit_cp_t *cp)
+{
+	char line[KT_AUDIT_CP_LINE_MAX];
+	struct stat sb;
+	size_t len, off = 0;
+	ssize_t n;
+	int fd, rc = KT_EIO;
+
+	kt_audit_cp_line(cp, line);
+	len = strlen(line);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return KT_EIO;
@@ -388,43 +440,70 @@ typedef struct export_ctx {
 	audit_cp_t cp;
 } export_ctx_t;
 
-/* Finds the checkpoint for the current tail, or signs and stores one. */
 static int
 export_mutation(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	export_ctx_t *x = arg;
+
+	return kt_audit_cp_now(st, txn, x->sk, &x->cp);
+}
+
+/* Finds the checkpoint for the current tail, or signs and stores one. */
+int
+kt_audit_cp_now(kt_store_t *st, MDB_txn *txn, const uint8_t sign_sk[64],
+    kt_audit_cp_t *out)
+{
 	uint8_t key[8];
 	MDB_val k = { .mv_size = sizeof key, .mv_data = key };
 	MDB_val v;
 	bool found;
 	int rc;
 
-	if ((rc = tail_get(st, txn, &found, &x->cp.seq, x->cp.hash)) != 0)
+	memset(out, 0, sizeof(*out));
+	if ((rc = tail_get(st, txn, &found, &out->seq, out->hash)) != 0)
 		return rc;
-	if (x->cp.seq == 0) {
+	if (out->seq == 0) {
 		/* Empty chain: a checkpoint of the genesis, not stored. */
-		cp_sign(&x->cp, x->sk);
+		cp_sign(out, sign_sk);
 		return 0;
 	}
-	kt_store_be64(key, x->cp.seq);
+	kt_store_be64(key, out->seq);
 	rc = mdb_get(txn, kt_store_dbs(st)->checkpoints, &k, &v);
 	if (rc == 0) {
 		audit_cp_t have;
 		uint8_t pk[32];
 
 		/* Reuse it if it is ours; after a key change, sign anew. */
-		crypto_sign_ed25519_sk_to_pk(pk, x->sk);
+		crypto_sign_ed25519_sk_to_pk(pk, sign_sk);
 		if (cp_decode(&k, &v, &have) &&
-		    sodium_memcmp(have.hash, x->cp.hash, HASH_LEN) == 0 &&
+		    sodium_memcmp(have.hash, out->hash, HASH_LEN) == 0 &&
 		    cp_sig_ok(&have, pk)) {
-			memcpy(x->cp.sig, have.sig, SIG_LEN);
+			memcpy(out->sig, have.sig, SIG_LEN);
 			return 0;
 		}
 	} else if (rc != MDB_NOTFOUND) {
 		return kt_store_err(rc);
 	}
-	cp_sign(&x->cp, x->sk);
-	return cp_put(st, txn, &x->cp);
+	cp_sign(out, sign_sk);
+	return cp_put(st, txn, out);
+}
+
+int
+kt_audit_cp_latest(MDB_txn *txn, const kt_store_dbs_t *db, kt_audit_cp_t *out)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, db->checkpoints, &c)) != 0)
+		return kt_store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0)
+		rc = cp_decode(&k, &v, out) ? 0 : KT_ESTORE;
+	else
+		rc = kt_store_err(rc);
+	mdb_cursor_close(c);
+	return rc;
 }
 
 int
@@ -678,4 +757,297 @@ out:
 		mdb_cursor_close(c);
 	kt_store_read_end(st, txn);
 	return rc;
+}
+
+/* ---- the owner's readers ------------------------------------------------ */
+
+int
+kt_audit_match(const kt_audit_filter_t *f, const Ktstore__AuditEntry *e)
+{
+	const char *act = e->action != NULL ? e->action : "";
+	size_t n;
+
+	if (f->by_user && e->user_id != f->user)
+		return 0;
+	if (f->from_ms != 0 && e->time_ms < f->from_ms)
+		return 0;
+	if (f->to_ms != 0 && e->time_ms >= f->to_ms)
+		return 0;
+	if (f->object != NULL && f->object[0] != '\0' &&
+	    strcmp(f->object, e->object != NULL ? e->object : "") != 0)
+		return 0;
+	if (f->action != NULL && (n = strlen(f->action)) != 0) {
+		if (f->action[n - 1] == '.' ? strncmp(act, f->action, n) != 0 :
+		    strcmp(act, f->action) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* The entry at seq, decoded with the default allocator (the caller frees
+ * it). Returns 0, KT_ENOTFOUND, KT_EPROTO, KT_ESTORE. */
+static int
+entry_at(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t seq,
+    Ktstore__AuditEntry **e)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	int rc;
+
+	*e = NULL;
+	kt_store_be64(key, seq);
+	if ((rc = mdb_get(txn, db->audit, &k, &v)) != 0)
+		return kt_store_err(rc);
+	if (v.mv_size < HASH_LEN)
+		return KT_EPROTO;
+	*e = ktstore__audit_entry__unpack(NULL, v.mv_size - HASH_LEN,
+	    (const uint8_t *)v.mv_data + HASH_LEN);
+	return *e != NULL ? 0 : KT_EPROTO;
+}
+
+/* The seq of the last entry (0: an empty chain). */
+static int
+last_seq(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t *seq)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+
+	*seq = 0;
+	if ((rc = mdb_cursor_open(txn, db->audit, &c)) != 0)
+		return kt_store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8)
+		*seq = kt_store_get_be64(k.mv_data);
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : kt_store_err(rc);
+}
+
+/* The seq to start after for entries at or after t: a binary search on
+ * time over seq 1..last, as if times only grew (the scan's slack covers a
+ * clock that stepped back a little). An entry that cannot be read ends
+ * the search early at a safe (earlier) place. */
+static int
+seek_time(MDB_txn *txn, const kt_store_dbs_t *db, int64_t t, uint64_t *after)
+{
+	uint64_t lo = 1, hi, found;
+	int rc;
+
+	*after = 0;
+	if ((rc = last_seq(txn, db, &hi)) != 0 || hi == 0)
+		return rc;
+	found = hi + 1;
+	while (lo <= hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		Ktstore__AuditEntry *e = NULL;
+
+		if (entry_at(txn, db, mid, &e) != 0) {
+			ktstore__audit_entry__free_unpacked(e, NULL);
+			break;
+		}
+		if (e->time_ms >= t) {
+			found = mid;
+			hi = mid - 1;
+		} else {
+			lo = mid + 1;
+		}
+		ktstore__audit_entry__free_unpacked(e, NULL);
+	}
+	if (lo <= hi)
+		found = lo;  /* stopped early: from the lower bound */
+	*after = found > 0 ? found - 1 : 0;
+	return 0;
+}
+
+int
+kt_audit_scan(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_audit_filter_t *f, uint64_t after, uint64_t max_read,
+    kt_audit_entry_fn fn, void *arg, uint64_t *resume, uint64_t *nread)
+{
+	MDB_cursor *c = NULL;
+	uint8_t key[8];
+	MDB_val k = { .mv_size = sizeof key, .mv_data = key }, v;
+	uint64_t read = 0, seq = after;
+	int rc = 0, m;
+
+	*resume = 0;
+	*nread = 0;
+	if (after == 0 && f->from_ms > KT_AUDIT_CLOCK_SLACK_MS &&
+	    (rc = seek_time(txn, db, f->from_ms - KT_AUDIT_CLOCK_SLACK_MS,
+	    &after)) != 0)
+		return rc;
+	if ((m = mdb_cursor_open(txn, db->audit, &c)) != 0)
+		return kt_store_err(m);
+	kt_store_be64(key, after + 1);
+	for (m = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); m == 0;
+	    m = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Ktstore__AuditEntry *e;
+
+		if (k.mv_size != 8 || v.mv_size < HASH_LEN) {
+			rc = KT_EPROTO;
+			break;
+		}
+		seq = kt_store_get_be64(k.mv_data);
+		if (max_read != 0 && read >= max_read) {
+			*resume = seq - 1;
+			break;
+		}
+		e = ktstore__audit_entry__unpack(NULL, v.mv_size - HASH_LEN,
+		    (const uint8_t *)v.mv_data + HASH_LEN);
+		if (e == NULL) {
+			rc = KT_EPROTO;
+			break;
+		}
+		read++;
+		if (f->to_ms != 0 &&
+		    e->time_ms >= f->to_ms + KT_AUDIT_CLOCK_SLACK_MS) {
+			ktstore__audit_entry__free_unpacked(e, NULL);
+			break;  /* past the end, slack and all */
+		}
+		rc = kt_audit_match(f, e) ? fn(e, arg) : 0;
+		ktstore__audit_entry__free_unpacked(e, NULL);
+		if (rc == KT_AUDIT_SCAN_STOP_AFTER) {
+			*resume = seq;
+			rc = 0;
+			break;
+		}
+		if (rc == KT_AUDIT_SCAN_STOP_BEFORE) {
+			*resume = seq - 1;
+			read--;
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
+		rc = kt_store_err(m);
+	/* A page that ended exactly at the last entry still says "more":
+	 * the next one then finds nothing, which is cheap. */
+	mdb_cursor_close(c);
+	*nread = read;
+	return rc;
+}
+
+/* What an action counts as in a day of activity. */
+enum { SUM_NONE, SUM_VIEW, SUM_LIST, SUM_FIND, SUM_CHANGE };
+
+static int
+summary_kind(const char *action)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} kinds[] = {
+		{ "client.view", SUM_VIEW },
+		{ "client.history", SUM_VIEW },  /* shows contacts: a full view */
+		{ "client.list", SUM_LIST },
+		{ "client.find", SUM_FIND },
+		{ "client.add", SUM_CHANGE },
+		{ "client.edit", SUM_CHANGE },
+		{ "client.archive", SUM_CHANGE },
+		{ "client.restore", SUM_CHANGE },
+		{ "client.purge", SUM_CHANGE },
+		{ "client.reassign", SUM_CHANGE },
+		{ "client.merge", SUM_CHANGE },
+		{ "client.revert", SUM_CHANGE },
+	};
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(action, kinds[i].name) == 0)
+			return kinds[i].kind;
+	return SUM_NONE;
+}
+
+/* The N of " rows=N" (or a leading "rows=N") in a list's detail; 0 when
+ * there is none. */
+static uint64_t
+detail_rows(const char *d)
+{
+	const char *p = d;
+
+	while ((p = strstr(p, "rows=")) != NULL) {
+		if (p == d || p[-1] == ' ') {
+			char *end;
+			unsigned long long n;
+
+			errno = 0;
+			n = strtoull(p + 5, &end, 10);
+			if (errno == 0 && end != p + 5)
+				return (uint64_t)n;
+		}
+		p += 5;
+	}
+	return 0;
+}
+
+typedef struct summary_ctx {
+	kt_audit_day_t *days;
+	unsigned ndays;
+} summary_ctx_t;
+
+static int
+summary_one(const Ktstore__AuditEntry *e, void *arg)
+{
+	summary_ctx_t *s = arg;
+	kt_audit_day_t *d;
+	unsigned lo = 0, hi = s->ndays;
+
+	/* The last day starting at or before the entry. */
+	while (hi - lo > 1) {
+		unsigned mid = (lo + hi) / 2;
+		if (s->days[mid].start_ms <= e->time_ms)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	d = &s->days[lo];
+	if (e->outcome != 0) {
+		d->refusals++;
+		return 0;
+	}
+	switch (summary_kind(e->action != NULL ? e->action : "")) {
+	case SUM_VIEW:
+		d->views++;
+		break;
+	case SUM_FIND:
+		d->searches++;
+		/* a search lists rows too */
+		d->rows += detail_rows(e->detail != NULL ? e->detail : "");
+		break;
+	case SUM_LIST:
+		d->rows += detail_rows(e->detail != NULL ? e->detail : "");
+		break;
+	case SUM_CHANGE:
+		d->changes++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+kt_audit_summary(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
+    kt_audit_day_t *days, unsigned ndays, int64_t end_ms, uint64_t *nread)
+{
+	kt_audit_filter_t f = { .by_user = 1, .user = user };
+	summary_ctx_t s = { days, ndays };
+	uint64_t resume;
+
+	*nread = 0;
+	if (ndays == 0 || ndays > KT_AUDIT_SUMMARY_DAYS_MAX ||
+	    end_ms <= days[ndays - 1].start_ms)
+		return KT_EINVAL;
+	for (unsigned i = 0; i < ndays; i++) {
+		if (i > 0 && days[i].start_ms <= days[i - 1].start_ms)
+			return KT_EINVAL;
+		days[i].views = days[i].searches = days[i].changes = 0;
+		days[i].refusals = 0;
+		days[i].rows = 0;
+	}
+	f.from_ms = days[0].start_ms;
+	f.to_ms = end_ms;
+	return kt_audit_scan(txn, db, &f, 0, 0, summary_one, &s, &resume,
+	    nread);
 }

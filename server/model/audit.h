@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The hash-chained audit log: append inside a write transaction, signed
- * checkpoints, and verification of the whole chain. */
+ * checkpoints, verification of the whole chain, and the owner's readers
+ * (filtered scans, the per-day activity summary; the names of an entry
+ * are model/audit_names.h's, which may depend on the stores that
+ * append here). */
 #ifndef KT_AUDIT_H
 #define KT_AUDIT_H
 
@@ -48,7 +51,13 @@
 	X(ALERT_ACK, "alert.ack")                                        \
 	X(CLIENT_HISTORY, "client.history")                              \
 	X(CLIENT_REVERT, "client.revert")                                \
-	X(EXPORT, "export")
+	X(EXPORT, "export")                                              \
+	X(USER_OFFBOARD, "user.offboard")                                \
+	X(USER_RESTRICT, "user.restrict")                                \
+	X(USER_UNRESTRICT, "user.unrestrict")                            \
+	X(AUDIT_LIST, "audit.list")                                      \
+	X(AUDIT_SUMMARY, "audit.summary")                                \
+	X(AUDIT_CHECKPOINT, "audit.checkpoint")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the
@@ -151,5 +160,118 @@ typedef int (*kt_audit_entry_fn)(const Ktstore__AuditEntry *e, void *arg);
  * answer, KT_ESTORE, or KT_EPROTO for an entry that does not decode. */
 int kt_audit_tail(kt_store_t *st, size_t n, kt_audit_entry_fn fn,
     void *arg);
+
+/* ---- checkpoints as values ---------------------------------------------- */
+
+/* A signed checkpoint: Ed25519 over "kartoteka-audit/1" || BE64 seq ||
+ * hash, where hash is the chain hash of entry seq (zeros for seq 0). */
+typedef struct kt_audit_cp {
+	uint64_t seq;
+	uint8_t hash[32];
+	uint8_t sig[64];
+} kt_audit_cp_t;
+
+/* The checkpoint file is this one line (and nothing else, a final newline
+ * optional): "kartoteka-audit/1 <seq> <hash: 64 hex> <sig: 128 hex>\n". */
+#define KT_AUDIT_CP_LINE_MAX 256u
+
+/* kt_audit_cp_line writes cp's file line (with its newline) into out. */
+void kt_audit_cp_line(const kt_audit_cp_t *cp,
+    char out[static KT_AUDIT_CP_LINE_MAX]);
+
+/* kt_audit_cp_parse reads a checkpoint file's text (len bytes, hostile).
+ *   [out] why  on KT_EINVAL: what is wrong, naming the part ("the hash is
+ *              not 64 hex digits")
+ * Returns 0 or KT_EINVAL. */
+int kt_audit_cp_parse(const char *text, size_t len, kt_audit_cp_t *cp,
+    char *why, size_t cap);
+
+/* kt_audit_cp_read reads and parses the checkpoint file at path; why as
+ * above, or the system's reason it cannot be read. Returns 0, KT_EIO,
+ * KT_EINVAL. */
+int kt_audit_cp_read(const char *path, kt_audit_cp_t *cp, char *why,
+    size_t cap);
+
+/* 1 when cp is signed with pk. */
+int kt_audit_cp_signed_by(const kt_audit_cp_t *cp, const uint8_t pk[32]);
+
+/* kt_audit_cp_now, inside the write transaction txn: the checkpoint of the
+ * chain's tail, reusing the stored one when it is current and ours, else
+ * signed with sign_sk and stored (an empty chain: seq 0, not stored).
+ * Returns 0, KT_ENOSPC, KT_ESTORE. */
+int kt_audit_cp_now(kt_store_t *st, MDB_txn *txn, const uint8_t sign_sk[64],
+    kt_audit_cp_t *out);
+
+/* kt_audit_cp_latest reads the newest stored checkpoint in txn. Returns 0,
+ * KT_ENOTFOUND (none stored), KT_ESTORE. */
+int kt_audit_cp_latest(MDB_txn *txn, const kt_store_dbs_t *db,
+    kt_audit_cp_t *out);
+
+/* ---- the owner's readers --------------------------------------------- */
+
+/* Which entries a scan hands on. Every member set must match. */
+typedef struct kt_audit_filter {
+	int by_user;                  /* match user_id == user */
+	uint64_t user;
+	const char *object;           /* exact object ("client:7"); NULL/"" any */
+	const char *action;           /* an action name, or a prefix ending in
+					 '.' ("client."); NULL/"" any */
+	int64_t from_ms;              /* time_ms >= from_ms; 0 open */
+	int64_t to_ms;                /* time_ms < to_ms; 0 open */
+} kt_audit_filter_t;
+
+/* 1 when e matches f. */
+int kt_audit_match(const kt_audit_filter_t *f, const Ktstore__AuditEntry *e);
+
+/* What a scan's fn may answer besides 0 (taken, go on) and an error. */
+#define KT_AUDIT_SCAN_STOP_AFTER 1   /* taken: stop after this entry */
+#define KT_AUDIT_SCAN_STOP_BEFORE 2  /* not taken: the next page starts
+					with this entry */
+
+/* How far a dated scan looks past its bounds: entries are in the order
+ * they were appended, and their clock may have stepped back a little. */
+#define KT_AUDIT_CLOCK_SLACK_MS 60000
+
+/* kt_audit_scan hands fn every entry after seq `after` that matches f,
+ * oldest first, within txn (any read transaction: the caller's own on a
+ * pool thread for a long one). With after 0 and f->from_ms, it starts by
+ * a binary search on time (less KT_AUDIT_CLOCK_SLACK_MS); with f->to_ms it
+ * stops once entries are that far past to_ms. At most max_read entries are
+ * read (0: no bound).
+ *   [out] resume  0 when the scan reached its end; else the seq to pass as
+ *                 `after` to go on
+ *   [out] nread   entries read (decoded), for the cost
+ * Returns 0, fn's negative answer, KT_ESTORE, KT_EPROTO. */
+int kt_audit_scan(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_audit_filter_t *f, uint64_t after, uint64_t max_read,
+    kt_audit_entry_fn fn, void *arg, uint64_t *resume, uint64_t *nread);
+
+/* One day of a user's activity (see kt_audit_summary). */
+typedef struct kt_audit_day {
+	int64_t start_ms;             /* the day's local midnight, unix ms */
+	char date[11];                /* YYYY-MM-DD */
+	uint32_t views;               /* client.view, client.history OK */
+	uint64_t rows;                /* rows=N of client.list / client.find OK */
+	uint32_t searches;            /* client.find OK */
+	uint32_t changes;             /* client changes made (add, edit,
+					 archive, restore, purge, reassign,
+					 merge, revert) */
+	uint32_t refusals;            /* the user's entries with an outcome
+					 other than OK */
+} kt_audit_day_t;
+
+#define KT_AUDIT_SUMMARY_DAYS_MAX 366u
+
+/* kt_audit_summary counts the activity of user on the ndays days (1 ..
+ * KT_AUDIT_SUMMARY_DAYS_MAX) whose start_ms (and date, for the caller)
+ * the caller set in days[], oldest first, the last ending at end_ms: the
+ * days of the user's business day (ops/audit.h makes them). This is the
+ * one place where the per-day counting is defined (audit summary and
+ * offboarding print it). Reads within txn.
+ *   [out] nread  entries read
+ * Returns 0, KT_EINVAL (ndays, or days not in order), KT_ESTORE,
+ * KT_EPROTO. */
+int kt_audit_summary(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
+    kt_audit_day_t *days, unsigned ndays, int64_t end_ms, uint64_t *nread);
 
 #endif

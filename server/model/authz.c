@@ -6,18 +6,21 @@
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 
-/* Rows: actions; columns: owner, head, manager. Changing who may do what
+/* Rows: actions; columns: owner, head, manager, and whether a user in the
+ * notice period (restricted) keeps the action. Changing who may do what
  * means changing this table and nothing else. */
+#define R_KEEP .restricted = 1
 static const struct {
 	const char *name;
 	kt_scope_t owner, head, manager;
+	int restricted;
 } table[KT_ACT_COUNT] = {
 	[KT_ACT_SEE_CLIENT] = { "see client", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
-	    KT_SCOPE_BRANCHES },
+	    KT_SCOPE_BRANCHES, R_KEEP },
 	[KT_ACT_FULL_CARD] = { "open a full card", KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
 	[KT_ACT_LIST] = { "list clients", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
-	    KT_SCOPE_BRANCHES },
+	    KT_SCOPE_BRANCHES, R_KEEP },
 	[KT_ACT_CREATE_CLIENT] = { "create a client", KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
 	[KT_ACT_EDIT_CLIENT] = { "edit this client", KT_SCOPE_ALL,
@@ -37,7 +40,7 @@ static const struct {
 	[KT_ACT_AUDIT] = { "read the audit log", KT_SCOPE_ALL, KT_SCOPE_NONE,
 	    KT_SCOPE_NONE },
 	[KT_ACT_OWN_SESSION] = { "use their own session", KT_SCOPE_ALL,
-	    KT_SCOPE_ALL, KT_SCOPE_ALL },
+	    KT_SCOPE_ALL, KT_SCOPE_ALL, R_KEEP },
 };
 
 kt_scope_t
@@ -51,6 +54,20 @@ kt_authz_scope(uint32_t role, kt_action_t a)
 	case KARTOTEKA__ROLE__MANAGER: return table[a].manager;
 	default: return KT_SCOPE_NONE;
 	}
+}
+
+int
+kt_authz_restricted_may(kt_action_t a)
+{
+	return (unsigned)a < KT_ACT_COUNT && table[a].restricted;
+}
+
+kt_scope_t
+kt_authz_scope_of(uint32_t role, int restricted, kt_action_t a)
+{
+	if (restricted && !kt_authz_restricted_may(a))
+		return KT_SCOPE_NONE;
+	return kt_authz_scope(role, a);
 }
 
 int

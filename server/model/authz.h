@@ -36,6 +36,17 @@ typedef enum kt_scope {
  * An unknown role gets KT_SCOPE_NONE. */
 kt_scope_t kt_authz_scope(uint32_t role, kt_action_t a);
 
+/* The notice period (`user restrict`): a restricted head or manager keeps
+ * only the actions that show nothing but masked rows and their own
+ * session (see, list, own session): no full card, no change of any kind.
+ * 1 when a restricted user keeps action a. */
+int kt_authz_restricted_may(kt_action_t a);
+
+/* The scope of action a for a user of role who is (restricted != 0) or is
+ * not under notice: kt_authz_scope, or KT_SCOPE_NONE for an action the
+ * notice period takes away. The dispatcher checks every op with it. */
+kt_scope_t kt_authz_scope_of(uint32_t role, int restricted, kt_action_t a);
+
 /* kt_authz_client decides action a on a client of branch client_branch
  * managed by client_manager, for a user (id, role, branches).
  * Returns 0 (allowed), KT_ENOTFOUND (the client is outside what the user

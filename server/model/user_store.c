@@ -7,6 +7,7 @@
 
 #include "kt_error.h"
 #include "model/branch_store.h"
+#include "model/client_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
 #include "model/terminal_store.h"
@@ -38,6 +39,7 @@ kt_user_from_record(const Ktstore__UserRecord *r, kt_user_t *u)
 	snprintf(u->name, sizeof(u->name), "%s", r->name ? r->name : "");
 	u->role = r->role;
 	u->disabled = r->disabled;
+	u->restricted = r->restricted;
 	u->daily_view_quota = r->daily_view_quota;
 	u->daily_row_quota = r->daily_row_quota;
 	for (size_t i = 0; i < r->n_branches && i < KT_MAX_USER_BRANCHES; i++)
@@ -192,6 +194,7 @@ kt_user_info(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_t *u,
 	ui->name = (char *)u->name;
 	ui->role = (Kartoteka__Role)u->role;
 	ui->disabled = u->disabled;
+	ui->restricted = u->restricted;
 	ui->daily_view_quota = kt_user_view_quota(u);
 	ui->daily_row_quota = kt_user_row_quota(u);
 	ui->branches = kt_arena_alloc(a, (u->nbranches + 1) * sizeof(char *));
@@ -667,6 +670,285 @@ kt_user_set_disabled(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	    KT_AUDIT_USER_ENABLE, *id, detail);
 out:
 	free_record(r);
+	return rc;
+}
+
+/* ---- the notice period -------------------------------------------------- */
+
+static int
+restrict_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    int restrict_, Ktstore__UserRecord **r, kt_verdict_t *v)
+{
+	int rc;
+
+	kt_verdict_ok(v);
+	if ((rc = find_login(txn, db, login, r, v)) != 0 || *r == NULL)
+		return rc;
+	if ((*r)->role == KARTOTEKA__ROLE__OWNER)
+		kt_verdict_set(v, KT_CODE_FORBIDDEN,
+		    "the owner cannot be restricted");
+	else if ((*r)->disabled)
+		kt_verdict_set(v, KT_CODE_CONFLICT, "user '%s' is disabled",
+		    login);
+	else if (restrict_ && (*r)->restricted)
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "user '%s' is already restricted", login);
+	else if (!restrict_ && !(*r)->restricted)
+		kt_verdict_set(v, KT_CODE_CONFLICT,
+		    "user '%s' is not restricted", login);
+	return 0;
+}
+
+int
+kt_user_restrict_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, int restrict_, kt_verdict_t *v)
+{
+	Ktstore__UserRecord *r = NULL;
+	int rc = restrict_check(txn, db, login, restrict_, &r, v);
+
+	free_record(r);
+	return rc;
+}
+
+int
+kt_user_set_restricted(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *login, int restrict_, uint64_t *id, kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord *r = NULL;
+	char detail[128];
+	int rc;
+
+	if ((rc = restrict_check(txn, db, login, restrict_, &r, v)) != 0 ||
+	    !kt_verdict_is_ok(v) || r == NULL)
+		goto out;
+	*id = r->id;
+	r->restricted = restrict_ != 0;
+	if ((rc = put_record(txn, db, r, 0)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "login=%s", login);
+	rc = audit(st, txn, actor, restrict_ ? KT_AUDIT_USER_RESTRICT :
+	    KT_AUDIT_USER_UNRESTRICT, *id, detail);
+out:
+	free_record(r);
+	return rc;
+}
+
+/* ---- offboarding ---------------------------------------------------------- */
+
+/* The clients user manages (the manager index: purged cards are in no
+ * index). */
+static int
+managed_clients(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
+    kt_idset_t *set)
+{
+	uint8_t key[8];
+
+	kt_store_be64(key, user);
+	return kt_cstore_ids_eq(txn, db->cx_manager, key, sizeof key, set);
+}
+
+/* 1 when to (a working user) may manage a client of branch. */
+static int
+may_manage(const Ktstore__UserRecord *to, uint64_t branch)
+{
+	if (to->role == KARTOTEKA__ROLE__OWNER)
+		return 1;
+	for (size_t i = 0; i < to->n_branches; i++)
+		if (to->branches[i] == branch && branch != 0)
+			return 1;
+	return 0;
+}
+
+/* Refuses v naming the clients of ids (each card read for its branch)
+ * that `to` may not manage, when there are any. */
+static int
+check_clients_fit(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__UserRecord *to, const kt_idset_t *ids, kt_verdict_t *v)
+{
+	char named[KT_OFFBOARD_NAMED_MAX * 22 + 1] = "", branches[512] = "";
+	uint64_t bad = 0, bad_branches[8];
+	size_t nbb = 0, used = 0;
+	int rc;
+
+	for (size_t i = 0; i < ids->n; i++) {
+		Ktstore__ClientRecord *c = NULL;
+
+		if ((rc = kt_cstore_get(txn, db, ids->ids[i], &c)) != 0)
+			return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+		if (!c->purged && !may_manage(to, c->branch)) {
+			size_t j;
+
+			if (bad < KT_OFFBOARD_NAMED_MAX)
+				used += (size_t)snprintf(named + used,
+				    sizeof(named) - used, "%s%" PRIu64,
+				    bad ? ", " : "", c->id);
+			bad++;
+			for (j = 0; j < nbb && bad_branches[j] != c->branch; j++)
+				;
+			if (j == nbb && nbb < sizeof bad_branches /
+			    sizeof bad_branches[0])
+				bad_branches[nbb++] = c->branch;
+		}
+		protobuf_c_message_free_unpacked(&c->base, NULL);
+	}
+	if (bad == 0)
+		return 0;
+	for (size_t j = 0; j < nbb; j++) {
+		char b[KT_NAME_MAX + 1];
+		size_t n = strlen(branches);
+
+		kt_branch_name(txn, db, bad_branches[j], b, sizeof(b));
+		snprintf(branches + n, sizeof(branches) - n, "%s'%s'",
+		    j ? ", " : "", b);
+	}
+	kt_verdict_set(v, KT_CODE_BAD, "to: user '%s' does not work in "
+	    "branch %s of %" PRIu64 " of the clients (%s%s): give them the "
+	    "branch or choose another user; nothing was changed",
+	    to->login, branches, bad, named,
+	    bad > KT_OFFBOARD_NAMED_MAX ? ", ..." : "");
+	return 0;
+}
+
+/* The check of an offboarding; on success *leaver and *to hold the
+ * records (the caller frees both) and ids the leaver's clients. */
+static int
+offboard_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *login,
+    const char *to_login, Ktstore__UserRecord **leaver,
+    Ktstore__UserRecord **to, kt_idset_t *ids, kt_verdict_t *v)
+{
+	int rc;
+
+	kt_verdict_ok(v);
+	*leaver = NULL;
+	*to = NULL;
+	if ((rc = find_login(txn, db, login, leaver, v)) != 0 ||
+	    *leaver == NULL)
+		return rc;
+	if ((*leaver)->role == KARTOTEKA__ROLE__OWNER) {
+		kt_verdict_set(v, KT_CODE_FORBIDDEN,
+		    "the owner cannot be offboarded");
+		return 0;
+	}
+	if (to_login == NULL || to_login[0] == '\0') {
+		kt_verdict_set(v, KT_CODE_BAD, "to: name the user who gets "
+		    "the clients");
+		return 0;
+	}
+	if (strcmp(to_login, login) == 0) {
+		kt_verdict_set(v, KT_CODE_BAD, "to: must be another user than "
+		    "the one who leaves");
+		return 0;
+	}
+	{
+		kt_verdict_t tv;
+
+		kt_verdict_ok(&tv);
+		if ((rc = find_login(txn, db, to_login, to, &tv)) != 0)
+			return rc;
+		if (*to == NULL) {
+			kt_verdict_set(v, tv.code, "to: %s", tv.msg);
+			return 0;
+		}
+	}
+	if ((*to)->disabled) {
+		kt_verdict_set(v, KT_CODE_BAD, "to: user '%s' is disabled",
+		    to_login);
+		return 0;
+	}
+	if ((*to)->restricted) {
+		kt_verdict_set(v, KT_CODE_BAD, "to: user '%s' is in the notice "
+		    "period (restricted)", to_login);
+		return 0;
+	}
+	if ((rc = managed_clients(txn, db, (*leaver)->id, ids)) != 0)
+		return rc;
+	return check_clients_fit(txn, db, *to, ids, v);
+}
+
+/* Gives client id to user to at now: its next version, kept in the
+ * card's history as written by actor's offboarding. */
+static int
+reassign_card(MDB_txn *txn, const kt_store_dbs_t *db, const kt_actor_t *actor,
+    uint64_t id, uint64_t to, int64_t now)
+{
+	kt_chist_who_t who = { .time = now, .user = actor->user_id,
+		.terminal = actor->terminal_key, .action =
+		    kt_audit_action_name(KT_AUDIT_USER_OFFBOARD), .fields = 0 };
+	Ktstore__ClientRecord *old = NULL, next;
+	int rc;
+
+	if ((rc = kt_cstore_get(txn, db, id, &old)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	/* next borrows old's memory: never freed itself. */
+	next = *old;
+	next.manager = to;
+	next.version = old->version + 1;
+	next.updated_at = now;
+	rc = kt_cstore_put(txn, db, old, &next, &who);
+	protobuf_c_message_free_unpacked(&old->base, NULL);
+	return rc;
+}
+
+/* Open deals and tasks of the leaver go to `to` here, in the same
+ * transaction, once they exist (DESIGN 7). Counts them into the detail. */
+static int
+offboard_deals_and_tasks(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t leaver, uint64_t to, int64_t now, char *detail, size_t cap)
+{
+	(void)txn;
+	(void)db;
+	(void)leaver;
+	(void)to;
+	(void)now;
+	(void)detail;
+	(void)cap;
+	return 0;
+}
+
+int
+kt_user_offboard(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *login, const char *to, int64_t now, kt_offboard_t *out,
+    kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__UserRecord *leaver = NULL, *t = NULL;
+	kt_idset_t ids = { 0 };
+	char detail[512];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = offboard_check(txn, db, login, to, &leaver, &t, &ids,
+	    v)) != 0 || !kt_verdict_is_ok(v))
+		goto out;
+	out->id = leaver->id;
+	out->to = t->id;
+	if (!leaver->disabled) {
+		leaver->disabled = 1;
+		if ((rc = put_record(txn, db, leaver, 0)) != 0)
+			goto out;
+	}
+	if ((rc = kt_sessions_end_user(txn, db, leaver->id,
+	    &out->sessions)) != 0 ||
+	    (rc = kt_terminals_gen_bump(txn, db)) != 0)
+		goto out;
+	for (size_t i = 0; i < ids.n; i++) {
+		if ((rc = reassign_card(txn, db, actor, ids.ids[i], t->id,
+		    now)) != 0)
+			goto out;
+		out->clients++;
+	}
+	snprintf(detail, sizeof(detail), "login=%s to=%s clients=%" PRIu64
+	    " sessions_ended=%zu", login, to, out->clients, out->sessions);
+	if ((rc = offboard_deals_and_tasks(txn, db, leaver->id, t->id, now,
+	    detail, sizeof(detail))) != 0)
+		goto out;
+	rc = audit(st, txn, actor, KT_AUDIT_USER_OFFBOARD, leaver->id,
+	    detail);
+out:
+	free_record(leaver);
+	free_record(t);
+	kt_idset_free(&ids);
 	return rc;
 }
 

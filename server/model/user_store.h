@@ -2,8 +2,8 @@
 /* Users in the store: their records and login index, the caller as the
  * request path sees it, the rules of a user (login, name, role, branches,
  * quota), and the audited changes (add, change, password, disable,
- * enable) that the protocol ops and `kartotekad init` make through these
- * functions. */
+ * enable, restrict, offboard) that the protocol ops and `kartotekad init`
+ * make through these functions. */
 #ifndef KT_USER_STORE_H
 #define KT_USER_STORE_H
 
@@ -35,6 +35,8 @@ typedef struct kt_user {
 	char name[KT_NAME_MAX + 1];
 	uint32_t role;                     /* kartoteka.Role */
 	int disabled;
+	int restricted;                    /* notice period: read-only, no
+					      full cards (authz.h) */
 	uint32_t daily_view_quota;         /* stored value; 0 = the role's
 					      default (kt_user_view_quota) */
 	uint32_t daily_row_quota;          /* likewise (kt_user_row_quota) */
@@ -160,5 +162,52 @@ int kt_user_set_disabled(kt_store_t *st, MDB_txn *txn,
  * default (200) becomes 0, the default of the user's role (a head's is
  * now 500). */
 int kt_user_migrate_v3(kt_store_t *st, MDB_txn *txn);
+
+/* ---- the notice period and offboarding ------------------------------------ */
+
+/* kt_user_restrict_check: login names a head or manager who is not
+ * disabled and is not already in the asked state (restrict 1: put under
+ * notice; 0: lift). */
+int kt_user_restrict_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *login, int restrict_, kt_verdict_t *v);
+
+/* kt_user_set_restricted puts login under notice (read-only, contacts
+ * hidden: authz.h's kt_authz_restricted) or lifts it, with its audit
+ * entry (user.restrict / user.unrestrict). Runs the check first: a
+ * refusal writes nothing (v set). Write transaction.
+ *   [out] id  the user's id
+ * Returns 0, KT_ENOSPC, KT_ESTORE. */
+int kt_user_set_restricted(kt_store_t *st, MDB_txn *txn,
+    const kt_actor_t *actor, const char *login, int restrict_, uint64_t *id,
+    kt_verdict_t *v);
+
+/* At most this many client ids are named in a refusal of an offboarding
+ * (the rest are counted). */
+#define KT_OFFBOARD_NAMED_MAX 10u
+
+/* What an offboarding did. */
+typedef struct kt_offboard {
+	uint64_t id;                       /* the leaver */
+	uint64_t to;                       /* who got the clients */
+	uint64_t clients;                  /* cards reassigned */
+	size_t sessions;                   /* sessions ended */
+} kt_offboard_t;
+
+/* kt_user_offboard, all in the write transaction txn: checks that login
+ * is a head or manager and to another working user (not restricted) who
+ * may manage every client login manages (the owner, or a user of each
+ * client's branch) — when some client cannot go to `to`, v is refused
+ * BAD_REQUEST naming the branches and up to KT_OFFBOARD_NAMED_MAX client
+ * ids, and the whole step is refused, never half done — then disables
+ * login (if it is not yet), ends every session of theirs, moves
+ * the terminals generation (connections re-checked; the caller closes
+ * them at once after the commit), gives every client they manage to `to`
+ * (kt_cstore_put: the card gets its next version), and appends one audit
+ * entry user.offboard with the counts. Deals and tasks will join here.
+ * A refusal writes nothing (v set).
+ * Returns 0, KT_ENOSPC, KT_ESTORE, KT_ENOMEM, KT_EPROTO. */
+int kt_user_offboard(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *login, const char *to, int64_t now, kt_offboard_t *out,
+    kt_verdict_t *v);
 
 #endif

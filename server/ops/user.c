@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The owner's ops on users: add, change (name, role, branches, quota),
- * set a password, disable or enable, and the paged list. Passwords are
+ * set a password, disable or enable, restrict (the notice period),
+ * offboard (one step: disable, end sessions, give the clients to another
+ * user, then the leaver's 30-day summary), and the paged list. Passwords are
  * hashed on the thread pool (Argon2id) after an early check on the loop,
  * so a request bound to fail costs no hash; the change itself is made by
  * model/user_store.c inside the writer's transaction with its audit
@@ -15,12 +17,16 @@
 #include "kt_error.h"
 #include "model/identity.h"
 #include "model/user_store.h"
+#include "ops/audit.h"
 #include "ops/list.h"
 #include "ops/ops.h"
 #include "records.pb-c.h"
 #include "session.h"
 
 typedef struct user_st user_st_t;
+
+/* The days of the leaver's summary that offboarding prints. */
+#define KT_OFFBOARD_SUMMARY_DAYS 30u
 
 /* A change of a user: its check (the loop's early look, or the writer's),
  * the change (model/user_store.c, which checks again), whether it needs a
@@ -49,6 +55,8 @@ struct user_st {
 	char branch_names[KT_MAX_USER_BRANCHES][KT_NAME_MAX + 1];
 	char *branch_ptrs[KT_MAX_USER_BRANCHES];    /* into branch_names */
 	int disable;
+	int restrict_;                              /* restrict: 1, lift: 0 */
+	char to[KT_LOGIN_MAX + 1];                  /* offboard */
 	char password[KT_PASSWORD_MAX + 1];         /* wiped once hashed */
 	char pwhash[crypto_pwhash_STRBYTES];
 	int hash_failed;
@@ -57,6 +65,12 @@ struct user_st {
 	uint64_t id;
 	size_t ended;
 	kt_verdict_t v;
+	kt_offboard_t off;                          /* offboard's counts */
+	kt_store_t *store;                          /* for the pool thread */
+	kt_audit_day_t days[KT_OFFBOARD_SUMMARY_DAYS];
+	int64_t sum_end_ms;
+	uint64_t nread;
+	int sum_rc;
 };
 
 
@@ -189,12 +203,30 @@ disable_after(kt_server_t *srv, uint64_t id, int disable,
 		kt_session_close_user(srv, id, own);
 }
 
+static int
+restrict_check(MDB_txn *txn, const kt_store_dbs_t *db, user_st_t *u)
+{
+	return kt_user_restrict_check(txn, db, u->login, u->restrict_, &u->v);
+}
+
+static int
+restrict_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    user_st_t *u)
+{
+	return kt_user_set_restricted(st, txn, actor, u->login, u->restrict_,
+	    &u->id, &u->v);
+}
+
 static const user_change_t add_change = { add_check, add_apply, 1, NULL };
 static const user_change_t edit_change = { edit_check, edit_apply, 0, NULL };
 static const user_change_t password_change = { password_check,
 	password_apply, 1, password_after };
 static const user_change_t disable_change = { disable_check, disable_apply,
 	0, disable_after };
+/* Nothing to do for open connections: dispatch reads the caller's record,
+ * restricted or not, on every request. */
+static const user_change_t restrict_change = { restrict_check,
+	restrict_apply, 0, NULL };
 
 static int
 user_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
@@ -417,6 +449,129 @@ op_user_disable(kt_req_t *r, const Kartoteka__Request *msg)
 	change(r, u);
 }
 
+static void
+op_user_restrict(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	user_st_t *u = kt_req_state(r);
+
+	u->change = &restrict_change;
+	u->restrict_ = !msg->user_restrict->lift;
+	if (!take_login(r, u, msg->user_restrict->login))
+		return;
+	change(r, u);
+}
+
+/* ---- offboarding ---------------------------------------------------------- */
+
+static int
+offboard_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	user_st_t *u = kt_req_state(r);
+	kt_actor_t actor = kt_req_actor(r);
+
+	return kt_user_offboard(st, txn, &actor, u->login, u->to, u->now,
+	    &u->off, &u->v);
+}
+
+/* Thread pool: the leaver's summary, in its own read transaction (a long
+ * audit log makes it a long scan). */
+static void
+offboard_summary_work(kt_req_t *r)
+{
+	user_st_t *u = kt_req_state(r);
+	MDB_txn *txn = NULL;
+
+	if ((u->sum_rc = kt_store_read_begin(u->store, &txn)) != 0)
+		return;
+	u->sum_rc = kt_audit_summary(txn, kt_store_dbs(u->store), u->off.id,
+	    u->days, KT_OFFBOARD_SUMMARY_DAYS, u->sum_end_ms, &u->nread);
+	kt_store_read_end(u->store, txn);
+}
+
+static void
+offboard_summary_after(kt_req_t *r, int status)
+{
+	user_st_t *u = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__UserOffboardResponse ob =
+	    KARTOTEKA__USER_OFFBOARD_RESPONSE__INIT;
+	Kartoteka__AuditSummaryResponse sum =
+	    KARTOTEKA__AUDIT_SUMMARY_RESPONSE__INIT;
+	Kartoteka__UserInfo ui = KARTOTEKA__USER_INFO__INIT;
+	kt_arena_t *a = kt_req_arena(r);
+	MDB_txn *txn = kt_req_txn(r);
+	kt_user_t out;
+
+	if (txn == NULL || a == NULL || kt_user_load(txn,
+	    kt_store_dbs(srv->store), u->off.id, &out) != 0 ||
+	    kt_user_info(txn, kt_store_dbs(srv->store), &out, a, &ui) != 0) {
+		kt_req_fail(r, KT_CODE_INTERNAL, "offboarded, but the user "
+		    "cannot be read back");
+		return;
+	}
+	ob.user = &ui;
+	ob.to = u->to;
+	ob.clients_reassigned = u->off.clients;
+	ob.sessions_ended = u->off.sessions;
+	/* The step is committed whatever happens to the summary: an answer
+	 * without one says so by leaving it out. */
+	if (status == 0 && u->sum_rc == 0 && kt_audit_summary_message(a,
+	    u->login, u->days, KT_OFFBOARD_SUMMARY_DAYS, u->nread, &sum) == 0)
+		ob.summary = &sum;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_USER_OFFBOARD;
+	resp.user_offboard = &ob;
+	kt_req_reply(r, &resp);
+}
+
+static void
+offboard_done(kt_req_t *r, int status)
+{
+	user_st_t *u = kt_req_state(r);
+
+	if (kt_req_refused(r, status, &u->v))
+		return;
+	/* DESIGN 3: their connections close at once (the sweep would also
+	 * find them within a second: the generation moved). */
+	kt_session_close_user(kt_req_server(r), u->off.id, kt_req_conn(r));
+	u->store = kt_req_server(r)->store;
+	{
+		/* The leaver's days: those of their branch. */
+		kt_server_t *srv = kt_req_server(r);
+		MDB_txn *txn = kt_req_txn(r);
+		const kt_tz_t *tz = kt_tzcache_get(srv->tz, NULL);
+		kt_user_t leaver;
+
+		if (txn != NULL && kt_user_load(txn, kt_store_dbs(srv->store),
+		    u->off.id, &leaver) == 0)
+			tz = kt_bizday_zone(srv->tz, txn,
+			    kt_store_dbs(srv->store), &leaver);
+		kt_audit_summary_days(tz, (int64_t)u->now * 1000,
+		    KT_OFFBOARD_SUMMARY_DAYS, u->days, &u->sum_end_ms);
+	}
+	kt_req_work(r, offboard_summary_work, offboard_summary_after);
+}
+
+static void
+op_user_offboard(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__UserOffboardRequest *ob = msg->user_offboard;
+	user_st_t *u = kt_req_state(r);
+	const char *why;
+
+	if (!take_login(r, u, ob->login))
+		return;
+	if ((why = kt_identity_login_problem(ob->to ? ob->to : "")) != NULL) {
+		kt_req_fail(r, KT_CODE_BAD, "to: %s", why);
+		return;
+	}
+	(void)kt_text_take(u->to, sizeof(u->to), ob->to);
+	u->now = kt_now_s();
+	/* Every check runs in the writer's transaction: the leaver's cards
+	 * are read there once, not also on the loop. */
+	kt_req_submit(r, offboard_mut, offboard_done);
+}
+
 /* A kt_pager_row_fn: a user with branch names (disabled ones with
  * include_all); the password hash is wiped, never copied. */
 static int
@@ -490,6 +645,12 @@ static const kt_op_row_t rows[] = {
 	    sizeof(user_st_t) },
 	{ OP(USER_LIST), "list users", KT_PHASE_LOGGED_IN, 0, KT_ACT_ADMIN,
 	    KT_AUDIT_USER_LIST, op_user_list, 0 },
+	{ OP(USER_OFFBOARD), "offboard users", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_USER_OFFBOARD,
+	    op_user_offboard, sizeof(user_st_t) },
+	{ OP(USER_RESTRICT), "restrict users", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_USER_RESTRICT,
+	    op_user_restrict, sizeof(user_st_t) },
 };
 
 const kt_op_domain_t kt_ops_user = { "user", rows,

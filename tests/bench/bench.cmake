@@ -15,3 +15,7 @@ target_sources(test_families PRIVATE bench/families.c)
 # 8: export").
 add_executable(kt-export-seed bench/export-seed.c bench/families.c)
 target_link_libraries(kt-export-seed PRIVATE kt_server kt_build_flags)
+# bench-audit: the cost of the owner's audit readers on a large log
+# (docs/ADMIN.md, "Audit over the protocol"). Run by hand.
+add_executable(bench-audit bench/bench_audit.c)
+target_link_libraries(bench-audit PRIVATE kt_server kt_build_flags)

@@ -30,6 +30,8 @@ set(KT_INTEGRATION_TESTS
   alerts
   history
   export
+  offboard
+  audit_remote
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

@@ -15,7 +15,9 @@ kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
 kt_unit_test(test_ops_user server/test_ops_user.c FAKE_NET LIBS kt_server
   TESTS add_hashes_and_audits add_refused_without_a_write change_named_fields
   password_logs_user_out_everywhere password_change_dropped_when_asker_left
-  disable_closes_connections list_leaves_with_its_entry)
+  disable_closes_connections list_leaves_with_its_entry
+  restrict_read_only_until_lifted offboard_in_one_step
+  offboard_refused_whole)
 kt_unit_test(test_ops_terminal server/test_ops_terminal.c FAKE_NET LIBS
   kt_server TESTS invite_code_enrolls_its_branch
   invite_refused_without_a_write revoke_closes_its_connections
@@ -32,3 +34,8 @@ kt_unit_test(test_ops_list server/test_ops_list.c FAKE_NET LIBS kt_server
   user_and_terminal_lists_page_alike)
 kt_unit_test(test_ops_alert server/test_ops_alert.c FAKE_NET LIBS kt_server
   TESTS owner_pages_alerts ack_once_then_all_shows_it staff_refused_audited)
+kt_unit_test(test_ops_audit server/test_ops_audit.c FAKE_NET LIBS kt_server
+  TESTS list_filters_and_resolves_names unknown_login_answers_like_empty
+  pages_see_every_entry_once dates_bound_the_scan summary_counts_today
+  checkpoint_is_signed_and_verifies others_refused_audited
+  summary_days_follow_the_zone)

@@ -12,4 +12,5 @@ kt_unit_test(test_audit server/test_audit.c LIBS kt_server TESTS
   removed_first_entry removed_last_entry reordered_entries
   tail_missing_refuses_append checkpoint_signatures
   recomputed_chain_caught_by_checkpoint checkpoint_file_accepted
-  checkpoint_file_foreign_rejected action_names_unique record_writes_actor)
+  checkpoint_file_foreign_rejected action_names_unique record_writes_actor
+  scan_resumes_and_filters checkpoint_file_problems_named)

@@ -789,7 +789,121 @@ record_writes_actor(void **state)
 	assert_true(last == 2);
 }
 
+/* ---- the owner's readers ---------------------------------------------------- */
+
+typedef struct scan_log {
+	uint64_t seqs[64];
+	size_t n;
+	uint64_t stop_before;       /* answer STOP_BEFORE at this seq */
+} scan_log_t;
+
+static int
+scan_take(const Ktstore__AuditEntry *e, void *arg)
+{
+	scan_log_t *l = arg;
+
+	if (e->seq == l->stop_before)
+		return KT_AUDIT_SCAN_STOP_BEFORE;
+	if (l->n < 64)
+		l->seqs[l->n++] = e->seq;
+	return 0;
+}
+
+/* A bounded read resumes where it stopped; an entry left for the next
+ * page is read again there; the filter takes only what matches. */
+static void
+scan_resumes_and_filters(void **state)
+{
+	fixture_t *fx = fx_new();
+	kt_audit_filter_t all = { 0 }, one = { .by_user = 1, .user = 1,
+		.action = "client." };
+	scan_log_t l = { .n = 0 };
+	uint64_t resume, nread, total = 0;
+	MDB_txn *txn;
+
+	(void)state;
+	append(fx, 30, false);
+	assert_int_equal(kt_store_read_begin(fx->st, &txn), 0);
+	assert_int_equal(kt_audit_scan(txn, kt_store_dbs(fx->st), &all, 0, 12,
+	    scan_take, &l, &resume, &nread), 0);
+	assert_true(resume == 12 && nread == 12 && l.n == 12);
+	do {
+		assert_int_equal(kt_audit_scan(txn, kt_store_dbs(fx->st), &all,
+		    resume, 12, scan_take, &l, &resume, &nread), 0);
+	} while (resume != 0);
+	assert_int_equal(l.n, 30);
+	for (size_t i = 0; i < l.n; i++)
+		assert_true(l.seqs[i] == i + 1);
+	l.n = 0;
+	l.stop_before = 7;
+	assert_int_equal(kt_audit_scan(txn, kt_store_dbs(fx->st), &all, 0, 0,
+	    scan_take, &l, &resume, &nread), 0);
+	assert_true(resume == 6 && l.n == 6);
+	/* user 1 (i % 3 == 1) and client.view (odd i): i = 1, 7, 13, ... */
+	l.n = 0;
+	l.stop_before = 0;
+	assert_int_equal(kt_audit_scan(txn, kt_store_dbs(fx->st), &one, 0, 0,
+	    scan_take, &l, &resume, &nread), 0);
+	assert_true(resume == 0 && nread == 30);
+	for (size_t i = 0; i < l.n; i++, total++)
+		assert_true((l.seqs[i] - 1) % 6 == 1);
+	assert_true(total == 5);
+	kt_store_read_end(fx->st, txn);
+	fx_free(fx);
+}
+
+static void
+checkpoint_file_problems_named(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "hello\n", "does not start with" },
+		{ "kartoteka-audit/1 x", "sequence number" },
+		{ "kartoteka-audit/1 5 12ab 00", "hash (third word)" },
+		{ "kartoteka-audit/1 5 "
+		  "00000000000000000000000000000000000000000000000000000000000000000"
+		  " 00", "hash (third word)" },
+		{ "kartoteka-audit/1 5 "
+		  "0000000000000000000000000000000000000000000000000000000000000000",
+		  "signature (fourth word) is missing" },
+		{ "kartoteka-audit/1 5 "
+		  "0000000000000000000000000000000000000000000000000000000000000000"
+		  " 00", "signature (fourth word)" },
+	};
+	kt_audit_cp_t cp = { .seq = 42 }, back;
+	char line[KT_AUDIT_CP_LINE_MAX], why[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why[0] = '\0';
+		assert_int_equal(kt_audit_cp_parse(bad[i].text,
+		    strlen(bad[i].text), &back, why, sizeof why), KT_EINVAL);
+		if (strstr(why, bad[i].why) == NULL)
+			fail_msg("'%s': %s", bad[i].text, why);
+	}
+	assert_int_equal(kt_audit_cp_parse("a\0b", 3, &back, why, sizeof why),
+	    KT_EINVAL);
+	memset(cp.hash, 0x5a, sizeof cp.hash);
+	memset(cp.sig, 0xa5, sizeof cp.sig);
+	kt_audit_cp_line(&cp, line);
+	assert_int_equal(kt_audit_cp_parse(line, strlen(line), &back, why,
+	    sizeof why), 0);
+	assert_true(back.seq == 42);
+	assert_memory_equal(back.hash, cp.hash, 32);
+	assert_memory_equal(back.sig, cp.sig, 64);
+	strcat(line, "more\n");
+	assert_int_equal(kt_audit_cp_parse(line, strlen(line), &back, why,
+	    sizeof why), KT_EINVAL);
+	assert_non_null(strstr(why, "more after the signature"));
+	assert_int_equal(kt_audit_cp_read("/nonexistent/cp", &back, why,
+	    sizeof why), KT_EIO);
+	assert_non_null(strstr(why, "cannot open /nonexistent/cp"));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(scan_resumes_and_filters),
+	cmocka_unit_test(checkpoint_file_problems_named),
 	cmocka_unit_test(empty_chain_ok),
 	cmocka_unit_test(append_verify_ok),
 	cmocka_unit_test(altered_entry),

@@ -79,8 +79,50 @@ unknown_role_sees_nothing(void **state)
 		    (kt_action_t)a, OWN_BRANCH, ME), KT_ENOTFOUND);
 }
 
+/* The notice period, as a matrix over role x action x restricted: a
+ * restricted head or manager keeps seeing (masked rows) and their own
+ * session, and loses every other action; unrestricted, nothing changes. */
+static void
+restricted_matrix(void **state)
+{
+	static const uint32_t roles[] = { KARTOTEKA__ROLE__OWNER,
+		KARTOTEKA__ROLE__HEAD, KARTOTEKA__ROLE__MANAGER };
+	int cases = 0;
+	(void)state;
+
+	for (size_t r = 0; r < 3; r++)
+		for (int a = 0; a < KT_ACT_COUNT; a++)
+			for (int restricted = 0; restricted < 2; restricted++) {
+				kt_scope_t plain = kt_authz_scope(roles[r],
+				    (kt_action_t)a);
+				int keeps = a == KT_ACT_SEE_CLIENT ||
+				    a == KT_ACT_LIST ||
+				    a == KT_ACT_OWN_SESSION;
+				kt_scope_t want = restricted && !keeps ?
+				    KT_SCOPE_NONE : plain;
+				kt_scope_t got = kt_authz_scope_of(roles[r],
+				    restricted, (kt_action_t)a);
+				if (got != want)
+					fail_msg("role %u action %s "
+					    "restricted %d: got %d, want %d",
+					    roles[r], kt_authz_action_name(
+					    (kt_action_t)a), restricted,
+					    (int)got, (int)want);
+				cases++;
+			}
+	assert_int_equal(cases, 3 * KT_ACT_COUNT * 2);
+	/* In particular: no full card, no change, no new card. */
+	assert_false(kt_authz_restricted_may(KT_ACT_FULL_CARD));
+	assert_false(kt_authz_restricted_may(KT_ACT_EDIT_CLIENT));
+	assert_false(kt_authz_restricted_may(KT_ACT_CREATE_CLIENT));
+	assert_false(kt_authz_restricted_may(KT_ACT_ADD_ACTIVITY));
+	assert_false(kt_authz_restricted_may(KT_ACT_EXPORT));
+	assert_false(kt_authz_restricted_may(KT_ACT_COUNT));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(matrix),
+	cmocka_unit_test(restricted_matrix),
 	cmocka_unit_test(unknown_role_sees_nothing),
 };
 
