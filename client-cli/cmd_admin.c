@@ -88,7 +88,9 @@ json_user_full(const void *obj)
 	cli_json_key("restricted");
 	fputs(u->restricted ? "true" : "false", stdout);
 	cli_json_key("daily_view_quota");
-	printf("%" PRIu32 "}", u->daily_view_quota);
+	printf("%" PRIu32, u->daily_view_quota);
+	cli_json_key("daily_row_quota");
+	printf("%" PRIu32 "}", u->daily_row_quota);
 }
 
 static void
@@ -138,6 +140,27 @@ parse_role(cli_t *cli, const char *s, Kartoteka__Role *out)
 	    "is one owner)"));
 }
 
+/* --row-quota: distinct clients a day that lists and searches may show. */
+static int
+parse_row_quota(cli_t *cli, const char *s, uint32_t *out)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' ||
+	    v > 10000000ul) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), _("--row-quota must be a number of "
+		    "clients listed a day, 0..%lu (0 = the default: 2000, a "
+		    "head 5000)"), 10000000ul);
+		return cli_usage_error(cli, msg);
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int
 parse_quota(cli_t *cli, const char *s, uint32_t *out)
 {
@@ -150,7 +173,8 @@ parse_quota(cli_t *cli, const char *s, uint32_t *out)
 	    v > QUOTA_MAX) {
 		char msg[128];
 		snprintf(msg, sizeof(msg), _("--quota must be a number of full "
-		    "cards a day, 0..%u (0 = the default, 200)"), QUOTA_MAX);
+		    "cards a day, 0..%u (0 = the default: 200, a head 500)"),
+		    QUOTA_MAX);
 		return cli_usage_error(cli, msg);
 	}
 	*out = (uint32_t)v;
@@ -465,7 +489,8 @@ static int
 cmd_user_add(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *role = NULL, *name = NULL,
-	    *quota = NULL, *pwfile = NULL, *branches[MAX_BRANCH_OPTS];
+	    *quota = NULL, *row_quota = NULL, *pwfile = NULL,
+	    *branches[MAX_BRANCH_OPTS];
 	size_t nbranches = 0;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--role", .ao_value = &role },
@@ -473,6 +498,7 @@ cmd_user_add(cli_t *cli, int argc, char **argv)
 		  .ao_list_cap = MAX_BRANCH_OPTS, .ao_list_n = &nbranches },
 		{ .ao_name = "--name", .ao_value = &name },
 		{ .ao_name = "--quota", .ao_value = &quota },
+		{ .ao_name = "--row-quota", .ao_value = &row_quota },
 		{ .ao_name = "--password-file", .ao_value = &pwfile },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
@@ -481,9 +507,12 @@ cmd_user_add(cli_t *cli, int argc, char **argv)
 	int rc;
 
 	password[0] = '\0';
-	rc = cli_parse_args(cli, argc, argv, opts, 5, pos, 1, 1, "LOGIN");
+	rc = cli_parse_args(cli, argc, argv, opts, 6, pos, 1, 1, "LOGIN");
 	if (rc != 0)
 		return cli_parsed(rc);
+	if (row_quota != NULL && (rc = parse_row_quota(cli, row_quota,
+	    &r.daily_row_quota)) != 0)
+		return rc;
 	if (role == NULL)
 		return cli_usage_error(cli, _("--role is required (head or "
 		    "manager)"));
@@ -515,8 +544,8 @@ static int
 cmd_user_change(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *role = NULL, *name = NULL,
-	    *quota = NULL, *branches[MAX_BRANCH_OPTS];
-	char *fields[4];
+	    *quota = NULL, *row_quota = NULL, *branches[MAX_BRANCH_OPTS];
+	char *fields[5];
 	size_t nbranches = 0;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--role", .ao_value = &role },
@@ -524,12 +553,13 @@ cmd_user_change(cli_t *cli, int argc, char **argv)
 		  .ao_list_cap = MAX_BRANCH_OPTS, .ao_list_n = &nbranches },
 		{ .ao_name = "--name", .ao_value = &name },
 		{ .ao_name = "--quota", .ao_value = &quota },
+		{ .ao_name = "--row-quota", .ao_value = &row_quota },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__UserChangeRequest r = KARTOTEKA__USER_CHANGE_REQUEST__INIT;
 	int rc;
 
-	rc = cli_parse_args(cli, argc, argv, opts, 4, pos, 1, 1, "LOGIN");
+	rc = cli_parse_args(cli, argc, argv, opts, 5, pos, 1, 1, "LOGIN");
 	if (rc != 0)
 		return cli_parsed(rc);
 	if (name != NULL) {
@@ -551,9 +581,15 @@ cmd_user_change(cli_t *cli, int argc, char **argv)
 			return rc;
 		fields[r.n_fields++] = "daily_view_quota";
 	}
+	if (row_quota != NULL) {
+		if ((rc = parse_row_quota(cli, row_quota,
+		    &r.daily_row_quota)) != 0)
+			return rc;
+		fields[r.n_fields++] = "daily_row_quota";
+	}
 	if (r.n_fields == 0)
 		return cli_usage_error(cli, _("nothing to change: give --name, "
-		    "--role, --branch or --quota"));
+		    "--role, --branch, --quota or --row-quota"));
 	r.login = (char *)pos[0];
 	r.fields = fields;
 	req.op_case = KARTOTEKA__REQUEST__OP_USER_CHANGE;
@@ -638,10 +674,12 @@ static int
 user_add_row(cli_table_t *t, const void *obj)
 {
 	const Kartoteka__UserInfo *u = obj;
-	char br[1024], quota[24];
+	char br[1024], quota[48];
 	const char *row[6];
 
-	snprintf(quota, sizeof(quota), "%" PRIu32, u->daily_view_quota);
+	/* Full cards / distinct clients listed, a day. */
+	snprintf(quota, sizeof(quota), "%" PRIu32 "/%" PRIu32,
+	    u->daily_view_quota, u->daily_row_quota);
 	row[0] = u->login;
 	row[1] = u->name;
 	row[2] = cli_role_label(u->role);
@@ -653,7 +691,7 @@ user_add_row(cli_table_t *t, const void *obj)
 }
 
 static const char *const user_header[] = {
-	N_("LOGIN"), N_("NAME"), N_("ROLE"), N_("BRANCHES"), N_("QUOTA"),
+	N_("LOGIN"), N_("NAME"), N_("ROLE"), N_("BRANCHES"), N_("QUOTA CARDS/ROWS"),
 	N_("STATE"),
 };
 
@@ -962,10 +1000,12 @@ const cli_command_t cli_commands_admin[] = {
 	     "  kartoteka branch list --all\n") },
 	{ "user add", cmd_user_add,
 	  N_("user add LOGIN --role head|manager --branch NAME [--branch NAME...] "
-	     "[--name TEXT] [--quota N] [--password-file FILE]"),
+	     "[--name TEXT] [--quota N] [--row-quota N] [--password-file FILE]"),
 	  N_("add a head of branch or a manager (owner only)"),
 	  N_("LOGIN: 1..64 of a-z 0-9 . _ -, starting with a letter. --name\n"
-	     "defaults to LOGIN. --quota: full cards a day, default 200.\n"
+	     "defaults to LOGIN. --quota: full cards a day (default: a manager\n"
+	     "200, a head 500); --row-quota: distinct clients that lists and\n"
+	     "searches may show a day (2000, a head 5000). 0 is the default.\n"
 	     "The password (8..1024 bytes) is asked twice on the terminal,\n"
 	     "or read from the first line of FILE (\"-\" is standard input);\n"
 	     "without a terminal, one line of standard input.\n"
@@ -975,8 +1015,8 @@ const cli_command_t cli_commands_admin[] = {
 	     "      --name \"Анна Петрова\" --password-file anna.pw\n") },
 	{ "user change", cmd_user_change,
 	  N_("user change LOGIN [--role R] [--branch NAME...] [--name TEXT] "
-	     "[--quota N]"),
-	  N_("change a user's name, role, branches or quota"),
+	     "[--quota N] [--row-quota N]"),
+	  N_("change a user's name, role, branches or quotas"),
 	  N_("Only the options given change; --branch replaces the whole\n"
 	     "list. A change of role or branches is checked against the\n"
 	     "user's open sessions at once.\n"

@@ -253,6 +253,24 @@ quota_ok(kt_verdict_t *v, uint32_t quota)
 }
 
 static int
+row_quota_ok(kt_verdict_t *v, uint32_t quota)
+{
+	if (quota > KT_ROW_QUOTA_MAX)
+		kt_verdict_set(v, KT_CODE_BAD, "daily_row_quota: at most %u",
+		    KT_ROW_QUOTA_MAX);
+	return quota <= KT_ROW_QUOTA_MAX;
+}
+
+/* The row quota in force for role with stored (0: the default). */
+static uint32_t
+row_quota_of(uint32_t role, uint32_t stored)
+{
+	kt_user_t u = { .role = role, .daily_row_quota = stored };
+
+	return kt_user_row_quota(&u);
+}
+
+static int
 staff_role_ok(kt_verdict_t *v, uint32_t role)
 {
 	if (role == KARTOTEKA__ROLE__HEAD || role == KARTOTEKA__ROLE__MANAGER)
@@ -307,7 +325,7 @@ add_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_new_t *n,
 	*nids = 0;
 	if (!login_ok(v, n->login) ||
 	    !text_ok(v, "name", n->name, 1, KT_NAME_MAX) ||
-	    !quota_ok(v, n->quota))
+	    !quota_ok(v, n->quota) || !row_quota_ok(v, n->row_quota))
 		return 0;
 	if (n->role == KARTOTEKA__ROLE__OWNER) {
 		if (!no_users_yet(txn, db)) {
@@ -381,7 +399,9 @@ change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
 	if (((e->fields & KT_USER_F_NAME) &&
 	    !text_ok(v, "name", e->name, 1, KT_NAME_MAX)) ||
 	    ((e->fields & KT_USER_F_ROLE) && !staff_role_ok(v, e->role)) ||
-	    ((e->fields & KT_USER_F_QUOTA) && !quota_ok(v, e->quota)))
+	    ((e->fields & KT_USER_F_QUOTA) && !quota_ok(v, e->quota)) ||
+	    ((e->fields & KT_USER_F_ROW_QUOTA) &&
+	    !row_quota_ok(v, e->row_quota)))
 		return 0;
 	if (e->fields & KT_USER_F_BRANCHES) {
 		if (e->nbranches == 0) {
@@ -398,7 +418,8 @@ change_check(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_edit_t *e,
 	if ((rc = find_login(txn, db, e->login, r, v)) != 0 || *r == NULL)
 		return rc;
 	if ((*r)->role == KARTOTEKA__ROLE__OWNER &&
-	    (e->fields & (KT_USER_F_ROLE | KT_USER_F_BRANCHES | KT_USER_F_QUOTA))) {
+	    (e->fields & (KT_USER_F_ROLE | KT_USER_F_BRANCHES | KT_USER_F_QUOTA |
+	    KT_USER_F_ROW_QUOTA))) {
 		kt_verdict_set(v, KT_CODE_FORBIDDEN,
 		    "the owner's role, branches and "
 		    "quota cannot be changed");
@@ -544,6 +565,8 @@ kt_user_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	u.branches = ids;
 	u.password_hash = (char *)n->pwhash;
 	u.daily_view_quota = n->role == KARTOTEKA__ROLE__OWNER ? 0 : n->quota;
+	u.daily_row_quota = n->role == KARTOTEKA__ROLE__OWNER ? 0 :
+	    n->row_quota;
 	u.created_at = n->now;
 	kt_store_be64(key, u.id);
 	k.mv_size = strlen(n->login);
@@ -599,6 +622,12 @@ kt_user_change(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 		snprintf(num, sizeof(num), "%" PRIu32,
 		    view_quota_of(nu.role, nu.daily_view_quota));
 		append(detail, sizeof(detail), "quota", num);
+	}
+	if (e->fields & KT_USER_F_ROW_QUOTA) {
+		nu.daily_row_quota = e->row_quota;
+		snprintf(num, sizeof(num), "%" PRIu32,
+		    row_quota_of(nu.role, nu.daily_row_quota));
+		append(detail, sizeof(detail), "row_quota", num);
 	}
 	if ((rc = put_record(txn, db, &nu, 0)) != 0)
 		goto out;

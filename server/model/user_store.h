@@ -26,6 +26,7 @@
 #define KT_DEFAULT_ROW_QUOTA 2000u  /* distinct clients listed a day */
 #define KT_HEAD_ROW_QUOTA 5000u
 #define KT_VIEW_QUOTA_MAX 100000u
+#define KT_ROW_QUOTA_MAX 10000000u
 
 /* A user copied out of LMDB, as the request path needs it (no password
  * hash: see kt_user_find's pwhash). */
@@ -102,6 +103,7 @@ typedef struct kt_user_new {
 	char *const *branches;             /* branch names */
 	size_t nbranches;
 	uint32_t quota;                    /* 0 = the default */
+	uint32_t row_quota;                /* 0 = the default */
 	const char *pwhash;                /* crypto_pwhash_str output; may be
 					      NULL in the check */
 	int64_t now;
@@ -113,6 +115,7 @@ enum {
 	KT_USER_F_ROLE = 2,
 	KT_USER_F_BRANCHES = 4,
 	KT_USER_F_QUOTA = 8,
+	KT_USER_F_ROW_QUOTA = 16,
 };
 typedef struct kt_user_edit {
 	const char *login;
@@ -122,6 +125,7 @@ typedef struct kt_user_edit {
 	char *const *branches;
 	size_t nbranches;
 	uint32_t quota;                    /* 0 = the default */
+	uint32_t row_quota;                /* 0 = the default */
 } kt_user_edit_t;
 
 /* Checks of the changes below against the store as txn sees it (a read

@@ -50,7 +50,7 @@ struct user_st {
 	char name[KT_NAME_MAX + 1];
 	uint32_t role;
 	unsigned fields;                            /* change: KT_USER_F_* */
-	uint32_t quota;
+	uint32_t quota, row_quota;
 	size_t nbranches;
 	char branch_names[KT_MAX_USER_BRANCHES][KT_NAME_MAX + 1];
 	char *branch_ptrs[KT_MAX_USER_BRANCHES];    /* into branch_names */
@@ -104,7 +104,8 @@ as_new(user_st_t *u)
 	kt_user_new_t n = {
 		.login = u->login, .name = u->name, .role = u->role,
 		.branches = u->branch_ptrs, .nbranches = u->nbranches,
-		.quota = u->quota, .pwhash = u->pwhash, .now = u->now,
+		.quota = u->quota, .row_quota = u->row_quota,
+		.pwhash = u->pwhash, .now = u->now,
 	};
 
 	return n;
@@ -117,6 +118,7 @@ as_edit(user_st_t *u)
 		.login = u->login, .fields = u->fields, .name = u->name,
 		.role = u->role, .branches = u->branch_ptrs,
 		.nbranches = u->nbranches, .quota = u->quota,
+		.row_quota = u->row_quota,
 	};
 
 	return e;
@@ -383,6 +385,7 @@ op_user_add(kt_req_t *r, const Kartoteka__Request *msg)
 	}
 	u->role = (uint32_t)a->role;
 	u->quota = a->daily_view_quota;
+	u->row_quota = a->daily_row_quota;
 	if (!take_login(r, u, a->login) || !take_name(r, u, a->name) ||
 	    !take_branches(r, u, a->branches, a->n_branches) ||
 	    !take_password(r, u, a->password))
@@ -409,15 +412,18 @@ op_user_change(kt_req_t *r, const Kartoteka__Request *msg)
 			u->fields |= KT_USER_F_BRANCHES;
 		else if (strcmp(f, "daily_view_quota") == 0)
 			u->fields |= KT_USER_F_QUOTA;
+		else if (strcmp(f, "daily_row_quota") == 0)
+			u->fields |= KT_USER_F_ROW_QUOTA;
 		else {
 			kt_req_fail(r, KT_CODE_BAD,
-			    "fields: unknown field '%.64s' "
-			    "(name, role, branches, daily_view_quota)", f);
+			    "fields: unknown field '%.64s' (name, role, "
+			    "branches, daily_view_quota, daily_row_quota)", f);
 			return;
 		}
 	}
 	u->role = (uint32_t)c->role;
 	u->quota = c->daily_view_quota;
+	u->row_quota = c->daily_row_quota;
 	if (((u->fields & KT_USER_F_NAME) && !take_name(r, u, c->name)) ||
 	    ((u->fields & KT_USER_F_BRANCHES) &&
 	    !take_branches(r, u, c->branches, c->n_branches)))

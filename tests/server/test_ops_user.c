@@ -330,12 +330,28 @@ change_named_fields(void **state)
 	r = kt_h_call(h, o, &q.r);
 	kt_h_expect_ok(r);
 	assert_int_equal(r->user->user->daily_view_quota, 9);
+	/* The row quota; 0 again is the role's default. */
+	change(&q, "masha", "daily_row_quota");
+	q.u.change.daily_row_quota = 70;
+	r = kt_h_call(h, o, &q.r);
+	kt_h_expect_ok(r);
+	assert_int_equal(r->user->user->daily_row_quota, 70);
+	assert_int_equal(r->user->user->daily_view_quota, 9);
+	assert_non_null(strstr(kt_h_audit_last(h).detail, "row_quota=70"));
+	change(&q, "masha", "daily_row_quota");
+	q.u.change.daily_row_quota = 0;
+	r = kt_h_call(h, o, &q.r);
+	assert_int_equal(r->user->user->daily_row_quota, 2000);
+	change(&q, "masha", "daily_row_quota");
+	q.u.change.daily_row_quota = 20000000;
+	kt_h_expect_error(kt_h_call(h, o, &q.r), E_BAD,
+	    "daily_row_quota: at most 10000000");
 	assert_string_equal(r->user->user->name, "masha");
 	expect_entry(h, "user.change", m);
 	audit = kt_h_audit_count(h);
 	kt_h_expect_error(kt_h_call(h, o, change(&q, "masha", "age")), E_BAD,
 	    "fields: unknown field 'age' (name, role, branches, "
-	    "daily_view_quota)");
+	    "daily_view_quota, daily_row_quota)");
 	kt_h_expect_error(kt_h_call(h, o, change(&q, "nobody",
 	    "daily_view_quota")), E_NOTFOUND, "no user with login 'nobody'");
 	kt_h_expect_error(kt_h_call(h, o, change(&q, KT_H_OWNER,
