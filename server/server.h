@@ -36,6 +36,9 @@ typedef struct kt_server_opts {
 	unsigned stop_grace_ms;           /* drain time on SIGTERM: 10000 */
 	const char *phone_country;        /* country calling code for phones
 					     typed without "+": "7" */
+	int64_t session_idle_s;           /* a session unused this long ends;
+					     0: 15 min on branch terminals,
+					     2 h on owner terminals */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);

@@ -41,7 +41,9 @@
 	X(CLIENT_PURGE, "client.purge")                                  \
 	X(CLIENT_REASSIGN, "client.reassign")                            \
 	X(CLIENT_FIND, "client.find")                                    \
-	X(CLIENT_LIST, "client.list")
+	X(CLIENT_LIST, "client.list")                                    \
+	X(RESUME, "resume")                                              \
+	X(USER_UNLOCK, "user.unlock")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the
