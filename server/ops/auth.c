@@ -736,10 +736,13 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 	    rs->now, rs->used_at, &rs->info);
 	if (rc == KT_EEXPIRED) {
 		rs->expired = 1;
-		if (rs->info.idle)
+		int64_t unused = rs->now - rs->info.last_used;
+		if (rs->info.idle && unused < 120)
 			snprintf(rs->why, sizeof(rs->why), "unused for %lld "
-			    "minutes: session ended",
-			    (long long)((rs->now - rs->info.last_used) / 60));
+			    "seconds: session ended", (long long)unused);
+		else if (rs->info.idle)
+			snprintf(rs->why, sizeof(rs->why), "unused for %lld "
+			    "minutes: session ended", (long long)(unused / 60));
 		else
 			snprintf(rs->why, sizeof(rs->why), "session expired");
 		/* Audited (and deleted) in the writer; the answer is the

@@ -27,6 +27,8 @@ set(KT_INTEGRATION_TESTS
   enroll_pipelined
   enroll_pipelined_parallel
   logout_other
+  desk_session
+  lockout_terminal
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
