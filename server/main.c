@@ -21,6 +21,7 @@
 #include "keyfile.h"
 #include "kt_error.h"
 #include "model/audit.h"
+#include "model/bizday.h"
 #include "model/branch_store.h"
 #include "model/identity.h"
 #include "model/migrate.h"
@@ -48,10 +49,12 @@ usage(FILE *f)
 "        [--login-delay-after N] [--login-delay-max MS]\n"
 "        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
 "        [--enroll-failures-per-minute N] [--phone-country CODE]\n"
-"        [--session-idle DURATION]\n"
+"        [--time-zone ZONE] [--session-idle DURATION]\n"
 "        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
 "        first line printed is `listening on HOST:PORT`); --phone-country\n"
 "        is the calling code put before phones typed without '+' (7);\n"
+"        --time-zone (e.g. Europe/Moscow; default the system's) is that of\n"
+"        branches without their own: quotas reset at its midnight;\n"
 "        --session-idle ends a login session unused that long (90s, 15m,\n"
 "        2h; default 15m on branch terminals, 2h on owner terminals; not\n"
 "        --idle-timeout, which closes a quiet connection)\n"
@@ -99,7 +102,7 @@ enum {
 	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_COUNT, OPT_HELP,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_COUNT, OPT_HELP,
 	OPT_SESSIDLE,
 };
 
@@ -124,6 +127,7 @@ static const struct option long_opts[] = {
 	{ "stop-grace", required_argument, NULL, OPT_STOPGRACE },
 	{ "enroll-failures-per-minute", required_argument, NULL, OPT_ENROLLFAIL },
 	{ "phone-country", required_argument, NULL, OPT_PHONECC },
+	{ "time-zone", required_argument, NULL, OPT_TZ },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -229,6 +233,19 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 			    &o->run.session_idle_s) != 0)
 				return -1;
 			break;
+		case OPT_TZ: {
+			char err[200];
+			kt_tz_t *tz = NULL;
+			if (kt_tz_load(NULL, optarg, &tz, err,
+			    sizeof(err)) != 0) {
+				fprintf(stderr, "kartotekad: --time-zone: "
+				    "%s\n", err);
+				return -1;
+			}
+			kt_tz_free(tz);
+			o->run.time_zone = optarg;
+			break;
+		}
 		case OPT_PHONECC:
 			if (check_phone_country(optarg) != 0)
 				return -1;

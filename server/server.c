@@ -39,6 +39,7 @@ kt_server_opts_default(kt_server_opts_t *o)
 	o->enroll_failures_per_min = 10;
 	o->stop_grace_ms = 10000;
 	o->phone_country = "7";
+	o->time_zone = "";
 }
 
 /* ---- the network's callbacks ------------------------------------------- */
@@ -134,6 +135,49 @@ make_dummy_hash(kt_server_t *srv)
 	return rc;
 }
 
+/* Reads the default time zone and every branch's into srv->tz before the
+ * loop starts, so that no request reads a zone file. A branch whose zone
+ * is gone from the system's tz database falls back to the default, with a
+ * warning. */
+static int
+load_zones(kt_server_t *srv)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(srv->store);
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	char err[200];
+	int rc;
+
+	rc = kt_tzcache_new(srv->opts.zoneinfo, srv->opts.time_zone, &srv->tz,
+	    err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: --time-zone: %s\n",
+		    rc == KT_ENOMEM ? "out of memory" : err);
+		return rc;
+	}
+	if (kt_store_read_begin(srv->store, &txn) != 0)
+		return 0;
+	if (mdb_cursor_open(txn, db->branches, &cur) == 0) {
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+			Ktstore__BranchRecord *b =
+			    ktstore__branch_record__unpack(NULL, v.mv_size,
+			    v.mv_data);
+			if (b != NULL && b->time_zone && b->time_zone[0] &&
+			    kt_tzcache_check(srv->tz, b->time_zone, err,
+			    sizeof(err)) != 0)
+				fprintf(stderr, "kartotekad: branch %s: %s: "
+				    "using the default time zone\n", b->name,
+				    err);
+			if (b != NULL)
+				ktstore__branch_record__free_unpacked(b, NULL);
+		}
+		mdb_cursor_close(cur);
+	}
+	kt_store_read_end(srv->store, txn);
+	return 0;
+}
+
 int
 kt_server_run(const kt_server_opts_t *opts)
 {
@@ -162,6 +206,8 @@ kt_server_run(const kt_server_opts_t *opts)
 	if (rc != 0)
 		goto out;
 	if ((rc = make_dummy_hash(srv)) != 0)
+		goto out;
+	if ((rc = load_zones(srv)) != 0)
 		goto out;
 	if (kt_store_read_begin(srv->store, &txn) == 0) {
 		srv->terminals_gen = kt_terminals_gen(txn,
@@ -223,6 +269,7 @@ out:
 	if (arena_ready)
 		kt_arena_free(&srv->req_arena);
 	kt_store_close(srv->store);
+	kt_tzcache_free(srv->tz);
 	sodium_free(srv);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "frame.h"
 #include "limiter.h"
+#include "model/bizday.h"
 #include "model/store.h"
 #include "model/writer.h"
 #include "net/net.h"
@@ -36,6 +37,10 @@ typedef struct kt_server_opts {
 	unsigned stop_grace_ms;           /* drain time on SIGTERM: 10000 */
 	const char *phone_country;        /* country calling code for phones
 					     typed without "+": "7" */
+	const char *time_zone;            /* of branches without one: "" =
+					     the system's (/etc/localtime) */
+	const char *zoneinfo;             /* tz database directory, NULL =
+					     /usr/share/zoneinfo (tests) */
 	int64_t session_idle_s;           /* a session unused this long ends;
 					     0: 15 min on branch terminals,
 					     2 h on owner terminals */
@@ -57,6 +62,7 @@ typedef struct kt_server {
 	uint64_t terminals_gen;           /* meta "terminals_gen" last seen */
 	int stopping;                     /* SIGTERM seen: draining */
 	uint64_t next_maintenance_ms;     /* uv_now of the next sweep */
+	kt_tzcache_t *tz;                 /* time zones of the business days */
 	kt_limiter_t enroll_limit;        /* failed enrolments per address,
 					     per fixed minute */
 	kt_arena_t req_arena;             /* the decoded request being

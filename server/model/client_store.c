@@ -302,7 +302,8 @@ ix_collect(ix_list_t *l, const kt_store_dbs_t *db,
 
 int
 kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
-    const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec)
+    const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec,
+    const kt_chist_who_t *who)
 {
 	ix_list_t ol = { 0 }, nl = { 0 };
 	uint8_t idk[8];
@@ -316,6 +317,8 @@ kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
 		goto out;
 	kt_store_be64(idk, rec->id);
 	rc = kt_store_put_record(txn, db->clients, idk, 8, &rec->base, 0);
+	if (rc == 0 && who != NULL)
+		rc = kt_chist_put(txn, db, rec, who);
 	if (rc != 0)
 		goto out;
 	for (size_t i = 0; i < ol.n; i++) {
@@ -454,82 +457,3 @@ kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db, kt_idset_t *set)
 
 /* ==== names =============================================================== */
 
-/* ==== view counters ======================================================= */
-
-static void
-views_key(uint8_t k[12], uint64_t user, uint32_t day)
-{
-	kt_store_be64(k, user);
-	k[8] = (uint8_t)(day >> 24);
-	k[9] = (uint8_t)(day >> 16);
-	k[10] = (uint8_t)(day >> 8);
-	k[11] = (uint8_t)day;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-uint32_t
-kt_cstore_views_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
-    uint32_t day)
-{
-	uint8_t key[12];
-	MDB_val k = { 12, key }, v;
-
-	views_key(key, user, day);
-	if (mdb_get(txn, db->client_views, &k, &v) != 0 || v.mv_size != 4)
-		return 0;
-	return get_be32(v.mv_data);
-}
-
-int
-kt_cstore_views_bump(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t user,
-    uint32_t day, uint32_t quota, uint32_t *count)
-{
-	uint8_t key[12], val[4], first[12];
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	uint32_t n;
-	int rc = 0, m;
-
-	/* Earlier days of this user: drop them (they are never read). */
-	if ((m = mdb_cursor_open(txn, db->client_views, &cur)) != 0)
-		return kt_store_err(m);
-	views_key(first, user, 0);
-	views_key(key, user, day);
-	k.mv_size = 12;
-	k.mv_data = first;
-	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0;
-	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 12 || memcmp(k.mv_data, key, 12) >= 0)
-			break;
-		if ((m = mdb_cursor_del(cur, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (m != 0 && m != MDB_NOTFOUND)
-		return kt_store_err(m);
-
-	n = kt_cstore_views_get(txn, db, user, day);
-	if (quota != 0 && n >= quota) {
-		*count = n;
-		return KT_EPERM;
-	}
-	n++;
-	val[0] = (uint8_t)(n >> 24);
-	val[1] = (uint8_t)(n >> 16);
-	val[2] = (uint8_t)(n >> 8);
-	val[3] = (uint8_t)n;
-	k.mv_size = 12;
-	k.mv_data = key;
-	v.mv_size = 4;
-	v.mv_data = val;
-	if ((m = mdb_put(txn, db->client_views, &k, &v, 0)) != 0)
-		rc = kt_store_err(m);
-	*count = n;
-	return rc;
-}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "records.pb-c.h"
+#include "model/client_history.h"
 #include "model/store.h"
 
 /* Longest index key of a folded word, tag or e-mail: longer ones are cut
@@ -57,12 +58,15 @@ int kt_cstore_exists(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id);
 int kt_cstore_in_branch(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     uint64_t branch);
 
-/* kt_cstore_put stores rec (its id set) and moves the indexes from old
- * (the stored version, NULL for a new card) to rec. A purged rec gets no
- * index entries. Call inside a write transaction.
- * Returns 0, KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
+/* kt_cstore_put stores rec (its id and version set), moves the indexes
+ * from old (the stored version, NULL for a new card) to rec, and keeps rec
+ * as a version in the card's history written by who (client_history.h).
+ * who is NULL only for a purge's tombstone (whose history purge drops)
+ * and in tests. A purged rec gets no index entries. Call inside a write
+ * transaction. Returns 0, KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
 int kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
-    const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec);
+    const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec,
+    const kt_chist_who_t *who);
 
 /* The folded index key of an e-mail, a tag or a word (cut to
  * KT_CSTORE_WORD_MAX bytes) into out[KT_CSTORE_WORD_MAX + 1]. Returns its
@@ -97,21 +101,5 @@ int kt_cstore_ids_range(MDB_txn *txn, MDB_dbi dbi, const void *lo,
 /* Every client id (the clients db), tombstones included. */
 int kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db,
     kt_idset_t *set);
-
-/* ---- full card view counters ---------------------------------------------- */
-
-/* kt_cstore_views_bump counts one full view of user on UTC day (unix
- * days) unless the user already has quota views (quota 0 = unlimited).
- *   [out] count  views of that day after the call (or the count that
- *                was refused)
- * Also drops the user's counters of earlier days. Write transaction.
- * Returns 0 (counted), KT_EPERM (quota used up: nothing changed),
- * KT_ENOSPC, KT_ESTORE. */
-int kt_cstore_views_bump(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint64_t user, uint32_t day, uint32_t quota, uint32_t *count);
-
-/* Views counted for user on day (0 when none). */
-uint32_t kt_cstore_views_get(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint64_t user, uint32_t day);
 
 #endif

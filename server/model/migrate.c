@@ -14,16 +14,37 @@
 
 #include "kt_error.h"
 #include "model/branch_store.h"
+#include "model/client_history.h"
+#include "model/user_day.h"
 #include "model/migrate.h"
 #include "model/store.h"
 
 /* ---- the table -------------------------------------------------------- */
+
+/* Schema 2 -> 3, staff control (issue 8): card history starts with every
+ * card's current version, view counters move into the per-day records,
+ * the role's default quota replaces a stored 200, and lockouts start
+ * afresh (version 3 keys them by login and terminal). */
+static int
+migrate_v3(kt_store_t *st, MDB_txn *txn)
+{
+	int rc;
+
+	if ((rc = kt_chist_migrate_v3(st, txn)) != 0 ||
+	    (rc = kt_uday_migrate_v3(st, txn)) != 0 ||
+	    (rc = kt_user_migrate_v3(st, txn)) != 0)
+		return rc;
+	return kt_store_err(mdb_drop(txn, kt_store_dbs(st)->login_failures,
+	    0));
+}
 
 /* One row per layout change, oldest first: { from, what, fn }; each
  * step's function belongs to the store module whose layout it changes. */
 static const kt_migrate_step_t migrate_table[] = {
 	{ 1, "branch names indexed by their folded form",
 	    kt_branch_migrate_v2 },
+	{ 2, "card history, business-day counters, alerts, lockout per "
+	    "terminal", migrate_v3 },
 };
 
 const kt_migrate_step_t *
@@ -155,6 +176,10 @@ run_step(kt_store_t *st, MDB_txn *txn, void *arg)
 	}
 	if (v < c->sc_step->ms_from)
 		return KT_ECONFLICT;
+	/* The databases the older store lacks, in the step's transaction:
+	 * a step that fails leaves none behind. */
+	if ((rc = kt_store_create_missing(st, txn)) != 0)
+		return rc;
 	if ((rc = c->sc_step->ms_fn(st, txn)) != 0)
 		return rc;
 	return kt_store_schema_put(st, txn, c->sc_step->ms_from + 1);
@@ -193,6 +218,7 @@ kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
 	fprintf(stderr, "kartotekad: the store in %s has schema version %u, "
 	    "this kartotekad uses %u: copied it to %s before migrating\n",
 	    dir, (unsigned)found, (unsigned)target, copy);
+
 	for (v = found; v < target; v++) {
 		step_ctx_t c = { .sc_step = find_step(steps, n, v) };
 

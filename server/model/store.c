@@ -34,6 +34,9 @@ struct kt_store {
 	MDB_env *st_env;
 	kt_store_dbs_t st_dbs;
 	int st_flags;                  /* KT_STORE_* given to open */
+	int st_missing;                /* an older store lacks databases of
+					  this binary: created after the
+					  migration's copy */
 	size_t st_psize;               /* LMDB page size */
 	/* Held shared by every transaction of this process, exclusively while
 	 * the map is remapped: mdb_env_set_mapsize needs no live txn. */
@@ -72,7 +75,10 @@ static const struct {
 	{ "cx_source", offsetof(kt_store_dbs_t, cx_source), DUPS },
 #undef DUPS
 	{ "cx_created", offsetof(kt_store_dbs_t, cx_created), 0 },
-	{ "client_views", offsetof(kt_store_dbs_t, client_views), 0 },
+	{ "alerts", offsetof(kt_store_dbs_t, alerts), 0 },
+	{ "user_days", offsetof(kt_store_dbs_t, user_days), 0 },
+	{ "client_seen", offsetof(kt_store_dbs_t, client_seen), 0 },
+	{ "client_history", offsetof(kt_store_dbs_t, client_history), 0 },
 };
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -480,12 +486,21 @@ open_dbs(kt_store_t *st, bool create, uint32_t target, uint32_t *found)
 			goto out;
 		}
 	}
+	/* An older store is copied as it is before its migration: the
+	 * databases it lacks are created after that (kt_store_create_missing). */
+	if (*found != 0 && *found < target)
+		mkflag = 0;
 	for (size_t i = 1; i < sizeof store_db_table / sizeof *store_db_table;
 	    i++) {
 		MDB_dbi *dbi = (MDB_dbi *)((char *)&st->st_dbs +
 		    store_db_table[i].off);
 		rc = mdb_dbi_open(txn, store_db_table[i].name,
 		    mkflag | store_db_table[i].flags, dbi);
+		if (rc == MDB_NOTFOUND && !rdonly && *found != 0 &&
+		    *found < target) {
+			st->st_missing = 1;
+			continue;
+		}
 		if (rc == MDB_NOTFOUND) {
 			/* Read-only and never created: not a Kartoteka store
 			 * (or a damaged one). */
@@ -507,6 +522,25 @@ out:
 		pthread_rwlock_unlock(&st->st_resize_lock);
 	}
 	return rc;
+}
+
+int
+kt_store_create_missing(kt_store_t *st, MDB_txn *txn)
+{
+	int rc;
+
+	if (!st->st_missing)
+		return 0;
+	for (size_t i = 1; i < sizeof store_db_table / sizeof *store_db_table;
+	    i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)&st->st_dbs +
+		    store_db_table[i].off);
+		rc = mdb_dbi_open(txn, store_db_table[i].name,
+		    MDB_CREATE | store_db_table[i].flags, dbi);
+		if (rc != 0)
+			return kt_store_err(rc);
+	}
+	return 0;
 }
 
 int

@@ -15,7 +15,7 @@
 /* The layout this binary writes. 1: the first; 2: branch names indexed
  * folded. Every change comes with a step in model/migrate.c and a fixture
  * (docs/STORAGE.md, "Schema versions and migrations"). */
-#define KT_STORE_SCHEMA 2u
+#define KT_STORE_SCHEMA 3u
 
 /* The map starts at this size and doubles whenever a commit leaves it more
  * than 70 % used (see docs/STORAGE.md, "Map growth"). */
@@ -54,7 +54,13 @@ typedef struct kt_store_dbs {
 	MDB_dbi cx_category;    /* (dup) category (1 byte) -> id */
 	MDB_dbi cx_source;      /* (dup) folded source -> id */
 	MDB_dbi cx_created;     /* created BE64 || id BE64 -> id BE64 */
-	MDB_dbi client_views;   /* user BE64 || UTC day BE32 -> full views BE32 */
+	MDB_dbi alerts;         /* id BE64 -> AlertRecord */
+	MDB_dbi user_days;      /* user BE64 || business day BE32 ->
+				   UserDayRecord */
+	MDB_dbi client_seen;    /* user BE64 || day BE32 || client BE64 ->
+				   "" (shown in a list that day) */
+	MDB_dbi client_history; /* client BE64 || version BE64 ->
+				   ClientVersionRecord */
 } kt_store_dbs_t;
 
 enum {
@@ -161,6 +167,15 @@ typedef int (*kt_store_mutation_fn)(kt_store_t *st, MDB_txn *txn, void *arg);
  * Returns the mutation's result, or KT_ESTORE / KT_ENOSPC / KT_EPERM
  * (store opened KT_STORE_RDONLY). */
 int kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg);
+
+/* kt_store_create_missing creates, inside write transaction txn, the
+ * databases of this binary that an older store opened with
+ * KT_STORE_OLDER lacks (they are not created at open, so that the copy
+ * before its migration is the store as it was). Each migration step
+ * calls it in its own transaction (model/migrate.c): the handles are
+ * valid once one commits. Nothing for a store that lacks none. Returns
+ * 0, KT_ESTORE, KT_ENOSPC. */
+int kt_store_create_missing(kt_store_t *st, MDB_txn *txn);
 
 /* kt_store_next_id increments counter "ctr:<name>" inside txn and returns
  * the new value (first id is 1). */

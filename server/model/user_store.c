@@ -39,8 +39,40 @@ kt_user_from_record(const Ktstore__UserRecord *r, kt_user_t *u)
 	u->role = r->role;
 	u->disabled = r->disabled;
 	u->daily_view_quota = r->daily_view_quota;
+	u->daily_row_quota = r->daily_row_quota;
 	for (size_t i = 0; i < r->n_branches && i < KT_MAX_USER_BRANCHES; i++)
 		u->branches[u->nbranches++] = r->branches[i];
+}
+
+uint32_t
+kt_user_view_quota(const kt_user_t *u)
+{
+	if (u->role == KARTOTEKA__ROLE__OWNER)
+		return 0;
+	if (u->daily_view_quota != 0)
+		return u->daily_view_quota;
+	return u->role == KARTOTEKA__ROLE__HEAD ? KT_HEAD_VIEW_QUOTA :
+	    KT_DEFAULT_VIEW_QUOTA;
+}
+
+uint32_t
+kt_user_row_quota(const kt_user_t *u)
+{
+	if (u->role == KARTOTEKA__ROLE__OWNER)
+		return 0;
+	if (u->daily_row_quota != 0)
+		return u->daily_row_quota;
+	return u->role == KARTOTEKA__ROLE__HEAD ? KT_HEAD_ROW_QUOTA :
+	    KT_DEFAULT_ROW_QUOTA;
+}
+
+/* The view quota in force for role with stored (0: the default). */
+static uint32_t
+view_quota_of(uint32_t role, uint32_t stored)
+{
+	kt_user_t u = { .role = role, .daily_view_quota = stored };
+
+	return kt_user_view_quota(&u);
 }
 
 /* Frees r, wiping its password hash first. */
@@ -160,7 +192,8 @@ kt_user_info(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_t *u,
 	ui->name = (char *)u->name;
 	ui->role = (Kartoteka__Role)u->role;
 	ui->disabled = u->disabled;
-	ui->daily_view_quota = u->daily_view_quota;
+	ui->daily_view_quota = kt_user_view_quota(u);
+	ui->daily_row_quota = kt_user_row_quota(u);
 	ui->branches = kt_arena_alloc(a, (u->nbranches + 1) * sizeof(char *));
 	if (ui->branches == NULL)
 		return KT_ENOMEM;
@@ -507,8 +540,7 @@ kt_user_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	u.n_branches = nids;
 	u.branches = ids;
 	u.password_hash = (char *)n->pwhash;
-	u.daily_view_quota = n->role == KARTOTEKA__ROLE__OWNER ? 0 :
-	    n->quota != 0 ? n->quota : KT_DEFAULT_VIEW_QUOTA;
+	u.daily_view_quota = n->role == KARTOTEKA__ROLE__OWNER ? 0 : n->quota;
 	u.created_at = n->now;
 	kt_store_be64(key, u.id);
 	k.mv_size = strlen(n->login);
@@ -519,7 +551,7 @@ kt_user_add(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 		return rc;
 	snprintf(detail, sizeof(detail), "login=%s role=%s quota=%" PRIu32
 	    " branches=", n->login, kt_user_role_word(n->role),
-	    u.daily_view_quota);
+	    view_quota_of(n->role, u.daily_view_quota));
 	append_ids(detail, sizeof(detail), ids, nids);
 	return audit(st, txn, actor, KT_AUDIT_USER_ADD, u.id, detail);
 }
@@ -560,9 +592,9 @@ kt_user_change(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 		append_ids(detail, sizeof(detail), ids, nids);
 	}
 	if (e->fields & KT_USER_F_QUOTA) {
-		nu.daily_view_quota = e->quota ? e->quota :
-		    KT_DEFAULT_VIEW_QUOTA;
-		snprintf(num, sizeof(num), "%" PRIu32, nu.daily_view_quota);
+		nu.daily_view_quota = e->quota;
+		snprintf(num, sizeof(num), "%" PRIu32,
+		    view_quota_of(nu.role, nu.daily_view_quota));
 		append(detail, sizeof(detail), "quota", num);
 	}
 	if ((rc = put_record(txn, db, &nu, 0)) != 0)
@@ -635,5 +667,36 @@ kt_user_set_disabled(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 	    KT_AUDIT_USER_ENABLE, *id, detail);
 out:
 	free_record(r);
+	return rc;
+}
+
+int
+kt_user_migrate_v3(kt_store_t *st, MDB_txn *txn)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc = 0, m;
+
+	if ((m = mdb_cursor_open(txn, db->users, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0 && rc == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Ktstore__UserRecord *u = ktstore__user_record__unpack(NULL,
+		    v.mv_size, v.mv_data);
+		if (u == NULL)
+			return KT_EPROTO;
+		/* Version 2 stored the default (200) for heads as for
+		 * managers: from 3 on, 0 means the role's default. */
+		if (u->daily_view_quota == KT_DEFAULT_VIEW_QUOTA) {
+			u->daily_view_quota = 0;
+			rc = kt_store_put_record(txn, db->users, k.mv_data,
+			    k.mv_size, &u->base, 0);
+		}
+		free_record(u);
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
+		rc = kt_store_err(m);
 	return rc;
 }

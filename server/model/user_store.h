@@ -21,7 +21,10 @@
 #include "records.pb-c.h"
 
 #define KT_MAX_USER_BRANCHES 32u
-#define KT_DEFAULT_VIEW_QUOTA 200u  /* full cards a day, heads and managers */
+#define KT_DEFAULT_VIEW_QUOTA 200u  /* full cards a day, a manager */
+#define KT_HEAD_VIEW_QUOTA 500u     /* full cards a day, a head */
+#define KT_DEFAULT_ROW_QUOTA 2000u  /* distinct clients listed a day */
+#define KT_HEAD_ROW_QUOTA 5000u
 #define KT_VIEW_QUOTA_MAX 100000u
 
 /* A user copied out of LMDB, as the request path needs it (no password
@@ -32,10 +35,17 @@ typedef struct kt_user {
 	char name[KT_NAME_MAX + 1];
 	uint32_t role;                     /* kartoteka.Role */
 	int disabled;
-	uint32_t daily_view_quota;         /* stored value; 0 for the owner */
+	uint32_t daily_view_quota;         /* stored value; 0 = the role's
+					      default (kt_user_view_quota) */
+	uint32_t daily_row_quota;          /* likewise (kt_user_row_quota) */
 	size_t nbranches;
 	uint64_t branches[KT_MAX_USER_BRANCHES];
 } kt_user_t;
+
+/* The daily quotas of u in force: the stored value, or the default of
+ * u's role; 0 (counted, never limited) for the owner. */
+uint32_t kt_user_view_quota(const kt_user_t *u);
+uint32_t kt_user_row_quota(const kt_user_t *u);
 
 /* kt_user_load reads user id into u. Returns 0, KT_ENOTFOUND, KT_ESTORE,
  * KT_EPROTO. */
@@ -146,5 +156,10 @@ int kt_user_set_password(kt_store_t *st, MDB_txn *txn,
 int kt_user_set_disabled(kt_store_t *st, MDB_txn *txn,
     const kt_actor_t *actor, const char *login, int disable, uint64_t *id,
     size_t *ended, kt_verdict_t *v);
+
+/* Schema 2 -> 3 (model/migrate.c): a stored view quota equal to the old
+ * default (200) becomes 0, the default of the user's role (a head's is
+ * now 500). */
+int kt_user_migrate_v3(kt_store_t *st, MDB_txn *txn);
 
 #endif

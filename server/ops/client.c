@@ -19,6 +19,7 @@
 #include "model/client_query.h"
 #include "model/client_store.h"
 #include "model/identity.h"
+#include "model/user_day.h"
 #include "model/user_store.h"
 #include "normalize.h"
 #include "ops/ops.h"
@@ -96,6 +97,35 @@ may(const kt_req_t *r, kt_action_t a, uint64_t branch, uint64_t manager)
 
 	return kt_authz_client(u->id, u->role, u->branches, u->nbranches, a,
 	    branch, manager);
+}
+
+/* The history's record of who writes a card now: r's caller and
+ * terminal, under action, changing fields (KT_CARD_*). */
+static kt_chist_who_t
+writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
+{
+	client_st_t *c = kt_req_state(r);
+	kt_chist_who_t who = { .time = c->now, .user = kt_req_caller(r)->id,
+		.terminal = kt_req_terminal_key(r),
+		.action = kt_audit_action_name(action), .fields = fields };
+
+	return who;
+}
+
+/* r's caller as the day counters see it, on the business day of the
+ * caller's branch (model/bizday.h). Writer thread, inside txn. */
+static kt_uday_who_t
+counted(kt_req_t *r, MDB_txn *txn)
+{
+	client_st_t *c = kt_req_state(r);
+	kt_server_t *srv = kt_req_server(r);
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_tz_t *tz = kt_bizday_zone(srv->tz, txn,
+	    kt_store_dbs(srv->store), me);
+	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, c->now, NULL),
+		.terminal = kt_req_terminal_key(r), .now = c->now };
+
+	return who;
 }
 
 /* ==== the card in answers ================================================= */
@@ -412,6 +442,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	client_st_t *c = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *rec = NULL;
+	kt_chist_who_t who;
 	uint64_t forced = 0;
 	char detail[200];
 	int rc;
@@ -436,7 +467,8 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rec->created_at = rec->updated_at = c->now;
 	rec->created_by = kt_req_caller(r)->id;
 	rec->version = 1;
-	if ((rc = kt_cstore_put(txn, db, NULL, rec)) != 0)
+	who = writer_of(r, KT_AUDIT_CLIENT_ADD, KT_CARD_ALL);
+	if ((rc = kt_cstore_put(txn, db, NULL, rec, &who)) != 0)
 		goto out;
 	if (forced)
 		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%"
@@ -603,38 +635,36 @@ card_load(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_action_t a,
 
 /* The end of every change to one card: next (old with the change,
  * borrowing its memory) gets the next version and the time, is stored
- * with its indexes, audited under action with detail (NULL: none), and
- * answered masked. Returns 0 or a store error. */
+ * with its indexes and as a version of the card's history (changing
+ * fields, KT_CARD_*; a purge's tombstone is no version), audited under
+ * action with detail (NULL: none), and answered masked. Returns 0 or a
+ * store error. */
 static int
 card_commit(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
     const Ktstore__ClientRecord *old, Ktstore__ClientRecord *next,
-    kt_audit_action_t action, const char *detail)
+    kt_audit_action_t action, uint32_t fields, const char *detail)
 {
 	client_st_t *c = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
+	kt_chist_who_t who = writer_of(r, action, fields);
 	int rc;
 
 	next->version = old->version + 1;
 	next->updated_at = c->now;
-	if ((rc = kt_cstore_put(txn, db, old, next)) != 0 ||
+	if ((rc = kt_cstore_put(txn, db, old, next,
+	    next->purged ? NULL : &who)) != 0 ||
 	    (rc = audit(st, txn, r, action, c->id, detail)) != 0)
 		return rc;
 	return card_answer(r, txn, db, next, 1);
-}
-
-static uint32_t
-unix_day(int64_t now)
-{
-	return (uint32_t)(now / 86400);
 }
 
 static int
 show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	client_st_t *c = kt_req_state(r);
-	const kt_user_t *me = kt_req_caller(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *rec = NULL;
+	kt_uday_who_t who;
 	uint32_t quota = 0, count = 0;
 	char detail[80];
 	int rc;
@@ -642,16 +672,14 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if ((rc = card_load(st, txn, r, KT_ACT_FULL_CARD, KT_AUDIT_CLIENT_VIEW,
 	    &rec)) != 0 || c->code != KT_CODE_OK)
 		goto out;
-	/* DESIGN §4: only a manager's full views count against a quota; a
-	 * stored 0 means the default. */
-	if (me->role == KARTOTEKA__ROLE__MANAGER)
-		quota = me->daily_view_quota ? me->daily_view_quota :
-		    KT_DEFAULT_VIEW_QUOTA;
-	rc = kt_cstore_views_bump(txn, db, me->id, unix_day(c->now), quota,
-	    &count);
+	/* DESIGN §4: every full view is counted, on the business day of
+	 * the caller's branch; heads and managers against their quota. */
+	who = counted(r, txn);
+	rc = kt_uday_view(st, txn, &who, &count, &quota);
 	if (rc == KT_EPERM) {
-		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used up",
-		    quota);
+		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used "
+		    "up; the owner can raise it (kartoteka user change %s "
+		    "--quota N)", quota, kt_req_caller(r)->login);
 		rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, c->msg);
 		goto out;
 	}
@@ -722,7 +750,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		snprintf(detail + n, sizeof(detail) - n, " forced duplicate "
 		    "of %" PRIu64, forced);
 	}
-	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, detail);
+	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, b, detail);
 out:
 	free(buf);
 	return rc;
@@ -742,7 +770,7 @@ archive_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	next = *rec;
 	next.archived = !c->restore;
-	rc = card_commit(st, txn, r, rec, &next, action, NULL);
+	rc = card_commit(st, txn, r, rec, &next, action, 0, NULL);
 out:
 	return rc;
 }
@@ -753,6 +781,8 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	client_st_t *c = kt_req_state(r);
 	Ktstore__ClientRecord *rec = NULL;
 	Ktstore__ClientRecord t = KTSTORE__CLIENT_RECORD__INIT;
+	char detail[80];
+	size_t dropped = 0;
 	int rc;
 
 	if ((rc = card_load(st, txn, r, KT_ACT_PURGE, KT_AUDIT_CLIENT_PURGE,
@@ -768,7 +798,12 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	t.purged = 1;
 	t.archived = 1;
 	t.title = "";
-	rc = card_commit(st, txn, r, rec, &t, KT_AUDIT_CLIENT_PURGE, NULL);
+	/* DESIGN §7: purge is the one operation that removes history. */
+	if ((rc = kt_chist_drop(txn, kt_store_dbs(st), rec->id, &dropped)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "history versions removed: %zu",
+	    dropped);
+	rc = card_commit(st, txn, r, rec, &t, KT_AUDIT_CLIENT_PURGE, 0, detail);
 out:
 	return rc;
 }
@@ -795,7 +830,7 @@ reassign_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	next.manager = c->manager;
 	snprintf(detail, sizeof(detail), "manager %" PRIu64 " -> %" PRIu64,
 	    rec->manager, c->manager);
-	rc = card_commit(st, txn, r, rec, &next, KT_AUDIT_CLIENT_REASSIGN,
+	rc = card_commit(st, txn, r, rec, &next, KT_AUDIT_CLIENT_REASSIGN, 0,
 	    detail);
 out:
 	return rc;

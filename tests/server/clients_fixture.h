@@ -62,7 +62,10 @@ put_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	put_job_t *j = arg;
 
-	return kt_cstore_put(txn, kt_store_dbs(st), j->old, j->rec);
+	kt_chist_who_t who = { .time = j->rec->updated_at, .user = 1,
+		.action = "test", .fields = 0 };
+
+	return kt_cstore_put(txn, kt_store_dbs(st), j->old, j->rec, &who);
 }
 
 static inline void

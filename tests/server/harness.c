@@ -398,6 +398,8 @@ kt_h_new(void)
 	assert_non_null(mkdtemp(h->p->dir));
 	kt_server_opts_default(&srv->opts);
 	srv->opts.data_dir = h->p->dir;
+	/* Business days in UTC unless a test sets its own zone. */
+	assert_int_equal(kt_tzcache_new(NULL, "UTC", &srv->tz, NULL, 0), 0);
 	assert_int_equal(kt_store_open(&srv->store, h->p->dir,
 	    KT_STORE_CREATE), 0);
 	/* The keys `kartotekad init` would write, in memory only. */
@@ -464,6 +466,7 @@ kt_h_free(kt_h_t *h)
 	assert_int_equal(uv_loop_close(&h->loop), 0);
 	kt_arena_free(&srv->req_arena);
 	kt_store_close(srv->store);
+	kt_tzcache_free(srv->tz);
 	assert_int_equal(nftw(p->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 	for (size_t i = 0; i < p->nresp; i++)
 		kartoteka__response__free_unpacked(p->resp[i], NULL);

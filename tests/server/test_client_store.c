@@ -101,50 +101,6 @@ purge_removes_indexes(void **state)
 	fx_close(&f);
 }
 
-typedef struct views_job {
-	uint64_t user;
-	uint32_t day, quota, count;
-	int rc;
-} views_job_t;
-
-static int
-views_mut(kt_store_t *st, MDB_txn *txn, void *arg)
-{
-	views_job_t *j = arg;
-
-	j->rc = kt_cstore_views_bump(txn, kt_store_dbs(st), j->user, j->day,
-	    j->quota, &j->count);
-	return j->rc == KT_EPERM ? 0 : j->rc;
-}
-
-static void
-view_quota(void **state)
-{
-	fx_t f;
-	views_job_t j = { 5, 20000, 3, 0, 0 };
-
-	(void)state;
-	fx_open(&f);
-	for (int i = 1; i <= 3; i++) {
-		assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-		assert_int_equal(j.rc, 0);
-		assert_int_equal(j.count, (uint32_t)i);
-	}
-	assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, KT_EPERM);
-	assert_int_equal(j.count, 3);
-	j.day++;    /* a new day starts afresh */
-	assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, 0);
-	assert_int_equal(j.count, 1);
-	j.quota = 0;  /* unlimited */
-	for (int i = 0; i < 10; i++)
-		assert_int_equal(kt_store_write_sync(f.st, views_mut, &j), 0);
-	assert_int_equal(j.rc, 0);
-	assert_int_equal(j.count, 11);
-	fx_close(&f);
-}
-
 static void
 idset_ops(void **state)
 {
@@ -328,7 +284,6 @@ get_with_arena(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(edit_moves_indexes),
 	cmocka_unit_test(purge_removes_indexes),
-	cmocka_unit_test(view_quota),
 	cmocka_unit_test(idset_ops),
 	cmocka_unit_test(exists_sees_tombstones),
 	cmocka_unit_test(in_branch_follows_moves_purged_in_none),

@@ -376,9 +376,11 @@ show_counts_against_quota(void **state)
 		assert_string_equal(e.detail, detail);
 	}
 	r = kt_h_call(w.h, w.m, show(&q, id));
-	kt_h_expect_error(r, E_QUOTA, "daily quota of 2 full cards used up");
+	kt_h_expect_error(r, E_QUOTA, "daily quota of 2 full cards used up; the owner can raise it "
+	    "(kartoteka user change masha --quota N)");
 	e = expect_entry(w.h, "client.view", id, w.masha, E_QUOTA);
-	assert_string_equal(e.detail, "daily quota of 2 full cards used up");
+	assert_string_equal(e.detail, "daily quota of 2 full cards used up; the owner can raise it "
+	    "(kartoteka user change masha --quota N)");
 	/* The owner's views are counted, never limited. */
 	for (unsigned i = 1; i <= 3; i++)
 		kt_h_expect_ok(kt_h_call(w.h, w.owner, show(&q, id)));

@@ -238,7 +238,7 @@ staff_need_working_branch(void **state)
 	assert_int_equal(u.nbranches, 2);
 	assert_true(u.branches[0] == 1 && u.branches[1] == 2);
 	last_audit(f, "user.add", "user:2",
-	    "login=anna role=head quota=200 branches=1,2");
+	    "login=anna role=head quota=500 branches=1,2");
 	id = staff(f, "bob", MANAGER, both + 1, 1);
 	u = load(f, id);
 	assert_int_equal(u.role, MANAGER);
@@ -304,7 +304,18 @@ quota_rules(void **state)
 
 	(void)owner_and_branches(f);
 	id = staff(f, "anna", MANAGER, north, 1);
-	assert_int_equal(load(f, id).daily_view_quota, KT_DEFAULT_VIEW_QUOTA);
+	{	/* Stored 0: the role's default, a head's is higher. */
+		kt_user_t u = load(f, id);
+		assert_int_equal(u.daily_view_quota, 0);
+		assert_int_equal(kt_user_view_quota(&u), KT_DEFAULT_VIEW_QUOTA);
+		assert_int_equal(kt_user_row_quota(&u), KT_DEFAULT_ROW_QUOTA);
+		u.role = KARTOTEKA__ROLE__HEAD;
+		assert_int_equal(kt_user_view_quota(&u), KT_HEAD_VIEW_QUOTA);
+		assert_int_equal(kt_user_row_quota(&u), KT_HEAD_ROW_QUOTA);
+		u.role = KARTOTEKA__ROLE__OWNER;
+		assert_int_equal(kt_user_view_quota(&u), 0);
+		assert_int_equal(kt_user_row_quota(&u), 0);
+	}
 	assert_int_equal(KT_DEFAULT_VIEW_QUOTA, 200);
 
 	n = new_user("bob", MANAGER, north, 1);
@@ -444,7 +455,7 @@ change_fields(void **state)
 		assert_true(gen(f) == g);
 		e.quota = 0;
 		(void)change_ok(f, &e);
-		assert_int_equal(load(f, id).daily_view_quota, 200);
+		assert_int_equal(load(f, id).daily_view_quota, 0);
 		last_audit(f, "user.change", "user:2", "login=anna quota=200");
 	}
 	{	/* All at once; the password hash is kept. */
@@ -744,7 +755,9 @@ user_info_branch_names(void **state)
 	assert_string_equal(ui.name, "Some Name");
 	assert_int_equal(ui.role, HEAD);
 	assert_false(ui.disabled);
-	assert_int_equal(ui.daily_view_quota, 200);
+	/* A head's quotas by default (DESIGN §4: heads are limited too). */
+	assert_int_equal(ui.daily_view_quota, KT_HEAD_VIEW_QUOTA);
+	assert_int_equal(ui.daily_row_quota, KT_HEAD_ROW_QUOTA);
 	assert_int_equal(ui.n_branches, 2);
 	assert_string_equal(ui.branches[0], "south");
 	assert_string_equal(ui.branches[1], "north");
