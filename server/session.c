@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <sodium.h>
 
 #include "kt_error.h"
@@ -247,6 +249,62 @@ end_terminal_one(kt_conn_t *c, void *arg)
 		kt_conn_close(c, 0);
 		a->n++;
 	}
+}
+
+typedef struct other_addr {
+	const uint8_t *key;
+	const struct sockaddr_storage *peer;
+	const kt_conn_t *except;
+	struct sockaddr_storage found;
+	int n;
+} other_addr_t;
+
+/* 1 when a and b are different IP addresses (ports aside). */
+static int
+other_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 1;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr,
+		    sizeof(struct in_addr)) != 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) != 0;
+	return 0;
+}
+
+static void
+other_addr_one(kt_conn_t *c, void *arg)
+{
+	other_addr_t *o = arg;
+	kt_session_t *s = kt_conn_data(c);
+	const struct sockaddr_storage *p = kt_conn_peer(c);
+
+	if (c == o->except || o->n != 0 || p == NULL ||
+	    sodium_memcmp(s->term_key, o->key, 32) != 0)
+		return;
+	if (other_ip(p, o->peer)) {
+		o->found = *p;
+		o->n = 1;
+	}
+}
+
+int
+kt_session_other_address(kt_server_t *srv, const uint8_t key[32],
+    const struct sockaddr_storage *peer, const kt_conn_t *except,
+    struct sockaddr_storage *other)
+{
+	other_addr_t o = { .key = key, .peer = peer, .except = except };
+
+	if (srv->net == NULL || peer == NULL)
+		return 0;
+	kt_net_foreach(srv->net, other_addr_one, &o);
+	if (o.n && other != NULL)
+		*other = o.found;
+	return o.n;
 }
 
 size_t

@@ -85,6 +85,14 @@ int64_t kt_session_last_use(kt_server_t *srv, const uint8_t token_hash[32]);
 size_t kt_session_end_terminal(kt_server_t *srv, const uint8_t key[32],
     const kt_conn_t *except);
 
+/* 1 when another open connection of terminal key (not except) comes
+ * from an IP address other than peer's (a copied terminal key in use on
+ * two machines at once); the first such address goes into other (cap
+ * bytes, may be NULL). */
+int kt_session_other_address(kt_server_t *srv, const uint8_t key[32],
+    const struct sockaddr_storage *peer, const kt_conn_t *except,
+    struct sockaddr_storage *other);
+
 /* Every connection of user is logged out (its sessions were ended). */
 void kt_session_logout_user(kt_server_t *srv, uint64_t user);
 

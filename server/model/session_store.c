@@ -113,6 +113,28 @@ kt_session_rec_touch(MDB_txn *txn, const kt_store_dbs_t *db,
 }
 
 int
+kt_session_rec_mark_two_addrs(MDB_txn *txn, const kt_store_dbs_t *db,
+    const uint8_t token_hash[static 32], int *first)
+{
+	Ktstore__SessionRecord *s = NULL;
+	int rc;
+
+	*first = 0;
+	rc = kt_store_get_record(txn, db->sessions, token_hash, 32,
+	    &ktstore__session_record__descriptor, (ProtobufCMessage **)&s);
+	if (rc != 0)
+		return rc;
+	if (!s->two_addrs_alerted) {
+		s->two_addrs_alerted = 1;
+		*first = 1;
+		rc = kt_store_put_record(txn, db->sessions, token_hash, 32,
+		    &s->base, 0);
+	}
+	protobuf_c_message_free_unpacked(&s->base, NULL);
+	return rc;
+}
+
+int
 kt_session_rec_del(MDB_txn *txn, const kt_store_dbs_t *db,
     const uint8_t token_hash[static 32])
 {

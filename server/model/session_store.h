@@ -66,6 +66,13 @@ int kt_session_rec_check(MDB_txn *txn, const kt_store_dbs_t *db,
 int kt_session_rec_touch(MDB_txn *txn, const kt_store_dbs_t *db,
     const uint8_t token_hash[static 32], int64_t now);
 
+/* kt_session_rec_mark_two_addrs notes that the session's terminal was
+ * seen on two addresses at once; *first is 1 when it had not been noted
+ * before (raise the alert once per session). Write transaction. Returns
+ * 0, KT_ENOTFOUND, KT_ENOSPC, KT_ESTORE, KT_EPROTO. */
+int kt_session_rec_mark_two_addrs(MDB_txn *txn, const kt_store_dbs_t *db,
+    const uint8_t token_hash[static 32], int *first);
+
 /* kt_session_rec_del deletes the session under token_hash (none is
  * fine). Write transaction. Returns 0, KT_ESTORE. */
 int kt_session_rec_del(MDB_txn *txn, const kt_store_dbs_t *db,

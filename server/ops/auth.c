@@ -16,6 +16,8 @@
 
 #include "fields.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
+#include "model/bizday.h"
 #include "model/branch_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
@@ -24,6 +26,18 @@
 #include "ops/ops.h"
 #include "records.pb-c.h"
 #include "session.h"
+
+/* Raises an alert for the owner inside txn: ids and counts only. */
+static int
+alert(kt_store_t *st, MDB_txn *txn, kt_alert_kind_t kind, uint64_t user,
+    const uint8_t *terminal, uint64_t count, uint64_t limit,
+    const char *detail)
+{
+	kt_alert_t a = { .kind = kind, .user = user, .terminal = terminal,
+		.count = count, .limit = limit, .detail = detail };
+
+	return kt_alert_raise(st, txn, &a, NULL);
+}
 
 /* ------------------------------------------------------------------ */
 /* ping                                                                */
@@ -60,10 +74,22 @@ static int
 enroll_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	enroll_st_t *e = kt_req_state(r);
+	char detail[64];
+	int rc;
 
-	return kt_terminal_enroll(st, txn, kt_req_terminal_key(r),
+	rc = kt_terminal_enroll(st, txn, kt_req_terminal_key(r),
 	    e->token_hash, e->name, e->now, kt_req_server(r)->sign_sk,
 	    &e->branch, &e->v);
+	if (rc != 0 || !kt_verdict_is_ok(&e->v))
+		return rc;
+	if (e->branch != 0)
+		snprintf(detail, sizeof(detail), "enrolled for branch:%" PRIu64,
+		    e->branch);
+	else
+		snprintf(detail, sizeof(detail), "enrolled as an owner "
+		    "terminal");
+	return alert(st, txn, KT_ALERT_TERMINAL_ENROLLED, 0,
+	    kt_req_terminal_key(r), 0, 0, detail);
 }
 
 static void
@@ -149,22 +175,56 @@ session_idle(const kt_server_t *srv, uint64_t branch)
 }
 
 /* When a session made at now on a terminal of branch ends at the latest:
- * the end of the business day. Until branches carry their time zone this
- * is the server's local midnight (the one line to switch to bizday.h). */
+ * the end of the business day, in the branch's time zone (an owner
+ * terminal's: the server's default). */
 static int64_t
-session_day_end(uint64_t branch, int64_t now)
+session_day_end(kt_req_t *r, uint64_t branch, int64_t now)
 {
-	time_t t = (time_t)now, end;
-	struct tm tm;
+	kt_server_t *srv = kt_req_server(r);
+	MDB_txn *txn = kt_req_txn(r);
+	int64_t end = 0;
 
-	(void)branch;
-	if (localtime_r(&t, &tm) == NULL)
+	if (srv->tz == NULL || txn == NULL)
 		return now + 24 * 3600;
-	tm.tm_sec = tm.tm_min = tm.tm_hour = 0;
-	tm.tm_mday += 1;
-	tm.tm_isdst = -1;
-	end = mktime(&tm);
-	return end > t ? (int64_t)end : now + 24 * 3600;
+	(void)kt_tz_day(kt_bizday_branch_zone(srv->tz, txn,
+	    kt_store_dbs(srv->store), branch), now, &end);
+	return end > now ? end : now + 24 * 3600;
+}
+
+/* A login at now on a terminal of branch outside the branch's working
+ * hours (BranchRecord work_from_min..work_to_min, local minutes; a range
+ * that wraps midnight is a night shift) raises KT_ALERT_OFF_HOURS. */
+static int
+alert_off_hours(kt_store_t *st, MDB_txn *txn, kt_server_t *srv,
+    uint64_t user, uint64_t branch, const uint8_t *terminal, int64_t now)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord *b = NULL;
+	char detail[96];
+	unsigned m, from, to;
+	int in, rc;
+
+	if (branch == 0 || srv->tz == NULL)
+		return 0;
+	rc = kt_branch_get(txn, db, branch, &b);
+	if (rc == KT_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	from = b->work_from_min;
+	to = b->work_to_min;
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	if ((from == 0 && to == 0) || from >= 1440 || to > 1440)
+		return 0;
+	m = kt_tz_minute(kt_bizday_branch_zone(srv->tz, txn, db, branch), now);
+	in = from <= to ? m >= from && m < to : m >= from || m < to;
+	if (in)
+		return 0;
+	snprintf(detail, sizeof(detail), "login at %02u:%02u, branch:%" PRIu64
+	    " works %02u:%02u-%02u:%02u", m / 60, m % 60, branch, from / 60,
+	    from % 60, to / 60, to % 60);
+	return alert(st, txn, KT_ALERT_OFF_HOURS, user, terminal, m, 0,
+	    detail);
 }
 
 /* The peer's address as text ("10.0.0.7:51234", "[::1]:4000"). */
@@ -335,6 +395,51 @@ login_ok_mut(MDB_txn *txn, const kt_store_dbs_t *db, kt_req_t *r,
 	return 0;
 }
 
+/* The alerts of a counted failure of a known user (an unknown login is
+ * whatever a guesser typed: never worth an alert, nor safe to repeat):
+ * the owner's login tried at a branch terminal, the lock this failure
+ * set, and failures on a second (third, ...) terminal. */
+static int
+login_failure_alerts(kt_store_t *st, MDB_txn *txn, kt_server_t *srv,
+    kt_req_t *r, const login_st_t *l,
+    const Ktstore__LoginFailureRecord *nf, unsigned terminals)
+{
+	const uint8_t *key = kt_req_terminal_key(r);
+	uint64_t branch = kt_req_terminal_branch(r);
+	char detail[160];
+	int rc;
+
+	if (!l->user_found)
+		return 0;
+	if (l->user.role == KARTOTEKA__ROLE__OWNER && branch != 0) {
+		snprintf(detail, sizeof(detail), "the owner's login at a "
+		    "terminal of branch:%" PRIu64 " (%s password)", branch,
+		    l->foreign_terminal ? "right" : "wrong");
+		if ((rc = alert(st, txn, KT_ALERT_OWNER_AT_BRANCH, l->user.id,
+		    key, nf->failures, 0, detail)) != 0)
+			return rc;
+	}
+	if (nf->locked_until != 0) {
+		snprintf(detail, sizeof(detail), "user:%" PRIu64 " locked on "
+		    "this terminal for %lld minutes after %u failures",
+		    l->user.id, (long long)(srv->opts.lockout_s + 59) / 60,
+		    nf->failures);
+		if ((rc = alert(st, txn, KT_ALERT_LOCKOUT, l->user.id, key,
+		    nf->failures, srv->opts.lockout_after, detail)) != 0)
+			return rc;
+	}
+	/* Once per terminal that starts failing while another already
+	 * fails: the first failure here makes the spread grow. */
+	if (terminals > 1 && nf->failures == 1) {
+		snprintf(detail, sizeof(detail), "user:%" PRIu64 ": failed "
+		    "logins on %u terminals", l->user.id, terminals);
+		if ((rc = alert(st, txn, KT_ALERT_LOGIN_FAILURES, l->user.id,
+		    key, terminals, 0, detail)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
@@ -378,7 +483,9 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	if (l->code == KT_CODE_OK) {
 		if ((rc = login_ok_mut(txn, db, r, l, fail != NULL, detail,
-		    sizeof(detail))) != 0)
+		    sizeof(detail))) != 0 ||
+		    (rc = alert_off_hours(st, txn, srv, l->user.id,
+		    kt_req_terminal_branch(r), key, l->now)) != 0)
 			goto out;
 		actor.user_id = l->user.id;
 		action = KT_AUDIT_LOGIN;
@@ -415,6 +522,9 @@ login_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 			    nf.failures, nf.locked_until ?
 			    ", locked here" : "", terminals > 1 ?
 			    ", failing on several terminals" : "");
+			if ((rc = login_failure_alerts(st, txn, srv, r, l, &nf,
+			    terminals)) != 0)
+				goto out;
 		} else {
 			snprintf(detail, sizeof(detail), "%s", l->msg);
 		}
@@ -501,7 +611,7 @@ login_decide(kt_req_t *r)
 		    "ask the owner");
 	} else {
 		uint64_t branch = kt_req_terminal_branch(r);
-		int64_t day_end = session_day_end(branch, l->now);
+		int64_t day_end = session_day_end(r, branch, l->now);
 		l->code = KT_CODE_OK;
 		randombytes_buf(l->token, sizeof(l->token));
 		crypto_generichash(l->token_hash, 32, l->token, 32, NULL, 0);
@@ -629,6 +739,8 @@ typedef struct resume_st {
 	int64_t used_at;            /* latest use on an open connection */
 	int expired;                /* the loop found it run out */
 	char why[64];               /* ... for the audit */
+	int two_addrs;              /* the terminal is also on another IP */
+	struct sockaddr_storage other; /* ... this one */
 	kt_session_info_t info;     /* [mutation] */
 	int ok;                     /* [mutation] alive, touched */
 } resume_st_t;
@@ -642,7 +754,7 @@ resume_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	resume_st_t *rs = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	kt_actor_t actor = kt_req_actor(r);
-	char object[32], detail[160], peer[INET6_ADDRSTRLEN + 16];
+	char object[32], detail[256], peer[INET6_ADDRSTRLEN + 16];
 	int rc;
 
 	rs->ok = 0;
@@ -668,6 +780,23 @@ resume_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	actor.user_id = rs->info.user;
 	snprintf(object, sizeof(object), "user:%" PRIu64, rs->info.user);
 	snprintf(detail, sizeof(detail), "from %s", peer);
+	if (rs->two_addrs) {
+		char other[INET6_ADDRSTRLEN + 16], what[96];
+		int first;
+		peer_text(&rs->other, other, sizeof(other));
+		snprintf(detail + strlen(detail), sizeof(detail) -
+		    strlen(detail), "; the terminal is also connected from %s",
+		    other);
+		if ((rc = kt_session_rec_mark_two_addrs(txn, db, rs->hash,
+		    &first)) != 0)
+			return rc;
+		snprintf(what, sizeof(what), "user:%" PRIu64 "'s session "
+		    "resumed while the terminal is open from another address",
+		    rs->info.user);
+		if (first && (rc = alert(st, txn, KT_ALERT_TERMINAL_TWO_ADDRS,
+		    rs->info.user, kt_req_terminal_key(r), 2, 0, what)) != 0)
+			return rc;
+	}
 	if ((rc = kt_audit_record(st, txn, &actor, KT_AUDIT_RESUME, object, 0,
 	    detail)) != 0)
 		return rc;
@@ -756,6 +885,8 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 		kt_req_fail(r, KT_CODE_UNAUTH, RESUME_REFUSED);
 		return;
 	}
+	rs->two_addrs = kt_session_other_address(srv, kt_req_terminal_key(r),
+	    kt_req_peer(r), kt_req_conn(r), &rs->other);
 	kt_req_submit(r, resume_mut, resume_done);
 }
 

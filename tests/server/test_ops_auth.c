@@ -14,6 +14,9 @@
 #include "kt_test.h"
 
 #include "kt_error.h"
+#include "model/alert_store.h"
+#include "model/bizday.h"
+#include "model/branch_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
 #include "model/terminal_store.h"
@@ -165,6 +168,38 @@ session_check(kt_h_t *h, const uint8_t hash[32], const uint8_t key[32])
 	    kt_now_s(), &user, &expires);
 	kt_store_read_end(h->srv->store, txn);
 	return rc;
+}
+
+typedef struct kinds {
+	unsigned n[KT_ALERT_KIND_COUNT];
+	uint64_t user[KT_ALERT_KIND_COUNT];   /* of the newest */
+} kinds_t;
+
+static int
+kind_one(const Ktstore__AlertRecord *a, void *arg)
+{
+	kinds_t *k = arg;
+
+	if (a->kind < KT_ALERT_KIND_COUNT) {
+		if (k->n[a->kind]++ == 0)
+			k->user[a->kind] = a->user_id;
+	}
+	return 0;
+}
+
+/* The stored alerts, counted by kind. */
+static kinds_t
+alerts(kt_h_t *h)
+{
+	kinds_t k;
+	MDB_txn *txn;
+
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(kt_store_read_begin(h->srv->store, &txn), 0);
+	assert_int_equal(kt_alert_each(txn, kt_store_dbs(h->srv->store), 0, 1,
+	    0, kind_one, &k, NULL), 0);
+	kt_store_read_end(h->srv->store, txn);
+	return k;
 }
 
 static int
@@ -841,6 +876,127 @@ lockout_per_terminal_and_unlock(void **state)
 	kt_h_free(h);
 }
 
+/* The alerts of deliver 5: a new terminal; the owner's login at a branch
+ * desk; a lockout; failures on several terminals (known users only); a
+ * terminal resumed from two addresses at once (once per session); a
+ * login outside the branch's working hours. */
+typedef struct hours_job {
+	uint64_t branch;
+	unsigned from, to;
+} hours_job_t;
+
+static int
+hours_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	hours_job_t *j = arg;
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord *b = NULL;
+	uint8_t key[8];
+	int rc = kt_branch_get(txn, db, j->branch, &b);
+
+	if (rc != 0)
+		return rc;
+	b->work_from_min = j->from;
+	b->work_to_min = j->to;
+	kt_store_be64(key, j->branch);
+	rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	return rc;
+}
+
+static void
+login_alerts(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	uint64_t north = kt_h_branch(h, "North");
+	uint64_t masha = kt_h_user(h, "masha", MANAGER, north, 0);
+	uint8_t token[32], key[32], mkey[32];
+	kt_conn_t *c, *d1, *d2, *own, *a, *b, *m;
+	unsigned minute;
+	hours_job_t hj;
+	kinds_t k;
+	req_t q;
+
+	(void)state;
+	h->srv->opts.lockout_after = 2;
+	h->srv->opts.login_delay_after = 100;
+	/* Enrolment. */
+	invite(h, north, "North", token);
+	randombytes_buf(key, 32);
+	c = kt_h_connect(h, key);
+	kt_h_expect_ok(kt_h_call(h, c, enroll(&q, token, 32, "till 9")));
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_TERMINAL_ENROLLED], 1);
+	d1 = c;
+	d2 = kt_h_connect_enrolled(h, north, NULL);
+	own = kt_h_connect_enrolled(h, 0, NULL);
+	/* The owner's login at a branch desk, right password or not. */
+	kt_h_expect_error(kt_h_call(h, d1, login(&q, KT_H_OWNER,
+	    KT_H_PASSWORD)), E_UNAUTH, NULL);
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_OWNER_AT_BRANCH], 1);
+	assert_true(k.user[KT_ALERT_OWNER_AT_BRANCH] == h->owner);
+	assert_int_equal(k.n[KT_ALERT_LOCKOUT], 0);
+	/* The second failure locks desk 1. */
+	kt_h_expect_error(kt_h_call(h, d1, login(&q, KT_H_OWNER, "guess")),
+	    E_UNAUTH, NULL);
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_OWNER_AT_BRANCH], 2);
+	assert_int_equal(k.n[KT_ALERT_LOCKOUT], 1);
+	assert_int_equal(k.n[KT_ALERT_LOGIN_FAILURES], 0);
+	/* A second terminal failing: the spread. */
+	kt_h_expect_error(kt_h_call(h, own, login(&q, KT_H_OWNER, "guess")),
+	    E_UNAUTH, NULL);
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_LOGIN_FAILURES], 1);
+	assert_int_equal(k.n[KT_ALERT_OWNER_AT_BRANCH], 2); /* own terminal */
+	/* Unknown logins raise nothing, wherever they fail. */
+	kt_h_expect_error(kt_h_call(h, d2, login(&q, "nobody", "x")), E_UNAUTH,
+	    NULL);
+	kt_h_expect_error(kt_h_call(h, d2, login(&q, "nobody", "x")), E_UNAUTH,
+	    NULL);
+	kt_h_expect_error(kt_h_call(h, own, login(&q, "nobody", "x")),
+	    E_UNAUTH, NULL);
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_LOGIN_FAILURES], 1);
+	assert_int_equal(k.n[KT_ALERT_LOCKOUT], 1);
+
+	/* masha's session resumed from two addresses at once: once. */
+	m = kt_h_connect_enrolled(h, north, mkey);
+	kt_h_login(h, m, masha, token, NULL);
+	a = kt_h_connect(h, mkey);
+	b = kt_h_connect(h, mkey);
+	assert_int_equal(kt_fake_conn_set_peer(a, "10.0.0.7", 4000), 0);
+	assert_int_equal(kt_fake_conn_set_peer(b, "10.0.0.8", 4001), 0);
+	kt_h_expect_ok(kt_h_call(h, a, resume(&q, token, 32)));
+	assert_int_equal(alerts(h).n[KT_ALERT_TERMINAL_TWO_ADDRS], 1);
+	assert_string_equal(strstr(kt_h_audit_last(h).detail, "; the "),
+	    "; the terminal is also connected from 10.0.0.8:4001");
+	kt_h_expect_ok(kt_h_call(h, b, resume(&q, token, 32)));
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_TERMINAL_TWO_ADDRS], 1);
+	assert_true(k.user[KT_ALERT_TERMINAL_TWO_ADDRS] == masha);
+
+	/* North works an hour from now to two hours from now (UTC, the
+	 * harness's zone): a login now is off hours. */
+	minute = kt_tz_minute(kt_tzcache_get(h->srv->tz, ""), kt_now_s());
+	hj.branch = north;
+	hj.from = (minute + 60) % 1440;
+	hj.to = (minute + 120) % 1440;
+	assert_int_equal(kt_h_write(h, hours_mut, &hj), 0);
+	kt_h_expect_ok(kt_h_call(h, d2, login(&q, "masha", KT_H_PASSWORD)));
+	k = alerts(h);
+	assert_int_equal(k.n[KT_ALERT_OFF_HOURS], 1);
+	assert_true(k.user[KT_ALERT_OFF_HOURS] == masha);
+	/* Working now (wrapping midnight if need be): no alert. */
+	hj.from = (minute + 1440 - 60) % 1440;
+	hj.to = (minute + 60) % 1440;
+	assert_int_equal(kt_h_write(h, hours_mut, &hj), 0);
+	kt_h_expect_ok(kt_h_call(h, d2, login(&q, "masha", KT_H_PASSWORD)));
+	assert_int_equal(alerts(h).n[KT_ALERT_OFF_HOURS], 1);
+	kt_h_free(h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(ping_any_terminal),
 	cmocka_unit_test(enroll_with_invite),
@@ -858,6 +1014,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(resume_audited_and_idle),
 	cmocka_unit_test(idle_connection_logged_out),
 	cmocka_unit_test(lockout_per_terminal_and_unlock),
+	cmocka_unit_test(login_alerts),
 };
 
 KT_TEST_MAIN(tests)
