@@ -227,6 +227,27 @@ last_use_one(kt_conn_t *c, void *arg)
 		a->n = s->last_used;
 }
 
+static void
+idle_of_one(kt_conn_t *c, void *arg)
+{
+	across_t *a = arg;
+	kt_session_t *s = kt_conn_data(c);
+
+	if (s->user != 0 && sodium_memcmp(s->token_hash, a->hash, 32) == 0 &&
+	    s->idle_s > a->n)
+		a->n = s->idle_s;
+}
+
+int64_t
+kt_session_idle_of(kt_server_t *srv, const uint8_t token_hash[32])
+{
+	across_t a = { .srv = srv, .hash = token_hash };
+
+	if (srv->net != NULL)
+		kt_net_foreach(srv->net, idle_of_one, &a);
+	return a.n;
+}
+
 int64_t
 kt_session_last_use(kt_server_t *srv, const uint8_t token_hash[32])
 {

@@ -74,6 +74,10 @@ void kt_session_logout_everywhere(kt_server_t *srv,
 void kt_session_set_idle(kt_server_t *srv, const uint8_t token_hash[32],
     int64_t idle_s);
 
+/* The idle time of the session token_hash as its open connections hold
+ * it (0: none, or no connection is logged in with it). */
+int64_t kt_session_idle_of(kt_server_t *srv, const uint8_t token_hash[32]);
+
 /* The latest use (unix seconds) of the session token_hash on any open
  * connection, 0 when none is logged in with it: a resume on a new
  * connection counts the use of a long-lived one. */

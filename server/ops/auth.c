@@ -973,7 +973,7 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 	wr.user = &ui;
 	wr.terminal = &ti;
 	wr.session_expires_at = kt_req_session_expires(r);
-	wr.session_idle_s = session_idle(srv, kt_req_terminal_branch(r));
+	wr.session_idle_s = kt_session_idle_of(srv, kt_req_session_hash(r));
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_WHOAMI;
 	resp.whoami = &wr;
 	kt_req_reply(r, &resp);

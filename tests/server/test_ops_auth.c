@@ -747,6 +747,9 @@ resume_audited_and_idle(void **state)
 	r = kt_h_call(h, c2, resume(&q, token, 32));
 	kt_h_expect_ok(r);
 	assert_true(r->resume->idle_s == 600);
+	r = kt_h_call(h, c2, whoami(&q));
+	kt_h_expect_ok(r);
+	assert_true(r->whoami->session_idle_s == 600);
 	e = kt_h_audit_last(h);
 	snprintf(object, sizeof(object), "user:%llu",
 	    (unsigned long long)h->owner);
