@@ -142,6 +142,18 @@ kt_req_actor(const kt_req_t *r)
 	return a;
 }
 
+kt_uday_who_t
+kt_req_counted(const kt_req_t *r, MDB_txn *txn, int64_t now)
+{
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_tz_t *tz = kt_bizday_zone(r->srv->tz, txn,
+	    kt_store_dbs(r->srv->store), me);
+	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, now, NULL),
+		.terminal = r->term_key, .now = now };
+
+	return who;
+}
+
 const uint8_t *
 kt_req_terminal_key(const kt_req_t *r)
 {

@@ -21,6 +21,7 @@
 
 #include "kartoteka.pb-c.h"
 #include "model/audit.h"
+#include "model/user_day.h"
 #include "model/store.h"
 #include "model/user_store.h"
 #include "model/verdict.h"
@@ -67,6 +68,10 @@ void *kt_req_state(const kt_req_t *r);
 const kt_user_t *kt_req_caller(const kt_req_t *r);
 /* The caller as the audit names it (user, terminal, the server's key). */
 kt_actor_t kt_req_actor(const kt_req_t *r);
+/* The caller as the day counters see it (model/user_day.h) at now, on
+ * the business day of the caller's branch. Inside txn (the writer's, in
+ * a mutation); the request must have a caller. */
+kt_uday_who_t kt_req_counted(const kt_req_t *r, MDB_txn *txn, int64_t now);
 /* The terminal's key (32 bytes), whether it is enrolled, its branch. */
 const uint8_t *kt_req_terminal_key(const kt_req_t *r);
 int kt_req_enrolled(const kt_req_t *r);

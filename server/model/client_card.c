@@ -25,6 +25,10 @@
 #define TAGS_MAX 32u
 #define PEOPLE_MAX 32u
 #define PHONES_MAX 8u
+/* DESIGN §4: a card carries a handful of contacts, so that one request
+ * cannot check many guessed numbers against the base. */
+#define CARD_PHONES_MAX 8u
+#define CARD_EMAILS_MAX 8u
 #define CUSTOM_MAX 32u
 #define CUSTOM_NAME_MAX 64u
 #define CUSTOM_VALUE_MAX 1000u
@@ -225,6 +229,31 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
  * into r (which the caller initialised), in arena memory or pointing
  * into in (so in must outlive r until it is packed).
  * Returns 0, KT_EINVAL (err names the field), KT_ENOMEM. */
+/* At most CARD_PHONES_MAX phones and CARD_EMAILS_MAX e-mails on card r
+ * in all; err names the first one past the limit. */
+static int
+contacts_fit(const Ktstore__ClientRecord *r, char *err, size_t cap)
+{
+	size_t phones = 0, emails = 0;
+
+	for (size_t i = 0; i < r->n_people; i++) {
+		const Ktstore__PersonRecord *p = r->people[i];
+		for (size_t j = 0; j < p->n_phones; j++)
+			if (++phones > CARD_PHONES_MAX) {
+				snprintf(err, cap, "people[%zu].phones[%zu]: a "
+				    "card holds at most %u phones in all", i, j,
+				    CARD_PHONES_MAX);
+				return KT_EINVAL;
+			}
+		if (p->email && p->email[0] && ++emails > CARD_EMAILS_MAX) {
+			snprintf(err, cap, "people[%zu].email: a card holds at "
+			    "most %u e-mails in all", i, CARD_EMAILS_MAX);
+			return KT_EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
     const char *cc, kt_arena_t *a, Ktstore__ClientRecord *r, char *err,
@@ -275,6 +304,8 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 				goto out;
 		}
 		r->n_people = in->n_people;
+		if ((rc = contacts_fit(r, err, cap)) != 0)
+			goto out;
 	}
 	if ((bits & KT_CARD_SOURCE) && (rc = check_text("source", in->source, 0,
 	    SOURCE_MAX, 0, err, cap)) != 0)

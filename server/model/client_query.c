@@ -918,6 +918,12 @@ page_build(query_t *q, const kt_cq_caller_t *who, const kt_cq_filter_t *f,
 	}
 	kartoteka__client_list_response__pack(&lr, page->packed);
 	page->rows = (uint32_t)lr.n_rows;
+	if ((page->ids = malloc((lr.n_rows + 1) * sizeof(uint64_t))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < lr.n_rows; i++)
+		page->ids[i] = lr.rows[i]->id;
 	rc = 0;
 out:
 	if (p.cur != NULL)
@@ -935,6 +941,7 @@ kt_cquery_page_free(kt_cq_page_t *page)
 	if (page == NULL)
 		return;
 	free(page->packed);
+	free(page->ids);
 	memset(page, 0, sizeof(*page));
 }
 
@@ -1174,4 +1181,33 @@ kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 	cset_free(&set);
 	query_free(&q);
 	return rc;
+}
+
+/* An id no branch or user has: the ids count up from 1. */
+#define KT_CQ_NO_SUCH_ID UINT64_MAX
+
+void
+kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Kartoteka__ClientListRequest *lr, int64_t now, kt_cq_filter_t *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (lr->branch && lr->branch[0] &&
+	    kt_branch_id(txn, db, lr->branch, &f->branch) != 0)
+		f->branch = KT_CQ_NO_SUCH_ID;
+	if (lr->manager && lr->manager[0] &&
+	    kt_user_id(txn, db, lr->manager, &f->manager) != 0)
+		f->manager = KT_CQ_NO_SUCH_ID;
+	f->status = (uint32_t)lr->status;
+	f->category = (uint32_t)lr->category;
+	f->tag = lr->tag;
+	f->source = lr->source;
+	f->birth_month = lr->birth_month;
+	f->children_only = lr->children_only;
+	f->child_birth_year = lr->child_birth_year;
+	f->child_age_min = lr->child_age_min;
+	f->child_age_max = lr->child_age_max;
+	f->created_from = lr->created_from;
+	f->created_to = lr->created_to;
+	f->include_archived = lr->include_archived;
+	f->now = now;
 }

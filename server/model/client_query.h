@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kartoteka.pb-c.h"
 #include "model/store.h"
 
 /* Who asks: rows are limited to the clients this user may list. */
@@ -32,6 +33,8 @@ typedef struct kt_cq_page {
 	size_t len;
 	uint64_t total;      /* matches over all pages */
 	uint32_t rows;       /* rows in this page */
+	uint64_t *ids;       /* [rows] the clients shown (for the day's
+				distinct rows), malloc'd, owned likewise */
 } kt_cq_page_t;
 
 /* List filters; zero fields do not filter. */
@@ -50,6 +53,16 @@ typedef struct kt_cq_filter {
 	int include_archived;
 	int64_t now;                   /* unix seconds, for ages */
 } kt_cq_filter_t;
+
+/* kt_cq_filter_from_request fills f from list request lr (the filters of
+ * `client list` and `export`), resolving branch and manager names inside
+ * txn. A name that resolves to nothing (no such branch or login) gives a
+ * filter that matches no card: it answers exactly like an existing name
+ * with no card the caller can see, so a list does not tell which logins
+ * or branches exist (DESIGN §4). The strings of f point into lr. now is
+ * the time for children's ages. */
+void kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Kartoteka__ClientListRequest *lr, int64_t now, kt_cq_filter_t *f);
 
 /* kt_cquery_find searches text: a phone number (normalised with
  * default_cc) finds the cards holding exactly that phone; otherwise every

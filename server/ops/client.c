@@ -13,6 +13,7 @@
 
 #include "arena.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
 #include "model/authz.h"
 #include "model/branch_store.h"
 #include "model/client_card.h"
@@ -27,13 +28,7 @@
 
 /* ==== one operation in flight ============================================ */
 
-/* What a duplicate contact was found on (an audit detail, never the
- * contact). */
-typedef enum dup_kind {
-	DUP_NONE,
-	DUP_VISIBLE,          /* a card the caller can see: named */
-	DUP_HIDDEN,           /* a card of a branch the caller cannot see */
-} dup_kind_t;
+#define DUPS_MAX 8u  /* cards one change can share contacts with */
 
 /* Everything a client op needs after the request is gone, in its request
  * state. The results are reset on every run of the mutation. */
@@ -52,8 +47,10 @@ typedef struct client_st {
 	/* results, set on the writer thread */
 	uint32_t code;
 	char msg[300];
-	dup_kind_t dup;
 	uint64_t dup_of;                 /* a visible duplicate's id */
+	uint64_t dups[DUPS_MAX];         /* cards sharing a contact that the
+					    change keeps: hidden, or forced */
+	size_t ndups;
 } client_st_t;
 
 static void
@@ -108,22 +105,6 @@ writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
 	kt_chist_who_t who = { .time = c->now, .user = kt_req_caller(r)->id,
 		.terminal = kt_req_terminal_key(r),
 		.action = kt_audit_action_name(action), .fields = fields };
-
-	return who;
-}
-
-/* r's caller as the day counters see it, on the business day of the
- * caller's branch (model/bizday.h). Writer thread, inside txn. */
-static kt_uday_who_t
-counted(kt_req_t *r, MDB_txn *txn)
-{
-	client_st_t *c = kt_req_state(r);
-	kt_server_t *srv = kt_req_server(r);
-	const kt_user_t *me = kt_req_caller(r);
-	const kt_tz_t *tz = kt_bizday_zone(srv->tz, txn,
-	    kt_store_dbs(srv->store), me);
-	kt_uday_who_t who = { .user = me, .day = kt_tz_day(tz, c->now, NULL),
-		.terminal = kt_req_terminal_key(r), .now = c->now };
 
 	return who;
 }
@@ -300,6 +281,16 @@ manager_fits(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
 
 static int card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r);
 
+/* Appends text to the NUL-terminated detail (cap bytes), cut to fit. */
+static void
+append_detail(char *detail, size_t cap, const char *text)
+{
+	size_t n = strlen(detail);
+
+	if (n + 1 < cap)
+		snprintf(detail + n, cap - n, "%s", text);
+}
+
 /* ==== add ================================================================= */
 
 /* 1 when the stored card old already has phone (is_phone) or e-mail
@@ -325,22 +316,60 @@ has_contact(const Ktstore__ClientRecord *old, const char *what, int is_phone)
 	return 0;
 }
 
-/* Finds a phone or e-mail of rec already on another card. old is the
- * stored version of rec for an edit (its contacts and its id are not
- * duplicates), NULL for a new card. Refuses c (CONFLICT) when one is found
- * and not forced; with force, *forced gets the first duplicate's id. */
+/* 1 when the edit from old to rec removes people or any of their phones
+ * and e-mails: what a burst of sabotage looks like (DESIGN §7). */
 static int
-check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
-    const kt_store_dbs_t *db, const Ktstore__ClientRecord *rec,
-    const Ktstore__ClientRecord *old, uint64_t *forced)
+lost_contacts(const Ktstore__ClientRecord *old,
+    const Ktstore__ClientRecord *rec)
 {
-	char key[KT_CSTORE_WORD_MAX + 1];
-	int rc = 0;
+	if (rec->n_people < old->n_people)
+		return 1;
+	for (size_t i = 0; i < old->n_people; i++) {
+		const Ktstore__PersonRecord *p = old->people[i];
+		for (size_t j = 0; j < p->n_phones; j++)
+			if (!has_contact(rec, p->phones[j], 1))
+				return 1;
+		if (p->email && p->email[0] && !has_contact(rec, p->email, 0))
+			return 1;
+	}
+	return 0;
+}
 
-	*forced = 0;
-	for (size_t i = 0; i < rec->n_people; i++) {
+/* Notes card id in c->dups (once; at most DUPS_MAX). */
+static void
+note_dup(client_st_t *c, uint64_t id)
+{
+	for (size_t i = 0; i < c->ndups; i++)
+		if (c->dups[i] == id)
+			return;
+	if (c->ndups < DUPS_MAX)
+		c->dups[c->ndups++] = id;
+}
+
+/* Finds the phones and e-mails of rec on other cards (DESIGN §4). old is
+ * the stored version of rec for an edit (its contacts and its id are not
+ * duplicates), NULL for a new card.
+ *   - On a card the caller cannot see, a duplicate answers exactly like
+ *     a new contact: nothing is refused, the card is noted in c->dups
+ *     and becomes a merge alert for the owner once the change is saved.
+ *   - On a card the caller can see, the first one refuses c (CONFLICT,
+ *     naming that card: one verdict per answer), taken from the caller's
+ *     daily budget of duplicate refusals; once that is spent, QUOTA
+ *     without a name. With force it is noted instead, like a hidden one.
+ * Returns 0 or a store error. */
+static int
+check_duplicates(kt_store_t *st, kt_req_t *r, client_st_t *c, MDB_txn *txn,
+    const Ktstore__ClientRecord *rec, const Ktstore__ClientRecord *old)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	char key[KT_CSTORE_WORD_MAX + 1];
+	uint64_t seen_id = 0;
+	const char *seen_what = NULL, *seen_title = NULL;
+	int rc = 0, is_phone = 0;
+
+	for (size_t i = 0; i < rec->n_people && seen_id == 0; i++) {
 		const Ktstore__PersonRecord *p = rec->people[i];
-		for (size_t j = 0; j <= p->n_phones; j++) {
+		for (size_t j = 0; j <= p->n_phones && seen_id == 0; j++) {
 			kt_idset_t s = { 0 };
 			const char *what;
 			MDB_dbi dbi;
@@ -361,51 +390,85 @@ check_duplicates(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 				continue;
 			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
 				return rc;
-			for (size_t k = 0; k < s.n; k++) {
+			for (size_t k = 0; k < s.n && seen_id == 0; k++) {
 				Ktstore__ClientRecord *o = NULL;
-				int vis;
 				if ((old != NULL && s.ids[k] == old->id) ||
 				    kt_cstore_get_with(txn, db, s.ids[k],
-				    &c->wa->pb, &o) != 0)
+				    &c->wa->pb, &o) != 0 || o->purged)
 					continue;
-				vis = may(r, KT_ACT_SEE_CLIENT, o->branch,
-				    o->manager) == 0;
-				if (c->force) {
-					if (*forced == 0)
-						*forced = o->id;
-				} else if (vis) {
-					refuse(c, KT_CODE_CONFLICT,
-					    "%s %s already "
-					    "belongs to client %" PRIu64 " (%s)",
-					    j < p->n_phones ? "phone" : "e-mail",
-					    what, o->id, o->title);
-					c->dup = DUP_VISIBLE;
-					c->dup_of = o->id;
-				} else {
-					refuse(c, KT_CODE_CONFLICT,
-					    "this %s belongs "
-					    "to a client of another branch",
-					    j < p->n_phones ? "phone" : "e-mail");
-					c->dup = DUP_HIDDEN;
+				if (c->force || may(r, KT_ACT_SEE_CLIENT,
+				    o->branch, o->manager) != 0) {
+					note_dup(c, o->id);
+					continue;
 				}
-				if (c->code != KT_CODE_OK)
-					break;
+				seen_id = o->id;
+				seen_what = what;
+				seen_title = o->title;
+				is_phone = j < p->n_phones;
 			}
 			kt_idset_free(&s);
-			if (c->code != KT_CODE_OK || rc != 0)
-				return rc;
 		}
+	}
+	if (seen_id != 0) {
+		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
+		uint32_t used = 0;
+		rc = kt_uday_dup(st, txn, &who, &used);
+		if (rc == KT_EPERM) {
+			refuse(c, KT_CODE_QUOTA, "the daily budget of %u "
+			    "duplicate checks is used up; the owner can look "
+			    "into it", KT_DUP_BUDGET);
+			return 0;
+		}
+		if (rc != 0)
+			return rc;
+		refuse(c, KT_CODE_CONFLICT, "%s %s already belongs to client %"
+		    PRIu64 " (%s)", is_phone ? "phone" : "e-mail", seen_what,
+		    seen_id, seen_title);
+		c->dup_of = seen_id;
 	}
 	return 0;
 }
 
-/* The audit detail of a duplicate refusal: which kind, never the
- * contact. */
+/* The audit detail of a duplicate refusal: ids, never the contact. */
 static const char *
-dup_detail(const client_st_t *c)
+dup_detail(client_st_t *c, char *buf, size_t cap)
 {
-	return c->dup == DUP_HIDDEN ? "duplicate of a client of another branch" :
-	    "duplicate contact";
+	if (c->code == KT_CODE_QUOTA)
+		snprintf(buf, cap, "duplicate check refused: daily budget of "
+		    "%u used up", KT_DUP_BUDGET);
+	else
+		snprintf(buf, cap, "duplicate of client %" PRIu64, c->dup_of);
+	return buf;
+}
+
+/* After card rec was saved: a merge alert for each card it shares a
+ * contact with (c->dups), and their ids appended to the audit detail. */
+static int
+dup_alerts(kt_store_t *st, MDB_txn *txn, kt_req_t *r, client_st_t *c,
+    const Ktstore__ClientRecord *rec, char *detail, size_t cap)
+{
+	size_t n = strlen(detail);
+
+	for (size_t i = 0; i < c->ndups; i++) {
+		kt_alert_t a = { .kind = KT_ALERT_MERGE,
+			.user = kt_req_caller(r)->id,
+			.terminal = kt_req_terminal_key(r),
+			.client = rec->id, .other = c->dups[i] };
+		char what[160];
+		uint64_t id = 0;
+		int rc;
+		snprintf(what, sizeof(what), "client %" PRIu64 " shares a "
+		    "phone or e-mail with client %" PRIu64 ": review, then "
+		    "kartoteka client merge %" PRIu64 " %" PRIu64, rec->id,
+		    c->dups[i], c->dups[i], rec->id);
+		a.detail = what;
+		if ((rc = kt_alert_raise(st, txn, &a, &id)) != 0)
+			return rc;
+		n += (size_t)snprintf(detail + n, n < cap ? cap - n : 0,
+		    "%sduplicate of client %" PRIu64 " (alert %" PRIu64 ")",
+		    n ? " " : "", c->dups[i], id);
+	}
+	return 0;
 }
 
 /* rec->referred_by, when set, must be another card the caller can see
@@ -443,8 +506,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *rec = NULL;
 	kt_chist_who_t who;
-	uint64_t forced = 0;
-	char detail[200];
+	char detail[600];
 	int rc;
 
 	rec = ktstore__client_record__unpack(&c->wa->pb, c->inlen, c->in);
@@ -452,12 +514,13 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		return KT_EPROTO;
 	if ((rc = check_referrer(r, c, txn, db, rec)) != 0 ||
 	    (c->code == KT_CODE_OK &&
-	    (rc = check_duplicates(r, c, txn, db, rec, NULL, &forced)) != 0))
+	    (rc = check_duplicates(st, r, c, txn, rec, NULL)) != 0))
 		goto out;
 	if (c->code == KT_CODE_BAD)
 		goto out;       /* bad input: nothing to audit */
 	if (c->code != KT_CODE_OK) {
-		rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, 0, dup_detail(c));
+		rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, 0,
+		    dup_detail(c, detail, sizeof(detail)));
 		goto out;
 	}
 	if ((rc = kt_store_next_id(st, txn, "client", &rec->id)) != 0)
@@ -470,14 +533,10 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	who = writer_of(r, KT_AUDIT_CLIENT_ADD, KT_CARD_ALL);
 	if ((rc = kt_cstore_put(txn, db, NULL, rec, &who)) != 0)
 		goto out;
-	if (forced)
-		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%"
-		    PRIu64 " forced duplicate of %" PRIu64, rec->branch,
-		    rec->manager, forced);
-	else
-		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%"
-		    PRIu64, rec->branch, rec->manager);
-	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, rec->id, detail)) != 0)
+	snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%" PRIu64
+	    "%s", rec->branch, rec->manager, c->force ? " forced" : "");
+	if ((rc = dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0 ||
+	    (rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, rec->id, detail)) != 0)
 		goto out;
 	rc = card_answer(r, txn, db, rec, 0);
 out:
@@ -674,7 +733,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		goto out;
 	/* DESIGN §4: every full view is counted, on the business day of
 	 * the caller's branch; heads and managers against their quota. */
-	who = counted(r, txn);
+	who = kt_req_counted(r, txn, c->now);
 	rc = kt_uday_view(st, txn, &who, &count, &quota);
 	if (rc == KT_EPERM) {
 		refuse(c, KT_CODE_QUOTA, "daily quota of %u full cards used "
@@ -703,9 +762,8 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	client_st_t *c = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *old = NULL, *in = NULL, rec;
-	char detail[300], err[300];
+	char detail[700], err[300];
 	uint8_t *buf = NULL;
-	uint64_t forced = 0;
 	size_t len;
 	unsigned b = c->fields;
 	int rc;
@@ -737,19 +795,26 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	    (rc = check_referrer(r, c, txn, db, &rec)) != 0)
 		goto out;
 	if (c->code == KT_CODE_OK && (b & KT_CARD_PEOPLE) &&
-	    (rc = check_duplicates(r, c, txn, db, &rec, old, &forced)) != 0)
+	    (rc = check_duplicates(st, r, c, txn, &rec, old)) != 0)
 		goto out;
-	if (c->code == KT_CODE_CONFLICT)
+	if (c->code == KT_CODE_CONFLICT || c->code == KT_CODE_QUOTA)
 		rc = audit(st, txn, r, KT_AUDIT_CLIENT_EDIT, c->id,
-		    dup_detail(c));
+		    dup_detail(c, detail, sizeof(detail)));
 	if (c->code != KT_CODE_OK)
 		goto out;
 	kt_card_fields_digest(b, detail, sizeof(detail));
-	if (forced) {
-		size_t n = strlen(detail);
-		snprintf(detail + n, sizeof(detail) - n, " forced duplicate "
-		    "of %" PRIu64, forced);
+	if ((b & KT_CARD_PEOPLE) && lost_contacts(old, &rec)) {
+		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
+		uint32_t burst = 0;
+		if ((rc = kt_uday_destructive(st, txn, &who, &burst)) != 0)
+			goto out;
+		append_detail(detail, sizeof(detail), " removed people or "
+		    "contacts");
 	}
+	if (c->force)
+		append_detail(detail, sizeof(detail), " forced");
+	if ((rc = dup_alerts(st, txn, r, c, &rec, detail, sizeof(detail))) != 0)
+		goto out;
 	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, b, detail);
 out:
 	free(buf);
@@ -853,8 +918,8 @@ card_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	c->wa = &wa;
 	c->code = KT_CODE_OK;
 	c->msg[0] = '\0';
-	c->dup = DUP_NONE;
 	c->dup_of = 0;
+	c->ndups = 0;
 	rc = c->part(st, txn, r);
 	if (rc == 0 && c->code != KT_CODE_OK)
 		rc = refusal_answer(r, c);
@@ -1000,21 +1065,86 @@ caller_of(const kt_req_t *r, kt_cq_caller_t *who)
 	who->nbranches = u->nbranches;
 }
 
-/* Answers with page (taken over, freed here) after its audit entry. */
+/* A list or search answer waiting for its count: the page (kept by the
+ * request), the audit action and detail. */
+typedef struct list_st {
+	uint8_t *packed;                 /* ClientListResponse */
+	size_t len;
+	uint64_t *ids;                   /* [rows] */
+	uint32_t rows;
+	kt_audit_action_t action;
+	int64_t now;
+	char detail[640];
+} list_st_t;
+
+/* The mutation of a list answer (DESIGN §4): the clients it shows count
+ * as the caller's distinct rows of the day; past the row quota the page
+ * becomes QUOTA_EXCEEDED. Either way audited. May run more than once:
+ * the page stays in the state and is prepared afresh each time. */
+static int
+rows_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	list_st_t *l = kt_req_state(r);
+	kt_uday_who_t who = kt_req_counted(r, txn, l->now);
+	kt_actor_t actor = kt_req_actor(r);
+	uint32_t count = 0, fresh = 0, limit = 0;
+	char detail[sizeof(l->detail) + 80];
+	int rc;
+
+	rc = kt_uday_rows(st, txn, &who, l->ids, l->rows, &count, &fresh,
+	    &limit);
+	if (rc == KT_EPERM) {
+		snprintf(detail, sizeof(detail), "daily quota of %u clients "
+		    "listed used up; the owner can raise it (kartoteka user "
+		    "change %s --row-quota N)", limit, who.user->login);
+		if ((rc = kt_audit_record(st, txn, &actor, l->action, "clients",
+		    KT_CODE_QUOTA, detail)) != 0)
+			return rc;
+		return kt_req_answer_error(r, KT_CODE_QUOTA, "%s", detail);
+	}
+	if (rc != 0)
+		return rc;
+	if (limit)
+		snprintf(detail, sizeof(detail), "%s new=%u today=%u of %u",
+		    l->detail, fresh, count, limit);
+	else
+		snprintf(detail, sizeof(detail), "%s new=%u today=%u",
+		    l->detail, fresh, count);
+	if ((rc = kt_audit_record(st, txn, &actor, l->action, "clients",
+	    KT_CODE_OK, detail)) != 0)
+		return rc;
+	return kt_req_answer_packed(r, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
+	    l->packed, l->len);
+}
+
+/* Answers with page (taken over) once its rows are counted and its audit
+ * entry committed. */
 static void
 page_answer(kt_req_t *r, kt_cq_page_t *page, kt_audit_action_t action,
     const char *detail)
 {
-	int rc = kt_req_answer_packed(r,
-	    KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST,
-	    page->packed, page->len);
+	list_st_t *l = kt_req_state(r);
 
-	kt_cquery_page_free(page);
-	if (rc != 0) {
-		kt_req_fail(r, KT_CODE_INTERNAL, "could not build the answer");
+	l->packed = page->packed;
+	l->len = page->len;
+	l->ids = page->ids;
+	l->rows = page->rows;
+	page->packed = NULL;
+	page->ids = NULL;
+	l->action = action;
+	l->now = kt_now_s();
+	snprintf(l->detail, sizeof(l->detail), "%s", detail);
+	/* kt_req_keep frees what it cannot keep. */
+	if (kt_req_keep(r, l->packed) != 0) {
+		free(l->ids);
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return;
 	}
-	kt_req_answer_audited(r, action, "clients", 0, detail);
+	if (kt_req_keep(r, l->ids) != 0) {
+		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
+		return;
+	}
+	kt_req_submit(r, rows_mut, NULL);
 }
 
 static void
@@ -1081,7 +1211,7 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 	const Kartoteka__ClientListRequest *lr = msg->client_list;
 	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	kt_cq_filter_t f = { 0 };
+	kt_cq_filter_t f;
 	kt_cq_caller_t who;
 	kt_cq_page_t page;
 	const char *why = NULL;
@@ -1092,31 +1222,7 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
-	if (lr->branch && lr->branch[0] &&
-	    find_branch(txn, db, lr->branch, 0, &f.branch) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "branch: no branch '%.64s'",
-		    lr->branch);
-		return;
-	}
-	if (lr->manager && lr->manager[0] &&
-	    find_user(txn, db, lr->manager, 0, &f.manager) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%.64s'",
-		    lr->manager);
-		return;
-	}
-	f.status = (uint32_t)lr->status;
-	f.category = (uint32_t)lr->category;
-	f.tag = lr->tag;
-	f.source = lr->source;
-	f.birth_month = lr->birth_month;
-	f.children_only = lr->children_only;
-	f.child_birth_year = lr->child_birth_year;
-	f.child_age_min = lr->child_age_min;
-	f.child_age_max = lr->child_age_max;
-	f.created_from = lr->created_from;
-	f.created_to = lr->created_to;
-	f.include_archived = lr->include_archived;
-	f.now = kt_now_s();
+	kt_cq_filter_from_request(txn, db, lr, kt_now_s(), &f);
 	caller_of(r, &who);
 	rc = kt_cquery_list(txn, db, &who, &f, lr->cursor.data, lr->cursor.len,
 	    lr->limit, &page, &why);
@@ -1151,10 +1257,12 @@ static const kt_op_row_t rows[] = {
 	{ OP(CLIENT_REASSIGN), "reassign clients", KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_REASSIGN, KT_AUDIT_CLIENT_REASSIGN,
 	    op_client_reassign, ST },
-	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, 0,
-	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find, 0 },
-	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, 0, KT_ACT_LIST,
-	    KT_AUDIT_CLIENT_LIST, op_client_list, 0 },
+	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find,
+	    sizeof(list_st_t) },
+	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	    KT_ACT_LIST, KT_AUDIT_CLIENT_LIST, op_client_list,
+	    sizeof(list_st_t) },
 };
 
 const kt_op_domain_t kt_ops_client = { "client", rows,

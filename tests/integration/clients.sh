@@ -134,10 +134,12 @@ SID=$(sed -n 's/.*"rows":\[{"id":\([0-9]*\).*/\1/p' "$T/last.out")
 expect_rc 1 cli c1 client show "$SID"
 err_has "NOT_FOUND"
 err_has "no client $SID"
-# Duplicate of a card in another branch: no id.
+# Duplicate of a card in another branch: answered like a new phone (the
+# card is saved, DESIGN §4), and the owner gets a merge alert.
 expect_rc 0 cli o client edit "$SID" --version 1 --person "Ребёнок;child;2016;+79990000077"
-expect_rc 1 cli c1 client add --title "Дубль" --person "Икс;parent;;+79990000077"
-err_has "another branch"
+expect_rc 0 cli c1 --json client add --title "Дубль" --person "Икс;parent;;+79990000077"
+DUB=$(json_id)
+expect_rc 0 cli c1 --json client add --title "Не дубль" --person "Икс;parent;;+79990000078"
 # Edit: only clients it manages.
 expect_rc 1 cli c1 client edit "$ID" --version 2 --title "Чужие"
 err_has "FORBIDDEN"
@@ -227,9 +229,10 @@ err_has "referred_by: no client 999999"
 
 # ---- the audit says what happened --------------------------------------------------
 expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 100000
-has "client.add  client:$ID2  OK  branch=[0-9]* manager=[0-9]* forced duplicate of $ID"
-has "client.edit  client:$SM  OK  people forced duplicate of $IV"
-has "client.edit  client:$SM  CONFLICT  duplicate contact"
+has "client.add  client:$ID2  OK  branch=[0-9]* manager=[0-9]* forced duplicate of client $ID (alert [0-9]*)"
+has "client.add  client:$DUB  OK  branch=[0-9]* manager=[0-9]* duplicate of client $SID (alert [0-9]*)"
+has "client.edit  client:$SM  OK  people forced duplicate of client $IV (alert [0-9]*)"
+has "client.edit  client:$SM  CONFLICT  duplicate of client $IV"
 has "client.view  client:$ID  OK  views today 1"
 grep -q "client.find  .*phone +7 \*\*\* \*\*\*-\*\*-89 rows=" "$T/last.out" || { grep "client.find" "$T/last.out" | head -3 >&2; fail "no client.find entry"; }
 has "client.purge  client:$ID2  OK"

@@ -15,6 +15,7 @@
 
 #include "dispatch.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
 #include "model/audit.h"
 #include "model/branch_store.h"
 #include "model/identity.h"
@@ -951,4 +952,44 @@ kt_h_gate_release(kt_h_t *h)
 	h->p->gate_held = 0;
 	sem_post(&h->p->gate);
 	kt_h_run_until(h, gate_finished, h);
+}
+
+typedef struct alerts_seen {
+	unsigned kind, n;
+	kt_h_alert_t last;
+} alerts_seen_t;
+
+static int
+alert_seen(const Ktstore__AlertRecord *rec, void *arg)
+{
+	alerts_seen_t *a = arg;
+
+	assert_null(strstr(rec->detail, "+7"));
+	if (rec->kind != a->kind)
+		return 0;
+	if (a->n++ == 0) {      /* newest first */
+		a->last.id = rec->id;
+		a->last.user = rec->user_id;
+		a->last.client = rec->client_id;
+		a->last.other = rec->other_id;
+		a->last.count = rec->count;
+		a->last.limit = rec->limit;
+	}
+	return 0;
+}
+
+unsigned
+kt_h_alerts(kt_h_t *h, unsigned kind, kt_h_alert_t *last)
+{
+	alerts_seen_t a = { .kind = kind };
+	MDB_txn *txn;
+
+	kt_h_settle(h);
+	assert_int_equal(kt_store_read_begin(h->srv->store, &txn), 0);
+	assert_int_equal(kt_alert_each(txn, kt_store_dbs(h->srv->store), 0, 1,
+	    0, alert_seen, &a, NULL), 0);
+	kt_store_read_end(h->srv->store, txn);
+	if (last != NULL)
+		*last = a.last;
+	return a.n;
 }

@@ -159,6 +159,14 @@ kt_h_entry_t kt_h_audit_at(kt_h_t *h, uint64_t seq);
  * moment it leaves (a send hook of the fake net), so a test can tell
  * that an answer left only after its entry was committed. */
 void kt_h_watch_audit(kt_h_t *h, kt_conn_t *c);
+
+/* Alerts of kind (KT_ALERT_*) in the store, acknowledged or not; *last
+ * (may be NULL) gets the newest one's user, client, other, count and
+ * limit. Also asserts that no alert's detail holds a phone ("+7..."). */
+typedef struct kt_h_alert {
+	uint64_t id, user, client, other, count, limit;
+} kt_h_alert_t;
+unsigned kt_h_alerts(kt_h_t *h, unsigned kind, kt_h_alert_t *last);
 /* The audit's last entry when answer i of c left (fails when c was not
  * watched then). */
 kt_h_entry_t kt_h_audit_when_sent(kt_h_t *h, kt_conn_t *c, size_t i);

@@ -23,7 +23,7 @@ kt_unit_test(test_ops_terminal server/test_ops_terminal.c FAKE_NET LIBS
   invite_refused_without_a_write revoke_closes_its_connections
   revoke_own_terminal_after_answer list_leaves_with_its_entry)
 kt_unit_test(test_ops_client server/test_ops_client.c FAKE_NET LIBS kt_server
-  TESTS add_audited_and_answered add_duplicate_contacts add_forbidden_audited
+  TESTS add_audited_and_answered add_duplicate_contacts duplicate_checks_are_budgeted add_forbidden_audited
   show_counts_against_quota other_branch_not_found_like_missing
   edit_against_the_version_read manager_edits_only_her_cards
   archive_restore_reassign_purge find_and_list_leave_with_their_entry)

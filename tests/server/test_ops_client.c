@@ -11,6 +11,8 @@
 
 #include "kt_test.h"
 
+#include "model/alert_store.h"
+#include "model/user_day.h"
 #include "server/harness.h"
 
 #define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
@@ -285,14 +287,16 @@ add_duplicate_contacts(void **state)
 {
 	world_t w;
 	Kartoteka__Response *r;
-	uint64_t first;
-	char msg[128];
+	kt_h_alert_t al;
+	uint64_t first, south_id;
+	char msg[160];
 	req_t q;
 
 	(void)state;
 	world_new(&w);
 	first = add_ok(w.h, w.owner, "Ивановы", "+79991234567", "North");
-	/* Visible to the caller: named, with the card's id. */
+	/* Visible to the caller: named, with the card's id; the audit names
+	 * the card, never the phone. */
 	r = kt_h_call(w.h, w.m, add(&q, card(&q.k, "Другие", "89991234567",
 	    NULL, NULL), 0));
 	snprintf(msg, sizeof(msg), "phone +79991234567 already belongs to "
@@ -300,25 +304,106 @@ add_duplicate_contacts(void **state)
 	kt_h_expect_error(r, E_CONFLICT, msg);
 	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_CLIENT);
 	assert_true(r->client->duplicate_of == first);
+	snprintf(msg, sizeof(msg), "duplicate of client %" PRIu64, first);
 	assert_string_equal(expect_entry(w.h, "client.add", 0, w.masha,
-	    E_CONFLICT).detail, "duplicate contact");
-	/* Of another branch: neither the card nor its id is told. */
+	    E_CONFLICT).detail, msg);
+	/* Of another branch: answered exactly like a new phone (DESIGN §4):
+	 * the card is saved, and the owner gets a merge alert. */
 	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные", "+79991234567",
 	    NULL, NULL), 0));
-	kt_h_expect_error(r, E_CONFLICT, "this phone belongs to a client of "
-	    "another branch");
-	assert_true(r->result_case != KARTOTEKA__RESPONSE__RESULT_CLIENT ||
-	    r->client->duplicate_of == 0);
-	assert_string_equal(expect_entry(w.h, "client.add", 0, w.vera,
-	    E_CONFLICT).detail, "duplicate of a client of another branch");
-	/* Forced: added, and the audit says of which. */
-	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные", "+79991234567",
+	kt_h_expect_ok(r);
+	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+	assert_true(r->client->duplicate_of == 0);
+	assert_false(r->client->client->masked);
+	south_id = r->client->client->id;
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 1);
+	assert_true(al.client == south_id && al.other == first &&
+	    al.user == w.vera);
+	snprintf(msg, sizeof(msg), "branch=%" PRIu64 " manager=%" PRIu64
+	    " duplicate of client %" PRIu64 " (alert %" PRIu64 ")", w.south,
+	    w.vera, first, al.id);
+	assert_string_equal(expect_entry(w.h, "client.add", south_id, w.vera,
+	    0).detail, msg);
+	/* ...and a new phone answers the same. */
+	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Южные 2", "+79991230000",
+	    NULL, NULL), 0));
+	kt_h_expect_ok(r);
+	assert_true(r->client->duplicate_of == 0);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, NULL), 1);
+	/* Forced over a visible one: added, with a merge alert for each
+	 * card sharing the phone (North's and, unseen, South's). */
+	r = kt_h_call(w.h, w.m, add(&q, card(&q.k, "Другие", "+79991234567",
 	    NULL, NULL), 1));
 	kt_h_expect_ok(r);
-	snprintf(msg, sizeof(msg), "branch=%" PRIu64 " manager=%" PRIu64
-	    " forced duplicate of %" PRIu64, w.south, w.vera, first);
-	assert_string_equal(expect_entry(w.h, "client.add",
-	    r->client->client->id, w.vera, 0).detail, msg);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 3);
+	assert_true(al.client == r->client->client->id && al.other == south_id);
+	kt_h_free(w.h);
+}
+
+/* A leaving manager's sentinel attack: guessed phones next to one the
+ * manager's own card has. The answer is the same whatever the guesses
+ * hit, a card holds at most 8 phones, and the refusals run out. */
+static void
+duplicate_checks_are_budgeted(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Person *pp[1] = { &p };
+	char *phones[9];
+	char nums[9][16];
+	kt_h_alert_t al;
+	uint64_t own;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	(void)add_ok(w.h, w.owner, "Южные", "+79990000003", "South");
+	own = add_ok(w.h, w.m, "Мои", "+79990000001", NULL);
+	for (int i = 0; i < 9; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "+7999000000%d", i + 1);
+		phones[i] = nums[i];
+	}
+	p.name = "Guess";
+	p.phones = phones;
+	/* Nine phones in all: refused before any lookup, naming the one. */
+	p.n_phones = 8;
+	{
+		Kartoteka__Person p2 = KARTOTEKA__PERSON__INIT;
+		Kartoteka__Person *two[2] = { &p, &p2 };
+		p2.name = "More";
+		p2.phones = phones + 8;
+		p2.n_phones = 1;
+		card(&q.k, "Угадай", NULL, NULL, NULL);
+		q.k.c.people = two;
+		q.k.c.n_people = 2;
+		kt_h_expect_error(kt_h_call(w.h, w.m, add(&q, &q.k.c, 0)),
+		    E_BAD, "people[1].phones[0]: a card holds at most 8 phones "
+		    "in all");
+	}
+	/* The sentinel (phone 1, own) with a guess that hits South's card
+	 * (phone 3) and six that hit nothing: one verdict, the sentinel's,
+	 * the same as without the hit. */
+	for (unsigned i = 0; i < KT_DUP_BUDGET; i++) {
+		card(&q.k, "Угадай", NULL, NULL, NULL);
+		q.k.c.people = pp;
+		q.k.c.n_people = 1;
+		p.n_phones = i % 2 ? 8 : 1;
+		r = kt_h_call(w.h, w.m, add(&q, &q.k.c, 0));
+		kt_h_expect_error(r, E_CONFLICT, NULL);
+		assert_true(r->client->duplicate_of == own);
+	}
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_DUP_BUDGET, &al), 1);
+	assert_true(al.user == w.masha && al.count == KT_DUP_BUDGET);
+	/* Spent: refused without a name, and no second alert. */
+	r = kt_h_call(w.h, w.m, add(&q, &q.k.c, 0));
+	kt_h_expect_error(r, E_QUOTA, "the daily budget of 20 duplicate checks "
+	    "is used up; the owner can look into it");
+	assert_true(r->result_case != KARTOTEKA__RESPONSE__RESULT_CLIENT ||
+	    r->client->duplicate_of == 0);
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_DUP_BUDGET, NULL), 1);
+	/* Nothing was created, and no merge alert told of South's card. */
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, NULL), 0);
 	kt_h_free(w.h);
 }
 
@@ -585,18 +670,28 @@ find_and_list_leave_with_their_entry(void **state)
 	assert_int_equal(r->client_list->n_rows, 2);
 	e = kt_h_audit_when_sent(w.h, w.m, 1);
 	assert_string_equal(e.action, "client.list");
-	assert_string_equal(e.detail, "rows=2 total=2");
+	/* The find showed one of the two before: one new row today. */
+	assert_string_equal(e.detail, "rows=2 total=2 new=1 today=2 of 2000");
 	/* The owner sees every branch; a filter is in the digest. */
 	kt_h_watch_audit(w.h, w.owner);
 	r = kt_h_call(w.h, w.owner, list(&q, "South"));
 	assert_int_equal(r->client_list->n_rows, 1);
-	snprintf(detail, sizeof(detail), "branch=%" PRIu64 " rows=1 total=1",
-	    w.south);
+	/* The owner is counted, never limited: no quota. */
+	snprintf(detail, sizeof(detail), "branch=%" PRIu64 " rows=1 total=1 "
+	    "new=1 today=1", w.south);
 	assert_string_equal(kt_h_audit_when_sent(w.h, w.owner,
 	    kt_fake_conn_nsent(w.owner) - 1).detail, detail);
+	/* A branch that does not exist answers like one with no card the
+	 * caller can see (DESIGN §4: lists are no oracle of names). */
+	r = kt_h_call(w.h, w.m, list(&q, "Nowhere"));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_list->n_rows, 0);
+	assert_true(r->client_list->total == 0);
+	r = kt_h_call(w.h, w.m, list(&q, "South"));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_list->n_rows, 0);
+	assert_true(r->client_list->total == 0);
 	/* Refusals name the field. */
-	kt_h_expect_error(kt_h_call(w.h, w.m, list(&q, "Nowhere")), E_BAD,
-	    "branch: no branch 'Nowhere'");
 	kt_h_expect_error(kt_h_call(w.h, w.m, find(&q, "Иван", &junk, 0)),
 	    E_BAD, NULL);
 	kt_h_free(w.h);
@@ -605,6 +700,7 @@ find_and_list_leave_with_their_entry(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(add_audited_and_answered),
 	cmocka_unit_test(add_duplicate_contacts),
+	cmocka_unit_test(duplicate_checks_are_budgeted),
 	cmocka_unit_test(add_forbidden_audited),
 	cmocka_unit_test(show_counts_against_quota),
 	cmocka_unit_test(other_branch_not_found_like_missing),
