@@ -23,6 +23,7 @@
 #include "model/session_store.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
+#include "model/writer.h"
 #include "ops/ops.h"
 #include "records.pb-c.h"
 #include "session.h"
@@ -729,83 +730,151 @@ op_login(kt_req_t *r, const Kartoteka__Request *msg)
 /* ------------------------------------------------------------------ */
 
 /* A resume is audited (who came back, at which terminal, from which
- * address) and refreshes the session's idle time, in one write. A token
- * the store does not know is refused on the loop without a write, so a
- * flood of made-up tokens costs the disk nothing; a session that has run
- * out is audited once, as it is deleted. */
+ * address) and refreshes the session's idle time, in one write. Resume
+ * starts every CLI command, so the answer does not wait for that write:
+ * it is queued to the writer before the answer leaves, and the writer
+ * commits in order, so the entry is in the log before that of anything
+ * the resumed session does next (a full view, a change, ...). A token the
+ * store does not know is refused on the loop without a write (made-up
+ * tokens cost the disk nothing); a session that has run out is audited
+ * once, as it is deleted, before the refusal is sent. */
 typedef struct resume_st {
 	uint8_t hash[32];
 	int64_t now;
 	int64_t used_at;            /* latest use on an open connection */
 	int expired;                /* the loop found it run out */
 	char why[64];               /* ... for the audit */
-	int two_addrs;              /* the terminal is also on another IP */
-	struct sockaddr_storage other; /* ... this one */
-	kt_session_info_t info;     /* [mutation] */
-	int ok;                     /* [mutation] alive, touched */
+	kt_session_info_t info;
 } resume_st_t;
+
+/* The write of a resume that was let in: owned by the writer until done. */
+typedef struct resume_job {
+	kt_writer_item_t item;
+	uint8_t hash[32];
+	uint8_t term[32];
+	const uint8_t *sign_sk;     /* the server's, outlives the writer */
+	uint64_t user;
+	int64_t now;
+	int two_addrs;              /* the terminal is also on another IP */
+	char peer[INET6_ADDRSTRLEN + 16];
+	char other[INET6_ADDRSTRLEN + 16];
+} resume_job_t;
 
 #define RESUME_REFUSED "session has expired or is not valid on this " \
 	"terminal: log in again"
 
 static int
-resume_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+resume_job_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	resume_job_t *j = arg;
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	kt_actor_t actor = { j->user, j->term, j->sign_sk };
+	char object[32], detail[256], what[96];
+	int rc, first = 0;
+
+	/* Ended meanwhile (a logout, the next login at this desk): the
+	 * resume happened all the same, and is recorded. */
+	rc = kt_session_rec_touch(txn, db, j->hash, j->now);
+	if (rc != 0 && rc != KT_ENOTFOUND)
+		return rc;
+	snprintf(object, sizeof(object), "user:%" PRIu64, j->user);
+	snprintf(detail, sizeof(detail), "from %s", j->peer);
+	if (j->two_addrs) {
+		snprintf(detail + strlen(detail), sizeof(detail) -
+		    strlen(detail), "; the terminal is also connected from %s",
+		    j->other);
+		if (rc == 0 && (rc = kt_session_rec_mark_two_addrs(txn, db,
+		    j->hash, &first)) != 0)
+			return rc;
+		snprintf(what, sizeof(what), "user:%" PRIu64 "'s session "
+		    "resumed while the terminal is open from another address",
+		    j->user);
+		if (first && (rc = alert(st, txn, KT_ALERT_TERMINAL_TWO_ADDRS,
+		    j->user, j->term, 2, 0, what)) != 0)
+			return rc;
+	}
+	return kt_audit_record(st, txn, &actor, KT_AUDIT_RESUME, object, 0,
+	    detail);
+}
+
+static void
+resume_job_done(int status, void *arg)
+{
+	resume_job_t *j = arg;
+
+	if (status != 0)
+		fprintf(stderr, "kartotekad: could not record a resume of "
+		    "user:%" PRIu64 ": %s\n", j->user, kt_strerror(status));
+	sodium_memzero(j, sizeof(*j));
+	free(j);
+}
+
+/* Queues the resume's write. Returns 0, or KT_ENOMEM / KT_ESHUTDOWN
+ * (then the resume must be refused: it would go unrecorded). */
+static int
+resume_record(kt_req_t *r, resume_st_t *rs)
+{
+	kt_server_t *srv = kt_req_server(r);
+	struct sockaddr_storage other;
+	resume_job_t *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (j == NULL)
+		return KT_ENOMEM;
+	memcpy(j->hash, rs->hash, 32);
+	memcpy(j->term, kt_req_terminal_key(r), 32);
+	j->sign_sk = srv->sign_sk;
+	j->user = rs->info.user;
+	j->now = rs->now;
+	peer_text(kt_req_peer(r), j->peer, sizeof(j->peer));
+	j->two_addrs = kt_session_other_address(srv, kt_req_terminal_key(r),
+	    kt_req_peer(r), kt_req_conn(r), &other);
+	if (j->two_addrs)
+		peer_text(&other, j->other, sizeof(j->other));
+	if ((rc = kt_writer_submit_item(srv->writer, &j->item, resume_job_mut,
+	    resume_job_done, j)) != 0)
+		free(j);
+	return rc;
+}
+
+/* The session ran out: deleted and audited once, then refused. */
+static int
+resume_expired_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	resume_st_t *rs = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	kt_actor_t actor = kt_req_actor(r);
-	char object[32], detail[256], peer[INET6_ADDRSTRLEN + 16];
+	char object[32], detail[160], peer[INET6_ADDRSTRLEN + 16];
+	kt_session_info_t info;
 	int rc;
 
-	rs->ok = 0;
 	rc = kt_session_rec_alive(txn, db, rs->hash, kt_req_terminal_key(r),
-	    rs->now, rs->used_at, &rs->info);
-	peer_text(kt_req_peer(r), peer, sizeof(peer));
-	if (rc == KT_EEXPIRED && rs->expired) {
-		if ((rc = kt_session_rec_del(txn, db, rs->hash)) != 0)
-			return rc;
-		actor.user_id = rs->info.user;
-		snprintf(object, sizeof(object), "user:%" PRIu64,
-		    rs->info.user);
-		snprintf(detail, sizeof(detail), "%s; from %s", rs->why, peer);
-		return kt_audit_record(st, txn, &actor, KT_AUDIT_RESUME,
-		    object, KT_CODE_UNAUTH, detail);
-	}
-	if (rc != 0 || rs->expired)
-		/* Ended meanwhile (a logout, the next login at this desk, a
-		 * new password): refused without an entry, as on the loop. */
+	    rs->now, rs->used_at, &info);
+	if (rc != KT_EEXPIRED)
+		/* Gone meanwhile (already audited), or not ours to judge. */
 		return rc == KT_ESTORE || rc == KT_EPROTO ? rc : 0;
-	if ((rc = kt_session_rec_touch(txn, db, rs->hash, rs->now)) != 0)
+	if ((rc = kt_session_rec_del(txn, db, rs->hash)) != 0)
 		return rc;
-	actor.user_id = rs->info.user;
-	snprintf(object, sizeof(object), "user:%" PRIu64, rs->info.user);
-	snprintf(detail, sizeof(detail), "from %s", peer);
-	if (rs->two_addrs) {
-		char other[INET6_ADDRSTRLEN + 16], what[96];
-		int first;
-		peer_text(&rs->other, other, sizeof(other));
-		snprintf(detail + strlen(detail), sizeof(detail) -
-		    strlen(detail), "; the terminal is also connected from %s",
-		    other);
-		if ((rc = kt_session_rec_mark_two_addrs(txn, db, rs->hash,
-		    &first)) != 0)
-			return rc;
-		snprintf(what, sizeof(what), "user:%" PRIu64 "'s session "
-		    "resumed while the terminal is open from another address",
-		    rs->info.user);
-		if (first && (rc = alert(st, txn, KT_ALERT_TERMINAL_TWO_ADDRS,
-		    rs->info.user, kt_req_terminal_key(r), 2, 0, what)) != 0)
-			return rc;
-	}
-	if ((rc = kt_audit_record(st, txn, &actor, KT_AUDIT_RESUME, object, 0,
-	    detail)) != 0)
-		return rc;
-	rs->ok = 1;
-	return 0;
+	peer_text(kt_req_peer(r), peer, sizeof(peer));
+	actor.user_id = info.user;
+	snprintf(object, sizeof(object), "user:%" PRIu64, info.user);
+	snprintf(detail, sizeof(detail), "%s; from %s", rs->why, peer);
+	return kt_audit_record(st, txn, &actor, KT_AUDIT_RESUME, object,
+	    KT_CODE_UNAUTH, detail);
 }
 
 static void
-resume_done(kt_req_t *r, int status)
+resume_expired_done(kt_req_t *r, int status)
+{
+	if (status != 0) {
+		kt_req_fail_store(r, status);
+		return;
+	}
+	kt_req_fail(r, KT_CODE_UNAUTH, RESUME_REFUSED);
+}
+
+static void
+op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	resume_st_t *rs = kt_req_state(r);
 	kt_server_t *srv = kt_req_server(r);
@@ -816,41 +885,9 @@ resume_done(kt_req_t *r, int status)
 	kt_arena_t *a = kt_req_arena(r);
 	MDB_txn *txn = kt_req_txn(r);
 	kt_user_t u;
-
-	if (status != 0) {
-		kt_req_fail_store(r, status);
-		return;
-	}
-	/* The user read after the commit: disabled or moved meanwhile is
-	 * refused like any dead session. */
-	if (!rs->ok || txn == NULL || a == NULL ||
-	    kt_user_load(txn, db, rs->info.user, &u) != 0 || u.disabled ||
-	    !kt_user_may_use_terminal(&u, kt_req_terminal_branch(r)) ||
-	    kt_user_info(txn, db, &u, a, &ui) != 0) {
-		kt_req_fail(r, KT_CODE_UNAUTH, RESUME_REFUSED);
-		return;
-	}
-	kt_req_session_login(r, u.id, rs->hash, rs->info.expires);
-	kt_session_set_idle(srv, rs->hash, rs->info.idle_s);
-	rr.user = &ui;
-	rr.expires_at = rs->info.expires;
-	rr.idle_s = rs->info.idle_s;
-	resp.result_case = KARTOTEKA__RESPONSE__RESULT_RESUME;
-	resp.resume = &rr;
-	kt_req_reply(r, &resp);
-}
-
-static void
-op_resume(kt_req_t *r, const Kartoteka__Request *msg)
-{
-	resume_st_t *rs = kt_req_state(r);
-	kt_server_t *srv = kt_req_server(r);
-	const kt_store_dbs_t *db = kt_store_dbs(srv->store);
-	MDB_txn *txn = kt_req_txn(r);
-	kt_user_t u;
 	int rc;
 
-	if (txn == NULL) {
+	if (txn == NULL || a == NULL) {
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return;
 	}
@@ -864,7 +901,6 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 	rc = kt_session_rec_alive(txn, db, rs->hash, kt_req_terminal_key(r),
 	    rs->now, rs->used_at, &rs->info);
 	if (rc == KT_EEXPIRED) {
-		rs->expired = 1;
 		int64_t unused = rs->now - rs->info.last_used;
 		if (rs->info.idle && unused < 120)
 			snprintf(rs->why, sizeof(rs->why), "unused for %lld "
@@ -874,20 +910,29 @@ op_resume(kt_req_t *r, const Kartoteka__Request *msg)
 			    "minutes: session ended", (long long)(unused / 60));
 		else
 			snprintf(rs->why, sizeof(rs->why), "session expired");
-		/* Audited (and deleted) in the writer; the answer is the
-		 * same refusal. */
-		kt_req_submit(r, resume_mut, resume_done);
+		kt_req_submit(r, resume_expired_mut, resume_expired_done);
 		return;
 	}
 	if (rc != 0 || kt_user_load(txn, db, rs->info.user, &u) != 0 ||
 	    u.disabled ||
-	    !kt_user_may_use_terminal(&u, kt_req_terminal_branch(r))) {
+	    !kt_user_may_use_terminal(&u, kt_req_terminal_branch(r)) ||
+	    kt_user_info(txn, db, &u, a, &ui) != 0) {
 		kt_req_fail(r, KT_CODE_UNAUTH, RESUME_REFUSED);
 		return;
 	}
-	rs->two_addrs = kt_session_other_address(srv, kt_req_terminal_key(r),
-	    kt_req_peer(r), kt_req_conn(r), &rs->other);
-	kt_req_submit(r, resume_mut, resume_done);
+	if ((rc = resume_record(r, rs)) != 0) {
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "cannot record the resume: "
+		    "try again");
+		return;
+	}
+	kt_req_session_login(r, u.id, rs->hash, rs->info.expires);
+	kt_session_set_idle(srv, rs->hash, rs->info.idle_s);
+	rr.user = &ui;
+	rr.expires_at = rs->info.expires;
+	rr.idle_s = rs->info.idle_s;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_RESUME;
+	resp.resume = &rr;
+	kt_req_reply(r, &resp);
 }
 
 typedef struct logout_st {

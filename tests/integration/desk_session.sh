@@ -51,8 +51,13 @@ expect_rc 0 cli desk login anna --password-file "$T/mgr.pw"
 grep -q "The session of anna on this terminal has ended." "$T/last.out" || fail "re-login: $(cat "$T/last.out")"
 
 # resume is audited with the terminal and the peer address.
+# The entry is written just after the answer: wait for it.
 n=$(audit_count resume)
 expect_rc 0 cli desk whoami
+for _ in $(seq 1 100); do
+	[ "$(audit_count resume)" -gt "$n" ] && break
+	sleep 0.1
+done
 [ "$(audit_count resume)" -eq $((n + 1)) ] || fail "resume not audited"
 "$KARTOTEKAD" audit tail --data "$T/data" --count 1 >"$T/tail.out"
 grep -Eq "  resume  user:[0-9]+  OK  from 127\.0\.0\.1:[0-9]+$" "$T/tail.out" || fail "resume entry: $(cat "$T/tail.out")"
