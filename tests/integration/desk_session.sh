@@ -50,6 +50,19 @@ grep -Eq "  login  login:anna  OK  ended the session of user:$boris_id on this t
 expect_rc 0 cli desk login anna --password-file "$T/mgr.pw"
 grep -q "The session of anna on this terminal has ended." "$T/last.out" || fail "re-login: $(cat "$T/last.out")"
 
+# The prompt on a terminal names whose session the login ends (script(1)
+# gives the CLI a terminal; the password is typed again every half
+# second until it is read, as the prompt flushes what came before it).
+if command -v script >/dev/null; then
+	script -qec "$KARTOTEKA --config $T/desk login boris" /dev/null >"$T/tty.out" 2>&1 \
+		< <(for _ in $(seq 1 60); do sleep 0.5; echo manager-pass-1; done) ||
+		fail "login on a terminal: $(cat "$T/tty.out")"
+	grep -q "Password for boris (ends the session of anna on this terminal): " "$T/tty.out" ||
+		fail "prompt: $(cat "$T/tty.out")"
+	grep -q "The session of anna on this terminal has ended." "$T/tty.out" || fail "tty login: $(cat "$T/tty.out")"
+	expect_rc 0 cli desk login anna --password-file "$T/mgr.pw"
+fi
+
 # resume is audited with the terminal and the peer address.
 # The entry is written just after the answer: wait for it.
 n=$(audit_count resume)
