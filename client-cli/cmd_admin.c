@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "fields.h"
 #include "invite.h"
 #include "kt_error.h"
 
@@ -54,6 +55,10 @@ json_branch(const void *obj)
 	cli_json_str(stdout, b->address);
 	cli_json_key("archived");
 	fputs(b->archived ? "true" : "false", stdout);
+	cli_json_key("time_zone");
+	cli_json_str(stdout, b->time_zone);
+	cli_json_key("work_hours");
+	cli_json_str(stdout, b->work_hours);
 	fputc('}', stdout);
 }
 
@@ -231,22 +236,71 @@ branch_reply(cli_t *cli, Kartoteka__Request *req, const char *what,
 static int
 cmd_branch_add(cli_t *cli, int argc, char **argv)
 {
-	const char *pos[1] = { NULL }, *address = NULL;
+	const char *pos[1] = { NULL }, *address = NULL, *tz = NULL,
+	    *hours = NULL;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--address", .ao_value = &address },
+		{ .ao_name = "--time-zone", .ao_value = &tz },
+		{ .ao_name = "--hours", .ao_value = &hours },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__BranchAddRequest r = KARTOTEKA__BRANCH_ADD_REQUEST__INIT;
+	unsigned from, to;
 	int rc;
 
-	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "NAME");
+	rc = cli_parse_args(cli, argc, argv, opts, 3, pos, 1, 1, "NAME");
 	if (rc != 0)
 		return cli_parsed(rc);
+	if (hours != NULL && kt_work_hours_parse(hours, &from, &to) != 0)
+		return cli_usage_error(cli, _("--hours: expected HH:MM-HH:MM, "
+		    "e.g. 09:00-21:00"));
 	r.name = (char *)pos[0];
 	r.address = (char *)(address != NULL ? address : "");
+	r.time_zone = (char *)(tz != NULL ? tz : "");
+	r.work_hours = (char *)(hours != NULL ? hours : "");
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_ADD;
 	req.branch_add = &r;
 	return branch_reply(cli, &req, _("Added"), NULL);
+}
+
+static int
+cmd_branch_set(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[1] = { NULL }, *tz = NULL, *hours = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--time-zone", .ao_value = &tz },
+		{ .ao_name = "--hours", .ao_value = &hours },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BranchSetRequest r = KARTOTEKA__BRANCH_SET_REQUEST__INIT;
+	char *fields[2];
+	unsigned from, to;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "NAME");
+	if (rc != 0)
+		return cli_parsed(rc);
+	if (tz == NULL && hours == NULL)
+		return cli_usage_error(cli, _("name a setting: --time-zone "
+		    "ZONE or --hours HH:MM-HH:MM"));
+	if (hours != NULL && strcmp(hours, "none") == 0)
+		hours = "";
+	if (hours != NULL && kt_work_hours_parse(hours, &from, &to) != 0)
+		return cli_usage_error(cli, _("--hours: expected HH:MM-HH:MM "
+		    "(e.g. 09:00-21:00) or none"));
+	r.name = (char *)pos[0];
+	r.fields = fields;
+	if (tz != NULL) {
+		fields[r.n_fields++] = "time_zone";
+		r.time_zone = (char *)(strcmp(tz, "default") == 0 ? "" : tz);
+	}
+	if (hours != NULL) {
+		fields[r.n_fields++] = "work_hours";
+		r.work_hours = (char *)hours;
+	}
+	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_SET;
+	req.branch_set = &r;
+	return branch_reply(cli, &req, _("Changed"), NULL);
 }
 
 static int
@@ -316,19 +370,23 @@ static int
 branch_add_row(cli_table_t *t, const void *obj)
 {
 	const Kartoteka__Branch *b = obj;
-	const char *row[4];
+	const char *row[6];
 	char id[24];
 
 	snprintf(id, sizeof(id), "%" PRIu64, b->id);
 	row[0] = id;
 	row[1] = b->name;
 	row[2] = b->address;
-	row[3] = b->archived ? _("archived") : _("active");
+	row[3] = b->time_zone && b->time_zone[0] ? b->time_zone :
+	    _("(server's)");
+	row[4] = cli_str(b->work_hours);
+	row[5] = b->archived ? _("archived") : _("active");
 	return cli_table_add(t, row);
 }
 
 static const char *const branch_header[] = {
-	N_("ID"), N_("NAME"), N_("ADDRESS"), N_("STATE"),
+	N_("ID"), N_("NAME"), N_("ADDRESS"), N_("TIME ZONE"), N_("HOURS"),
+	N_("STATE"),
 };
 
 static const cli_list_t branch_list = {
@@ -337,7 +395,7 @@ static const cli_list_t branch_list = {
 	.ls_row = branch_row,
 	.ls_json_key = "branches",
 	.ls_json = json_branch,
-	.ls_ncols = 4,
+	.ls_ncols = 6,
 	.ls_header = branch_header,
 	.ls_add_row = branch_add_row,
 	.ls_empty = N_("No branches yet: add one with `kartoteka branch add "
@@ -855,12 +913,24 @@ cmd_terminal_revoke(cli_t *cli, int argc, char **argv)
 /* ==== the table ========================================================= */
 
 const cli_command_t cli_commands_admin[] = {
-	{ "branch add", cmd_branch_add, N_("branch add NAME [--address TEXT]"),
+	{ "branch add", cmd_branch_add,
+	  N_("branch add NAME [--address TEXT] [--time-zone ZONE] [--hours HH:MM-HH:MM]"),
 	  N_("add a branch (owner only)"),
-	  N_("Branch names are unique, 1..128 bytes.\n"
+	  N_("Branch names are unique, 1..128 bytes. --time-zone and --hours\n"
+	     "as for `branch set`.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka branch add Центр --address \"ул. Ленина, 1\"\n") },
+	{ "branch set", cmd_branch_set,
+	  N_("branch set NAME [--time-zone ZONE|default] [--hours HH:MM-HH:MM|none]"),
+	  N_("set a branch's time zone and working hours (owner only)"),
+	  N_("The business day of a branch (when daily quotas reset and\n"
+	     "sessions end) follows its time zone, an IANA name such as\n"
+	     "Asia/Vladivostok; `default` is the server's --time-zone. A login\n"
+	     "outside the working hours raises an alert for the owner.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka branch set Владивосток --time-zone Asia/Vladivostok --hours 09:00-20:00\n") },
 	{ "branch rename", cmd_branch_rename, N_("branch rename NAME NEW"),
 	  N_("rename a branch (owner only)"),
 	  N_("Users and terminals of the branch keep it.\n"

@@ -321,6 +321,9 @@ print_card(const Kartoteka__Client *c)
 		    c->referred_by);
 	if (c->do_not_contact)
 		printf("  %s\n", _("do not contact"));
+	if (c->merged_into)
+		printf("  %-12s %" PRIu64 "\n", _("merged into:"),
+		    c->merged_into);
 	for (size_t i = 0; i < c->n_custom; i++)
 		printf("  %s: %s\n", cli_clean(b1, sizeof(b1),
 		    c->custom[i]->name), cli_clean(b2, sizeof(b2),
@@ -756,6 +759,25 @@ cmd_client_show(cli_t *cli, int argc, char **argv)
 }
 
 static int
+cmd_client_merge(cli_t *cli, int argc, char **argv)
+{
+	const char *pos[2] = { NULL, NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientMergeRequest r = KARTOTEKA__CLIENT_MERGE_REQUEST__INIT;
+	int rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 2, 2,
+	    "INTO FROM");
+
+	if (rc != 0)
+		return cli_parsed(rc);
+	if ((rc = parse_uint(cli, "INTO", pos[0], UINT64_MAX, &r.into)) != 0 ||
+	    (rc = parse_uint(cli, "FROM", pos[1], UINT64_MAX, &r.from)) != 0)
+		return rc;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_MERGE;
+	req.client_merge = &r;
+	return cli_show(cli, &req, &card_show, _("Merged into"));
+}
+
+static int
 client_archive(cli_t *cli, int argc, char **argv, int restore)
 {
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
@@ -984,9 +1006,19 @@ const cli_command_t cli_commands_client[] = {
 	     "    --person 'Ирина Ёлкина;parent;14.03.1985;8 912 345-67-89;"
 	     "irina@mail.ru' \\\n"
 	     "    --person 'Маша;child;2019'\n") },
+	{ "client merge", cmd_client_merge, N_("client merge INTO FROM"),
+	  N_("merge a duplicate card into another (owner only)"),
+	  N_("INTO gets FROM's people, tags and notes, and FROM's fields\n"
+	     "where INTO has none; FROM is archived without contacts and says\n"
+	     "`merged into INTO`. Both keep their history. The owner learns\n"
+	     "of duplicates from `kartoteka alerts` (kind client.duplicate).\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka client merge 12 345\n") },
 	{ "client show", cmd_client_show, N_("client show ID"),
 	  N_("show a full card, contacts revealed (counted and audited)"),
-	  N_("Managers have a daily quota of full cards (default 200).\n"
+	  N_("Full cards are counted per business day: managers may open 200,\n"
+	     "heads 500 (the owner sets other quotas per user).\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client show 12\n") },

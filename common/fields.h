@@ -28,4 +28,18 @@ const char *kt_text_problem(const char *s, size_t min, size_t max,
  * than its buffer, which the caller refuses naming the field. */
 int kt_text_take(char *dst, size_t cap, const char *s);
 
+/* kt_work_hours_parse reads working hours "HH:MM-HH:MM" (24-hour local
+ * time; the end may be 24:00, and before the start for a night shift)
+ * into minutes after midnight. "" gives 0 and 0: not set. Returns 0 or -1
+ * (not such a text). */
+int kt_work_hours_parse(const char *s, unsigned *from, unsigned *to);
+
+/* kt_work_hours_format writes from..to as "HH:MM-HH:MM" into out (at
+ * least 12 bytes), "" when both are 0 (not set). Returns out. */
+char *kt_work_hours_format(unsigned from, unsigned to, char *out, size_t cap);
+
+/* 1 when minute (after local midnight) is within from..to; 1 when the
+ * hours are not set. */
+int kt_work_hours_within(unsigned from, unsigned to, unsigned minute);
+
 #endif

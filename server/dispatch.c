@@ -21,6 +21,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_user,
 	&kt_ops_terminal,
 	&kt_ops_client,
+	&kt_ops_alert,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

@@ -49,12 +49,14 @@ usage(FILE *f)
 "        [--login-delay-after N] [--login-delay-max MS]\n"
 "        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
 "        [--enroll-failures-per-minute N] [--phone-country CODE]\n"
-"        [--time-zone ZONE] [--session-idle DURATION]\n"
+"        [--time-zone ZONE] [--alert-command CMD] [--session-idle DURATION]\n"
 "        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
 "        first line printed is `listening on HOST:PORT`); --phone-country\n"
 "        is the calling code put before phones typed without '+' (7);\n"
 "        --time-zone (e.g. Europe/Moscow; default the system's) is that of\n"
 "        branches without their own: quotas reset at its midnight;\n"
+"        --alert-command runs `sh -c CMD` for each alert for the owner,\n"
+"        the alert as JSON on its standard input (docs/ADMIN.md);\n"
 "        --session-idle ends a login session unused that long (90s, 15m,\n"
 "        2h; default 15m on branch terminals, 2h on owner terminals; not\n"
 "        --idle-timeout, which closes a quiet connection)\n"
@@ -102,7 +104,7 @@ enum {
 	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_COUNT, OPT_HELP,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
 	OPT_SESSIDLE,
 };
 
@@ -128,6 +130,7 @@ static const struct option long_opts[] = {
 	{ "enroll-failures-per-minute", required_argument, NULL, OPT_ENROLLFAIL },
 	{ "phone-country", required_argument, NULL, OPT_PHONECC },
 	{ "time-zone", required_argument, NULL, OPT_TZ },
+	{ "alert-command", required_argument, NULL, OPT_ALERTCMD },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -246,6 +249,7 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 			o->run.time_zone = optarg;
 			break;
 		}
+		case OPT_ALERTCMD: o->run.alert_command = optarg; break;
 		case OPT_PHONECC:
 			if (check_phone_country(optarg) != 0)
 				return -1;

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "dispatch.h"
+#include "jobs/alert_notify.h"
 #include "jobs/maintenance.h"
 #include "kt_error.h"
 #include "model/identity.h"
@@ -70,6 +71,7 @@ on_tick(void *arg)
 	uint64_t now = uv_now(srv->loop);
 
 	kt_session_sweep(srv);
+	kt_alert_notify_tick(srv->notify);
 	if (now >= srv->next_maintenance_ms) {
 		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
 		kt_maintenance_run(srv->writer, kt_now_s());
@@ -93,6 +95,8 @@ on_stopped(void *arg)
 
 	srv->net = NULL;
 	kt_writer_get_stats(srv->writer, &ws);
+	kt_alert_notify_stop(srv->notify);
+	srv->notify = NULL;
 	kt_writer_stop(srv->writer);
 	srv->writer = NULL;
 	/* How well writes were grouped: the figure to look at first when
@@ -232,6 +236,12 @@ kt_server_run(const kt_server_opts_t *opts)
 		    kt_strerror(rc));
 		goto out_run;
 	}
+	if ((rc = kt_alert_notify_start(&srv->notify, &loop, srv->store,
+	    srv->writer, opts->alert_command)) != 0) {
+		kt_writer_stop(srv->writer);
+		srv->writer = NULL;
+		goto out_run;
+	}
 	memset(&no, 0, sizeof(no));
 	no.listen = opts->listen;
 	no.max_conns = opts->max_conns;
@@ -248,6 +258,8 @@ kt_server_run(const kt_server_opts_t *opts)
 	nh.on_tick = on_tick;
 	nh.on_stopped = on_stopped;
 	if ((rc = kt_net_start(&srv->net, &loop, &no, &nh)) != 0) {
+		kt_alert_notify_stop(srv->notify);
+		srv->notify = NULL;
 		kt_writer_stop(srv->writer);
 		srv->writer = NULL;
 		goto out_run;

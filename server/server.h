@@ -41,6 +41,8 @@ typedef struct kt_server_opts {
 					     the system's (/etc/localtime) */
 	const char *zoneinfo;             /* tz database directory, NULL =
 					     /usr/share/zoneinfo (tests) */
+	const char *alert_command;        /* run for each alert, JSON on its
+					     stdin; NULL = none */
 	int64_t session_idle_s;           /* a session unused this long ends;
 					     0: 15 min on branch terminals,
 					     2 h on owner terminals */
@@ -63,6 +65,7 @@ typedef struct kt_server {
 	int stopping;                     /* SIGTERM seen: draining */
 	uint64_t next_maintenance_ms;     /* uv_now of the next sweep */
 	kt_tzcache_t *tz;                 /* time zones of the business days */
+	struct kt_alert_notify *notify;   /* --alert-command, or NULL */
 	kt_limiter_t enroll_limit;        /* failed enrolments per address,
 					     per fixed minute */
 	kt_arena_t req_arena;             /* the decoded request being

@@ -42,6 +42,10 @@
 	X(CLIENT_REASSIGN, "client.reassign")                            \
 	X(CLIENT_FIND, "client.find")                                    \
 	X(CLIENT_LIST, "client.list")                                    \
+	X(CLIENT_MERGE, "client.merge")                                  \
+	X(BRANCH_SET, "branch.set")                                      \
+	X(ALERT_LIST, "alert.list")                                      \
+	X(ALERT_ACK, "alert.ack")                                        \
 	X(RESUME, "resume")                                              \
 	X(USER_UNLOCK, "user.unlock")
 

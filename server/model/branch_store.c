@@ -268,6 +268,22 @@ kt_branch_archive_check(MDB_txn *txn, const kt_store_dbs_t *db,
 	return 0;
 }
 
+int
+kt_branch_set_check(MDB_txn *txn, const kt_store_dbs_t *db, const char *name,
+    uint64_t *id, kt_verdict_t *v)
+{
+	Ktstore__BranchRecord *b = NULL;
+	int rc;
+
+	kt_verdict_ok(v);
+	if (!text_ok(v, "name", name, 1, KT_NAME_MAX))
+		return 0;
+	if ((rc = find_named(txn, db, name, id, &b, v)) != 0 || b == NULL)
+		return rc;
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	return 0;
+}
+
 /* ---- changes ------------------------------------------------------------ */
 
 /* The name index: the folded name -> id (BE64). */
@@ -505,4 +521,48 @@ out:
 		mdb_cursor_close(cur);
 	free(ids);
 	return rc;
+}
+
+int
+kt_branch_set(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *name, const kt_branch_settings_t *set, uint64_t *id,
+    kt_verdict_t *v)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__BranchRecord *b = NULL;
+	char detail[160], hours[16];
+	char *old_tz;
+	uint8_t key[8];
+	size_t n = 0;
+	int rc;
+
+	if ((rc = kt_branch_set_check(txn, db, name, id, v)) != 0 ||
+	    !kt_verdict_is_ok(v))
+		return rc;
+	if ((rc = kt_branch_get(txn, db, *id, &b)) != 0)
+		return rc == KT_ENOTFOUND ? KT_ESTORE : rc;
+	old_tz = b->time_zone;
+	detail[0] = '\0';
+	if (set->fields & KT_BRANCH_F_TZ) {
+		b->time_zone = (char *)(set->time_zone ? set->time_zone : "");
+		n += (size_t)snprintf(detail + n, sizeof(detail) - n,
+		    "time_zone=%s ", b->time_zone[0] ? b->time_zone :
+		    "(default)");
+	}
+	if (set->fields & KT_BRANCH_F_HOURS) {
+		b->work_from_min = set->work_from;
+		b->work_to_min = set->work_to;
+		kt_work_hours_format(set->work_from, set->work_to, hours,
+		    sizeof(hours));
+		if (n < sizeof(detail))
+			n += (size_t)snprintf(detail + n, sizeof(detail) - n,
+			    "work_hours=%s", hours[0] ? hours : "(none)");
+	}
+	kt_store_be64(key, *id);
+	rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
+	b->time_zone = old_tz;  /* freed with b */
+	protobuf_c_message_free_unpacked(&b->base, NULL);
+	if (rc != 0)
+		return rc;
+	return audit(st, txn, actor, KT_AUDIT_BRANCH_SET, *id, detail);
 }

@@ -62,6 +62,28 @@ int kt_branch_rename(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 int kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
     const char *name, int archive, uint64_t *id, kt_verdict_t *v);
 
+/* The settings kt_branch_set changes: KT_BRANCH_F_* bits and values. */
+enum {
+	KT_BRANCH_F_TZ = 1,         /* time zone of its business day */
+	KT_BRANCH_F_HOURS = 2,      /* working hours */
+};
+typedef struct kt_branch_settings {
+	unsigned fields;
+	const char *time_zone;      /* IANA name (checked by the caller
+				       against the tz database), "" = default */
+	unsigned work_from, work_to; /* minutes after midnight; 0, 0 = none */
+} kt_branch_settings_t;
+
+/* kt_branch_set changes the settings of branch name, with a branch.set
+ * audit entry by actor; archived branches too. A refusal (no such
+ * branch) writes nothing and returns 0 with v set. Write transaction.
+ * Returns 0 or KT_ENOSPC, KT_ESTORE, KT_ENOMEM. */
+int kt_branch_set_check(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *name, uint64_t *id, kt_verdict_t *v);
+int kt_branch_set(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    const char *name, const kt_branch_settings_t *set, uint64_t *id,
+    kt_verdict_t *v);
+
 /* kt_branch_migrate_v2 is the step from schema 1 to 2 (model/migrate.c):
  * the name index is made again with folded keys (schema 1 kept names as
  * typed, so "South" and "south" could both exist and a lookup depended

@@ -33,9 +33,26 @@ struct branch_st {
 	char new_name[KT_NAME_MAX + 1];    /* rename */
 	char address[KT_ADDRESS_MAX + 1];  /* add */
 	int archive;                       /* archive (1) or restore (0) */
+	char time_zone[72];                /* add, set */
+	kt_branch_settings_t set;          /* add, set: time_zone points
+					      at the field above */
+	kt_tzcache_t *tz;                  /* checks a zone on the writer */
 	uint64_t id;                       /* results of the mutation */
 	kt_verdict_t v;
 };
+
+/* Checks b's time zone against the tz database (on the writer thread:
+ * it may read a zone file once; then it is in the server's cache).
+ * Refuses b->v naming the field. */
+static void
+zone_check(branch_st_t *b)
+{
+	char err[200];
+
+	if ((b->set.fields & KT_BRANCH_F_TZ) && b->time_zone[0] &&
+	    kt_tzcache_check(b->tz, b->time_zone, err, sizeof(err)) != 0)
+		kt_verdict_set(&b->v, KT_CODE_BAD, "time_zone: %s", err);
+}
 
 
 static int
@@ -48,8 +65,34 @@ static int
 add_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
     branch_st_t *b)
 {
-	return kt_branch_add(st, txn, actor, b->name, b->address, &b->id,
+	int rc;
+
+	kt_verdict_ok(&b->v);
+	zone_check(b);
+	if (!kt_verdict_is_ok(&b->v))
+		return 0;
+	rc = kt_branch_add(st, txn, actor, b->name, b->address, &b->id,
 	    &b->v);
+	if (rc != 0 || !kt_verdict_is_ok(&b->v) || b->set.fields == 0)
+		return rc;
+	return kt_branch_set(st, txn, actor, b->name, &b->set, &b->id, &b->v);
+}
+
+static int
+set_check(MDB_txn *txn, const kt_store_dbs_t *db, branch_st_t *b)
+{
+	return kt_branch_set_check(txn, db, b->name, &b->id, &b->v);
+}
+
+static int
+set_apply(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
+    branch_st_t *b)
+{
+	kt_verdict_ok(&b->v);
+	zone_check(b);
+	if (!kt_verdict_is_ok(&b->v))
+		return 0;
+	return kt_branch_set(st, txn, actor, b->name, &b->set, &b->id, &b->v);
 }
 
 static int
@@ -86,6 +129,7 @@ static const branch_change_t add_change = { add_check, add_apply };
 static const branch_change_t rename_change = { rename_check, rename_apply };
 static const branch_change_t archive_change = { archive_check,
 	archive_apply };
+static const branch_change_t set_change = { set_check, set_apply };
 
 static int
 branch_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
@@ -104,6 +148,7 @@ branch_done(kt_req_t *r, int status)
 	Kartoteka__BranchResponse br = KARTOTEKA__BRANCH_RESPONSE__INIT;
 	Kartoteka__Branch out = KARTOTEKA__BRANCH__INIT;
 	Ktstore__BranchRecord *rec = NULL;
+	char hours[16];
 	MDB_txn *txn;
 
 	if (kt_req_refused(r, status, &b->v))
@@ -118,6 +163,9 @@ branch_done(kt_req_t *r, int status)
 	out.name = rec->name;
 	out.address = rec->address;
 	out.archived = rec->archived;
+	out.time_zone = rec->time_zone;
+	out.work_hours = kt_work_hours_format(rec->work_from_min,
+	    rec->work_to_min, hours, sizeof(hours));
 	br.branch = &out;
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH;
 	resp.branch = &br;
@@ -143,12 +191,41 @@ change(kt_req_t *r, branch_st_t *b)
 	kt_req_submit(r, branch_mut, branch_done);
 }
 
+/* Takes the settings of a request (fields KT_BRANCH_F_*) into b. Returns
+ * 1, or 0 with r answered. */
+static int
+take_settings(kt_req_t *r, branch_st_t *b, unsigned fields,
+    const char *time_zone, const char *work_hours)
+{
+	b->tz = kt_req_server(r)->tz;
+	b->set.fields = fields;
+	b->set.time_zone = b->time_zone;
+	if (!kt_text_take(b->time_zone, sizeof(b->time_zone), time_zone)) {
+		kt_req_fail(r, KT_CODE_BAD, "time_zone: is longer than %zu "
+		    "bytes", sizeof(b->time_zone) - 1);
+		return 0;
+	}
+	if (kt_work_hours_parse(work_hours, &b->set.work_from,
+	    &b->set.work_to) != 0) {
+		kt_req_fail(r, KT_CODE_BAD, "work_hours: expected HH:MM-HH:MM, "
+		    "e.g. 09:00-21:00");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 op_branch_add(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	branch_st_t *b = kt_req_state(r);
+	const Kartoteka__BranchAddRequest *ar = msg->branch_add;
+	unsigned fields = (ar->time_zone && ar->time_zone[0] ?
+	    KT_BRANCH_F_TZ : 0) | (ar->work_hours && ar->work_hours[0] ?
+	    KT_BRANCH_F_HOURS : 0);
 
 	b->change = &add_change;
+	if (!take_settings(r, b, fields, ar->time_zone, ar->work_hours))
+		return;
 	if (!kt_text_take(b->name, sizeof(b->name), msg->branch_add->name)) {
 		kt_req_fail(r, KARTOTEKA__ERROR__CODE__BAD_REQUEST,
 		    "name: is longer than %u bytes", KT_NAME_MAX);
@@ -159,6 +236,41 @@ op_branch_add(kt_req_t *r, const Kartoteka__Request *msg)
 		    "address: is longer than %u bytes", KT_ADDRESS_MAX);
 		return;
 	}
+	change(r, b);
+}
+
+static void
+op_branch_set(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	branch_st_t *b = kt_req_state(r);
+	const Kartoteka__BranchSetRequest *sr = msg->branch_set;
+	unsigned fields = 0;
+
+	b->change = &set_change;
+	for (size_t i = 0; i < sr->n_fields; i++) {
+		if (strcmp(sr->fields[i], "time_zone") == 0) {
+			fields |= KT_BRANCH_F_TZ;
+		} else if (strcmp(sr->fields[i], "work_hours") == 0) {
+			fields |= KT_BRANCH_F_HOURS;
+		} else {
+			kt_req_fail(r, KT_CODE_BAD, "fields: '%.64s' is not a "
+			    "branch setting (time_zone, work_hours)",
+			    sr->fields[i]);
+			return;
+		}
+	}
+	if (fields == 0) {
+		kt_req_fail(r, KT_CODE_BAD, "fields: name the settings to "
+		    "change");
+		return;
+	}
+	if (!kt_text_take(b->name, sizeof(b->name), sr->name)) {
+		kt_req_fail(r, KT_CODE_BAD, "name: is longer than %u bytes",
+		    KT_NAME_MAX);
+		return;
+	}
+	if (!take_settings(r, b, fields, sr->time_zone, sr->work_hours))
+		return;
 	change(r, b);
 }
 
@@ -219,7 +331,13 @@ branch_row(const kt_pager_ctx_t *ctx, const MDB_val *k, const MDB_val *v,
 	b->archived = rec->archived;
 	b->name = kt_arena_strdup(ctx->arena, rec->name);
 	b->address = kt_arena_strdup(ctx->arena, rec->address);
-	if (b->name == NULL || b->address == NULL) {
+	b->time_zone = kt_arena_strdup(ctx->arena, rec->time_zone);
+	b->work_hours = kt_arena_alloc(ctx->arena, 16);
+	if (b->work_hours != NULL)
+		kt_work_hours_format(rec->work_from_min, rec->work_to_min,
+		    b->work_hours, 16);
+	if (b->name == NULL || b->address == NULL || b->time_zone == NULL ||
+	    b->work_hours == NULL) {
 		rc = KT_ENOMEM;
 		goto out;
 	}
@@ -264,6 +382,9 @@ static const kt_op_row_t rows[] = {
 	{ OP(BRANCH_ARCHIVE), "archive or restore branches",
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, KT_ACT_ADMIN,
 	    KT_AUDIT_BRANCH_ARCHIVE, op_branch_archive, sizeof(branch_st_t) },
+	{ OP(BRANCH_SET), "change branch settings", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_BRANCH_SET, op_branch_set,
+	    sizeof(branch_st_t) },
 	{ OP(BRANCH_LIST), "list branches", KT_PHASE_LOGGED_IN, 0,
 	    KT_ACT_ADMIN, KT_AUDIT_BRANCH_LIST, op_branch_list, 0 },
 };

@@ -36,6 +36,7 @@ typedef struct client_st {
 	kt_req_mut_fn part;              /* the op's part of card_mut */
 	int64_t now;
 	uint64_t id, version, branch, manager;
+	uint64_t from;                   /* merge: the card merged into id */
 	unsigned fields;                 /* KT_CARD_* for edit */
 	int restore, force;
 	uint8_t *in;                     /* packed ClientRecord (add, edit),
@@ -151,6 +152,7 @@ card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	cl.updated_at = rec->updated_at;
 	cl.version = rec->version;
 	cl.archived = rec->archived;
+	cl.merged_into = rec->merged_into;
 	cl.masked = masked;
 	cl.people = kt_arena_alloc(a, (rec->n_people + 1) * sizeof(*cl.people));
 	cl.custom = kt_arena_alloc(a, (rec->n_custom + 1) * sizeof(*cl.custom));
@@ -901,6 +903,145 @@ out:
 	return rc;
 }
 
+/* ==== merge ================================================================ */
+
+/* 1 when person p of the merged-in card adds nothing to into: the same
+ * name and every phone and e-mail already there. */
+static int
+person_known(const Ktstore__ClientRecord *into, const Ktstore__PersonRecord *p)
+{
+	int named = 0;
+
+	for (size_t i = 0; i < into->n_people && !named; i++)
+		named = strcmp(into->people[i]->name, p->name) == 0;
+	if (!named)
+		return 0;
+	for (size_t j = 0; j < p->n_phones; j++)
+		if (!has_contact(into, p->phones[j], 1))
+			return 0;
+	return !(p->email && p->email[0] && !has_contact(into, p->email, 0));
+}
+
+/* A string field of the merged card: into's, or from's when into has none. */
+#define FILL(f) do { if ((!a->f || !a->f[0]) && b->f && b->f[0]) \
+	out->f = b->f; } while (0)
+
+/* out = into a with from b merged in (DESIGN §4: the owner's merge of a
+ * duplicate): b's people that add something, b's tags, b's notes after
+ * a's, and b's fields where a has none. out borrows a's and b's memory
+ * and arena wa's. Returns 0 or KT_ENOMEM. */
+static int
+merge_cards(kt_arena_t *wa, const Ktstore__ClientRecord *a,
+    const Ktstore__ClientRecord *b, Ktstore__ClientRecord *out)
+{
+	size_t np = 0, nt = 0;
+
+	*out = *a;
+	out->people = kt_arena_alloc(wa, (a->n_people + b->n_people + 1) *
+	    sizeof(*out->people));
+	out->tags = kt_arena_alloc(wa, (a->n_tags + b->n_tags + 1) *
+	    sizeof(*out->tags));
+	if (out->people == NULL || out->tags == NULL)
+		return KT_ENOMEM;
+	for (size_t i = 0; i < a->n_people; i++)
+		out->people[np++] = a->people[i];
+	for (size_t i = 0; i < b->n_people; i++)
+		if (!person_known(a, b->people[i]))
+			out->people[np++] = b->people[i];
+	out->n_people = np;
+	for (size_t i = 0; i < a->n_tags; i++)
+		out->tags[nt++] = a->tags[i];
+	for (size_t i = 0; i < b->n_tags; i++) {
+		int have = 0;
+		for (size_t j = 0; j < a->n_tags && !have; j++)
+			have = strcmp(a->tags[j], b->tags[i]) == 0;
+		if (!have)
+			out->tags[nt++] = b->tags[i];
+	}
+	out->n_tags = nt;
+	if (b->notes && b->notes[0] && a->notes && a->notes[0] &&
+	    strcmp(a->notes, b->notes) != 0) {
+		size_t n = strlen(a->notes) + strlen(b->notes) + 2;
+		char *both = kt_arena_alloc(wa, n);
+		if (both == NULL)
+			return KT_ENOMEM;
+		snprintf(both, n, "%s\n%s", a->notes, b->notes);
+		out->notes = both;
+	}
+	FILL(notes);
+	FILL(source);
+	FILL(consent_date);
+	FILL(contract);
+	if (out->referred_by == 0 && b->referred_by != a->id)
+		out->referred_by = b->referred_by;
+	if (out->discount_percent == 0)
+		out->discount_percent = b->discount_percent;
+	out->do_not_contact = a->do_not_contact || b->do_not_contact;
+	return 0;
+}
+#undef FILL
+
+static int
+merge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	Ktstore__ClientRecord *a = NULL, *b = NULL, next, gone;
+	kt_chist_who_t who = writer_of(r, KT_AUDIT_CLIENT_MERGE,
+	    KT_CARD_PEOPLE | KT_CARD_TAGS | KT_CARD_NOTES);
+	char detail[120], err[300];
+	uint8_t *buf = NULL;
+	size_t len;
+	uint64_t into = c->id;
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_PURGE, KT_AUDIT_CLIENT_MERGE,
+	    &a)) != 0 || c->code != KT_CODE_OK)
+		goto out;
+	c->id = c->from;
+	rc = card_load(st, txn, r, KT_ACT_PURGE, KT_AUDIT_CLIENT_MERGE, &b);
+	c->id = into;
+	if (rc != 0 || c->code != KT_CODE_OK)
+		goto out;
+	if (a->merged_into || b->merged_into) {
+		refuse(c, KT_CODE_CONFLICT, "client %" PRIu64 " was merged "
+		    "into client %" PRIu64 " before", a->merged_into ? a->id :
+		    b->id, a->merged_into ? a->merged_into : b->merged_into);
+		goto out;
+	}
+	if ((rc = merge_cards(c->wa, a, b, &next)) != 0)
+		goto out;
+	if (kt_card_pack(&next, &buf, &len, err, sizeof(err)) != 0) {
+		refuse(c, KT_CODE_BAD, "the merged card would be too large: %s",
+		    err);
+		goto out;
+	}
+	/* The card merged in keeps its history and its id (a reference
+	 * to it still leads somewhere) but no contacts: archived, pointing
+	 * at the card it went into. */
+	gone = *b;
+	gone.n_people = 0;
+	gone.people = NULL;
+	gone.archived = 1;
+	gone.merged_into = a->id;
+	gone.version = b->version + 1;
+	gone.updated_at = c->now;
+	if ((rc = kt_cstore_put(txn, db, b, &gone, &who)) != 0)
+		goto out;
+	snprintf(detail, sizeof(detail), "merged into client %" PRIu64,
+	    a->id);
+	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_MERGE, b->id, detail)) !=
+	    0)
+		goto out;
+	snprintf(detail, sizeof(detail), "merged client %" PRIu64 " in",
+	    b->id);
+	rc = card_commit(st, txn, r, a, &next, KT_AUDIT_CLIENT_MERGE,
+	    who.fields, detail);
+out:
+	free(buf);
+	return rc;
+}
+
 /* The mutation of every op on one card: resets the results (a mutation
  * may run more than once), runs the op's part, and prepares the answer of
  * a refusal. */
@@ -1005,6 +1146,29 @@ op_client_reassign(kt_req_t *r, const Kartoteka__Request *msg)
 		    rr->manager ? rr->manager : "");
 		return;
 	}
+	kt_req_submit(r, card_mut, NULL);
+}
+
+static void
+op_client_merge(kt_req_t *r, const Kartoteka__Request *msg)
+{
+	const Kartoteka__ClientMergeRequest *mr = msg->client_merge;
+	client_st_t *c;
+
+	if (mr->into == 0 || mr->from == 0) {
+		kt_req_fail(r, KT_CODE_BAD, "%s: name both clients",
+		    mr->into == 0 ? "into" : "from");
+		return;
+	}
+	if (mr->into == mr->from) {
+		kt_req_fail(r, KT_CODE_BAD, "from: a client cannot be merged "
+		    "into itself");
+		return;
+	}
+	if ((c = by_id(r, merge_mut, mr->from)) == NULL)
+		return;
+	c->id = mr->into;
+	c->from = mr->from;
 	kt_req_submit(r, card_mut, NULL);
 }
 
@@ -1257,6 +1421,9 @@ static const kt_op_row_t rows[] = {
 	{ OP(CLIENT_REASSIGN), "reassign clients", KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_REASSIGN, KT_AUDIT_CLIENT_REASSIGN,
 	    op_client_reassign, ST },
+	{ OP(CLIENT_MERGE), "merge duplicate clients", KT_PHASE_LOGGED_IN,
+	    KT_OP_WRITE, KT_ACT_PURGE, KT_AUDIT_CLIENT_MERGE, op_client_merge,
+	    ST },
 	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find,
 	    sizeof(list_st_t) },

@@ -67,5 +67,6 @@ extern const kt_op_domain_t kt_ops_branch;
 extern const kt_op_domain_t kt_ops_user;
 extern const kt_op_domain_t kt_ops_terminal;
 extern const kt_op_domain_t kt_ops_client;
+extern const kt_op_domain_t kt_ops_alert;
 
 #endif

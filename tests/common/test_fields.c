@@ -116,7 +116,40 @@ pbtext_names_the_path(void **state)
 	assert_int_equal(strlen(path), 11);
 }
 
+static void
+work_hours_rules(void **state)
+{
+	const char *bad[] = { "9-18", "09:00", "09:00-09:00", "24:00-10:00",
+		"09:60-18:00", "09:00-24:01", "09:00_18:00", "09:00-18:00 ",
+		"ab:cd-ef:gh" };
+	unsigned from = 1, to = 1;
+	char out[16];
+
+	(void)state;
+	assert_int_equal(kt_work_hours_parse("09:00-21:30", &from, &to), 0);
+	assert_int_equal(from, 540);
+	assert_int_equal(to, 1290);
+	assert_string_equal(kt_work_hours_format(from, to, out, sizeof(out)),
+	    "09:00-21:30");
+	assert_int_equal(kt_work_hours_parse("", &from, &to), 0);
+	assert_true(from == 0 && to == 0);
+	assert_string_equal(kt_work_hours_format(0, 0, out, sizeof(out)), "");
+	assert_int_equal(kt_work_hours_parse(NULL, &from, &to), 0);
+	assert_int_equal(kt_work_hours_parse("08:00-24:00", &from, &to), 0);
+	assert_int_equal(to, 1440);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kt_work_hours_parse(bad[i], &from, &to), -1);
+	/* Within: the end excluded; a night shift over midnight; unset. */
+	assert_true(kt_work_hours_within(540, 1290, 540));
+	assert_false(kt_work_hours_within(540, 1290, 1290));
+	assert_false(kt_work_hours_within(540, 1290, 100));
+	assert_true(kt_work_hours_within(1320, 360, 30));
+	assert_false(kt_work_hours_within(1320, 360, 720));
+	assert_true(kt_work_hours_within(0, 0, 3));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(work_hours_rules),
 	cmocka_unit_test(text_problem_rules),
 	cmocka_unit_test(text_take_fits_or_not),
 	cmocka_unit_test(pbtext_names_the_path),

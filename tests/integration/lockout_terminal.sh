@@ -59,6 +59,23 @@ grep -q "UNAUTHENTICATED: wrong login or password" "$T/last.err" || fail "after 
 expect_rc 1 "$KARTOTEKAD" user unlock --data "$T/data" nobody
 grep -q "no user nobody" "$T/last.err" || fail "offline unlock nobody: $(cat "$T/last.err")"
 expect_rc 2 "$KARTOTEKAD" user unlock --data "$T/data"
+# A login outside the branch's working hours: Центр works (in UTC) from
+# two hours from now to three hours from now.
+h=$((10#$(date -u +%H)))
+expect_rc 0 cli own branch set "Центр" --time-zone UTC --hours "$(printf '%02d:00-%02d:00' $(((h + 2) % 24)) $(((h + 3) % 24)))"
+expect_rc 0 cli desk2 login anna --password-file "$T/mgr.pw"
+
+# The owner sees every alert of the story; nobody else does.
+expect_rc 0 cli own --json alerts --all
+for kind in terminal.enrolled login.owner_at_branch login.lockout login.failures login.off_hours; do
+	grep -q "\"kind\":\"$kind\"" "$T/last.out" || fail "no $kind alert: $(cat "$T/last.out")"
+done
+# Lockouts: the owner's at desk1, anna's at desk1 (known users only).
+[ "$(grep -o '"kind":"login.lockout"' "$T/last.out" | wc -l)" -eq 2 ] || fail "lockout alerts: $(cat "$T/last.out")"
+# Alerts carry ids and counts: never a guessed password or login.
+grep -q "wrong-password" "$T/last.out" && fail "an alert carries a password"
+expect_rc 1 cli desk2 alerts
+
 # anna's, the offline one, and the two refusals (the manager's, nobody).
 [ "$(audit_count user.unlock)" -eq 4 ] || fail "user.unlock entries: $(audit_count user.unlock)"
 kt_stop

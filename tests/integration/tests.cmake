@@ -27,6 +27,7 @@ set(KT_INTEGRATION_TESTS
   enroll_pipelined
   enroll_pipelined_parallel
   logout_other
+  alerts
   desk_session
   lockout_terminal
 )

@@ -13,7 +13,7 @@ kt_unit_test(test_ops_auth server/test_ops_auth.c FAKE_NET LIBS kt_server
 kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
   TESTS add_answers_after_commit add_refused_without_a_write rename_audited
   archive_and_restore_audited list_leaves_with_its_entry
-  head_refused_audited)
+  head_refused_audited set_time_zone_and_hours)
 kt_unit_test(test_ops_user server/test_ops_user.c FAKE_NET LIBS kt_server
   TESTS add_hashes_and_audits add_refused_without_a_write change_named_fields
   password_logs_user_out_everywhere password_change_dropped_when_asker_left
@@ -26,8 +26,11 @@ kt_unit_test(test_ops_client server/test_ops_client.c FAKE_NET LIBS kt_server
   TESTS add_audited_and_answered add_duplicate_contacts duplicate_checks_are_budgeted add_forbidden_audited
   show_counts_against_quota other_branch_not_found_like_missing
   edit_against_the_version_read manager_edits_only_her_cards
-  archive_restore_reassign_purge find_and_list_leave_with_their_entry)
+  archive_restore_reassign_purge find_and_list_leave_with_their_entry
+  merge_keeps_one_card)
 kt_unit_test(test_ops_list server/test_ops_list.c FAKE_NET LIBS kt_server
   TESTS branch_pages_see_every_row_once archived_rows_and_all
   bad_cursor_names_cursor each_page_audited
   user_and_terminal_lists_page_alike)
+kt_unit_test(test_ops_alert server/test_ops_alert.c FAKE_NET LIBS kt_server
+  TESTS owner_pages_alerts ack_once_then_all_shows_it staff_refused_audited)

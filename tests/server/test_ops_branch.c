@@ -24,8 +24,31 @@ typedef struct req {
 		Kartoteka__BranchRenameRequest rename;
 		Kartoteka__BranchArchiveRequest archive;
 		Kartoteka__BranchListRequest list;
+		Kartoteka__BranchSetRequest set;
 	} u;
+	char *fields[2];
 } req_t;
+
+/* A branch set of the settings that are not NULL. */
+static Kartoteka__Request *
+set(req_t *q, const char *name, const char *tz, const char *hours)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__branch_set_request__init(&q->u.set);
+	q->u.set.name = (char *)name;
+	q->u.set.fields = q->fields;
+	if (tz != NULL) {
+		q->fields[q->u.set.n_fields++] = "time_zone";
+		q->u.set.time_zone = (char *)tz;
+	}
+	if (hours != NULL) {
+		q->fields[q->u.set.n_fields++] = "work_hours";
+		q->u.set.work_hours = (char *)hours;
+	}
+	q->r.op_case = KARTOTEKA__REQUEST__OP_BRANCH_SET;
+	q->r.branch_set = &q->u.set;
+	return &q->r;
+}
 
 static Kartoteka__Request *
 add(req_t *q, const char *name, const char *address)
@@ -262,7 +285,67 @@ head_refused_audited(void **state)
 	kt_h_free(h);
 }
 
+static void
+set_time_zone_and_hours(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *o = kt_h_session(h, h->owner, 0);
+	Kartoteka__Response *r;
+	kt_h_entry_t e;
+	uint64_t before;
+	req_t q;
+
+	(void)state;
+	(void)kt_h_branch(h, "Восток");
+	r = kt_h_call(h, o, set(&q, "восток", "Asia/Vladivostok",
+	    "09:00-20:30"));
+	kt_h_expect_ok(r);
+	assert_string_equal(r->branch->branch->time_zone, "Asia/Vladivostok");
+	assert_string_equal(r->branch->branch->work_hours, "09:00-20:30");
+	e = kt_h_audit_last(h);
+	assert_string_equal(e.action, "branch.set");
+	assert_string_equal(e.detail, "time_zone=Asia/Vladivostok "
+	    "work_hours=09:00-20:30");
+	/* One setting alone leaves the other; "" is the default / none. */
+	r = kt_h_call(h, o, set(&q, "Восток", NULL, ""));
+	kt_h_expect_ok(r);
+	assert_string_equal(r->branch->branch->time_zone, "Asia/Vladivostok");
+	assert_string_equal(r->branch->branch->work_hours, "");
+	/* Refusals name the field and write nothing. */
+	before = kt_h_audit_count(h);
+	kt_h_expect_error(kt_h_call(h, o, set(&q, "Восток", "Mars/Olympus",
+	    NULL)), E_BAD, NULL);
+	assert_non_null(strstr(kt_h_last(h, o)->error->message,
+	    "time_zone: time zone 'Mars/Olympus'"));
+	kt_h_expect_error(kt_h_call(h, o, set(&q, "Восток", "../../etc/passwd",
+	    NULL)), E_BAD, NULL);
+	kt_h_expect_error(kt_h_call(h, o, set(&q, "Восток", NULL, "9-18")),
+	    E_BAD, "work_hours: expected HH:MM-HH:MM, e.g. 09:00-21:00");
+	kt_h_expect_error(kt_h_call(h, o, set(&q, "Восток", NULL,
+	    "25:00-26:00")), E_BAD, NULL);
+	kt_h_expect_error(kt_h_call(h, o, set(&q, "Запад", "UTC", NULL)),
+	    E_NOTFOUND, NULL);
+	q.fields[0] = "colour";
+	kartoteka__branch_set_request__init(&q.u.set);
+	q.u.set.name = "Восток";
+	q.u.set.fields = q.fields;
+	q.u.set.n_fields = 1;
+	kt_h_expect_error(kt_h_call(h, o, &q.r), E_BAD, "fields: 'colour' is "
+	    "not a branch setting (time_zone, work_hours)");
+	assert_true(kt_h_audit_count(h) == before);
+	/* Added with its zone. */
+	add(&q, "Сахалин", "");
+	q.u.add.time_zone = "Asia/Sakhalin";
+	q.u.add.work_hours = "10:00-19:00";
+	r = kt_h_call(h, o, &q.r);
+	kt_h_expect_ok(r);
+	assert_string_equal(r->branch->branch->time_zone, "Asia/Sakhalin");
+	assert_string_equal(r->branch->branch->work_hours, "10:00-19:00");
+	kt_h_free(h);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(set_time_zone_and_hours),
 	cmocka_unit_test(add_answers_after_commit),
 	cmocka_unit_test(add_refused_without_a_write),
 	cmocka_unit_test(rename_audited),

@@ -91,6 +91,7 @@ typedef struct req {
 		Kartoteka__ClientReassignRequest reassign;
 		Kartoteka__ClientFindRequest find;
 		Kartoteka__ClientListRequest list;
+		Kartoteka__ClientMergeRequest merge;
 	} u;
 	char *fields[2];
 	card_t k;
@@ -105,6 +106,18 @@ add(req_t *q, Kartoteka__Client *c, int force)
 	q->u.add.force = force;
 	q->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
 	q->r.client_add = &q->u.add;
+	return &q->r;
+}
+
+static Kartoteka__Request *
+merge(req_t *q, uint64_t into, uint64_t from)
+{
+	kartoteka__request__init(&q->r);
+	kartoteka__client_merge_request__init(&q->u.merge);
+	q->u.merge.into = into;
+	q->u.merge.from = from;
+	q->r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_MERGE;
+	q->r.client_merge = &q->u.merge;
 	return &q->r;
 }
 
@@ -593,6 +606,51 @@ manager_edits_only_her_cards(void **state)
 	kt_h_free(w.h);
 }
 
+/* The owner's answer to a merge alert: one card with both families'
+ * people, the other archived without contacts; a phone of the merged
+ * card now finds only the one card. */
+static void
+merge_keeps_one_card(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	kt_h_alert_t al;
+	uint64_t north_id, south_id;
+	char msg[96];
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	north_id = add_ok(w.h, w.m, "Ивановы", "+79991234567", NULL);
+	r = kt_h_call(w.h, w.v, add(&q, card(&q.k, "Ивановы (юг)",
+	    "+79991234567", NULL, NULL), 0));
+	kt_h_expect_ok(r);
+	south_id = r->client->client->id;
+	assert_int_equal(kt_h_alerts(w.h, KT_ALERT_MERGE, &al), 1);
+	/* Only the owner merges, and refusals are audited. */
+	kt_h_expect_error(kt_h_call(w.h, w.g, merge(&q, north_id, south_id)),
+	    E_FORBIDDEN, "only the owner can merge duplicate clients");
+	assert_int_equal(kt_h_audit_last(w.h).outcome, E_FORBIDDEN);
+	kt_h_expect_error(kt_h_call(w.h, w.owner, merge(&q, north_id,
+	    north_id)), E_BAD, "from: a client cannot be merged into itself");
+	r = kt_h_call(w.h, w.owner, merge(&q, al.other, al.client));
+	kt_h_expect_ok(r);
+	assert_true(r->client->client->id == north_id);
+	assert_int_equal(r->client->client->n_people, 1);  /* same person */
+	snprintf(msg, sizeof(msg), "merged client %" PRIu64 " in", south_id);
+	assert_string_equal(expect_entry(w.h, "client.merge", north_id,
+	    w.h->owner, 0).detail, msg);
+	r = kt_h_call(w.h, w.owner, show(&q, south_id));
+	kt_h_expect_ok(r);
+	assert_true(r->client->client->merged_into == north_id);
+	assert_true(r->client->client->archived);
+	assert_int_equal(r->client->client->n_people, 0);
+	/* Twice: refused, nothing changed. */
+	kt_h_expect_error(kt_h_call(w.h, w.owner, merge(&q, north_id,
+	    south_id)), KARTOTEKA__ERROR__CODE__CONFLICT, NULL);
+	kt_h_free(w.h);
+}
+
 static void
 archive_restore_reassign_purge(void **state)
 {
@@ -707,6 +765,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(edit_against_the_version_read),
 	cmocka_unit_test(manager_edits_only_her_cards),
 	cmocka_unit_test(archive_restore_reassign_purge),
+	cmocka_unit_test(merge_keeps_one_card),
 	cmocka_unit_test(find_and_list_leave_with_their_entry),
 };
 
