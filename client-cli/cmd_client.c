@@ -113,7 +113,7 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 {
 	char *f[6] = { NULL }, *s, msg[300];
 	size_t nf = 0;
-	int rel;
+	int rel = 0;
 
 	kartoteka__person__init(&pb->p);
 	pb->copy = strdup(spec);
@@ -747,14 +747,28 @@ id_arg(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
 static int
 cmd_client_show(cli_t *cli, int argc, char **argv)
 {
+	const char *ver = NULL;
+	const cli_opt_t opts[] = { { .ao_name = "--version",
+	    .ao_value = &ver } };
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientShowRequest r = KARTOTEKA__CLIENT_SHOW_REQUEST__INIT;
-	int rc = id_arg(cli, argc, argv, NULL, 0, &r.id);
+	Kartoteka__ClientVersionRequest vr =
+	    KARTOTEKA__CLIENT_VERSION_REQUEST__INIT;
+	int rc = id_arg(cli, argc, argv, opts, 1, &r.id);
 
 	if (rc != 0)
 		return cli_parsed(rc);
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
 	req.client_show = &r;
+	/* An earlier version (card history, owner and heads). */
+	if (ver != NULL) {
+		if ((rc = parse_uint(cli, "--version", ver, UINT64_MAX,
+		    &vr.version)) != 0)
+			return rc;
+		vr.id = r.id;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_VERSION;
+		req.client_version = &vr;
+	}
 	return cli_show(cli, &req, &card_show, NULL);
 }
 
@@ -1015,13 +1029,16 @@ const cli_command_t cli_commands_client[] = {
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client merge 12 345\n") },
-	{ "client show", cmd_client_show, N_("client show ID"),
+	{ "client show", cmd_client_show, N_("client show ID [--version V]"),
 	  N_("show a full card, contacts revealed (counted and audited)"),
 	  N_("Full cards are counted per business day: managers may open 200,\n"
 	     "heads 500 (the owner sets other quotas per user).\n"
+	     "--version V shows version V from the card's history (owner and\n"
+	     "heads; `kartoteka client history ID` lists them), counted alike.\n"
 	     "\n"
 	     "Example:\n"
-	     "  kartoteka client show 12\n") },
+	     "  kartoteka client show 12\n"
+	     "  kartoteka client show 12 --version 3\n") },
 	{ "client edit", cmd_client_edit,
 	  N_("client edit ID --version V [--title T] [--status S] "
 	     "[--category C] [--source S] [--tag TAG...|--no-tags] [--note TEXT] "

@@ -22,6 +22,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_terminal,
 	&kt_ops_client,
 	&kt_ops_alert,
+	&kt_ops_history,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

@@ -46,6 +46,8 @@
 	X(BRANCH_SET, "branch.set")                                      \
 	X(ALERT_LIST, "alert.list")                                      \
 	X(ALERT_ACK, "alert.ack")                                        \
+	X(CLIENT_HISTORY, "client.history")                              \
+	X(CLIENT_REVERT, "client.revert")                                \
 	X(RESUME, "resume")                                              \
 	X(USER_UNLOCK, "user.unlock")
 

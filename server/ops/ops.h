@@ -68,5 +68,6 @@ extern const kt_op_domain_t kt_ops_user;
 extern const kt_op_domain_t kt_ops_terminal;
 extern const kt_op_domain_t kt_ops_client;
 extern const kt_op_domain_t kt_ops_alert;
+extern const kt_op_domain_t kt_ops_history;
 
 #endif

@@ -28,6 +28,7 @@ set(KT_INTEGRATION_TESTS
   enroll_pipelined_parallel
   logout_other
   alerts
+  history
   desk_session
   lockout_terminal
 )
