@@ -356,6 +356,17 @@ login_success_audited(void **state)
 	assert_int_equal(r->result_case, KARTOTEKA__RESPONSE__RESULT_LOGIN);
 	assert_int_equal(r->login->token.len, 32);
 	assert_true(r->login->expires_at > kt_now_s());
+	/* It ends at the end of the business day (the harness's zone is
+	 * UTC), or after the session time if that comes first. */
+	{
+		int64_t now = kt_now_s(), day_end = 0;
+		(void)kt_tz_day(kt_tzcache_get(h->srv->tz, ""), now, &day_end);
+		assert_true(r->login->expires_at <= day_end);
+		assert_true(r->login->expires_at == day_end ||
+		    r->login->expires_at >= now - 5 +
+		    h->srv->opts.session_ttl_s);
+	}
+	assert_true(r->login->idle_s == 2 * 3600);   /* an owner terminal */
 	assert_string_equal(r->login->user->login, KT_H_OWNER);
 	assert_int_equal(r->login->user->role, KARTOTEKA__ROLE__OWNER);
 	assert_true(kt_h_user_of(c) == h->owner);
