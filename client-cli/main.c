@@ -1020,6 +1020,59 @@ out:
 	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 
+/* An idle time for people: "90 seconds", "15 minutes", "2 hours". */
+static const char *
+fmt_idle(char *buf, size_t cap, int64_t s)
+{
+	if (s < 120)
+		snprintf(buf, cap, _("%lld seconds"), (long long)s);
+	else if (s < 7200 || s % 3600 != 0)
+		snprintf(buf, cap, _("%lld minutes"), (long long)(s + 59) / 60);
+	else
+		snprintf(buf, cap, _("%lld hours"), (long long)s / 3600);
+	return buf;
+}
+
+/* Who is logged in on this terminal now, as the saved session says:
+ * resumes it on a connection of its own (closed again, so a slow typist
+ * does not hit the server's timeout) and copies the login into who ("":
+ * nobody, or the session has ended). Only the holder of the session
+ * token learns this. Returns 0, or CLI_EXIT_CONNECT (reported) when the
+ * server cannot be reached. */
+static int
+login_on_terminal(cli_t *cli, char *who, size_t cap)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ResumeRequest rr = KARTOTEKA__RESUME_REQUEST__INIT;
+	Kartoteka__Response *resp = NULL;
+	int rc;
+
+	who[0] = '\0';
+	if (!cli->cli_cfg.has_session)
+		return 0;
+	if ((rc = cli_connect(cli, cli->cli_cfg.address,
+	    cli->cli_cfg.server_key)) != 0)
+		return rc;
+	rr.token.data = cli->cli_cfg.session;
+	rr.token.len = sizeof(cli->cli_cfg.session);
+	req.op_case = KARTOTEKA__REQUEST__OP_RESUME;
+	req.resume = &rr;
+	rc = cli_call(cli, &req, KARTOTEKA__RESPONSE__RESULT_RESUME, &resp);
+	if (rc == CLI_EXIT_OK && resp->resume->user != NULL &&
+	    cli_proto_string_ok(resp->resume->user->login, cap))
+		snprintf(who, cap, "%s", resp->resume->user->login);
+	if (resp != NULL)
+		kartoteka__response__free_unpacked(resp, NULL);
+	kt_conn_close(cli->cli_conn);
+	cli->cli_conn = NULL;
+	if (cli->cli_hello != NULL) {
+		kartoteka__server_hello__free_unpacked(cli->cli_hello, NULL);
+		cli->cli_hello = NULL;
+	}
+	/* A refused resume means nobody's session is left here. */
+	return rc == CLI_EXIT_CONNECT ? rc : 0;
+}
+
 static int
 cmd_login(cli_t *cli, int argc, char **argv)
 {
@@ -1032,10 +1085,11 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	Kartoteka__Response *resp = NULL;
 	const Kartoteka__LoginResponse *res;
 	char password[PASSWORD_MAX];
-	char c1[256], c2[256], t[64];
+	char c1[256], c2[256], t[64], prev[KT_LOGIN_MAX + 1], prompt[512];
 	int rc;
 
 	password[0] = '\0';
+	prev[0] = '\0';
 	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
 	if (rc != 0)
 		goto out;
@@ -1045,8 +1099,21 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	}
 	if ((rc = cli_load_config(cli)) != 0 || (rc = cli_require_enrolled(cli)) != 0)
 		goto out;
+	/* A desk holds one person at a time: the prompt says whose session
+	 * this login ends. */
+	if ((rc = login_on_terminal(cli, prev, sizeof(prev))) != 0)
+		goto out;
+	if (prev[0] != '\0')
+		/* TRANSLATORS: "Password for anna (ends the session of boris
+		 * on this terminal): " */
+		snprintf(prompt, sizeof(prompt), _("Password for %s (ends the "
+		    "session of %s on this terminal): "),
+		    cli_clean(c1, sizeof(c1), pos[0]), prev);
+	else
+		snprintf(prompt, sizeof(prompt), _("Password for %s: "),
+		    cli_clean(c1, sizeof(c1), pos[0]));
 	/* Ask before dialling, so a slow typist does not hit the timeout. */
-	if ((rc = cli_read_password(cli, pwfile, _("Password: "),
+	if ((rc = cli_read_password(cli, pwfile, prompt,
 	    password, sizeof(password))) != 0)
 		goto out;
 	if ((rc = cli_connect(cli, cli->cli_cfg.address,
@@ -1089,6 +1156,13 @@ cmd_login(cli_t *cli, int argc, char **argv)
 		}
 		cli_json_key("expires_at");
 		printf("%" PRId64, res->expires_at);
+		cli_json_key("idle_s");
+		printf("%" PRId64, res->idle_s);
+		cli_json_key("ended_session_of");
+		if (prev[0] != '\0')
+			cli_json_str(stdout, prev);
+		else
+			fputs("null", stdout);
 		cli_json_end();
 	} else {
 		if (res->user != NULL)
@@ -1100,8 +1174,16 @@ cmd_login(cli_t *cli, int argc, char **argv)
 		else
 			printf(_("Logged in as %s.\n"),
 			    cli_clean(c1, sizeof(c1), pos[0]));
-		printf(_("Session expires %s.\n"),
-		    cli_fmt_time(t, sizeof(t), res->expires_at));
+		if (res->idle_s > 0)
+			printf(_("Session expires %s, or after %s unused.\n"),
+			    cli_fmt_time(t, sizeof(t), res->expires_at),
+			    fmt_idle(c2, sizeof(c2), res->idle_s));
+		else
+			printf(_("Session expires %s.\n"),
+			    cli_fmt_time(t, sizeof(t), res->expires_at));
+		if (prev[0] != '\0')
+			printf(_("The session of %s on this terminal has "
+			    "ended.\n"), prev);
 	}
 	rc = CLI_EXIT_OK;
 out:
@@ -1217,6 +1299,8 @@ cmd_whoami(cli_t *cli, int argc, char **argv)
 			fputs("null", stdout);
 		cli_json_key("session_expires_at");
 		printf("%" PRId64, w->session_expires_at);
+		cli_json_key("session_idle_s");
+		printf("%" PRId64, w->session_idle_s);
 		cli_json_end();
 	} else {
 		printf(_("login: %s\n"), cli_clean(c1, sizeof(c1), w->user->login));
@@ -1235,6 +1319,9 @@ cmd_whoami(cli_t *cli, int argc, char **argv)
 			    cli_clean(c1, sizeof(c1), w->terminal->name));
 		printf(_("session expires: %s\n"), cli_fmt_time(t, sizeof(t),
 		    w->session_expires_at));
+		if (w->session_idle_s > 0)
+			printf(_("session ends after: %s unused\n"),
+			    fmt_idle(c1, sizeof(c1), w->session_idle_s));
 	}
 	rc = CLI_EXIT_OK;
 out:

@@ -26,6 +26,7 @@
 #include "model/branch_store.h"
 #include "model/identity.h"
 #include "model/migrate.h"
+#include "model/session_store.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
 #include "net/net.h"
@@ -49,14 +50,17 @@ usage(FILE *f)
 "        [--login-delay-after N] [--login-delay-max MS]\n"
 "        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
 "        [--enroll-failures-per-minute N] [--phone-country CODE]\n"
-"        [--time-zone ZONE] [--alert-command CMD]\n"
+"        [--time-zone ZONE] [--alert-command CMD] [--session-idle DURATION]\n"
 "        serve (default 127.0.0.1:7700; port 0 picks a free port and the\n"
 "        first line printed is `listening on HOST:PORT`); --phone-country\n"
 "        is the calling code put before phones typed without '+' (7);\n"
 "        --time-zone (e.g. Europe/Moscow; default the system's) is that of\n"
 "        branches without their own: quotas reset at its midnight;\n"
 "        --alert-command runs `sh -c CMD` for each alert for the owner,\n"
-"        the alert as JSON on its standard input (docs/ADMIN.md)\n"
+"        the alert as JSON on its standard input (docs/ADMIN.md);\n"
+"        --session-idle ends a login session unused that long (90s, 15m,\n"
+"        2h; default 15m on branch terminals, 2h on owner terminals; not\n"
+"        --idle-timeout, which closes a quiet connection)\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
 "        (--ttl 0 makes an already expired invite, for tests)\n"
 "        print a new single-use invite code (valid 24 h); --branch creates\n"
@@ -64,6 +68,9 @@ usage(FILE *f)
 "  terminal list --data DIR\n"
 "  terminal revoke --data DIR KEY-PREFIX|NAME\n"
 "        revoke a terminal; its open connections close within a second\n"
+"  user unlock --data DIR LOGIN\n"
+"        forget the failed logins of LOGIN on every terminal, ending its\n"
+"        lockouts (works while the server runs; audited)\n"
 "  audit verify --data DIR [--checkpoint FILE]\n"
 "        exit 0 when the audit chain is intact, else 1 and the first bad\n"
 "        sequence number; FILE is a checkpoint saved by `audit checkpoint`\n"
@@ -101,6 +108,7 @@ enum {
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
+	OPT_SESSIDLE,
 };
 
 static const struct option long_opts[] = {
@@ -127,6 +135,7 @@ static const struct option long_opts[] = {
 	{ "time-zone", required_argument, NULL, OPT_TZ },
 	{ "alert-command", required_argument, NULL, OPT_ALERTCMD },
 	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -147,6 +156,36 @@ parse_num(const char *name, const char *s, long long min, long long max,
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* Parses a duration for option name: a number of seconds, or a number
+ * followed by s, m or h ("90s", "15m", "2h"), up to 24 hours. */
+static int
+parse_duration(const char *name, const char *s, int64_t *out)
+{
+	char *end = NULL;
+	long long v, unit = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == 0 && end != s && end != NULL) {
+		if (strcmp(end, "s") == 0 || *end == '\0')
+			unit = 1;
+		else if (strcmp(end, "m") == 0)
+			unit = 60;
+		else if (strcmp(end, "h") == 0)
+			unit = 3600;
+		else
+			unit = 0;
+	}
+	if (errno || end == s || unit == 0 || v < 1 || v > 86400 / unit) {
+		fprintf(stderr, "kartotekad: --%s '%.32s': expected a duration "
+		    "from 1 second to 24 hours: seconds, or a number with s, m "
+		    "or h (90s, 15m, 2h)\n", name, s);
+		return -1;
+	}
+	*out = v * unit;
 	return 0;
 }
 
@@ -195,6 +234,11 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 			o->run.listen = optarg;
 			break;
 		}
+		case OPT_SESSIDLE:
+			if (parse_duration("session-idle", optarg,
+			    &o->run.session_idle_s) != 0)
+				return -1;
+			break;
 		case OPT_TZ: {
 			char err[200];
 			kt_tz_t *tz = NULL;
@@ -814,6 +858,76 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* user unlock                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct unlock_job {
+	const char *login;
+	const uint8_t *sign_sk;
+	int found;                        /* [out] */
+} unlock_job_t;
+
+/* The protocol's user unlock, as a local command. */
+static int
+unlock_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	unlock_job_t *job = arg;
+	kt_actor_t local = { 0, NULL, job->sign_sk };
+	kt_user_t u;
+	int rc = kt_user_find(txn, kt_store_dbs(st), job->login, &u, NULL);
+
+	job->found = rc == 0;
+	if (rc == KT_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	return kt_login_unlock_user(st, txn, &local, job->login, u.id,
+	    kt_now_s());
+}
+
+static int
+cmd_user_unlock(cli_opts_t *o)
+{
+	uint8_t spriv[32], spub[32], ssk[64], spk[32];
+	kt_store_t *st = NULL;
+	unlock_job_t job;
+	const char *why;
+	int rc = 1;
+
+	if (o->nargs != 1) {
+		fprintf(stderr, "usage: kartotekad user unlock --data DIR "
+		    "LOGIN\n");
+		return EXIT_USAGE;
+	}
+	if ((why = kt_identity_login_problem(o->args[0])) != NULL) {
+		fprintf(stderr, "kartotekad: LOGIN '%.64s' %s\n", o->args[0],
+		    why);
+		return EXIT_USAGE;
+	}
+	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
+		goto out;
+	memset(&job, 0, sizeof(job));
+	job.login = o->args[0];
+	job.sign_sk = ssk;
+	rc = kt_store_write_sync(st, unlock_mut, &job);
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: cannot unlock: %s\n",
+		    kt_strerror(rc));
+		rc = 1;
+	} else if (!job.found) {
+		fprintf(stderr, "kartotekad: no user %s\n", job.login);
+		rc = 1;
+	} else {
+		printf("unlocked %s on every terminal\n", job.login);
+	}
+out:
+	kt_store_close(st);
+	sodium_memzero(spriv, sizeof(spriv));
+	sodium_memzero(ssk, sizeof(ssk));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* audit                                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1011,7 +1125,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "terminal") == 0 || strcmp(cmd, "audit") == 0) {
+	if (strcmp(cmd, "terminal") == 0 || strcmp(cmd, "audit") == 0 ||
+	    strcmp(cmd, "user") == 0) {
 		if (argc < 3) {
 			usage(stderr);
 			return EXIT_USAGE;
@@ -1038,6 +1153,8 @@ main(int argc, char **argv)
 		return cmd_terminal_list(&o);
 	if (sub && strcmp(cmd, "terminal") == 0 && strcmp(sub, "revoke") == 0)
 		return cmd_terminal_revoke(&o);
+	if (sub && strcmp(cmd, "user") == 0 && strcmp(sub, "unlock") == 0)
+		return cmd_user_unlock(&o);
 	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "verify") == 0)
 		return cmd_audit_verify(&o);
 	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "checkpoint") == 0)

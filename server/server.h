@@ -43,6 +43,9 @@ typedef struct kt_server_opts {
 					     /usr/share/zoneinfo (tests) */
 	const char *alert_command;        /* run for each alert, JSON on its
 					     stdin; NULL = none */
+	int64_t session_idle_s;           /* a session unused this long ends;
+					     0: 15 min on branch terminals,
+					     2 h on owner terminals */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);

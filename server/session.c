@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <sodium.h>
 
 #include "kt_error.h"
@@ -20,6 +22,8 @@ struct kt_session {
 	uint64_t user;                    /* logged-in user, 0 = none */
 	uint8_t token_hash[32];           /* BLAKE2b-256 of the session token */
 	int64_t expires;                  /* unix seconds */
+	int64_t idle_s;                   /* ends unused this long (0: no) */
+	int64_t last_used;                /* unix seconds of the last use */
 	unsigned inflight;                /* requests being handled */
 	unsigned serial;                  /* one-at-a-time ops in flight */
 };
@@ -101,15 +105,26 @@ logout(kt_session_t *s)
 {
 	s->user = 0;
 	s->expires = 0;
+	s->idle_s = 0;
+	s->last_used = 0;
 	sodium_memzero(s->token_hash, sizeof(s->token_hash));
 }
 
 uint64_t
 kt_session_user(kt_session_t *s, int64_t now)
 {
-	if (s->user != 0 && s->expires <= now)
+	if (s->user != 0 && (s->expires <= now ||
+	    (s->idle_s > 0 && now - s->last_used >= s->idle_s)))
 		logout(s);
+	else if (s->user != 0 && now > s->last_used)
+		s->last_used = now;
 	return s->user;
+}
+
+int64_t
+kt_session_idle(const kt_session_t *s)
+{
+	return s->idle_s;
 }
 
 int64_t
@@ -166,6 +181,8 @@ kt_session_set_login(kt_session_t *s, uint64_t user,
 	s->user = user;
 	memcpy(s->token_hash, token_hash, 32);
 	s->expires = expires;
+	s->idle_s = 0;
+	s->last_used = kt_now_s();
 }
 
 /* ---- across connections -------------------------------------------------- */
@@ -176,7 +193,151 @@ typedef struct across {
 	uint64_t user;
 	const kt_conn_t *except;
 	MDB_txn *txn;                     /* the sweep's */
+	int64_t n;                        /* a time, a count */
 } across_t;
+
+static void
+idle_one(kt_conn_t *c, void *arg)
+{
+	across_t *a = arg;
+	kt_session_t *s = kt_conn_data(c);
+
+	if (s->user != 0 && sodium_memcmp(s->token_hash, a->hash, 32) == 0)
+		s->idle_s = a->n;
+}
+
+void
+kt_session_set_idle(kt_server_t *srv, const uint8_t token_hash[32],
+    int64_t idle_s)
+{
+	across_t a = { .srv = srv, .hash = token_hash, .n = idle_s };
+
+	if (srv->net != NULL)
+		kt_net_foreach(srv->net, idle_one, &a);
+}
+
+static void
+last_use_one(kt_conn_t *c, void *arg)
+{
+	across_t *a = arg;
+	kt_session_t *s = kt_conn_data(c);
+
+	if (s->user != 0 && sodium_memcmp(s->token_hash, a->hash, 32) == 0 &&
+	    s->last_used > a->n)
+		a->n = s->last_used;
+}
+
+static void
+idle_of_one(kt_conn_t *c, void *arg)
+{
+	across_t *a = arg;
+	kt_session_t *s = kt_conn_data(c);
+
+	if (s->user != 0 && sodium_memcmp(s->token_hash, a->hash, 32) == 0 &&
+	    s->idle_s > a->n)
+		a->n = s->idle_s;
+}
+
+int64_t
+kt_session_idle_of(kt_server_t *srv, const uint8_t token_hash[32])
+{
+	across_t a = { .srv = srv, .hash = token_hash };
+
+	if (srv->net != NULL)
+		kt_net_foreach(srv->net, idle_of_one, &a);
+	return a.n;
+}
+
+int64_t
+kt_session_last_use(kt_server_t *srv, const uint8_t token_hash[32])
+{
+	across_t a = { .srv = srv, .hash = token_hash };
+
+	if (srv->net != NULL)
+		kt_net_foreach(srv->net, last_use_one, &a);
+	return a.n;
+}
+
+static void
+end_terminal_one(kt_conn_t *c, void *arg)
+{
+	across_t *a = arg;
+	kt_session_t *s = kt_conn_data(c);
+
+	if (c != a->except && s->user != 0 &&
+	    sodium_memcmp(s->term_key, a->hash, 32) == 0) {
+		logout(s);
+		kt_conn_close(c, 0);
+		a->n++;
+	}
+}
+
+typedef struct other_addr {
+	const uint8_t *key;
+	const struct sockaddr_storage *peer;
+	const kt_conn_t *except;
+	struct sockaddr_storage found;
+	int n;
+} other_addr_t;
+
+/* 1 when a and b are different IP addresses (ports aside). */
+static int
+other_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 1;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr,
+		    sizeof(struct in_addr)) != 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    &((const struct sockaddr_in6 *)b)->sin6_addr,
+		    sizeof(struct in6_addr)) != 0;
+	return 0;
+}
+
+static void
+other_addr_one(kt_conn_t *c, void *arg)
+{
+	other_addr_t *o = arg;
+	kt_session_t *s = kt_conn_data(c);
+	const struct sockaddr_storage *p = kt_conn_peer(c);
+
+	if (c == o->except || o->n != 0 || p == NULL ||
+	    sodium_memcmp(s->term_key, o->key, 32) != 0)
+		return;
+	if (other_ip(p, o->peer)) {
+		o->found = *p;
+		o->n = 1;
+	}
+}
+
+int
+kt_session_other_address(kt_server_t *srv, const uint8_t key[32],
+    const struct sockaddr_storage *peer, const kt_conn_t *except,
+    struct sockaddr_storage *other)
+{
+	other_addr_t o = { .key = key, .peer = peer, .except = except };
+
+	if (srv->net == NULL || peer == NULL)
+		return 0;
+	kt_net_foreach(srv->net, other_addr_one, &o);
+	if (o.n && other != NULL)
+		*other = o.found;
+	return o.n;
+}
+
+size_t
+kt_session_end_terminal(kt_server_t *srv, const uint8_t key[32],
+    const kt_conn_t *except)
+{
+	across_t a = { .srv = srv, .hash = key, .except = except };
+
+	if (srv->net != NULL)
+		kt_net_foreach(srv->net, end_terminal_one, &a);
+	return (size_t)a.n;
+}
 
 static void
 logout_hash_one(kt_conn_t *c, void *arg)
@@ -264,9 +425,8 @@ sweep_one(kt_conn_t *c, void *arg)
 	const kt_store_dbs_t *db = kt_store_dbs(a->srv->store);
 	kt_session_t *s = kt_conn_data(c);
 	Ktstore__TerminalRecord *t = NULL;
+	kt_session_info_t info;
 	kt_user_t u;
-	uint64_t user = 0;
-	int64_t expires = 0;
 	int ok;
 
 	if (!s->enrolled)
@@ -275,9 +435,10 @@ sweep_one(kt_conn_t *c, void *arg)
 	if (t != NULL)
 		protobuf_c_message_free_unpacked(&t->base, NULL);
 	if (ok && s->user != 0)
-		ok = kt_session_rec_check(a->txn, db, s->token_hash,
-		    s->term_key, kt_now_s(), &user, &expires) == 0 &&
-		    kt_user_load(a->txn, db, user, &u) == 0 && !u.disabled &&
+		ok = kt_session_rec_alive(a->txn, db, s->token_hash,
+		    s->term_key, kt_now_s(), s->last_used, &info) == 0 &&
+		    kt_user_load(a->txn, db, info.user, &u) == 0 &&
+		    !u.disabled &&
 		    kt_user_may_use_terminal(&u, s->term_branch);
 	if (!ok)
 		kt_conn_close(c, 0);

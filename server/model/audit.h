@@ -57,7 +57,9 @@
 	X(USER_UNRESTRICT, "user.unrestrict")                            \
 	X(AUDIT_LIST, "audit.list")                                      \
 	X(AUDIT_SUMMARY, "audit.summary")                                \
-	X(AUDIT_CHECKPOINT, "audit.checkpoint")
+	X(AUDIT_CHECKPOINT, "audit.checkpoint")                          \
+	X(RESUME, "resume")                                              \
+	X(USER_UNLOCK, "user.unlock")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

@@ -175,7 +175,7 @@ int
 kt_user_may_use_terminal(const kt_user_t *u, uint64_t term_branch)
 {
 	if (u->role == KARTOTEKA__ROLE__OWNER)
-		return 1;
+		return term_branch == 0;
 	for (size_t i = 0; i < u->nbranches; i++)
 		if (term_branch != 0 && u->branches[i] == term_branch)
 			return 1;

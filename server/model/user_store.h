@@ -81,8 +81,9 @@ void kt_user_login(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     char *out, size_t cap);
 
 /* May u work from a terminal of branch term_branch (0: an owner
- * terminal)? The owner from any terminal (DESIGN 3 narrows this in a later
- * issue); heads and managers only from their branches' terminals. */
+ * terminal)? The owner only from owner terminals (DESIGN 3: an owner
+ * password typed at a branch desk would be the whole base); heads and
+ * managers only from their branches' terminals. */
 int kt_user_may_use_terminal(const kt_user_t *u, uint64_t term_branch);
 
 /* kt_user_info fills ui for u: strings point into u and into arena a

@@ -75,12 +75,13 @@ expect_rc 0 cli mn enroll "$code_n" --name north-1
 expect_rc 0 cli mc login misha --password-file "$T/mgr.pw"
 expect_rc 0 cli mc whoami
 grep -q "misha" "$T/last.out" || fail "manager whoami: $(cat "$T/last.out")"
-# Not from another branch's terminal, nor from the owner's.
+# Not from another branch's terminal, nor from the owner's: answered
+# like a wrong password, though the password is right.
 expect_rc 1 cli mn login misha --password-file "$T/mgr.pw"
-grep -q "FORBIDDEN" "$T/last.err" || fail "other branch: $(cat "$T/last.err")"
+grep -q "UNAUTHENTICATED: wrong login or password" "$T/last.err" || fail "other branch: $(cat "$T/last.err")"
 cp -r "$T/own" "$T/own2"
 expect_rc 1 cli own2 login misha --password-file "$T/mgr.pw"
-grep -q "FORBIDDEN" "$T/last.err" || fail "owner terminal: $(cat "$T/last.err")"
+grep -q "UNAUTHENTICATED: wrong login or password" "$T/last.err" || fail "owner terminal: $(cat "$T/last.err")"
 rm -rf "$T/own2"
 expect_rc 0 cli own login owner --password-file "$T/owner.pw"
 # The head works from either of her branches.
@@ -222,7 +223,8 @@ expect_rc 0 cli own user list
 expect_rc 0 cli own terminal list
 expect_rc 0 cli own branch list --page-size 200    # 302 rows: two pages
 after=$(audit_entries)
-[ "$after" -eq $((before + 4)) ] || fail "lists audited: $before -> $after entries, want +4"
+# Four pages, and each of the three commands' resume.
+[ "$after" -eq $((before + 7)) ] || fail "lists audited: $before -> $after entries, want +7"
 
 "$KARTOTEKAD" audit verify --data "$T/data" >"$T/verify.out" || fail "audit verify"
 kt_stop || fail "server did not stop cleanly"

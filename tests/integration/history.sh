@@ -129,7 +129,7 @@ err_has "QUOTA_EXCEEDED"
 err_has "daily quota of 5 full cards used up"
 expect_rc 1 cli c2 client show "${IDS[2]}"
 err_has "QUOTA_EXCEEDED"
-audit_tail 2
+audit_tail 4    # each command also leaves its resume
 has "client.history .*QUOTA_EXCEEDED"
 
 # ---- bad input: named, nothing changed --------------------------------------------

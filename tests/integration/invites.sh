@@ -22,7 +22,9 @@ expect_rc 2 cli d enroll "hello"
 bcode=$(kt_invite --branch "Центр")
 expect_rc 0 cli e enroll "$bcode" --name e
 grep -q "Центр" "$T/last.out" || fail "branch enroll: $(cat "$T/last.out")"
-# The owner may log in from a branch terminal.
-expect_rc 0 cli e login owner --password-file "$T/owner.pw"
+# The owner may not log in from a branch terminal (DESIGN 3): answered
+# like a wrong password.
+expect_rc 1 cli e login owner --password-file "$T/owner.pw"
+grep -q "UNAUTHENTICATED: wrong login or password" "$T/last.err" || fail "owner at a branch desk: $(cat "$T/last.err")"
 kt_stop
 echo "ok"

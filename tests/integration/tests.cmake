@@ -32,6 +32,8 @@ set(KT_INTEGRATION_TESTS
   export
   offboard
   audit_remote
+  desk_session
+  lockout_terminal
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

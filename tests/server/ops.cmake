@@ -7,7 +7,9 @@ kt_unit_test(test_ops_auth server/test_ops_auth.c FAKE_NET LIBS kt_server
   login_in_flight_loses_to_password_reset
   login_refused_disabled_or_foreign_terminal resume_on_its_terminal_only
   logout_answers_and_audits logout_ends_session_elsewhere_after_close
-  whoami_user_and_terminal)
+  whoami_user_and_terminal login_ends_the_desks_session
+  resume_audited_and_idle idle_connection_logged_out
+  lockout_per_terminal_and_unlock login_alerts)
 kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
   TESTS add_answers_after_commit add_refused_without_a_write rename_audited
   archive_and_restore_audited list_leaves_with_its_entry

@@ -797,7 +797,7 @@ may_use_terminal(void **state)
 
 	(void)state;
 	assert_true(kt_user_may_use_terminal(&owner_u, 0));
-	assert_true(kt_user_may_use_terminal(&owner_u, 3));
+	assert_false(kt_user_may_use_terminal(&owner_u, 3));
 	assert_true(kt_user_may_use_terminal(&head, 3));
 	assert_true(kt_user_may_use_terminal(&head, 5));
 	assert_false(kt_user_may_use_terminal(&head, 4));
