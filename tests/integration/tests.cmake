@@ -34,6 +34,7 @@ set(KT_INTEGRATION_TESTS
   audit_remote
   desk_session
   lockout_terminal
+  leaving_manager
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
