@@ -57,7 +57,8 @@ alert_add_row(cli_table_t *t, const void *obj)
 	    a->acked_at ? "*" : "");
 	cli_fmt_time(when, sizeof(when), a->time_ms / 1000);
 	snprintf(who, sizeof(who), "%s%s%s", cli_str(a->user),
-	    a->terminal && a->terminal[0] ? " @ " : "", cli_str(a->terminal));
+	    a->user && a->user[0] && a->terminal && a->terminal[0] ? " @ " :
+	    "", cli_str(a->terminal));
 	if (a->limit)
 		snprintf(count, sizeof(count), "%" PRIu64 "/%" PRIu64,
 		    a->count, a->limit);
