@@ -8,7 +8,9 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "model/authz.h"
 #include "model/client_store.h"
+#include "model/user_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "normalize.h"
@@ -457,3 +459,16 @@ kt_cstore_ids_all(MDB_txn *txn, const kt_store_dbs_t *db, kt_idset_t *set)
 
 /* ==== names =============================================================== */
 
+
+int
+kt_cstore_visible_to(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_t *u, uint64_t id)
+{
+	int seen = 0;
+
+	if (kt_authz_scope(u->role, KT_ACT_SEE_CLIENT) == KT_SCOPE_ALL)
+		return kt_cstore_exists(txn, db, id);
+	for (size_t i = 0; i < u->nbranches && !seen; i++)
+		seen = kt_cstore_in_branch(txn, db, id, u->branches[i]);
+	return seen;
+}

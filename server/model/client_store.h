@@ -58,6 +58,16 @@ int kt_cstore_exists(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id);
 int kt_cstore_in_branch(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
     uint64_t branch);
 
+/* 1 when card id may be seen by user u, from the indexes alone (the card
+ * is not read): whoever sees every branch needs only that it exists
+ * (tombstones too: the op then says it was purged), others that it is
+ * in one of their branches (a purged card is in none). The quick look on
+ * the loop before an op on one card: a card the caller cannot see costs
+ * no write and answers like a missing one. */
+struct kt_user;
+int kt_cstore_visible_to(MDB_txn *txn, const kt_store_dbs_t *db,
+    const struct kt_user *u, uint64_t id);
+
 /* kt_cstore_put stores rec (its id and version set), moves the indexes
  * from old (the stored version, NULL for a new card) to rec, and keeps rec
  * as a version in the card's history written by who (client_history.h).

@@ -972,7 +972,6 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 	const kt_user_t *me = kt_req_caller(r);
 	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	int seen = 0;
 
 	c->part = part;
 	c->id = id;
@@ -981,16 +980,7 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return NULL;
 	}
-	/* From the indexes, without reading the card: whoever sees every
-	 * branch needs only that it exists; others that it is in one of
-	 * theirs (a purged card is in none). */
-	if (kt_authz_scope(me->role, KT_ACT_SEE_CLIENT) == KT_SCOPE_ALL)
-		seen = kt_cstore_exists(txn, db, id);
-	else
-		for (size_t i = 0; i < me->nbranches && !seen; i++)
-			seen = kt_cstore_in_branch(txn, db, id,
-			    me->branches[i]);
-	if (!seen) {
+	if (!kt_cstore_visible_to(txn, db, me, id)) {
 		kt_req_fail(r, KT_CODE_NOT_FOUND, "no client %" PRIu64, id);
 		return NULL;
 	}

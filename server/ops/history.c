@@ -805,7 +805,6 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 	const kt_user_t *me = kt_req_caller(r);
 	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	int seen = 0;
 
 	h->part = part;
 	h->id = id;
@@ -814,13 +813,7 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
 		return NULL;
 	}
-	if (kt_authz_scope(me->role, KT_ACT_SEE_CLIENT) == KT_SCOPE_ALL)
-		seen = kt_cstore_exists(txn, db, id);
-	else
-		for (size_t i = 0; i < me->nbranches && !seen; i++)
-			seen = kt_cstore_in_branch(txn, db, id,
-			    me->branches[i]);
-	if (!seen) {
+	if (!kt_cstore_visible_to(txn, db, me, id)) {
 		kt_req_fail(r, KT_CODE_NOT_FOUND, "no client %" PRIu64, id);
 		return NULL;
 	}

@@ -9,6 +9,7 @@
 #include "kt_test.h"
 
 #include "arena.h"
+#include "model/user_store.h"
 #include "server/clients_fixture.h"
 
 /* ---- indexes follow the records ------------------------------------------ */
@@ -194,6 +195,19 @@ in_branch_follows_moves_purged_in_none(void **state)
 	assert_true(kt_cstore_in_branch(txn, db, 2, 2));
 	assert_false(kt_cstore_in_branch(txn, db, 3, 1));
 	assert_false(kt_cstore_in_branch(txn, db, 1, 0));
+	{	/* Who sees which: the owner every existing card; a manager
+		 * those of her branches. */
+		kt_user_t own = { .id = 1, .role = KARTOTEKA__ROLE__OWNER };
+		kt_user_t m = { .id = 5, .role = KARTOTEKA__ROLE__MANAGER,
+			.nbranches = 1, .branches = { 2 } };
+		assert_true(kt_cstore_visible_to(txn, db, &own, 1));
+		assert_true(kt_cstore_visible_to(txn, db, &own, 2));
+		assert_false(kt_cstore_visible_to(txn, db, &own, 3));
+		assert_false(kt_cstore_visible_to(txn, db, &m, 1));
+		assert_true(kt_cstore_visible_to(txn, db, &m, 2));
+		m.nbranches = 0;
+		assert_false(kt_cstore_visible_to(txn, db, &m, 2));
+	}
 	kt_store_read_end(f.st, txn);
 	/* Moved to branch 2; card 2 archived, still its branch's. */
 	card_make(&a2, 1, 2, 101, "Первые", ps, 1, NULL);
