@@ -282,4 +282,25 @@ typedef struct cli_list {
 int cli_list(cli_t *cli, Kartoteka__Request *req, ProtobufCBinaryData *cursor,
     const cli_list_t *ls);
 
+/* ---- the client list filters (cmd_client.c) ---------------------------- */
+
+/* The options of `client list` that filter (also those of `export`), as
+ * typed; NULL / 0 when not given. */
+typedef struct cli_filters {
+	const char *branch, *manager, *status, *category, *tag, *source;
+	const char *month, *cyear, *cage, *from, *to;
+	int children, archived;
+} cli_filters_t;
+
+#define CLI_FILTER_NOPTS 13u
+
+/* Writes the CLI_FILTER_NOPTS filter options bound to f into opts (room
+ * for at least that many) and returns their number. */
+size_t cli_filter_opts(cli_filters_t *f, cli_opt_t *opts);
+
+/* Fills the filters of r from f. Returns 0, or a usage exit code,
+ * reported, naming the option. r's strings point into f's. */
+int cli_filters_request(cli_t *cli, const cli_filters_t *f,
+    Kartoteka__ClientListRequest *r);
+
 #endif

@@ -910,84 +910,110 @@ parse_day(cli_t *cli, const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
+/* ==== list filters (client list, export) ================================= */
+
+size_t
+cli_filter_opts(cli_filters_t *f, cli_opt_t *opts)
+{
+	const cli_opt_t o[CLI_FILTER_NOPTS] = {
+		{ .ao_name = "--branch", .ao_value = &f->branch },
+		{ .ao_name = "--manager", .ao_value = &f->manager },
+		{ .ao_name = "--status", .ao_value = &f->status },
+		{ .ao_name = "--category", .ao_value = &f->category },
+		{ .ao_name = "--tag", .ao_value = &f->tag },
+		{ .ao_name = "--source", .ao_value = &f->source },
+		{ .ao_name = "--birth-month", .ao_value = &f->month },
+		{ .ao_name = "--children", .ao_flag = &f->children },
+		{ .ao_name = "--child-year", .ao_value = &f->cyear },
+		{ .ao_name = "--child-age", .ao_value = &f->cage },
+		{ .ao_name = "--created-from", .ao_value = &f->from },
+		{ .ao_name = "--created-to", .ao_value = &f->to },
+		{ .ao_name = "--archived", .ao_flag = &f->archived },
+	};
+
+	memcpy(opts, o, sizeof(o));
+	return CLI_FILTER_NOPTS;
+}
+
+int
+cli_filters_request(cli_t *cli, const cli_filters_t *f,
+    Kartoteka__ClientListRequest *r)
+{
+	uint64_t n = 0;
+	int rc, v = 0;
+
+	r->branch = (char *)(f->branch ? f->branch : "");
+	r->manager = (char *)(f->manager ? f->manager : "");
+	r->tag = (char *)(f->tag ? f->tag : "");
+	r->source = (char *)(f->source ? f->source : "");
+	if (f->status) {
+		if ((rc = parse_enum(cli, "--status", f->status, status_names,
+		    4, &v)) != 0)
+			return rc;
+		r->status = (Kartoteka__ClientStatus)v;
+	}
+	if (f->category) {
+		if ((rc = parse_enum(cli, "--category", f->category,
+		    category_names, 4, &v)) != 0)
+			return rc;
+		r->category = (Kartoteka__Category)v;
+	}
+	if (f->month) {
+		if ((rc = parse_uint(cli, "--birth-month", f->month, 12,
+		    &n)) != 0)
+			return rc;
+		r->birth_month = (uint32_t)n;
+	}
+	r->children_only = f->children;
+	if (f->cyear) {
+		if ((rc = parse_uint(cli, "--child-year", f->cyear, 2100,
+		    &n)) != 0)
+			return rc;
+		r->child_birth_year = (uint32_t)n;
+	}
+	if (f->cage) {
+		unsigned lo, hi;
+		char end;
+		if (sscanf(f->cage, "%u-%u%c", &lo, &hi, &end) != 2 ||
+		    lo > hi || hi > 150)
+			return cli_usage_error(cli, _("--child-age must be "
+			    "MIN-MAX, e.g. 5-7"));
+		r->child_age_min = lo;
+		r->child_age_max = hi;
+	}
+	if (f->from && (rc = parse_day(cli, "--created-from", f->from,
+	    &r->created_from)) != 0)
+		return rc;
+	if (f->to && (rc = parse_day(cli, "--created-to", f->to,
+	    &r->created_to)) != 0)
+		return rc;
+	r->include_archived = f->archived;
+	return 0;
+}
+
 static int
 cmd_client_list(cli_t *cli, int argc, char **argv)
 {
-	const char *branch = NULL, *manager = NULL, *status = NULL;
-	const char *category = NULL, *tag = NULL, *source = NULL;
-	const char *month = NULL, *cyear = NULL, *cage = NULL, *from = NULL;
-	const char *to = NULL, *limit = NULL, *cursor = NULL;
-	int children = 0, archived = 0, v = 0;
-	const cli_opt_t opts[] = {
-		{ .ao_name = "--branch", .ao_value = &branch },
-		{ .ao_name = "--manager", .ao_value = &manager },
-		{ .ao_name = "--status", .ao_value = &status },
-		{ .ao_name = "--category", .ao_value = &category },
-		{ .ao_name = "--tag", .ao_value = &tag },
-		{ .ao_name = "--source", .ao_value = &source },
-		{ .ao_name = "--birth-month", .ao_value = &month },
-		{ .ao_name = "--children", .ao_flag = &children },
-		{ .ao_name = "--child-year", .ao_value = &cyear },
-		{ .ao_name = "--child-age", .ao_value = &cage },
-		{ .ao_name = "--created-from", .ao_value = &from },
-		{ .ao_name = "--created-to", .ao_value = &to },
-		{ .ao_name = "--archived", .ao_flag = &archived },
-		{ .ao_name = "--limit", .ao_value = &limit },
-		{ .ao_name = "--cursor", .ao_value = &cursor },
-	};
+	cli_filters_t f;
+	const char *limit = NULL, *cursor = NULL;
+	cli_opt_t opts[CLI_FILTER_NOPTS + 2];
+	size_t nopts;
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientListRequest r = KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
 	uint8_t cur[8];
 	uint64_t n = 0;
 	int rc;
 
-	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
-	    NULL, 0, 0, "");
+	memset(&f, 0, sizeof(f));
+	nopts = cli_filter_opts(&f, opts);
+	opts[nopts++] = (cli_opt_t){ .ao_name = "--limit", .ao_value = &limit };
+	opts[nopts++] = (cli_opt_t){ .ao_name = "--cursor",
+		.ao_value = &cursor };
+	rc = cli_parse_args(cli, argc, argv, opts, nopts, NULL, 0, 0, "");
 	if (rc != 0)
 		return cli_parsed(rc);
-	r.branch = (char *)(branch ? branch : "");
-	r.manager = (char *)(manager ? manager : "");
-	r.tag = (char *)(tag ? tag : "");
-	r.source = (char *)(source ? source : "");
-	if (status) {
-		if ((rc = parse_enum(cli, "--status", status, status_names, 4,
-		    &v)) != 0)
-			return rc;
-		r.status = (Kartoteka__ClientStatus)v;
-	}
-	if (category) {
-		if ((rc = parse_enum(cli, "--category", category,
-		    category_names, 4, &v)) != 0)
-			return rc;
-		r.category = (Kartoteka__Category)v;
-	}
-	if (month) {
-		if ((rc = parse_uint(cli, "--birth-month", month, 12, &n)) != 0)
-			return rc;
-		r.birth_month = (uint32_t)n;
-	}
-	r.children_only = children;
-	if (cyear) {
-		if ((rc = parse_uint(cli, "--child-year", cyear, 2100, &n)) != 0)
-			return rc;
-		r.child_birth_year = (uint32_t)n;
-	}
-	if (cage) {
-		unsigned lo, hi;
-		char end;
-		if (sscanf(cage, "%u-%u%c", &lo, &hi, &end) != 2 || lo > hi ||
-		    hi > 150)
-			return cli_usage_error(cli, _("--child-age must be "
-			    "MIN-MAX, e.g. 5-7"));
-		r.child_age_min = lo;
-		r.child_age_max = hi;
-	}
-	if (from && (rc = parse_day(cli, "--created-from", from,
-	    &r.created_from)) != 0)
+	if ((rc = cli_filters_request(cli, &f, &r)) != 0)
 		return rc;
-	if (to && (rc = parse_day(cli, "--created-to", to, &r.created_to)) != 0)
-		return rc;
-	r.include_archived = archived;
 	if (limit && (rc = parse_uint(cli, "--limit", limit, 200, &n)) != 0)
 		return rc;
 	r.limit = limit ? (uint32_t)n : 0;

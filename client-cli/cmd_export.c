@@ -20,10 +20,8 @@
 #include "kt_error.h"
 #include "normalize.h"
 
-/* ==== the filter (the options of `client list`) ========================= */
+/* ==== the format =========================================================== */
 
-static const char *const status_names[] = { "", "lead", "active", "former" };
-static const char *const category_names[] = { "", "A", "B", "C" };
 static const char *const format_names[] = { "csv", "csv-excel", "vcard" };
 
 /* The index of s in names[from..n), or an exit code (reported). */
@@ -46,45 +44,6 @@ pick(cli_t *cli, const char *what, const char *s, const char *const *names,
 		    names[i]);
 	}
 	return cli_usage_error(cli, msg);
-}
-
-static int
-number(cli_t *cli, const char *what, const char *s, unsigned long max,
-    uint32_t *out)
-{
-	char *end = NULL, msg[160];
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
-		snprintf(msg, sizeof(msg), _("%s must be a number from 0 to "
-		    "%lu"), what, max);
-		return cli_usage_error(cli, msg);
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* A local date (YYYY-MM-DD) as unix seconds of its midnight. */
-static int
-day(cli_t *cli, const char *what, const char *s, int64_t *out)
-{
-	kt_date_t d;
-	struct tm tm = { 0 };
-	char msg[160];
-
-	if (kt_date_parse(s, &d, NULL) != 0 || d.year == 0) {
-		snprintf(msg, sizeof(msg), _("%s: '%s' is not a date "
-		    "(YYYY-MM-DD)"), what, s);
-		return cli_usage_error(cli, msg);
-	}
-	tm.tm_year = (int)d.year - 1900;
-	tm.tm_mon = (int)d.month - 1;
-	tm.tm_mday = (int)d.day;
-	tm.tm_isdst = -1;
-	*out = (int64_t)mktime(&tm);
-	return 0;
 }
 
 /* ==== receiving =========================================================== */
@@ -294,29 +253,11 @@ out:
 static int
 cmd_export(cli_t *cli, int argc, char **argv)
 {
-	const char *branch = NULL, *manager = NULL, *status = NULL;
-	const char *category = NULL, *tag = NULL, *source = NULL;
-	const char *month = NULL, *cyear = NULL, *cage = NULL, *from = NULL;
-	const char *to = NULL, *format = NULL, *out = NULL;
-	int children = 0, archived = 0, v = 0;
-	const cli_opt_t opts[] = {
-		{ .ao_name = "--branch", .ao_value = &branch },
-		{ .ao_name = "--manager", .ao_value = &manager },
-		{ .ao_name = "--status", .ao_value = &status },
-		{ .ao_name = "--category", .ao_value = &category },
-		{ .ao_name = "--tag", .ao_value = &tag },
-		{ .ao_name = "--source", .ao_value = &source },
-		{ .ao_name = "--birth-month", .ao_value = &month },
-		{ .ao_name = "--children", .ao_flag = &children },
-		{ .ao_name = "--child-year", .ao_value = &cyear },
-		{ .ao_name = "--child-age", .ao_value = &cage },
-		{ .ao_name = "--created-from", .ao_value = &from },
-		{ .ao_name = "--created-to", .ao_value = &to },
-		{ .ao_name = "--archived", .ao_flag = &archived },
-		{ .ao_name = "--format", .ao_value = &format },
-		{ .ao_name = "--output", .ao_value = &out },
-		{ .ao_name = "-o", .ao_value = &out },
-	};
+	cli_filters_t flt;
+	const char *format = NULL, *out = NULL;
+	cli_opt_t opts[CLI_FILTER_NOPTS + 3];
+	size_t nopts;
+	int v = 0;
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ExportRequest er = KARTOTEKA__EXPORT_REQUEST__INIT;
 	Kartoteka__ClientListRequest f = KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
@@ -325,8 +266,13 @@ cmd_export(cli_t *cli, int argc, char **argv)
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
-	    NULL, 0, 0, "");
+	memset(&flt, 0, sizeof(flt));
+	nopts = cli_filter_opts(&flt, opts);
+	opts[nopts++] = (cli_opt_t){ .ao_name = "--format",
+		.ao_value = &format };
+	opts[nopts++] = (cli_opt_t){ .ao_name = "--output", .ao_value = &out };
+	opts[nopts++] = (cli_opt_t){ .ao_name = "-o", .ao_value = &out };
+	rc = cli_parse_args(cli, argc, argv, opts, nopts, NULL, 0, 0, "");
 	if (rc != 0)
 		return cli_parsed(rc);
 	if (format == NULL)
@@ -340,45 +286,8 @@ cmd_export(cli_t *cli, int argc, char **argv)
 	if (out == NULL && cli->cli_json)
 		return cli_usage_error(cli, _("--json needs -o FILE (the "
 		    "export itself would be on stdout)"));
-	f.branch = (char *)(branch ? branch : "");
-	f.manager = (char *)(manager ? manager : "");
-	f.tag = (char *)(tag ? tag : "");
-	f.source = (char *)(source ? source : "");
-	if (status) {
-		if ((rc = pick(cli, "--status", status, status_names, 1, 4,
-		    &v)) != 0)
-			return rc;
-		f.status = (Kartoteka__ClientStatus)v;
-	}
-	if (category) {
-		if ((rc = pick(cli, "--category", category, category_names, 1,
-		    4, &v)) != 0)
-			return rc;
-		f.category = (Kartoteka__Category)v;
-	}
-	if (month && (rc = number(cli, "--birth-month", month, 12,
-	    &f.birth_month)) != 0)
+	if ((rc = cli_filters_request(cli, &flt, &f)) != 0)
 		return rc;
-	f.children_only = children;
-	if (cyear && (rc = number(cli, "--child-year", cyear, 2100,
-	    &f.child_birth_year)) != 0)
-		return rc;
-	if (cage) {
-		unsigned lo, hi;
-		char end;
-		if (sscanf(cage, "%u-%u%c", &lo, &hi, &end) != 2 || lo > hi ||
-		    hi > 150)
-			return cli_usage_error(cli, _("--child-age must be "
-			    "MIN-MAX, e.g. 5-7"));
-		f.child_age_min = lo;
-		f.child_age_max = hi;
-	}
-	if (from && (rc = day(cli, "--created-from", from,
-	    &f.created_from)) != 0)
-		return rc;
-	if (to && (rc = day(cli, "--created-to", to, &f.created_to)) != 0)
-		return rc;
-	f.include_archived = archived;
 	er.filter = &f;
 	req.op_case = KARTOTEKA__REQUEST__OP_EXPORT;
 	req.export = &er;
