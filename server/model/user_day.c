@@ -132,14 +132,15 @@ drop_before(MDB_txn *txn, MDB_dbi dbi, uint64_t user, uint32_t before)
  * [out] *d freed by the caller. */
 static int
 day_load(MDB_txn *txn, const kt_store_dbs_t *db, const kt_uday_who_t *who,
-    Ktstore__UserDayRecord **d)
+    Ktstore__UserDayRecord **d, int *had_day)
 {
 	uint64_t user = who->user->id;
 	int rc;
 
 	if ((rc = kt_uday_get(txn, db, user, who->day, d)) != 0)
 		return rc;
-	if ((*d)->alerted & KT_UDAY_ALERTED_MEDIAN)
+	*had_day = ((*d)->alerted & KT_UDAY_ALERTED_MEDIAN) != 0;
+	if (*had_day)
 		return 0;
 	kt_uday_median(txn, db, user, who->day, &(*d)->median_views,
 	    &(*d)->median_rows);
@@ -152,6 +153,16 @@ day_load(MDB_txn *txn, const kt_store_dbs_t *db, const kt_uday_who_t *who,
 		*d = NULL;
 	}
 	return rc;
+}
+
+/* day_load for a count that is always written. */
+static int
+day_load_any(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_uday_who_t *who, Ktstore__UserDayRecord **d)
+{
+	int had_day;
+
+	return day_load(txn, db, who, d, &had_day);
 }
 
 static int
@@ -225,7 +236,7 @@ kt_uday_view(kt_store_t *st, MDB_txn *txn, const kt_uday_who_t *who,
 	int rc;
 
 	*limit = kt_user_view_quota(who->user);
-	if ((rc = day_load(txn, db, who, &d)) != 0)
+	if ((rc = day_load_any(txn, db, who, &d)) != 0)
 		return rc;
 	*count = d->views;
 	if (*limit != 0 && d->views >= *limit) {
@@ -250,12 +261,12 @@ kt_uday_rows(kt_store_t *st, MDB_txn *txn, const kt_uday_who_t *who,
 	Ktstore__UserDayRecord *d = NULL;
 	uint8_t key[20];
 	MDB_val k = { sizeof(key), key }, v = { 0, key };
-	uint32_t add = 0;
-	int rc, m;
+	uint32_t add = 0, alerted;
+	int rc, m, had_day;
 
 	*limit = kt_user_row_quota(who->user);
 	*fresh = 0;
-	if ((rc = day_load(txn, db, who, &d)) != 0)
+	if ((rc = day_load(txn, db, who, &d, &had_day)) != 0)
 		return rc;
 	*count = d->rows;
 	for (size_t i = 0; i < n; i++) {
@@ -294,9 +305,11 @@ kt_uday_rows(kt_store_t *st, MDB_txn *txn, const kt_uday_who_t *who,
 	d->rows += add;
 	*count = d->rows;
 	*fresh = add;
+	alerted = d->alerted;
 	if ((rc = count_alerts(st, txn, who, d, d->rows, *limit,
-	    d->median_rows, KT_SPIKE_MIN_ROWS, 1)) == 0)
-		rc = day_store(txn, db, who, d);
+	    d->median_rows, KT_SPIKE_MIN_ROWS, 1)) == 0 &&
+	    (add != 0 || d->alerted != alerted || !had_day))
+		rc = day_store(txn, db, who, d);  /* paging back writes nothing */
 out:
 	ktstore__user_day_record__free_unpacked(d, NULL);
 	return rc;
@@ -310,7 +323,7 @@ kt_uday_dup(kt_store_t *st, MDB_txn *txn, const kt_uday_who_t *who,
 	Ktstore__UserDayRecord *d = NULL;
 	int rc;
 
-	if ((rc = day_load(txn, db, who, &d)) != 0)
+	if ((rc = day_load_any(txn, db, who, &d)) != 0)
 		return rc;
 	*count = d->dup_refusals;
 	if (d->dup_refusals >= KT_DUP_BUDGET) {
@@ -338,7 +351,7 @@ kt_uday_destructive(kt_store_t *st, MDB_txn *txn, const kt_uday_who_t *who,
 	uint32_t hour = (uint32_t)(who->now / 3600);
 	int rc;
 
-	if ((rc = day_load(txn, db, who, &d)) != 0)
+	if ((rc = day_load_any(txn, db, who, &d)) != 0)
 		return rc;
 	if (d->destructive_hour != hour) {
 		d->destructive_hour = hour;

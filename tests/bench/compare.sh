@@ -250,14 +250,18 @@ start_kt() { # LABEL
 		sleep 0.05
 	done
 	[ -n "$addr" ] || die "$l: kartotekad did not start"
-	code=$("$kd" invite --data "$d/data" --branch "Центр" --advertise "$addr" \
+	# The branch the cards go to (an invite for it creates it), then the
+	# owner's own terminal: the owner logs in only from owner terminals.
+	"$kd" invite --data "$d/data" --branch "Центр" --advertise "$addr" \
+		</dev/null >/dev/null 2>>"$d/server.err" || die "$l: invite failed"
+	code=$("$kd" invite --data "$d/data" --advertise "$addr" \
 		</dev/null 2>>"$d/server.err" | tail -n 1) || die "$l: invite failed"
 	"$kc" --config "$d/cfg" enroll "$code" --name "bench-$l" \
 		</dev/null >"$d/enroll.out" 2>&1 || { cat "$d/enroll.out" >&2; die "$l: enroll failed"; }
 	"$kc" --config "$d/cfg" login owner --password-file "$d/owner.pw" \
 		</dev/null >"$d/login.out" 2>&1 || { cat "$d/login.out" >&2; die "$l: login failed"; }
 	CFG[$l]=$d/cfg
-	"$BENCH" --config "$d/cfg" --connections 4 --pipeline 32 seed \
+	"$BENCH" --config "$d/cfg" --connections 4 --pipeline 32 --branch Центр seed \
 		--clients "$BASE" </dev/null >"$d/base-seed.out" 2>"$d/base-seed.err" ||
 		{ tail -n 5 "$d/base-seed.err" >&2; die "$l: seeding $BASE clients failed"; }
 	grep -q "^seed: $BASE clients in" "$d/base-seed.out" ||
@@ -333,7 +337,7 @@ kt_show() { # LABEL REP [SECONDS]
 kt_seed() { # LABEL REP CLIENTS
 	local l=$1 o="$T/$1/seed.$2" next
 	cpu_mark "${KPID[$l]}"
-	"$BENCH" --config "${CFG[$l]}" --connections "$ADD_CONNS" seed \
+	"$BENCH" --config "${CFG[$l]}" --connections "$ADD_CONNS" --branch Центр seed \
 		--clients "$3" --first "${NEXT[$l]}" </dev/null >"$o.out" 2>"$o.err" || true
 	next=$(sed -n 's/.*the next run may start at --first \([0-9]*\).*/\1/p' "$o.out")
 	[ -z "$next" ] || NEXT[$l]=$next
