@@ -12,6 +12,7 @@
 
 #include "kt_error.h"
 #include "noise.h"
+#include "model/client_store.h"
 #include "req.h"
 #include "session.h"
 
@@ -158,6 +159,23 @@ kt_req_counted(const kt_req_t *r, MDB_txn *txn, int64_t now)
 		.terminal = r->term_key, .now = now };
 
 	return who;
+}
+
+int
+kt_req_client_visible(kt_req_t *r, uint64_t id)
+{
+	MDB_txn *txn = kt_req_txn(r);
+
+	if (txn == NULL) {
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
+		return 0;
+	}
+	if (!kt_cstore_visible_to(txn, kt_store_dbs(r->srv->store),
+	    kt_req_caller(r), id)) {
+		kt_req_fail(r, KT_CODE_NOT_FOUND, "no client %" PRIu64, id);
+		return 0;
+	}
+	return 1;
 }
 
 const uint8_t *

@@ -72,6 +72,11 @@ kt_actor_t kt_req_actor(const kt_req_t *r);
  * the business day of the caller's branch. Inside txn (the writer's, in
  * a mutation); the request must have a caller. */
 kt_uday_who_t kt_req_counted(const kt_req_t *r, MDB_txn *txn, int64_t now);
+/* 1 when r's caller may see client card id (model/client_store.h,
+ * kt_cstore_visible_to, on the loop's read transaction); else 0 with r
+ * answered: NOT_FOUND "no client ID" exactly as for a missing card, or
+ * UNAVAILABLE when the store cannot be read. */
+int kt_req_client_visible(kt_req_t *r, uint64_t id);
 /* The terminal's key (32 bytes), whether it is enrolled, its branch. */
 const uint8_t *kt_req_terminal_key(const kt_req_t *r);
 int kt_req_enrolled(const kt_req_t *r);

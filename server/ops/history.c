@@ -802,22 +802,11 @@ static hist_st_t *
 by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 {
 	hist_st_t *h = kt_req_state(r);
-	const kt_user_t *me = kt_req_caller(r);
-	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
-	MDB_txn *txn = kt_req_txn(r);
 
 	h->part = part;
 	h->id = id;
 	h->now = kt_now_s();
-	if (txn == NULL) {
-		kt_req_fail(r, KT_CODE_UNAVAILABLE, "store unavailable");
-		return NULL;
-	}
-	if (!kt_cstore_visible_to(txn, db, me, id)) {
-		kt_req_fail(r, KT_CODE_NOT_FOUND, "no client %" PRIu64, id);
-		return NULL;
-	}
-	return h;
+	return kt_req_client_visible(r, id) ? h : NULL;
 }
 
 static void
