@@ -910,6 +910,26 @@ parse_day(cli_t *cli, const char *what, const char *s, int64_t *out)
 	return 0;
 }
 
+/* The end of a date range: DATE is included, so the bound sent (which
+ * the server takes as exclusive) is the midnight after it. */
+static int
+parse_day_end(cli_t *cli, const char *what, const char *s, int64_t *out)
+{
+	kt_date_t d;
+	struct tm tm = { 0 };
+	int rc;
+
+	if ((rc = parse_day(cli, what, s, out)) != 0)
+		return rc;
+	(void)kt_date_parse(s, &d, NULL);
+	tm.tm_year = (int)d.year - 1900;
+	tm.tm_mon = (int)d.month - 1;
+	tm.tm_mday = (int)d.day + 1;        /* mktime carries it over */
+	tm.tm_isdst = -1;
+	*out = (int64_t)mktime(&tm);
+	return 0;
+}
+
 /* ==== list filters (client list, export) ================================= */
 
 size_t
@@ -984,7 +1004,7 @@ cli_filters_request(cli_t *cli, const cli_filters_t *f,
 	if (f->from && (rc = parse_day(cli, "--created-from", f->from,
 	    &r->created_from)) != 0)
 		return rc;
-	if (f->to && (rc = parse_day(cli, "--created-to", f->to,
+	if (f->to && (rc = parse_day_end(cli, "--created-to", f->to,
 	    &r->created_to)) != 0)
 		return rc;
 	r->include_archived = f->archived;
@@ -1115,7 +1135,12 @@ const cli_command_t cli_commands_client[] = {
 	     "[--created-from DATE] [--created-to DATE] [--archived] "
 	     "[--limit N] [--cursor C]"),
 	  N_("list clients by filters, a page at a time"),
-	  N_("Example (children's birthdays in July):\n"
+	  N_("--created-from and --created-to are days (YYYY-MM-DD, local\n"
+	     "time), both included: --created-from 2026-03-01 --created-to\n"
+	     "2026-03-31 is the whole of March. An unknown --branch or\n"
+	     "--manager lists nothing.\n"
+	     "\n"
+	     "Example (children's birthdays in July):\n"
 	     "  kartoteka client list --birth-month 7 --children\n") },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

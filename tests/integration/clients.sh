@@ -227,6 +227,18 @@ err_has "referred_by: no client $SID"
 expect_rc 1 cli o client add --title "Новые" --branch Центр --referred-by 999999
 err_has "referred_by: no client 999999"
 
+# ---- date ranges include their last day -------------------------------------------
+# Every card here was created today (the server's clock starts at 10:00
+# UTC today; the CLI runs in UTC here): --created-to today takes them in.
+today=$(date -u +%F)
+tomorrow=$(date -u -d tomorrow +%F)
+expect_rc 0 cli o --json client list --created-from "$today" --created-to "$today"
+grep -q '"total":0' "$T/last.out" && fail "--created-to today left out today's cards: $(cat "$T/last.out")"
+expect_rc 0 cli o --json client list --created-from "$tomorrow"
+has '"total":0'
+expect_rc 0 cli o --json client list --created-to "$(date -u -d yesterday +%F)"
+has '"total":0'
+
 # ---- the audit says what happened --------------------------------------------------
 expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 100000
 has "client.add  client:$ID2  OK  branch=[0-9]* manager=[0-9]* forced duplicate of client $ID (alert [0-9]*)"
