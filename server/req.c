@@ -12,6 +12,7 @@
 
 #include "kt_error.h"
 #include "noise.h"
+#include "model/client_card.h"
 #include "model/client_store.h"
 #include "req.h"
 #include "session.h"
@@ -394,6 +395,24 @@ kt_req_answer(kt_req_t *r, Kartoteka__Response *resp)
 	r->answer = p;
 	r->answer_len = len;
 	return 0;
+}
+
+int
+kt_req_answer_card(kt_req_t *r, kt_arena_t *a, MDB_txn *txn,
+    const Ktstore__ClientRecord *rec, int masked)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
+	Kartoteka__Client cl;
+	int rc;
+
+	if ((rc = kt_card_wire(txn, kt_store_dbs(r->srv->store), a, rec,
+	    masked, &cl)) != 0)
+		return rc;
+	cr.client = &cl;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
+	resp.client = &cr;
+	return kt_req_answer(r, &resp);
 }
 
 int

@@ -153,6 +153,12 @@ void kt_req_fail_audited(kt_req_t *r, uint32_t code, kt_audit_action_t action,
  * request is not ended: its completion sends the answer. */
 /* Packs resp (id set here). Returns 0 or KT_ENOMEM / KT_ETOOBIG. */
 int kt_req_answer(kt_req_t *r, Kartoteka__Response *resp);
+/* Prepares the answer `client` with card rec (model/client_card.h
+ * kt_card_wire: names read inside txn, contacts masked when masked,
+ * built in arena a). Returns 0, KT_ENOMEM, KT_ETOOBIG. */
+struct kt_arena;
+int kt_req_answer_card(kt_req_t *r, struct kt_arena *a, MDB_txn *txn,
+    const Ktstore__ClientRecord *rec, int masked);
 /* Prepares an error answer. Returns 0 or KT_ENOMEM. */
 int kt_req_answer_error(kt_req_t *r, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

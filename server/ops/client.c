@@ -118,21 +118,11 @@ writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
 /* Prepares the answer for card rec (contacts masked when masked). Runs on
  * the writer thread, inside txn (for names). */
 static int
-card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
-    const Ktstore__ClientRecord *rec, int masked)
+card_answer(kt_req_t *r, MDB_txn *txn, const Ktstore__ClientRecord *rec,
+    int masked)
 {
-	client_st_t *c = kt_req_state(r);
-	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
-	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
-	Kartoteka__Client cl;
-	int rc;
-
-	if ((rc = kt_card_wire(txn, db, c->wa, rec, masked, &cl)) != 0)
-		return rc;
-	cr.client = &cl;
-	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
-	resp.client = &cr;
-	return kt_req_answer(r, &resp);
+	return kt_req_answer_card(r, ((client_st_t *)kt_req_state(r))->wa, txn, rec,
+	    masked);
 }
 
 /* Prepares the answer of a refusal: c's code and message, and for a
@@ -432,7 +422,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if ((rc = dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0 ||
 	    (rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, rec->id, detail)) != 0)
 		goto out;
-	rc = card_answer(r, txn, db, rec, 0);
+	rc = card_answer(r, txn, rec, 0);
 out:
 	return rc;
 }
@@ -608,14 +598,13 @@ card_commit(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 	    next->purged ? NULL : &who)) != 0 ||
 	    (rc = audit(st, txn, r, action, c->id, detail)) != 0)
 		return rc;
-	return card_answer(r, txn, db, next, 1);
+	return card_answer(r, txn, next, 1);
 }
 
 static int
 show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	client_st_t *c = kt_req_state(r);
-	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *rec = NULL;
 	kt_uday_who_t who;
 	uint32_t quota = 0, count = 0;
@@ -645,7 +634,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		snprintf(detail, sizeof(detail), "views today %u", count);
 	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, detail)) != 0)
 		goto out;
-	rc = card_answer(r, txn, db, rec, 0);
+	rc = card_answer(r, txn, rec, 0);
 out:
 	return rc;
 }

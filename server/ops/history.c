@@ -336,21 +336,11 @@ text_bits(char *const *a, char *const *b)
 /* Prepares the answer for card rec, contacts masked when masked. Writer
  * thread, inside txn (names). The same shape as `client show`. */
 static int
-card_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
-    const Ktstore__ClientRecord *rec, int masked)
+card_answer(kt_req_t *r, MDB_txn *txn, const Ktstore__ClientRecord *rec,
+    int masked)
 {
-	hist_st_t *h = kt_req_state(r);
-	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
-	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
-	Kartoteka__Client cl;
-	int rc;
-
-	if ((rc = kt_card_wire(txn, db, h->wa, rec, masked, &cl)) != 0)
-		return rc;
-	cr.client = &cl;
-	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
-	resp.client = &cr;
-	return kt_req_answer(r, &resp);
+	return kt_req_answer_card(r, ((hist_st_t *)kt_req_state(r))->wa, txn, rec,
+	    masked);
 }
 
 /* ==== the card at hand ===================================================== */
@@ -673,7 +663,7 @@ version_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	    views);
 	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, detail)) != 0)
 		goto out;
-	rc = card_answer(r, txn, db, v->card, 0);
+	rc = card_answer(r, txn, v->card, 0);
 out:
 	return rc;
 }
@@ -764,7 +754,7 @@ revert_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if ((rc = kt_cstore_put(txn, db, cur, &rec, &who)) != 0 ||
 	    (rc = audit(st, txn, r, KT_AUDIT_CLIENT_REVERT, detail)) != 0)
 		goto out;
-	rc = card_answer(r, txn, db, &rec, 1);
+	rc = card_answer(r, txn, &rec, 1);
 out:
 	free(packed);
 	return rc;
