@@ -59,7 +59,24 @@
 	X(AUDIT_SUMMARY, "audit.summary")                                \
 	X(AUDIT_CHECKPOINT, "audit.checkpoint")                          \
 	X(RESUME, "resume")                                              \
-	X(USER_UNLOCK, "user.unlock")
+	X(USER_UNLOCK, "user.unlock")                                    \
+	X(NOTE_ADD, "note.add")                                          \
+	X(NOTE_LIST, "note.list")                                        \
+	X(DEAL_ADD, "deal.add")                                          \
+	X(DEAL_EDIT, "deal.edit")                                        \
+	X(DEAL_STAGE, "deal.stage")                                      \
+	X(DEAL_LIST, "deal.list")                                        \
+	X(TASK_ADD, "task.add")                                          \
+	X(TASK_DONE, "task.done")                                        \
+	X(TASK_REOPEN, "task.reopen")                                    \
+	X(TASK_MOVE, "task.move")                                        \
+	X(TASK_EDIT, "task.edit")                                        \
+	X(TASK_LIST, "task.list")                                        \
+	X(AGENDA, "agenda")                                              \
+	X(REPORT, "report")                                              \
+	X(PERSON_ADD, "person.add")                                      \
+	X(PERSON_EDIT, "person.edit")                                    \
+	X(PERSON_REMOVE, "person.remove")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

@@ -15,7 +15,9 @@ typedef enum kt_action {
 	KT_ACT_CREATE_CLIENT,
 	KT_ACT_EDIT_CLIENT,
 	KT_ACT_REASSIGN,
-	KT_ACT_ADD_ACTIVITY,    /* interaction / deal / task */
+	KT_ACT_LOG_CONTACT,     /* interaction / task (the front desk logs
+				   every caller of its branches) */
+	KT_ACT_DEAL,            /* add or change a deal */
 	KT_ACT_ARCHIVE,
 	KT_ACT_PURGE,
 	KT_ACT_EXPORT,

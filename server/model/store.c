@@ -79,6 +79,13 @@ static const struct {
 	{ "user_days", offsetof(kt_store_dbs_t, user_days), 0 },
 	{ "client_seen", offsetof(kt_store_dbs_t, client_seen), 0 },
 	{ "client_history", offsetof(kt_store_dbs_t, client_history), 0 },
+	{ "interactions", offsetof(kt_store_dbs_t, interactions), 0 },
+	{ "interaction_ix", offsetof(kt_store_dbs_t, interaction_ix), 0 },
+	{ "deals", offsetof(kt_store_dbs_t, deals), 0 },
+	{ "deal_ix", offsetof(kt_store_dbs_t, deal_ix), 0 },
+	{ "tasks", offsetof(kt_store_dbs_t, tasks), 0 },
+	{ "task_ix", offsetof(kt_store_dbs_t, task_ix), 0 },
+	{ "client_activity", offsetof(kt_store_dbs_t, client_activity), 0 },
 };
 
 /* ---- small helpers ---------------------------------------------------- */

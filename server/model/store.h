@@ -15,7 +15,7 @@
 /* The layout this binary writes. 1: the first; 2: branch names indexed
  * folded. Every change comes with a step in model/migrate.c and a fixture
  * (docs/STORAGE.md, "Schema versions and migrations"). */
-#define KT_STORE_SCHEMA 3u
+#define KT_STORE_SCHEMA 4u
 
 /* The map starts at this size and doubles whenever a commit leaves it more
  * than 70 % used (see docs/STORAGE.md, "Map growth"). */
@@ -61,6 +61,16 @@ typedef struct kt_store_dbs {
 				   "" (shown in a list that day) */
 	MDB_dbi client_history; /* client BE64 || version BE64 ->
 				   ClientVersionRecord */
+	/* The working day (schema 4). Each record type has its records by
+	 * id and one index database whose keys start with a one-byte kind
+	 * (the store module of the type says which kinds it keeps). */
+	MDB_dbi interactions;   /* id BE64 -> InteractionRecord */
+	MDB_dbi interaction_ix; /* kind byte || ... -> "" (interaction_store) */
+	MDB_dbi deals;          /* id BE64 -> DealRecord */
+	MDB_dbi deal_ix;        /* kind byte || ... -> "" (deal_store) */
+	MDB_dbi tasks;          /* id BE64 -> TaskRecord */
+	MDB_dbi task_ix;        /* kind byte || ... -> "" (task_store) */
+	MDB_dbi client_activity; /* client BE64 -> ClientActivityRecord */
 } kt_store_dbs_t;
 
 enum {

@@ -22,10 +22,11 @@ expected(uint32_t role, kt_action_t a, int mine, int my_branch)
 	case KT_ACT_FULL_CARD:
 	case KT_ACT_LIST:
 	case KT_ACT_CREATE_CLIENT:
+	case KT_ACT_LOG_CONTACT:
 	case KT_ACT_OWN_SESSION:
 		return 0;
 	case KT_ACT_EDIT_CLIENT:
-	case KT_ACT_ADD_ACTIVITY:
+	case KT_ACT_DEAL:
 	case KT_ACT_ARCHIVE:
 		return role == KARTOTEKA__ROLE__HEAD || mine ? 0 : KT_EPERM;
 	case KT_ACT_REASSIGN:
@@ -115,7 +116,8 @@ restricted_matrix(void **state)
 	assert_false(kt_authz_restricted_may(KT_ACT_FULL_CARD));
 	assert_false(kt_authz_restricted_may(KT_ACT_EDIT_CLIENT));
 	assert_false(kt_authz_restricted_may(KT_ACT_CREATE_CLIENT));
-	assert_false(kt_authz_restricted_may(KT_ACT_ADD_ACTIVITY));
+	assert_false(kt_authz_restricted_may(KT_ACT_LOG_CONTACT));
+	assert_false(kt_authz_restricted_may(KT_ACT_DEAL));
 	assert_false(kt_authz_restricted_may(KT_ACT_EXPORT));
 	assert_false(kt_authz_restricted_may(KT_ACT_COUNT));
 }

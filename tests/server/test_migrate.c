@@ -611,6 +611,38 @@ fixture_v2_opens(void **state)
 	tmpdir_remove(parent);
 }
 
+/* (a'') A store made by the version 3 binaries migrates to 4: the
+ * databases of the working day are there and empty, nothing else moved. */
+static void
+fixture_v3_opens(void **state)
+{
+	char *parent = tmpdir_make(), *dir;
+	kt_store_t *st = NULL;
+	uint32_t found = 0;
+	kt_store_opts_t o = { .schema_found = &found };
+	const kt_store_dbs_t *db;
+	MDB_txn *txn;
+
+	(void)state;
+	assert_true(asprintf(&dir, "%s/store", parent) > 0);
+	load_fixture(3, dir);
+	assert_int_equal(kt_migrate_open_ex(&st, dir, 0, &o), 0);
+	assert_int_equal(found, 3);
+	assert_int_equal(stored_schema(st), KT_STORE_SCHEMA);
+	check_fixture_contents(st, 3);
+	db = kt_store_dbs(st);
+	assert_int_equal(kt_store_read_begin(st, &txn), 0);
+	assert_int_equal(db_entries(txn, db->interactions), 0);
+	assert_int_equal(db_entries(txn, db->deals), 0);
+	assert_int_equal(db_entries(txn, db->tasks), 0);
+	assert_int_equal(db_entries(txn, db->client_activity), 0);
+	kt_store_read_end(st, txn);
+	kt_store_close(st);
+	assert_int_equal(count_entries(dir, "pre-migration-v3-", NULL, 0), 1);
+	free(dir);
+	tmpdir_remove(parent);
+}
+
 static void
 fixture_current_opens(void **state)
 {
@@ -947,6 +979,7 @@ backup_never_overwritten(void **state)
 static const struct CMUnitTest tests[] = {
 	FX(fixture_v1_opens),
 	cmocka_unit_test(fixture_v2_opens),
+	cmocka_unit_test(fixture_v3_opens),
 	cmocka_unit_test(fixture_current_opens),
 	cmocka_unit_test(builtin_table_complete),
 	FX(migrate_v1_to_v2),
