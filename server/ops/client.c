@@ -17,6 +17,7 @@
 #include "model/authz.h"
 #include "model/branch_store.h"
 #include "model/client_card.h"
+#include "model/client_links.h"
 #include "model/client_query.h"
 #include "model/client_store.h"
 #include "model/identity.h"
@@ -729,7 +730,8 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	client_st_t *c = kt_req_state(r);
 	Ktstore__ClientRecord *rec = NULL;
 	Ktstore__ClientRecord t = KTSTORE__CLIENT_RECORD__INIT;
-	char detail[80];
+	char detail[160], links[80];
+	kt_links_count_t n;
 	size_t dropped = 0;
 	int rc;
 
@@ -747,10 +749,13 @@ purge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	t.archived = 1;
 	t.title = "";
 	/* DESIGN §7: purge is the one operation that removes history. */
-	if ((rc = kt_chist_drop(txn, kt_store_dbs(st), rec->id, &dropped)) != 0)
+	if ((rc = kt_chist_drop(txn, kt_store_dbs(st), rec->id, &dropped)) !=
+	    0 || (rc = kt_client_links_purge(txn, kt_store_dbs(st), rec->id,
+	    c->now, &n)) != 0)
 		goto out;
-	snprintf(detail, sizeof(detail), "history versions removed: %zu",
-	    dropped);
+	kt_client_links_detail(&n, links, sizeof(links));
+	snprintf(detail, sizeof(detail), "history versions removed: %zu; "
+	    "removed %s", dropped, links);
 	rc = card_commit(st, txn, r, rec, &t, KT_AUDIT_CLIENT_PURGE, 0, detail);
 out:
 	return rc;
@@ -870,7 +875,8 @@ merge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	Ktstore__ClientRecord *a = NULL, *b = NULL, next, gone;
 	kt_chist_who_t who = writer_of(r, KT_AUDIT_CLIENT_MERGE,
 	    KT_CARD_PEOPLE | KT_CARD_TAGS | KT_CARD_NOTES);
-	char detail[120], err[300];
+	kt_links_count_t n;
+	char detail[200], err[300], links[80];
 	uint8_t *buf = NULL;
 	size_t len;
 	uint64_t into = c->id;
@@ -907,10 +913,13 @@ merge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	gone.merged_into = a->id;
 	gone.version = b->version + 1;
 	gone.updated_at = c->now;
-	if ((rc = kt_cstore_put(txn, db, b, &gone, &who)) != 0)
+	if ((rc = kt_cstore_put(txn, db, b, &gone, &who)) != 0 ||
+	    (rc = kt_client_links_move(txn, db, b->id, a->id, c->now, &n)) !=
+	    0)
 		goto out;
-	snprintf(detail, sizeof(detail), "merged into client %" PRIu64,
-	    a->id);
+	kt_client_links_detail(&n, links, sizeof(links));
+	snprintf(detail, sizeof(detail), "merged into client %" PRIu64
+	    "; moved %s", a->id, links);
 	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_MERGE, b->id, detail)) !=
 	    0)
 		goto out;

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Purge and merge across the stores of the working day (client_links.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "model/client_activity.h"
+#include "model/client_links.h"
+
+int
+kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t client, int64_t now, kt_links_count_t *out)
+{
+	int rc = 0;
+
+	(void)now;
+	memset(out, 0, sizeof(*out));
+	/* Each store's step: interactions, deals, tasks. */
+	if (rc == 0)
+		rc = kt_activity_drop(txn, db, client);
+	return rc;
+}
+
+int
+kt_client_links_move(MDB_txn *txn, const kt_store_dbs_t *db,
+    uint64_t from, uint64_t into, int64_t now, kt_links_count_t *out)
+{
+	int rc = 0;
+
+	(void)txn;
+	(void)db;
+	(void)from;
+	(void)into;
+	(void)now;
+	memset(out, 0, sizeof(*out));
+	/* Each store's step (it also brings into's activity record up to
+	 * date and drops from's): interactions, deals, tasks. */
+	return rc;
+}
+
+void
+kt_client_links_detail(const kt_links_count_t *n, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "interactions %zu, deals %zu, tasks %zu",
+	    n->interactions, n->deals, n->tasks);
+}
