@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "model/authz.h"
+#include "model/client_activity.h"
 #include "model/client_query.h"
 #include "model/branch_store.h"
 #include "model/client_store.h"
@@ -227,6 +228,9 @@ typedef struct term {
 	uint8_t hi[16];
 	int child_only;         /* TK_RANGE of cx_birthday or cx_birthdate:
 				   keys whose last byte (the child flag) is 1 */
+	uint8_t month;          /* TK_RANGE of cx_birthdate: only keys of
+				   this birth month (byte 2), 0 = any; the
+				   walk skips to that month of each year */
 	const uint64_t *ids;    /* TK_BRANCHES */
 	size_t nids;
 	uint64_t est;           /* ids under the keys (repeats counted);
@@ -239,8 +243,9 @@ typedef struct query {
 	uint64_t nbits;         /* 1 + the largest client id */
 	term_t *t;              /* all must hold */
 	size_t nt, cap;
-	term_t no;              /* must not hold, when has_no (archived) */
-	int has_no;
+	term_t no[3];           /* must not hold: archived, and the "no" of
+				   consent and do-not-contact */
+	size_t nno;
 	int empty;              /* some condition matches nothing */
 	int err;
 } query_t;
@@ -365,8 +370,24 @@ term_walk(MDB_cursor *cur, const term_t *t, key_fn fn, void *arg)
 	m = t->keylen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
 	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (m == 0 && keep_key(t, &k)) {
+		const uint8_t *kd = k.mv_data;
+		if (t->month && k.mv_size == 5 && kd[2] != t->month) {
+			/* Another month: on to this month of the key's year,
+			 * or of the next year once it is past. */
+			unsigned y = (unsigned)kd[0] << 8 | kd[1];
+			if (kd[2] > t->month && ++y > 0xffff)
+				break;
+			kb[0] = (uint8_t)(y >> 8);
+			kb[1] = (uint8_t)y;
+			kb[2] = t->month;
+			kb[3] = kb[4] = 0;
+			k.mv_size = 5;
+			k.mv_data = kb;
+			m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			continue;
+		}
 		if (!t->child_only || (k.mv_size == t->keylen &&
-		    ((const uint8_t *)k.mv_data)[t->keylen - 1] == 1)) {
+		    kd[t->keylen - 1] == 1)) {
 			if ((rc = fn(cur, &k, &v, arg)) != 0)
 				return rc < 0 ? rc : 0;
 		}
@@ -565,7 +586,7 @@ probe_pays(const cset_t *s, const term_t *t)
 	return s->bits == NULL && n > 0 && (uint64_t)s->a.n * n * 256 < t->est;
 }
 
-/* The ids matching every term and not the negative one, into out. */
+/* The ids matching every term and none of the negative ones, into out. */
 static int
 query_run(query_t *q, cset_t *out)
 {
@@ -627,16 +648,23 @@ query_run(query_t *q, cset_t *out)
 		if (rc != 0)
 			return rc;
 	}
-	if (q->has_no && cset_count(out) > 0) {
+	for (size_t i = 0; i < q->nno && cset_count(out) > 0; i++) {
+		term_t *no = &q->no[i];
 		cset_t o;
-		if ((rc = term_estimate(q, &q->no, UINT64_MAX)) != 0 ||
-		    q->no.est == 0)
+		if ((rc = term_estimate(q, no, UINT64_MAX)) != 0)
 			return rc;
-		if (probe_pays(out, &q->no))
-			return term_probe(q, &q->no, out, 0);
-		if ((rc = term_load(q, &q->no, &o)) == 0)
+		if (no->est == 0)
+			continue;
+		if (probe_pays(out, no)) {
+			if ((rc = term_probe(q, no, out, 0)) != 0)
+				return rc;
+			continue;
+		}
+		if ((rc = term_load(q, no, &o)) == 0)
 			cset_andnot(out, &o);
 		cset_free(&o);
+		if (rc != 0)
+			return rc;
 	}
 	return rc;
 }
@@ -695,24 +723,54 @@ fold_eq(const char *a, const char *b)
 	return strcmp(fa, fb) == 0;
 }
 
+/* 1 when f has a condition about a person. */
 static int
-child_age_match(const kt_cq_filter_t *f, const struct tm *tm,
-    const Ktstore__ClientRecord *r)
+has_person_terms(const kt_cq_filter_t *f)
 {
-	for (size_t i = 0; i < r->n_people; i++) {
-		const Ktstore__PersonRecord *p = r->people[i];
-		int age;
-		if (p->relation != KARTOTEKA__RELATION__CHILD ||
-		    p->birth_year == 0)
-			continue;
+	return f->birth_month || f->child_birth_year || f->child_age_min ||
+	    f->child_age_max;
+}
+
+/* 1 when the child conditions (birth year, age) are set: the person must
+ * be a child with a known birth year. */
+static int
+has_child_terms(const kt_cq_filter_t *f)
+{
+	return f->child_birth_year || f->child_age_min || f->child_age_max;
+}
+
+/* Every person-level condition of f on the one person p, ages on day tm. */
+static int
+person_match(const kt_cq_filter_t *f, const struct tm *tm,
+    const Ktstore__PersonRecord *p)
+{
+	int child = p->relation == KARTOTEKA__RELATION__CHILD, age;
+
+	if (f->birth_month && (p->birth_month != f->birth_month ||
+	    (f->children_only && !child)))
+		return 0;
+	if (!has_child_terms(f))
+		return 1;
+	if (!child || p->birth_year == 0)
+		return 0;
+	if (f->child_birth_year && p->birth_year != f->child_birth_year)
+		return 0;
+	if (f->child_age_min || f->child_age_max) {
 		age = age_on((unsigned)tm->tm_year + 1900,
 		    (unsigned)tm->tm_mon + 1, (unsigned)tm->tm_mday,
 		    p->birth_year, p->birth_month, p->birth_day);
-		if (age >= (int)f->child_age_min &&
-		    (f->child_age_max == 0 || age <= (int)f->child_age_max))
-			return 1;
+		if (age < (int)f->child_age_min ||
+		    (f->child_age_max && age > (int)f->child_age_max))
+			return 0;
 	}
-	return 0;
+	return 1;
+}
+
+/* 1 when the set tri-state want (1 yes, -1 no) agrees with have. */
+static int
+tri_ok(int want, int have)
+{
+	return want == 0 || (want > 0) == (have != 0);
 }
 
 /* Every filter of f on the record: a page row is checked in full, even
@@ -744,28 +802,20 @@ match_filter(const Ktstore__ClientRecord *r, const kt_cq_filter_t *f)
 		if (!ok)
 			return 0;
 	}
-	if (f->birth_month) {
-		ok = 0;
-		for (size_t i = 0; i < r->n_people && !ok; i++)
-			ok = r->people[i]->birth_month == f->birth_month &&
-			    (!f->children_only || r->people[i]->relation ==
-			    KARTOTEKA__RELATION__CHILD);
-		if (!ok)
-			return 0;
-	}
-	if (f->child_birth_year) {
-		ok = 0;
-		for (size_t i = 0; i < r->n_people && !ok; i++)
-			ok = r->people[i]->birth_year == f->child_birth_year &&
-			    r->people[i]->relation == KARTOTEKA__RELATION__CHILD;
-		if (!ok)
-			return 0;
-	}
-	if (f->child_age_min || f->child_age_max) {
+	if (has_person_terms(f)) {
+		/* One person meets them all. */
 		gmtime_r(&now, &tm);
-		if (!child_age_match(f, &tm, r))
+		ok = 0;
+		for (size_t i = 0; i < r->n_people && !ok; i++)
+			ok = person_match(f, &tm, r->people[i]);
+		if (!ok)
 			return 0;
 	}
+	if (!tri_ok(f->consent, r->consent_date && r->consent_date[0]) ||
+	    !tri_ok(f->do_not_contact, r->do_not_contact))
+		return 0;
+	/* The activity filters were applied to the set from
+	 * client_activity (activity_refine); the record has no copy. */
 	return 1;
 }
 
@@ -977,7 +1027,7 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
     const uint8_t *cursor, size_t cursorlen, uint32_t limit,
     kt_cq_page_t *page, char *digest, size_t cap, const char **why)
 {
-	char phone[KT_PHONE_MAX], folded[1024], masked[64];
+	char phone[KT_PHONE_MAX], folded[1024], masked[KT_EMAIL_MAX + 8];
 	query_t q;
 	cset_t set = { 0 };
 	uint64_t after;
@@ -997,7 +1047,21 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
 	}
 	if ((rc = query_init(&q, txn, db)) != 0)
 		return rc;
-	if (kt_phone_normalize(text, default_cc, phone, NULL) == 0) {
+	if (strchr(text, '@') != NULL) {
+		/* An e-mail: exact, as cx_email keeps it (normalised, then
+		 * folded). */
+		char email[KT_EMAIL_MAX], key[KT_CSTORE_WORD_MAX + 1];
+		size_t n;
+		if (kt_email_normalize(text, email, NULL) != 0 ||
+		    (n = kt_cstore_fold_key(email, key)) == 0) {
+			*why = "text: has '@' but is not an e-mail address";
+			rc = KT_EINVAL;
+			goto out;
+		}
+		kt_mask_email(email, masked, sizeof(masked));
+		snprintf(digest, cap, "email %s", masked);
+		term_key(&q, db->cx_email, key, n);
+	} else if (kt_phone_normalize(text, default_cc, phone, NULL) == 0) {
 		kt_mask_phone(phone, masked, sizeof(masked));
 		snprintf(digest, cap, "phone %s", masked);
 		term_key(&q, db->cx_phone, phone, strlen(phone));
@@ -1026,13 +1090,56 @@ out:
 	return rc;
 }
 
+int
+kt_cquery_find_contract(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const char *contract, const uint8_t *cursor,
+    size_t cursorlen, uint32_t limit, kt_cq_page_t *page, char *digest,
+    size_t cap, const char **why)
+{
+	char key[KT_CSTORE_WORD_MAX + 1];
+	query_t q;
+	cset_t set = { 0 };
+	uint64_t after;
+	size_t n;
+	int rc;
+
+	memset(page, 0, sizeof(*page));
+	snprintf(digest, cap, "%s", "");
+	if ((rc = parse_cursor(cursor, cursorlen, &after, why)) != 0)
+		return rc;
+	if (contract == NULL || *contract == '\0') {
+		*why = "contract: is empty";
+		return KT_EINVAL;
+	}
+	if (strlen(contract) > 256 || !kt_utf8_valid(contract, 0)) {
+		*why = "contract: must be valid UTF-8 text of at most 256 "
+		    "bytes";
+		return KT_EINVAL;
+	}
+	if ((n = kt_cstore_fold_key(contract, key)) == 0) {
+		*why = "contract: has nothing to search for";
+		return KT_EINVAL;
+	}
+	if ((rc = query_init(&q, txn, db)) != 0)
+		return rc;
+	snprintf(digest, cap, "contract %.64s", contract);
+	term_key(&q, db->cx_contract, key, n);
+	visibility_terms(&q, who);
+	if ((rc = query_run(&q, &set)) == 0)
+		rc = page_build(&q, who, NULL, &set, after, limit, page);
+	cset_free(&set);
+	query_free(&q);
+	return rc;
+}
+
 /* ==== list ================================================================ */
 
 /* A TK_RANGE term of cx_birthdate over keys lo <= (year, month, day) < hi
- * (each 3 bytes; the child flag byte after them is left at 0), children
- * only. */
+ * (each 4 bytes: year BE16, month, day; the child flag byte after them is
+ * left at 0), children only, of birth month month (0 = any). */
 static void
-birthdate_term(query_t *q, const uint8_t lo[4], const uint8_t hi[4])
+birthdate_term(query_t *q, const uint8_t lo[4], const uint8_t hi[4],
+    uint32_t month)
 {
 	term_t *t = term_add(q, TK_RANGE, q->db->cx_birthdate);
 
@@ -1044,6 +1151,7 @@ birthdate_term(query_t *q, const uint8_t lo[4], const uint8_t hi[4])
 	t->hi[4] = 0;
 	t->keylen = 5;
 	t->child_only = 1;
+	t->month = (uint8_t)month;
 }
 
 static void
@@ -1059,27 +1167,139 @@ date_key(uint8_t k[4], long year, unsigned month, unsigned day)
  * at least a years old on (y, m, d) exactly when (by, bm, bd) <= (y - a,
  * m, d) (an unknown month or day is 0, so it counts as passed, as
  * age_on does); so the range is (y - max - 1, m, d) < birth date <=
- * (y - min, m, d). */
-static void
-child_age_term(query_t *q, const kt_cq_filter_t *f)
+ * (y - min, m, d): keys lo <= k < hi. Returns 0 when no birth date is in
+ * it. */
+static int
+child_age_range(const kt_cq_filter_t *f, uint8_t lo[4], uint8_t hi[4])
 {
 	time_t now = (time_t)f->now;
 	struct tm tm;
-	uint8_t lo[4] = { 0, 0, 0, 0 }, hi[4];
 	long y, top;
 
 	gmtime_r(&now, &tm);
 	y = (long)tm.tm_year + 1900;
 	top = y - (long)f->child_age_min;
-	if (top < 0) {
-		q->empty = 1;
-		return;
-	}
+	if (top < 0)
+		return 0;
+	memset(lo, 0, 4);
 	date_key(hi, top, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday + 1);
 	if (f->child_age_max && y - (long)f->child_age_max - 1 >= 0)
 		date_key(lo, y - (long)f->child_age_max - 1,
 		    (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday + 1);
-	birthdate_term(q, lo, hi);
+	return 1;
+}
+
+/* The person-level conditions of f as index terms, so that ONE person
+ * meets them all. With a child's birth year or age they are one range
+ * of cx_birthdate (whose keys are one person each: birth date and child
+ * flag), the year and the age range intersected, walked only through the
+ * birth month's keys of each year; with the birth month alone, that
+ * month of cx_birthday. */
+static void
+person_terms(query_t *q, const kt_cq_filter_t *f)
+{
+	uint8_t lo[4] = { 0, 0, 0, 0 }, hi[4] = { 0xff, 0xff, 0xff, 0xff };
+	uint8_t alo[4], ahi[4];
+	term_t *t;
+
+	if (!has_child_terms(f)) {
+		if (f->birth_month &&
+		    (t = term_add(q, TK_RANGE, q->db->cx_birthday)) != NULL) {
+			t->key[0] = (uint8_t)f->birth_month;
+			t->key[1] = t->key[2] = 0;
+			t->hi[0] = (uint8_t)(f->birth_month + 1);
+			t->hi[1] = t->hi[2] = 0;
+			t->keylen = 3;
+			t->child_only = f->children_only;
+		}
+		return;
+	}
+	if (f->child_birth_year) {
+		q->empty |= f->child_birth_year > 0xfffe;
+		date_key(lo, f->child_birth_year, 0, 0);
+		date_key(hi, (long)f->child_birth_year + 1, 0, 0);
+	}
+	if (f->child_age_min || f->child_age_max) {
+		if (!child_age_range(f, alo, ahi)) {
+			q->empty = 1;
+			return;
+		}
+		if (memcmp(alo, lo, 4) > 0)
+			memcpy(lo, alo, 4);
+		if (memcmp(ahi, hi, 4) < 0)
+			memcpy(hi, ahi, 4);
+	}
+	if (memcmp(lo, hi, 4) >= 0) {
+		q->empty = 1;
+		return;
+	}
+	birthdate_term(q, lo, hi, f->birth_month);
+}
+
+/* The card may not hold the two-byte flag key of cx_status. */
+static void
+no_term(query_t *q, const char key[static KT_CSTORE_FLAG_KEYLEN])
+{
+	term_t *no = &q->no[q->nno++];
+
+	memset(no, 0, sizeof(*no));
+	no->kind = TK_KEY;
+	no->dbi = q->db->cx_status;
+	memcpy(no->key, key, KT_CSTORE_FLAG_KEYLEN);
+	no->keylen = KT_CSTORE_FLAG_KEYLEN;
+}
+
+/* A tri-state filter over a flag key of cx_status: want 1, the card holds
+ * key; -1, it does not; 0, no term. */
+static void
+flag_term(query_t *q, int want, const char key[static KT_CSTORE_FLAG_KEYLEN])
+{
+	if (want > 0)
+		term_key(q, q->db->cx_status, key, KT_CSTORE_FLAG_KEYLEN);
+	else if (want < 0)
+		no_term(q, key);
+}
+
+/* 1 when activity a passes the activity filters of f. */
+static int
+activity_ok(const kt_cq_filter_t *f, const kt_activity_t *a)
+{
+	if (f->contacted_before && a->last_interaction_at != 0 &&
+	    a->last_interaction_at >= f->contacted_before)
+		return 0;
+	if (f->contacted_after && (a->last_interaction_at == 0 ||
+	    a->last_interaction_at < f->contacted_after))
+		return 0;
+	return tri_ok(f->open_deal, a->open_deals != 0);
+}
+
+/* Keeps in set the cards whose client_activity record passes the
+ * activity filters of f (none set: nothing to do). A lookup per card of
+ * the set: the other filters narrow it first, and client_activity has no
+ * index of its own (it is one small record per client). */
+static int
+activity_refine(query_t *q, const kt_cq_filter_t *f, cset_t *set)
+{
+	kt_activity_t a;
+	size_t w = 0;
+	int rc;
+
+	if (!f->contacted_before && !f->contacted_after && !f->open_deal)
+		return 0;
+	for (uint64_t id = cset_next(set, 0); id != 0;
+	    id = cset_next(set, id)) {
+		if ((rc = kt_activity_get(q->txn, q->db, id, &a)) != 0)
+			return rc;
+		if (activity_ok(f, &a)) {
+			if (set->bits == NULL)
+				set->a.ids[w++] = id;
+		} else if (set->bits != NULL) {
+			set->bits[id / 64] &= ~((uint64_t)1 << (id % 64));
+		}
+	}
+	if (set->bits == NULL)
+		set->a.n = w;
+	return 0;
 }
 
 /* The set of cards matching f that who may list, for kt_cquery_list and
@@ -1091,7 +1311,7 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
     const char **why)
 {
 	char key[KT_CSTORE_WORD_MAX + 1];
-	uint8_t k[16], lo[4], hi[4];
+	uint8_t k[16];
 	term_t *t;
 	size_t n;
 	int rc;
@@ -1105,26 +1325,34 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
 		*why = "child_age_min: larger than child_age_max";
 		return KT_EINVAL;
 	}
+	/* ---- segments */
+	if (f->open_deal < -1 || f->open_deal > 1) {
+		*why = "open_deal: must be any, yes or no";
+		return KT_EINVAL;
+	}
+	if (f->consent < -1 || f->consent > 1) {
+		*why = "consent: must be any, yes or no";
+		return KT_EINVAL;
+	}
+	if (f->do_not_contact < -1 || f->do_not_contact > 1) {
+		*why = "do_not_contact: must be any, yes or no";
+		return KT_EINVAL;
+	}
+	if (f->contacted_before < 0 || f->contacted_after < 0) {
+		*why = f->contacted_before < 0 ?
+		    "contacted_before: is before 1970" :
+		    "contacted_after: is before 1970";
+		return KT_EINVAL;
+	}
+	if (f->contacted_before && f->contacted_after &&
+	    f->contacted_after >= f->contacted_before) {
+		*why = "contacted_after: not before contacted_before";
+		return KT_EINVAL;
+	}
 	if ((rc = query_init(q, txn, db)) != 0)
 		return rc;
 	/* Every filter is an index term; the smallest set is loaded first. */
-	if (f->birth_month &&
-	    (t = term_add(q, TK_RANGE, db->cx_birthday)) != NULL) {
-		t->key[0] = (uint8_t)f->birth_month;
-		t->key[1] = t->key[2] = 0;
-		t->hi[0] = (uint8_t)(f->birth_month + 1);
-		t->hi[1] = t->hi[2] = 0;
-		t->keylen = 3;
-		t->child_only = f->children_only;
-	}
-	if (f->child_birth_year) {
-		q->empty |= f->child_birth_year > 0xfffe;
-		date_key(lo, f->child_birth_year, 0, 0);
-		date_key(hi, (long)f->child_birth_year + 1, 0, 0);
-		birthdate_term(q, lo, hi);
-	}
-	if (f->child_age_min || f->child_age_max)
-		child_age_term(q, f);
+	person_terms(q, f);
 	if (f->tag && *f->tag) {
 		n = kt_cstore_fold_key(f->tag, key);
 		q->empty |= n == 0;
@@ -1164,16 +1392,16 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
 		t->keylen = 16;
 		q->empty |= f->created_to < 0;
 	}
+	/* ---- segments: consent, do-not-contact (flag keys of cx_status) */
+	flag_term(q, f->consent, KT_CSTORE_CONSENT_KEY);
+	flag_term(q, f->do_not_contact, KT_CSTORE_DNC_KEY);
+	/* ---- end of segments */
 	visibility_terms(q, who);
-	if (!f->include_archived) {
-		q->has_no = 1;
-		q->no.kind = TK_KEY;
-		q->no.dbi = db->cx_status;
-		memcpy(q->no.key, KT_CSTORE_ARCHIVED_KEY,
-		    KT_CSTORE_ARCHIVED_KEYLEN);
-		q->no.keylen = KT_CSTORE_ARCHIVED_KEYLEN;
-	}
-	return query_run(q, out);
+	if (!f->include_archived)
+		no_term(q, KT_CSTORE_ARCHIVED_KEY);
+	if ((rc = query_run(q, out)) != 0)
+		return rc;
+	return activity_refine(q, f, out);
 }
 
 int
@@ -1196,6 +1424,19 @@ kt_cquery_list(MDB_txn *txn, const kt_store_dbs_t *db,
 	cset_free(&set);
 	query_free(&q);
 	return rc;
+}
+
+/* A Presence of the wire as a filter tri-state: 0 any, 1 yes, -1 no; a
+ * value the enum does not have becomes 2, which list_set refuses. */
+static int
+presence(Kartoteka__Presence p)
+{
+	switch (p) {
+	case KARTOTEKA__PRESENCE__PRESENCE_ANY: return 0;
+	case KARTOTEKA__PRESENCE__PRESENCE_YES: return 1;
+	case KARTOTEKA__PRESENCE__PRESENCE_NO: return -1;
+	default: return 2;
+	}
 }
 
 /* An id no branch or user has: the ids count up from 1. */
@@ -1225,6 +1466,12 @@ kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
 	f->created_to = lr->created_to;
 	f->include_archived = lr->include_archived;
 	f->now = now;
+	/* ---- segments */
+	f->contacted_before = lr->contacted_before;
+	f->contacted_after = lr->contacted_after;
+	f->open_deal = presence(lr->open_deal);
+	f->consent = presence(lr->consent);
+	f->do_not_contact = presence(lr->do_not_contact);
 }
 
 /* ==== every matching card (export) ======================================== */

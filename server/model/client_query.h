@@ -43,15 +43,29 @@ typedef struct kt_cq_filter {
 	uint32_t status, category;     /* enum values */
 	const char *tag, *source;      /* tag folded for comparison; source
 					  compared folded, whole */
-	uint32_t birth_month;          /* of any person (children_only: of a
-					  child) */
+	/* About a person: a card matches when ONE of its people meets every
+	 * one of these that is set (a March child aged 4 to 6, not a March
+	 * parent and some child aged 5). */
+	uint32_t birth_month;          /* the person's birth month
+					  (children_only: a child's) */
 	int children_only;
-	uint32_t child_birth_year;
+	uint32_t child_birth_year;     /* a child born in that year */
 	uint32_t child_age_min, child_age_max; /* either set: a child of age
 						  min..max (max 0 = open) */
 	int64_t created_from, created_to; /* [from, to); to 0 = open */
 	int include_archived;
 	int64_t now;                   /* unix seconds, for ages */
+	/* Segments (issue 9). The activity ones are read from
+	 * client_activity (model/client_activity.h); a card never contacted
+	 * counts as contacted before any date. Tri-states: 0 any, 1 yes,
+	 * -1 no. */
+	int64_t contacted_before;      /* last interaction < this, or none;
+					  0 = no filter */
+	int64_t contacted_after;       /* last interaction >= this; 0 = no
+					  filter */
+	int open_deal;                 /* has a deal in stage new/progress */
+	int consent;                   /* consent_date present */
+	int do_not_contact;            /* the card's do_not_contact */
 } kt_cq_filter_t;
 
 /* kt_cq_filter_from_request fills f from list request lr (the filters of
@@ -64,10 +78,11 @@ typedef struct kt_cq_filter {
 void kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
     const Kartoteka__ClientListRequest *lr, int64_t now, kt_cq_filter_t *f);
 
-/* kt_cquery_find searches text: a phone number (normalised with
- * default_cc) finds the cards holding exactly that phone; otherwise every
- * folded word of text must be a prefix of a word of the title or of a
- * person's name. Rows are in id order, after cursor (empty, or the 8
+/* kt_cquery_find searches text: with an '@' it is an e-mail, finding the
+ * cards with exactly that address (normalised and folded, as cx_email
+ * keeps them); a phone number (normalised with default_cc) finds the
+ * cards holding exactly that phone; otherwise every folded word of text
+ * must be a prefix of a word of the title or of a person's name. Rows are in id order, after cursor (empty, or the 8
  * bytes of a previous next_cursor), at most limit (0 = default).
  *   [out] page   see kt_cq_page_t
  *   [out] digest for the audit ("phone +7 *** ***-**-67" or the text),
@@ -78,6 +93,17 @@ int kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_cq_caller_t *who, const char *text, const char *default_cc,
     const uint8_t *cursor, size_t cursorlen, uint32_t limit,
     kt_cq_page_t *page, char *digest, size_t cap, const char **why);
+
+/* kt_cquery_find_contract finds the cards whose contract number is
+ * exactly contract once both are folded (case, ё/е, NFKC: cx_contract),
+ * among those who may list; paged, digest and why as kt_cquery_find
+ * (digest "contract N"). A card outside who's visibility is not found,
+ * exactly like a missing one. Returns 0, KT_EINVAL, KT_ENOMEM,
+ * KT_ESTORE. */
+int kt_cquery_find_contract(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const char *contract, const uint8_t *cursor,
+    size_t cursorlen, uint32_t limit, kt_cq_page_t *page, char *digest,
+    size_t cap, const char **why);
 
 /* kt_cquery_list lists the cards matching f that who may list, paged as
  * kt_cquery_find. Returns 0, KT_EINVAL (why), KT_ENOMEM, KT_ESTORE. */

@@ -271,6 +271,13 @@ ix_collect(ix_list_t *l, const kt_store_dbs_t *db,
 	if (r->archived)
 		ix_add(l, db->cx_status, KT_CSTORE_ARCHIVED_KEY,
 		    KT_CSTORE_ARCHIVED_KEYLEN);
+	if (r->consent_date && r->consent_date[0])
+		ix_add(l, db->cx_status, KT_CSTORE_CONSENT_KEY,
+		    KT_CSTORE_FLAG_KEYLEN);
+	if (r->do_not_contact)
+		ix_add(l, db->cx_status, KT_CSTORE_DNC_KEY,
+		    KT_CSTORE_FLAG_KEYLEN);
+	ix_folded(l, db->cx_contract, r->contract);
 	k[0] = (uint8_t)r->category;
 	ix_add(l, db->cx_category, k, 1);
 	ix_folded(l, db->cx_source, r->source);
@@ -352,6 +359,65 @@ kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
 out:
 	free(ol.k);
 	free(nl.k);
+	return rc;
+}
+
+/* ==== migration =========================================================== */
+
+/* The keys of r that schema 4 added (see kt_cstore_migrate_v4). */
+static void
+ix_collect_v4(ix_list_t *l, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *r)
+{
+	if (r->purged)
+		return;
+	if (r->consent_date && r->consent_date[0])
+		ix_add(l, db->cx_status, KT_CSTORE_CONSENT_KEY,
+		    KT_CSTORE_FLAG_KEYLEN);
+	if (r->do_not_contact)
+		ix_add(l, db->cx_status, KT_CSTORE_DNC_KEY,
+		    KT_CSTORE_FLAG_KEYLEN);
+	ix_folded(l, db->cx_contract, r->contract);
+}
+
+int
+kt_cstore_migrate_v4(kt_store_t *st, MDB_txn *txn)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	MDB_cursor *cur = NULL;
+	ix_list_t l = { 0 };
+	uint8_t idk[8];
+	MDB_val k, v;
+	int rc = 0, m;
+
+	if ((m = mdb_cursor_open(txn, db->clients, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0 && rc == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		Ktstore__ClientRecord *r;
+		if (k.mv_size != 8)
+			continue;
+		r = ktstore__client_record__unpack(NULL, v.mv_size, v.mv_data);
+		if (r == NULL) {
+			rc = KT_EPROTO;
+			break;
+		}
+		memcpy(idk, k.mv_data, 8);      /* copied before the puts */
+		l.n = 0;
+		ix_collect_v4(&l, db, r);
+		rc = l.err;
+		for (size_t i = 0; i < l.n && rc == 0; i++) {
+			MDB_val ik = { l.k[i].len, l.k[i].key }, iv = { 8, idk };
+			m = mdb_put(txn, l.k[i].dbi, &ik, &iv, 0);
+			if (m != 0 && m != MDB_KEYEXIST)
+				rc = kt_store_err(m);
+		}
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
+		rc = kt_store_err(m);
+	mdb_cursor_close(cur);
+	free(l.k);
 	return rc;
 }
 

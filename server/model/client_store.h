@@ -78,6 +78,15 @@ int kt_cstore_put(MDB_txn *txn, const kt_store_dbs_t *db,
     const Ktstore__ClientRecord *old, const Ktstore__ClientRecord *rec,
     const kt_chist_who_t *who);
 
+/* Schema 3 -> 4 (model/migrate.c): the index keys schema 4 added for
+ * every card that is not purged: its folded contract number in
+ * cx_contract, and the consent and do-not-contact flag keys of cx_status
+ * (KT_CSTORE_CONSENT_KEY, KT_CSTORE_DNC_KEY). Write transaction txn (the
+ * step's). Returns 0, KT_ENOSPC, KT_ESTORE, KT_EPROTO (an undecodable
+ * card), KT_ENOMEM. */
+struct kt_store;
+int kt_cstore_migrate_v4(struct kt_store *st, MDB_txn *txn);
+
 /* The folded index key of an e-mail, a tag or a word (cut to
  * KT_CSTORE_WORD_MAX bytes) into out[KT_CSTORE_WORD_MAX + 1]. Returns its
  * length, or 0 when s folds to nothing or is not valid UTF-8. */
@@ -90,6 +99,12 @@ size_t kt_cstore_fold_key(const char *s, char *out);
  * cards out without reading them. */
 #define KT_CSTORE_ARCHIVED_KEY "\xff" "A"
 #define KT_CSTORE_ARCHIVED_KEYLEN 2u
+
+/* Flag keys of cx_status, two bytes like the archived one (segments,
+ * issue 9): a card with a consent date, a card marked do-not-contact. */
+#define KT_CSTORE_FLAG_KEYLEN 2u
+#define KT_CSTORE_CONSENT_KEY "\xff" "C"
+#define KT_CSTORE_DNC_KEY "\xff" "D"
 
 /* ---- index scans ---------------------------------------------------------- */
 

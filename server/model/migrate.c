@@ -15,6 +15,7 @@
 #include "kt_error.h"
 #include "model/branch_store.h"
 #include "model/client_history.h"
+#include "model/client_store.h"
 #include "model/user_day.h"
 #include "model/migrate.h"
 #include "model/store.h"
@@ -40,13 +41,12 @@ migrate_v3(kt_store_t *st, MDB_txn *txn)
 
 /* Schema 3 -> 4, the working day (issue 9): the databases of
  * interactions, deals, tasks and client activity, which start empty (the
- * runner creates them in this step's transaction), so nothing moves. */
+ * runner creates them in this step's transaction); the cards get the
+ * index keys of segments and of the search by contract. */
 static int
 migrate_v4(kt_store_t *st, MDB_txn *txn)
 {
-	(void)st;
-	(void)txn;
-	return 0;
+	return kt_cstore_migrate_v4(st, txn);
 }
 
 /* One row per layout change, oldest first: { from, what, fn }; each

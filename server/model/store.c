@@ -73,6 +73,7 @@ static const struct {
 	{ "cx_tag", offsetof(kt_store_dbs_t, cx_tag), DUPS },
 	{ "cx_category", offsetof(kt_store_dbs_t, cx_category), DUPS },
 	{ "cx_source", offsetof(kt_store_dbs_t, cx_source), DUPS },
+	{ "cx_contract", offsetof(kt_store_dbs_t, cx_contract), DUPS },
 #undef DUPS
 	{ "cx_created", offsetof(kt_store_dbs_t, cx_created), 0 },
 	{ "alerts", offsetof(kt_store_dbs_t, alerts), 0 },

@@ -48,11 +48,14 @@ typedef struct kt_store_dbs {
 	MDB_dbi cx_birthday;    /* (dup) month, day, child flag (3 bytes) -> id */
 	MDB_dbi cx_birthdate;   /* (dup) year BE16, month, day, child flag
 				   (5 bytes; known years only) -> id */
-	MDB_dbi cx_status;      /* (dup) status (1 byte), or "\xffA" for an
-				   archived card -> id */
+	MDB_dbi cx_status;      /* (dup) status (1 byte), or a flag key:
+				   "\xffA" archived, "\xffC" a consent date,
+				   "\xffD" do-not-contact -> id */
 	MDB_dbi cx_tag;         /* (dup) folded tag -> id */
 	MDB_dbi cx_category;    /* (dup) category (1 byte) -> id */
 	MDB_dbi cx_source;      /* (dup) folded source -> id */
+	MDB_dbi cx_contract;    /* (dup) folded contract number -> id
+				   (schema 4) */
 	MDB_dbi cx_created;     /* created BE64 || id BE64 -> id BE64 */
 	MDB_dbi alerts;         /* id BE64 -> AlertRecord */
 	MDB_dbi user_days;      /* user BE64 || business day BE32 ->

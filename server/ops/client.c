@@ -1193,7 +1193,11 @@ op_client_find(kt_req_t *r, const Kartoteka__Request *msg)
 	int rc = KT_ESTORE;
 
 	caller_of(r, &who);
-	if (txn != NULL)
+	if (txn != NULL && fr->contract)
+		rc = kt_cquery_find_contract(txn, kt_store_dbs(srv->store),
+		    &who, fr->text, fr->cursor.data, fr->cursor.len,
+		    fr->limit, &page, digest, sizeof(digest), &why);
+	else if (txn != NULL)
 		rc = kt_cquery_find(txn, kt_store_dbs(srv->store), &who,
 		    fr->text, srv->opts.phone_country, fr->cursor.data,
 		    fr->cursor.len, fr->limit, &page, digest, sizeof(digest),
@@ -1234,6 +1238,15 @@ list_digest(const kt_cq_filter_t *f, const kt_cq_page_t *page, char *out,
 	if (f->created_from || f->created_to) D("created=%lld-%lld ",
 	    (long long)f->created_from, (long long)f->created_to);
 	if (f->include_archived) D("archived ");
+	/* segments */
+	if (f->contacted_before) D("contacted_before=%lld ",
+	    (long long)f->contacted_before);
+	if (f->contacted_after) D("contacted_after=%lld ",
+	    (long long)f->contacted_after);
+	if (f->open_deal) D("open_deal=%s ", f->open_deal > 0 ? "yes" : "no");
+	if (f->consent) D("consent=%s ", f->consent > 0 ? "yes" : "no");
+	if (f->do_not_contact) D("do_not_contact=%s ",
+	    f->do_not_contact > 0 ? "yes" : "no");
 	D("rows=%u total=%" PRIu64, page->rows, page->total);
 #undef D
 }

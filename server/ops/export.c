@@ -68,6 +68,15 @@ filter_digest(const kt_cq_filter_t *f, char *out, size_t cap)
 	if (f->created_from || f->created_to) D("created=%lld-%lld ",
 	    (long long)f->created_from, (long long)f->created_to);
 	if (f->include_archived) D("archived ");
+	/* segments */
+	if (f->contacted_before) D("contacted_before=%lld ",
+	    (long long)f->contacted_before);
+	if (f->contacted_after) D("contacted_after=%lld ",
+	    (long long)f->contacted_after);
+	if (f->open_deal) D("open_deal=%s ", f->open_deal > 0 ? "yes" : "no");
+	if (f->consent) D("consent=%s ", f->consent > 0 ? "yes" : "no");
+	if (f->do_not_contact) D("do_not_contact=%s ",
+	    f->do_not_contact > 0 ? "yes" : "no");
 #undef D
 	if (n > 0 && n < cap)
 		out[n - 1] = '\0';      /* the last space */

@@ -8,4 +8,5 @@ kt_unit_test(test_client_store server/test_client_store.c LIBS kt_server
   get_with_arena)
 kt_unit_test(test_client_query server/test_client_query.c LIBS kt_server
   TESTS find_prefix_yo find_phone_formats find_respects_visibility
-  list_filters list_matches_reference paging_total bad_cursor)
+  list_filters list_matches_reference person_level_same_person
+  segment_filters find_email_and_contract paging_total bad_cursor)

@@ -12,6 +12,7 @@
 #include "kt_test.h"
 
 #include "model/authz.h"
+#include "model/client_activity.h"
 #include "server/clients_fixture.h"
 
 static const uint64_t branch1[] = { 1 }, branch2[] = { 2 };
@@ -195,7 +196,33 @@ static const char *const ref_tags_q[] = { "рисование", "ШАХМАТЫ"
 typedef struct ref_card {
 	card_t c;
 	int source, tag;        /* index into the arrays, -1: none */
+	int64_t last_contact;   /* its client_activity, 0: none */
+	uint32_t open_deals;
 } ref_card_t;
+
+/* Stores the activity of a card, as the interaction and deal stores
+ * would. */
+typedef struct act_job {
+	uint64_t id;
+	kt_activity_t a;
+} act_job_t;
+
+static int
+act_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	act_job_t *j = arg;
+
+	return kt_activity_put(txn, kt_store_dbs(st), j->id, &j->a);
+}
+
+static void
+activity_put(fx_t *f, uint64_t id, int64_t last, uint32_t open_deals)
+{
+	act_job_t j = { id, { .last_interaction_at = last,
+	    .interactions = last != 0, .open_deals = open_deals } };
+
+	assert_int_equal(kt_store_write_sync(f->st, act_mut, &j), 0);
+}
 
 /* Age in whole years on (y, m, d), written out plainly. */
 static int
@@ -230,39 +257,44 @@ ref_match(const ref_card_t *rc, const kt_cq_filter_t *f, int src, int tag,
 	    (f->created_from && r->created_at < f->created_from) ||
 	    (f->created_to && r->created_at >= f->created_to))
 		return 0;
-	if (f->birth_month) {
-		any = 0;
-		for (size_t i = 0; i < r->n_people; i++)
-			any |= r->people[i]->birth_month == f->birth_month &&
-			    (!f->children_only || r->people[i]->relation ==
-			    KARTOTEKA__RELATION__CHILD);
-		if (!any)
-			return 0;
-	}
-	if (f->child_birth_year) {
-		any = 0;
-		for (size_t i = 0; i < r->n_people; i++)
-			any |= r->people[i]->relation ==
-			    KARTOTEKA__RELATION__CHILD &&
-			    r->people[i]->birth_year == f->child_birth_year;
-		if (!any)
-			return 0;
-	}
-	if (f->child_age_min || f->child_age_max) {
+	if (f->birth_month || f->child_birth_year || f->child_age_min ||
+	    f->child_age_max) {
+		/* One person meets every condition about a person. */
 		any = 0;
 		for (size_t i = 0; i < r->n_people; i++) {
 			const Ktstore__PersonRecord *p = r->people[i];
-			int a;
-			if (p->relation != KARTOTEKA__RELATION__CHILD ||
-			    p->birth_year == 0)
-				continue;
-			a = ref_age(y, m, d, p);
-			any |= a >= (int)f->child_age_min &&
-			    (f->child_age_max == 0 || a <= (int)f->child_age_max);
+			int child = p->relation == KARTOTEKA__RELATION__CHILD;
+			int ok = 1, a;
+			if (f->birth_month)
+				ok &= p->birth_month == f->birth_month &&
+				    (!f->children_only || child);
+			if (f->child_birth_year)
+				ok &= child &&
+				    p->birth_year == f->child_birth_year;
+			if (f->child_age_min || f->child_age_max) {
+				a = ref_age(y, m, d, p);
+				ok &= child && p->birth_year != 0 &&
+				    a >= (int)f->child_age_min &&
+				    (f->child_age_max == 0 ||
+				    a <= (int)f->child_age_max);
+			}
+			any |= ok;
 		}
 		if (!any)
 			return 0;
 	}
+	if ((f->consent > 0 && !r->consent_date[0]) ||
+	    (f->consent < 0 && r->consent_date[0]) ||
+	    (f->do_not_contact > 0 && !r->do_not_contact) ||
+	    (f->do_not_contact < 0 && r->do_not_contact))
+		return 0;
+	if ((f->contacted_before && rc->last_contact != 0 &&
+	    rc->last_contact >= f->contacted_before) ||
+	    (f->contacted_after && (rc->last_contact == 0 ||
+	    rc->last_contact < f->contacted_after)) ||
+	    (f->open_deal > 0 && rc->open_deals == 0) ||
+	    (f->open_deal < 0 && rc->open_deals != 0))
+		return 0;
 	return 1;
 }
 
@@ -313,7 +345,17 @@ list_matches_reference(void **state)
 		rc->c.r.status = 1 + rnd(&st, 3);
 		rc->c.r.category = rnd(&st, 4);
 		rc->c.r.archived = rnd(&st, 5) == 0;
+		rc->c.r.consent_date = (char *)(rnd(&st, 2) ? "2025-09-01" :
+		    "");
+		rc->c.r.do_not_contact = rnd(&st, 4) == 0;
 		put(&f, NULL, &rc->c.r);
+		if (rnd(&st, 3) != 0) {
+			rc->last_contact = rnd(&st, 3) == 0 ? 0 :
+			    1770000000 + (int64_t)rnd(&st, 100) * 86400;
+			rc->open_deals = rnd(&st, 3);
+			activity_put(&f, i + 1, rc->last_contact,
+			    rc->open_deals);
+		}
 	}
 	/* Restore some archived cards and archive others: the archived set
 	 * must follow edits. */
@@ -340,7 +382,7 @@ list_matches_reference(void **state)
 		memset(&flt, 0, sizeof(flt));
 		flt.now = 1773576000;   /* 2026-03-15 12:00 UTC */
 		for (uint32_t k = 1 + rnd(&st, 3); k > 0; k--) {
-			switch (rnd(&st, 12)) {
+			switch (rnd(&st, 17)) {
 			case 0: flt.branch = 1 + rnd(&st, 2); break;
 			case 1: flt.manager = 101 + rnd(&st, 3); break;
 			case 2: flt.status = 1 + rnd(&st, 3); break;
@@ -371,8 +413,22 @@ list_matches_reference(void **state)
 				flt.created_to = 1700000000 +
 				    (int64_t)rnd(&st, REF_CARDS) * 86400;
 				break;
+			case 11:
+				flt.contacted_before = 1770000000 +
+				    (int64_t)rnd(&st, 100) * 86400;
+				break;
+			case 12:
+				flt.contacted_after = 1770000000 +
+				    (int64_t)rnd(&st, 100) * 86400;
+				break;
+			case 13: flt.open_deal = rnd(&st, 2) ? 1 : -1; break;
+			case 14: flt.consent = rnd(&st, 2) ? 1 : -1; break;
+			case 15: flt.do_not_contact = rnd(&st, 2) ? 1 : -1; break;
 			default: flt.include_archived = 1; break;
 			}
+			if (flt.contacted_before && flt.contacted_after &&
+			    flt.contacted_after >= flt.contacted_before)
+				flt.contacted_after = 0;
 		}
 		for (size_t i = 0; i < REF_CARDS; i++)
 			if (ref_match(&cards[i], &flt, src, tag, who))
@@ -467,12 +523,234 @@ bad_cursor(void **state)
 	fx_close(&f);
 }
 
+/* ---- segments by person (issue 9) ----------------------------------------- */
+
+/* Total of a list of the owner's with flt. */
+static uint64_t
+ntotal(fx_t *f, const kt_cq_caller_t *who, const kt_cq_filter_t *flt)
+{
+	Kartoteka__ClientListResponse *lr = list(f, who, flt, NULL, 0, 0);
+	uint64_t n = lr->total;
+
+	assert_int_equal(lr->n_rows, n);
+	lr_free(lr);
+	return n;
+}
+
+/* "--birth-month 3 --children --child-age 4-6" is about ONE child: a
+ * family with a March child born in 2008 and another child aged 5 is not
+ * in it; a family whose March child is 5 is. */
+static void
+person_level_same_person(void **state)
+{
+	fx_t f;
+	card_t c;
+	pspec_t two[] = {
+		{ "Мама", KARTOTEKA__RELATION__PARENT, 1985, 3, 14, NULL,
+		  NULL, NULL },
+		{ "Старший", KARTOTEKA__RELATION__CHILD, 2008, 3, 10, NULL,
+		  NULL, NULL },
+		{ "Младший", KARTOTEKA__RELATION__CHILD, 2020, 9, 10, NULL,
+		  NULL, NULL },
+	};
+	pspec_t one[] = {
+		{ "Папа", KARTOTEKA__RELATION__PARENT, 1980, 7, 1, NULL,
+		  NULL, NULL },
+		{ "Ваня", KARTOTEKA__RELATION__CHILD, 2021, 3, 3, NULL,
+		  NULL, NULL },
+	};
+	kt_cq_filter_t flt;
+	Kartoteka__ClientListResponse *lr;
+
+	(void)state;
+	fx_open(&f);
+	card_make(&c, 1, 1, 101, "Разные", two, 3, NULL);
+	put(&f, NULL, &c.r);
+	card_make(&c, 2, 1, 101, "Мартовские", one, 2, NULL);
+	put(&f, NULL, &c.r);
+
+	memset(&flt, 0, sizeof(flt));
+	flt.now = 1773576000;   /* 2026-03-15 12:00 UTC */
+	flt.birth_month = 3;
+	flt.children_only = 1;
+	flt.child_age_min = 4;
+	flt.child_age_max = 6;
+	lr = list(&f, &owner, &flt, NULL, 0, 0);
+	assert_int_equal(lr->total, 1);
+	assert_int_equal(lr->n_rows, 1);
+	assert_int_equal(lr->rows[0]->id, 2);
+	lr_free(lr);
+	/* Without --children: the March mother and the child of 5 are two
+	 * people, still no match. */
+	flt.children_only = 0;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);
+	/* The 2008 child is 18, not 4 to 6. */
+	flt.birth_month = 0;
+	flt.child_birth_year = 2008;
+	assert_int_equal(ntotal(&f, &owner, &flt), 0);
+	flt.child_age_min = flt.child_age_max = 0;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);
+	flt.birth_month = 9;    /* the 2008 child is a March one */
+	assert_int_equal(ntotal(&f, &owner, &flt), 0);
+	flt.child_birth_year = 2020;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);
+	flt.child_birth_year = 0;
+	flt.child_age_min = 5;
+	flt.child_age_max = 5;  /* September 2020: 5 on 2026-03-15 */
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);
+	flt.birth_month = 3;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);   /* only Ваня */
+	fx_close(&f);
+}
+
+/* Consent, do-not-contact, the last interaction and open deals. */
+static void
+segment_filters(void **state)
+{
+	fx_t f;
+	card_t c;
+	pspec_t p[] = { { "Анна", 1, 1980, 7, 20, NULL, NULL, NULL } };
+	kt_cq_filter_t flt;
+	const int64_t day = 86400, t0 = 1770000000;
+	const char *why = NULL;
+	MDB_txn *txn;
+	kt_cq_page_t page;
+
+	(void)state;
+	fx_open(&f);
+	for (uint64_t id = 1; id <= 4; id++) {
+		card_make(&c, id, 1, 101, "Семья", p, 1, NULL);
+		c.r.consent_date = (char *)(id % 2 ? "2025-09-01" : "");
+		c.r.do_not_contact = id == 4;
+		put(&f, NULL, &c.r);
+	}
+	activity_put(&f, 1, t0, 1);             /* 2: never contacted */
+	activity_put(&f, 3, t0 + 10 * day, 0);
+	activity_put(&f, 4, 0, 2);              /* deals, no contact */
+
+	memset(&flt, 0, sizeof(flt));
+	flt.now = t0;
+	flt.consent = 1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	flt.consent = -1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	flt.do_not_contact = -1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);   /* card 2 */
+	flt.consent = 0;
+	flt.do_not_contact = 1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);   /* card 4 */
+	flt.do_not_contact = 0;
+
+	flt.contacted_before = t0 + day;        /* 1, and 2 and 4: never */
+	assert_int_equal(ntotal(&f, &owner, &flt), 3);
+	flt.contacted_before = t0;              /* exclusive */
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	flt.contacted_before = 0;
+	flt.contacted_after = t0;               /* inclusive */
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	flt.contacted_after = t0 + day;
+	assert_int_equal(ntotal(&f, &owner, &flt), 1);
+	flt.contacted_after = 0;
+	flt.open_deal = 1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	flt.open_deal = -1;
+	assert_int_equal(ntotal(&f, &owner, &flt), 2);
+	assert_int_equal(ntotal(&f, &mgr2, &flt), 0);
+
+	/* Hostile values name the field. */
+	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
+	flt.open_deal = 2;
+	assert_int_equal(kt_cquery_list(txn, kt_store_dbs(f.st), &owner, &flt,
+	    NULL, 0, 0, &page, &why), KT_EINVAL);
+	assert_string_equal(why, "open_deal: must be any, yes or no");
+	flt.open_deal = 0;
+	flt.contacted_after = t0 + day;
+	flt.contacted_before = t0;
+	assert_int_equal(kt_cquery_list(txn, kt_store_dbs(f.st), &owner, &flt,
+	    NULL, 0, 0, &page, &why), KT_EINVAL);
+	assert_string_equal(why, "contacted_after: not before contacted_before");
+	kt_store_read_end(f.st, txn);
+	fx_close(&f);
+}
+
+/* Number of rows a search by contract finds for who. */
+static size_t
+ncontract(fx_t *f, const kt_cq_caller_t *who, const char *contract)
+{
+	MDB_txn *txn;
+	kt_cq_page_t page;
+	char digest[256];
+	const char *why = NULL;
+	size_t n;
+
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	assert_int_equal(kt_cquery_find_contract(txn, kt_store_dbs(f->st), who,
+	    contract, NULL, 0, 0, &page, digest, sizeof(digest), &why), 0);
+	kt_store_read_end(f->st, txn);
+	n = page.rows;
+	assert_int_equal(page.total, n);
+	kt_cquery_page_free(&page);
+	return n;
+}
+
+/* An e-mail (it has '@') and a contract number find exactly, within what
+ * the caller may see. */
+static void
+find_email_and_contract(void **state)
+{
+	fx_t f;
+	card_t c;
+	pspec_t p[] = { { "Ольга", 1, 1980, 7, 20, NULL, NULL,
+	    "olga@Mail.RU" } };
+	MDB_txn *txn;
+	kt_cq_page_t page;
+	char digest[256];
+	const char *why = NULL;
+
+	(void)state;
+	fx_open(&f);
+	family(&f);
+	card_make(&c, 2, 1, 101, "Ольгины", p, 1, NULL);
+	c.r.contract = "Д-2024/17";
+	put(&f, NULL, &c.r);
+	assert_int_equal(nfound(&f, &owner, "irina@mail.ru"), 1);
+	assert_int_equal(nfound(&f, &owner, "IRINA@MAIL.RU"), 1);
+	assert_int_equal(nfound(&f, &owner, "irin@mail.ru"), 0);
+	assert_int_equal(nfound(&f, &mgr1, "olga@mail.ru"), 1);
+	assert_int_equal(nfound(&f, &mgr2, "olga@mail.ru"), 0);
+	assert_int_equal(ncontract(&f, &owner, "д-2024/17"), 1);
+	assert_int_equal(ncontract(&f, &mgr1, "Д-2024/17"), 1);
+	assert_int_equal(ncontract(&f, &mgr2, "Д-2024/17"), 0);
+	assert_int_equal(ncontract(&f, &owner, "Д-2024/1"), 0);
+	assert_int_equal(ncontract(&f, &owner, "Д-2024/170"), 0);
+
+	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
+	assert_int_equal(kt_cquery_find(txn, kt_store_dbs(f.st), &owner,
+	    "ivan@", "7", NULL, 0, 0, &page, digest, sizeof(digest), &why),
+	    KT_EINVAL);
+	assert_string_equal(why, "text: has '@' but is not an e-mail address");
+	assert_int_equal(kt_cquery_find(txn, kt_store_dbs(f.st), &owner,
+	    "olga@mail.ru", "7", NULL, 0, 0, &page, digest, sizeof(digest),
+	    &why), 0);
+	assert_string_equal(digest, "email o***@mail.ru");
+	kt_cquery_page_free(&page);
+	assert_int_equal(kt_cquery_find_contract(txn, kt_store_dbs(f.st),
+	    &owner, "", NULL, 0, 0, &page, digest, sizeof(digest), &why),
+	    KT_EINVAL);
+	assert_string_equal(why, "contract: is empty");
+	kt_store_read_end(f.st, txn);
+	fx_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(find_prefix_yo),
 	cmocka_unit_test(find_phone_formats),
 	cmocka_unit_test(find_respects_visibility),
 	cmocka_unit_test(list_filters),
 	cmocka_unit_test(list_matches_reference),
+	cmocka_unit_test(person_level_same_person),
+	cmocka_unit_test(segment_filters),
+	cmocka_unit_test(find_email_and_contract),
 	cmocka_unit_test(paging_total),
 	cmocka_unit_test(bad_cursor),
 };
