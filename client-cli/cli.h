@@ -290,9 +290,13 @@ typedef struct cli_filters {
 	const char *branch, *manager, *status, *category, *tag, *source;
 	const char *month, *cyear, *cage, *from, *to;
 	int children, archived;
+	/* segments (issue 9) */
+	const char *contacted_before, *contacted_after, *consent, *dnc;
+	int open_deal, no_open_deal;
 } cli_filters_t;
 
-#define CLI_FILTER_NOPTS 13u
+#define CLI_FILTER_NOPTS_SEGMENTS 6u
+#define CLI_FILTER_NOPTS (13u + CLI_FILTER_NOPTS_SEGMENTS)
 
 /* Writes the CLI_FILTER_NOPTS filter options bound to f into opts (room
  * for at least that many) and returns their number. */

@@ -864,9 +864,11 @@ static int
 cmd_client_find(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL }, *limit = NULL, *cursor = NULL;
+	const char *contract = NULL;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--limit", .ao_value = &limit },
 		{ .ao_name = "--cursor", .ao_value = &cursor },
+		{ .ao_name = "--contract", .ao_value = &contract },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientFindRequest r = KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
@@ -874,9 +876,16 @@ cmd_client_find(cli_t *cli, int argc, char **argv)
 	uint64_t n = 0;
 	int rc;
 
-	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "TEXT");
+	rc = cli_parse_args(cli, argc, argv, opts, 3, pos, 0, 1, "TEXT");
 	if (rc != 0)
 		return cli_parsed(rc);
+	if ((pos[0] != NULL) == (contract != NULL))
+		return cli_usage_error(cli, _("give either TEXT or --contract "
+		    "N"));
+	if (contract != NULL) {
+		pos[0] = contract;
+		r.contract = 1;
+	}
 	if (limit && (rc = parse_uint(cli, "--limit", limit, 200, &n)) != 0)
 		return rc;
 	r.limit = limit ? (uint32_t)n : 0;
@@ -932,6 +941,50 @@ parse_day_end(cli_t *cli, const char *what, const char *s, int64_t *out)
 
 /* ==== list filters (client list, export) ================================= */
 
+static const char *const presence_names[] = { "", "yes", "no" };
+
+/* The segment filters of f into r (part of cli_filters_request). Both
+ * contact dates are days: --contacted-before includes its day (the
+ * bound sent is the next midnight), --contacted-after starts at its
+ * midnight. */
+static int
+segment_filters(cli_t *cli, const cli_filters_t *f,
+    Kartoteka__ClientListRequest *r)
+{
+	int rc, v = 0;
+
+	if (f->contacted_before && (rc = parse_day_end(cli,
+	    "--contacted-before", f->contacted_before,
+	    &r->contacted_before)) != 0)
+		return rc;
+	if (f->contacted_after && (rc = parse_day(cli, "--contacted-after",
+	    f->contacted_after, &r->contacted_after)) != 0)
+		return rc;
+	if (r->contacted_before && r->contacted_after &&
+	    r->contacted_after >= r->contacted_before)
+		return cli_usage_error(cli, _("--contacted-after: a day after "
+		    "--contacted-before"));
+	if (f->open_deal && f->no_open_deal)
+		return cli_usage_error(cli, _("--open-deal and --no-open-deal "
+		    "exclude each other"));
+	r->open_deal = f->open_deal ? KARTOTEKA__PRESENCE__PRESENCE_YES :
+	    f->no_open_deal ? KARTOTEKA__PRESENCE__PRESENCE_NO :
+	    KARTOTEKA__PRESENCE__PRESENCE_ANY;
+	if (f->consent) {
+		if ((rc = parse_enum(cli, "--consent", f->consent,
+		    presence_names, 3, &v)) != 0)
+			return rc;
+		r->consent = (Kartoteka__Presence)v;
+	}
+	if (f->dnc) {
+		if ((rc = parse_enum(cli, "--do-not-contact", f->dnc,
+		    presence_names, 3, &v)) != 0)
+			return rc;
+		r->do_not_contact = (Kartoteka__Presence)v;
+	}
+	return 0;
+}
+
 size_t
 cli_filter_opts(cli_filters_t *f, cli_opt_t *opts)
 {
@@ -949,6 +1002,15 @@ cli_filter_opts(cli_filters_t *f, cli_opt_t *opts)
 		{ .ao_name = "--created-from", .ao_value = &f->from },
 		{ .ao_name = "--created-to", .ao_value = &f->to },
 		{ .ao_name = "--archived", .ao_flag = &f->archived },
+		/* segments */
+		{ .ao_name = "--contacted-before",
+		  .ao_value = &f->contacted_before },
+		{ .ao_name = "--contacted-after",
+		  .ao_value = &f->contacted_after },
+		{ .ao_name = "--open-deal", .ao_flag = &f->open_deal },
+		{ .ao_name = "--no-open-deal", .ao_flag = &f->no_open_deal },
+		{ .ao_name = "--consent", .ao_value = &f->consent },
+		{ .ao_name = "--do-not-contact", .ao_value = &f->dnc },
 	};
 
 	memcpy(opts, o, sizeof(o));
@@ -1008,7 +1070,7 @@ cli_filters_request(cli_t *cli, const cli_filters_t *f,
 	    &r->created_to)) != 0)
 		return rc;
 	r->include_archived = f->archived;
-	return 0;
+	return segment_filters(cli, f, r);
 }
 
 static int
@@ -1119,28 +1181,45 @@ const cli_command_t cli_commands_client[] = {
 	  N_("Example:\n"
 	     "  kartoteka client reassign 12 anna\n") },
 	{ "client find", cmd_client_find,
-	  N_("client find TEXT [--limit N] [--cursor C]"),
-	  N_("search by name prefixes or a phone number"),
+	  N_("client find TEXT|--contract N [--limit N] [--cursor C]"),
+	  N_("search by name prefixes, a phone, an e-mail or a contract"),
 	  N_("Every word must start a word of the title or a person's name\n"
 	     "('ёлк' finds Ёлкина; case and ё/е do not matter). A phone in any\n"
-	     "format finds its card. Contacts in the rows are masked.\n"
+	     "format finds its card; a TEXT with '@' is an e-mail, found\n"
+	     "exactly (case does not matter). --contract N finds the card with\n"
+	     "exactly that contract number. Only cards you may see are found.\n"
+	     "Contacts in the rows are masked.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client find 'ёлкина маша'\n"
-	     "  kartoteka client find '8 (912) 345-67-89'\n") },
+	     "  kartoteka client find '8 (912) 345-67-89'\n"
+	     "  kartoteka client find irina@mail.ru\n"
+	     "  kartoteka client find --contract Д-2024/17\n") },
 	{ "client list", cmd_client_list,
 	  N_("client list [--branch B] [--manager LOGIN] [--status S] "
 	     "[--category C] [--tag T] [--source S] [--birth-month M "
 	     "[--children]] [--child-year Y] [--child-age MIN-MAX] "
 	     "[--created-from DATE] [--created-to DATE] [--archived] "
-	     "[--limit N] [--cursor C]"),
+	     "[--contacted-before DATE] [--contacted-after DATE] "
+	     "[--open-deal|--no-open-deal] [--consent yes|no] "
+	     "[--do-not-contact yes|no] [--limit N] [--cursor C]"),
 	  N_("list clients by filters, a page at a time"),
-	  N_("--created-from and --created-to are days (YYYY-MM-DD, local\n"
-	     "time), both included: --created-from 2026-03-01 --created-to\n"
-	     "2026-03-31 is the whole of March. An unknown --branch or\n"
-	     "--manager lists nothing.\n"
+	  N_("--birth-month, --children, --child-year and --child-age are\n"
+	     "about ONE person: --birth-month 3 --child-age 4-6 lists families\n"
+	     "with a child born in March who is 4 to 6 (not a March parent and\n"
+	     "some child of 5).\n"
+	     "Dates are days (YYYY-MM-DD, local time) and ranges include both\n"
+	     "ends: --created-from 2026-03-01 --created-to 2026-03-31 is the\n"
+	     "whole of March. --contacted-before DATE: the last interaction was\n"
+	     "on DATE or earlier, or there never was one; --contacted-after\n"
+	     "DATE: on DATE or later. --open-deal: a deal is new or in\n"
+	     "progress. --consent yes: the card has a consent date.\n"
+	     "An unknown --branch or --manager lists nothing.\n"
 	     "\n"
 	     "Example (children's birthdays in July):\n"
-	     "  kartoteka client list --birth-month 7 --children\n") },
+	     "  kartoteka client list --birth-month 7 --children\n"
+	     "Example (not called since the new year, may be called):\n"
+	     "  kartoteka client list --contacted-before 2025-12-31 "
+	     "--do-not-contact no\n") },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -333,11 +333,14 @@ const cli_command_t cli_commands_export[] = {
 	     "[--manager LOGIN] [--status S] [--category C] [--tag T] "
 	     "[--source S] [--birth-month M [--children]] [--child-year Y] "
 	     "[--child-age MIN-MAX] [--created-from DATE] [--created-to DATE] "
-	     "[--archived]"),
+	     "[--archived] [--contacted-before DATE] [--contacted-after DATE] "
+	     "[--open-deal|--no-open-deal] [--consent yes|no] "
+	     "[--do-not-contact yes|no]"),
 	  N_("export the client base (owner only; audited, raises an alert)"),
 	  N_("The server renders the file and streams it; the filters are "
 	     "those of\n"
-	     "`client list`. csv is UTF-8 with a header row (RFC 4180), "
+	     "`client list` (dates are days, both ends included; see\n"
+	     "`kartoteka help client list`). csv is UTF-8 with a header row (RFC 4180), "
 	     "csv-excel adds\n"
 	     "a BOM and uses ';' so Excel in a Russian locale opens it, vcard "
 	     "is vCard 3.0\n"
