@@ -29,7 +29,7 @@ kt_unit_test(test_ops_client server/test_ops_client.c FAKE_NET LIBS kt_server
   show_counts_against_quota other_branch_not_found_like_missing
   edit_against_the_version_read manager_edits_only_her_cards
   archive_restore_reassign_purge find_and_list_leave_with_their_entry
-  merge_keeps_one_card)
+  merge_keeps_one_card find_email_contract_other_branch_like_missing)
 kt_unit_test(test_ops_list server/test_ops_list.c FAKE_NET LIBS kt_server
   TESTS branch_pages_see_every_row_once archived_rows_and_all
   bad_cursor_names_cursor each_page_audited

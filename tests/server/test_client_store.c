@@ -69,6 +69,9 @@ purge_removes_indexes(void **state)
 	(void)state;
 	fx_open(&f);
 	card_make(&c, 1, 1, 101, "Ёлкины", ps, 1, "x");
+	c.r.contract = "Д-1";
+	c.r.consent_date = "2025-01-10";
+	c.r.do_not_contact = 1;
 	put(&f, NULL, &c.r);
 	t.id = 1;
 	t.branch = 1;
@@ -87,7 +90,8 @@ purge_removes_indexes(void **state)
 	const kt_store_dbs_t *db = kt_store_dbs(f.st);
 	MDB_dbi ix[] = { db->cx_phone, db->cx_email, db->cx_word,
 	    db->cx_branch, db->cx_manager, db->cx_birthday, db->cx_birthdate,
-	    db->cx_category, db->cx_source, db->cx_status, db->cx_tag };
+	    db->cx_category, db->cx_source, db->cx_status, db->cx_tag,
+	    db->cx_contract };
 	for (size_t i = 0; i < sizeof ix / sizeof *ix; i++) {
 		assert_int_equal(kt_cstore_ids_prefix(txn, ix[i], NULL, 0, &s),
 		    0);
@@ -97,6 +101,60 @@ purge_removes_indexes(void **state)
 	assert_true(got->purged);
 	assert_int_equal(got->n_people, 0);
 	protobuf_c_message_free_unpacked(&got->base, NULL);
+	kt_store_read_end(f.st, txn);
+	kt_idset_free(&s);
+	fx_close(&f);
+}
+
+/* The contract key (cx_contract) and the consent and do-not-contact flag
+ * keys of cx_status follow edits of the card. */
+static void
+contract_and_flags_follow_edits(void **state)
+{
+	fx_t f;
+	card_t a, b;
+	pspec_t p[] = { { "Ольга", 1, 0, 0, 0, NULL, NULL, NULL } };
+	const kt_store_dbs_t *db;
+	kt_idset_t s = { 0 };
+	MDB_txn *txn;
+	char key[KT_CSTORE_WORD_MAX + 1];
+	size_t n;
+
+	(void)state;
+	fx_open(&f);
+	db = kt_store_dbs(f.st);
+	card_make(&a, 5, 1, 101, "Ольгины", p, 1, NULL);
+	a.r.contract = "Д-2024/17";
+	a.r.consent_date = "2025-01-10";
+	put(&f, NULL, &a.r);
+	card_make(&b, 5, 1, 101, "Ольгины", p, 1, NULL);
+	b.r.contract = "Д-2024/18";
+	b.r.do_not_contact = 1;
+	b.r.version = 2;
+	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
+	n = kt_cstore_fold_key("д-2024/17", key);
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_contract, key, n, &s), 0);
+	assert_int_equal(s.n, 1);
+	s.n = 0;
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_status,
+	    KT_CSTORE_CONSENT_KEY, KT_CSTORE_FLAG_KEYLEN, &s), 0);
+	assert_int_equal(s.n, 1);
+	s.n = 0;
+	kt_store_read_end(f.st, txn);
+	put(&f, &a.r, &b.r);
+	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_contract, key, n, &s), 0);
+	assert_int_equal(s.n, 0);
+	n = kt_cstore_fold_key("Д-2024/18", key);
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_contract, key, n, &s), 0);
+	assert_int_equal(s.n, 1);
+	s.n = 0;
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_status,
+	    KT_CSTORE_CONSENT_KEY, KT_CSTORE_FLAG_KEYLEN, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(kt_cstore_ids_eq(txn, db->cx_status,
+	    KT_CSTORE_DNC_KEY, KT_CSTORE_FLAG_KEYLEN, &s), 0);
+	assert_int_equal(s.n, 1);
 	kt_store_read_end(f.st, txn);
 	kt_idset_free(&s);
 	fx_close(&f);
@@ -298,6 +356,7 @@ get_with_arena(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(edit_moves_indexes),
 	cmocka_unit_test(purge_removes_indexes),
+	cmocka_unit_test(contract_and_flags_follow_edits),
 	cmocka_unit_test(idset_ops),
 	cmocka_unit_test(exists_sees_tombstones),
 	cmocka_unit_test(in_branch_follows_moves_purged_in_none),

@@ -613,6 +613,124 @@ fixture_v2_opens(void **state)
 
 /* (a'') A store made by the version 3 binaries migrates to 4: the
  * databases of the working day are there and empty, nothing else moved. */
+/* 1 when dup index dbi holds (key, id). */
+static bool
+ix_has(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len, uint64_t id)
+{
+	MDB_cursor *c;
+	uint8_t idk[8];
+	MDB_val k = { len, (void *)key }, v = { 8, idk };
+	int m;
+
+	kt_store_be64(idk, id);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	m = mdb_cursor_get(c, &k, &v, MDB_GET_BOTH);
+	mdb_cursor_close(c);
+	return m == 0;
+}
+
+/* The ids under key in dup index dbi. */
+static size_t
+ix_count(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t len)
+{
+	MDB_cursor *c;
+	MDB_val k = { len, (void *)key }, v;
+	size_t n = 0;
+
+	assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+	if (mdb_cursor_get(c, &k, &v, MDB_SET_KEY) == 0)
+		assert_int_equal(mdb_cursor_count(c, &n), 0);
+	mdb_cursor_close(c);
+	return n;
+}
+
+/* The index keys of schema 4 match the cards: cx_contract holds each
+ * card's folded contract, and only those; cx_status the consent and
+ * do-not-contact flag keys of the cards with them. Returns the cards with
+ * a contract. */
+static size_t
+check_v4_card_keys(kt_store_t *st)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	size_t contracts = 0, consents = 0, dnc = 0;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+
+	assert_int_equal(kt_store_read_begin(st, &txn), 0);
+	assert_int_equal(mdb_cursor_open(txn, db->clients, &c), 0);
+	while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__ClientRecord *cr = ktstore__client_record__unpack(
+		    NULL, v.mv_size, v.mv_data);
+		char key[KT_CSTORE_WORD_MAX + 1];
+
+		assert_non_null(cr);
+		if (!cr->purged && cr->contract[0]) {
+			size_t n = kt_cstore_fold_key(cr->contract, key);
+			assert_true(ix_has(txn, db->cx_contract, key, n,
+			    cr->id));
+			contracts++;
+		}
+		if (!cr->purged && cr->consent_date[0]) {
+			assert_true(ix_has(txn, db->cx_status,
+			    KT_CSTORE_CONSENT_KEY, KT_CSTORE_FLAG_KEYLEN,
+			    cr->id));
+			consents++;
+		}
+		if (!cr->purged && cr->do_not_contact) {
+			assert_true(ix_has(txn, db->cx_status,
+			    KT_CSTORE_DNC_KEY, KT_CSTORE_FLAG_KEYLEN, cr->id));
+			dnc++;
+		}
+		ktstore__client_record__free_unpacked(cr, NULL);
+	}
+	mdb_cursor_close(c);
+	assert_int_equal(db_entries(txn, db->cx_contract), contracts);
+	assert_int_equal(ix_count(txn, db->cx_status, KT_CSTORE_CONSENT_KEY,
+	    KT_CSTORE_FLAG_KEYLEN), consents);
+	assert_int_equal(ix_count(txn, db->cx_status, KT_CSTORE_DNC_KEY,
+	    KT_CSTORE_FLAG_KEYLEN), dnc);
+	kt_store_read_end(st, txn);
+	return contracts;
+}
+
+/* Gives cards 1 and 2 of a version 3 store a contract number (two cards
+ * share one, typed in other cases), card 1 a consent date and card 2 the
+ * do-not-contact mark, written as version 3 wrote cards: the record only,
+ * since schema 3 had no such index keys. */
+static int
+v3_marks_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	int rc = 0;
+
+	(void)arg;
+	for (uint64_t id = 1; id <= 2 && rc == 0; id++) {
+		Ktstore__ClientRecord *cr = NULL;
+		char *contract, *consent;
+		uint8_t key[8];
+
+		if ((rc = kt_cstore_get(txn, db, id, &cr)) != 0)
+			return rc;
+		/* Strings of the test's, put back before the record is
+		 * freed (an unpacked "" may be the descriptor's own). */
+		contract = cr->contract;
+		consent = cr->consent_date;
+		cr->contract = id == 1 ? "Д-2023/5" : "д-2023/5";
+		if (id == 1)
+			cr->consent_date = "2023-05-01";
+		else
+			cr->do_not_contact = 1;
+		kt_store_be64(key, id);
+		rc = kt_store_put_record(txn, db->clients, key, 8, &cr->base,
+		    0);
+		cr->contract = contract;
+		cr->consent_date = consent;
+		protobuf_c_message_free_unpacked(&cr->base, NULL);
+	}
+	return rc;
+}
+
 static void
 fixture_v3_opens(void **state)
 {
@@ -626,10 +744,17 @@ fixture_v3_opens(void **state)
 	(void)state;
 	assert_true(asprintf(&dir, "%s/store", parent) > 0);
 	load_fixture(3, dir);
+	/* Contracts, consent and do-not-contact on cards of version 3. */
+	assert_int_equal(kt_store_open(&st, dir, KT_STORE_OLDER), 0);
+	assert_int_equal(kt_store_write_sync(st, v3_marks_mut, NULL), 0);
+	kt_store_close(st);
+	st = NULL;
 	assert_int_equal(kt_migrate_open_ex(&st, dir, 0, &o), 0);
 	assert_int_equal(found, 3);
 	assert_int_equal(stored_schema(st), KT_STORE_SCHEMA);
 	check_fixture_contents(st, 3);
+	/* The v3 -> v4 step gave them their index keys. */
+	assert_int_equal(check_v4_card_keys(st), 2);
 	db = kt_store_dbs(st);
 	assert_int_equal(kt_store_read_begin(st, &txn), 0);
 	assert_int_equal(db_entries(txn, db->interactions), 0);
@@ -658,6 +783,7 @@ fixture_current_opens(void **state)
 	assert_int_equal(kt_migrate_open_ex(&st, dir, 0, &o), 0);
 	assert_int_equal(found, KT_STORE_SCHEMA);
 	check_fixture_contents(st, KT_STORE_SCHEMA);
+	(void)check_v4_card_keys(st);
 	kt_store_close(st);
 	assert_int_equal(count_entries(dir, "pre-migration-", NULL, 0), 0);
 	free(dir);

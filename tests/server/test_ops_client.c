@@ -755,6 +755,68 @@ find_and_list_leave_with_their_entry(void **state)
 	kt_h_free(w.h);
 }
 
+/* Find by e-mail and by contract number: exact, and a card of another
+ * branch answers exactly like a missing one, with no row counted. */
+static void
+find_email_contract_other_branch_like_missing(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	char want[160];
+	uint64_t id;
+	req_t q;
+	struct { const char *text; int contract; } hidden[] = {
+		{ "vera.client@mail.ru", 0 }, { "ю-77", 1 },
+	}, missing[] = {
+		{ "nobody@mail.ru", 0 }, { "Ю-78", 1 },
+	};
+
+	(void)state;
+	world_new(&w);
+	kartoteka__request__init(&q.r);
+	card(&q.k, "Южные", NULL, "South", NULL);
+	q.k.p.email = "Vera.Client@Mail.ru";
+	q.k.c.contract = "Ю-77";
+	r = kt_h_call(w.h, w.owner, add(&q, &q.k.c, 0));
+	kt_h_expect_ok(r);
+	id = r->client->client->id;
+	/* Vera, of South, finds it both ways. */
+	r = kt_h_call(w.h, w.v, find(&q, "VERA.CLIENT@mail.ru", NULL, 0));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_list->n_rows, 1);
+	assert_true(r->client_list->rows[0]->id == id);
+	find(&q, "ю-77", NULL, 0);
+	q.u.find.contract = 1;
+	r = kt_h_call(w.h, w.v, &q.r);
+	kt_h_expect_ok(r);
+	assert_int_equal(r->client_list->n_rows, 1);
+	kt_h_watch_audit(w.h, w.m);
+	/* Masha, of North: nothing, exactly as for what does not exist. */
+	for (size_t i = 0; i < 2; i++) {
+		const char *both[2] = { hidden[i].text, missing[i].text };
+		for (size_t j = 0; j < 2; j++) {
+			find(&q, both[j], NULL, 0);
+			q.u.find.contract = hidden[i].contract;
+			r = kt_h_call(w.h, w.m, &q.r);
+			kt_h_expect_ok(r);
+			assert_int_equal(r->client_list->n_rows, 0);
+			assert_true(r->client_list->total == 0);
+			assert_int_equal(r->client_list->next_cursor.len, 0);
+			snprintf(want, sizeof(want), "rows=0 total=0 new=0 "
+			    "today=0 of 2000");
+			assert_non_null(strstr(kt_h_audit_when_sent(w.h, w.m,
+			    kt_fake_conn_nsent(w.m) - 1).detail, want));
+		}
+	}
+	/* The e-mail in the audit is masked. */
+	assert_non_null(strstr(kt_h_audit_when_sent(w.h, w.m, 0).detail,
+	    "email v***@mail.ru"));
+	/* Refusals name the field. */
+	kt_h_expect_error(kt_h_call(w.h, w.m, find(&q, "vera@", NULL, 0)),
+	    E_BAD, "text: has '@' but is not an e-mail address");
+	kt_h_free(w.h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(add_audited_and_answered),
 	cmocka_unit_test(add_duplicate_contacts),
@@ -767,6 +829,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(archive_restore_reassign_purge),
 	cmocka_unit_test(merge_keeps_one_card),
 	cmocka_unit_test(find_and_list_leave_with_their_entry),
+	cmocka_unit_test(find_email_contract_other_branch_like_missing),
 };
 
 KT_TEST_MAIN(tests)
