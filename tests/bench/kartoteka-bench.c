@@ -45,6 +45,8 @@
  * SLOT_BITS slot index, so they are all >= 2^SLOT_BITS and never 1. */
 #define RESUME_ID 1u
 #define LIST_BIRTH_MONTH 3u        /* list: March birthdays */
+#define SEGMENT_AGE_MIN 4u         /* segment: a March child of 4 to 6 */
+#define SEGMENT_AGE_MAX 6u
 #define LIST_LIMIT 20u
 #define FIND_LIMIT 20u
 
@@ -154,6 +156,7 @@ typedef enum bench_op {
 	BENCH_SHOW,
 	BENCH_FIND,
 	BENCH_LIST,
+	BENCH_SEGMENT,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -586,6 +589,18 @@ put_request(conn_t *c, wreq_t **wp)
 		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
 		req.client_list = &list;
 		break;
+	case BENCH_SEGMENT:
+		/* One child born in March who is 4 to 6: by person. */
+		if (b->branch != NULL)
+			list.branch = (char *)b->branch;
+		list.birth_month = LIST_BIRTH_MONTH;
+		list.children_only = 1;
+		list.child_age_min = SEGMENT_AGE_MIN;
+		list.child_age_max = SEGMENT_AGE_MAX;
+		list.limit = LIST_LIMIT;
+		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
+		req.client_list = &list;
+		break;
 	}
 	rc = put_message(c, wp, &req, 0);
 	if (rc != 0)
@@ -746,6 +761,7 @@ expected_result(bench_op_t op)
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT;
 	case BENCH_FIND:
 	case BENCH_LIST:
+	case BENCH_SEGMENT:
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
@@ -1373,7 +1389,10 @@ usage(FILE *f)
 	    "  find       client_find: by turns a surname prefix and a phone of\n"
 	    "             a family in 1..--ids\n"
 	    "  list       client_list of March birthdays, 20 rows\n"
-	    "seed, show, find and list need a session (kartoteka login).\n"
+	    "  segment    client_list of families with a child born in March\n"
+	    "             who is 4 to 6 (one child meets both), 20 rows\n"
+	    "seed, show, find, list and segment need a session (kartoteka "
+	    "login).\n"
 	    "Options:\n"
 	    "  --config DIR       terminal configuration (kartoteka enroll)\n"
 	    "  --connections N    1..%u, default 1\n"
@@ -1421,6 +1440,7 @@ main(int argc, char **argv)
 		{ "ping", BENCH_PING }, { "handshake", BENCH_HANDSHAKE },
 		{ "seed", BENCH_SEED }, { "show", BENCH_SHOW },
 		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
+		{ "segment", BENCH_SEGMENT },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;

@@ -3,9 +3,11 @@
 # lists.sh: client list and client find of two kartotekad builds side by
 # side in one run (docs/BENCH.md, "Issue 8"): each build gets its own
 # store of BASE generated families and an owner terminal; then `list`
-# (March birthdays, 20 rows) and `find` (a surname prefix or a phone, by
-# turns) are run against each, interleaved, R times. Prints figures; never
-# fails on them.
+# (March birthdays, 20 rows), `find` (a surname prefix or a phone, by
+# turns) and `segment` (families with a child born in March who is 4 to 6,
+# one child meeting both: issue 9; a build before it answers the same
+# request card by card) are run against each, interleaved, R times.
+# Prints figures; never fails on them.
 #   tests/bench/lists.sh BUILD BEFORE [RUNS] [SECONDS] [BASE]
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 BUILD BEFORE [RUNS] [SECONDS] [BASE]" >&2; exit 2; }
@@ -44,11 +46,11 @@ echo "lists.sh: $(date -u '+%F %H:%M') UTC, $(nproc) cores, load $(cut -d' ' -f1
 echo "  build:  $B1"
 echo "  before: $B2"
 for r in $(seq 1 "$RUNS"); do
-	for op in list find; do
+	for op in list find segment; do
 		for l in build before; do
 			sync; sleep 2
 			line=$("$BENCH" --config "$T/$l/cfg" --connections 8 --seconds "$SECS" --ids "$BASE" "$op" 2>/dev/null | tail -n 1)
-			printf '  run %d  %-4s %-6s  %s\n' "$r" "$op" "$l" "$line"
+			printf '  run %d  %-7s %-6s  %s\n' "$r" "$op" "$l" "$line"
 		done
 	done
 done
