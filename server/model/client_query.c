@@ -2,8 +2,10 @@
 /* Client search and filtered lists: index sets intersected smallest
  * first (sorted id arrays when small, bitmaps when large), counts from
  * the sets, records read only for the page; one page of masked rows
- * packed out of LMDB memory. Every list filter has an index, so the work
- * of a request grows with index sizes, never with card reads. */
+ * packed out of LMDB memory. Every card filter has an index, so the work
+ * of a request grows with index sizes, never with card reads; the
+ * activity filters (segments) read one small client_activity record per
+ * card the index terms left. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -105,7 +105,7 @@ done
 cli desk client add --title "Семья 20" --tag музыка \
 	--person "Родитель 20;parent;20.03.1990;+7 900 000-00-20" \
 	--person "Ребёнок 20;child;2018;;;любит рисовать"
-cli desk client edit 20 --version 1 --note "edited for the fixture" \
+cli desk client edit 20 --version 1 --note "edited for the fixture" --contract "Д-20" \
 	--category A
 cli own client archive 3
 
