@@ -6,6 +6,7 @@
  * of a request grows with index sizes, never with card reads; the
  * activity filters (segments) read one small client_activity record per
  * card the index terms left. */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1242,8 +1243,10 @@ person_terms(query_t *q, const kt_cq_filter_t *f)
 static void
 no_term(query_t *q, const char key[static KT_CSTORE_FLAG_KEYLEN])
 {
-	term_t *no = &q->no[q->nno++];
+	term_t *no;
 
+	assert(q->nno < sizeof(q->no) / sizeof(q->no[0]));
+	no = &q->no[q->nno++];
 	memset(no, 0, sizeof(*no));
 	no->kind = TK_KEY;
 	no->dbi = q->db->cx_status;
@@ -1288,19 +1291,24 @@ activity_refine(query_t *q, const kt_cq_filter_t *f, cset_t *set)
 
 	if (!f->contacted_before && !f->contacted_after && !f->open_deal)
 		return 0;
+	if (set->bits == NULL) {
+		for (size_t i = 0; i < set->a.n; i++) {
+			uint64_t id = set->a.ids[i];
+			if ((rc = kt_activity_get(q->txn, q->db, id, &a)) != 0)
+				return rc;
+			if (activity_ok(f, &a))
+				set->a.ids[w++] = id;
+		}
+		set->a.n = w;
+		return 0;
+	}
 	for (uint64_t id = cset_next(set, 0); id != 0;
 	    id = cset_next(set, id)) {
 		if ((rc = kt_activity_get(q->txn, q->db, id, &a)) != 0)
 			return rc;
-		if (activity_ok(f, &a)) {
-			if (set->bits == NULL)
-				set->a.ids[w++] = id;
-		} else if (set->bits != NULL) {
+		if (!activity_ok(f, &a))
 			set->bits[id / 64] &= ~((uint64_t)1 << (id % 64));
-		}
 	}
-	if (set->bits == NULL)
-		set->a.n = w;
 	return 0;
 }
 
