@@ -57,6 +57,7 @@ typedef struct req {
 		Kartoteka__ClientShowRequest show;
 		Kartoteka__ClientPurgeRequest purge;
 		Kartoteka__UserChangeRequest change;
+		Kartoteka__UserRestrictRequest restr;
 		Kartoteka__NoteAddRequest note;
 		Kartoteka__NoteListRequest list;
 	} u;
@@ -521,6 +522,33 @@ purged_client_has_none(void **state)
 	kt_h_free(w.h);
 }
 
+/* A user under notice keeps the masked lists, not the contact log: the
+ * entries are free text, not masked rows. */
+static void
+restricted_user_loses_the_log(void **state)
+{
+	world_t w;
+	uint64_t id;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	id = client_ok(w.h, w.m, "Ивановы");
+	note_ok(w.h, w.m, id, "звонок", 0);
+	kartoteka__request__init(&q.r);
+	kartoteka__user_restrict_request__init(&q.u.restr);
+	q.u.restr.login = "masha";
+	q.r.op_case = KARTOTEKA__REQUEST__OP_USER_RESTRICT;
+	q.r.user_restrict = &q.u.restr;
+	kt_h_expect_ok(kt_h_call(w.h, w.owner, &q.r));
+	kt_h_expect_error(kt_h_call(w.h, w.m, list(&q, id, NULL, 0)),
+	    KARTOTEKA__ERROR__CODE__FORBIDDEN, NULL);
+	assert_string_equal(kt_h_audit_last(w.h).action, "note.list");
+	kt_h_expect_error(kt_h_call(w.h, w.m, note(&q, id, "x")),
+	    KARTOTEKA__ERROR__CODE__FORBIDDEN, NULL);
+	kt_h_free(w.h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(add_answers_the_entry_and_audits_no_text),
 	cmocka_unit_test(list_newest_first_paged),
@@ -530,6 +558,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(list_counts_its_client_once_a_day),
 	cmocka_unit_test(card_shows_three_newest),
 	cmocka_unit_test(purged_client_has_none),
+	cmocka_unit_test(restricted_user_loses_the_log),
 };
 
 KT_TEST_MAIN(tests)
