@@ -3,7 +3,7 @@
  * the kartotekad named by a terminal's configuration from one libuv loop
  * and reports throughput and latency percentiles: pings and handshakes,
  * and (in a logged-in session) seeding client cards, showing, finding and
- * listing them. */
+ * listing them, and logging interactions with them (note). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -47,6 +47,9 @@
 #define LIST_BIRTH_MONTH 3u        /* list: March birthdays */
 #define LIST_LIMIT 20u
 #define FIND_LIMIT 20u
+/* note: the text of every entry (the same size as pg-insert.sql's). */
+#define NOTE_TOPIC "Звонок: пробное занятие по рисованию"
+#define NOTE_AGREED "Придут в субботу к 10:00, перезвонить в пятницу"
 
 /* ---- latency histogram -------------------------------------------------- */
 
@@ -154,6 +157,7 @@ typedef enum bench_op {
 	BENCH_SHOW,
 	BENCH_FIND,
 	BENCH_LIST,
+	BENCH_NOTE,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -534,6 +538,7 @@ put_request(conn_t *c, wreq_t **wp)
 	    KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
 	Kartoteka__ClientListRequest list =
 	    KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
+	Kartoteka__NoteAddRequest note = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
 	Kartoteka__Client client;
 	char text[64];
 	uint64_t k = 0;
@@ -585,6 +590,16 @@ put_request(conn_t *c, wreq_t **wp)
 		list.limit = LIST_LIMIT;
 		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
 		req.client_list = &list;
+		break;
+	case BENCH_NOTE:
+		/* A call of the usual size: a topic and what was agreed. */
+		note.client_id = 1 + bench_rand(b) % b->ids;
+		note.channel = KARTOTEKA__CHANNEL__CALL;
+		note.direction = KARTOTEKA__DIRECTION__OUTBOUND;
+		note.topic = (char *)NOTE_TOPIC;
+		note.agreed = (char *)NOTE_AGREED;
+		req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
+		req.note_add = &note;
 		break;
 	}
 	rc = put_message(c, wp, &req, 0);
@@ -747,6 +762,8 @@ expected_result(bench_op_t op)
 	case BENCH_FIND:
 	case BENCH_LIST:
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
+	case BENCH_NOTE:
+		return KARTOTEKA__RESPONSE__RESULT_NOTE;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
 		break;
@@ -1373,7 +1390,11 @@ usage(FILE *f)
 	    "  find       client_find: by turns a surname prefix and a phone of\n"
 	    "             a family in 1..--ids\n"
 	    "  list       client_list of March birthdays, 20 rows\n"
-	    "seed, show, find and list need a session (kartoteka login).\n"
+	    "  note       note_add: a call logged with a random client in "
+	    "1..--ids\n"
+	    "             (durable: answered after its commit)\n"
+	    "seed, show, find, list and note need a session (kartoteka "
+	    "login).\n"
 	    "Options:\n"
 	    "  --config DIR       terminal configuration (kartoteka enroll)\n"
 	    "  --connections N    1..%u, default 1\n"
@@ -1388,7 +1409,7 @@ usage(FILE *f)
 	    "terminal's);\n"
 	    "                     list: the branch to list (default: all "
 	    "visible)\n"
-	    "  --ids N            show, find: ids / families 1..N, default "
+	    "  --ids N            show, find, note: ids / families 1..N, default "
 	    "1000\n"
 	    "  --manager LOGIN    seed: the cards' manager (default: the "
 	    "logged-in user)\n"
@@ -1421,6 +1442,7 @@ main(int argc, char **argv)
 		{ "ping", BENCH_PING }, { "handshake", BENCH_HANDSHAKE },
 		{ "seed", BENCH_SEED }, { "show", BENCH_SHOW },
 		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
+		{ "note", BENCH_NOTE },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
@@ -1532,7 +1554,7 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
 		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
-		    "show, find or list)\n", BENCH_NAME, argv[optind]);
+		    "show, find, list or note)\n", BENCH_NAME, argv[optind]);
 		goto out;
 	}
 	b->op = ops[i].op;
