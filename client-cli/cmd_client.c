@@ -434,7 +434,8 @@ text_full(const void *obj, const void *arg)
 	print_card(cr->client);
 	if (cr->n_recent == 0)
 		return;
-	printf("\n%s\n", _("Latest notes (kartoteka notes ID lists them all):"));
+	printf(_("\nLatest notes (`kartoteka notes %" PRIu64 "` lists them "
+	    "all):\n"), cr->client->id);
 	for (size_t i = 0; i < cr->n_recent; i++)
 		cli_note_print(cr->recent[i], "  ");
 }
