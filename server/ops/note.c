@@ -119,6 +119,8 @@ static const char *const direction_names[] = { "", "in", "out" };
 static const char *
 take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 {
+	const char *longer = max == NOTE_TOPIC_MAX ?
+	    "is longer than 500 characters" : "is longer than 1000 characters";
 	size_t n = 0, chars = 0;
 	int blank = 1;
 
@@ -131,8 +133,10 @@ take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 				continue;
 			ch = '\n';
 		}
+		/* cap holds max characters of 4 bytes: more bytes are more
+		 * characters. */
 		if (n + 1 >= cap)
-			return "is too long";
+			return longer;
 		dst[n++] = ch;
 	}
 	dst[n] = '\0';
@@ -146,8 +150,7 @@ take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 			blank = 0;
 	}
 	if (chars > max)
-		return max == NOTE_TOPIC_MAX ? "is longer than 500 characters" :
-		    "is longer than 1000 characters";
+		return longer;
 	if (required && n == 0)
 		return "is empty";
 	if (required && blank)
@@ -160,16 +163,18 @@ take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 /* Loads client n->client for the writer part: refuses n (NOT_FOUND alike
  * for a missing client and one outside the caller's branches, and for a
  * purged one; FORBIDDEN audited under action when visible but not
- * allowed). Returns 0 or a store error. */
+ * allowed). [out] *card the card when n->code is OK, in the mutation's
+ * arena. Returns 0 or a store error. */
 static int
 client_check(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
-    kt_audit_action_t action)
+    kt_audit_action_t action, Ktstore__ClientRecord **card)
 {
 	note_st_t *n = kt_req_state(r);
 	const kt_user_t *u = kt_req_caller(r);
 	Ktstore__ClientRecord *rec = NULL;
 	int rc;
 
+	*card = NULL;
 	rc = kt_cstore_get_with(txn, kt_store_dbs(st), n->client, &n->wa->pb,
 	    &rec);
 	if (rc == KT_ENOTFOUND) {
@@ -190,6 +195,7 @@ client_check(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 		refuse(n, KT_CODE_NOT_FOUND, "client %" PRIu64 " was purged",
 		    n->client);
 	}
+	*card = rec;
 	return 0;
 }
 
@@ -209,7 +215,7 @@ add_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	char detail[120];
 	int rc;
 
-	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_ADD)) != 0 ||
+	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_ADD, &card)) != 0 ||
 	    n->code != KT_CODE_OK)
 		goto out;
 	if (n->corrects != 0) {
@@ -226,9 +232,6 @@ add_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		if (rc != 0)
 			goto out;
 	}
-	if ((rc = kt_cstore_get_with(txn, db, n->client, &n->wa->pb,
-	    &card)) != 0)
-		goto out;
 	rec.client = n->client;
 	rec.author = kt_req_caller(r)->id;
 	rec.at = n->at;
@@ -270,13 +273,14 @@ list_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	Ktstore__InteractionRecord **recs = NULL;
 	Kartoteka__Interaction *wire = NULL;
 	Kartoteka__Interaction **rows = NULL;
+	Ktstore__ClientRecord *card = NULL;
 	uint8_t cursor[NOTE_CURSOR_LEN];
 	uint32_t count = 0, fresh = 0, quota = 0;
 	size_t got = 0, shown = 0, used = 0;
 	char detail[160];
 	int rc, more = 0;
 
-	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_LIST)) != 0 ||
+	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_LIST, &card)) != 0 ||
 	    n->code != KT_CODE_OK)
 		goto out;
 	if ((recs = kt_arena_alloc(n->wa, n->limit * sizeof(*recs))) == NULL ||

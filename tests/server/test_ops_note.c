@@ -404,6 +404,14 @@ fields_checked(void **state)
 	topic[2 * 501] = '\0';
 	kt_h_expect_error(kt_h_call(w.h, w.m, note(&q, id, topic)), E_BAD,
 	    "topic: is longer than 500 characters");
+	{
+		/* More bytes than any 500 characters take: the same answer. */
+		char big[3000];
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		kt_h_expect_error(kt_h_call(w.h, w.m, note(&q, id, big)),
+		    E_BAD, "topic: is longer than 500 characters");
+	}
 	memset(agreed, 'a', 1001);
 	agreed[1001] = '\0';
 	note(&q, id, "t");
