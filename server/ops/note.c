@@ -215,8 +215,9 @@ add_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	char detail[120];
 	int rc;
 
+	/* card is set whenever n->code is OK (client_check). */
 	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_ADD, &card)) != 0 ||
-	    n->code != KT_CODE_OK)
+	    n->code != KT_CODE_OK || card == NULL)
 		goto out;
 	if (n->corrects != 0) {
 		/* The same answer for an entry of another client, visible or

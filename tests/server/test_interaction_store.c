@@ -59,7 +59,7 @@ static void
 newest_first_by_at_then_id(void **state)
 {
 	mfx_t *f = *state;
-	uint64_t ids[16];
+	uint64_t ids[16] = { 0 };
 	uint64_t a, b, c, d;
 	int more;
 
@@ -86,7 +86,7 @@ static void
 pages_have_no_gaps(void **state)
 {
 	mfx_t *f = *state;
-	uint64_t ids[16], all[40];
+	uint64_t ids[16] = { 0 }, all[40];
 	kt_istore_pos_t pos;
 	size_t seen = 0, n;
 	int more = 1;
@@ -174,7 +174,7 @@ static void
 drop_client_leaves_others(void **state)
 {
 	mfx_t *f = *state;
-	uint64_t ids[16], a, keep;
+	uint64_t ids[16] = { 0 }, a, keep;
 	kt_activity_t act;
 	size_t n = 0;
 	int more;
@@ -203,7 +203,7 @@ move_gives_entries_and_recounts(void **state)
 {
 	mfx_t *f = *state;
 	Ktstore__InteractionRecord *rec = NULL;
-	uint64_t ids[16], a, b;
+	uint64_t ids[16] = { 0 }, a, b;
 	kt_activity_t act;
 	size_t n = 0;
 	int more;
