@@ -56,6 +56,7 @@ typedef struct req {
 		Kartoteka__ClientAddRequest add;
 		Kartoteka__ClientShowRequest show;
 		Kartoteka__ClientPurgeRequest purge;
+		Kartoteka__ClientArchiveRequest archive;
 		Kartoteka__UserChangeRequest change;
 		Kartoteka__UserRestrictRequest restr;
 		Kartoteka__NoteAddRequest note;
@@ -530,6 +531,28 @@ purged_client_has_none(void **state)
 	kt_h_free(w.h);
 }
 
+/* An archived client (one who left) may still be called: notes go on. */
+static void
+archived_client_still_gets_notes(void **state)
+{
+	world_t w;
+	uint64_t id;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	id = client_ok(w.h, w.m, "Ивановы");
+	kartoteka__request__init(&q.r);
+	kartoteka__client_archive_request__init(&q.u.archive);
+	q.u.archive.id = id;
+	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ARCHIVE;
+	q.r.client_archive = &q.u.archive;
+	kt_h_expect_ok(kt_h_call(w.h, w.m, &q.r));
+	note_ok(w.h, w.m, id, "Позвонили узнать, почему ушли", 0);
+	kt_h_expect_ok(kt_h_call(w.h, w.m, list(&q, id, NULL, 0)));
+	kt_h_free(w.h);
+}
+
 /* A user under notice keeps the masked lists, not the contact log: the
  * entries are free text, not masked rows. */
 static void
@@ -567,6 +590,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(card_shows_three_newest),
 	cmocka_unit_test(purged_client_has_none),
 	cmocka_unit_test(restricted_user_loses_the_log),
+	cmocka_unit_test(archived_client_still_gets_notes),
 };
 
 KT_TEST_MAIN(tests)
