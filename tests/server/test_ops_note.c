@@ -181,6 +181,7 @@ add_answers_the_entry_and_audits_no_text(void **state)
 	Kartoteka__Response *r;
 	kt_h_entry_t e;
 	uint64_t id, first;
+	size_t sent;
 	req_t q;
 
 	(void)state;
@@ -189,8 +190,13 @@ add_answers_the_entry_and_audits_no_text(void **state)
 	note(&q, id, "Пробное занятие\r\nв субботу");
 	q.u.note.direction = KARTOTEKA__DIRECTION__OUTBOUND;
 	q.u.note.agreed = "Придут к 10:00";
+	kt_h_watch_audit(w.h, w.m);
+	sent = kt_fake_conn_nsent(w.m);
 	r = kt_h_call(w.h, w.m, &q.r);
 	kt_h_expect_ok(r);
+	/* Answered only once its entry is committed. */
+	assert_string_equal(kt_h_audit_when_sent(w.h, w.m, sent).action,
+	    "note.add");
 	it = r->note->note;
 	first = it->id;
 	assert_true(it->client_id == id);
