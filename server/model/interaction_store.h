@@ -55,7 +55,8 @@ int kt_istore_get(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id,
 /* kt_istore_page reads up to limit entries of client, newest first
  * (by `at`, then by id), after below (NULL: from the newest).
  *   [out] out    limit slots; entries unpacked with allocator a (give an
- *                arena's: nothing to free piecemeal)
+ *                arena's: nothing to free piecemeal; with NULL the caller
+ *                frees each with ktstore__interaction_record__free_unpacked)
  *   [out] n      entries read
  *   [out] more   1 when an older entry exists after the last one read
  * An index key whose record is missing or does not unpack is skipped.

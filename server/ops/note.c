@@ -219,6 +219,14 @@ add_part(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if ((rc = client_check(st, txn, r, KT_AUDIT_NOTE_ADD, &card)) != 0 ||
 	    n->code != KT_CODE_OK || card == NULL)
 		goto out;
+	/* Its entries went to the card that stayed: new ones go there too
+	 * (the card itself names it to whoever may see it). */
+	if (card->merged_into != 0) {
+		refuse(n, KT_CODE_BAD, "client_id: client %" PRIu64 " was merged "
+		    "into client %" PRIu64 ": log it there", n->client,
+		    card->merged_into);
+		goto out;
+	}
 	if (n->corrects != 0) {
 		/* The same answer for an entry of another client, visible or
 		 * not, and for no entry at all. */

@@ -57,6 +57,7 @@ typedef struct req {
 		Kartoteka__ClientShowRequest show;
 		Kartoteka__ClientPurgeRequest purge;
 		Kartoteka__ClientArchiveRequest archive;
+		Kartoteka__ClientMergeRequest merge;
 		Kartoteka__UserChangeRequest change;
 		Kartoteka__UserRestrictRequest restr;
 		Kartoteka__NoteAddRequest note;
@@ -559,6 +560,42 @@ archived_client_still_gets_notes(void **state)
 	kt_h_free(w.h);
 }
 
+/* A card merged into another keeps no log of its own: its entries moved,
+ * and new ones are sent to the card that stayed. */
+static void
+merged_card_sends_notes_on(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	uint64_t into, from;
+	char want[120];
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	into = client_ok(w.h, w.m, "Ивановы");
+	from = client_ok(w.h, w.m, "Ивановы (дубль)");
+	note_ok(w.h, w.m, from, "звонок", 0);
+	kartoteka__request__init(&q.r);
+	kartoteka__client_merge_request__init(&q.u.merge);
+	q.u.merge.into = into;
+	q.u.merge.from = from;
+	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_MERGE;
+	q.r.client_merge = &q.u.merge;
+	kt_h_expect_ok(kt_h_call(w.h, w.owner, &q.r));
+	snprintf(want, sizeof(want), "client_id: client %" PRIu64 " was "
+	    "merged into client %" PRIu64 ": log it there", from, into);
+	kt_h_expect_error(kt_h_call(w.h, w.m, note(&q, from, "x")), E_BAD,
+	    want);
+	r = kt_h_call(w.h, w.m, list(&q, into, NULL, 0));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->note_list->n_notes, 1);
+	r = kt_h_call(w.h, w.m, list(&q, from, NULL, 0));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->note_list->n_notes, 0);
+	kt_h_free(w.h);
+}
+
 /* A user under notice keeps the masked lists, not the contact log: the
  * entries are free text, not masked rows. */
 static void
@@ -597,6 +634,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(purged_client_has_none),
 	cmocka_unit_test(restricted_user_loses_the_log),
 	cmocka_unit_test(archived_client_still_gets_notes),
+	cmocka_unit_test(merged_card_sends_notes_on),
 };
 
 KT_TEST_MAIN(tests)
