@@ -282,6 +282,15 @@ typedef struct cli_list {
 int cli_list(cli_t *cli, Kartoteka__Request *req, ProtobufCBinaryData *cursor,
     const cli_list_t *ls);
 
+/* ---- interactions (cmd_note.c) ----------------------------------------- */
+
+/* One entry as text on stdout, each line starting with indent: the id,
+ * local time, channel, direction and author, then its topic, what was
+ * agreed, and which entry it corrects or is corrected by. */
+void cli_note_print(const Kartoteka__Interaction *n, const char *indent);
+/* One entry as a JSON object on stdout. */
+void cli_note_json(const Kartoteka__Interaction *n);
+
 /* ---- the client list filters (cmd_client.c) ---------------------------- */
 
 /* The options of `client list` that filter (also those of `export`), as

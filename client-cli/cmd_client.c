@@ -401,6 +401,54 @@ static const cli_show_t card_show = {
 	.sh_text = text_card,
 };
 
+/* The answer of `client show`: the card and its newest interactions
+ * (ClientResponse.recent; printed by cmd_note.c). */
+static const void *
+pick_full(const Kartoteka__Response *resp)
+{
+	return resp->client->client != NULL ? resp->client : NULL;
+}
+
+static void
+json_full(const void *obj)
+{
+	const Kartoteka__ClientResponse *cr = obj;
+
+	json_client(cr->client);
+	cli_json_key("recent");
+	fputc('[', stdout);
+	for (size_t i = 0; i < cr->n_recent; i++) {
+		if (i)
+			fputc(',', stdout);
+		cli_note_json(cr->recent[i]);
+	}
+	fputc(']', stdout);
+}
+
+static void
+text_full(const void *obj, const void *arg)
+{
+	const Kartoteka__ClientResponse *cr = obj;
+
+	(void)arg;
+	print_card(cr->client);
+	if (cr->n_recent == 0)
+		return;
+	printf(_("\nLatest notes (`kartoteka notes %" PRIu64 "` lists them "
+	    "all):\n"), cr->client->id);
+	for (size_t i = 0; i < cr->n_recent; i++)
+		cli_note_print(cr->recent[i], "  ");
+}
+
+static const cli_show_t card_full_show = {
+	.sh_want = KARTOTEKA__RESPONSE__RESULT_CLIENT,
+	.sh_pick = pick_full,
+	.sh_missing = N_("a client answer without a card"),
+	.sh_json_key = "client",
+	.sh_json = json_full,
+	.sh_text = text_full,
+};
+
 static int
 rows_reply(cli_t *cli, Kartoteka__Request *req)
 {
@@ -769,7 +817,7 @@ cmd_client_show(cli_t *cli, int argc, char **argv)
 		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_VERSION;
 		req.client_version = &vr;
 	}
-	return cli_show(cli, &req, &card_show, NULL);
+	return cli_show(cli, &req, &card_full_show, NULL);
 }
 
 static int

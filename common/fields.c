@@ -2,6 +2,7 @@
 /* The shared text-field rule of fields.h. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fields.h"
 #include "normalize.h"
@@ -100,4 +101,76 @@ kt_work_hours_within(unsigned from, unsigned to, unsigned minute)
 	if (from < to)
 		return minute >= from && minute < to;
 	return minute >= from || minute < to;  /* over midnight */
+}
+
+/* n decimal digits at s into *v; 1 when they are all digits. */
+static int
+digits(const char *s, size_t n, int *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 1;
+}
+
+int
+kt_local_time_parse(const char *s, int64_t now, unsigned day_minute,
+    int64_t *out, int *has_time)
+{
+	struct tm tm, chk;
+	time_t t = (time_t)now;
+	int y = 0, mo = 0, d = 0, h = 0, mi = 0, timed = 0;
+	size_t n = s != NULL ? strlen(s) : 0;
+	const char *hm = NULL;
+
+	if (n == 5) {
+		hm = s;
+		if (localtime_r(&t, &tm) == NULL)
+			return -1;
+		y = tm.tm_year + 1900;
+		mo = tm.tm_mon + 1;
+		d = tm.tm_mday;
+	} else if (n == 10 || n == 16) {
+		if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+		    s[7] != '-' || !digits(s + 8, 2, &d))
+			return -1;
+		if (n == 16) {
+			if (s[10] != ' ' && s[10] != 'T')
+				return -1;
+			hm = s + 11;
+		}
+	} else {
+		return -1;
+	}
+	if (hm != NULL) {
+		if (!digits(hm, 2, &h) || hm[2] != ':' || !digits(hm + 3, 2, &mi) ||
+		    h > 23 || mi > 59)
+			return -1;
+		timed = 1;
+	} else {
+		if (day_minute >= 24 * 60)
+			return -1;
+		h = (int)(day_minute / 60);
+		mi = (int)(day_minute % 60);
+	}
+	if (y < 1900 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_isdst = -1;
+	chk = tm;
+	if ((t = mktime(&chk)) == (time_t)-1 || chk.tm_mday != d ||
+	    chk.tm_mon != mo - 1)
+		return -1;   /* 2026-02-30 would have moved to March */
+	*out = (int64_t)t;
+	if (has_time != NULL)
+		*has_time = timed;
+	return 0;
 }

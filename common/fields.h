@@ -6,6 +6,7 @@
 #define KT_FIELDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define KT_TERMINAL_NAME_MAX 64u   /* bytes of a terminal's name */
 #define KT_LOGIN_MAX 64u           /* bytes of a login */
@@ -41,5 +42,16 @@ char *kt_work_hours_format(unsigned from, unsigned to, char *out, size_t cap);
 /* 1 when minute (after local midnight) is within from..to; 1 when the
  * hours are not set. */
 int kt_work_hours_within(unsigned from, unsigned to, unsigned minute);
+
+/* kt_local_time_parse reads a time typed by a user, in the local time
+ * zone (TZ): "YYYY-MM-DD HH:MM", "YYYY-MM-DD" (at day_minute minutes
+ * after that day's midnight, e.g. 720 for noon) or "HH:MM" (today, the
+ * local day of now). Dates that do not exist (2026-02-30) and times past
+ * 23:59 are refused.
+ *   [out] out       unix seconds
+ *   [out] has_time  1 when s named a time of day (may be NULL)
+ * Returns 0 or -1 (not such a text, or not a time that exists). */
+int kt_local_time_parse(const char *s, int64_t now, unsigned day_minute,
+    int64_t *out, int *has_time);
 
 #endif

@@ -14,6 +14,7 @@
 #include "noise.h"
 #include "model/client_card.h"
 #include "model/client_store.h"
+#include "model/interaction_store.h"
 #include "req.h"
 #include "session.h"
 
@@ -413,6 +414,40 @@ kt_req_answer_card(kt_req_t *r, kt_arena_t *a, MDB_txn *txn,
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
 	resp.client = &cr;
 	return kt_req_answer(r, &resp);
+}
+
+int
+kt_req_answer_full_card(kt_req_t *r, kt_arena_t *a, MDB_txn *txn,
+    const Ktstore__ClientRecord *rec)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(r->srv->store);
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
+	Kartoteka__Client cl;
+	Ktstore__InteractionRecord *recs[3];
+	Kartoteka__Interaction wire[3], *recent[3];
+	size_t n = 0;
+	int rc, more;
+
+	if ((rc = kt_card_wire(txn, db, a, rec, 0, &cl)) != 0 ||
+	    (rc = kt_istore_page(txn, db, rec->id, NULL, 3, &a->pb, recs, &n,
+	    &more)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = kt_istore_wire(txn, db, a, recs[i], &wire[i])) != 0)
+			return rc;
+		recent[i] = &wire[i];
+	}
+	cr.client = &cl;
+	cr.recent = recent;
+	cr.n_recent = n;
+	resp.result_case = KARTOTEKA__RESPONSE__RESULT_CLIENT;
+	resp.client = &cr;
+	/* A card near the frame's size leaves out its newest entries
+	 * rather than fail to open: `notes` lists them. */
+	while ((rc = kt_req_answer(r, &resp)) == KT_ETOOBIG && cr.n_recent > 0)
+		cr.n_recent--;
+	return rc;
 }
 
 int

@@ -159,6 +159,13 @@ int kt_req_answer(kt_req_t *r, Kartoteka__Response *resp);
 struct kt_arena;
 int kt_req_answer_card(kt_req_t *r, struct kt_arena *a, MDB_txn *txn,
     const Ktstore__ClientRecord *rec, int masked);
+/* kt_req_answer_full_card is kt_req_answer_card for a full, counted
+ * view (client show): card rec unmasked, with its three newest
+ * interactions (ClientResponse.recent; fewer when the card and they
+ * would not fit in one frame). Returns 0, KT_ENOMEM, KT_ETOOBIG,
+ * KT_ESTORE. */
+int kt_req_answer_full_card(kt_req_t *r, struct kt_arena *a, MDB_txn *txn,
+    const Ktstore__ClientRecord *rec);
 /* Prepares an error answer. Returns 0 or KT_ENOMEM. */
 int kt_req_answer_error(kt_req_t *r, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

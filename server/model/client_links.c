@@ -5,6 +5,7 @@
 
 #include "model/client_activity.h"
 #include "model/client_links.h"
+#include "model/interaction_store.h"
 
 int
 kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
@@ -15,6 +16,8 @@ kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
 	(void)now;
 	memset(out, 0, sizeof(*out));
 	/* Each store's step: interactions, deals, tasks. */
+	if (rc == 0)
+		rc = kt_istore_drop_client(txn, db, client, &out->interactions);
 	if (rc == 0)
 		rc = kt_activity_drop(txn, db, client);
 	return rc;
@@ -34,6 +37,8 @@ kt_client_links_move(MDB_txn *txn, const kt_store_dbs_t *db,
 	memset(out, 0, sizeof(*out));
 	/* Each store's step (it also brings into's activity record up to
 	 * date and drops from's): interactions, deals, tasks. */
+	if (rc == 0)
+		rc = kt_istore_move(txn, db, from, into, &out->interactions);
 	return rc;
 }
 

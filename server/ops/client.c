@@ -635,7 +635,7 @@ show_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		snprintf(detail, sizeof(detail), "views today %u", count);
 	if ((rc = audit(st, txn, r, KT_AUDIT_CLIENT_VIEW, c->id, detail)) != 0)
 		goto out;
-	rc = card_answer(r, txn, rec, 0);
+	rc = kt_req_answer_full_card(r, c->wa, txn, rec);
 out:
 	return rc;
 }

@@ -10,6 +10,10 @@
 #   adds   kartoteka-bench --connections 8 seed    (durable client adds)
 #     vs   pgbench -c 8 -j 2 of one INSERT into an indexed table of a
 #          private PostgreSQL 15 cluster with fsync=on, synchronous_commit=on
+#   notes  kartoteka-bench --connections 50 note   (durable, audited
+#          interactions with random clients of the base)
+#     vs   pgbench -c 50 -j 2 of one INSERT of an interaction row
+#          (pg-note.sql) into the same cluster
 #
 # Runs are interleaved (reference, build, [before]) and repeated; the table
 # gives the median, the spread and the ratio to the reference of each.
@@ -61,6 +65,7 @@ BUILD=${KT_BUILD:-$TOP/build}
 BEFORE=${KT_BUILD_BEFORE:-}
 VIEW_CONNS=50
 ADD_CONNS=8
+NOTE_CONNS=50
 npos=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -334,6 +339,15 @@ kt_show() { # LABEL REP [SECONDS]
 	cpu_fig "${KPID[$l]}"
 }
 
+kt_note() { # LABEL REP [SECONDS]
+	local l=$1 o="$T/$1/note.$2"
+	cpu_mark "${KPID[$l]}"
+	"$BENCH" --config "${CFG[$l]}" --connections "$NOTE_CONNS" --ids "$BASE" \
+		--seconds "${3:-$DUR}" note </dev/null >"$o.out" 2>"$o.err" || true
+	FIG=$(bench_figures "$o.out")
+	cpu_fig "${KPID[$l]}"
+}
+
 kt_seed() { # LABEL REP CLIENTS
 	local l=$1 o="$T/$1/seed.$2" next
 	cpu_mark "${KPID[$l]}"
@@ -422,7 +436,7 @@ unix_socket_directories = '$pg/sock'
 fsync = on
 synchronous_commit = on
 full_page_writes = on
-max_connections = 50
+max_connections = 60
 EOT
 	touch "$pg/server.log"
 	chown "$PGUSER_OS" "$pg/server.log"
@@ -438,15 +452,19 @@ EOT
 	echo "  postgres: $(pg_psql -At -c 'SHOW server_version' </dev/null) pid $pid on 127.0.0.1:$PGPORT as $PGUSER_OS, fsync $(pg_psql -At -c 'SHOW fsync' </dev/null), synchronous_commit $(pg_psql -At -c 'SHOW synchronous_commit' </dev/null), $BASE rows, 7 indexes + primary key"
 }
 
-pg_insert() { # REP SECONDS
-	local o="$T/pg/insert.$1" lat
-	rm -f "$T/pg/log/r$1".*
+pg_insert() { pg_run insert pg-insert.sql "$ADD_CONNS" "$@"; } # REP SECONDS
+pg_note() { pg_run note pg-note.sql "$NOTE_CONNS" "$@"; }        # REP SECONDS
+
+pg_run() { # NAME SCRIPT CONNS REP SECONDS
+	local o="$T/pg/$1.$4" lat p="$T/pg/log/$1-r$4" script=$2 conns=$3
+	shift 3
+	rm -f "$p".*
 	cpu_mark "$PGPID"
-	"$PGBIN/pgbench" -n -c "$ADD_CONNS" -j 2 -T "$2" -f "$HERE/pg-insert.sql" \
-		-h 127.0.0.1 -p "$PGPORT" -U postgres -l --log-prefix="$T/pg/log/r$1" \
-		postgres </dev/null >"$o.out" 2>"$o.err" || true
+	"$PGBIN/pgbench" -n -c "$conns" -j 2 -T "$2" -f "$HERE/$script" \
+		-D base="$BASE" -h 127.0.0.1 -p "$PGPORT" -U postgres -l \
+		--log-prefix="$p" postgres </dev/null >"$o.out" 2>"$o.err" || true
 	# Per-transaction latencies (third column, microseconds) from the logs.
-	lat=$(cat "$T/pg/log/r$1".* 2>/dev/null | awk '{print $3}' | sort -n | awk '
+	lat=$(cat "$p".* 2>/dev/null | awk '{print $3}' | sort -n | awk '
 		{ v[NR] = $1 }
 		END {
 			if (NR == 0) exit
@@ -502,6 +520,12 @@ for l in "${LABELS[@]}"; do
 	kt_show "$l" warm 2
 	[ -n "$FIG" ] || die "$l: the show warm-up produced no figure (see $T/$l/show.warm.err)"
 done
+pg_note warm 2
+[ -n "$FIG" ] || die "pgbench produced no figure (see $T/pg/note.warm.err)"
+for l in "${LABELS[@]}"; do
+	kt_note "$l" warm 2
+	[ -n "$FIG" ] || die "$l: the note warm-up produced no figure (see $T/$l/note.warm.err)"
+done
 warm_n=$((ADD_CONNS * 250)) # long enough to calibrate the seed runs by
 for l in "${LABELS[@]}"; do
 	kt_seed "$l" warm "$warm_n"
@@ -510,7 +534,7 @@ for l in "${LABELS[@]}"; do
 		SEED_N=$(awk -v r="${FIG%% *}" -v d="$DUR" 'BEGIN { n = int(r * d / 100 + 0.5) * 100; print (n < 200 ? 200 : n) }')
 	fi
 done
-echo "  redis-benchmark: $REDIS_N SETs per run; seed: $SEED_N adds per run; show and pgbench: $DUR s per run"
+echo "  redis-benchmark: $REDIS_N SETs per run; seed: $SEED_N adds per run; show, note and pgbench: $DUR s per run"
 
 echo "measuring: $RUNS runs of each, interleaved, settle ${SETTLE}s before each..."
 for r in $(seq 1 "$RUNS"); do
@@ -521,6 +545,10 @@ for r in $(seq 1 "$RUNS"); do
 	settle; pg_insert "$r" "$DUR"; record adds postgres "$r"
 	for l in "${LABELS[@]}"; do
 		settle; kt_seed "$l" "$r" "$SEED_N"; record adds "$l" "$r"
+	done
+	settle; pg_note "$r" "$DUR"; record notes postgres "$r"
+	for l in "${LABELS[@]}"; do
+		settle; kt_note "$l" "$r"; record notes "$l" "$r"
 	done
 done
 
@@ -575,8 +603,12 @@ row adds postgres "postgres INSERT, 8 indexes, sync, -c $ADD_CONNS" postgres
 for l in "${LABELS[@]}"; do
 	row adds "$l" "kartotekad seed (durable add), -c $ADD_CONNS [$l]" postgres
 done
+row notes postgres "postgres INSERT interaction, sync, -c $NOTE_CONNS" postgres
+for l in "${LABELS[@]}"; do
+	row notes "$l" "kartotekad note (audited), -c $NOTE_CONNS [$l]" postgres
+done
 if [ -n "$BEFORE" ]; then
-	echo "build / before: views $(ratio "${MED[views.build]}" "${MED[views.before]}"), adds $(ratio "${MED[adds.build]}" "${MED[adds.before]}")"
+	echo "build / before: views $(ratio "${MED[views.build]}" "${MED[views.before]}"), adds $(ratio "${MED[adds.build]}" "${MED[adds.before]}"), notes $(ratio "${MED[notes.build]}" "${MED[notes.before]}")"
 fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg); measured part took $(($(date +%s) - t_begin)) s"
 

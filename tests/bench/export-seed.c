@@ -3,8 +3,12 @@
  * (families.c) straight through the card layer (kt_cstore_put, batches of
  * 10,000 cards per transaction), so the export benchmark can have a base
  * of a million cards in a minute instead of the ten a seed through the
- * protocol takes. Only for benchmarks: the cards get no audit entries.
- *   kt-export-seed --data DIR --clients N --branch ID --manager ID */
+ * protocol takes. With --notes K each card also gets K interactions
+ * through the interaction store (kt_istore_add, which keeps the card's
+ * activity record), spread over the two years before now: the base of
+ * the `note` benchmark. Only for benchmarks: nothing gets audit entries.
+ *   kt-export-seed --data DIR --clients N --branch ID --manager ID
+ *       [--notes K] */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,17 +19,59 @@
 #include "families.h"
 #include "kt_error.h"
 #include "model/client_store.h"
+#include "model/interaction_store.h"
 #include "model/migrate.h"
 #include "model/store.h"
 #include "records.pb-c.h"
 
-#define BATCH 10000u
+#define BATCH 10000u       /* records (cards and notes) per transaction */
+#define NOTES_MAX 100u
+#define TWO_YEARS (2 * 365 * 86400)
 
 typedef struct seed {
 	uint64_t next, end;            /* families [next, end) */
 	uint64_t branch, manager;
+	uint64_t notes;                /* interactions per card */
+	uint64_t per_batch;            /* families per transaction */
 	int64_t now;
 } seed_t;
+
+/* The topics of the seeded interactions, by turns. */
+static const char *const topics[] = {
+	"Звонок: пробное занятие по рисованию",
+	"Спросили расписание на осень",
+	"Напомнили об оплате абонемента",
+	"Пришли на открытый урок",
+	"Переносят занятие на субботу",
+};
+
+/* Card id's K interactions, older to newer, at deterministic times in
+ * the two years before s->now. */
+static int
+put_notes(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
+    uint64_t k)
+{
+	for (uint64_t i = 0; i < s->notes; i++) {
+		Ktstore__InteractionRecord n = KTSTORE__INTERACTION_RECORD__INIT;
+		uint64_t h = (k * 0x9E3779B97F4A7C15u) ^ (i * 0xBF58476D1CE4E5B9u);
+		int rc;
+
+		n.client = id;
+		n.author = s->manager;
+		n.branch = s->branch;
+		n.at = s->now - TWO_YEARS + (int64_t)((TWO_YEARS / s->notes) *
+		    i + (h >> 40) % (TWO_YEARS / s->notes));
+		n.created_at = n.at;
+		n.channel = 1 + (uint32_t)(h % 5);
+		n.direction = 1 + (uint32_t)((h >> 8) % 2);
+		n.topic = (char *)topics[(k + i) % (sizeof(topics) /
+		    sizeof(topics[0]))];
+		n.agreed = (char *)(i % 2 ? "Перезвонить в пятницу" : "");
+		if ((rc = kt_istore_add(st, txn, &n)) != 0)
+			return rc;
+	}
+	return 0;
+}
 
 /* One family as a stored card. */
 static int
@@ -80,14 +126,17 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	who.time = s->now;
 	who.user = s->manager;
 	who.action = "client.add";
-	return kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who);
+	if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who)) != 0)
+		return rc;
+	return put_notes(st, txn, s, r.id, k);
 }
 
 static int
 batch_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	seed_t *s = arg;
-	uint64_t end = s->next + BATCH < s->end ? s->next + BATCH : s->end;
+	uint64_t end = s->next + s->per_batch < s->end ?
+	    s->next + s->per_batch : s->end;
 	int rc;
 
 	/* A retry after the map grew starts the batch again: s->next only
@@ -112,7 +161,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = NULL;
-	uint64_t n = 0, branch = 0, manager = 0;
+	uint64_t n = 0, branch = 0, manager = 0, notes = 0;
 	seed_t s = { 0 };
 	kt_store_t *st = NULL;
 	int rc;
@@ -129,6 +178,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--manager") == 0 &&
 		    number(argv[i + 1], &manager) == 0)
 			;
+		else if (strcmp(argv[i], "--notes") == 0 &&
+		    number(argv[i + 1], &notes) == 0 && notes <= NOTES_MAX)
+			;
 		else
 			goto usage;
 	}
@@ -144,6 +196,8 @@ main(int argc, char **argv)
 	s.end = n + 1;
 	s.branch = branch;
 	s.manager = manager;
+	s.notes = notes;
+	s.per_batch = BATCH / (1 + notes);
 	s.now = (int64_t)time(NULL);
 	while (s.next < s.end) {
 		if ((rc = kt_store_write_sync(st, batch_mut, &s)) != 0) {
@@ -152,13 +206,15 @@ main(int argc, char **argv)
 			kt_store_close(st);
 			return 1;
 		}
-		s.next = s.next + BATCH < s.end ? s.next + BATCH : s.end;
+		s.next = s.next + s.per_batch < s.end ? s.next + s.per_batch :
+		    s.end;
 	}
 	kt_store_close(st);
-	printf("%" PRIu64 " families in branch %" PRIu64 "\n", n, branch);
+	printf("%" PRIu64 " families in branch %" PRIu64 ", %" PRIu64
+	    " interactions\n", n, branch, n * notes);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kt-export-seed --data DIR --clients N "
-	    "--branch ID --manager ID\n");
+	    "--branch ID --manager ID [--notes K (0..100)]\n");
 	return 2;
 }

@@ -3,7 +3,7 @@
  * the kartotekad named by a terminal's configuration from one libuv loop
  * and reports throughput and latency percentiles: pings and handshakes,
  * and (in a logged-in session) seeding client cards, showing, finding and
- * listing them. */
+ * listing them, and logging interactions with them (note). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -49,6 +49,9 @@
 #define SEGMENT_AGE_MAX 6u
 #define LIST_LIMIT 20u
 #define FIND_LIMIT 20u
+/* note: the text of every entry (the same size as pg-insert.sql's). */
+#define NOTE_TOPIC "Звонок: пробное занятие по рисованию"
+#define NOTE_AGREED "Придут в субботу к 10:00, перезвонить в пятницу"
 
 /* ---- latency histogram -------------------------------------------------- */
 
@@ -157,6 +160,7 @@ typedef enum bench_op {
 	BENCH_FIND,
 	BENCH_LIST,
 	BENCH_SEGMENT,
+	BENCH_NOTE,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -537,6 +541,7 @@ put_request(conn_t *c, wreq_t **wp)
 	    KARTOTEKA__CLIENT_FIND_REQUEST__INIT;
 	Kartoteka__ClientListRequest list =
 	    KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
+	Kartoteka__NoteAddRequest note = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
 	Kartoteka__Client client;
 	char text[64];
 	uint64_t k = 0;
@@ -600,6 +605,16 @@ put_request(conn_t *c, wreq_t **wp)
 		list.limit = LIST_LIMIT;
 		req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
 		req.client_list = &list;
+		break;
+	case BENCH_NOTE:
+		/* A call of the usual size: a topic and what was agreed. */
+		note.client_id = 1 + bench_rand(b) % b->ids;
+		note.channel = KARTOTEKA__CHANNEL__CALL;
+		note.direction = KARTOTEKA__DIRECTION__OUTBOUND;
+		note.topic = (char *)NOTE_TOPIC;
+		note.agreed = (char *)NOTE_AGREED;
+		req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
+		req.note_add = &note;
 		break;
 	}
 	rc = put_message(c, wp, &req, 0);
@@ -763,6 +778,8 @@ expected_result(bench_op_t op)
 	case BENCH_LIST:
 	case BENCH_SEGMENT:
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
+	case BENCH_NOTE:
+		return KARTOTEKA__RESPONSE__RESULT_NOTE;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
 		break;
@@ -1391,7 +1408,11 @@ usage(FILE *f)
 	    "  list       client_list of March birthdays, 20 rows\n"
 	    "  segment    client_list of families with a child born in March\n"
 	    "             who is 4 to 6 (one child meets both), 20 rows\n"
-	    "seed, show, find, list and segment need a session (kartoteka "
+	    "  note       note_add: a call logged with a random client in "
+	    "1..--ids\n"
+	    "             (durable: answered after its commit)\n"
+	    "seed, show, find, list, segment and note need a session "
+	    "(kartoteka "
 	    "login).\n"
 	    "Options:\n"
 	    "  --config DIR       terminal configuration (kartoteka enroll)\n"
@@ -1407,7 +1428,7 @@ usage(FILE *f)
 	    "terminal's);\n"
 	    "                     list: the branch to list (default: all "
 	    "visible)\n"
-	    "  --ids N            show, find: ids / families 1..N, default "
+	    "  --ids N            show, find, note: ids / families 1..N, default "
 	    "1000\n"
 	    "  --manager LOGIN    seed: the cards' manager (default: the "
 	    "logged-in user)\n"
@@ -1441,6 +1462,7 @@ main(int argc, char **argv)
 		{ "seed", BENCH_SEED }, { "show", BENCH_SHOW },
 		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
 		{ "segment", BENCH_SEGMENT },
+		{ "note", BENCH_NOTE },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
@@ -1552,7 +1574,7 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
 		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
-		    "show, find or list)\n", BENCH_NAME, argv[optind]);
+		    "show, find, list, segment or note)\n", BENCH_NAME, argv[optind]);
 		goto out;
 	}
 	b->op = ops[i].op;

@@ -32,5 +32,25 @@ SELECT 1 + k % 3, 1 + k % 12,
        date '1975-01-01' + (k * 37) % 18000,
        now() - make_interval(secs => k)
 FROM generate_series(1, :base) AS k;
+-- The reference of `note` (pg-note.sql): an interaction row indexed as
+-- kartotekad's interaction_ix is (a client's entries by time, and the
+-- entries correcting one), starting empty as kartotekad's do.
+CREATE TABLE interaction (
+	id        bigserial PRIMARY KEY,
+	client    bigint NOT NULL,
+	author    int NOT NULL,
+	at        timestamptz NOT NULL,
+	created   timestamptz NOT NULL DEFAULT now(),
+	channel   smallint NOT NULL,
+	direction smallint NOT NULL,
+	topic     text NOT NULL,
+	agreed    text NOT NULL DEFAULT '',
+	corrects  bigint,
+	branch    int NOT NULL
+);
+CREATE INDEX interaction_client ON interaction (client, at, id);
+CREATE INDEX interaction_corrects ON interaction (corrects, id)
+	WHERE corrects IS NOT NULL;
+
 VACUUM ANALYZE client;
 CHECKPOINT;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests for common/fields.c (the shared text-field rule) and
  * common/pbtext.c (NUL bytes and bad UTF-8 found on the wire). */
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kt_test.h"
 
@@ -148,11 +150,50 @@ work_hours_rules(void **state)
 	assert_true(kt_work_hours_within(0, 0, 3));
 }
 
+static void
+local_time_forms(void **state)
+{
+	static const char *const bad[] = { "", "12:5", "24:00", "12:60",
+		"2026-02-30", "2026-13-01", "2026-1-01", "2026-01-01 9:00",
+		"2026-01-01x12:00", "2026-01-01 12:00 ", "noon", "12-00" };
+	int64_t t, now;
+	int timed = -1;
+
+	(void)state;
+	/* In UTC, so the figures are fixed; mktime reads TZ. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	now = 1780000000;            /* 2026-05-28 20:26:40 UTC */
+	assert_int_equal(kt_local_time_parse("2026-03-05 14:30", now, 0, &t,
+	    &timed), 0);
+	assert_true(t == 1772721000 && timed == 1);
+	assert_int_equal(kt_local_time_parse("2026-03-05T14:30", now, 0, &t,
+	    NULL), 0);
+	assert_true(t == 1772721000);
+	assert_int_equal(kt_local_time_parse("2026-03-05", now, 720, &t,
+	    &timed), 0);
+	assert_true(t == 1772712000 && timed == 0);
+	assert_int_equal(kt_local_time_parse("2026-03-05", now, 0, &t, NULL),
+	    0);
+	assert_true(t == 1772668800);
+	assert_int_equal(kt_local_time_parse("09:15", now, 0, &t, &timed), 0);
+	assert_true(t == 1779959700 && timed == 1);
+	assert_int_equal(kt_local_time_parse("2024-02-29", now, 0, &t, NULL),
+	    0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(kt_local_time_parse(bad[i], now, 0, &t, NULL),
+		    -1);
+	assert_int_equal(kt_local_time_parse(NULL, now, 0, &t, NULL), -1);
+	assert_int_equal(kt_local_time_parse("2026-03-05", now, 1440, &t,
+	    NULL), -1);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(work_hours_rules),
 	cmocka_unit_test(text_problem_rules),
 	cmocka_unit_test(text_take_fits_or_not),
 	cmocka_unit_test(pbtext_names_the_path),
+	cmocka_unit_test(local_time_forms),
 };
 
 KT_TEST_MAIN(tests)

@@ -210,6 +210,28 @@ owner purge    same  ok
 owner purge    other ok
 '
 CASES_EXPECTED=81
+# Interactions (DESIGN §4: any client of the caller's branches).
+CASES+='
+owner note     own   ok
+owner note     same  ok
+owner note     other ok
+owner notes    own   ok
+owner notes    same  ok
+owner notes    other ok
+ha    note     own   ok
+ha    note     same  ok
+ha    note     other NOT_FOUND
+ha    notes    own   ok
+ha    notes    same  ok
+ha    notes    other NOT_FOUND
+m1    note     own   ok
+m1    note     same  ok
+m1    note     other NOT_FOUND
+m1    notes    own   ok
+m1    notes    same  ok
+m1    notes    other NOT_FOUND
+'
+CASES_EXPECTED=$((CASES_EXPECTED + 18))
 
 ncase=0
 mismatch() {
@@ -256,6 +278,8 @@ run_case() {
 	find) args=(client find "${TITLE[$name]}") ;;
 	list) args=(client list --limit 200) ;;
 	purge) args=(client purge "$id" --reason "matrix") ;;
+	note) args=(note "$id" --channel call --topic "matrix $role") ;;
+	notes) args=(notes "$id") ;;
 	*) fail "case $ncase: unknown op '$op'" ;;
 	esac
 
@@ -303,6 +327,14 @@ run_case() {
 		show)
 			grep -q "\"masked\":false" "$T/last.out" ||
 				mismatch "$role" "$op" "$target" "$id" "full card masked"
+			;;
+		note)
+			grep -q "\"note\":{\"id\":[0-9]*,\"client\":$id," "$T/last.out" ||
+				mismatch "$role" "$op" "$target" "$id" "no entry in the answer"
+			;;
+		notes)
+			grep -q "\"client\":$id,\"notes\":\[{" "$T/last.out" ||
+				mismatch "$role" "$op" "$target" "$id" "no entries listed"
 			;;
 		edit | archive | restore | reassign)
 			VER[$name]=$((VER[$name] + 1))

@@ -7,6 +7,7 @@
 
 #include "model/client_activity.h"
 #include "model/client_links.h"
+#include "model/interaction_store.h"
 
 static void
 purge_drops_activity(void **state)
@@ -30,6 +31,60 @@ purge_drops_activity(void **state)
 	kt_store_read_end(f->st, txn);
 }
 
+/* An entry of client at `at`, in f's write transaction. */
+static uint64_t
+add_note(mfx_t *f, uint64_t client, int64_t at)
+{
+	Ktstore__InteractionRecord rec = KTSTORE__INTERACTION_RECORD__INIT;
+
+	rec.client = client;
+	rec.at = at;
+	rec.channel = 1;
+	rec.topic = "t";
+	assert_int_equal(kt_istore_add(f->st, f->txn, &rec), 0);
+	return rec.id;
+}
+
+static void
+purge_and_move_interactions(void **state)
+{
+	mfx_t *f = *state;
+	Ktstore__InteractionRecord *out[8];
+	kt_links_count_t n;
+	kt_activity_t g;
+	size_t got;
+	int more;
+
+	mfx_wbegin(f);
+	add_note(f, 1, 100);
+	add_note(f, 1, 300);
+	add_note(f, 2, 200);
+	add_note(f, 3, 50);
+	mfx_commit(f);
+	/* Merge 1 into 2: both of 1's entries move, 2 counts three. */
+	assert_int_equal(kt_client_links_move(mfx_wbegin(f), f->db, 1, 2, 400,
+	    &n), 0);
+	assert_int_equal(n.interactions, 2);
+	assert_int_equal(kt_activity_get(f->txn, f->db, 2, &g), 0);
+	assert_int_equal(g.interactions, 3);
+	assert_int_equal(g.last_interaction_at, 300);
+	assert_int_equal(kt_activity_get(f->txn, f->db, 1, &g), 0);
+	assert_int_equal(g.interactions, 0);
+	assert_int_equal(kt_istore_page(f->txn, f->db, 1, NULL, 8, NULL, out,
+	    &got, &more), 0);
+	assert_int_equal(got, 0);
+	mfx_commit(f);
+	/* Purge 2: its three go, 3's one stays. */
+	assert_int_equal(kt_client_links_purge(mfx_wbegin(f), f->db, 2, 500,
+	    &n), 0);
+	assert_int_equal(n.interactions, 3);
+	assert_int_equal(mfx_entries(f->txn, f->db->interactions), 1);
+	assert_int_equal(mfx_entries(f->txn, f->db->interaction_ix), 1);
+	assert_int_equal(kt_activity_get(f->txn, f->db, 3, &g), 0);
+	assert_int_equal(g.interactions, 1);
+	mfx_commit(f);
+}
+
 static void
 detail_names_every_store(void **state)
 {
@@ -45,6 +100,7 @@ detail_names_every_store(void **state)
 static const struct CMUnitTest tests[] = {
 	T(purge_drops_activity),
 	T(detail_names_every_store),
+	T(purge_and_move_interactions),
 };
 
 KT_TEST_MAIN(tests)
