@@ -52,6 +52,8 @@ typedef struct kt_cq_filter {
 	int64_t created_from, created_to; /* [from, to); to 0 = open */
 	int include_archived;
 	int64_t now;                   /* unix seconds, for ages */
+	int64_t won_from, won_to;      /* won a deal closed in [from, to);
+					  to 0 = open (deal_store.h) */
 } kt_cq_filter_t;
 
 /* kt_cq_filter_from_request fills f from list request lr (the filters of

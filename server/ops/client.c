@@ -1234,6 +1234,8 @@ list_digest(const kt_cq_filter_t *f, const kt_cq_page_t *page, char *out,
 	if (f->created_from || f->created_to) D("created=%lld-%lld ",
 	    (long long)f->created_from, (long long)f->created_to);
 	if (f->include_archived) D("archived ");
+	if (f->won_from || f->won_to) D("won=%lld-%lld ",
+	    (long long)f->won_from, (long long)f->won_to);
 	D("rows=%u total=%" PRIu64, page->rows, page->total);
 #undef D
 }
