@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fields.h"
 #include "model/store.h"
 #include "records.pb-c.h"
 
@@ -42,8 +43,9 @@
 #define KT_DEAL_NOTE_MAX 2000u     /* bytes of a note (multi-line) */
 #define KT_DEAL_REASON_MAX 500u    /* bytes of a stage change's reason */
 #define KT_DEAL_LESSONS_MAX 1000u
-/* Amounts are below this many minor units (10^15: ten trillion roubles). */
-#define KT_DEAL_AMOUNT_LIMIT 1000000000000000LL
+/* Amounts are below this many minor units (10^15: ten trillion roubles;
+ * the CLI's parser in common/fields.c has the same limit). */
+#define KT_DEAL_AMOUNT_LIMIT KT_AMOUNT_LIMIT
 
 /* The index kinds (see above). */
 enum {
