@@ -290,9 +290,10 @@ typedef struct cli_filters {
 	const char *branch, *manager, *status, *category, *tag, *source;
 	const char *month, *cyear, *cage, *from, *to;
 	int children, archived;
+	const char *won_from, *won_to;   /* won a deal in the period */
 } cli_filters_t;
 
-#define CLI_FILTER_NOPTS 13u
+#define CLI_FILTER_NOPTS 15u
 
 /* Writes the CLI_FILTER_NOPTS filter options bound to f into opts (room
  * for at least that many) and returns their number. */

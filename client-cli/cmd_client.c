@@ -949,6 +949,8 @@ cli_filter_opts(cli_filters_t *f, cli_opt_t *opts)
 		{ .ao_name = "--created-from", .ao_value = &f->from },
 		{ .ao_name = "--created-to", .ao_value = &f->to },
 		{ .ao_name = "--archived", .ao_flag = &f->archived },
+		{ .ao_name = "--won-from", .ao_value = &f->won_from },
+		{ .ao_name = "--won-to", .ao_value = &f->won_to },
 	};
 
 	memcpy(opts, o, sizeof(o));
@@ -1008,6 +1010,13 @@ cli_filters_request(cli_t *cli, const cli_filters_t *f,
 	    &r->created_to)) != 0)
 		return rc;
 	r->include_archived = f->archived;
+	/* Won a deal closed in the period, both days included. */
+	if (f->won_from && (rc = parse_day(cli, "--won-from", f->won_from,
+	    &r->won_from)) != 0)
+		return rc;
+	if (f->won_to && (rc = parse_day_end(cli, "--won-to", f->won_to,
+	    &r->won_to)) != 0)
+		return rc;
 	return 0;
 }
 
@@ -1133,14 +1142,20 @@ const cli_command_t cli_commands_client[] = {
 	     "[--category C] [--tag T] [--source S] [--birth-month M "
 	     "[--children]] [--child-year Y] [--child-age MIN-MAX] "
 	     "[--created-from DATE] [--created-to DATE] [--archived] "
+	     "[--won-from DATE] [--won-to DATE] "
 	     "[--limit N] [--cursor C]"),
 	  N_("list clients by filters, a page at a time"),
 	  N_("--created-from and --created-to are days (YYYY-MM-DD, local\n"
 	     "time), both included: --created-from 2026-03-01 --created-to\n"
 	     "2026-03-31 is the whole of March. An unknown --branch or\n"
 	     "--manager lists nothing.\n"
+	     "--won-from/--won-to: clients with a deal won (closed) within\n"
+	     "those days, both included (either may be left open).\n"
 	     "\n"
 	     "Example (children's birthdays in July):\n"
-	     "  kartoteka client list --birth-month 7 --children\n") },
+	     "  kartoteka client list --birth-month 7 --children\n"
+	     "Example (bought in December a year ago):\n"
+	     "  kartoteka client list --won-from 2025-12-01 --won-to "
+	     "2025-12-31\n") },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
