@@ -425,17 +425,21 @@ read_deal(cli_t *cli, uint64_t id, Kartoteka__Response **out,
 	Kartoteka__DealListRequest r = KARTOTEKA__DEAL_LIST_REQUEST__INIT;
 	int rc;
 
+	*out = NULL;
+	*d = NULL;
 	r.id = id;
 	req.op_case = KARTOTEKA__REQUEST__OP_DEAL_LIST;
 	req.deal_list = &r;
 	if ((rc = cli_session_request(cli, &req,
 	    KARTOTEKA__RESPONSE__RESULT_DEAL_LIST, out)) != 0)
 		return rc;
-	if ((*out)->deal_list->n_deals != 1) {
+	if ((*out)->deal_list->n_deals != 1 ||
+	    (*out)->deal_list->deals[0] == NULL) {
 		kartoteka__response__free_unpacked(*out, NULL);
 		*out = NULL;
-		return cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL, "%s",
+		(void)cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL, "%s",
 		    _("a deal answer without the deal"));
+		return CLI_EXIT_CONNECT;
 	}
 	*d = (*out)->deal_list->deals[0];
 	return 0;
@@ -479,7 +483,7 @@ cmd_deal_stage(cli_t *cli, int argc, char **argv)
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__DealStageRequest r = KARTOTEKA__DEAL_STAGE_REQUEST__INIT;
 	Kartoteka__Response *cur = NULL;
-	const Kartoteka__Deal *d;
+	const Kartoteka__Deal *d = NULL;
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 2, 2, "ID STAGE");
@@ -521,7 +525,7 @@ cmd_deal_edit(cli_t *cli, int argc, char **argv)
 	Kartoteka__DealEditRequest r = KARTOTEKA__DEAL_EDIT_REQUEST__INIT;
 	Kartoteka__DealAddRequest vals = KARTOTEKA__DEAL_ADD_REQUEST__INIT;
 	Kartoteka__Response *cur = NULL;
-	const Kartoteka__Deal *d;
+	const Kartoteka__Deal *d = NULL;
 	char *fields[7], currency[4];
 	size_t nf = 0;
 	int rc;
@@ -575,8 +579,8 @@ cmd_deal_show(cli_t *cli, int argc, char **argv)
 {
 	const char *pos[1] = { NULL };
 	Kartoteka__Response *resp = NULL;
-	const Kartoteka__Deal *d;
-	uint64_t id;
+	const Kartoteka__Deal *d = NULL;
+	uint64_t id = 0;
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "ID");

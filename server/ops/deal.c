@@ -342,7 +342,8 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (in == NULL)
 		return KT_ENOMEM;
 	if ((rc = deal_for_change(st, txn, r, KT_AUDIT_DEAL_EDIT, &old, &next,
-	    &card)) != 0 || s->code != KT_CODE_OK)
+	    &card)) != 0 || s->code != KT_CODE_OK || old == NULL ||
+	    next == NULL || card == NULL)
 		return rc;
 	if (s->fields & F_TITLE) next->title = in->title;
 	if (s->fields & F_AMOUNT) next->amount = in->amount;
@@ -388,7 +389,8 @@ stage_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (in == NULL)
 		return KT_ENOMEM;
 	if ((rc = deal_for_change(st, txn, r, KT_AUDIT_DEAL_STAGE, &old, &next,
-	    &card)) != 0 || s->code != KT_CODE_OK)
+	    &card)) != 0 || s->code != KT_CODE_OK || old == NULL ||
+	    next == NULL || card == NULL)
 		return rc;
 	next->stage = s->stage;
 	next->reason = in->reason;

@@ -420,7 +420,7 @@ list_counts_rows_and_audits(void **state)
 	assert_non_null(strstr(e.detail, "rows=3"));
 	assert_non_null(strstr(e.detail, "new=2"));
 	/* Listing again shows no new client. */
-	l = listed(w.h, w.m, list(&q));
+	(void)listed(w.h, w.m, list(&q));
 	assert_non_null(strstr(kt_h_audit_last(w.h).detail, "new=0"));
 	/* The head sees the branch's four. */
 	l = listed(w.h, w.g, list(&q));
