@@ -66,6 +66,7 @@ typedef struct req {
 		Kartoteka__ClientPurgeRequest purge;
 		Kartoteka__ClientMergeRequest merge;
 		Kartoteka__UserOffboardRequest off;
+		Kartoteka__UserChangeRequest uc;
 		Kartoteka__DealAddRequest add;
 		Kartoteka__DealEditRequest edit;
 		Kartoteka__DealStageRequest stage;
@@ -470,6 +471,51 @@ list_counts_rows_and_audits(void **state)
 	kt_h_free(w.h);
 }
 
+/* Past the row quota a page is refused whole, counted nothing, audited;
+ * clients shown earlier that day cost nothing again. */
+static void
+list_past_the_row_quota(void **state)
+{
+	world_t w;
+	uint64_t a, b;
+	Kartoteka__Response *r;
+	char *fields[1] = { "daily_row_quota" };
+	kt_h_entry_t e;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	a = client(w.h, w.m, "Ёлкины");
+	b = client(w.h, w.m, "Петровы");
+	(void)deal(w.h, w.m, a, "Английский");
+	(void)deal(w.h, w.m, b, "Шахматы");
+	kartoteka__request__init(&q.r);
+	kartoteka__user_change_request__init(&q.u.uc);
+	q.u.uc.login = "masha";
+	q.u.uc.fields = fields;
+	q.u.uc.n_fields = 1;
+	q.u.uc.daily_row_quota = 1;
+	q.r.op_case = KARTOTEKA__REQUEST__OP_USER_CHANGE;
+	q.r.user_change = &q.u.uc;
+	kt_h_expect_ok(kt_h_call(w.h, w.owner, &q.r));
+	/* One client: within the quota. */
+	list(&q);
+	q.u.list.client = a;
+	assert_int_equal(listed(w.h, w.m, &q.r)->n_deals, 1);
+	/* Both: the page would pass it. */
+	r = kt_h_call(w.h, w.m, list(&q));
+	kt_h_expect_error(r, KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED, NULL);
+	assert_non_null(strstr(r->error->message, "--row-quota"));
+	e = kt_h_audit_last(w.h);
+	assert_string_equal(e.action, "deal.list");
+	assert_int_equal(e.outcome, KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED);
+	/* The one already shown costs nothing again. */
+	list(&q);
+	q.u.list.client = a;
+	assert_int_equal(listed(w.h, w.m, &q.r)->n_deals, 1);
+	kt_h_free(w.h);
+}
+
 static void
 won_in_a_period_client_filter(void **state)
 {
@@ -579,6 +625,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(edit_named_fields),
 	cmocka_unit_test(visibility_forbidden_or_missing),
 	cmocka_unit_test(list_counts_rows_and_audits),
+	cmocka_unit_test(list_past_the_row_quota),
 	cmocka_unit_test(won_in_a_period_client_filter),
 	cmocka_unit_test(offboard_purge_and_merge_take_deals),
 };
