@@ -524,6 +524,7 @@ kt_deal_walk(MDB_txn *txn, const kt_store_dbs_t *db,
 	uint8_t prefix[9], start[KT_DEAL_CURSOR_MAX];
 	size_t plen, klen;
 	int creation = 0;
+	size_t scanned = 0;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	int rc = 0, m;
@@ -581,6 +582,8 @@ kt_deal_walk(MDB_txn *txn, const kt_store_dbs_t *db,
 			break;
 		if (k.mv_size != klen)
 			continue;
+		if (++scanned > KT_DEAL_WALK_MAX && *nnext > 0)
+			goto out;   /* *nnext: the last key read */
 		/* Before the period's start on the creation index: done. */
 		if (creation && q->from > 0 &&
 		    kt_store_get_be64(p + 1) < t64(q->from))

@@ -150,14 +150,19 @@ typedef struct kt_deal_query {
 } kt_deal_query_t;
 
 #define KT_DEAL_CURSOR_MAX 17u  /* bytes of a walk's cursor */
+/* Index entries one walk reads at most (a request on the loop stays
+ * short however few of them match): past it the walk stops with a
+ * cursor, and the page may hold fewer deals, or none. */
+#define KT_DEAL_WALK_MAX 5000u
 
 /* kt_deal_walk calls fn for the deals matching q, newest first, after
  * cursor (ncursor bytes from a previous walk's *next; 0: from the start;
  * hostile bytes, checked here). It reads the narrowest index q allows
- * (client, manager, branch, stage, else creation time).
+ * (client, manager, branch, stage, else creation time), at most
+ * KT_DEAL_WALK_MAX entries.
  *   [out] next   KT_DEAL_CURSOR_MAX bytes: where a next page starts, when
- *                fn stopped the walk (*nnext its length); *nnext 0 when
- *                the walk reached the end
+ *                fn or KT_DEAL_WALK_MAX stopped the walk (*nnext its
+ *                length); *nnext 0 when the walk reached the end
  * Returns 0, fn's negative result, KT_EINVAL (a cursor not of this
  * query), KT_ESTORE, KT_EPROTO, KT_ENOMEM. */
 int kt_deal_walk(MDB_txn *txn, const kt_store_dbs_t *db,

@@ -726,6 +726,8 @@ static int
 list_query(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
     const Kartoteka__DealListRequest *lr, kt_deal_query_t *q, int *none)
 {
+	const kt_user_t *u = kt_req_caller(r);
+
 	memset(q, 0, sizeof(*q));
 	*none = 0;
 	if ((uint32_t)lr->stage > KARTOTEKA__DEAL_STAGE__STAGE_LOST) {
@@ -748,12 +750,20 @@ list_query(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 	if (lr->client && !kt_req_client_visible(r, lr->client))
 		return 0;
 	q->client = lr->client;
+	/* A caller of one branch sees nothing elsewhere: read its branch's
+	 * deals only, not the whole base. */
+	if (u->role != KARTOTEKA__ROLE__OWNER && u->nbranches == 1)
+		q->branch = u->branches[0];
 	if (lr->manager != NULL && lr->manager[0] != '\0' &&
 	    kt_user_id(txn, db, lr->manager, &q->manager) != 0)
 		*none = 1;
-	if (lr->branch != NULL && lr->branch[0] != '\0' &&
-	    kt_branch_id(txn, db, lr->branch, &q->branch) != 0)
-		*none = 1;
+	if (lr->branch != NULL && lr->branch[0] != '\0') {
+		uint64_t b = 0;
+		if (kt_branch_id(txn, db, lr->branch, &b) != 0 ||
+		    (q->branch && q->branch != b))
+			*none = 1;
+		q->branch = b;
+	}
 	return 1;
 }
 

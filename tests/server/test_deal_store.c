@@ -287,6 +287,47 @@ walk_pages_newest_first(void **state)
 	kt_store_read_end(f->st, txn);
 }
 
+/* A walk reads at most KT_DEAL_WALK_MAX index entries: past them it
+ * stops with a cursor even when nothing matched, and the next walk goes
+ * on from there. */
+static void
+walk_stops_after_its_budget(void **state)
+{
+	mfx_t *f = *state;
+	Ktstore__DealRecord d = KTSTORE__DEAL_RECORD__INIT;
+	kt_deal_query_t q = { .branch = 1, .stage = WON };
+	uint8_t next[KT_DEAL_CURSOR_MAX], cur[KT_DEAL_CURSOR_MAX];
+	size_t nnext, pages = 0;
+	seen_t s = { 0 };
+	MDB_txn *txn = mfx_wbegin(f);
+
+	d.title = "Курс";
+	d.currency = "RUB";
+	d.branch = 1;
+	for (uint64_t i = 0; i < KT_DEAL_WALK_MAX + 10; i++) {
+		d.client = i + 1;
+		d.stage = i == 0 ? WON : NEW;   /* the oldest is the one won */
+		d.created_at = (int64_t)i;
+		assert_int_equal(kt_deal_add(f->st, txn, &d), 0);
+	}
+	mfx_commit(f);
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	assert_int_equal(kt_deal_walk(txn, f->db, &q, NULL, 0, collect, &s,
+	    next, &nnext), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(nnext, 17);
+	while (nnext > 0) {
+		memcpy(cur, next, nnext);
+		pages++;
+		assert_int_equal(kt_deal_walk(txn, f->db, &q, cur, 17, collect,
+		    &s, next, &nnext), 0);
+	}
+	kt_store_read_end(f->st, txn);
+	assert_int_equal(pages, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ids[0], 1);
+}
+
 static void
 renewals_due_skip_renewed_and_lost(void **state)
 {
@@ -386,6 +427,7 @@ static const struct CMUnitTest tests[] = {
 	T(stage_moves_indexes_and_activity),
 	T(check_names_the_field),
 	T(walk_pages_newest_first),
+	T(walk_stops_after_its_budget),
 	T(renewals_due_skip_renewed_and_lost),
 	T(purge_move_and_offboard),
 };
