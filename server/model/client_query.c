@@ -1083,9 +1083,6 @@ child_age_term(query_t *q, const kt_cq_filter_t *f)
 	birthdate_term(q, lo, hi);
 }
 
-/* The set of cards matching f that who may list, for kt_cquery_list and
- * kt_cquery_each: q is initialised here (the caller frees it with
- * query_free, also on failure), out filled by query_run. */
 /* Won a deal in [won_from, won_to): the clients under deal_store.h's 'W'
  * keys of that range (the value of each is the client's id), read as a
  * range of cx_created is. */
@@ -1102,6 +1099,9 @@ won_term(query_t *q, const kt_cq_filter_t *f)
 	    (f->won_to && f->won_to <= f->won_from);
 }
 
+/* The set of cards matching f that who may list, for kt_cquery_list and
+ * kt_cquery_each: q is initialised here (the caller frees it with
+ * query_free, also on failure), out filled by query_run. */
 static int
 list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_cq_caller_t *who, const kt_cq_filter_t *f, cset_t *out,
