@@ -302,10 +302,13 @@ typedef struct cli_filters {
 	/* segments (issue 9) */
 	const char *contacted_before, *contacted_after, *consent, *dnc;
 	int open_deal, no_open_deal;
+	const char *won_from, *won_to;   /* won a deal in the period */
 } cli_filters_t;
 
 #define CLI_FILTER_NOPTS_SEGMENTS 6u
-#define CLI_FILTER_NOPTS (13u + CLI_FILTER_NOPTS_SEGMENTS)
+#define CLI_FILTER_NOPTS_WON 2u
+#define CLI_FILTER_NOPTS (13u + CLI_FILTER_NOPTS_SEGMENTS + \
+	CLI_FILTER_NOPTS_WON)
 
 /* Writes the CLI_FILTER_NOPTS filter options bound to f into opts (room
  * for at least that many) and returns their number. */

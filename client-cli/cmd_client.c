@@ -1059,6 +1059,8 @@ cli_filter_opts(cli_filters_t *f, cli_opt_t *opts)
 		{ .ao_name = "--no-open-deal", .ao_flag = &f->no_open_deal },
 		{ .ao_name = "--consent", .ao_value = &f->consent },
 		{ .ao_name = "--do-not-contact", .ao_value = &f->dnc },
+		{ .ao_name = "--won-from", .ao_value = &f->won_from },
+		{ .ao_name = "--won-to", .ao_value = &f->won_to },
 	};
 
 	memcpy(opts, o, sizeof(o));
@@ -1118,6 +1120,13 @@ cli_filters_request(cli_t *cli, const cli_filters_t *f,
 	    &r->created_to)) != 0)
 		return rc;
 	r->include_archived = f->archived;
+	/* Won a deal closed in the period, both days included. */
+	if (f->won_from && (rc = parse_day(cli, "--won-from", f->won_from,
+	    &r->won_from)) != 0)
+		return rc;
+	if (f->won_to && (rc = parse_day_end(cli, "--won-to", f->won_to,
+	    &r->won_to)) != 0)
+		return rc;
 	return segment_filters(cli, f, r);
 }
 
@@ -1250,7 +1259,8 @@ const cli_command_t cli_commands_client[] = {
 	     "[--created-from DATE] [--created-to DATE] [--archived] "
 	     "[--contacted-before DATE] [--contacted-after DATE] "
 	     "[--open-deal|--no-open-deal] [--consent yes|no] "
-	     "[--do-not-contact yes|no] [--limit N] [--cursor C]"),
+	     "[--do-not-contact yes|no] [--won-from DATE] [--won-to DATE] "
+	     "[--limit N] [--cursor C]"),
 	  N_("list clients by filters, a page at a time"),
 	  N_("--birth-month, --children, --child-year and --child-age are\n"
 	     "about ONE person: --birth-month 3 --child-age 4-6 lists families\n"
@@ -1262,12 +1272,18 @@ const cli_command_t cli_commands_client[] = {
 	     "on DATE or earlier, or there never was one; --contacted-after\n"
 	     "DATE: on DATE or later. --open-deal: a deal is new or in\n"
 	     "progress. --consent yes: the card has a consent date.\n"
+	     "--won-from/--won-to: a deal won (closed) within those days (either\n"
+	     "may be left open).\n"
 	     "An unknown --branch or --manager lists nothing.\n"
 	     "\n"
 	     "Example (children's birthdays in July):\n"
 	     "  kartoteka client list --birth-month 7 --children\n"
 	     "Example (not called since the new year, may be called):\n"
 	     "  kartoteka client list --contacted-before 2025-12-31 "
-	     "--do-not-contact no\n") },
+	     "--do-not-contact no\n"
+	     "Example (bought in December a year ago):\n"
+	     "  kartoteka client list --won-from 2025-12-01 --won-to "
+	     "2025-12-31\n") },
+
 	{ NULL, NULL, NULL, NULL, NULL },
 };

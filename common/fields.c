@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The shared text-field rule of fields.h. */
+/* The shared text-field rules of fields.h, and amounts of money. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "kt_error.h"
 
 #include "fields.h"
 #include "normalize.h"
@@ -173,4 +175,146 @@ kt_local_time_parse(const char *s, int64_t now, unsigned day_minute,
 	if (has_time != NULL)
 		*has_time = timed;
 	return 0;
+}
+/* ==== amounts ============================================================== */
+
+unsigned
+kt_currency_exponent(const char *currency)
+{
+	/* ISO 4217 minor units that are not 2 (the common ones). */
+	static const char zero[][4] = { "JPY", "KRW", "VND", "CLP", "ISK",
+		"UGX", "PYG", "XAF", "XOF", "BIF", "DJF", "GNF", "KMF", "RWF",
+		"VUV", "XPF" };
+	static const char three[][4] = { "KWD", "BHD", "OMR", "JOD", "IQD",
+		"LYD", "TND" };
+
+	if (currency == NULL)
+		return 2;
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (strcmp(currency, zero[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < sizeof(three) / sizeof(three[0]); i++)
+		if (strcmp(currency, three[i]) == 0)
+			return 3;
+	return 2;
+}
+
+/* The length of a space at s (' ', U+00A0, U+202F), or 0. */
+static size_t
+space_at(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] == ' ')
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xaf)
+		return 3;
+	return 0;
+}
+
+int
+kt_amount_parse(const char *s, unsigned exp, int64_t *out, const char **why)
+{
+	static const char *const decimals[] = {
+		"has digits after the point (the currency has no minor units)",
+		"has more than 1 digit after the point",
+		"has more than 2 digits after the point",
+		"has more than 3 digits after the point",
+	};
+	int64_t v = 0;
+	unsigned frac = 0, digits = 0;
+	size_t sp;
+	int point = 0;
+
+	*out = 0;
+	if (s == NULL)
+		s = "";
+	while ((sp = space_at(s)) != 0)
+		s += sp;
+	if (*s == '-') {
+		*why = "is negative";
+		return KT_EINVAL;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (point && ++frac > exp) {
+				*why = decimals[exp < 3 ? exp : 3];
+				return KT_EINVAL;
+			}
+			if (v > (KT_AMOUNT_LIMIT - 9) / 10) {
+				*why = "is too large";
+				return KT_EINVAL;
+			}
+			v = v * 10 + (*s - '0');
+			digits++;
+			continue;
+		}
+		if ((*s == '.' || *s == ',') && !point && digits > 0) {
+			point = 1;
+			continue;
+		}
+		if ((sp = space_at(s)) != 0) {
+			const char *t = s + sp;
+			/* Spaces at the end, or between digits of the whole
+			 * part. */
+			while ((sp = space_at(t)) != 0)
+				t += sp;
+			if (*t == '\0')
+				break;
+			if (!point && digits > 0 && *t >= '0' && *t <= '9') {
+				s = t - 1;
+				continue;
+			}
+		}
+		*why = "is not an amount (e.g. 12500, 12500.00 or 12 500,50)";
+		return KT_EINVAL;
+	}
+	if (digits == 0 || (point && frac == 0)) {
+		*why = "is not an amount (e.g. 12500, 12500.00 or 12 500,50)";
+		return KT_EINVAL;
+	}
+	for (; frac < exp; frac++) {
+		if (v > KT_AMOUNT_LIMIT / 10) {
+			*why = "is too large";
+			return KT_EINVAL;
+		}
+		v *= 10;
+	}
+	if (v >= KT_AMOUNT_LIMIT) {
+		*why = "is too large";
+		return KT_EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+char *
+kt_amount_format(int64_t v, unsigned exp, char *out, size_t cap)
+{
+	char digits[24], tmp[KT_AMOUNT_TEXT_MAX * 2];
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n, whole, o = 0;
+
+	if (exp > 3)
+		exp = 3;
+	n = (size_t)snprintf(digits, sizeof(digits), "%0*llu", (int)exp + 1,
+	    (unsigned long long)u);
+	whole = n - exp;
+	if (v < 0)
+		tmp[o++] = '-';
+	for (size_t i = 0; i < whole; i++) {
+		if (i > 0 && (whole - i) % 3 == 0)
+			tmp[o++] = ' ';
+		tmp[o++] = digits[i];
+	}
+	if (exp > 0) {
+		tmp[o++] = '.';
+		memcpy(tmp + o, digits + whole, exp);
+		o += exp;
+	}
+	tmp[o] = '\0';
+	snprintf(out, cap, "%s", tmp);
+	return out;
 }

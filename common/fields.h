@@ -53,5 +53,33 @@ int kt_work_hours_within(unsigned from, unsigned to, unsigned minute);
  * Returns 0 or -1 (not such a text, or not a time that exists). */
 int kt_local_time_parse(const char *s, int64_t now, unsigned day_minute,
     int64_t *out, int *has_time);
+/* ---- amounts of money (deals) --------------------------------------------- */
+
+/* Amounts are integer minor units below this (10^15). */
+#define KT_AMOUNT_LIMIT 1000000000000000LL
+/* Bytes kt_amount_format needs at most: "999 999 999 999 999" (exp 0). */
+#define KT_AMOUNT_TEXT_MAX 32u
+
+/* The minor-unit exponent of an ISO 4217 currency: 2 for RUB, USD, EUR,
+ * KZT and most others; 0 for JPY, KRW, ...; 3 for KWD, BHD, ... (a small
+ * table; anything not in it, NULL included, is 2). */
+unsigned kt_currency_exponent(const char *currency);
+
+/* kt_amount_parse reads an amount as typed in major units: digits, with
+ * spaces (also U+00A0 and U+202F) between groups of the whole part, and
+ * an optional decimal point or comma followed by at most exp digits:
+ * "12500", "12500.00", "12 500,50". Surrounding spaces are ignored.
+ * [out] *out minor units (12 500,50 at exp 2: 1250050). On KT_EINVAL,
+ * *why is a static English phrase to follow the option's name ("is
+ * negative", "has more than 2 digits after the point", ...). Returns 0 or
+ * KT_EINVAL (also for KT_AMOUNT_LIMIT or more). */
+int kt_amount_parse(const char *s, unsigned exp, int64_t *out,
+    const char **why);
+
+/* kt_amount_format writes minor units v (>= 0) at exp as the parser
+ * reads it back: groups of three separated by a space, a point and exp
+ * digits ("12 500.50"; exp 0: "12 500"). Negative v is written with a
+ * leading '-'. Returns out (cap bytes, KT_AMOUNT_TEXT_MAX suffice). */
+char *kt_amount_format(int64_t v, unsigned exp, char *out, size_t cap);
 
 #endif

@@ -6,6 +6,7 @@
 #include "model/client_activity.h"
 #include "model/client_links.h"
 #include "model/interaction_store.h"
+#include "model/deal_store.h"
 
 int
 kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
@@ -19,6 +20,8 @@ kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
 	if (rc == 0)
 		rc = kt_istore_drop_client(txn, db, client, &out->interactions);
 	if (rc == 0)
+		rc = kt_deal_purge_client(txn, db, client, &out->deals);
+	if (rc == 0)
 		rc = kt_activity_drop(txn, db, client);
 	return rc;
 }
@@ -29,16 +32,13 @@ kt_client_links_move(MDB_txn *txn, const kt_store_dbs_t *db,
 {
 	int rc = 0;
 
-	(void)txn;
-	(void)db;
-	(void)from;
-	(void)into;
-	(void)now;
 	memset(out, 0, sizeof(*out));
 	/* Each store's step (it also brings into's activity record up to
 	 * date and drops from's): interactions, deals, tasks. */
 	if (rc == 0)
 		rc = kt_istore_move(txn, db, from, into, &out->interactions);
+	if (rc == 0)
+		rc = kt_deal_move_client(txn, db, from, into, now, &out->deals);
 	return rc;
 }
 

@@ -21,6 +21,7 @@
 #include "model/client_query.h"
 #include "model/branch_store.h"
 #include "model/client_store.h"
+#include "model/deal_store.h"
 #include "model/user_store.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
@@ -1312,6 +1313,22 @@ activity_refine(query_t *q, const kt_cq_filter_t *f, cset_t *set)
 	return 0;
 }
 
+/* Won a deal in [won_from, won_to): the clients under deal_store.h's 'W'
+ * keys of that range (the value of each is the client's id), read as a
+ * range of cx_created is. */
+static void
+won_term(query_t *q, const kt_cq_filter_t *f)
+{
+	term_t *t = term_add(q, TK_CREATED, q->db->deal_ix);
+
+	if (t == NULL)
+		return;
+	kt_deal_won_range(f->won_from, f->won_to, t->key, t->hi);
+	t->keylen = 9;
+	q->empty |= f->won_from < 0 || f->won_to < 0 ||
+	    (f->won_to && f->won_to <= f->won_from);
+}
+
 /* The set of cards matching f that who may list, for kt_cquery_list and
  * kt_cquery_each: q is initialised here (the caller frees it with
  * query_free, also on failure), out filled by query_run. */
@@ -1406,6 +1423,8 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
 	flag_term(q, f->consent, KT_CSTORE_CONSENT_KEY);
 	flag_term(q, f->do_not_contact, KT_CSTORE_DNC_KEY);
 	/* ---- end of segments */
+	if (f->won_from || f->won_to)
+		won_term(q, f);
 	visibility_terms(q, who);
 	if (!f->include_archived)
 		no_term(q, KT_CSTORE_ARCHIVED_KEY);
@@ -1482,6 +1501,8 @@ kt_cq_filter_from_request(MDB_txn *txn, const kt_store_dbs_t *db,
 	f->open_deal = presence(lr->open_deal);
 	f->consent = presence(lr->consent);
 	f->do_not_contact = presence(lr->do_not_contact);
+	f->won_from = lr->won_from;
+	f->won_to = lr->won_to;
 }
 
 /* ==== every matching card (export) ======================================== */

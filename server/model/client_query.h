@@ -66,6 +66,8 @@ typedef struct kt_cq_filter {
 	int open_deal;                 /* has a deal in stage new/progress */
 	int consent;                   /* consent_date present */
 	int do_not_contact;            /* the card's do_not_contact */
+	int64_t won_from, won_to;      /* won a deal closed in [from, to);
+					  to 0 = open (deal_store.h) */
 } kt_cq_filter_t;
 
 /* kt_cq_filter_from_request fills f from list request lr (the filters of

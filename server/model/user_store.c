@@ -8,6 +8,7 @@
 #include "kt_error.h"
 #include "model/branch_store.h"
 #include "model/client_store.h"
+#include "model/deal_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
 #include "model/terminal_store.h"
@@ -925,13 +926,12 @@ static int
 offboard_deals_and_tasks(MDB_txn *txn, const kt_store_dbs_t *db,
     uint64_t leaver, uint64_t to, int64_t now, char *detail, size_t cap)
 {
-	(void)txn;
-	(void)db;
-	(void)leaver;
-	(void)to;
-	(void)now;
-	(void)detail;
-	(void)cap;
+	size_t deals = 0, len = strlen(detail);
+	int rc;
+
+	if ((rc = kt_deal_offboard(txn, db, leaver, to, now, &deals)) != 0)
+		return rc;
+	snprintf(detail + len, len < cap ? cap - len : 0, " deals=%zu", deals);
 	return 0;
 }
 

@@ -1247,6 +1247,8 @@ list_digest(const kt_cq_filter_t *f, const kt_cq_page_t *page, char *out,
 	if (f->consent) D("consent=%s ", f->consent > 0 ? "yes" : "no");
 	if (f->do_not_contact) D("do_not_contact=%s ",
 	    f->do_not_contact > 0 ? "yes" : "no");
+	if (f->won_from || f->won_to) D("won=%lld-%lld ",
+	    (long long)f->won_from, (long long)f->won_to);
 	D("rows=%u total=%" PRIu64, page->rows, page->total);
 #undef D
 }

@@ -188,7 +188,75 @@ local_time_forms(void **state)
 	    NULL), -1);
 }
 
+static void
+amount_parse_and_format(void **state)
+{
+	static const char *const bad[] = { "12.345", "-5", "abc", "", " ",
+		"12 500.5 0", "1.2.3", ".5", "12 ,50", "1e3", "12500,", NULL };
+	const char *why = NULL;
+	char out[KT_AMOUNT_TEXT_MAX];
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(kt_currency_exponent("RUB"), 2);
+	assert_int_equal(kt_currency_exponent("USD"), 2);
+	assert_int_equal(kt_currency_exponent("KZT"), 2);
+	assert_int_equal(kt_currency_exponent("JPY"), 0);
+	assert_int_equal(kt_currency_exponent("KWD"), 3);
+	assert_int_equal(kt_currency_exponent("XYZ"), 2);
+	assert_int_equal(kt_currency_exponent(NULL), 2);
+	assert_int_equal(kt_amount_parse("12500", 2, &v, &why), 0);
+	assert_int_equal(v, 1250000);
+	assert_int_equal(kt_amount_parse("12500.00", 2, &v, &why), 0);
+	assert_int_equal(v, 1250000);
+	assert_int_equal(kt_amount_parse("12 500,50", 2, &v, &why), 0);
+	assert_int_equal(v, 1250050);
+	assert_int_equal(kt_amount_parse("12\xc2\xa0" "500,5", 2, &v, &why),
+	    0);
+	assert_int_equal(v, 1250050);
+	assert_int_equal(kt_amount_parse(" 0 ", 2, &v, &why), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(kt_amount_parse("12500", 0, &v, &why), 0);
+	assert_int_equal(v, 12500);
+	assert_int_equal(kt_amount_parse("1.5", 0, &v, &why), KT_EINVAL);
+	assert_string_equal(why, "has digits after the point (the currency "
+	    "has no minor units)");
+	assert_int_equal(kt_amount_parse("12.345", 2, &v, &why), KT_EINVAL);
+	assert_string_equal(why, "has more than 2 digits after the point");
+	assert_int_equal(kt_amount_parse("-5", 2, &v, &why), KT_EINVAL);
+	assert_string_equal(why, "is negative");
+	for (size_t i = 0; bad[i] != NULL; i++) {
+		why = NULL;
+		if (kt_amount_parse(bad[i], 2, &v, &why) != KT_EINVAL)
+			fail_msg("'%s' was taken", bad[i]);
+		assert_non_null(why);
+	}
+	/* The limit: 10^15 minor units. */
+	assert_int_equal(kt_amount_parse("9999999999999.99", 2, &v, &why), 0);
+	assert_int_equal(v, KT_AMOUNT_LIMIT - 1);
+	assert_int_equal(kt_amount_parse("10000000000000", 2, &v, &why),
+	    KT_EINVAL);
+	assert_string_equal(why, "is too large");
+	assert_int_equal(kt_amount_parse("99999999999999999999999", 0, &v,
+	    &why), KT_EINVAL);
+	/* Printed back as the parser reads it. */
+	assert_string_equal(kt_amount_format(1250050, 2, out, sizeof(out)),
+	    "12 500.50");
+	assert_string_equal(kt_amount_format(5, 2, out, sizeof(out)), "0.05");
+	assert_string_equal(kt_amount_format(0, 2, out, sizeof(out)), "0.00");
+	assert_string_equal(kt_amount_format(1234567, 0, out, sizeof(out)),
+	    "1 234 567");
+	assert_string_equal(kt_amount_format(KT_AMOUNT_LIMIT - 1, 2, out,
+	    sizeof(out)), "9 999 999 999 999.99");
+	assert_string_equal(kt_amount_format(-150, 2, out, sizeof(out)),
+	    "-1.50");
+	assert_int_equal(kt_amount_parse(kt_amount_format(123456789, 3, out,
+	    sizeof(out)), 3, &v, &why), 0);
+	assert_int_equal(v, 123456789);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(amount_parse_and_format),
 	cmocka_unit_test(work_hours_rules),
 	cmocka_unit_test(text_problem_rules),
 	cmocka_unit_test(text_take_fits_or_not),

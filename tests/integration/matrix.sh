@@ -381,6 +381,92 @@ done
 	fail "ran $ncase cases, the table should have $CASES_EXPECTED"
 echo "matrix: $ncase cases passed"
 
+# ---- deals: the deal row of the role table -------------------------------------
+# DESIGN §4: managers deal with their own clients, heads with their
+# branches', the owner with all; a client of another branch, or a deal of
+# one, answers exactly like a missing one. Each main client has one deal,
+# added by its manager.
+declare -A DEAL DVER
+for name in c_o c_ha c_m1 c_m2 c_m3; do
+	expect_rc 0 cli "${MGR[$name]}" --json deal add "${ID[$name]}" --title "Курс $name"
+	DEAL[$name]=$(sed -n 's/.*"deal":{"id":\([0-9]*\).*/\1/p' "$T/last.out")
+	[ -n "${DEAL[$name]}" ] || fail "deal add $name: $(cat "$T/last.out")"
+	DVER[$name]=1
+done
+DEAL_CASES='
+owner deal-add   own   ok
+owner deal-add   same  ok
+owner deal-add   other ok
+owner deal-stage own   ok
+owner deal-stage same  ok
+owner deal-stage other ok
+owner deal-list  own   seen
+owner deal-list  same  seen
+owner deal-list  other seen
+ha    deal-add   own   ok
+ha    deal-add   same  ok
+ha    deal-add   other NOT_FOUND
+ha    deal-stage own   ok
+ha    deal-stage same  ok
+ha    deal-stage other NOT_FOUND
+ha    deal-list  own   seen
+ha    deal-list  same  seen
+ha    deal-list  other NOT_FOUND
+m1    deal-add   own   ok
+m1    deal-add   same  FORBIDDEN
+m1    deal-add   other NOT_FOUND
+m1    deal-stage own   ok
+m1    deal-stage same  FORBIDDEN
+m1    deal-stage other NOT_FOUND
+m1    deal-list  own   seen
+m1    deal-list  same  hidden
+m1    deal-list  other NOT_FOUND
+'
+ndeal=0
+mapfile -t lines <<<"$DEAL_CASES"
+for line in "${lines[@]}"; do
+	read -r role op target want extra <<<"$line" || true
+	case ${role:-} in '' | '#'*) continue ;; esac
+	ndeal=$((ndeal + 1))
+	name=${TGT[$role.$target]}
+	id=${ID[$name]}
+	did=${DEAL[$name]}
+	case $op in
+	deal-add) args=(deal add "$id" --title "Новый курс $role") ; missing="no client $id" ;;
+	deal-stage) args=(deal stage "$did" progress --version "${DVER[$name]}") ; missing="no deal $did" ;;
+	deal-list) args=(deal list --client "$id") ; missing="no client $id" ;;
+	esac
+	rc=0
+	cli "$role" --json "${args[@]}" >"$T/last.out" 2>"$T/last.err" || rc=$?
+	case $rc in
+	0)
+		got=ok
+		if [ "$op" = deal-list ]; then
+			got=hidden
+			grep -q "{\"id\":$did," "$T/last.out" && got=seen
+		fi
+		;;
+	1) got=$(sed -n '1s/^error: \([A-Z_]*\): .*/\1/p' "$T/last.err") ;;
+	*) got="exit $rc" ;;
+	esac
+	printf 'deal case %2d: %-5s %-10s %-5s -> %s\n' "$ndeal" "$role" "$op" "$target" "$got"
+	[ "$got" = "$want" ] || { ncase=$ndeal; mismatch "$role" "$op" "$target" "$id" "expected $want, got $got"; }
+	[ "$op" = deal-stage ] && [ "$got" = ok ] && DVER[$name]=$((DVER[$name] + 1))
+	if [ "$want" = NOT_FOUND ]; then
+		[ "$(cat "$T/last.err")" = "error: NOT_FOUND: $missing" ] ||
+			{ ncase=$ndeal; mismatch "$role" "$op" "$target" "$id" "NOT_FOUND worded unlike a missing one"; }
+	fi
+	if [ "$want" = FORBIDDEN ]; then
+		grep -qE "^error: FORBIDDEN: you may not " "$T/last.err" ||
+			{ ncase=$ndeal; mismatch "$role" "$op" "$target" "$id" "FORBIDDEN without a reason"; }
+	fi
+done
+[ "$ndeal" -eq 27 ] || fail "ran $ndeal deal cases, the table has 27"
+expect_rc 1 cli m1 deal stage 999999 won --version 1
+[ "$(cat "$T/last.err")" = "error: NOT_FOUND: no deal 999999" ] ||
+	fail "missing deal: $(cat "$T/last.err")"
+echo "matrix: $ndeal deal cases passed"
+
 # ---- after the matrix ----------------------------------------------------------
 # Refusals changed nothing: each main client has the version counted here,
 # its manager, and is not archived.

@@ -37,6 +37,7 @@ set(KT_INTEGRATION_TESTS
   leaving_manager
   segments
   notes
+  deals
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

@@ -8,6 +8,7 @@
 #include "model/client_activity.h"
 #include "model/client_links.h"
 #include "model/interaction_store.h"
+#include "model/deal_store.h"
 
 static void
 purge_drops_activity(void **state)
@@ -85,6 +86,45 @@ purge_and_move_interactions(void **state)
 	mfx_commit(f);
 }
 
+/* Deals: a purge deletes the client's, a merge gives them to the card
+ * that stays, each counted, and both activity records follow. */
+static void
+purge_and_move_deals(void **state)
+{
+	mfx_t *f = *state;
+	Ktstore__DealRecord d = KTSTORE__DEAL_RECORD__INIT;
+	kt_links_count_t n;
+	kt_activity_t g;
+	MDB_txn *txn;
+
+	d.title = "Курс";
+	d.currency = "RUB";
+	d.stage = 1;
+	d.created_at = 100;
+	for (uint64_t c = 1; c <= 3; c++) {
+		d.client = c;
+		assert_int_equal(kt_deal_add(f->st, mfx_wbegin(f), &d), 0);
+		mfx_commit(f);
+	}
+	assert_int_equal(kt_client_links_move(mfx_wbegin(f), f->db, 1, 2, 200,
+	    &n), 0);
+	mfx_commit(f);
+	assert_int_equal(n.deals, 1);
+	assert_int_equal(kt_client_links_purge(mfx_wbegin(f), f->db, 3, 300,
+	    &n), 0);
+	mfx_commit(f);
+	assert_int_equal(n.deals, 1);
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	assert_int_equal(kt_activity_get(txn, f->db, 1, &g), 0);
+	assert_int_equal(g.open_deals, 0);
+	assert_int_equal(kt_activity_get(txn, f->db, 2, &g), 0);
+	assert_int_equal(g.open_deals, 2);
+	assert_int_equal(kt_activity_get(txn, f->db, 3, &g), 0);
+	assert_int_equal(g.open_deals, 0);
+	assert_int_equal(mfx_entries(txn, f->db->deals), 2);
+	kt_store_read_end(f->st, txn);
+}
+
 static void
 detail_names_every_store(void **state)
 {
@@ -101,6 +141,7 @@ static const struct CMUnitTest tests[] = {
 	T(purge_drops_activity),
 	T(detail_names_every_store),
 	T(purge_and_move_interactions),
+	T(purge_and_move_deals),
 };
 
 KT_TEST_MAIN(tests)

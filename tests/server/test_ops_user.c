@@ -595,6 +595,7 @@ offboard_in_one_step(void **state)
 	assert_string_equal(e.action, "user.offboard");
 	assert_non_null(strstr(e.detail, "clients=3"));
 	assert_non_null(strstr(e.detail, "sessions_ended=2"));
+	assert_non_null(strstr(e.detail, "deals=0"));  /* test_ops_deal.c */
 	/* Every card is vera's now, a new version; vera's own untouched. */
 	for (int i = 0; i < 3; i++)
 		assert_true(manager_of(h, ids[i], NULL) == v);
