@@ -3,8 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kt_error.h"
+
 #include "model/client_activity.h"
 #include "model/client_links.h"
+#include "model/client_store.h"
+#include "model/task_store.h"
 
 int
 kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
@@ -16,8 +20,28 @@ kt_client_links_purge(MDB_txn *txn, const kt_store_dbs_t *db,
 	memset(out, 0, sizeof(*out));
 	/* Each store's step: interactions, deals, tasks. */
 	if (rc == 0)
+		rc = kt_task_purge_client(txn, db, client, &out->tasks);
+	if (rc == 0)
 		rc = kt_activity_drop(txn, db, client);
 	return rc;
+}
+
+/* Tasks follow the card into its branch. */
+static int
+move_tasks(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t from,
+    uint64_t into, int64_t now, size_t *n)
+{
+	Ktstore__ClientRecord *card = NULL;
+	uint64_t branch = 0;
+	int rc;
+
+	if ((rc = kt_cstore_get(txn, db, into, &card)) == 0) {
+		branch = card->branch;
+		protobuf_c_message_free_unpacked(&card->base, NULL);
+	} else if (rc != KT_ENOTFOUND) {
+		return rc;
+	}
+	return kt_task_move_client(txn, db, from, into, branch, now, n);
 }
 
 int
@@ -26,14 +50,11 @@ kt_client_links_move(MDB_txn *txn, const kt_store_dbs_t *db,
 {
 	int rc = 0;
 
-	(void)txn;
-	(void)db;
-	(void)from;
-	(void)into;
-	(void)now;
 	memset(out, 0, sizeof(*out));
 	/* Each store's step (it also brings into's activity record up to
 	 * date and drops from's): interactions, deals, tasks. */
+	if (rc == 0)
+		rc = move_tasks(txn, db, from, into, now, &out->tasks);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "model/client_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
+#include "model/task_store.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
 #include "records.pb-c.h"
@@ -925,13 +926,14 @@ static int
 offboard_deals_and_tasks(MDB_txn *txn, const kt_store_dbs_t *db,
     uint64_t leaver, uint64_t to, int64_t now, char *detail, size_t cap)
 {
-	(void)txn;
-	(void)db;
-	(void)leaver;
-	(void)to;
-	(void)now;
-	(void)detail;
-	(void)cap;
+	size_t tasks = 0, len;
+	int rc;
+
+	if ((rc = kt_task_offboard(txn, db, leaver, to, now, &tasks)) != 0)
+		return rc;
+	len = strlen(detail);
+	if (len < cap)
+		snprintf(detail + len, cap - len, " tasks=%zu", tasks);
 	return 0;
 }
 
