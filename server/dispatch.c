@@ -25,6 +25,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_history,
 	&kt_ops_export,
 	&kt_ops_audit,
+	&kt_ops_task,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

@@ -71,5 +71,6 @@ extern const kt_op_domain_t kt_ops_alert;
 extern const kt_op_domain_t kt_ops_history;
 extern const kt_op_domain_t kt_ops_export;
 extern const kt_op_domain_t kt_ops_audit;
+extern const kt_op_domain_t kt_ops_task;
 
 #endif
