@@ -35,6 +35,7 @@ set(KT_INTEGRATION_TESTS
   desk_session
   lockout_terminal
   leaving_manager
+  tasks
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
