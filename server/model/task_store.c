@@ -4,8 +4,11 @@
 #include <string.h>
 
 #include "kt_error.h"
+#include "kartoteka.pb-c.h"
+#include "model/authz.h"
 #include "model/client_store.h"
 #include "model/task_store.h"
+#include "model/user_store.h"
 
 /* ---- keys -------------------------------------------------------------- */
 
@@ -184,6 +187,26 @@ kt_task_scan(MDB_txn *txn, const kt_store_dbs_t *db,
 	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
 		rc = kt_store_err(m);
 	return rc;
+}
+
+/* ---- who sees a task ---------------------------------------------------- */
+
+int
+kt_task_visible_to(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_user_t *u, const Ktstore__TaskRecord *t)
+{
+	int ok;
+
+	if (kt_authz_scope(u->role, KT_ACT_LOG_CONTACT) == KT_SCOPE_ALL)
+		ok = 1;
+	else
+		ok = t->assignee == u->id || t->author == u->id ||
+		    (u->role == KARTOTEKA__ROLE__HEAD &&
+		    kt_authz_in_branches(u->branches, u->nbranches,
+		    t->branch));
+	if (ok && t->client != 0)
+		ok = kt_cstore_visible_to(txn, db, u, t->client);
+	return ok;
 }
 
 /* ---- purge, merge, offboarding ------------------------------------------ */

@@ -3,8 +3,8 @@
  * "tasks", versioned, and their index "task_ix" kept in step inside the
  * same write transaction; range scans of a user's or a branch's tasks by
  * due time; and the steps of a client's purge and merge and of a user's
- * offboarding. Who may see or change a task is the ops' business
- * (server/ops/task.c); this module only keeps records and indexes.
+ * offboarding; and who may see a task (kt_task_visible_to). Who may
+ * assign and change one is the ops' business (server/ops/task.c).
  *
  * The kinds of keys in task_ix (values are empty):
  *   'a' || assignee BE64 || state || due_at BE64 || id BE64   (26 bytes)
@@ -78,6 +78,13 @@ int kt_task_scan(MDB_txn *txn, const kt_store_dbs_t *db,
 /* kt_task_pos writes t's scan position into pos. */
 void kt_task_pos(const Ktstore__TaskRecord *t, uint8_t pos[static
     KT_TASK_POS_LEN]);
+
+/* 1 when user u sees task t: the owner every task; a head those of its
+ * branches; anyone those assigned to it or written by it; and nobody one
+ * about a client u cannot see (kt_cstore_visible_to). Inside txn. */
+struct kt_user;
+int kt_task_visible_to(MDB_txn *txn, const kt_store_dbs_t *db,
+    const struct kt_user *u, const Ktstore__TaskRecord *t);
 
 /* ---- the steps of other changes ------------------------------------------- */
 

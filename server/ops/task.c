@@ -24,6 +24,7 @@
 #include "model/user_day.h"
 #include "model/user_store.h"
 #include "ops/ops.h"
+#include "ops/task.h"
 #include "records.pb-c.h"
 
 #define DAY_S 86400
@@ -36,8 +37,8 @@
 /* ==== dates in a time zone ============================================== */
 
 /* Days since 1970-01-01 of the civil date y-m-d (proleptic Gregorian). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t
+kt_task_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -50,8 +51,8 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+void
+kt_task_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 {
 	int64_t era;
 	unsigned doe, yoe, doy, mp;
@@ -67,10 +68,8 @@ civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 	*y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
 }
 
-/* Reads "YYYY-MM-DD" at s (exactly 10 characters) into *day. Returns 0
- * or -1. */
-static int
-parse_day(const char *s, int64_t *day)
+int
+kt_task_parse_day(const char *s, int64_t *day)
 {
 	unsigned y, m, d, dim;
 	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
@@ -89,7 +88,7 @@ parse_day(const char *s, int64_t *day)
 	    (y % 100 != 0 || y % 400 == 0));
 	if (d > dim)
 		return -1;
-	*day = days_from_civil(y, m, d);
+	*day = kt_task_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -109,7 +108,7 @@ parse_due(const char *s, due_t *out)
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
 		return "is empty";
-	if ((n != 10 && n != 16) || parse_day(s, &out->day) != 0)
+	if ((n != 10 && n != 16) || kt_task_parse_day(s, &out->day) != 0)
 		return "is not a date YYYY-MM-DD or YYYY-MM-DD HH:MM";
 	if (n == 10) {
 		out->all_day = 1;
@@ -126,9 +125,8 @@ parse_due(const char *s, due_t *out)
 	return NULL;
 }
 
-/* The unix time of local day + minute in tz. */
-static int64_t
-local_time(const kt_tz_t *tz, int64_t day, unsigned minute)
+int64_t
+kt_task_local_time(const kt_tz_t *tz, int64_t day, unsigned minute)
 {
 	int64_t guess = day * DAY_S + (int64_t)minute * 60;
 	int32_t off = kt_tz_offset(tz, guess);
@@ -145,7 +143,7 @@ format_due(const kt_tz_t *tz, int64_t t, int all_day, char *out, size_t cap)
 	int y;
 	unsigned m, d, min;
 
-	civil_from_days(kt_tz_day(tz, t, NULL), &y, &m, &d);
+	kt_task_civil_from_days(kt_tz_day(tz, t, NULL), &y, &m, &d);
 	if (all_day) {
 		snprintf(out, cap, "%04d-%02u-%02u", y, m, d);
 		return;
@@ -155,10 +153,8 @@ format_due(const kt_tz_t *tz, int64_t t, int all_day, char *out, size_t cap)
 	    min % 60);
 }
 
-/* 1 when open task t is past due at now: an all-day task after its day
- * ends in the zone of its branch, a timed one after its time. */
-static int
-is_overdue(const kt_tz_t *tz, const Ktstore__TaskRecord *t, int64_t now)
+int
+kt_task_overdue(const kt_tz_t *tz, const Ktstore__TaskRecord *t, int64_t now)
 {
 	int64_t end = t->due_at;
 
@@ -170,27 +166,6 @@ is_overdue(const kt_tz_t *tz, const Ktstore__TaskRecord *t, int64_t now)
 }
 
 /* ==== who may do what ===================================================== */
-
-/* 1 when me sees task t: the owner every task; a head those of its
- * branches; anyone those it is assigned or wrote; and never one about a
- * client me cannot see. */
-static int
-may_see(MDB_txn *txn, const kt_store_dbs_t *db, const kt_user_t *me,
-    const Ktstore__TaskRecord *t)
-{
-	int ok;
-
-	if (kt_authz_scope(me->role, KT_ACT_LOG_CONTACT) == KT_SCOPE_ALL)
-		ok = 1;
-	else
-		ok = t->assignee == me->id || t->author == me->id ||
-		    (me->role == KARTOTEKA__ROLE__HEAD &&
-		    kt_authz_in_branches(me->branches, me->nbranches,
-		    t->branch));
-	if (ok && t->client != 0)
-		ok = kt_cstore_visible_to(txn, db, me, t->client);
-	return ok;
-}
 
 /* 1 when users a and b work in a branch in common. */
 static int
@@ -237,14 +212,12 @@ may_assign(const kt_user_t *me, const kt_user_t *a, int found,
 
 /* ==== the wire ============================================================= */
 
-/* Fills w from t in arena a (names read inside txn). Returns 0 or
- * KT_ENOMEM. */
-static int
-task_wire(kt_server_t *srv, MDB_txn *txn, const kt_store_dbs_t *db,
+int
+kt_task_wire(kt_tzcache_t *tzc, MDB_txn *txn, const kt_store_dbs_t *db,
     kt_arena_t *a, const Ktstore__TaskRecord *t, int64_t now,
     Kartoteka__Task *w)
 {
-	const kt_tz_t *tz = kt_bizday_branch_zone(srv->tz, txn, db, t->branch);
+	const kt_tz_t *tz = kt_bizday_branch_zone(tzc, txn, db, t->branch);
 	char buf[KT_NAME_MAX + 1];
 	Ktstore__ClientRecord *card = NULL;
 
@@ -255,7 +228,7 @@ task_wire(kt_server_t *srv, MDB_txn *txn, const kt_store_dbs_t *db,
 	w->due_at = t->due_at;
 	w->all_day = t->all_day;
 	w->done_at = t->done_at;
-	w->overdue = is_overdue(tz, t, now);
+	w->overdue = kt_task_overdue(tz, t, now);
 	w->version = t->version;
 	w->branch_id = t->branch;
 	w->created_at = t->created_at;
@@ -357,7 +330,7 @@ answer_task(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 
 	if (kt_arena_init(&a, 4096, 1u << 20) != 0)
 		return KT_ENOMEM;
-	if ((rc = task_wire(kt_req_server(r), txn, kt_store_dbs(st), &a, t,
+	if ((rc = kt_task_wire(kt_req_server(r)->tz, txn, kt_store_dbs(st), &a, t,
 	    now, &w)) == 0) {
 		tr.task = &w;
 		resp.result_case = KARTOTEKA__RESPONSE__RESULT_TASK;
@@ -465,7 +438,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rec.assignee = a.id;
 	rec.author = me->id;
 	rec.all_day = due.all_day;
-	rec.due_at = local_time(tz, due.day, due.minute);
+	rec.due_at = kt_task_local_time(tz, due.day, due.minute);
 	rec.title = s->title;
 	rec.kind = s->kind;
 	rec.created_at = rec.updated_at = s->now;
@@ -538,7 +511,7 @@ apply_change(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 		if ((why = due_problem(tz, &due, s->now)) != NULL)
 			return why;
 		t->all_day = due.all_day;
-		t->due_at = local_time(tz, due.day, due.minute);
+		t->due_at = kt_task_local_time(tz, due.day, due.minute);
 		return NULL;
 	default:
 		break;
@@ -581,7 +554,7 @@ change_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rc = kt_task_get(txn, db, s->id, &old);
 	if (rc != 0 && rc != KT_ENOTFOUND)
 		return rc;
-	if (rc == KT_ENOTFOUND || !may_see(txn, db, me, old)) {
+	if (rc == KT_ENOTFOUND || !kt_task_visible_to(txn, db, me, old)) {
 		rc = refuse(st, txn, r, action, object, KT_CODE_NOT_FOUND,
 		    "no task %" PRIu64, s->id);
 		goto out;
@@ -784,13 +757,13 @@ list_one(const Ktstore__TaskRecord *t, const uint8_t *pos, void *arg)
 		l->full = 1;
 		return 1;
 	}
-	if (!may_see(l->txn, l->db, l->me, t))
+	if (!kt_task_visible_to(l->txn, l->db, l->me, t))
 		return 0;
-	if (l->overdue && !is_overdue(kt_bizday_branch_zone(l->srv->tz,
+	if (l->overdue && !kt_task_overdue(kt_bizday_branch_zone(l->srv->tz,
 	    l->txn, l->db, t->branch), t, l->now))
 		return 0;
 	if ((w = kt_arena_alloc(l->a, sizeof(*w))) == NULL ||
-	    task_wire(l->srv, l->txn, l->db, l->a, t, l->now, w) != 0 ||
+	    kt_task_wire(l->srv->tz, l->txn, l->db, l->a, t, l->now, w) != 0 ||
 	    (t->client != 0 && kt_idset_add(&l->clients, t->client) != 0)) {
 		l->rc = KT_ENOMEM;
 		return KT_ENOMEM;
@@ -897,20 +870,20 @@ list_bounds(kt_req_t *r, const Kartoteka__TaskListRequest *q,
 	*lo = 0;
 	*hi = 0;
 	if (q->from != NULL && q->from[0] != '\0') {
-		if (strlen(q->from) != 10 || parse_day(q->from, &d) != 0) {
+		if (strlen(q->from) != 10 || kt_task_parse_day(q->from, &d) != 0) {
 			kt_req_fail(r, KT_CODE_BAD, "from: is not a date "
 			    "YYYY-MM-DD");
 			return 0;
 		}
-		*lo = local_time(tz, d, 0);
+		*lo = kt_task_local_time(tz, d, 0);
 	}
 	if (q->to != NULL && q->to[0] != '\0') {
-		if (strlen(q->to) != 10 || parse_day(q->to, &d) != 0) {
+		if (strlen(q->to) != 10 || kt_task_parse_day(q->to, &d) != 0) {
 			kt_req_fail(r, KT_CODE_BAD, "to: is not a date "
 			    "YYYY-MM-DD");
 			return 0;
 		}
-		*hi = local_time(tz, d + 1, 0);   /* the end day included */
+		*hi = kt_task_local_time(tz, d + 1, 0);   /* the end day included */
 		if (*hi <= *lo) {
 			kt_req_fail(r, KT_CODE_BAD, "to: is before from");
 			return 0;

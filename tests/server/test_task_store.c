@@ -4,10 +4,12 @@
  * moves the index keys (a done task leaves the open range); scans walk one
  * user's or branch's tasks by due, within bounds and after a position;
  * purge deletes a client's tasks, a merge moves them (branch too), and
- * offboarding gives only the open tasks of the leaver away. */
+ * offboarding gives only the open tasks of the leaver away; who sees a
+ * task, by role. */
 #include "server/model_fixture.h"
 
 #include "model/task_store.h"
+#include "model/user_store.h"
 
 static Ktstore__TaskRecord
 task(uint64_t client, uint64_t assignee, uint64_t branch, int64_t due)
@@ -242,6 +244,39 @@ scan_refuses_an_unknown_kind(void **state)
 	kt_store_read_end(f->st, txn);
 }
 
+static void
+visible_to_by_role(void **state)
+{
+	mfx_t *f = *state;
+	Ktstore__TaskRecord t = task(0, 2, 1, 1000);
+	kt_user_t owner = { .id = 1, .role = KARTOTEKA__ROLE__OWNER };
+	kt_user_t head = { .id = 5, .role = KARTOTEKA__ROLE__HEAD,
+		.nbranches = 1, .branches = { 1 } };
+	kt_user_t other_head = { .id = 6, .role = KARTOTEKA__ROLE__HEAD,
+		.nbranches = 1, .branches = { 3 } };
+	kt_user_t assignee = { .id = 2, .role = KARTOTEKA__ROLE__MANAGER,
+		.nbranches = 1, .branches = { 1 } };
+	kt_user_t colleague = { .id = 7, .role = KARTOTEKA__ROLE__MANAGER,
+		.nbranches = 1, .branches = { 1 } };
+	MDB_txn *txn;
+
+	t.author = 8;
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	assert_true(kt_task_visible_to(txn, f->db, &owner, &t));
+	assert_true(kt_task_visible_to(txn, f->db, &head, &t));
+	assert_false(kt_task_visible_to(txn, f->db, &other_head, &t));
+	assert_true(kt_task_visible_to(txn, f->db, &assignee, &t));
+	assert_false(kt_task_visible_to(txn, f->db, &colleague, &t));
+	colleague.id = 8;            /* the author */
+	assert_true(kt_task_visible_to(txn, f->db, &colleague, &t));
+	/* about a client nobody but the owner could see: no card at all */
+	t.client = 99;
+	assert_false(kt_task_visible_to(txn, f->db, &head, &t));
+	assert_false(kt_task_visible_to(txn, f->db, &assignee, &t));
+	assert_false(kt_task_visible_to(txn, f->db, &owner, &t));
+	kt_store_read_end(f->st, txn);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, mfx_setup, mfx_teardown)
 static const struct CMUnitTest tests[] = {
 	T(add_reads_back),
@@ -251,6 +286,7 @@ static const struct CMUnitTest tests[] = {
 	T(merge_moves_tasks_to_the_card_that_stays),
 	T(offboard_gives_open_tasks_only),
 	T(scan_refuses_an_unknown_kind),
+	T(visible_to_by_role),
 };
 
 KT_TEST_MAIN(tests)
