@@ -72,5 +72,6 @@ extern const kt_op_domain_t kt_ops_history;
 extern const kt_op_domain_t kt_ops_export;
 extern const kt_op_domain_t kt_ops_audit;
 extern const kt_op_domain_t kt_ops_task;
+extern const kt_op_domain_t kt_ops_agenda;
 
 #endif
