@@ -36,6 +36,7 @@ set(KT_INTEGRATION_TESTS
   lockout_terminal
   leaving_manager
   tasks
+  agenda
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
