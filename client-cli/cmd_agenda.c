@@ -237,8 +237,10 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	if (a->n_managers > 0) {
 		printf("\n%s\n", _("Per manager: overdue tasks, A/B clients "
 		    "without an open deal"));
+		printf("  %-20s %7s %7s\n", _("LOGIN"), _("OVERDUE"),
+		    _("A/B"));
 		for (size_t i = 0; i < a->n_managers; i++)
-			printf("  %-20s %5u %5u\n", cli_clean(t1, sizeof(t1),
+			printf("  %-20s %7u %7u\n", cli_clean(t1, sizeof(t1),
 			    a->managers[i]->login),
 			    a->managers[i]->overdue_tasks,
 			    a->managers[i]->ab_without_deal);
