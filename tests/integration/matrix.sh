@@ -349,9 +349,10 @@ done
 	fail "ran $ncase cases, the table should have $CASES_EXPECTED"
 echo "matrix: $ncase cases passed"
 
-# ---- tasks (issue 9): the same targets, each role adding a task about
-# the client, closing the task its manager made, listing its manager's
-# tasks. Hidden clients and tasks answer like missing ones.
+# ---- tasks and the agenda (issue 9): the same targets, each role adding
+# a task about the client, closing the task its manager made, listing its
+# manager's tasks, reading its manager's agenda. Hidden clients and tasks
+# answer like missing ones.
 declare -A TASK
 for name in c_o c_ha c_m1 c_m2 c_m3; do
 	expect_rc 0 cli "${MGR[$name]}" --json task add --client "${ID[$name]}" \
@@ -387,6 +388,15 @@ ha    list other hidden
 m1    list own seen
 m1    list same FORBIDDEN
 m1    list other FORBIDDEN
+owner agenda own seen
+owner agenda same seen
+owner agenda other seen
+ha    agenda own seen
+ha    agenda same seen
+ha    agenda other hidden
+m1    agenda own seen
+m1    agenda same FORBIDDEN
+m1    agenda other FORBIDDEN
 '
 ntask=0
 while read -r role op target want; do
@@ -399,6 +409,7 @@ while read -r role op target want; do
 	add) args=(task add --client "$id" --due tomorrow --kind call "by $role") ;;
 	done) args=(task done "$tid") ;;
 	list) args=(task list --all --user "${MGR[$name]}") ;;
+	agenda) args=(agenda --user "${MGR[$name]}") ;;
 	esac
 	rc=0
 	cli "$role" --json "${args[@]}" >"$T/last.out" 2>"$T/last.err" || rc=$?
@@ -407,6 +418,9 @@ while read -r role op target want; do
 		if [ "$op" = list ]; then
 			got=hidden
 			grep -q "{\"id\":$tid," "$T/last.out" && got=seen
+		elif [ "$op" = agenda ]; then
+			got=hidden
+			grep -q "{\"client_id\":$id," "$T/last.out" && got=seen
 		fi ;;
 	1) got=$(sed -n '1s/^error: \([A-Z_]*\): .*/\1/p' "$T/last.err") ;;
 	*) got="exit $rc" ;;
@@ -424,7 +438,7 @@ while read -r role op target want; do
 		expect_rc 0 cli owner task reopen "$tid"
 	fi
 done <<<"$TASK_CASES"
-[ "$ntask" -eq 27 ] || fail "ran $ntask task cases, the table has 27"
+[ "$ntask" -eq 36 ] || fail "ran $ntask task cases, the table has 36"
 echo "matrix: $ntask task cases passed"
 
 # ---- after the matrix ----------------------------------------------------------
