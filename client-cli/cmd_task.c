@@ -66,7 +66,7 @@ static int
 local_day(const char *s, struct tm *tm)
 {
 	time_t now = time(NULL);
-	int y, m, d;
+	int y = 0, m = 0, d = 0;
 	char tail;
 
 	if (strcmp(s, "today") == 0 || strcmp(s, "tomorrow") == 0) {
@@ -594,7 +594,7 @@ cmd_task_week(cli_t *cli, int argc, char **argv)
 	Kartoteka__TaskListRequest r = KARTOTEKA__TASK_LIST_REQUEST__INIT;
 	pages_t week = { .n = 0 }, late = { .n = 0 };
 	char dbuf[16], from[16], to[16], days[7][16];
-	struct tm tm;
+	struct tm tm = { 0 };
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, opts, 5, NULL, 0, 0, NULL);

@@ -387,7 +387,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	Ktstore__TaskRecord rec = KTSTORE__TASK_RECORD__INIT;
 	Ktstore__ClientRecord *card = NULL;
 	kt_actor_t actor = kt_req_actor(r);
-	kt_user_t a;
+	kt_user_t a = { .id = 0 };
 	const kt_tz_t *tz;
 	const char *why;
 	char buf[160], object[40], detail[200];
