@@ -76,6 +76,7 @@ typedef struct req {
 		Kartoteka__TaskChangeRequest ch;
 		Kartoteka__TaskListRequest ls;
 		Kartoteka__UserOffboardRequest off;
+		Kartoteka__UserChangeRequest uc;
 	} u;
 	Kartoteka__Client c;
 } req_t;
@@ -553,6 +554,44 @@ offboarding_hands_open_tasks_on(void **state)
 	kt_h_free(w.h);
 }
 
+static void
+clients_named_count_against_the_row_quota(void **state)
+{
+	world_t w;
+	Kartoteka__Response *r;
+	const Kartoteka__TaskListResponse *lr;
+	char d[24], *fields[1] = { "daily_row_quota" };
+	uint64_t c1, c2, before;
+	req_t q;
+
+	(void)state;
+	world_new(&w);
+	c1 = client_ok(w.h, w.m, "Ивановы");
+	c2 = client_ok(w.h, w.m, "Петровы");
+	kartoteka__request__init(&q.r);
+	kartoteka__user_change_request__init(&q.u.uc);
+	q.u.uc.login = "masha";
+	q.u.uc.fields = fields;
+	q.u.uc.n_fields = 1;
+	q.u.uc.daily_row_quota = 1;
+	q.r.op_case = KARTOTEKA__REQUEST__OP_USER_CHANGE;
+	q.r.user_change = &q.u.uc;
+	kt_h_expect_ok(kt_h_call(w.h, w.owner, &q.r));
+	add_ok(w.h, w.m, c1, NULL, day(1, d, sizeof(d)), "first");
+	/* a second client would be the second row of the day: nothing added */
+	before = kt_h_audit_count(w.h);
+	r = kt_h_call(w.h, w.m, add(&q, c2, NULL, d, CALL, "second"));
+	kt_h_expect_error(r, KARTOTEKA__ERROR__CODE__QUOTA_EXCEEDED, NULL);
+	assert_true(kt_h_audit_count(w.h) == before + 1);
+	assert_string_equal(kt_h_audit_last(w.h).action, "task.add");
+	/* the first client again costs nothing; tasks without one neither */
+	add_ok(w.h, w.m, c1, NULL, d, "again");
+	add_ok(w.h, w.m, 0, NULL, d, "no client");
+	lr = list_ok(w.h, w.m, list(&q, NULL, NULL));
+	assert_int_equal(lr->n_tasks, 3);
+	kt_h_free(w.h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(add_defaults_to_the_caller_and_is_audited),
 	cmocka_unit_test(who_may_assign),
@@ -563,6 +602,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(lists_by_user_and_branch),
 	cmocka_unit_test(overdue_ranges_and_pages),
 	cmocka_unit_test(offboarding_hands_open_tasks_on),
+	cmocka_unit_test(clients_named_count_against_the_row_quota),
 };
 
 KT_TEST_MAIN(tests)
