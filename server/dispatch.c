@@ -27,6 +27,8 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_audit,
 	&kt_ops_note,
 	&kt_ops_deal,
+	&kt_ops_task,
+	&kt_ops_agenda,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

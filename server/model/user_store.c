@@ -11,6 +11,7 @@
 #include "model/deal_store.h"
 #include "model/identity.h"
 #include "model/session_store.h"
+#include "model/task_store.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
 #include "records.pb-c.h"
@@ -926,12 +927,16 @@ static int
 offboard_deals_and_tasks(MDB_txn *txn, const kt_store_dbs_t *db,
     uint64_t leaver, uint64_t to, int64_t now, char *detail, size_t cap)
 {
-	size_t deals = 0, len = strlen(detail);
+	size_t deals = 0, tasks = 0, len;
 	int rc;
 
-	if ((rc = kt_deal_offboard(txn, db, leaver, to, now, &deals)) != 0)
+	if ((rc = kt_deal_offboard(txn, db, leaver, to, now, &deals)) != 0 ||
+	    (rc = kt_task_offboard(txn, db, leaver, to, now, &tasks)) != 0)
 		return rc;
-	snprintf(detail + len, len < cap ? cap - len : 0, " deals=%zu", deals);
+	len = strlen(detail);
+	if (len < cap)
+		snprintf(detail + len, cap - len, " deals=%zu tasks=%zu", deals,
+		    tasks);
 	return 0;
 }
 

@@ -73,5 +73,7 @@ extern const kt_op_domain_t kt_ops_export;
 extern const kt_op_domain_t kt_ops_audit;
 extern const kt_op_domain_t kt_ops_note;
 extern const kt_op_domain_t kt_ops_deal;
+extern const kt_op_domain_t kt_ops_task;
+extern const kt_op_domain_t kt_ops_agenda;
 
 #endif

@@ -467,6 +467,98 @@ expect_rc 1 cli m1 deal stage 999999 won --version 1
 	fail "missing deal: $(cat "$T/last.err")"
 echo "matrix: $ndeal deal cases passed"
 
+# ---- tasks and the agenda (issue 9): the same targets, each role adding
+# a task about the client, closing the task its manager made, listing its
+# manager's tasks, reading its manager's agenda. Hidden clients and tasks
+# answer like missing ones.
+declare -A TASK
+for name in c_o c_ha c_m1 c_m2 c_m3; do
+	expect_rc 0 cli "${MGR[$name]}" --json task add --client "${ID[$name]}" \
+		--due today --kind call "matrix $name"
+	TASK[$name]=$(sed -n 's/.*"task":{"id":\([0-9]*\),.*/\1/p' "$T/last.out")
+	[ -n "${TASK[$name]}" ] || fail "task of $name: $(cat "$T/last.out")"
+done
+TASK_CASES='
+owner add  own ok
+owner add  same ok
+owner add  other ok
+ha    add  own ok
+ha    add  same ok
+ha    add  other NOT_FOUND
+m1    add  own ok
+m1    add  same ok
+m1    add  other NOT_FOUND
+owner done own ok
+owner done same ok
+owner done other ok
+ha    done own ok
+ha    done same ok
+ha    done other NOT_FOUND
+m1    done own ok
+m1    done same NOT_FOUND
+m1    done other NOT_FOUND
+owner list own seen
+owner list same seen
+owner list other seen
+ha    list own seen
+ha    list same seen
+ha    list other hidden
+m1    list own seen
+m1    list same FORBIDDEN
+m1    list other FORBIDDEN
+owner agenda own seen
+owner agenda same seen
+owner agenda other seen
+ha    agenda own seen
+ha    agenda same seen
+ha    agenda other hidden
+m1    agenda own seen
+m1    agenda same FORBIDDEN
+m1    agenda other FORBIDDEN
+'
+ntask=0
+while read -r role op target want; do
+	[ -n "${role:-}" ] || continue
+	ntask=$((ntask + 1))
+	name=${TGT[$role.$target]}
+	id=${ID[$name]}
+	tid=${TASK[$name]}
+	case $op in
+	add) args=(task add --client "$id" --due tomorrow --kind call "by $role") ;;
+	done) args=(task done "$tid") ;;
+	list) args=(task list --all --user "${MGR[$name]}") ;;
+	agenda) args=(agenda --user "${MGR[$name]}") ;;
+	esac
+	rc=0
+	cli "$role" --json "${args[@]}" >"$T/last.out" 2>"$T/last.err" || rc=$?
+	case $rc in
+	0) got=ok
+		if [ "$op" = list ]; then
+			got=hidden
+			grep -q "{\"id\":$tid," "$T/last.out" && got=seen
+		elif [ "$op" = agenda ]; then
+			got=hidden
+			grep -q "\"client_id\":$id," "$T/last.out" && got=seen
+		fi ;;
+	1) got=$(sed -n '1s/^error: \([A-Z_]*\): .*/\1/p' "$T/last.err") ;;
+	*) got="exit $rc" ;;
+	esac
+	printf 'task case %2d: %-5s %-4s %-5s -> %s\n' "$ntask" "$role" "$op" "$target" "$got"
+	[ "$got" = "$want" ] || { ncase=$ntask; mismatch "$role" "task $op" "$target" "$id" "expected $want, got $got"; }
+	if [ "$want" = NOT_FOUND ]; then
+		what="client $id"
+		[ "$op" = done ] && what="task $tid"
+		[ "$(cat "$T/last.err")" = "error: NOT_FOUND: no $what" ] ||
+			{ ncase=$ntask; mismatch "$role" "task $op" "$target" "$id" "NOT_FOUND worded unlike a missing one"; }
+	fi
+	# Open again for the next role.
+	if [ "$op" = done ] && [ "$got" = ok ]; then
+		expect_rc 0 cli owner task reopen "$tid"
+	fi
+done <<<"$TASK_CASES"
+[ "$ntask" -eq 36 ] || fail "ran $ntask task cases, the table has 36"
+echo "matrix: $ntask task cases passed"
+
 # ---- after the matrix ----------------------------------------------------------
 # Refusals changed nothing: each main client has the version counted here,
 # its manager, and is not archived.

@@ -111,8 +111,8 @@ has "owner  'o' (owner terminal)  user.offboard  user:[0-9]*  OK  login=masha to
 expect_rc 0 cli o audit list --user masha --action client.view
 has "masha  'desk 1' (Центр)  client.view  -  FORBIDDEN  you are restricted"
 expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 100000
-# (then the counts of the working day: deals=0 ...)
-has "owner  user.offboard  user:[0-9]*  OK  login=masha to=vera clients=3 sessions_ended=1 deals=0[^[]*  \[at 'o'\]"
+# (then the counts of the working day: deals=0 tasks=0 ...)
+has "owner  user.offboard  user:[0-9]*  OK  login=masha to=vera clients=3 sessions_ended=1 deals=0 tasks=0[^[]*  \[at 'o'\]"
 has "masha  client.add  -  FORBIDDEN  you are restricted (notice period): you may not create clients; lists stay open, masked  \[at 'desk 1' (Центр)\]"
 "$KARTOTEKAD" audit verify --data "$T/data" >/dev/null || fail "audit verify"
 echo "ok"

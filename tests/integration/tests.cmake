@@ -38,6 +38,8 @@ set(KT_INTEGRATION_TESTS
   segments
   notes
   deals
+  tasks
+  agenda
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
