@@ -94,7 +94,10 @@ kt_deal_check(const Ktstore__DealRecord *rec, char *why, size_t cap)
 
 /* ==== records and index keys ============================================= */
 
-#define IX_KEYS_MAX 8u
+/* The most keys one deal has: client, manager, branch, stage, created,
+ * won by client, won by time, valid to and renews (a won subscription
+ * that renews another). */
+#define IX_KEYS_MAX 9u
 #define IX_KEY_MAX 25u
 
 typedef struct ix_keys {
@@ -115,8 +118,11 @@ t64(int64_t t)
 static void
 key2(ix_keys_t *x, uint8_t kind, const uint8_t *a, size_t alen, uint64_t id)
 {
-	uint8_t *k = x->k[x->n];
+	uint8_t *k;
 
+	if (x->n >= IX_KEYS_MAX)
+		abort();    /* keys_of makes more keys than IX_KEYS_MAX */
+	k = x->k[x->n];
 	k[0] = kind;
 	memcpy(k + 1, a, alen);
 	kt_store_be64(k + 1 + alen, id);

@@ -421,6 +421,33 @@ purge_move_and_offboard(void **state)
 	kt_store_read_end(f->st, txn);
 }
 
+/* A won subscription that renews another has every kind of key at once
+ * (nine): all are written, and purging its client takes them all away. */
+static void
+won_renewal_has_every_key(void **state)
+{
+	mfx_t *f = *state;
+	uint64_t a = add(f, 7, 3, 1000, "2026-01-01", "2026-03-31", 0);
+	uint64_t b = add(f, 7, 3, 2000, "2026-04-01", "2026-06-30", a);
+	MDB_txn *txn;
+	size_t n = 0;
+
+	stage(f, a, WON, 1500);
+	stage(f, b, WON, 2500);
+	assert_int_equal(ix_count(f, KT_DIX_WON), 2);
+	assert_int_equal(ix_count(f, KT_DIX_WON_AT), 2);
+	assert_int_equal(ix_count(f, KT_DIX_VALID_TO), 2);
+	assert_int_equal(ix_count(f, KT_DIX_RENEWS), 1);
+	assert_int_equal(activity(f, 7).last_won_at, 2500);
+	txn = mfx_wbegin(f);
+	assert_int_equal(kt_deal_purge_client(txn, f->db, 7, &n), 0);
+	assert_int_equal(n, 2);
+	mfx_commit(f);
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	assert_int_equal(mfx_entries(txn, f->db->deal_ix), 0);
+	kt_store_read_end(f->st, txn);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, mfx_setup, mfx_teardown)
 static const struct CMUnitTest tests[] = {
 	T(add_indexes_and_counts),
@@ -430,6 +457,7 @@ static const struct CMUnitTest tests[] = {
 	T(walk_stops_after_its_budget),
 	T(renewals_due_skip_renewed_and_lost),
 	T(purge_move_and_offboard),
+	T(won_renewal_has_every_key),
 };
 
 KT_TEST_MAIN(tests)
