@@ -58,11 +58,28 @@ cmd_test() {
 	return $rc
 }
 
-# seed_demo: branches, staff and about 2,000 families with children, so a
-# newcomer sees a living base. Runs once per demo store.
+# start_demo_server: starts kartotekad on the demo store in the background.
+start_demo_server() {
+	nohup "$K" run --data "$data" --listen "$addr" \
+		>>"$TOP/demo/server.log" 2>&1 </dev/null &
+	echo $! >"$TOP/demo/server.pid"
+	for _ in $(seq 1 100); do
+		[ "$(grep -c "^listening on" "$TOP/demo/server.log")" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	cat "$TOP/demo/server.log"
+	exit 1
+}
+
+# seed_demo: branches and staff through the protocol, then, with the server
+# stopped, about 2,000 families with two years of history (calls,
+# subscriptions, trial lessons, tasks) written straight into the store by
+# kt-export-seed --history (tests/bench/history.h), so that a newcomer
+# sees a living base and `agenda` and `report` have something to show.
+# Runs once per demo store.
 seed_demo() {
-	local C="$TOP/build/client-cli/kartoteka" B="$TOP/build/tests/kartoteka-bench"
-	local spw="$TOP/demo/staff.password"
+	local S="$TOP/build/tests/kt-export-seed"
+	local spw="$TOP/demo/staff.password" pid
 	printf 'demo-staff-1\n' >"$spw"
 	chmod 600 "$spw"
 	"$C" branch add "Центр" --address "ул. Ленина, 10" >/dev/null
@@ -78,18 +95,22 @@ seed_demo() {
 		--name "Павел Орлов" --password-file "$spw" >/dev/null
 	"$C" user add elena --role manager --branch "Юг" \
 		--name "Елена Волкова" --password-file "$spw" >/dev/null
-	echo "seeding 2,000 families..."
-	# One connection: the server numbers the cards in the order they
-	# arrive, so family K is card K on every machine (README shows ids).
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
-		--clients 350 --first 1 --branch "Центр" --manager irina >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
-		--clients 350 --first 351 --branch "Центр" --manager maria >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
-		--clients 650 --first 701 --branch "Север" --manager pavel >/dev/null 2>&1
-	"$B" --config "$KARTOTEKA_CONFIG" --connections 1 --pipeline 32 seed \
-		--clients 650 --first 1351 --branch "Юг" --manager elena >/dev/null 2>&1
+	echo "seeding 2,000 families with two years of history..."
+	pid=$(cat "$TOP/demo/server.pid")
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	# In turns, so that family K is card K on every machine (README
+	# shows ids).
+	"$S" --data "$data" --history --clients 350 --first 1 \
+		--branch "Центр" --manager irina >/dev/null
+	"$S" --data "$data" --history --clients 350 --first 351 \
+		--branch "Центр" --manager maria >/dev/null
+	"$S" --data "$data" --history --clients 650 --first 701 \
+		--branch "Север" --manager pavel >/dev/null
+	"$S" --data "$data" --history --clients 650 --first 1351 \
+		--branch "Юг" --manager elena >/dev/null
 	touch "$TOP/demo/seeded"
+	start_demo_server 2
 }
 
 cmd_demo() {
@@ -109,15 +130,8 @@ cmd_demo() {
 			"$K" init --data "$data" --owner owner --password-file "$pw" \
 				--advertise "$addr" >"$TOP/demo/init.out"
 		fi
-		nohup "$K" run --data "$data" --listen "$addr" \
-			>"$TOP/demo/server.log" 2>&1 </dev/null &
-		echo $! >"$TOP/demo/server.pid"
-		for _ in $(seq 1 100); do
-			grep -q "^listening on" "$TOP/demo/server.log" && break
-			sleep 0.1
-		done
-		grep -q "^listening on" "$TOP/demo/server.log" ||
-			{ cat "$TOP/demo/server.log"; exit 1; }
+		: >"$TOP/demo/server.log"
+		start_demo_server 1
 	fi
 	export KARTOTEKA_CONFIG="$cfg"
 	if [ ! -f "$cfg/server" ]; then

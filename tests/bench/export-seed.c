@@ -6,9 +6,14 @@
  * protocol takes. With --notes K each card also gets K interactions
  * through the interaction store (kt_istore_add, which keeps the card's
  * activity record), spread over the two years before now: the base of
- * the `note` benchmark. Only for benchmarks: nothing gets audit entries.
- *   kt-export-seed --data DIR --clients N --branch ID --manager ID
- *       [--notes K] */
+ * the `note` benchmark. With --history each card gets the working
+ * history of history.h instead (calls, subscriptions, trial lessons,
+ * tasks; the card made when that history says): the demo base of
+ * setup.sh and the base of the agenda and report benchmarks. --first K
+ * starts at family K (default 1), so that seeds in turns make family K
+ * card K. Nothing gets audit entries.
+ *   kt-export-seed --data DIR --clients N --branch NAME|ID
+ *       --manager LOGIN|ID [--first K] [--notes K | --history] */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,11 +22,14 @@
 #include <time.h>
 
 #include "families.h"
+#include "history.h"
 #include "kt_error.h"
+#include "model/branch_store.h"
 #include "model/client_store.h"
 #include "model/interaction_store.h"
 #include "model/migrate.h"
 #include "model/store.h"
+#include "model/user_store.h"
 #include "records.pb-c.h"
 
 #define BATCH 10000u       /* records (cards and notes) per transaction */
@@ -32,6 +40,9 @@ typedef struct seed {
 	uint64_t next, end;            /* families [next, end) */
 	uint64_t branch, manager;
 	uint64_t notes;                /* interactions per card */
+	int history;                   /* history.h instead of notes */
+	kt_history_counts_t counts;    /* what the histories wrote */
+	kt_history_counts_t committed; /* counts as of the last commit */
 	uint64_t per_batch;            /* families per transaction */
 	int64_t now;
 } seed_t;
@@ -75,7 +86,7 @@ put_notes(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
 
 /* One family as a stored card. */
 static int
-put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
+put_family(kt_store_t *st, MDB_txn *txn, seed_t *s, uint64_t k)
 {
 	kt_family_t f;
 	Ktstore__ClientRecord r = KTSTORE__CLIENT_RECORD__INIT;
@@ -85,7 +96,9 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	kt_chist_who_t who = { 0 };
 	int rc;
 
-	kt_family_make(k, (unsigned)s->branch, &f);
+	/* A history base is the plain sequence, as `kartoteka-bench seed`
+	 * makes it: the demo's family K is the same family either way. */
+	kt_family_make(k, s->history ? 0 : (unsigned)s->branch, &f);
 	if ((rc = kt_store_next_id(st, txn, "client", &r.id)) != 0)
 		return rc;
 	r.branch = s->branch;
@@ -104,7 +117,9 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	r.contract = f.contract;
 	r.discount_percent = f.discount_percent;
 	r.leaving_reason = (char *)f.leaving_reason;
-	r.created_at = r.updated_at = s->now;
+	r.created_by = s->manager;
+	r.created_at = r.updated_at = s->history ?
+	    kt_history_created_at(&f, s->now) : s->now;
 	r.version = 1;
 	for (size_t i = 0; i < f.npeople; i++) {
 		const kt_family_person_t *q = &f.people[i];
@@ -123,11 +138,14 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	}
 	r.people = pp;
 	r.n_people = f.npeople;
-	who.time = s->now;
+	who.time = r.created_at;
 	who.user = s->manager;
 	who.action = "client.add";
 	if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who)) != 0)
 		return rc;
+	if (s->history)
+		return kt_history_put(st, txn, &f, r.id, s->branch, s->manager,
+		    s->now, &s->counts);
 	return put_notes(st, txn, s, r.id, k);
 }
 
@@ -139,8 +157,9 @@ batch_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 	    s->next + s->per_batch : s->end;
 	int rc;
 
-	/* A retry after the map grew starts the batch again: s->next only
-	 * moves in main, after the commit. */
+	/* A retry after the map grew starts the batch again: s->next and
+	 * s->committed only move in main, after the commit. */
+	s->counts = s->committed;
 	for (uint64_t k = s->next; k < end; k++)
 		if ((rc = put_family(st, txn, s, k)) != 0)
 			return rc;
@@ -157,47 +176,82 @@ number(const char *s, uint64_t *out)
 	return errno == 0 && end != s && *end == '\0' && s[0] != '-' ? 0 : -1;
 }
 
+/* A branch or a user given by name or id, looked up in st. Returns 0
+ * and sets *id, or -1 after saying what is wrong. */
+static int
+resolve(kt_store_t *st, const char *what, const char *name, uint64_t *id)
+{
+	MDB_txn *txn = NULL;
+	int rc;
+
+	if (number(name, id) == 0 && *id != 0)
+		return 0;
+	if ((rc = kt_store_read_begin(st, &txn)) != 0)
+		goto out;
+	rc = strcmp(what, "branch") == 0 ?
+	    kt_branch_id(txn, kt_store_dbs(st), name, id) :
+	    kt_user_id(txn, kt_store_dbs(st), name, id);
+	kt_store_read_end(st, txn);
+out:
+	if (rc != 0)
+		fprintf(stderr, "kt-export-seed: --%s %s: %s\n", what, name,
+		    rc == KT_ENOTFOUND ? "no such name" : kt_strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *dir = NULL;
-	uint64_t n = 0, branch = 0, manager = 0, notes = 0;
+	const char *dir = NULL, *branch = NULL, *manager = NULL;
+	uint64_t n = 0, first = 1, notes = 0;
 	seed_t s = { 0 };
 	kt_store_t *st = NULL;
-	int rc;
+	int rc, history = 0;
 
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--data") == 0)
+	for (int i = 1; i < argc; i += 2) {
+		if (strcmp(argv[i], "--history") == 0) {
+			history = 1;
+			i--;
+		} else if (i + 1 >= argc)
+			goto usage;
+		else if (strcmp(argv[i], "--data") == 0)
 			dir = argv[i + 1];
 		else if (strcmp(argv[i], "--clients") == 0 &&
 		    number(argv[i + 1], &n) == 0)
 			;
-		else if (strcmp(argv[i], "--branch") == 0 &&
-		    number(argv[i + 1], &branch) == 0)
+		else if (strcmp(argv[i], "--first") == 0 &&
+		    number(argv[i + 1], &first) == 0 && first > 0 &&
+		    first < 100000000u)
 			;
-		else if (strcmp(argv[i], "--manager") == 0 &&
-		    number(argv[i + 1], &manager) == 0)
-			;
+		else if (strcmp(argv[i], "--branch") == 0)
+			branch = argv[i + 1];
+		else if (strcmp(argv[i], "--manager") == 0)
+			manager = argv[i + 1];
 		else if (strcmp(argv[i], "--notes") == 0 &&
 		    number(argv[i + 1], &notes) == 0 && notes <= NOTES_MAX)
 			;
 		else
 			goto usage;
 	}
-	if (dir == NULL || n == 0 || n > 100000000u || branch == 0 ||
-	    manager == 0)
+	if (dir == NULL || n == 0 || n > 100000000u || branch == NULL ||
+	    manager == NULL || (history && notes != 0))
 		goto usage;
 	if ((rc = kt_migrate_open(&st, dir, 0)) != 0) {
 		fprintf(stderr, "kt-export-seed: cannot open %s: %s\n", dir,
 		    kt_strerror(rc));
 		return 1;
 	}
-	s.next = 1;
-	s.end = n + 1;
-	s.branch = branch;
-	s.manager = manager;
+	if (resolve(st, "branch", branch, &s.branch) != 0 ||
+	    resolve(st, "manager", manager, &s.manager) != 0) {
+		kt_store_close(st);
+		return 1;
+	}
+	s.next = first;
+	s.end = first + n;
 	s.notes = notes;
-	s.per_batch = BATCH / (1 + notes);
+	s.history = history;
+	/* A history is about a dozen records a family. */
+	s.per_batch = BATCH / (history ? 12 : 1 + notes);
 	s.now = (int64_t)time(NULL);
 	while (s.next < s.end) {
 		if ((rc = kt_store_write_sync(st, batch_mut, &s)) != 0) {
@@ -206,15 +260,25 @@ main(int argc, char **argv)
 			kt_store_close(st);
 			return 1;
 		}
+		s.committed = s.counts;
 		s.next = s.next + s.per_batch < s.end ? s.next + s.per_batch :
 		    s.end;
 	}
 	kt_store_close(st);
-	printf("%" PRIu64 " families in branch %" PRIu64 ", %" PRIu64
-	    " interactions\n", n, branch, n * notes);
+	if (history)
+		printf("%" PRIu64 " families in branch %" PRIu64 ": %" PRIu64
+		    " interactions, %" PRIu64 " deals (%" PRIu64 " won, %"
+		    PRIu64 " open), %" PRIu64 " tasks (%" PRIu64 " open)\n", n,
+		    s.branch, s.counts.interactions, s.counts.deals,
+		    s.counts.won, s.counts.open_deals, s.counts.tasks,
+		    s.counts.open_tasks);
+	else
+		printf("%" PRIu64 " families in branch %" PRIu64 ", %" PRIu64
+		    " interactions\n", n, s.branch, n * notes);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kt-export-seed --data DIR --clients N "
-	    "--branch ID --manager ID [--notes K (0..100)]\n");
+	    "--branch NAME|ID --manager LOGIN|ID [--first K] "
+	    "[--notes K (0..100) | --history]\n");
 	return 2;
 }
