@@ -151,6 +151,16 @@ int cli_fail(const cli_t *cli, int exit_code, const char *code,
 /* A usage error (exit 2) with a "Try `kartoteka CMD --help`" hint. */
 int cli_usage_error(const cli_t *cli, const char *msg);
 
+/* Reads s, the argument or option what ("ID", "--client"), as a decimal
+ * number from 1 to max (UINT64_MAX: an id) into *out; anything else is a
+ * usage error naming what. Returns 0 or the exit code (reported). */
+int cli_parse_num(const cli_t *cli, const char *what, const char *s,
+    uint64_t max, uint64_t *out);
+
+/* cli_parse_num for an id: 1 up. */
+#define cli_parse_id(cli, what, s, out) \
+	cli_parse_num((cli), (what), (s), UINT64_MAX, (out))
+
 /* Reports the server's Error in resp ("error: CODE: message" on stderr;
  * with --json, error.code CODE and error.message the server's message
  * alone), exit 1. */

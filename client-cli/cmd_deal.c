@@ -16,26 +16,6 @@
 
 /* ==== parsing ================================================================ */
 
-/* A decimal number 1..UINT64_MAX for the argument what. */
-static int
-parse_id(cli_t *cli, const char *what, const char *s, uint64_t *out)
-{
-	char msg[200], *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
-		v = strtoull(s, &end, 10);
-		if (errno == 0 && end != NULL && *end == '\0' && v > 0) {
-			*out = (uint64_t)v;
-			return 0;
-		}
-	}
-	snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from 1 up"),
-	    what, s ? s : "");
-	return cli_usage_error(cli, msg);
-}
-
 static int
 parse_lessons(cli_t *cli, const char *s, uint32_t *out)
 {
@@ -398,14 +378,14 @@ cmd_deal_add(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, nopts, pos, 1, 1, "CLIENT");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_id(cli, "CLIENT", pos[0], &r.client)) != 0)
+	if ((rc = cli_parse_id(cli, "CLIENT", pos[0], &r.client)) != 0)
 		return rc;
 	if (o.title == NULL)
 		return cli_usage_error(cli, _("--title is required: what is "
 		    "sold (e.g. --title 'Английский, абонемент на осень')"));
 	if ((rc = fill_values(cli, &o, "RUB", &b, &r)) != 0)
 		return rc;
-	if (o.renews && (rc = parse_id(cli, "--renews", o.renews,
+	if (o.renews && (rc = cli_parse_id(cli, "--renews", o.renews,
 	    &r.renews)) != 0)
 		return rc;
 	req.op_case = KARTOTEKA__REQUEST__OP_DEAL_ADD;
@@ -489,10 +469,10 @@ cmd_deal_stage(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 2, 2, "ID STAGE");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_id(cli, "ID", pos[0], &r.id)) != 0 ||
+	if ((rc = cli_parse_id(cli, "ID", pos[0], &r.id)) != 0 ||
 	    (rc = parse_stage(cli, "STAGE", pos[1], &r.stage)) != 0)
 		return rc;
-	if (version && (rc = parse_id(cli, "--version", version,
+	if (version && (rc = cli_parse_id(cli, "--version", version,
 	    &r.version)) != 0)
 		return rc;
 	r.reason = (char *)(reason ? reason : "");
@@ -533,9 +513,9 @@ cmd_deal_edit(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, nopts, pos, 1, 1, "ID");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_id(cli, "ID", pos[0], &r.id)) != 0)
+	if ((rc = cli_parse_id(cli, "ID", pos[0], &r.id)) != 0)
 		return rc;
-	if (o.version && (rc = parse_id(cli, "--version", o.version,
+	if (o.version && (rc = cli_parse_id(cli, "--version", o.version,
 	    &r.version)) != 0)
 		return rc;
 	if (o.title) fields[nf++] = "title";
@@ -586,7 +566,7 @@ cmd_deal_show(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "ID");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_id(cli, "ID", pos[0], &id)) != 0)
+	if ((rc = cli_parse_id(cli, "ID", pos[0], &id)) != 0)
 		return rc;
 	if ((rc = read_deal(cli, id, &resp, &d)) != 0)
 		return rc;
@@ -676,7 +656,7 @@ cmd_deal_list(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, 6, NULL, 0, 0, "");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if (client && (rc = parse_id(cli, "--client", client,
+	if (client && (rc = cli_parse_id(cli, "--client", client,
 	    &r.client)) != 0)
 		return rc;
 	if (stage && (rc = parse_stage(cli, "--stage", stage, &r.stage)) != 0)

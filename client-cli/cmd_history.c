@@ -14,26 +14,6 @@
 				  counted full view: ask for many) */
 #define HIST_PAGES_MAX 10000u
 
-/* A decimal number 1..UINT64_MAX for the argument what. */
-static int
-parse_id(cli_t *cli, const char *what, const char *s, uint64_t *out)
-{
-	char msg[200], *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
-		v = strtoull(s, &end, 10);
-		if (errno == 0 && end != NULL && *end == '\0' && v > 0) {
-			*out = (uint64_t)v;
-			return 0;
-		}
-	}
-	snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from 1 up"),
-	    what, s ? s : "");
-	return cli_usage_error(cli, msg);
-}
-
 /* Prints s on stdout cleaned for a terminal, whole. */
 static void
 print_clean(const char *s)
@@ -147,7 +127,7 @@ cmd_client_history(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, NULL, 0, pos, 1, 1, "ID");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_id(cli, "ID", pos[0], &r.id)) != 0)
+	if ((rc = cli_parse_id(cli, "ID", pos[0], &r.id)) != 0)
 		return rc;
 	r.limit = HIST_PAGE_LIMIT;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_HISTORY;
@@ -253,9 +233,9 @@ cmd_client_revert(cli_t *cli, int argc, char **argv)
 		return cli_usage_error(cli, _("--version: give the current "
 		    "version you read (`kartoteka client show ID` or `client "
 		    "history ID`)"));
-	if ((rc = parse_id(cli, "ID", pos[0], &r.id)) != 0 ||
-	    (rc = parse_id(cli, "--to", to, &r.to_version)) != 0 ||
-	    (rc = parse_id(cli, "--version", cur, &r.version)) != 0)
+	if ((rc = cli_parse_id(cli, "ID", pos[0], &r.id)) != 0 ||
+	    (rc = cli_parse_id(cli, "--to", to, &r.to_version)) != 0 ||
+	    (rc = cli_parse_id(cli, "--version", cur, &r.version)) != 0)
 		return rc;
 	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_REVERT;
 	req.client_revert = &r;

@@ -33,28 +33,6 @@ direction_name(int v)
 	    v == KARTOTEKA__DIRECTION__OUTBOUND ? "out" : "";
 }
 
-/* A decimal number 1..max for the argument what. */
-static int
-parse_num(cli_t *cli, const char *what, const char *s, uint64_t max,
-    uint64_t *out)
-{
-	char msg[200], *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
-		v = strtoull(s, &end, 10);
-		if (errno == 0 && end != NULL && *end == '\0' && v > 0 &&
-		    v <= max) {
-			*out = (uint64_t)v;
-			return 0;
-		}
-	}
-	snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from 1 to "
-	    "%" PRIu64), what, s ? s : "", max);
-	return cli_usage_error(cli, msg);
-}
-
 /* "YYYY-MM-DD HH:MM" local time of secs into buf. */
 static const char *
 fmt_local(char *buf, size_t cap, int64_t secs)
@@ -178,7 +156,7 @@ cmd_note(cli_t *cli, int argc, char **argv)
 	    sizeof(opts[0]), pos, 1, 1, "CLIENT");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_num(cli, "CLIENT", pos[0], UINT64_MAX,
+	if ((rc = cli_parse_num(cli, "CLIENT", pos[0], UINT64_MAX,
 	    &r.client_id)) != 0)
 		return rc;
 	if (channel == NULL)
@@ -211,7 +189,7 @@ cmd_note(cli_t *cli, int argc, char **argv)
 		    "give YYYY-MM-DD HH:MM, HH:MM (today) or YYYY-MM-DD"), at);
 		return cli_usage_error(cli, msg);
 	}
-	if (corrects != NULL && (rc = parse_num(cli, "--corrects", corrects,
+	if (corrects != NULL && (rc = cli_parse_num(cli, "--corrects", corrects,
 	    UINT64_MAX, &r.corrects)) != 0)
 		return rc;
 	req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
@@ -285,10 +263,10 @@ cmd_notes(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "CLIENT");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = parse_num(cli, "CLIENT", pos[0], UINT64_MAX,
+	if ((rc = cli_parse_num(cli, "CLIENT", pos[0], UINT64_MAX,
 	    &r.client_id)) != 0)
 		return rc;
-	if (limit != NULL && (rc = parse_num(cli, "--limit", limit,
+	if (limit != NULL && (rc = cli_parse_num(cli, "--limit", limit,
 	    NOTES_LIMIT_MAX, &lim)) != 0)
 		return rc;
 	r.limit = (uint32_t)lim;

@@ -17,25 +17,6 @@
 
 /* ==== arguments ============================================================ */
 
-static int
-parse_id(cli_t *cli, const char *what, const char *s, uint64_t *out)
-{
-	char msg[200], *end = NULL;
-	unsigned long long v;
-
-	errno = 0;
-	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
-		v = strtoull(s, &end, 10);
-		if (errno == 0 && end != NULL && *end == '\0' && v > 0) {
-			*out = (uint64_t)v;
-			return 0;
-		}
-	}
-	snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from 1 up"),
-	    what, s ? s : "");
-	return cli_usage_error(cli, msg);
-}
-
 static const char *const kind_names[] = { "", "call", "meeting", "promise",
 	"other" };
 
@@ -251,7 +232,7 @@ cmd_task_add(cli_t *cli, int argc, char **argv)
 	if (kind == NULL)
 		return cli_usage_error(cli, _("--kind: give call, meeting, "
 		    "promise or other"));
-	if ((client != NULL && (rc = parse_id(cli, "--client", client,
+	if ((client != NULL && (rc = cli_parse_id(cli, "--client", client,
 	    &r.client_id)) != 0) ||
 	    (rc = parse_due(cli, due, duebuf, sizeof(duebuf))) != 0 ||
 	    (rc = parse_kind(cli, kind, &r.kind)) != 0)
@@ -273,8 +254,8 @@ task_change(cli_t *cli, Kartoteka__TaskChangeRequest *r, const char *id,
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	int rc;
 
-	if ((rc = parse_id(cli, "ID", id, &r->id)) != 0 ||
-	    (version != NULL && (rc = parse_id(cli, "--version", version,
+	if ((rc = cli_parse_id(cli, "ID", id, &r->id)) != 0 ||
+	    (version != NULL && (rc = cli_parse_id(cli, "--version", version,
 	    &r->version)) != 0))
 		return rc;
 	req.op_case = KARTOTEKA__REQUEST__OP_TASK_CHANGE;

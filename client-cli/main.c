@@ -410,6 +410,31 @@ cli_usage_error(const cli_t *cli, const char *msg)
 	return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint, "%s", msg);
 }
 
+int
+cli_parse_num(const cli_t *cli, const char *what, const char *s,
+    uint64_t max, uint64_t *out)
+{
+	char msg[200], *end = NULL;
+	unsigned long long v;
+
+	errno = 0;
+	if (s != NULL && s[0] >= '0' && s[0] <= '9') {
+		v = strtoull(s, &end, 10);
+		if (errno == 0 && end != NULL && *end == '\0' && v > 0 &&
+		    v <= max) {
+			*out = (uint64_t)v;
+			return 0;
+		}
+	}
+	if (max == UINT64_MAX)
+		snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from "
+		    "1 up"), what, s ? s : "");
+	else
+		snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from "
+		    "1 to %" PRIu64), what, s ? s : "", max);
+	return cli_usage_error(cli, msg);
+}
+
 const char *
 cli_error_code_name(int code)
 {
