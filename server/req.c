@@ -151,6 +151,22 @@ kt_req_actor(const kt_req_t *r)
 	return a;
 }
 
+int
+kt_req_audit(kt_store_t *st, MDB_txn *txn, const kt_req_t *r,
+    kt_audit_action_t action, const char *kind, uint64_t id,
+    uint32_t outcome, const char *detail)
+{
+	kt_actor_t actor = kt_req_actor(r);
+	char object[48];
+
+	if (id != 0)
+		snprintf(object, sizeof(object), "%.20s:%" PRIu64, kind, id);
+	else
+		snprintf(object, sizeof(object), "%.20ss", kind);
+	return kt_audit_record(st, txn, &actor, action, object, outcome,
+	    detail);
+}
+
 kt_uday_who_t
 kt_req_counted(const kt_req_t *r, MDB_txn *txn, int64_t now)
 {

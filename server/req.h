@@ -68,6 +68,13 @@ void *kt_req_state(const kt_req_t *r);
 const kt_user_t *kt_req_caller(const kt_req_t *r);
 /* The caller as the audit names it (user, terminal, the server's key). */
 kt_actor_t kt_req_actor(const kt_req_t *r);
+/* Audits action by r's caller on object "kind:id" (id 0: the whole kind,
+ * "kinds": "clients", "deals") with outcome (a KT_CODE_*) and detail
+ * (NULL: none), in the writer's transaction txn. Returns
+ * kt_audit_record's code. */
+int kt_req_audit(kt_store_t *st, MDB_txn *txn, const kt_req_t *r,
+    kt_audit_action_t action, const char *kind, uint64_t id,
+    uint32_t outcome, const char *detail);
 /* The caller as the day counters see it (model/user_day.h) at now, on
  * the business day of the caller's branch. Inside txn (the writer's, in
  * a mutation); the request must have a caller. */

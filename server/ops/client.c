@@ -76,16 +76,9 @@ static int
 audit(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     uint64_t id, const char *detail)
 {
-	client_st_t *c = kt_req_state(r);
-	kt_actor_t actor = kt_req_actor(r);
-	char object[40];
+	const client_st_t *c = kt_req_state(r);
 
-	if (id)
-		snprintf(object, sizeof(object), "client:%" PRIu64, id);
-	else
-		snprintf(object, sizeof(object), "clients");
-	return kt_audit_record(st, txn, &actor, action, object, c->code,
-	    detail);
+	return kt_req_audit(st, txn, r, action, "client", id, c->code, detail);
 }
 
 /* authz for r's caller on a client of branch, managed by manager. */

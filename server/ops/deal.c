@@ -78,38 +78,14 @@ typedef struct deal_st {
 					    edit's new values (kept by r) */
 	size_t inlen;
 	kt_arena_t *wa;                  /* the mutation's arena */
-	uint32_t code;                   /* results */
-	char msg[300];
+	kt_verdict_t v;                  /* the result */
 } deal_st_t;
-
-static void
-refuse(deal_st_t *d, uint32_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-refuse(deal_st_t *d, uint32_t code, const char *fmt, ...)
-{
-	va_list ap;
-
-	d->code = code;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
 
 static int
 audit(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     uint64_t id, uint32_t outcome, const char *detail)
 {
-	kt_actor_t actor = kt_req_actor(r);
-	char object[40];
-
-	if (id)
-		snprintf(object, sizeof(object), "deal:%" PRIu64, id);
-	else
-		snprintf(object, sizeof(object), "deals");
-	return kt_audit_record(st, txn, &actor, action, object, outcome,
-	    detail);
+	return kt_req_audit(st, txn, r, action, "deal", id, outcome, detail);
 }
 
 /* authz of KT_ACT_DEAL for r's caller on card: 0, KT_ENOTFOUND (answer
@@ -202,7 +178,7 @@ deal_answer(kt_req_t *r, MDB_txn *txn, const kt_store_dbs_t *db,
 
 /* Loads client id for a change and checks the caller may deal with it:
  * refuses s (NOT_FOUND as missing; FORBIDDEN audited under action, on
- * object deal) otherwise. *card in the mutation's arena when s->code is
+ * object deal) otherwise. *card in the mutation's arena when s->v.code is
  * OK. Returns 0 or a store error. */
 static int
 card_for(kt_store_t *st, MDB_txn *txn, kt_req_t *r, uint64_t client,
@@ -217,18 +193,20 @@ card_for(kt_store_t *st, MDB_txn *txn, kt_req_t *r, uint64_t client,
 		rc = may_deal(r, *card);
 	if (rc == KT_ENOTFOUND) {
 		if (deal)
-			refuse(s, KT_CODE_NOT_FOUND, "no deal %" PRIu64, deal);
+			kt_verdict_set(&s->v, KT_CODE_NOT_FOUND,
+			    "no deal %" PRIu64, deal);
 		else
-			refuse(s, KT_CODE_NOT_FOUND, "no client %" PRIu64,
-			    client);
+			kt_verdict_set(&s->v, KT_CODE_NOT_FOUND,
+			    "no client %" PRIu64, client);
 		return 0;
 	}
 	if (rc == KT_EPERM) {
-		refuse(s, KT_CODE_FORBIDDEN, "you may not change deals of "
+		kt_verdict_set(&s->v, KT_CODE_FORBIDDEN,
+		    "you may not change deals of "
 		    "client %" PRIu64 ": only its manager, a head of its "
 		    "branch or the owner", client);
 		return audit(st, txn, r, action, deal, KT_CODE_FORBIDDEN,
-		    s->msg);
+		    s->v.msg);
 	}
 	return rc;
 }
@@ -253,7 +231,8 @@ check_renews(MDB_txn *txn, const kt_store_dbs_t *db, deal_st_t *s,
 	rc = kt_deal_get(txn, db, renews, &s->wa->pb, &o);
 	if (rc == KT_ENOTFOUND || (rc == 0 && (o->client != client ||
 	    o->valid_to == NULL || o->valid_to[0] == '\0'))) {
-		refuse(s, KT_CODE_BAD, "renews: no subscription %" PRIu64
+		kt_verdict_set(&s->v, KT_CODE_BAD,
+		    "renews: no subscription %" PRIu64
 		    " of client %" PRIu64, renews, client);
 		return 0;
 	}
@@ -273,10 +252,10 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (d == NULL)
 		return KT_ENOMEM;
 	if ((rc = card_for(st, txn, r, d->client, 0, KT_AUDIT_DEAL_ADD,
-	    &card)) != 0 || s->code != KT_CODE_OK)
+	    &card)) != 0 || s->v.code != KT_CODE_OK)
 		return rc;
 	if ((rc = check_renews(txn, db, s, d->renews, d->client)) != 0 ||
-	    s->code != KT_CODE_OK)
+	    s->v.code != KT_CODE_OK)
 		return rc;
 	/* The client's manager runs it; a card without one: the caller. */
 	d->manager = card->manager ? card->manager : kt_req_caller(r)->id;
@@ -310,16 +289,18 @@ deal_for_change(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 
 	rc = kt_deal_get(txn, db, s->id, &s->wa->pb, old);
 	if (rc == KT_ENOTFOUND) {
-		refuse(s, KT_CODE_NOT_FOUND, "no deal %" PRIu64, s->id);
+		kt_verdict_set(&s->v, KT_CODE_NOT_FOUND,
+		    "no deal %" PRIu64, s->id);
 		return 0;
 	}
 	if (rc != 0)
 		return rc;
 	if ((rc = card_for(st, txn, r, (*old)->client, s->id, action,
-	    card)) != 0 || s->code != KT_CODE_OK)
+	    card)) != 0 || s->v.code != KT_CODE_OK)
 		return rc;
 	if ((*old)->version != s->version) {
-		refuse(s, KT_CODE_CONFLICT, "deal %" PRIu64 " was changed: "
+		kt_verdict_set(&s->v, KT_CODE_CONFLICT,
+		    "deal %" PRIu64 " was changed: "
 		    "you read version %" PRIu64 ", it is at %" PRIu64
 		    " now; read it again", s->id, s->version,
 		    (*old)->version);
@@ -342,7 +323,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (in == NULL)
 		return KT_ENOMEM;
 	if ((rc = deal_for_change(st, txn, r, KT_AUDIT_DEAL_EDIT, &old, &next,
-	    &card)) != 0 || s->code != KT_CODE_OK || old == NULL ||
+	    &card)) != 0 || s->v.code != KT_CODE_OK || old == NULL ||
 	    next == NULL || card == NULL)
 		return rc;
 	if (s->fields & F_TITLE) next->title = in->title;
@@ -356,7 +337,7 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	}
 	if (s->fields & F_LESSONS) next->lessons = in->lessons;
 	if (kt_deal_check(next, why, sizeof(why)) != 0) {
-		refuse(s, KT_CODE_BAD, "%s", why);
+		kt_verdict_set(&s->v, KT_CODE_BAD, "%s", why);
 		return 0;
 	}
 	next->updated_at = s->now;
@@ -389,7 +370,7 @@ stage_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (in == NULL)
 		return KT_ENOMEM;
 	if ((rc = deal_for_change(st, txn, r, KT_AUDIT_DEAL_STAGE, &old, &next,
-	    &card)) != 0 || s->code != KT_CODE_OK || old == NULL ||
+	    &card)) != 0 || s->v.code != KT_CODE_OK || old == NULL ||
 	    next == NULL || card == NULL)
 		return rc;
 	next->stage = s->stage;
@@ -421,11 +402,10 @@ deal_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (kt_arena_init(&wa, 16u << 10, 1u << 20) != 0)
 		return KT_ENOMEM;
 	s->wa = &wa;
-	s->code = KT_CODE_OK;
-	s->msg[0] = '\0';
+	kt_verdict_ok(&s->v);
 	rc = s->part(st, txn, r);
-	if (rc == 0 && s->code != KT_CODE_OK)
-		rc = kt_req_answer_error(r, s->code, "%s", s->msg);
+	if (rc == 0 && s->v.code != KT_CODE_OK)
+		rc = kt_req_answer_error(r, s->v.code, "%s", s->v.msg);
 	s->wa = NULL;
 	kt_arena_free(&wa);
 	return rc;

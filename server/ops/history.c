@@ -90,11 +90,8 @@ audit(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     const char *detail)
 {
 	hist_st_t *h = kt_req_state(r);
-	kt_actor_t actor = kt_req_actor(r);
-	char object[40];
 
-	snprintf(object, sizeof(object), "client:%" PRIu64, h->id);
-	return kt_audit_record(st, txn, &actor, action, object, h->code,
+	return kt_req_audit(st, txn, r, action, "client", h->id, h->code,
 	    detail);
 }
 

@@ -97,11 +97,8 @@ audit(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     const char *detail)
 {
 	note_st_t *n = kt_req_state(r);
-	kt_actor_t actor = kt_req_actor(r);
-	char object[40];
 
-	snprintf(object, sizeof(object), "client:%" PRIu64, n->client);
-	return kt_audit_record(st, txn, &actor, action, object, n->code,
+	return kt_req_audit(st, txn, r, action, "client", n->client, n->code,
 	    detail);
 }
 
