@@ -778,6 +778,30 @@ kt_h_call(kt_h_t *h, kt_conn_t *c, Kartoteka__Request *req)
 	return r;
 }
 
+uint64_t
+kt_h_client_add(kt_h_t *h, kt_conn_t *c, Kartoteka__Client *card)
+{
+	Kartoteka__Request q = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientAddRequest add = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
+	Kartoteka__Response *r;
+
+	add.client = card;
+	q.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+	q.client_add = &add;
+	r = kt_h_call(h, c, &q);
+	kt_h_expect_ok(r);
+	return r->client->client->id;
+}
+
+uint64_t
+kt_h_client_titled(kt_h_t *h, kt_conn_t *c, const char *title)
+{
+	Kartoteka__Client card = KARTOTEKA__CLIENT__INIT;
+
+	card.title = (char *)title;
+	return kt_h_client_add(h, c, &card);
+}
+
 void
 kt_h_expect_error(const Kartoteka__Response *resp, uint32_t code,
     const char *msg)

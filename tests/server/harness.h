@@ -125,6 +125,12 @@ Kartoteka__Response *kt_h_last(kt_h_t *h, kt_conn_t *c);
 Kartoteka__Response *kt_h_call(kt_h_t *h, kt_conn_t *c,
     Kartoteka__Request *req);
 
+/* Adds card (borrowed) as c's caller and fails the test unless it was
+ * added; returns the new card's id. kt_h_client_titled: a card with only
+ * a title. */
+uint64_t kt_h_client_add(kt_h_t *h, kt_conn_t *c, Kartoteka__Client *card);
+uint64_t kt_h_client_titled(kt_h_t *h, kt_conn_t *c, const char *title);
+
 /* Fails unless resp is an error with code and (when msg is not NULL)
  * exactly message msg. */
 void kt_h_expect_error(const Kartoteka__Response *resp, uint32_t code,

@@ -114,11 +114,8 @@ static uint64_t
 client(kt_h_t *h, kt_conn_t *c, const char *title, uint32_t category,
     uint32_t year, uint32_t month, uint32_t mday)
 {
-	Kartoteka__Response *r;
 	req_t q;
 
-	kartoteka__request__init(&q.r);
-	kartoteka__client_add_request__init(&q.u.cadd);
 	kartoteka__client__init(&q.c);
 	q.c.title = (char *)title;
 	q.c.category = (Kartoteka__Category)category;
@@ -133,12 +130,7 @@ client(kt_h_t *h, kt_conn_t *c, const char *title, uint32_t category,
 		q.c.people = q.pp;
 		q.c.n_people = 1;
 	}
-	q.u.cadd.client = &q.c;
-	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
-	q.r.client_add = &q.u.cadd;
-	r = kt_h_call(h, c, &q.r);
-	kt_h_expect_ok(r);
-	return r->client->client->id;
+	return kt_h_client_add(h, c, &q.c);
 }
 
 static uint64_t

@@ -77,25 +77,6 @@ typedef struct req {
 	char *fields[2];
 } req_t;
 
-/* A new card by the caller (its id). */
-static uint64_t
-client(kt_h_t *h, kt_conn_t *c, const char *title)
-{
-	Kartoteka__Response *resp;
-	req_t q;
-
-	kartoteka__request__init(&q.r);
-	kartoteka__client_add_request__init(&q.u.cadd);
-	kartoteka__client__init(&q.c);
-	q.c.title = (char *)title;
-	q.u.cadd.client = &q.c;
-	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
-	q.r.client_add = &q.u.cadd;
-	resp = kt_h_call(h, c, &q.r);
-	kt_h_expect_ok(resp);
-	return resp->client->client->id;
-}
-
 static Kartoteka__Request *
 add(req_t *q, uint64_t client, const char *title, int64_t amount)
 {
@@ -193,7 +174,7 @@ add_answered_and_audited(void **state)
 
 	(void)state;
 	world_new(&w);
-	c = client(w.h, w.m, "Ёлкины");
+	c = kt_h_client_titled(w.h, w.m, "Ёлкины");
 	d = deal(w.h, w.m, c, "Английский, осень");
 	assert_int_equal(d->client, c);
 	assert_string_equal(d->client_title, "Ёлкины");
@@ -226,8 +207,8 @@ add_refused_naming_the_field(void **state)
 
 	(void)state;
 	world_new(&w);
-	c = client(w.h, w.m, "Ёлкины");
-	other = client(w.h, w.m, "Петровы");
+	c = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	other = kt_h_client_titled(w.h, w.m, "Петровы");
 	d = deal(w.h, w.m, other, "Абонемент");
 	n = kt_h_audit_count(w.h);
 	kt_h_expect_error(kt_h_call(w.h, w.m, add(&q, c, "   ", 0)), E_BAD,
@@ -272,7 +253,7 @@ stage_against_the_version_read(void **state)
 
 	(void)state;
 	world_new(&w);
-	c = client(w.h, w.m, "Ёлкины");
+	c = kt_h_client_titled(w.h, w.m, "Ёлкины");
 	d = deal(w.h, w.m, c, "Английский");
 	r = kt_h_call(w.h, w.m, stage(&q, d->id, 1, WON, "оплатили"));
 	kt_h_expect_ok(r);
@@ -311,7 +292,7 @@ edit_named_fields(void **state)
 
 	(void)state;
 	world_new(&w);
-	c = client(w.h, w.m, "Ёлкины");
+	c = kt_h_client_titled(w.h, w.m, "Ёлкины");
 	d = deal(w.h, w.m, c, "Английский");
 	edit(&q, d->id, 1, "title", "period");
 	q.vals.title = "Английский, абонемент";
@@ -349,8 +330,8 @@ visibility_forbidden_or_missing(void **state)
 
 	(void)state;
 	world_new(&w);
-	mine = client(w.h, w.m, "Ёлкины");
-	dashas = client(w.h, w.d, "Петровы");
+	mine = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	dashas = kt_h_client_titled(w.h, w.d, "Петровы");
 	d = deal(w.h, w.m, mine, "Английский");
 	/* A manager on a client of her branch she does not manage. */
 	r = kt_h_call(w.h, w.m, add(&q, dashas, "Курс", 0));
@@ -401,9 +382,9 @@ list_counts_rows_and_audits(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client(w.h, w.m, "Ёлкины");
-	b = client(w.h, w.m, "Петровы");
-	dashas = client(w.h, w.d, "Сидоровы");
+	a = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
+	dashas = kt_h_client_titled(w.h, w.d, "Сидоровы");
 	d1 = deal(w.h, w.m, a, "Английский");
 	(void)deal(w.h, w.m, a, "Рисование");
 	d3 = deal(w.h, w.m, b, "Шахматы");
@@ -485,8 +466,8 @@ list_past_the_row_quota(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client(w.h, w.m, "Ёлкины");
-	b = client(w.h, w.m, "Петровы");
+	a = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
 	(void)deal(w.h, w.m, a, "Английский");
 	(void)deal(w.h, w.m, b, "Шахматы");
 	kartoteka__request__init(&q.r);
@@ -527,8 +508,8 @@ won_in_a_period_client_filter(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client(w.h, w.m, "Ёлкины");
-	b = client(w.h, w.m, "Петровы");
+	a = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
 	d = deal(w.h, w.m, a, "Английский");
 	(void)deal(w.h, w.m, b, "Шахматы");
 	kt_h_expect_ok(kt_h_call(w.h, w.m, stage(&q, d->id, 1, WON, "")));
@@ -563,9 +544,9 @@ offboard_purge_and_merge_take_deals(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client(w.h, w.m, "Ёлкины");
-	b = client(w.h, w.m, "Петровы");
-	c = client(w.h, w.m, "Сидоровы");
+	a = kt_h_client_titled(w.h, w.m, "Ёлкины");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
+	c = kt_h_client_titled(w.h, w.m, "Сидоровы");
 	open = deal(w.h, w.m, a, "Английский");
 	won = deal(w.h, w.m, a, "Рисование");
 	(void)deal(w.h, w.m, b, "Шахматы");

@@ -67,24 +67,6 @@ typedef struct req {
 	char *fields[1];
 } req_t;
 
-static uint64_t
-client_ok(kt_h_t *h, kt_conn_t *c, const char *title)
-{
-	Kartoteka__Response *r;
-	req_t q;
-
-	kartoteka__request__init(&q.r);
-	kartoteka__client_add_request__init(&q.u.add);
-	kartoteka__client__init(&q.c);
-	q.c.title = (char *)title;
-	q.u.add.client = &q.c;
-	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
-	q.r.client_add = &q.u.add;
-	r = kt_h_call(h, c, &q.r);
-	kt_h_expect_ok(r);
-	return r->client->client->id;
-}
-
 static Kartoteka__Request *
 note(req_t *q, uint64_t client, const char *topic)
 {
@@ -187,7 +169,7 @@ add_answers_the_entry_and_audits_no_text(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	note(&q, id, "Пробное занятие\r\nв субботу");
 	q.u.note.direction = KARTOTEKA__DIRECTION__OUTBOUND;
 	q.u.note.agreed = "Придут к 10:00";
@@ -246,8 +228,8 @@ list_newest_first_paged(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
-	other = client_ok(w.h, w.m, "Петровы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
+	other = kt_h_client_titled(w.h, w.m, "Петровы");
 	/* Logged out of order: the list is by the time they happened. */
 	for (int i = 0; i < 7; i++)
 		ids[i] = note_ok(w.h, w.m, id, "звонок",
@@ -298,7 +280,7 @@ other_branch_like_missing(void **state)
 
 	(void)state;
 	world_new(&w);
-	south = client_ok(w.h, w.v, "Южные");
+	south = kt_h_client_titled(w.h, w.v, "Южные");
 	note_ok(w.h, w.v, south, "звонок", 0);
 	missing = south + 1000;
 	audit = kt_h_audit_count(w.h);
@@ -331,9 +313,9 @@ corrections_stay_with_their_client(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client_ok(w.h, w.m, "Ивановы");
-	b = client_ok(w.h, w.m, "Петровы");
-	south = client_ok(w.h, w.v, "Южные");
+	a = kt_h_client_titled(w.h, w.m, "Ивановы");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
+	south = kt_h_client_titled(w.h, w.v, "Южные");
 	na = note_ok(w.h, w.m, a, "звонок", 0);
 	nb = note_ok(w.h, w.m, b, "звонок", 0);
 	ns = note_ok(w.h, w.v, south, "звонок", 0);
@@ -392,7 +374,7 @@ fields_checked(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	audit = kt_h_audit_count(w.h);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		note(&q, id, cases[i].topic);
@@ -448,9 +430,9 @@ list_counts_its_client_once_a_day(void **state)
 
 	(void)state;
 	world_new(&w);
-	a = client_ok(w.h, w.m, "Ивановы");
-	b = client_ok(w.h, w.m, "Петровы");
-	empty = client_ok(w.h, w.m, "Сидоровы");
+	a = kt_h_client_titled(w.h, w.m, "Ивановы");
+	b = kt_h_client_titled(w.h, w.m, "Петровы");
+	empty = kt_h_client_titled(w.h, w.m, "Сидоровы");
 	note_ok(w.h, w.m, a, "звонок", 0);
 	note_ok(w.h, w.m, b, "звонок", 0);
 	kt_h_expect_ok(kt_h_call(w.h, w.m, list(&q, a, NULL, 0)));
@@ -495,7 +477,7 @@ card_shows_three_newest(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	r = kt_h_call(w.h, w.m, show(&q, id));
 	kt_h_expect_ok(r);
 	assert_int_equal(r->client->n_recent, 0);
@@ -521,7 +503,7 @@ purged_client_has_none(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	note_ok(w.h, w.m, id, "звонок", 0);
 	kartoteka__request__init(&q.r);
 	kartoteka__client_purge_request__init(&q.u.purge);
@@ -548,7 +530,7 @@ archived_client_still_gets_notes(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	kartoteka__request__init(&q.r);
 	kartoteka__client_archive_request__init(&q.u.archive);
 	q.u.archive.id = id;
@@ -573,8 +555,8 @@ merged_card_sends_notes_on(void **state)
 
 	(void)state;
 	world_new(&w);
-	into = client_ok(w.h, w.m, "Ивановы");
-	from = client_ok(w.h, w.m, "Ивановы (дубль)");
+	into = kt_h_client_titled(w.h, w.m, "Ивановы");
+	from = kt_h_client_titled(w.h, w.m, "Ивановы (дубль)");
 	note_ok(w.h, w.m, from, "звонок", 0);
 	kartoteka__request__init(&q.r);
 	kartoteka__client_merge_request__init(&q.u.merge);
@@ -607,7 +589,7 @@ restricted_user_loses_the_log(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = client_ok(w.h, w.m, "Ивановы");
+	id = kt_h_client_titled(w.h, w.m, "Ивановы");
 	note_ok(w.h, w.m, id, "звонок", 0);
 	kartoteka__request__init(&q.r);
 	kartoteka__user_restrict_request__init(&q.u.restr);

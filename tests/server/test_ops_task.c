@@ -81,24 +81,6 @@ typedef struct req {
 	Kartoteka__Client c;
 } req_t;
 
-static uint64_t
-client_ok(kt_h_t *h, kt_conn_t *c, const char *title)
-{
-	Kartoteka__Response *r;
-	req_t q;
-
-	kartoteka__request__init(&q.r);
-	kartoteka__client_add_request__init(&q.u.cadd);
-	kartoteka__client__init(&q.c);
-	q.c.title = (char *)title;
-	q.u.cadd.client = &q.c;
-	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
-	q.r.client_add = &q.u.cadd;
-	r = kt_h_call(h, c, &q.r);
-	kt_h_expect_ok(r);
-	return r->client->client->id;
-}
-
 static Kartoteka__Request *
 add(req_t *q, uint64_t client, const char *to, const char *due,
     uint32_t kind, const char *title)
@@ -176,7 +158,7 @@ add_defaults_to_the_caller_and_is_audited(void **state)
 
 	(void)state;
 	world_new(&w);
-	cl = client_ok(w.h, w.m, "Ивановы");
+	cl = kt_h_client_titled(w.h, w.m, "Ивановы");
 	t = add_ok(w.h, w.m, cl, NULL, day(1, d, sizeof(d)), "перезвонить");
 	assert_string_equal(t->assignee, "masha");
 	assert_string_equal(t->author, "masha");
@@ -213,7 +195,7 @@ who_may_assign(void **state)
 
 	(void)state;
 	world_new(&w);
-	cl = client_ok(w.h, w.m, "Ивановы");
+	cl = kt_h_client_titled(w.h, w.m, "Ивановы");
 	day(2, d, sizeof(d));
 	r = kt_h_call(w.h, w.m, add(&q, cl, "petr", d, CALL, "call"));
 	kt_h_expect_error(r, E_FORBIDDEN,
@@ -246,7 +228,7 @@ hidden_client_like_missing(void **state)
 
 	(void)state;
 	world_new(&w);
-	cl = client_ok(w.h, w.m, "Ивановы");
+	cl = kt_h_client_titled(w.h, w.m, "Ивановы");
 	day(1, d, sizeof(d));
 	before = kt_h_audit_count(w.h);
 	r = kt_h_call(w.h, w.v, add(&q, cl, NULL, d, CALL, "call"));
@@ -313,7 +295,7 @@ done_reopen_move_edit(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = add_ok(w.h, w.m, client_ok(w.h, w.m, "Ивановы"), NULL,
+	id = add_ok(w.h, w.m, kt_h_client_titled(w.h, w.m, "Ивановы"), NULL,
 	    day(-2, d, sizeof(d)), "call")->id;
 	r = kt_h_call(w.h, w.m, change(&q, id, KARTOTEKA__TASK_ACTION__TASK_DONE));
 	kt_h_expect_ok(r);
@@ -368,7 +350,7 @@ who_may_change(void **state)
 
 	(void)state;
 	world_new(&w);
-	id = add_ok(w.h, w.m, client_ok(w.h, w.m, "Ивановы"), NULL,
+	id = add_ok(w.h, w.m, kt_h_client_titled(w.h, w.m, "Ивановы"), NULL,
 	    day(1, d, sizeof(d)), "call")->id;
 	own = add_ok(w.h, w.m, 0, NULL, d, "own")->id;
 	snprintf(want, sizeof(want), "no task %" PRIu64, id);
@@ -417,7 +399,7 @@ lists_by_user_and_branch(void **state)
 
 	(void)state;
 	world_new(&w);
-	cl = client_ok(w.h, w.m, "Ивановы");
+	cl = kt_h_client_titled(w.h, w.m, "Ивановы");
 	add_ok(w.h, w.m, cl, NULL, day(2, d, sizeof(d)), "later");
 	add_ok(w.h, w.m, cl, NULL, day(0, d, sizeof(d)), "today");
 	add_ok(w.h, w.v, 0, NULL, d, "vera's");
@@ -566,8 +548,8 @@ clients_named_count_against_the_row_quota(void **state)
 
 	(void)state;
 	world_new(&w);
-	c1 = client_ok(w.h, w.m, "Ивановы");
-	c2 = client_ok(w.h, w.m, "Петровы");
+	c1 = kt_h_client_titled(w.h, w.m, "Ивановы");
+	c2 = kt_h_client_titled(w.h, w.m, "Петровы");
 	kartoteka__request__init(&q.r);
 	kartoteka__user_change_request__init(&q.u.uc);
 	q.u.uc.login = "masha";
