@@ -7,13 +7,13 @@
  * through the interaction store (kt_istore_add, which keeps the card's
  * activity record), spread over the two years before now: the base of
  * the `note` benchmark. With --history each card gets the working
- * history of history.h instead (calls, subscriptions, trial lessons,
+ * history of history.h (calls, subscriptions, trial lessons,
  * tasks; the card made when that history says): the demo base of
  * setup.sh and the base of the agenda and report benchmarks. --first K
  * starts at family K (default 1), so that seeds in turns make family K
  * card K. Nothing gets audit entries.
  *   kt-export-seed --data DIR --clients N --branch NAME|ID
- *       --manager LOGIN|ID [--first K] [--notes K | --history] */
+ *       --manager LOGIN|ID [--first K] [--history] [--notes K] */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -143,9 +143,9 @@ put_family(kt_store_t *st, MDB_txn *txn, seed_t *s, uint64_t k)
 	who.action = "client.add";
 	if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who)) != 0)
 		return rc;
-	if (s->history)
-		return kt_history_put(st, txn, &f, r.id, s->branch, s->manager,
-		    s->now, &s->counts);
+	if (s->history && (rc = kt_history_put(st, txn, &f, r.id, s->branch,
+	    s->manager, s->now, &s->counts)) != 0)
+		return rc;
 	return put_notes(st, txn, s, r.id, k);
 }
 
@@ -234,7 +234,7 @@ main(int argc, char **argv)
 			goto usage;
 	}
 	if (dir == NULL || n == 0 || n > 100000000u || branch == NULL ||
-	    manager == NULL || (history && notes != 0))
+	    manager == NULL)
 		goto usage;
 	if ((rc = kt_migrate_open(&st, dir, 0)) != 0) {
 		fprintf(stderr, "kt-export-seed: cannot open %s: %s\n", dir,
@@ -251,7 +251,7 @@ main(int argc, char **argv)
 	s.notes = notes;
 	s.history = history;
 	/* A history is about a dozen records a family. */
-	s.per_batch = BATCH / (history ? 12 : 1 + notes);
+	s.per_batch = BATCH / ((history ? 12 : 1) + notes);
 	s.now = (int64_t)time(NULL);
 	while (s.next < s.end) {
 		if ((rc = kt_store_write_sync(st, batch_mut, &s)) != 0) {
@@ -269,7 +269,7 @@ main(int argc, char **argv)
 		printf("%" PRIu64 " families in branch %" PRIu64 ": %" PRIu64
 		    " interactions, %" PRIu64 " deals (%" PRIu64 " won, %"
 		    PRIu64 " open), %" PRIu64 " tasks (%" PRIu64 " open)\n", n,
-		    s.branch, s.counts.interactions, s.counts.deals,
+		    s.branch, s.counts.interactions + n * notes, s.counts.deals,
 		    s.counts.won, s.counts.open_deals, s.counts.tasks,
 		    s.counts.open_tasks);
 	else
@@ -279,6 +279,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: kt-export-seed --data DIR --clients N "
 	    "--branch NAME|ID --manager LOGIN|ID [--first K] "
-	    "[--notes K (0..100) | --history]\n");
+	    "[--history] [--notes K (0..100)]\n");
 	return 2;
 }

@@ -3,7 +3,8 @@
  * the kartotekad named by a terminal's configuration from one libuv loop
  * and reports throughput and latency percentiles: pings and handshakes,
  * and (in a logged-in session) seeding client cards, showing, finding and
- * listing them, and logging interactions with them (note). */
+ * listing them, logging interactions with them (note), making promises
+ * (task) and reading a manager's agenda (agenda). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <sodium.h>
 #include <uv.h>
@@ -52,6 +54,8 @@
 /* note: the text of every entry (the same size as pg-insert.sql's). */
 #define NOTE_TOPIC "Звонок: пробное занятие по рисованию"
 #define NOTE_AGREED "Придут в субботу к 10:00, перезвонить в пятницу"
+/* task: a promise due tomorrow (bench.task_due). */
+#define TASK_TITLE "Перезвонить: продление абонемента"
 
 /* ---- latency histogram -------------------------------------------------- */
 
@@ -161,6 +165,8 @@ typedef enum bench_op {
 	BENCH_LIST,
 	BENCH_SEGMENT,
 	BENCH_NOTE,
+	BENCH_TASK,
+	BENCH_AGENDA,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -223,6 +229,7 @@ typedef struct bench {
 	unsigned ids;                 /* show, find: ids / families 1..ids */
 	uint64_t rng;                 /* splitmix64 state for show and find */
 	uint64_t find_turn;           /* find: even = a name, odd = a phone */
+	char task_due[16];            /* task: tomorrow, YYYY-MM-DD local */
 	const kt_surname_t *surnames; /* find: the generator's table */
 	size_t nsurnames;
 	int fatal;                    /* the session was refused: said once */
@@ -542,6 +549,8 @@ put_request(conn_t *c, wreq_t **wp)
 	Kartoteka__ClientListRequest list =
 	    KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
 	Kartoteka__NoteAddRequest note = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
+	Kartoteka__TaskAddRequest task = KARTOTEKA__TASK_ADD_REQUEST__INIT;
+	Kartoteka__AgendaRequest agenda = KARTOTEKA__AGENDA_REQUEST__INIT;
 	Kartoteka__Client client;
 	char text[64];
 	uint64_t k = 0;
@@ -615,6 +624,22 @@ put_request(conn_t *c, wreq_t **wp)
 		note.agreed = (char *)NOTE_AGREED;
 		req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
 		req.note_add = &note;
+		break;
+	case BENCH_TASK:
+		task.client_id = 1 + bench_rand(b) % b->ids;
+		task.due = b->task_due;
+		task.kind = KARTOTEKA__TASK_KIND__TASK_PROMISE;
+		task.title = (char *)TASK_TITLE;
+		req.op_case = KARTOTEKA__REQUEST__OP_TASK_ADD;
+		req.task_add = &task;
+		break;
+	case BENCH_AGENDA:
+		/* --manager's agenda (a head's or the owner's view of one
+		 * manager), else the caller's own. */
+		if (b->manager != NULL)
+			agenda.user = (char *)b->manager;
+		req.op_case = KARTOTEKA__REQUEST__OP_AGENDA;
+		req.agenda = &agenda;
 		break;
 	}
 	rc = put_message(c, wp, &req, 0);
@@ -780,6 +805,10 @@ expected_result(bench_op_t op)
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
 	case BENCH_NOTE:
 		return KARTOTEKA__RESPONSE__RESULT_NOTE;
+	case BENCH_TASK:
+		return KARTOTEKA__RESPONSE__RESULT_TASK;
+	case BENCH_AGENDA:
+		return KARTOTEKA__RESPONSE__RESULT_AGENDA;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
 		break;
@@ -1411,7 +1440,12 @@ usage(FILE *f)
 	    "  note       note_add: a call logged with a random client in "
 	    "1..--ids\n"
 	    "             (durable: answered after its commit)\n"
-	    "seed, show, find, list, segment and note need a session "
+	    "  task       task_add: a promise due tomorrow about a random "
+	    "client\n"
+	    "             in 1..--ids (durable)\n"
+	    "  agenda     agenda of --manager, or of the logged-in user\n"
+	    "seed, show, find, list, segment, note, task and agenda need a "
+	    "session "
 	    "(kartoteka "
 	    "login).\n"
 	    "Options:\n"
@@ -1428,10 +1462,11 @@ usage(FILE *f)
 	    "terminal's);\n"
 	    "                     list: the branch to list (default: all "
 	    "visible)\n"
-	    "  --ids N            show, find, note: ids / families 1..N, default "
+	    "  --ids N            show, find, note, task: ids / families 1..N, "
+	    "default "
 	    "1000\n"
-	    "  --manager LOGIN    seed: the cards' manager (default: the "
-	    "logged-in user)\n"
+	    "  --manager LOGIN    seed: the cards' manager, agenda: whose agenda\n"
+	    "                     (default: the logged-in user)\n"
 	    "The last line of stdout reads\n"
 	    "  OP: N ops/s, p50 X ms, p99 Y ms, p999 Z ms\n",
 	    BENCH_NAME, BENCH_MAX_CONNS, BENCH_MAX_PIPELINE, BENCH_MAX_SECONDS,
@@ -1463,6 +1498,7 @@ main(int argc, char **argv)
 		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
 		{ "segment", BENCH_SEGMENT },
 		{ "note", BENCH_NOTE },
+		{ "task", BENCH_TASK }, { "agenda", BENCH_AGENDA },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
@@ -1574,13 +1610,21 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
 		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
-		    "show, find, list, segment or note)\n", BENCH_NAME, argv[optind]);
+		    "show, find, list, segment, note, task or agenda)\n", BENCH_NAME, argv[optind]);
 		goto out;
 	}
 	b->op = ops[i].op;
 	b->op_name = ops[i].name;
 	if (b->op == BENCH_HANDSHAKE)
 		b->pipeline = 1; /* one ping per connection */
+	if (b->op == BENCH_TASK) {
+		time_t t = time(NULL) + 86400;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		(void)strftime(b->task_due, sizeof(b->task_due), "%Y-%m-%d",
+		    &tm);
+	}
 	if (b->op == BENCH_SEED) {
 		if (clients == 0) {
 			fprintf(stderr, "%s: seed needs --clients N\n",
