@@ -13,7 +13,7 @@ TOP=$(pwd)
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libuv1-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libsodium-dev libncurses-dev libcsv-dev libunistring-dev libcmocka-dev
-libjansson-dev gettext tmux procps libfaketime tzdata"
+libjansson-dev gettext tmux procps libfaketime tzdata libphonenumber-dev"
 
 install_deps() {
 	local missing="" sudo=""

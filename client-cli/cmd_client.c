@@ -102,17 +102,47 @@ bad:
 
 /* ---- people: "Name;relation;birth;phone1,phone2;email;note" ------------ */
 
+/* Inside a part, "\;" is a ';', "\," a ',' (in the phones part, where ','
+ * separates numbers) and "\\" a backslash; any other backslash is refused,
+ * and so is a seventh part: nothing typed is dropped silently. */
+
 typedef struct person_buf {
 	Kartoteka__Person p;
-	char *copy;                      /* the spec, split in place */
+	char *copy;                      /* the spec, unescaped in place */
 	char *phones[MAX_PHONES];
 } person_buf_t;
+
+/* Sets p's birth date from s (YYYY-MM-DD, DD.MM.YYYY, DD.MM or YYYY; ""
+ * clears it); what names the option in errors. */
+static int
+parse_birth(cli_t *cli, const char *what, const char *s, Kartoteka__Person *p)
+{
+	kt_date_t d;
+	kt_why_t why = { "" };
+	char msg[300];
+
+	p->birth_year = p->birth_month = p->birth_day = 0;
+	if (s[0] == '\0')
+		return 0;
+	if (strlen(s) == 4 && strspn(s, "0123456789") == 4) {
+		p->birth_year = (uint32_t)atoi(s);
+	} else if (kt_date_parse(s, &d, &why) == 0) {
+		p->birth_year = d.year;
+		p->birth_month = d.month;
+		p->birth_day = d.day;
+	} else {
+		snprintf(msg, sizeof(msg), _("%s '%s': %s (YYYY-MM-DD, "
+		    "DD.MM.YYYY, DD.MM or YYYY)"), what, s, why.text);
+		return cli_usage_error(cli, msg);
+	}
+	return 0;
+}
 
 static int
 parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 {
-	char *f[6] = { NULL }, *s, msg[300];
-	size_t nf = 0;
+	char *f[6] = { NULL }, *r, *w;
+	size_t nf = 1;
 	int rel = 0;
 
 	kartoteka__person__init(&pb->p);
@@ -120,14 +150,46 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 	if (pb->copy == NULL)
 		return cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
 		    _("out of memory"));
-	for (s = pb->copy; nf < 6; nf++) {
-		f[nf] = s;
-		s = strchr(s, ';');
-		if (s == NULL) {
-			nf++;
-			break;
+	f[0] = pb->copy;
+	for (r = w = pb->copy; *r; r++) {
+		if (*r == '\\') {
+			if (r[1] != ';' && r[1] != ',' && r[1] != '\\')
+				return cli_usage_error(cli, _("--person: a "
+				    "backslash must be followed by ';', ',' or "
+				    "a backslash (write \\; for a ';' inside a "
+				    "part, \\\\ for a backslash)"));
+			*w++ = *++r;
+		} else if (*r == ';') {
+			*w++ = '\0';
+			if (nf == 6)
+				return cli_usage_error(cli, _("--person: more "
+				    "than 6 parts (name;relation;birth;phones;"
+				    "email;note): write \\; for a ';' inside "
+				    "the note"));
+			f[nf++] = w;
+		} else if (*r == ',' && nf == 4) {
+			*w++ = '\0';     /* between two phones */
+			if (pb->p.n_phones == MAX_PHONES)
+				return cli_usage_error(cli, _("--person: at "
+				    "most 8 phones"));
+			pb->phones[pb->p.n_phones++] = w;
+		} else {
+			*w++ = *r;
 		}
-		*s++ = '\0';
+		if (nf == 4 && pb->p.n_phones == 0 && f[3] == w) {
+			/* the phones part has started: its first number */
+			pb->phones[pb->p.n_phones++] = w;
+		}
+	}
+	*w = '\0';
+	/* Empty numbers ("a,,b", a trailing ',') are no numbers. */
+	{
+		size_t k = 0;
+		for (size_t i = 0; i < pb->p.n_phones; i++)
+			if (pb->phones[i][0] != '\0')
+				pb->phones[k++] = pb->phones[i];
+		pb->p.n_phones = k;
+		pb->p.phones = pb->phones;
 	}
 	pb->p.name = f[0];
 	if (nf > 1 && f[1][0]) {
@@ -136,37 +198,9 @@ parse_person(cli_t *cli, const char *spec, person_buf_t *pb)
 			return CLI_EXIT_USAGE;
 		pb->p.relation = (Kartoteka__Relation)rel;
 	}
-	if (nf > 2 && f[2][0]) {
-		kt_date_t d;
-		kt_why_t why = { "" };
-		size_t l = strlen(f[2]);
-		if (l == 4 && strspn(f[2], "0123456789") == 4) {
-			pb->p.birth_year = (uint32_t)atoi(f[2]);
-		} else if (kt_date_parse(f[2], &d, &why) == 0) {
-			pb->p.birth_year = d.year;
-			pb->p.birth_month = d.month;
-			pb->p.birth_day = d.day;
-		} else {
-			snprintf(msg, sizeof(msg), _("--person birth date '%s': "
-			    "%s (YYYY-MM-DD, DD.MM.YYYY, DD.MM or YYYY)"), f[2],
-			    why.text);
-			return cli_usage_error(cli, msg);
-		}
-	}
-	if (nf > 3 && f[3][0]) {
-		for (s = f[3]; s != NULL && pb->p.n_phones < MAX_PHONES;) {
-			char *next = strchr(s, ',');
-			if (next)
-				*next++ = '\0';
-			if (*s)
-				pb->phones[pb->p.n_phones++] = s;
-			s = next;
-		}
-		if (s != NULL)
-			return cli_usage_error(cli, _("--person: at most 8 "
-			    "phones"));
-		pb->p.phones = pb->phones;
-	}
+	if (nf > 2 && parse_birth(cli, _("--person birth date"), f[2],
+	    &pb->p) != 0)
+		return CLI_EXIT_USAGE;
 	pb->p.email = nf > 4 ? f[4] : (char *)"";
 	pb->p.note = nf > 5 ? f[5] : (char *)"";
 	return 0;
@@ -210,6 +244,10 @@ json_client(const void *obj)
 	json_strs(c->tags, c->n_tags);
 	cli_json_key("notes");
 	cli_json_str(stdout, c->notes);
+	cli_json_key("address");
+	cli_json_str(stdout, c->address);
+	cli_json_key("leaving_reason");
+	cli_json_str(stdout, c->leaving_reason);
 	cli_json_key("do_not_contact");
 	fputs(c->do_not_contact ? "true" : "false", stdout);
 	cli_json_key("consent_date");
@@ -332,30 +370,39 @@ print_card(const Kartoteka__Client *c)
 	    cli_fmt_time(t1, sizeof(t1), c->created_at), _("updated"),
 	    cli_fmt_time(t2, sizeof(t2), c->updated_at));
 	printf("  %-12s %" PRIu64 "\n", _("version:"), c->version);
+	if (c->address && c->address[0])
+		printf("  %-12s %s\n", _("address:"), cli_clean(b1, sizeof(b1),
+		    c->address));
+	if (c->leaving_reason && c->leaving_reason[0])
+		printf("  %-12s %s\n", _("left:"), cli_clean(b1, sizeof(b1),
+		    c->leaving_reason));
 	if (c->notes && c->notes[0])
 		printf("  %s\n    %s\n", _("notes:"), cli_clean(b1, sizeof(b1),
 		    c->notes));
 	if (c->n_people) {
-		cli_table_init(&t, 6);
-		const char *hdr[6] = { _("NAME"), _("RELATION"), _("BORN"),
+		/* "#" is what `person edit|remove CLIENT N` names. */
+		cli_table_init(&t, 7);
+		const char *hdr[7] = { "#", _("NAME"), _("RELATION"), _("BORN"),
 		    _("PHONES"), _("E-MAIL"), _("NOTE") };
 		rc = cli_table_add(&t, hdr);
 		for (size_t i = 0; rc == 0 && i < c->n_people; i++) {
 			const Kartoteka__Person *p = c->people[i];
-			const char *row[6];
-			char born[40], ph[400];
+			const char *row[7];
+			char born[40], ph[400], num[24];
 			size_t n = 0;
 			ph[0] = '\0';
 			for (size_t j = 0; j < p->n_phones; j++)
 				n += (size_t)snprintf(ph + n, n < sizeof(ph) ?
 				    sizeof(ph) - n : 0, "%s%s", j ? ", " : "",
 				    p->phones[j]);
-			row[0] = p->name;
-			row[1] = RELATION(p->relation);
-			row[2] = birth_str(born, sizeof(born), p);
-			row[3] = ph;
-			row[4] = p->email;
-			row[5] = p->note;
+			snprintf(num, sizeof(num), "%zu", i + 1);
+			row[0] = num;
+			row[1] = p->name;
+			row[2] = RELATION(p->relation);
+			row[3] = birth_str(born, sizeof(born), p);
+			row[4] = ph;
+			row[5] = p->email;
+			row[6] = p->note;
 			rc = cli_table_add(&t, row);
 		}
 		printf("\n");
@@ -556,7 +603,7 @@ out:
 typedef struct card_opts {
 	const char *title, *branch, *manager, *status, *category, *source;
 	const char *note, *consent, *contract, *discount, *dnc, *version;
-	const char *referred;
+	const char *referred, *address, *leaving;
 	const char *tags[MAX_TAGS];
 	size_t ntags;
 	const char *people[MAX_PEOPLE];
@@ -599,6 +646,14 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 	if (o->note) {
 		cl->notes = (char *)o->note;
 		FIELD("notes");
+	}
+	if (o->address) {
+		cl->address = (char *)o->address;
+		FIELD("address");
+	}
+	if (o->leaving) {
+		cl->leaving_reason = (char *)o->leaving;
+		FIELD("leaving_reason");
 	}
 	if (o->consent) {
 		cl->consent_date = (char *)o->consent;
@@ -661,6 +716,8 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 	{ .ao_name = "--discount", .ao_value = &(o).discount },             \
 	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc },            \
 	{ .ao_name = "--referred-by", .ao_value = &(o).referred },          \
+	{ .ao_name = "--address", .ao_value = &(o).address },               \
+	{ .ao_name = "--leaving-reason", .ao_value = &(o).leaving },        \
 	{ .ao_name = "--tag", .ao_list = (o).tags, .ao_list_cap = MAX_TAGS, \
 	  .ao_list_n = &(o).ntags },                                        \
 	{ .ao_name = "--person", .ao_list = (o).people,                     \
@@ -1164,6 +1221,210 @@ cmd_client_list(cli_t *cli, int argc, char **argv)
 	return rows_reply(cli, &req);
 }
 
+/* ==== people one at a time ============================================== */
+
+/* Options of person add and edit; values point into argv. */
+typedef struct person_opts {
+	const char *version, *name, *relation, *born, *email, *note;
+	const char *phones[MAX_PHONES];
+	size_t nphones;
+	int force, no_phones;
+} person_opts_t;
+
+#define PERSON_OPTS(o)                                                      \
+	{ .ao_name = "--version", .ao_value = &(o).version },               \
+	{ .ao_name = "--name", .ao_value = &(o).name },                     \
+	{ .ao_name = "--relation", .ao_value = &(o).relation },             \
+	{ .ao_name = "--born", .ao_value = &(o).born },                     \
+	{ .ao_name = "--phone", .ao_list = (o).phones,                      \
+	  .ao_list_cap = MAX_PHONES, .ao_list_n = &(o).nphones },           \
+	{ .ao_name = "--email", .ao_value = &(o).email },                   \
+	{ .ao_name = "--note", .ao_value = &(o).note },                     \
+	{ .ao_name = "--force", .ao_flag = &(o).force }
+
+/* The card's id (pos[0]), the person's number (pos[1] when want_index)
+ * and --version. */
+static int
+person_target(cli_t *cli, const char *const *pos, int want_index,
+    const char *version, uint64_t *id, uint32_t *index, uint64_t *ver)
+{
+	uint64_t n = 0;
+	int rc;
+
+	if ((rc = parse_uint(cli, "CLIENT", pos[0], UINT64_MAX, id)) != 0)
+		return rc;
+	if (want_index) {
+		if ((rc = parse_uint(cli, "N", pos[1], UINT32_MAX, &n)) != 0)
+			return rc;
+		if (n == 0)
+			return cli_usage_error(cli, _("N is the person's number "
+			    "in `kartoteka client show CLIENT` (1 is the "
+			    "first)"));
+		*index = (uint32_t)n;
+	}
+	if (version == NULL)
+		return cli_usage_error(cli, _("--version is required: the "
+		    "version `kartoteka client show CLIENT` printed"));
+	return parse_uint(cli, "--version", version, UINT64_MAX, ver);
+}
+
+/* Lays the named options of o over person p (from a SPEC or empty),
+ * naming each field given in fields (when not NULL). */
+static int
+person_from_opts(cli_t *cli, const person_opts_t *o, Kartoteka__Person *p,
+    char **phones, const char **fields, size_t *nfields)
+{
+	int rel = 0;
+
+#define FIELD(name) do { if (fields) fields[(*nfields)++] = name; } while (0)
+	if (o->name) {
+		p->name = (char *)o->name;
+		FIELD("name");
+	}
+	if (o->relation) {
+		if (parse_enum(cli, "--relation", o->relation, relation_names, 5,
+		    &rel) != 0)
+			return CLI_EXIT_USAGE;
+		p->relation = (Kartoteka__Relation)rel;
+		FIELD("relation");
+	}
+	if (o->born) {
+		if (parse_birth(cli, "--born", o->born, p) != 0)
+			return CLI_EXIT_USAGE;
+		FIELD("birth");
+	}
+	if (o->nphones || o->no_phones) {
+		for (size_t i = 0; i < o->nphones; i++)
+			phones[i] = (char *)o->phones[i];
+		p->phones = phones;
+		p->n_phones = o->nphones;
+		FIELD("phones");
+	}
+	if (o->email) {
+		p->email = (char *)o->email;
+		FIELD("email");
+	}
+	if (o->note) {
+		p->note = (char *)o->note;
+		FIELD("note");
+	}
+#undef FIELD
+	return 0;
+}
+
+static int
+cmd_person_add(cli_t *cli, int argc, char **argv)
+{
+	person_opts_t o = { 0 };
+	const cli_opt_t opts[] = { PERSON_OPTS(o) };
+	const char *pos[2] = { NULL, NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PersonAddRequest ar = KARTOTEKA__PERSON_ADD_REQUEST__INIT;
+	person_buf_t pb = { 0 };
+	char *phones[MAX_PHONES];
+	uint64_t id = 0, version = 0;
+	int rc;
+
+	kartoteka__person__init(&pb.p);
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    pos, 1, 2, "CLIENT [SPEC]");
+	if (rc != 0) {
+		rc = cli_parsed(rc);
+		goto out;
+	}
+	if ((rc = person_target(cli, pos, 0, o.version, &id, NULL,
+	    &version)) != 0)
+		goto out;
+	if (pos[1] != NULL && (rc = parse_person(cli, pos[1], &pb)) != 0)
+		goto out;
+	if ((rc = person_from_opts(cli, &o, &pb.p, phones, NULL, NULL)) != 0)
+		goto out;
+	if (pb.p.name == NULL || pb.p.name[0] == '\0') {
+		rc = cli_usage_error(cli, _("the person needs a name: --name "
+		    "NAME or a SPEC 'Name;relation;...'"));
+		goto out;
+	}
+	ar.id = id;
+	ar.version = version;
+	ar.person = &pb.p;
+	ar.force = o.force;
+	req.op_case = KARTOTEKA__REQUEST__OP_PERSON_ADD;
+	req.person_add = &ar;
+	rc = cli_show(cli, &req, &card_show, _("Changed"));
+out:
+	free(pb.copy);
+	return rc;
+}
+
+static int
+cmd_person_edit(cli_t *cli, int argc, char **argv)
+{
+	person_opts_t o = { 0 };
+	const cli_opt_t opts[] = { PERSON_OPTS(o),
+		{ .ao_name = "--no-phones", .ao_flag = &o.no_phones } };
+	const char *pos[2] = { NULL, NULL }, *fields[8];
+	size_t nfields = 0;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PersonEditRequest er = KARTOTEKA__PERSON_EDIT_REQUEST__INIT;
+	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
+	char *phones[MAX_PHONES];
+	uint64_t id = 0, version = 0;
+	uint32_t index = 0;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    pos, 2, 2, "CLIENT N");
+	if (rc != 0)
+		return cli_parsed(rc);
+	if ((rc = person_target(cli, pos, 1, o.version, &id, &index,
+	    &version)) != 0)
+		return rc;
+	if ((rc = person_from_opts(cli, &o, &p, phones, fields, &nfields)) != 0)
+		return rc;
+	if (nfields == 0)
+		return cli_usage_error(cli, _("nothing to change: give --name, "
+		    "--relation, --born, --phone, --no-phones, --email or "
+		    "--note"));
+	er.id = id;
+	er.version = version;
+	er.index = index;
+	er.fields = (char **)fields;
+	er.n_fields = nfields;
+	er.person = &p;
+	er.force = o.force;
+	req.op_case = KARTOTEKA__REQUEST__OP_PERSON_EDIT;
+	req.person_edit = &er;
+	return cli_show(cli, &req, &card_show, _("Changed"));
+}
+
+static int
+cmd_person_remove(cli_t *cli, int argc, char **argv)
+{
+	const char *version = NULL;
+	const cli_opt_t opts[] = { { .ao_name = "--version",
+	    .ao_value = &version } };
+	const char *pos[2] = { NULL, NULL };
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PersonRemoveRequest rr =
+	    KARTOTEKA__PERSON_REMOVE_REQUEST__INIT;
+	uint64_t id = 0, ver = 0;
+	uint32_t index = 0;
+	int rc;
+
+	rc = cli_parse_args(cli, argc, argv, opts, sizeof opts / sizeof *opts,
+	    pos, 2, 2, "CLIENT N");
+	if (rc != 0)
+		return cli_parsed(rc);
+	if ((rc = person_target(cli, pos, 1, version, &id, &index, &ver)) != 0)
+		return rc;
+	rr.id = id;
+	rr.version = ver;
+	rr.index = index;
+	req.op_case = KARTOTEKA__REQUEST__OP_PERSON_REMOVE;
+	req.person_remove = &rr;
+	return cli_show(cli, &req, &card_show, _("Changed"));
+}
+
 /* ==== the table ========================================================== */
 
 const cli_command_t cli_commands_client[] = {
@@ -1171,11 +1432,14 @@ const cli_command_t cli_commands_client[] = {
 	  N_("client add --title TITLE [--branch NAME] [--manager LOGIN] "
 	     "[--status lead|active|former] [--category A|B|C] [--source TEXT] "
 	     "[--tag TAG...] [--note TEXT] [--person SPEC...] "
-	     "[--referred-by ID] [--force]"),
+	     "[--referred-by ID] [--address TEXT] [--leaving-reason TEXT] "
+	     "[--force]"),
 	  N_("add a client card (a family or a company)"),
 	  N_("SPEC is 'Name;relation;birth;phone1,phone2;email;note' (relation:\n"
 	     "parent, child, contact, other; birth: YYYY-MM-DD, DD.MM.YYYY,\n"
-	     "DD.MM or just YYYY); trailing parts may be left out. Phones are\n"
+	     "DD.MM or just YYYY); trailing parts may be left out. Inside a\n"
+	     "part write \\; for ';', \\, for ',' and \\\\ for a backslash; a 7th\n"
+	     "part is refused. Phones are\n"
 	     "stored as +7...; a phone or e-mail that another card already has\n"
 	     "is refused unless --force. The branch defaults to the terminal's.\n"
 	     "--referred-by names the card of the client who recommended them.\n"
@@ -1209,12 +1473,14 @@ const cli_command_t cli_commands_client[] = {
 	     "[--category C] [--source S] [--tag TAG...|--no-tags] [--note TEXT] "
 	     "[--person SPEC...|--no-people] [--consent DATE] [--contract N] "
 	     "[--discount PCT] [--do-not-contact yes|no] [--referred-by ID] "
-	     "[--force]"),
+	     "[--address TEXT] [--leaving-reason TEXT] [--force]"),
 	  N_("change the fields given; --tag and --person replace all"),
 	  N_("V is the version `client show` printed; if someone changed the\n"
 	     "card since, the server refuses with CONFLICT and the current\n"
 	     "version. A phone or e-mail new to the card that another card\n"
 	     "has is refused unless --force. --referred-by 0 clears it.\n"
+	     "--person replaces every person: to add, change or remove one,\n"
+	     "use `kartoteka person add|edit|remove`.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka client edit 12 --version 3 --status active "
@@ -1284,6 +1550,41 @@ const cli_command_t cli_commands_client[] = {
 	     "Example (bought in December a year ago):\n"
 	     "  kartoteka client list --won-from 2025-12-01 --won-to "
 	     "2025-12-31\n") },
+
+	{ "person add", cmd_person_add,
+	  N_("person add CLIENT [SPEC] --version V [--name NAME] "
+	     "[--relation R] [--born DATE] [--phone P...] [--email E] "
+	     "[--note TEXT] [--force]"),
+	  N_("add one person to a card, keeping everyone on it"),
+	  N_("SPEC is as for `client add --person`; the named options are\n"
+	     "the same parts one by one and win over SPEC. V is the version\n"
+	     "`client show` printed (CONFLICT if the card changed since).\n"
+	     "\n"
+	     "Example (a newborn sibling):\n"
+	     "  kartoteka person add 12 --version 3 --name Ваня "
+	     "--relation child --born 2026-05-02\n"
+	     "  kartoteka person add 12 'Маша;child;2019;;;рисование\\; "
+	     "английский' --version 4\n") },
+	{ "person edit", cmd_person_edit,
+	  N_("person edit CLIENT N --version V [--name NAME] [--relation R] "
+	     "[--born DATE] [--phone P...|--no-phones] [--email E] "
+	     "[--note TEXT] [--force]"),
+	  N_("change the fields given of person N of a card"),
+	  N_("N is the person's number (#) in `client show CLIENT`. --phone\n"
+	     "replaces all of that person's phones; --email '' and --born ''\n"
+	     "clear them.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka person edit 12 2 --version 5 --note 'аллергия на "
+	     "орехи'\n") },
+	{ "person remove", cmd_person_remove,
+	  N_("person remove CLIENT N --version V"),
+	  N_("remove person N from a card"),
+	  N_("N is the person's number (#) in `client show CLIENT`; the\n"
+	     "others keep theirs, shifted up by one after N.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka person remove 12 3 --version 6\n") },
 
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -16,6 +16,7 @@
 
 #include "kt_error.h"
 #include "normalize.h"
+#include "phone.h"
 
 #define SHOWN_MAX 40u    /* bytes of the input quoted in a why sentence */
 #define SHOWN_CAP (SHOWN_MAX + 4u)
@@ -143,10 +144,54 @@ phone_international(char out[static KT_PHONE_MAX], const char *d, size_t nd,
 	return phone_emit(out, "", d, nd, shown, why);
 }
 
-/* Writes out only on success, so out may be the buffer in is in. */
+/* The country a refused number was taken for, in messages: +7 is shared
+ * by Russia and Kazakhstan. */
+static const char *
+plan_country(const char *region, char *buf, size_t cap)
+{
+	if (strcmp(region, "RU") == 0 || strcmp(region, "KZ") == 0)
+		return "Russia or Kazakhstan (+7)";
+	if (region[0] == '\0')
+		return "any country";
+	snprintf(buf, cap, "%s", kt_phone_plan_region_name(region));
+	return buf;
+}
+
+/* The numbering plan's word on candidate e164 (docs/NORMALIZE.md): 0, or
+ * KT_EINVAL with why saying what is wrong with the number as typed. */
 static int
-phone_normalize(const char *in, const char *default_cc,
-    char out[static KT_PHONE_MAX], kt_why_t *why)
+phone_plan(kt_phone_verdict_t v, const char *region, const char *e164,
+    const char *shown, kt_why_t *why)
+{
+	char name[64];
+
+	switch (v) {
+	case KT_PHONE_VALID:
+		return 0;
+	case KT_PHONE_TOO_SHORT:
+		return fail(why, "phone '%s' is too short for a number of %s "
+		    "(a digit missing?)", shown, plan_country(region, name,
+		    sizeof(name)));
+	case KT_PHONE_TOO_LONG:
+		return fail(why, "phone '%s' is too long for a number of %s",
+		    shown, plan_country(region, name, sizeof(name)));
+	case KT_PHONE_BAD_CC:
+		return fail(why, "phone '%s' has a country code no country "
+		    "has (%.4s...)", shown, e164);
+	default:
+		return fail(why, "phone '%s' is not a valid number of %s (no "
+		    "such area or operator code)", shown, plan_country(region,
+		    name, sizeof(name)));
+	}
+}
+
+/* Reads a phone into E.164 by the rules in normalize.h, before the
+ * numbering plan is asked. Writes out only on success, so out may be the
+ * buffer in is in. *done is set when out was already checked against the
+ * plan (a national number of a country other than +7). */
+static int
+phone_read(const char *in, const char *default_cc,
+    char out[static KT_PHONE_MAX], kt_why_t *why, bool *done)
 {
 	char shown[SHOWN_CAP];
 	char d[PHONE_DIGITS_CAP];
@@ -216,13 +261,66 @@ phone_normalize(const char *in, const char *default_cc,
 		if (d[0] == '0')
 			return fail(why, "phone '%s' is not a +7 number (it "
 			    "starts with 0)", shown);
+		if (d[0] == '8') {
+			/* 10 digits after a trunk 8 are a national number
+			 * when the plan has it ('812 345-67-89', St
+			 * Petersburg), else the 8 was the trunk prefix and
+			 * a digit is missing ('8 (912) 345-67-8'). */
+			char e[KT_PHONE_MAX];
+			if (phone_emit(e, "7", d, 10, shown, why) == 0 &&
+			    kt_phone_plan_check(e, NULL) != KT_PHONE_VALID)
+				return fail(why, "phone '%s' is too short for "
+				    "a number of Russia or Kazakhstan (+7) "
+				    "after the trunk 8 (a digit missing?)",
+				    shown);
+		}
 		return phone_emit(out, "7", d, 10, shown, why);
 	}
 	if (nd >= 2 && d[0] == '0' && d[1] == '0')
 		return phone_international(out, d + 2, nd - 2, shown, why);
-	if (d[0] == '0')
-		return phone_emit(out, default_cc, d + 1, nd - 1, shown, why);
-	return phone_emit(out, default_cc, d, nd, shown, why);
+	/* A national number: its country's own trunk prefix and lengths
+	 * (Italy keeps its 0, NANP drops a leading 1), after the lengths of
+	 * E.164 (a leading 0 as a trunk prefix). */
+	{
+		char digits[PHONE_DIGITS_CAP + 1], e164[KT_PHONE_MAX], r[3];
+		size_t ncc = strlen(default_cc), nn = nd - (d[0] == '0');
+		kt_phone_verdict_t v;
+		if (ncc + nn < 8)
+			return fail(why, "phone '%s' is too short", shown);
+		if (ncc + nn > 15)
+			return fail(why, "phone '%s' is too long", shown);
+		memcpy(digits, d, nd);
+		digits[nd] = '\0';
+		v = kt_phone_plan_national(digits, default_cc, e164, r);
+		if (v == KT_PHONE_BAD_CC)
+			return fail(why, "default country code '%s' is no "
+			    "country's", default_cc);
+		if (v != KT_PHONE_VALID)
+			return phone_plan(v, r, "", shown, why);
+		memcpy(out, e164, strlen(e164) + 1);
+		*done = true;
+		return 0;
+	}
+}
+
+static int
+phone_normalize(const char *in, const char *default_cc,
+    char out[static KT_PHONE_MAX], kt_why_t *why)
+{
+	char e164[KT_PHONE_MAX], region[3], shown[SHOWN_CAP];
+	bool done = false;
+	int rc;
+
+	if ((rc = phone_read(in, default_cc, e164, why, &done)) != 0)
+		return rc;
+	if (!done) {
+		show(shown, in);
+		if ((rc = phone_plan(kt_phone_plan_check(e164, region), region,
+		    e164, shown, why)) != 0)
+			return rc;
+	}
+	memcpy(out, e164, strlen(e164) + 1);
+	return 0;
 }
 
 int

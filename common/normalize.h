@@ -42,7 +42,15 @@ typedef struct kt_why {
  *     rest is read as after "+"); otherwise one leading trunk "0" is
  *     dropped and default_cc is put in front ("49" + '030 1234567' ->
  *     "+49301234567"). Other trunk prefixes (NANP's 1) are not known: such
- *     numbers must be typed with "+".
+ *     numbers must be typed with "+". (Superseded for national numbers:
+ *     they are read by their country's own rules, below.)
+ * Then the numbering plan (libphonenumber via common/phone.h) decides:
+ * the result must be a valid number of its country ('8 (912) 345-67-8'
+ * and '+7 (012) 345-67-89' are refused, '812 345-67-89' and '+7 701 ...'
+ * accepted), and a national number of a default_cc other than 7 is read
+ * by that country's trunk prefix and lengths (Italy keeps its 0); why
+ * says what is wrong ("is too short for a number of ...", "is not a
+ * valid number of ...").
  * Returns 0 or KT_EINVAL. */
 int kt_phone_normalize(const char *in, const char *default_cc,
     char out[static KT_PHONE_MAX], kt_why_t *why);

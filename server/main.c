@@ -20,6 +20,7 @@
 #include "kartoteka.pb-c.h"
 #include "keyfile.h"
 #include "kt_error.h"
+#include "phone.h"
 #include "model/audit.h"
 #include "model/audit_names.h"
 #include "model/bizday.h"
@@ -190,14 +191,20 @@ parse_duration(const char *name, const char *s, int64_t *out)
 }
 
 /* A country calling code: 1 to 3 digits, the first not 0 ("7", "49",
- * "380"). */
+ * "380"), that some country has (libphonenumber's plans: its national
+ * numbers are read by that country's rules). */
 static int
 check_phone_country(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n >= 1 && n <= 3 && strspn(s, "0123456789") == n && s[0] != '0')
-		return 0;
+	if (n >= 1 && n <= 3 && strspn(s, "0123456789") == n && s[0] != '0') {
+		if (kt_phone_plan_cc_known(s))
+			return 0;
+		fprintf(stderr, "kartotekad: --phone-country '%s': no country "
+		    "has calling code +%s\n", s, s);
+		return -1;
+	}
 	fprintf(stderr, "kartotekad: --phone-country '%.16s': expected a "
 	    "country calling code of 1 to 3 digits without '+', e.g. 7 or "
 	    "49\n", s);

@@ -254,6 +254,8 @@ static const char *const csv_header[] = {
 	"referred_by", "tags", "do_not_contact", "consent_date", "contract",
 	"discount_percent", "leaving_reason", "archived", "created",
 	"updated", "people", "phones", "emails", "notes", "custom",
+	"address",                       /* last: added later, so the
+					    columns before keep their places */
 };
 #define CSV_COLS (sizeof(csv_header) / sizeof(csv_header[0]))
 
@@ -358,6 +360,9 @@ csv_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
 		buf_str(tmp, r->custom[i]->value);
 	}
 	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
+	buf_ch(b, sep);
+	kt_export_csv_cell(b, r->address ? r->address : "",
+	    r->address ? strlen(r->address) : 0, sep);
 	buf_str(b, "\r\n");
 }
 
@@ -438,6 +443,17 @@ vcard_one(kt_export_buf_t *b, kt_export_buf_t *tmp,
 	buf_ch(tmp, '\0');
 	kt_export_vcard_line(b, "N", tmp->oom ? "" : (const char *)tmp->p, 0);
 	kt_export_vcard_line(b, "ORG", r->title, 1);
+	if (r->address && *r->address) {
+		/* The card's address as typed, in the street component: it
+		 * is not split into town and street. */
+		tmp->len = 0;
+		buf_str(tmp, ";;");
+		vcard_escape(tmp, r->address);
+		buf_str(tmp, ";;;;");
+		buf_ch(tmp, '\0');
+		kt_export_vcard_line(b, "ADR;TYPE=HOME", tmp->oom ? "" :
+		    (const char *)tmp->p, 0);
+	}
 	if (p != NULL) {
 		for (size_t j = 0; j < p->n_phones; j++)
 			kt_export_vcard_line(b, "TEL;TYPE=VOICE", p->phones[j],

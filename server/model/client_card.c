@@ -23,9 +23,10 @@
 #define SOURCE_MAX 200u
 #define CONTRACT_MAX 64u
 #define LEAVING_MAX 1000u
+#define ADDRESS_MAX 500u
 #define TAG_MAX 64u
 #define TAGS_MAX 32u
-#define PEOPLE_MAX 32u
+#define PEOPLE_MAX KT_CARD_PEOPLE_MAX
 #define PHONES_MAX 8u
 /* DESIGN §4: a card carries a handful of contacts, so that one request
  * cannot check many guessed numbers against the base. */
@@ -47,7 +48,28 @@ static const struct {
 	{ "contract", KT_CARD_CONTRACT },
 	{ "discount_percent", KT_CARD_DISCOUNT },
 	{ "leaving_reason", KT_CARD_LEAVING }, { "custom", KT_CARD_CUSTOM },
+	{ "address", KT_CARD_ADDRESS },
 };
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} person_field_names[] = {
+	{ "name", KT_PERSON_NAME }, { "relation", KT_PERSON_RELATION },
+	{ "birth", KT_PERSON_BIRTH }, { "phones", KT_PERSON_PHONES },
+	{ "email", KT_PERSON_EMAIL }, { "note", KT_PERSON_NOTE },
+};
+
+unsigned
+kt_card_person_field_bit(const char *name)
+{
+	for (size_t i = 0; i < sizeof person_field_names /
+	    sizeof *person_field_names; i++)
+		if (name != NULL && strcmp(name, person_field_names[i].name) ==
+		    0)
+			return person_field_names[i].bit;
+	return 0;
+}
 
 unsigned
 kt_card_field_bit(const char *name)
@@ -83,16 +105,61 @@ u8_chars(const char *s)
 	return n;
 }
 
-/* Checks text field path: valid UTF-8 (newlines only when nl), min..max
- * characters. Returns 0 or KT_EINVAL with err filled. */
+/* 1 when s holds nothing but blanks: spaces, tabs, line breaks and the
+ * Unicode spaces a paste brings along (no-break, en to hair, zero-width,
+ * narrow no-break, medium mathematical, word joiner, ideographic, BOM).
+ * s is NUL-terminated, so reading a byte after a non-NUL one is safe. */
+static int
+blank_only(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u) {
+		if (*u == ' ' || *u == '\t' || *u == '\n')
+			u++;
+		else if (u[0] == 0xC2 && u[1] == 0xA0)
+			u += 2;
+		else if (u[0] == 0xE2 && u[1] == 0x80 &&
+		    ((u[2] >= 0x80 && u[2] <= 0x8B) || u[2] == 0xAF))
+			u += 3;
+		else if (u[0] == 0xE2 && u[1] == 0x81 &&
+		    (u[2] == 0x9F || u[2] == 0xA0))
+			u += 3;
+		else if ((u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) ||
+		    (u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF))
+			u += 3;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* Checks text field path: valid UTF-8 (line breaks only when nl),
+ * min..max characters, and when min > 0 not blanks only. With nl, CRLF
+ * and a lone CR are line breaks: *out is then a copy in arena a with LF
+ * for each; otherwise *out is s itself ("" for NULL).
+ * Returns 0, KT_EINVAL with err filled, or KT_ENOMEM. */
 static int
 check_text(const char *path, const char *s, size_t min, size_t max, int nl,
-    char *err, size_t cap)
+    kt_arena_t *a, const char **out, char *err, size_t cap)
 {
 	size_t n;
 
 	if (s == NULL)
 		s = "";
+	if (nl && strchr(s, '\r') != NULL) {
+		size_t len = strlen(s), j = 0;
+		char *t = kt_arena_alloc(a, len + 1);
+		if (t == NULL)
+			return KT_ENOMEM;
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] == '\r' && s[i + 1] == '\n')
+				continue;
+			t[j++] = s[i] == '\r' ? '\n' : s[i];
+		}
+		t[j] = '\0';
+		s = t;
+	}
 	if (!kt_utf8_valid(s, nl)) {
 		snprintf(err, cap, "%s: not valid UTF-8 text%s", path,
 		    nl ? "" : " on one line");
@@ -103,11 +170,16 @@ check_text(const char *path, const char *s, size_t min, size_t max, int nl,
 		snprintf(err, cap, "%s: is empty", path);
 		return KT_EINVAL;
 	}
+	if (min > 0 && blank_only(s)) {
+		snprintf(err, cap, "%s: is only blanks", path);
+		return KT_EINVAL;
+	}
 	if (n > max) {
 		snprintf(err, cap, "%s: %zu characters, at most %zu", path, n,
 		    max);
 		return KT_EINVAL;
 	}
+	*out = s;
 	return 0;
 }
 
@@ -128,87 +200,115 @@ days_in(unsigned y, unsigned m)
 	return d[m - 1];
 }
 
-static unsigned
-current_year(int64_t now)
+/* Today's date where it is latest (UTC+14, the easternmost zone): a
+ * child born today anywhere is not "after today", whatever the server's
+ * zone. */
+static void
+today_east(int64_t now, unsigned *y, unsigned *m, unsigned *d)
 {
-	time_t t = (time_t)now;
+	time_t t = (time_t)(now + 14 * 3600);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	return (unsigned)tm.tm_year + 1900;
+	*y = (unsigned)tm.tm_year + 1900;
+	*m = (unsigned)tm.tm_mon + 1;
+	*d = (unsigned)tm.tm_mday;
 }
 
 #define NOMEM(p) do { if ((p) == NULL) { rc = KT_ENOMEM; goto out; } } \
 	while (0)
 
+/* Checks the fields of person in named by bits (KT_PERSON_*) into p;
+ * path names the person in errors. */
 static int
-build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
-    const char *cc, kt_arena_t *a, Ktstore__PersonRecord *p, char *err,
-    size_t cap)
+build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
+    int64_t now, const char *cc, kt_arena_t *a, Ktstore__PersonRecord *p,
+    char *err, size_t cap)
 {
-	char path[64], ppath[80];
+	char ppath[80];
 	unsigned y = in->birth_year, m = in->birth_month, d = in->birth_day;
+	unsigned ty, tm, td;
+	const char *t = NULL;
 	int rc;
 
 	ktstore__person_record__init(p);
-	snprintf(path, sizeof(path), "people[%zu]", idx);
-	snprintf(ppath, sizeof(ppath), "%s.name", path);
-	if ((rc = check_text(ppath, in->name, 1, NAME_MAX_CH, 0, err, cap)) != 0)
-		return rc;
-	p->name = in->name;
-	if ((unsigned)in->relation > KARTOTEKA__RELATION__OTHER) {
-		snprintf(err, cap, "%s.relation: unknown relation %d", path,
-		    (int)in->relation);
-		return KT_EINVAL;
+	p->email = "";
+	p->note = "";
+	p->name = "";
+	if (bits & KT_PERSON_NAME) {
+		snprintf(ppath, sizeof(ppath), "%s.name", path);
+		if ((rc = check_text(ppath, in->name, 1, NAME_MAX_CH, 0, a, &t,
+		    err, cap)) != 0)
+			return rc;
+		p->name = (char *)t;
 	}
-	p->relation = (uint32_t)in->relation;
-	if (y != 0 && (y < 1900 || y > current_year(now))) {
-		snprintf(err, cap, "%s.birth_year: %u is not a year from 1900 "
-		    "to now", path, y);
-		return KT_EINVAL;
-	}
-	if (m > 12 || (m == 0 && d != 0)) {
-		snprintf(err, cap, "%s.birth_month: %u is not a month 1 to 12",
-		    path, m);
-		return KT_EINVAL;
-	}
-	if (m != 0 && (d < 1 || d > days_in(y, m))) {
-		snprintf(err, cap, "%s.birth_day: %u is not a day of month %u%s",
-		    path, d, m, y ? " that year" : "");
-		return KT_EINVAL;
-	}
-	p->birth_year = y;
-	p->birth_month = m;
-	p->birth_day = d;
-	if (in->n_phones > PHONES_MAX) {
-		snprintf(err, cap, "%s.phones: %zu phones, at most %u", path,
-		    in->n_phones, PHONES_MAX);
-		return KT_EINVAL;
-	}
-	p->phones = kt_arena_alloc(a, (in->n_phones + 1) * sizeof(char *));
-	if (p->phones == NULL)
-		return KT_ENOMEM;
-	for (size_t i = 0; i < in->n_phones; i++) {
-		char e164[KT_PHONE_MAX];
-		kt_why_t why = { "not a phone number" };
-		int dup = 0;
-		if (!kt_utf8_valid(in->phones[i], 0) || strlen(in->phones[i]) >
-		    64 || kt_phone_normalize(in->phones[i], cc,
-		    e164, &why) != 0) {
-			snprintf(err, cap, "%s.phones[%zu]: %s", path, i,
-			    why.text);
+	if (bits & KT_PERSON_RELATION) {
+		if ((unsigned)in->relation > KARTOTEKA__RELATION__OTHER) {
+			snprintf(err, cap, "%s.relation: unknown relation %d",
+			    path, (int)in->relation);
 			return KT_EINVAL;
 		}
-		for (size_t j = 0; j < p->n_phones; j++)
-			dup |= strcmp(p->phones[j], e164) == 0;
-		if (dup)
-			continue;
-		if ((p->phones[p->n_phones] = kt_arena_strdup(a, e164)) == NULL)
-			return KT_ENOMEM;
-		p->n_phones++;
+		p->relation = (uint32_t)in->relation;
 	}
-	p->email = "";
-	if (in->email && in->email[0]) {
+	if (bits & KT_PERSON_BIRTH) {
+		today_east(now, &ty, &tm, &td);
+		if (y != 0 && (y < 1900 || y > ty)) {
+			snprintf(err, cap, "%s.birth_year: %u is not a year "
+			    "from 1900 to now", path, y);
+			return KT_EINVAL;
+		}
+		if (m > 12 || (m == 0 && d != 0)) {
+			snprintf(err, cap, "%s.birth_month: %u is not a month "
+			    "1 to 12", path, m);
+			return KT_EINVAL;
+		}
+		if (m != 0 && (d < 1 || d > days_in(y, m))) {
+			snprintf(err, cap, "%s.birth_day: %u is not a day of "
+			    "month %u%s", path, d, m, y ? " that year" : "");
+			return KT_EINVAL;
+		}
+		if (y == ty && m != 0 && (m > tm || (m == tm && d > td))) {
+			snprintf(err, cap, "%s.birth_day: %02u.%02u.%04u is "
+			    "after today", path, d, m, y);
+			return KT_EINVAL;
+		}
+		p->birth_year = y;
+		p->birth_month = m;
+		p->birth_day = d;
+	}
+	if (bits & KT_PERSON_PHONES) {
+		if (in->n_phones > PHONES_MAX) {
+			snprintf(err, cap, "%s.phones: %zu phones, at most %u",
+			    path, in->n_phones, PHONES_MAX);
+			return KT_EINVAL;
+		}
+		p->phones = kt_arena_alloc(a, (in->n_phones + 1) *
+		    sizeof(char *));
+		if (p->phones == NULL)
+			return KT_ENOMEM;
+		for (size_t i = 0; i < in->n_phones; i++) {
+			char e164[KT_PHONE_MAX];
+			kt_why_t why = { "not a phone number" };
+			int dup = 0;
+			if (!kt_utf8_valid(in->phones[i], 0) ||
+			    strlen(in->phones[i]) > 64 ||
+			    kt_phone_normalize(in->phones[i], cc, e164,
+			    &why) != 0) {
+				snprintf(err, cap, "%s.phones[%zu]: %s", path,
+				    i, why.text);
+				return KT_EINVAL;
+			}
+			for (size_t j = 0; j < p->n_phones; j++)
+				dup |= strcmp(p->phones[j], e164) == 0;
+			if (dup)
+				continue;
+			if ((p->phones[p->n_phones] = kt_arena_strdup(a,
+			    e164)) == NULL)
+				return KT_ENOMEM;
+			p->n_phones++;
+		}
+	}
+	if ((bits & KT_PERSON_EMAIL) && in->email && in->email[0]) {
 		char em[KT_EMAIL_MAX];
 		kt_why_t why = { "not an e-mail address" };
 		if (!kt_utf8_valid(in->email, 0) ||
@@ -219,12 +319,46 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
 		if ((p->email = kt_arena_strdup(a, em)) == NULL)
 			return KT_ENOMEM;
 	}
-	snprintf(ppath, sizeof(ppath), "%s.note", path);
-	if ((rc = check_text(ppath, in->note, 0, PERSON_NOTE_MAX, 1, err,
-	    cap)) != 0)
-		return rc;
-	p->note = in->note ? in->note : "";
+	if (bits & KT_PERSON_NOTE) {
+		snprintf(ppath, sizeof(ppath), "%s.note", path);
+		if ((rc = check_text(ppath, in->note, 0, PERSON_NOTE_MAX, 1, a,
+		    &t, err, cap)) != 0)
+			return rc;
+		p->note = (char *)t;
+	}
 	return 0;
+}
+
+int
+kt_card_person_build(const Kartoteka__Person *in, unsigned bits,
+    const char *path, int64_t now, const char *cc, kt_arena_t *a,
+    Ktstore__PersonRecord *p, char *err, size_t cap)
+{
+	int rc = build_person(in, bits, path, now, cc, a, p, err, cap);
+
+	if (rc == KT_ENOMEM)
+		snprintf(err, cap, "out of memory");
+	return rc;
+}
+
+void
+kt_card_person_merge(const Ktstore__PersonRecord *old,
+    const Ktstore__PersonRecord *in, unsigned b, Ktstore__PersonRecord *out)
+{
+	*out = *old;
+	if (b & KT_PERSON_NAME) out->name = in->name;
+	if (b & KT_PERSON_RELATION) out->relation = in->relation;
+	if (b & KT_PERSON_BIRTH) {
+		out->birth_year = in->birth_year;
+		out->birth_month = in->birth_month;
+		out->birth_day = in->birth_day;
+	}
+	if (b & KT_PERSON_PHONES) {
+		out->n_phones = in->n_phones;
+		out->phones = in->phones;
+	}
+	if (b & KT_PERSON_EMAIL) out->email = in->email;
+	if (b & KT_PERSON_NOTE) out->note = in->note;
 }
 
 /* build_record validates the fields of in named by bits and fills them
@@ -233,8 +367,8 @@ build_person(const Kartoteka__Person *in, size_t idx, int64_t now,
  * Returns 0, KT_EINVAL (err names the field), KT_ENOMEM. */
 /* At most CARD_PHONES_MAX phones and CARD_EMAILS_MAX e-mails on card r
  * in all; err names the first one past the limit. */
-static int
-contacts_fit(const Ktstore__ClientRecord *r, char *err, size_t cap)
+int
+kt_card_contacts_fit(const Ktstore__ClientRecord *r, char *err, size_t cap)
 {
 	size_t phones = 0, emails = 0;
 
@@ -261,13 +395,14 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
     const char *cc, kt_arena_t *a, Ktstore__ClientRecord *r, char *err,
     size_t cap)
 {
+	const char *t = NULL;
 	int rc = 0;
 
 	if (bits & KT_CARD_TITLE) {
-		if ((rc = check_text("title", in->title, 1, TITLE_MAX, 0, err,
-		    cap)) != 0)
+		if ((rc = check_text("title", in->title, 1, TITLE_MAX, 0, a, &t,
+		    err, cap)) != 0)
 			goto out;
-		r->title = in->title;
+		r->title = (char *)t;
 	}
 	if (bits & KT_CARD_STATUS) {
 		if ((unsigned)in->status > KARTOTEKA__CLIENT_STATUS__FORMER) {
@@ -301,19 +436,21 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		for (size_t i = 0; i < in->n_people; i++) {
 			r->people[i] = kt_arena_alloc(a, sizeof(**r->people));
 			NOMEM(r->people[i]);
-			if ((rc = build_person(in->people[i], i, now, cc, a,
-			    r->people[i], err, cap)) != 0)
+			char path[32];
+			snprintf(path, sizeof(path), "people[%zu]", i);
+			if ((rc = build_person(in->people[i], KT_PERSON_ALL,
+			    path, now, cc, a, r->people[i], err, cap)) != 0)
 				goto out;
 		}
 		r->n_people = in->n_people;
-		if ((rc = contacts_fit(r, err, cap)) != 0)
+		if ((rc = kt_card_contacts_fit(r, err, cap)) != 0)
 			goto out;
 	}
 	if ((bits & KT_CARD_SOURCE) && (rc = check_text("source", in->source, 0,
-	    SOURCE_MAX, 0, err, cap)) != 0)
+	    SOURCE_MAX, 0, a, &t, err, cap)) != 0)
 		goto out;
 	if (bits & KT_CARD_SOURCE)
-		r->source = in->source ? in->source : "";
+		r->source = (char *)t;
 	if (bits & KT_CARD_REFERRED)
 		r->referred_by = in->referred_by;
 	if (bits & KT_CARD_TAGS) {
@@ -331,7 +468,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 			int dup = 0;
 			snprintf(path, sizeof(path), "tags[%zu]", i);
 			if ((rc = check_text(path, in->tags[i], 1, TAG_MAX, 0,
-			    err, cap)) != 0)
+			    a, &t, err, cap)) != 0)
 				goto out;
 			kt_cstore_fold_key(in->tags[i], fi);
 			for (size_t j = 0; j < r->n_tags && !dup; j++) {
@@ -343,10 +480,10 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		}
 	}
 	if ((bits & KT_CARD_NOTES) && (rc = check_text("notes", in->notes, 0,
-	    NOTES_MAX, 1, err, cap)) != 0)
+	    NOTES_MAX, 1, a, &t, err, cap)) != 0)
 		goto out;
 	if (bits & KT_CARD_NOTES)
-		r->notes = in->notes ? in->notes : "";
+		r->notes = (char *)t;
 	if (bits & KT_CARD_DNC)
 		r->do_not_contact = in->do_not_contact;
 	if (bits & KT_CARD_CONSENT) {
@@ -373,10 +510,10 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		}
 	}
 	if ((bits & KT_CARD_CONTRACT) && (rc = check_text("contract", in->contract,
-	    0, CONTRACT_MAX, 0, err, cap)) != 0)
+	    0, CONTRACT_MAX, 0, a, &t, err, cap)) != 0)
 		goto out;
 	if (bits & KT_CARD_CONTRACT)
-		r->contract = in->contract ? in->contract : "";
+		r->contract = (char *)t;
 	if (bits & KT_CARD_DISCOUNT) {
 		if (in->discount_percent > 100) {
 			snprintf(err, cap, "discount_percent: %u is not 0 to 100",
@@ -387,10 +524,15 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->discount_percent = in->discount_percent;
 	}
 	if ((bits & KT_CARD_LEAVING) && (rc = check_text("leaving_reason",
-	    in->leaving_reason, 0, LEAVING_MAX, 1, err, cap)) != 0)
+	    in->leaving_reason, 0, LEAVING_MAX, 1, a, &t, err, cap)) != 0)
 		goto out;
 	if (bits & KT_CARD_LEAVING)
-		r->leaving_reason = in->leaving_reason ? in->leaving_reason : "";
+		r->leaving_reason = (char *)t;
+	if ((bits & KT_CARD_ADDRESS) && (rc = check_text("address",
+	    in->address, 0, ADDRESS_MAX, 1, a, &t, err, cap)) != 0)
+		goto out;
+	if (bits & KT_CARD_ADDRESS)
+		r->address = (char *)t;
 	if (bits & KT_CARD_CUSTOM) {
 		if (in->n_custom > CUSTOM_MAX) {
 			snprintf(err, cap, "custom: %zu fields, at most %u",
@@ -409,15 +551,14 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 			ktstore__custom_field_record__init(f);
 			snprintf(path, sizeof(path), "custom[%zu].name", i);
 			if ((rc = check_text(path, in->custom[i]->name, 1,
-			    CUSTOM_NAME_MAX, 0, err, cap)) != 0)
+			    CUSTOM_NAME_MAX, 0, a, &t, err, cap)) != 0)
 				goto out;
+			f->name = (char *)t;
 			snprintf(path, sizeof(path), "custom[%zu].value", i);
 			if ((rc = check_text(path, in->custom[i]->value, 0,
-			    CUSTOM_VALUE_MAX, 1, err, cap)) != 0)
+			    CUSTOM_VALUE_MAX, 1, a, &t, err, cap)) != 0)
 				goto out;
-			f->name = in->custom[i]->name;
-			f->value = in->custom[i]->value ? in->custom[i]->value :
-			    "";
+			f->value = (char *)t;
 			r->custom[r->n_custom++] = f;
 		}
 	}
@@ -473,6 +614,7 @@ kt_card_merge(const Ktstore__ClientRecord *old,
 	if (b & KT_CARD_CONTRACT) r->contract = in->contract;
 	if (b & KT_CARD_DISCOUNT) r->discount_percent = in->discount_percent;
 	if (b & KT_CARD_LEAVING) r->leaving_reason = in->leaving_reason;
+	if (b & KT_CARD_ADDRESS) r->address = in->address;
 	if (b & KT_CARD_CUSTOM) {
 		r->n_custom = in->n_custom;
 		r->custom = in->custom;
@@ -511,6 +653,11 @@ kt_card_wire(MDB_txn *txn, const kt_store_dbs_t *db, kt_arena_t *a,
 	cl.contract = rec->contract;
 	cl.discount_percent = rec->discount_percent;
 	cl.leaving_reason = rec->leaving_reason;
+	/* The address is a contact: a masked copy says only that there is
+	 * one. */
+	cl.address = rec->address;
+	if (masked && rec->address && rec->address[0])
+		cl.address = "***";
 	cl.created_at = rec->created_at;
 	cl.updated_at = rec->updated_at;
 	cl.version = rec->version;

@@ -20,6 +20,9 @@
  * (65519 bytes of plaintext) with the envelope and names around it. */
 #define KT_CARD_MAX_BYTES 60000u
 
+/* People on one card at most. */
+#define KT_CARD_PEOPLE_MAX 32u
+
 /* Editable fields of a card, by their Client field names. */
 enum {
 	KT_CARD_TITLE = 1u << 0,
@@ -36,8 +39,39 @@ enum {
 	KT_CARD_DISCOUNT = 1u << 11,
 	KT_CARD_LEAVING = 1u << 12,
 	KT_CARD_CUSTOM = 1u << 13,
-	KT_CARD_ALL = (1u << 14) - 1,
+	KT_CARD_ADDRESS = 1u << 14,
+	KT_CARD_ALL = (1u << 15) - 1,
 };
+
+/* Fields of one person, for person edit (PersonEditRequest.fields). */
+enum {
+	KT_PERSON_NAME = 1u << 0,
+	KT_PERSON_RELATION = 1u << 1,
+	KT_PERSON_BIRTH = 1u << 2,       /* year, month and day together */
+	KT_PERSON_PHONES = 1u << 3,
+	KT_PERSON_EMAIL = 1u << 4,
+	KT_PERSON_NOTE = 1u << 5,
+	KT_PERSON_ALL = (1u << 6) - 1,
+};
+
+/* The KT_PERSON_* bit of a person field name ("name", "birth", ...), or 0
+ * when name is not one. */
+unsigned kt_card_person_field_bit(const char *name);
+
+/* kt_card_person_build checks the fields of person in named by bits
+ * (KT_PERSON_*) like kt_card_build does for a card's people, and fills
+ * them into p (initialised here; unnamed fields stay empty). path names
+ * the person in errors ("person"). Borrows like kt_card_build.
+ * Returns 0, KT_EINVAL (err names the field) or KT_ENOMEM. */
+int kt_card_person_build(const Kartoteka__Person *in, unsigned bits,
+    const char *path, int64_t now, const char *cc, kt_arena_t *a,
+    Ktstore__PersonRecord *p, char *err, size_t cap);
+
+/* kt_card_person_merge: out = old with the fields named by bits
+ * (KT_PERSON_*) taken from in. out borrows both: never freed itself. */
+void kt_card_person_merge(const Ktstore__PersonRecord *old,
+    const Ktstore__PersonRecord *in, unsigned bits,
+    Ktstore__PersonRecord *out);
 
 /* The KT_CARD_* bit of a Client field name ("title", "people", ...), or
  * 0 when name is not an editable field. */
@@ -47,7 +81,11 @@ unsigned kt_card_field_bit(const char *name);
 void kt_card_fields_digest(unsigned bits, char *out, size_t cap);
 
 /* kt_card_build checks the fields of in named by bits and fills them into
- * r (initialised by the caller). now (Unix seconds) bounds birth years;
+ * r (initialised by the caller). now (Unix seconds) bounds birth dates
+ * (none after today, in the easternmost time zone); titles and names of
+ * blanks only are refused; CRLF (or a lone CR) in multi-line text (notes,
+ * person notes, address, leaving reason, custom values) is a line break,
+ * stored as LF;
  * cc is the country calling code for phones typed without "+".
  *   [borrows] r points into in's strings and into arena a: keep both
  *             alive while r is used; nothing in r is freed by itself
@@ -77,6 +115,11 @@ int kt_card_pack(const Ktstore__ClientRecord *r, uint8_t **out, size_t *len,
  * KT_ENOMEM. */
 int kt_card_wire(MDB_txn *txn, const kt_store_dbs_t *db, kt_arena_t *a,
     const Ktstore__ClientRecord *rec, int masked, Kartoteka__Client *out);
+
+/* 0 when card r holds at most the contacts a card may (8 phones, 8
+ * e-mails in all), else KT_EINVAL with err naming the first one past. */
+int kt_card_contacts_fit(const Ktstore__ClientRecord *r, char *err,
+    size_t cap);
 
 /* 1 when card rec (NULL: none) holds phone (is_phone; E.164) or e-mail
  * what (compared folded). */

@@ -24,43 +24,17 @@
 #include "model/user_day.h"
 #include "model/user_store.h"
 #include "normalize.h"
+#include "ops/card_op.h"
 #include "ops/ops.h"
 #include "records.pb-c.h"
 
 /* ==== one operation in flight ============================================ */
 
-#define DUPS_MAX 8u  /* cards one change can share contacts with */
+/* The state of every op here is the shared card op (ops/card_op.h). */
+typedef kt_card_op_t client_st_t;
 
-/* Everything a client op needs after the request is gone, in its request
- * state. The results are reset on every run of the mutation. */
-typedef struct client_st {
-	kt_req_mut_fn part;              /* the op's part of card_mut */
-	int64_t now;
-	uint64_t id, version, branch, manager;
-	uint64_t from;                   /* merge: the card merged into id */
-	unsigned fields;                 /* KT_CARD_* for edit */
-	int restore, force;
-	uint8_t *in;                     /* packed ClientRecord (add, edit),
-					    kept by the request */
-	size_t inlen;
-	kt_arena_t *wa;                  /* the mutation's arena (writer
-					    thread, during card_mut): cards
-					    read and answers built there */
-	/* results, set on the writer thread */
-	uint32_t code;
-	char msg[300];
-	uint64_t dup_of;                 /* a visible duplicate's id */
-	uint64_t dups[DUPS_MAX];         /* cards sharing a contact that the
-					    change keeps: hidden, or forced */
-	size_t ndups;
-} client_st_t;
-
-static void
-refuse(client_st_t *c, uint32_t code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-refuse(client_st_t *c, uint32_t code, const char *fmt, ...)
+void
+kt_card_op_refuse(kt_card_op_t *c, uint32_t code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -69,6 +43,9 @@ refuse(client_st_t *c, uint32_t code, const char *fmt, ...)
 	vsnprintf(c->msg, sizeof(c->msg), fmt, ap);
 	va_end(ap);
 }
+
+/* Short for this file. */
+#define refuse kt_card_op_refuse
 
 /* Audits action on client id (0: "clients") from the writer thread, with
  * c's outcome. */
@@ -220,7 +197,7 @@ note_dup(client_st_t *c, uint64_t id)
 	for (size_t i = 0; i < c->ndups; i++)
 		if (c->dups[i] == id)
 			return;
-	if (c->ndups < DUPS_MAX)
+	if (c->ndups < KT_CARD_OP_DUPS_MAX)
 		c->dups[c->ndups++] = id;
 }
 
@@ -440,16 +417,34 @@ take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
 	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
 	rc = kt_card_build(in, bits, c->now,
 	    kt_req_server(r)->opts.phone_country, &a, &rec, err, sizeof(err));
-	if (rc == 0)
-		rc = kt_card_pack(&rec, &c->in, &c->inlen, err, sizeof(err));
-	kt_arena_free(&a);
 	if (rc != 0) {
+		kt_arena_free(&a);
 		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
 		    "%s",
 		    rc == KT_ENOMEM ? "out of memory" : err);
 		return 0;
 	}
+	rc = kt_card_op_keep(r, c, &rec);
+	kt_arena_free(&a);
+	return rc;
+}
+
+int
+kt_card_op_keep(kt_req_t *r, kt_card_op_t *c, const Ktstore__ClientRecord *rec)
+{
+	char err[300];
+	int rc;
+
+	c->in = NULL;
+	rc = kt_card_pack(rec, &c->in, &c->inlen, err, sizeof(err));
+	if (rc != 0) {
+		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
+		    "%s", rc == KT_ENOMEM ? "out of memory" : err);
+		return 0;
+	}
+	/* kt_req_keep frees what it cannot keep. */
 	if (kt_req_keep(r, c->in) != 0) {
+		c->in = NULL;
 		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return 0;
 	}
@@ -633,54 +628,60 @@ out:
 	return rc;
 }
 
-static int
-edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+int
+kt_card_op_load_edit(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
+    kt_audit_action_t action, Ktstore__ClientRecord **old)
+{
+	client_st_t *c = kt_req_state(r);
+	int rc;
+
+	if ((rc = card_load(st, txn, r, KT_ACT_EDIT_CLIENT, action, old)) !=
+	    0 || c->code != KT_CODE_OK)
+		return rc;
+	if ((*old)->version != c->version)
+		refuse(c, KT_CODE_CONFLICT, "client %" PRIu64 " was changed "
+		    "meanwhile: current version is %" PRIu64, c->id,
+		    (*old)->version);
+	return 0;
+}
+
+int
+kt_card_op_save(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
+    const Ktstore__ClientRecord *old, Ktstore__ClientRecord *rec,
+    unsigned b, kt_audit_action_t action, const char *what)
 {
 	client_st_t *c = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
-	Ktstore__ClientRecord *old = NULL, *in = NULL, rec;
-	char detail[700], err[300];
+	char detail[700], digest[300], err[300];
 	uint8_t *buf = NULL;
 	size_t len;
-	unsigned b = c->fields;
-	int rc;
+	int rc = 0;
 
-	if ((rc = card_load(st, txn, r, KT_ACT_EDIT_CLIENT,
-	    KT_AUDIT_CLIENT_EDIT, &old)) != 0 || c->code != KT_CODE_OK)
-		goto out;
-	if (old->version != c->version) {
-		refuse(c, KT_CODE_CONFLICT, "client %" PRIu64 " was changed "
-		    "meanwhile: current version is %" PRIu64, c->id,
-		    old->version);
-		goto out;
-	}
-	in = ktstore__client_record__unpack(&c->wa->pb, c->inlen, c->in);
-	if (in == NULL) {
-		rc = KT_EPROTO;
-		goto out;
-	}
-	/* rec borrows old's and in's memory: never freed itself. */
-	kt_card_merge(old, in, b, &rec);
-	rec.version = old->version + 1;
-	rec.updated_at = c->now;
-	/* The merged card must still fit an answer. */
-	if (kt_card_pack(&rec, &buf, &len, err, sizeof(err)) != 0) {
+	rec->version = old->version + 1;
+	rec->updated_at = c->now;
+	/* The changed card must still fit an answer, and hold no more
+	 * contacts than a card may. */
+	if (kt_card_pack(rec, &buf, &len, err, sizeof(err)) != 0 ||
+	    ((b & KT_CARD_PEOPLE) &&
+	    kt_card_contacts_fit(rec, err, sizeof(err)) != 0)) {
 		refuse(c, KT_CODE_BAD, "%s", err);
 		goto out;
 	}
 	if ((b & KT_CARD_REFERRED) &&
-	    (rc = check_referrer(r, c, txn, db, &rec)) != 0)
+	    (rc = check_referrer(r, c, txn, db, rec)) != 0)
 		goto out;
 	if (c->code == KT_CODE_OK && (b & KT_CARD_PEOPLE) &&
-	    (rc = check_duplicates(st, r, c, txn, &rec, old)) != 0)
+	    (rc = check_duplicates(st, r, c, txn, rec, old)) != 0)
 		goto out;
 	if (c->code == KT_CODE_CONFLICT || c->code == KT_CODE_QUOTA)
-		rc = audit(st, txn, r, KT_AUDIT_CLIENT_EDIT, c->id,
+		rc = audit(st, txn, r, action, c->id,
 		    dup_detail(c, detail, sizeof(detail)));
 	if (c->code != KT_CODE_OK)
 		goto out;
-	kt_card_fields_digest(b, detail, sizeof(detail));
-	if ((b & KT_CARD_PEOPLE) && kt_card_loses_contacts(old, &rec)) {
+	kt_card_fields_digest(b, digest, sizeof(digest));
+	snprintf(detail, sizeof(detail), "%s%s%s", what ? what : "",
+	    what ? " " : "", digest);
+	if ((b & KT_CARD_PEOPLE) && kt_card_loses_contacts(old, rec)) {
 		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
 		uint32_t burst = 0;
 		if ((rc = kt_uday_destructive(st, txn, &who, &burst)) != 0)
@@ -690,12 +691,31 @@ edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	}
 	if (c->force)
 		append_detail(detail, sizeof(detail), " forced");
-	if ((rc = dup_alerts(st, txn, r, c, &rec, detail, sizeof(detail))) != 0)
+	if ((rc = dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0)
 		goto out;
-	rc = card_commit(st, txn, r, old, &rec, KT_AUDIT_CLIENT_EDIT, b, detail);
+	rc = card_commit(st, txn, r, old, rec, action, b, detail);
 out:
 	free(buf);
 	return rc;
+}
+
+static int
+edit_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
+{
+	client_st_t *c = kt_req_state(r);
+	Ktstore__ClientRecord *old = NULL, *in = NULL, rec;
+	int rc;
+
+	if ((rc = kt_card_op_load_edit(st, txn, r, KT_AUDIT_CLIENT_EDIT,
+	    &old)) != 0 || c->code != KT_CODE_OK)
+		return rc;
+	in = ktstore__client_record__unpack(&c->wa->pb, c->inlen, c->in);
+	if (in == NULL)
+		return KT_EPROTO;
+	/* rec borrows old's and in's memory: never freed itself. */
+	kt_card_merge(old, in, c->fields, &rec);
+	return kt_card_op_save(st, txn, r, old, &rec, c->fields,
+	    KT_AUDIT_CLIENT_EDIT, NULL);
 }
 
 static int
@@ -965,6 +985,18 @@ by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
 	c->id = id;
 	c->now = kt_now_s();
 	return kt_req_client_visible(r, id) ? c : NULL;
+}
+
+kt_card_op_t *
+kt_card_op_by_id(kt_req_t *r, kt_req_mut_fn part, uint64_t id)
+{
+	return by_id(r, part, id);
+}
+
+void
+kt_card_op_submit(kt_req_t *r)
+{
+	kt_req_submit(r, card_mut, NULL);
 }
 
 static void

@@ -174,7 +174,7 @@ name_of(const char *const *names, size_t n, uint32_t v, char *buf, size_t cap)
 enum {
 	F_TITLE, F_STATUS, F_CATEGORY, F_PEOPLE, F_SOURCE, F_REFERRED, F_TAGS,
 	F_NOTES, F_DNC, F_CONSENT, F_CONTRACT, F_DISCOUNT, F_LEAVING, F_CUSTOM,
-	F_MANAGER, F_BRANCH, F_ARCHIVED, F_COUNT
+	F_ADDRESS, F_MANAGER, F_BRANCH, F_ARCHIVED, F_COUNT
 };
 
 static const struct {
@@ -195,6 +195,7 @@ static const struct {
 	[F_DISCOUNT] = { "discount_percent", KT_CARD_DISCOUNT },
 	[F_LEAVING] = { "leaving_reason", KT_CARD_LEAVING },
 	[F_CUSTOM] = { "custom", KT_CARD_CUSTOM },
+	[F_ADDRESS] = { "address", KT_CARD_ADDRESS },
 	[F_MANAGER] = { "manager", 0 },
 	[F_BRANCH] = { "branch", 0 },
 	[F_ARCHIVED] = { "archived", 0 },
@@ -274,6 +275,9 @@ field_text(MDB_txn *txn, const kt_store_dbs_t *db,
 			sb_add(b, "%s%s=%s", i ? "; " : "",
 			    rec->custom[i]->name ? rec->custom[i]->name : "",
 			    rec->custom[i]->value ? rec->custom[i]->value : "");
+		break;
+	case F_ADDRESS:
+		sb_add(b, "%s", rec->address ? rec->address : "");
 		break;
 	case F_MANAGER:
 		if (rec->manager) {

@@ -211,8 +211,12 @@ phone_international(void **state)
 	phone_ok("+1 (212) 555-0100", "7", "+12125550100");
 	phone_ok("+44 20 7946 0958", "7", "+442079460958");
 	phone_ok("+375 29 123-45-67", "7", "+375291234567");
-	phone_ok("+12345678", "7", "+12345678");               /* 8 digits */
-	phone_ok("+123456789012345", "7", "+123456789012345"); /* 15 */
+	/* 8 and 15 digits fit E.164, but no country has such numbers
+	 * (libphonenumber's plans, common/phone.cc). */
+	phone_bad("+12345678", "7", "phone '+12345678' is not a valid number "
+	    "of the United States (no such area or operator code)");
+	phone_bad("+123456789012345", "7", "phone '+123456789012345' is too "
+	    "long for a number of the United States");
 	phone_bad("+1234567", "7", "phone '+1234567' is too short");
 	phone_bad("+1234567890123456", "7",
 	    "phone '+1234567890123456' is too long");

@@ -232,6 +232,40 @@ m1    notes    same  ok
 m1    notes    other NOT_FOUND
 '
 CASES_EXPECTED=$((CASES_EXPECTED + 18))
+# People one at a time (issue 9 item 7: person add, edit, remove): the
+# class of client edit. Each role adds a person, edits the first one's
+# note and removes the person it added, so the next role sees the same
+# card.
+CASES+='
+owner padd     own   ok
+owner padd     same  ok
+owner padd     other ok
+owner pedit    own   ok
+owner pedit    same  ok
+owner pedit    other ok
+owner prm      own   ok
+owner prm      same  ok
+owner prm      other ok
+ha    padd     own   ok
+ha    padd     same  ok
+ha    padd     other NOT_FOUND
+ha    pedit    own   ok
+ha    pedit    same  ok
+ha    pedit    other NOT_FOUND
+ha    prm      own   ok
+ha    prm      same  ok
+ha    prm      other NOT_FOUND
+m1    padd     own   ok
+m1    padd     same  FORBIDDEN
+m1    padd     other NOT_FOUND
+m1    pedit    own   ok
+m1    pedit    same  FORBIDDEN
+m1    pedit    other NOT_FOUND
+m1    prm      own   ok
+m1    prm      same  FORBIDDEN
+m1    prm      other NOT_FOUND
+'
+CASES_EXPECTED=$((CASES_EXPECTED + 27))
 
 ncase=0
 mismatch() {
@@ -280,6 +314,9 @@ run_case() {
 	purge) args=(client purge "$id" --reason "matrix") ;;
 	note) args=(note "$id" --channel call --topic "matrix $role") ;;
 	notes) args=(notes "$id") ;;
+	padd) args=(person add "$id" --version "${VER[$name]}" --name "Новый $role") ;;
+	pedit) args=(person edit "$id" 1 --version "${VER[$name]}" --note "by $role") ;;
+	prm) args=(person remove "$id" 2 --version "${VER[$name]}") ;;
 	*) fail "case $ncase: unknown op '$op'" ;;
 	esac
 
@@ -336,7 +373,7 @@ run_case() {
 			grep -q "\"client\":$id,\"notes\":\[{" "$T/last.out" ||
 				mismatch "$role" "$op" "$target" "$id" "no entries listed"
 			;;
-		edit | archive | restore | reassign)
+		edit | archive | restore | reassign | padd | pedit | prm)
 			VER[$name]=$((VER[$name] + 1))
 			grep -q "{\"id\":$id,\"version\":${VER[$name]}," "$T/last.out" ||
 				mismatch "$role" "$op" "$target" "$id" "version is not ${VER[$name]}"
@@ -347,6 +384,10 @@ run_case() {
 			mismatch "$role" "$op" "$target" "$id" "not archived" ;;
 		restore) grep -q '"archived":false' "$T/last.out" ||
 			mismatch "$role" "$op" "$target" "$id" "not restored" ;;
+		padd) grep -q "\"name\":\"Новый $role\"" "$T/last.out" ||
+			mismatch "$role" "$op" "$target" "$id" "person not added" ;;
+		prm) ! grep -q "\"name\":\"Новый $role\"" "$T/last.out" ||
+			mismatch "$role" "$op" "$target" "$id" "person not removed" ;;
 		reassign)
 			grep -q "\"manager\":\"$to\"" "$T/last.out" ||
 				mismatch "$role" "$op" "$target" "$id" "manager is not $to"

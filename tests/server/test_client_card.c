@@ -269,8 +269,124 @@ lost_contacts_seen(void **state)
 	assert_false(kt_card_loses_contacts(&now, &old));  /* added back */
 }
 
+/* Issue 9 item 7: a birth date after today is refused, today and a date
+ * of this year already past are not (today is UTC+14's, the zone where
+ * it starts first); a date with the year unknown is never "after". */
+static void
+future_birth_refused(void **state)
+{
+	fx_t f;
+
+	(void)state;
+	fx_init(&f);
+	f.p[0].birth_year = 2026;
+	f.p[0].birth_month = 3;
+	f.p[0].birth_day = 16;            /* NOW is 15.03 12:00 UTC */
+	assert_int_equal(build(&f, "7"), 0);   /* already 16.03 at UTC+14 */
+	f.p[0].birth_day = 17;
+	refused(&f, "people[0].birth_day");
+	assert_non_null(strstr(f.err, "17.03.2026 is after today"));
+	f.p[0].birth_month = 12;
+	f.p[0].birth_day = 1;
+	refused(&f, "people[0].birth_day");
+	f.p[0].birth_month = 3;
+	f.p[0].birth_day = 15;
+	assert_int_equal(build(&f, "7"), 0);
+	f.p[0].birth_year = 0;                 /* year unknown */
+	f.p[0].birth_month = 12;
+	assert_int_equal(build(&f, "7"), 0);
+	f.p[0].birth_year = 2027;
+	f.p[0].birth_month = 0;
+	f.p[0].birth_day = 0;
+	refused(&f, "people[0].birth_year");
+	kt_arena_free(&f.a);
+}
+
+/* A title or a name of blanks only is no title or name: ASCII spaces
+ * and tabs, and the Unicode spaces a paste brings (no-break, ideographic,
+ * zero-width). Blanks inside a title are fine. */
+static void
+blank_title_and_name_refused(void **state)
+{
+	const char *blanks[] = { " ", "   ", "\t", "\xc2\xa0", "\xe3\x80\x80",
+	    " \xe2\x80\x8b ", "\xef\xbb\xbf" };
+	fx_t f;
+
+	(void)state;
+	fx_init(&f);
+	for (size_t i = 0; i < sizeof(blanks) / sizeof(blanks[0]); i++) {
+		if (strchr(blanks[i], '\t') == NULL) {
+			f.c.title = (char *)blanks[i];
+			refused(&f, "title");
+			assert_non_null(strstr(f.err, "is only blanks"));
+		}
+		f.c.title = "Ёлкины";
+		f.p[0].name = (char *)blanks[i];
+		refused(&f, "people[0].name");
+		f.p[0].name = "Ирина Ёлкина";
+	}
+	f.c.title = "ООО \xc2\xa0Ромашка";
+	assert_int_equal(build(&f, "7"), 0);
+	kt_arena_free(&f.a);
+}
+
+/* CRLF (and a lone CR) in multi-line text is a line break, stored as LF;
+ * on one line (the title) a CR stays refused. */
+static void
+crlf_is_a_line_break(void **state)
+{
+	fx_t f;
+
+	(void)state;
+	fx_init(&f);
+	f.c.notes = "первая\r\nвторая\rтретья";
+	f.p[0].note = "a\r\nb";
+	f.c.leaving_reason = "x\r\ny";
+	f.c.address = "Москва\r\nул. Ленина, 1";
+	assert_int_equal(build(&f, "7"), 0);
+	assert_string_equal(f.r.notes, "первая\nвторая\nтретья");
+	assert_string_equal(f.r.people[0]->note, "a\nb");
+	assert_string_equal(f.r.leaving_reason, "x\ny");
+	assert_string_equal(f.r.address, "Москва\nул. Ленина, 1");
+	f.c.title = "Ёлкины\r\n";
+	refused(&f, "title");
+	kt_arena_free(&f.a);
+}
+
+/* A person built alone (person add/edit) checks only the fields named,
+ * and merges only those. */
+static void
+person_fields_named_only(void **state)
+{
+	Ktstore__PersonRecord in, out, old;
+	fx_t f;
+
+	(void)state;
+	fx_init(&f);
+	f.p[0].name = "";                      /* not named: not checked */
+	f.p[0].note = "новое";
+	assert_int_equal(kt_card_person_build(&f.p[0], KT_PERSON_NOTE,
+	    "person", NOW, "7", &f.a, &in, f.err, sizeof(f.err)), 0);
+	ktstore__person_record__init(&old);
+	old.name = "Ирина";
+	old.note = "старое";
+	kt_card_person_merge(&old, &in, KT_PERSON_NOTE, &out);
+	assert_string_equal(out.name, "Ирина");
+	assert_string_equal(out.note, "новое");
+	assert_int_equal(kt_card_person_build(&f.p[0], KT_PERSON_NAME,
+	    "person", NOW, "7", &f.a, &in, f.err, sizeof(f.err)), KT_EINVAL);
+	assert_string_equal(f.err, "person.name: is empty");
+	assert_int_equal(kt_card_person_field_bit("birth"), KT_PERSON_BIRTH);
+	assert_int_equal(kt_card_person_field_bit("age"), 0);
+	kt_arena_free(&f.a);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(lost_contacts_seen),
+	cmocka_unit_test(future_birth_refused),
+	cmocka_unit_test(blank_title_and_name_refused),
+	cmocka_unit_test(crlf_is_a_line_break),
+	cmocka_unit_test(person_fields_named_only),
 	cmocka_unit_test(good_card_normalised),
 	cmocka_unit_test(bad_fields_named),
 	cmocka_unit_test(merge_named_only),

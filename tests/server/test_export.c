@@ -280,6 +280,7 @@ excel_and_vcard_shapes(void **state)
 	fx_open(&f);
 	many(&f, 3);
 	card_make(&c, 4, 1, 101, "ООО \"Ромашка\"; склад", NULL, 0, NULL);
+	c.r.address = "Казань, 1;\nсклад";
 	put(&f, NULL, &c.r);
 	assert_int_equal(run(&f, &owner, &flt, KT_EXPORT_CSV_EXCEL, &s, &res),
 	    0);
@@ -287,6 +288,10 @@ excel_and_vcard_shapes(void **state)
 	assert_non_null(strstr((char *)s.all.p,
 	    ";\"ООО \"\"Ромашка\"\"; склад\";"));
 	assert_int_equal(count((char *)s.all.p, "\r\n"), 5);
+	/* The address is the last column (quoted: it holds ';' and LF). */
+	assert_non_null(strstr((char *)s.all.p, ";custom;address\r\n"));
+	assert_non_null(strstr((char *)s.all.p,
+	    ";\"Казань, 1;\nсклад\"\r\n"));
 	kt_export_result_free(&res);
 	kt_export_buf_free(&s.all);
 
@@ -301,6 +306,8 @@ excel_and_vcard_shapes(void **state)
 	    "EMAIL;TYPE=INTERNET:irina@mail.ru"));
 	assert_non_null(strstr((char *)s.all.p, "BDAY:1985-03-14"));
 	assert_non_null(strstr((char *)s.all.p, "ORG:Семья 3\r\n"));
+	assert_non_null(strstr((char *)s.all.p,
+	    "ADR;TYPE=HOME:;;Казань\\, 1\\;\\nсклад;;;;\r\n"));
 	assert_non_null(strstr((char *)s.all.p,
 	    "FN:ООО \"Ромашка\"\\; склад\r\n"));
 	assert_non_null(strstr((char *)s.all.p, "NOTE:child\\nborn 2019-07\\n"
