@@ -257,6 +257,9 @@ put_interactions(hist_t *h, int64_t from, int64_t to, int lo, int hi,
 		int64_t t = from + (to - from) / k * i +
 		    between(&h->d, 0, (to - from) / k);
 
+		/* In working hours, 9:00 to 19:00. */
+		t = local_day(h->now, days_from_now(h->now, t),
+		    (int)between(&h->d, 9 * 60, 19 * 60));
 		if (t > h->now)
 			t = h->now - 3600;
 		if ((rc = put_interaction(h, t, topics[roll(&h->d) % ntopics],
