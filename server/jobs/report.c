@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: MIT */
+/* The sections of a report read from the client base's indexes on a
+ * thread-pool thread (the contract is in report.h). Nothing here walks
+ * every card record: statuses and sources are index keys, new cards a
+ * range of cx_created, won deals a range of the 'W' index, and only a
+ * card that is a client now has its newest history versions looked at
+ * (one version, unless it changed within the window). */
+#include <string.h>
+
+#include "jobs/report.h"
+#include "kartoteka.pb-c.h"
+#include "kt_error.h"
+#include "model/authz.h"
+#include "model/deal_store.h"
+#include "records.pb-c.h"
+
+/* ==== small helpers ========================================================= */
+
+int
+kt_report_month_of(const kt_report_query_t *q, int64_t t)
+{
+	if (q->months == 0 || t < q->bounds[0] || t >= q->bounds[q->months])
+		return -1;
+	for (unsigned i = q->months; i-- > 0;)
+		if (t >= q->bounds[i])
+			return (int)i;
+	return -1;
+}
+
+/* |a ∩ b| of two normalized sets. */
+static uint32_t
+common(const kt_idset_t *a, const kt_idset_t *b)
+{
+	size_t i = 0, j = 0;
+	uint32_t n = 0;
+
+	while (i < a->n && j < b->n) {
+		if (a->ids[i] < b->ids[j]) {
+			i++;
+		} else if (a->ids[i] > b->ids[j]) {
+			j++;
+		} else {
+			n++;
+			i++;
+			j++;
+		}
+	}
+	return n;
+}
+
+/* a minus b (both normalized), in place. */
+static void
+subtract(kt_idset_t *a, const kt_idset_t *b)
+{
+	size_t i, j = 0, o = 0;
+
+	for (i = 0; i < a->n; i++) {
+		while (j < b->n && b->ids[j] < a->ids[i])
+			j++;
+		if (j < b->n && b->ids[j] == a->ids[i])
+			continue;
+		a->ids[o++] = a->ids[i];
+	}
+	a->n = o;
+}
+
+/* The ids under the one-byte status key st of cx_status, normalized. */
+static int
+status_ids(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t st,
+    kt_idset_t *out)
+{
+	int rc = kt_cstore_ids_eq(txn, db->cx_status, &st, 1, out);
+
+	if (rc == 0)
+		kt_idset_normalize(out);
+	return rc;
+}
+
+/* ==== the scope ================================================================ */
+
+static int
+in_branches(MDB_txn *txn, const kt_store_dbs_t *db, const kt_report_query_t *q,
+    uint64_t id)
+{
+	if (q->branch != 0 && !kt_cstore_in_branch(txn, db, id, q->branch))
+		return 0;
+	if (q->nbranches == 0)
+		return 1;
+	for (size_t b = 0; b < q->nbranches; b++)
+		if (kt_cstore_in_branch(txn, db, id, q->branches[b]))
+			return 1;
+	return 0;
+}
+
+/* The scope's cards (not purged: purged cards are in no index) into s,
+ * normalized. */
+static int
+scope_ids(MDB_txn *txn, const kt_store_dbs_t *db, const kt_report_query_t *q,
+    kt_idset_t *s)
+{
+	kt_idset_t all = { 0 };
+	uint8_t key[8];
+	int rc = 0;
+
+	if (q->manager != 0) {
+		kt_store_be64(key, q->manager);
+		if ((rc = kt_cstore_ids_eq(txn, db->cx_manager, key,
+		    sizeof(key), &all)) != 0)
+			goto out;
+		kt_idset_normalize(&all);
+		for (size_t i = 0; i < all.n && rc == 0; i++)
+			if (in_branches(txn, db, q, all.ids[i]))
+				rc = kt_idset_add(s, all.ids[i]);
+	} else if (q->branch != 0) {
+		kt_store_be64(key, q->branch);
+		rc = kt_cstore_ids_eq(txn, db->cx_branch, key, sizeof(key), s);
+		if (rc == 0 && q->nbranches > 0 && !kt_authz_in_branches(
+		    q->branches, q->nbranches, q->branch))
+			s->n = 0;
+	} else if (q->nbranches > 0) {
+		for (size_t b = 0; b < q->nbranches && rc == 0; b++) {
+			kt_store_be64(key, q->branches[b]);
+			rc = kt_cstore_ids_eq(txn, db->cx_branch, key,
+			    sizeof(key), s);
+		}
+	} else {
+		/* every card has exactly one one-byte status key */
+		static const uint8_t lo[1] = { 0x00 }, hi[1] = { 0xff };
+		rc = kt_cstore_ids_range(txn, db->cx_status, lo, hi, 1, s);
+	}
+	kt_idset_normalize(s);
+out:
+	kt_idset_free(&all);
+	return rc;
+}
+
+/* ==== when a card became a client ================================================ */
+
+static int
+varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (*p < end && shift < 64) {
+		uint8_t b = *(*p)++;
+		*v |= (uint64_t)(b & 0x7f) << shift;
+		if ((b & 0x80) == 0)
+			return 0;
+		shift += 7;
+	}
+	return -1;
+}
+
+/* Reads the top-level varint field want of the protobuf message at
+ * p[0..n), and with sub != 0 the varint field sub of its
+ * length-delimited field want_msg. Only what is needed of a card's
+ * version (ClientVersionRecord: card 1 { status 4 }, time 2) without
+ * unpacking the whole card. Returns 0 or -1 for a malformed message. */
+static int
+peek(const uint8_t *p, size_t n, uint32_t want, uint64_t *val,
+    uint32_t want_msg, uint32_t sub, uint64_t *subval)
+{
+	const uint8_t *end = p + n;
+
+	while (p < end) {
+		uint64_t tag, v, len;
+
+		if (varint(&p, end, &tag) != 0)
+			return -1;
+		switch (tag & 7) {
+		case 0:
+			if (varint(&p, end, &v) != 0)
+				return -1;
+			if ((tag >> 3) == want)
+				*val = v;
+			break;
+		case 1:
+			if ((size_t)(end - p) < 8)
+				return -1;
+			p += 8;
+			break;
+		case 2:
+			if (varint(&p, end, &len) != 0 ||
+			    len > (uint64_t)(end - p))
+				return -1;
+			if (sub != 0 && (tag >> 3) == want_msg &&
+			    peek(p, (size_t)len, sub, subval, 0, 0, NULL) != 0)
+				return -1;
+			p += len;
+			break;
+		case 5:
+			if ((size_t)(end - p) < 4)
+				return -1;
+			p += 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+count_client(const kt_report_query_t *q, kt_report_t *out, int64_t t)
+{
+	int m = kt_report_month_of(q, t);
+
+	if (m >= 0)
+		out->new_clients[m]++;
+}
+
+/* Walks card id's versions newest first: every version with status
+ * active whose older version was not active is the card becoming a
+ * client at that version's time, as is a first version created active.
+ * The walk stops at the first version older than the window. */
+static int
+became_client(MDB_cursor *cur, const kt_report_query_t *q, uint64_t id,
+    kt_report_t *out)
+{
+	uint8_t key[16];
+	MDB_val k = { sizeof(key), key }, v;
+	uint64_t newer_status = 0, st, t;
+	int64_t newer_time = 0;
+	int have_newer = 0, m;
+
+	kt_store_be64(key, id);
+	memset(key + 8, 0xff, 8);
+	m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (m == MDB_NOTFOUND)
+		m = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+	else if (m == 0)
+		m = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+	for (; m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+		if (k.mv_size != 16 || kt_store_get_be64(k.mv_data) != id)
+			break;
+		st = 0;
+		t = 0;
+		if (peek(v.mv_data, v.mv_size, 2, &t, 1, 4, &st) != 0)
+			return KT_ESTORE;
+		if (have_newer && newer_status ==
+		    KARTOTEKA__CLIENT_STATUS__ACTIVE &&
+		    st != KARTOTEKA__CLIENT_STATUS__ACTIVE)
+			count_client(q, out, newer_time);
+		have_newer = 1;
+		newer_status = st;
+		newer_time = (int64_t)t;
+		if ((int64_t)t < q->bounds[0])
+			return 0;
+	}
+	if (m != 0 && m != MDB_NOTFOUND)
+		return kt_store_err(m);
+	if (have_newer && newer_status == KARTOTEKA__CLIENT_STATUS__ACTIVE)
+		count_client(q, out, newer_time);
+	return 0;
+}
+
+/* ==== the sections ================================================================ */
+
+static int
+status_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *s,
+    kt_idset_t *live, kt_idset_t *clients, kt_report_t *out)
+{
+	kt_idset_t arch = { 0 }, set = { 0 };
+	int rc;
+
+	if ((rc = kt_cstore_ids_eq(txn, db->cx_status, KT_CSTORE_ARCHIVED_KEY,
+	    KT_CSTORE_ARCHIVED_KEYLEN, &arch)) != 0)
+		goto out;
+	kt_idset_normalize(&arch);
+	for (size_t i = 0; i < s->n; i++)
+		if ((rc = kt_idset_add(live, s->ids[i])) != 0)
+			goto out;
+	subtract(live, &arch);
+	out->clients = (uint32_t)s->n;
+	out->archived = (uint32_t)(s->n - live->n);
+	if ((rc = status_ids(txn, db, KARTOTEKA__CLIENT_STATUS__LEAD,
+	    &set)) != 0)
+		goto out;
+	out->leads = common(&set, live);
+	for (uint8_t st = KARTOTEKA__CLIENT_STATUS__ACTIVE;
+	    st <= KARTOTEKA__CLIENT_STATUS__FORMER; st++) {
+		set.n = 0;
+		if ((rc = status_ids(txn, db, st, &set)) != 0)
+			goto out;
+		if (st == KARTOTEKA__CLIENT_STATUS__ACTIVE)
+			out->active = common(&set, live);
+		else
+			out->former = common(&set, live);
+		for (size_t i = 0; i < set.n; i++)
+			if (kt_idset_has(s, set.ids[i]) &&
+			    (rc = kt_idset_add(clients, set.ids[i])) != 0)
+				goto out;
+	}
+	kt_idset_normalize(clients);
+out:
+	kt_idset_free(&arch);
+	kt_idset_free(&set);
+	return rc;
+}
+
+/* New cards per month (cx_created), and how many of the window's are
+ * clients now. */
+static int
+created_section(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_report_query_t *q, const kt_idset_t *s,
+    const kt_idset_t *clients, kt_report_t *out)
+{
+	uint8_t lo[16] = { 0 };
+	MDB_val k = { sizeof(lo), lo }, v;
+	MDB_cursor *cur = NULL;
+	int m;
+
+	kt_store_be64(lo, (uint64_t)q->bounds[0]);
+	if ((m = mdb_cursor_open(txn, db->cx_created, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		int64_t t;
+		uint64_t id;
+		int mon;
+
+		if (k.mv_size != 16)
+			continue;
+		t = (int64_t)kt_store_get_be64(k.mv_data);
+		if (t >= q->bounds[q->months])
+			break;
+		id = kt_store_get_be64((const uint8_t *)k.mv_data + 8);
+		if ((mon = kt_report_month_of(q, t)) < 0 ||
+		    !kt_idset_has(s, id))
+			continue;
+		out->new_cards[mon]++;
+		out->window_cards++;
+		out->window_converted += kt_idset_has(clients, id);
+	}
+	mdb_cursor_close(cur);
+	return m == 0 || m == MDB_NOTFOUND ? 0 : kt_store_err(m);
+}
+
+static int
+new_clients_section(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_report_query_t *q, const kt_idset_t *clients, kt_report_t *out)
+{
+	MDB_cursor *cur = NULL;
+	int rc = 0, m;
+
+	if ((m = mdb_cursor_open(txn, db->client_history, &cur)) != 0)
+		return kt_store_err(m);
+	for (size_t i = 0; i < clients->n && rc == 0; i++)
+		rc = became_client(cur, q, clients->ids[i], out);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static void
+add_won(kt_report_t *out, unsigned mon, const char *cur, int64_t amount)
+{
+	kt_report_won_t *w = NULL;
+
+	out->won_deals[mon]++;
+	for (size_t i = 0; i < out->nwon && w == NULL; i++)
+		if (out->won[i].month == mon &&
+		    strcmp(out->won[i].currency, cur) == 0)
+			w = &out->won[i];
+	if (w == NULL) {
+		size_t at = out->nwon;
+		if (out->nwon >= KT_REPORT_WON_MAX) {
+			out->won_unlisted++;
+			return;
+		}
+		/* keep rows by month, then currency */
+		while (at > 0 && (out->won[at - 1].month > mon ||
+		    (out->won[at - 1].month == mon &&
+		    strcmp(out->won[at - 1].currency, cur) > 0)))
+			at--;
+		memmove(&out->won[at + 1], &out->won[at],
+		    (out->nwon - at) * sizeof(out->won[0]));
+		w = &out->won[at];
+		memset(w, 0, sizeof(*w));
+		w->month = mon;
+		memcpy(w->currency, cur, 3);
+		out->nwon++;
+	}
+	w->count++;
+	if (amount > 0 && w->amount <= INT64_MAX - amount)
+		w->amount += amount;
+}
+
+/* Deals won in the window by the scope's clients: the 'W' range of
+ * deal_ix (closed_at, deal -> client), each deal read for its amount. */
+static int
+won_section(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_report_query_t *q, const kt_idset_t *s, kt_report_t *out)
+{
+	uint8_t lo[9], hi[9];
+	MDB_val k = { sizeof(lo), lo }, v;
+	MDB_cursor *cur = NULL;
+	int rc = 0, m;
+
+	kt_deal_won_range(q->bounds[0], q->bounds[q->months], lo, hi);
+	if ((m = mdb_cursor_open(txn, db->deal_ix, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0 && rc == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		const uint8_t *kp = k.mv_data;
+		Ktstore__DealRecord *d = NULL;
+		char currency[4] = "RUB";
+		int mon;
+
+		if (k.mv_size < 9 || memcmp(kp, hi, 9) >= 0)
+			break;
+		if (k.mv_size != 17 || v.mv_size != 8 ||
+		    !kt_idset_has(s, kt_store_get_be64(v.mv_data)))
+			continue;
+		mon = kt_report_month_of(q, (int64_t)kt_store_get_be64(kp +
+		    1));
+		if (mon < 0)
+			continue;
+		rc = kt_deal_get(txn, db, kt_store_get_be64(kp + 9), NULL, &d);
+		if (rc == KT_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (d->currency != NULL && strlen(d->currency) == 3)
+			memcpy(currency, d->currency, 3);
+		add_won(out, (unsigned)mon, currency, d->amount);
+		ktstore__deal_record__free_unpacked(d, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
+		rc = kt_store_err(m);
+	return rc;
+}
+
+static void
+add_source(kt_report_t *out, const MDB_val *key, uint32_t n)
+{
+	size_t at = out->nsources, len = key->mv_size;
+
+	while (at > 0 && out->sources[at - 1].count < n)
+		at--;
+	if (at >= KT_REPORT_SOURCES_MAX) {
+		out->sources_more += n;
+		return;
+	}
+	if (out->nsources == KT_REPORT_SOURCES_MAX) {
+		out->sources_more += out->sources[KT_REPORT_SOURCES_MAX - 1].count;
+		out->nsources--;
+	}
+	memmove(&out->sources[at + 1], &out->sources[at],
+	    (out->nsources - at) * sizeof(out->sources[0]));
+	if (len > KT_CSTORE_WORD_MAX)
+		len = KT_CSTORE_WORD_MAX;
+	memcpy(out->sources[at].name, key->mv_data, len);
+	out->sources[at].name[len] = '\0';
+	out->sources[at].count = n;
+	out->nsources++;
+}
+
+/* The folded sources of the scope's live cards, one walk of cx_source
+ * (a key per source, the cards as its duplicates). */
+static int
+source_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *live,
+    kt_report_t *out)
+{
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	uint32_t with = 0;
+	int m;
+
+	if ((m = mdb_cursor_open(txn, db->cx_source, &cur)) != 0)
+		return kt_store_err(m);
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_FIRST); m == 0;
+	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
+		MDB_val key = k;
+		uint32_t n = 0;
+		int d;
+
+		for (d = 0; d == 0; d = mdb_cursor_get(cur, &k, &v,
+		    MDB_NEXT_DUP))
+			if (v.mv_size == 8 && kt_idset_has(live,
+			    kt_store_get_be64(v.mv_data)))
+				n++;
+		if (d != MDB_NOTFOUND) {
+			m = d;
+			break;
+		}
+		if (n == 0)
+			continue;
+		with += n;
+		/* key stays valid: the cursor is on its last duplicate */
+		add_source(out, &key, n);
+	}
+	mdb_cursor_close(cur);
+	if (m != 0 && m != MDB_NOTFOUND)
+		return kt_store_err(m);
+	out->no_source = with < live->n ? (uint32_t)live->n - with : 0;
+	return 0;
+}
+
+/* ==== the whole ==================================================================== */
+
+int
+kt_report_build(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_report_query_t *q, kt_report_t *out)
+{
+	kt_idset_t s = { 0 }, live = { 0 }, clients = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (q->months == 0 || q->months > KT_REPORT_MONTHS_MAX)
+		return KT_EINVAL;
+	for (unsigned i = 0; i < q->months; i++)
+		if (q->bounds[i] >= q->bounds[i + 1] || q->bounds[i] < 0)
+			return KT_EINVAL;
+	if ((rc = scope_ids(txn, db, q, &s)) != 0 ||
+	    (rc = status_section(txn, db, &s, &live, &clients, out)) != 0 ||
+	    (rc = created_section(txn, db, q, &s, &clients, out)) != 0 ||
+	    (rc = new_clients_section(txn, db, q, &clients, out)) != 0 ||
+	    (rc = won_section(txn, db, q, &s, out)) != 0 ||
+	    (rc = source_section(txn, db, &live, out)) != 0)
+		goto out;
+	if (s.n > 0 && s.n <= KT_REPORT_SMALL) {
+		memcpy(out->small, s.ids, s.n * sizeof(s.ids[0]));
+		out->nsmall = s.n;
+	}
+out:
+	kt_idset_free(&s);
+	kt_idset_free(&live);
+	kt_idset_free(&clients);
+	return rc;
+}
