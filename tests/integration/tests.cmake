@@ -40,6 +40,7 @@ set(KT_INTEGRATION_TESTS
   deals
   tasks
   agenda
+  report
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
