@@ -5,6 +5,7 @@
  * range of cx_created, won deals a range of the 'W' index, and only a
  * card that is a client now has its newest history versions looked at
  * (one version, unless it changed within the window). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "jobs/report.h"
@@ -48,6 +49,55 @@ common(const kt_idset_t *a, const kt_idset_t *b)
 	return n;
 }
 
+/* Membership of a normalized id set in O(1): a bitmap over the ids'
+ * range (card ids come from one counter, so they are dense), or, for a
+ * range far larger than the set, a binary search. */
+typedef struct member {
+	const kt_idset_t *set;
+	uint64_t lo, span;
+	uint64_t *bits;              /* NULL: binary search */
+} member_t;
+
+static int
+member_init(member_t *m, const kt_idset_t *set)
+{
+	memset(m, 0, sizeof(*m));
+	m->set = set;
+	if (set->n == 0)
+		return 0;
+	m->lo = set->ids[0];
+	m->span = set->ids[set->n - 1] - m->lo + 1;
+	/* at most 64 bits per member and 8 MiB, else search */
+	if (m->span / 64 > set->n + 1024 || m->span > (64ull << 20))
+		return 0;
+	if ((m->bits = calloc((size_t)(m->span + 63) / 64, 8)) == NULL)
+		return KT_ENOMEM;
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t b = set->ids[i] - m->lo;
+		m->bits[b / 64] |= 1ull << (b % 64);
+	}
+	return 0;
+}
+
+static int
+member_has(const member_t *m, uint64_t id)
+{
+	uint64_t b;
+
+	if (m->bits == NULL)
+		return kt_idset_has(m->set, id);
+	if (id < m->lo || (b = id - m->lo) >= m->span)
+		return 0;
+	return (m->bits[b / 64] >> (b % 64)) & 1;
+}
+
+static void
+member_free(member_t *m)
+{
+	free(m->bits);
+	m->bits = NULL;
+}
+
 /* a minus b (both normalized), in place. */
 static void
 subtract(kt_idset_t *a, const kt_idset_t *b)
@@ -64,6 +114,18 @@ subtract(kt_idset_t *a, const kt_idset_t *b)
 	a->n = o;
 }
 
+/* Normalizes s, skipping the sort when it is sorted and unique already
+ * (the duplicates under one key of a dup index come in id order). */
+static void
+normalize(kt_idset_t *s)
+{
+	for (size_t i = 1; i < s->n; i++)
+		if (s->ids[i - 1] >= s->ids[i]) {
+			kt_idset_normalize(s);
+			return;
+		}
+}
+
 /* The ids under the one-byte status key st of cx_status, normalized. */
 static int
 status_ids(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t st,
@@ -72,7 +134,7 @@ status_ids(MDB_txn *txn, const kt_store_dbs_t *db, uint8_t st,
 	int rc = kt_cstore_ids_eq(txn, db->cx_status, &st, 1, out);
 
 	if (rc == 0)
-		kt_idset_normalize(out);
+		normalize(out);
 	return rc;
 }
 
@@ -107,7 +169,7 @@ scope_ids(MDB_txn *txn, const kt_store_dbs_t *db, const kt_report_query_t *q,
 		if ((rc = kt_cstore_ids_eq(txn, db->cx_manager, key,
 		    sizeof(key), &all)) != 0)
 			goto out;
-		kt_idset_normalize(&all);
+		normalize(&all);
 		for (size_t i = 0; i < all.n && rc == 0; i++)
 			if (in_branches(txn, db, q, all.ids[i]))
 				rc = kt_idset_add(s, all.ids[i]);
@@ -128,7 +190,7 @@ scope_ids(MDB_txn *txn, const kt_store_dbs_t *db, const kt_report_query_t *q,
 		static const uint8_t lo[1] = { 0x00 }, hi[1] = { 0xff };
 		rc = kt_cstore_ids_range(txn, db->cx_status, lo, hi, 1, s);
 	}
-	kt_idset_normalize(s);
+	normalize(s);
 out:
 	kt_idset_free(&all);
 	return rc;
@@ -156,14 +218,17 @@ varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
  * p[0..n), and with sub != 0 the varint field sub of its
  * length-delimited field want_msg. Only what is needed of a card's
  * version (ClientVersionRecord: card 1 { status 4 }, time 2) without
- * unpacking the whole card. Returns 0 or -1 for a malformed message. */
+ * unpacking the whole card; the walk stops once each field asked for was
+ * met (protobuf-c writes fields in number order, each scalar once).
+ * Returns 0 or -1 for a malformed message. */
 static int
 peek(const uint8_t *p, size_t n, uint32_t want, uint64_t *val,
     uint32_t want_msg, uint32_t sub, uint64_t *subval)
 {
 	const uint8_t *end = p + n;
+	int need = 1 + (sub != 0);
 
-	while (p < end) {
+	while (p < end && need > 0) {
 		uint64_t tag, v, len;
 
 		if (varint(&p, end, &tag) != 0)
@@ -172,8 +237,10 @@ peek(const uint8_t *p, size_t n, uint32_t want, uint64_t *val,
 		case 0:
 			if (varint(&p, end, &v) != 0)
 				return -1;
-			if ((tag >> 3) == want)
+			if ((tag >> 3) == want) {
 				*val = v;
+				need--;
+			}
 			break;
 		case 1:
 			if ((size_t)(end - p) < 8)
@@ -184,10 +251,63 @@ peek(const uint8_t *p, size_t n, uint32_t want, uint64_t *val,
 			if (varint(&p, end, &len) != 0 ||
 			    len > (uint64_t)(end - p))
 				return -1;
-			if (sub != 0 && (tag >> 3) == want_msg &&
-			    peek(p, (size_t)len, sub, subval, 0, 0, NULL) != 0)
-				return -1;
+			if (sub != 0 && (tag >> 3) == want_msg) {
+				if (peek(p, (size_t)len, sub, subval, 0, 0,
+				    NULL) != 0)
+					return -1;
+				need--;
+			}
 			p += len;
+			break;
+		case 5:
+			if ((size_t)(end - p) < 4)
+				return -1;
+			p += 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The amount (6) and currency (7) of the stored DealRecord at p[0..n),
+ * read as peek reads a version, without unpacking the deal: the walk
+ * stops at the first field past 7. currency keeps its value when the
+ * record has none of three bytes. Returns 0 or -1 when malformed. */
+static int
+deal_peek(const uint8_t *p, size_t n, int64_t *amount, char currency[4])
+{
+	const uint8_t *end = p + n;
+
+	while (p < end) {
+		uint64_t tag, v, len;
+
+		if (varint(&p, end, &tag) != 0)
+			return -1;
+		if ((tag >> 3) > 7)
+			return 0;
+		switch (tag & 7) {
+		case 0:
+			if (varint(&p, end, &v) != 0)
+				return -1;
+			if ((tag >> 3) == 6)
+				*amount = (int64_t)v;
+			break;
+		case 2:
+			if (varint(&p, end, &len) != 0 ||
+			    len > (uint64_t)(end - p))
+				return -1;
+			if ((tag >> 3) == 7 && len == 3) {
+				memcpy(currency, p, 3);
+				currency[3] = '\0';
+			}
+			p += len;
+			break;
+		case 1:
+			if ((size_t)(end - p) < 8)
+				return -1;
+			p += 8;
 			break;
 		case 5:
 			if ((size_t)(end - p) < 4)
@@ -237,7 +357,7 @@ became_client(MDB_cursor *cur, const kt_report_query_t *q, uint64_t id,
 		st = 0;
 		t = 0;
 		if (peek(v.mv_data, v.mv_size, 2, &t, 1, 4, &st) != 0)
-			return KT_ESTORE;
+			return KT_EPROTO;
 		if (have_newer && newer_status ==
 		    KARTOTEKA__CLIENT_STATUS__ACTIVE &&
 		    st != KARTOTEKA__CLIENT_STATUS__ACTIVE)
@@ -257,45 +377,52 @@ became_client(MDB_cursor *cur, const kt_report_query_t *q, uint64_t id,
 
 /* ==== the sections ================================================================ */
 
+/* Statuses: live gets the scope without its archived cards, clients
+ * the scope's cards that are active or former now (archived ones too),
+ * both normalized. */
 static int
 status_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *s,
-    kt_idset_t *live, kt_idset_t *clients, kt_report_t *out)
+    const member_t *ms, kt_idset_t *live, kt_idset_t *clients,
+    kt_report_t *out)
 {
-	kt_idset_t arch = { 0 }, set = { 0 };
+	kt_idset_t arch = { 0 }, lead = { 0 }, act = { 0 }, former = { 0 };
+	size_t i = 0, j = 0;
 	int rc;
 
 	if ((rc = kt_cstore_ids_eq(txn, db->cx_status, KT_CSTORE_ARCHIVED_KEY,
 	    KT_CSTORE_ARCHIVED_KEYLEN, &arch)) != 0)
 		goto out;
-	kt_idset_normalize(&arch);
-	for (size_t i = 0; i < s->n; i++)
-		if ((rc = kt_idset_add(live, s->ids[i])) != 0)
+	normalize(&arch);
+	for (size_t k = 0; k < s->n; k++)
+		if ((rc = kt_idset_add(live, s->ids[k])) != 0)
 			goto out;
 	subtract(live, &arch);
 	out->clients = (uint32_t)s->n;
 	out->archived = (uint32_t)(s->n - live->n);
 	if ((rc = status_ids(txn, db, KARTOTEKA__CLIENT_STATUS__LEAD,
-	    &set)) != 0)
+	    &lead)) != 0 ||
+	    (rc = status_ids(txn, db, KARTOTEKA__CLIENT_STATUS__ACTIVE,
+	    &act)) != 0 ||
+	    (rc = status_ids(txn, db, KARTOTEKA__CLIENT_STATUS__FORMER,
+	    &former)) != 0)
 		goto out;
-	out->leads = common(&set, live);
-	for (uint8_t st = KARTOTEKA__CLIENT_STATUS__ACTIVE;
-	    st <= KARTOTEKA__CLIENT_STATUS__FORMER; st++) {
-		set.n = 0;
-		if ((rc = status_ids(txn, db, st, &set)) != 0)
-			goto out;
-		if (st == KARTOTEKA__CLIENT_STATUS__ACTIVE)
-			out->active = common(&set, live);
-		else
-			out->former = common(&set, live);
-		for (size_t i = 0; i < set.n; i++)
-			if (kt_idset_has(s, set.ids[i]) &&
-			    (rc = kt_idset_add(clients, set.ids[i])) != 0)
-				goto out;
+	out->leads = common(&lead, live);
+	out->active = common(&act, live);
+	out->former = common(&former, live);
+	/* active and former merged in id order (a card has one status) */
+	while (rc == 0 && (i < act.n || j < former.n)) {
+		uint64_t id = j >= former.n || (i < act.n &&
+		    act.ids[i] < former.ids[j]) ? act.ids[i++] :
+		    former.ids[j++];
+		if (member_has(ms, id))
+			rc = kt_idset_add(clients, id);
 	}
-	kt_idset_normalize(clients);
+	normalize(clients);
 out:
 	kt_idset_free(&arch);
-	kt_idset_free(&set);
+	kt_idset_free(&lead);
+	kt_idset_free(&act);
+	kt_idset_free(&former);
 	return rc;
 }
 
@@ -303,8 +430,8 @@ out:
  * clients now. */
 static int
 created_section(MDB_txn *txn, const kt_store_dbs_t *db,
-    const kt_report_query_t *q, const kt_idset_t *s,
-    const kt_idset_t *clients, kt_report_t *out)
+    const kt_report_query_t *q, const member_t *s, const member_t *clients,
+    kt_report_t *out)
 {
 	uint8_t lo[16] = { 0 };
 	MDB_val k = { sizeof(lo), lo }, v;
@@ -327,11 +454,11 @@ created_section(MDB_txn *txn, const kt_store_dbs_t *db,
 			break;
 		id = kt_store_get_be64((const uint8_t *)k.mv_data + 8);
 		if ((mon = kt_report_month_of(q, t)) < 0 ||
-		    !kt_idset_has(s, id))
+		    !member_has(s, id))
 			continue;
 		out->new_cards[mon]++;
 		out->window_cards++;
-		out->window_converted += kt_idset_has(clients, id);
+		out->window_converted += member_has(clients, id);
 	}
 	mdb_cursor_close(cur);
 	return m == 0 || m == MDB_NOTFOUND ? 0 : kt_store_err(m);
@@ -387,10 +514,11 @@ add_won(kt_report_t *out, unsigned mon, const char *cur, int64_t amount)
 }
 
 /* Deals won in the window by the scope's clients: the 'W' range of
- * deal_ix (closed_at, deal -> client), each deal read for its amount. */
+ * deal_ix (closed_at, deal -> client), each deal's amount and currency
+ * read from its stored record (deal_peek). */
 static int
 won_section(MDB_txn *txn, const kt_store_dbs_t *db,
-    const kt_report_query_t *q, const kt_idset_t *s, kt_report_t *out)
+    const kt_report_query_t *q, const member_t *s, kt_report_t *out)
 {
 	uint8_t lo[9], hi[9];
 	MDB_val k = { sizeof(lo), lo }, v;
@@ -403,30 +531,32 @@ won_section(MDB_txn *txn, const kt_store_dbs_t *db,
 	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0 && rc == 0;
 	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *kp = k.mv_data;
-		Ktstore__DealRecord *d = NULL;
 		char currency[4] = "RUB";
-		int mon;
+		MDB_val dk = { 8, (void *)(kp + 9) }, dv;
+		int64_t amount = 0;
+		int mon, g;
 
 		if (k.mv_size < 9 || memcmp(kp, hi, 9) >= 0)
 			break;
 		if (k.mv_size != 17 || v.mv_size != 8 ||
-		    !kt_idset_has(s, kt_store_get_be64(v.mv_data)))
+		    !member_has(s, kt_store_get_be64(v.mv_data)))
 			continue;
 		mon = kt_report_month_of(q, (int64_t)kt_store_get_be64(kp +
 		    1));
 		if (mon < 0)
 			continue;
-		rc = kt_deal_get(txn, db, kt_store_get_be64(kp + 9), NULL, &d);
-		if (rc == KT_ENOTFOUND) {
-			rc = 0;
+		/* the key's deal id is big-endian, as the deals db's keys */
+		if ((g = mdb_get(txn, db->deals, &dk, &dv)) == MDB_NOTFOUND)
 			continue;
-		}
-		if (rc != 0)
+		if (g != 0) {
+			rc = kt_store_err(g);
 			break;
-		if (d->currency != NULL && strlen(d->currency) == 3)
-			memcpy(currency, d->currency, 3);
-		add_won(out, (unsigned)mon, currency, d->amount);
-		ktstore__deal_record__free_unpacked(d, NULL);
+		}
+		if (deal_peek(dv.mv_data, dv.mv_size, &amount, currency) != 0) {
+			rc = KT_EPROTO;
+			break;
+		}
+		add_won(out, (unsigned)mon, currency, amount);
 	}
 	mdb_cursor_close(cur);
 	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
@@ -462,7 +592,7 @@ add_source(kt_report_t *out, const MDB_val *key, uint32_t n)
 /* The folded sources of the scope's live cards, one walk of cx_source
  * (a key per source, the cards as its duplicates). */
 static int
-source_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *live,
+source_section(MDB_txn *txn, const kt_store_dbs_t *db, const member_t *live,
     kt_report_t *out)
 {
 	MDB_cursor *cur = NULL;
@@ -480,7 +610,7 @@ source_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *live,
 
 		for (d = 0; d == 0; d = mdb_cursor_get(cur, &k, &v,
 		    MDB_NEXT_DUP))
-			if (v.mv_size == 8 && kt_idset_has(live,
+			if (v.mv_size == 8 && member_has(live,
 			    kt_store_get_be64(v.mv_data)))
 				n++;
 		if (d != MDB_NOTFOUND) {
@@ -496,7 +626,8 @@ source_section(MDB_txn *txn, const kt_store_dbs_t *db, const kt_idset_t *live,
 	mdb_cursor_close(cur);
 	if (m != 0 && m != MDB_NOTFOUND)
 		return kt_store_err(m);
-	out->no_source = with < live->n ? (uint32_t)live->n - with : 0;
+	out->no_source = with < live->set->n ? (uint32_t)live->set->n - with :
+	    0;
 	return 0;
 }
 
@@ -507,6 +638,7 @@ kt_report_build(MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_report_query_t *q, kt_report_t *out)
 {
 	kt_idset_t s = { 0 }, live = { 0 }, clients = { 0 };
+	member_t ms = { 0 }, ml = { 0 }, mc = { 0 };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -516,17 +648,24 @@ kt_report_build(MDB_txn *txn, const kt_store_dbs_t *db,
 		if (q->bounds[i] >= q->bounds[i + 1] || q->bounds[i] < 0)
 			return KT_EINVAL;
 	if ((rc = scope_ids(txn, db, q, &s)) != 0 ||
-	    (rc = status_section(txn, db, &s, &live, &clients, out)) != 0 ||
-	    (rc = created_section(txn, db, q, &s, &clients, out)) != 0 ||
+	    (rc = member_init(&ms, &s)) != 0 ||
+	    (rc = status_section(txn, db, &s, &ms, &live, &clients,
+	    out)) != 0 ||
+	    (rc = member_init(&ml, &live)) != 0 ||
+	    (rc = member_init(&mc, &clients)) != 0 ||
+	    (rc = created_section(txn, db, q, &ms, &mc, out)) != 0 ||
 	    (rc = new_clients_section(txn, db, q, &clients, out)) != 0 ||
-	    (rc = won_section(txn, db, q, &s, out)) != 0 ||
-	    (rc = source_section(txn, db, &live, out)) != 0)
+	    (rc = won_section(txn, db, q, &ms, out)) != 0 ||
+	    (rc = source_section(txn, db, &ml, out)) != 0)
 		goto out;
 	if (s.n > 0 && s.n <= KT_REPORT_SMALL) {
 		memcpy(out->small, s.ids, s.n * sizeof(s.ids[0]));
 		out->nsmall = s.n;
 	}
 out:
+	member_free(&ms);
+	member_free(&ml);
+	member_free(&mc);
 	kt_idset_free(&s);
 	kt_idset_free(&live);
 	kt_idset_free(&clients);

@@ -80,7 +80,8 @@ typedef struct kt_report {
 /* kt_report_build fills *out (zeroed first) for q, reading inside txn
  * (any read transaction; the pool's own). Nothing in *out points into
  * LMDB. Returns 0, KT_EINVAL (months out of range or bounds not
- * ascending), KT_ENOMEM, KT_ESTORE. */
+ * ascending), KT_ENOMEM, KT_ESTORE, KT_EPROTO (an undecodable version or
+ * deal). */
 int kt_report_build(MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_report_query_t *q, kt_report_t *out);
 

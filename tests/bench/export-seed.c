@@ -6,9 +6,13 @@
  * protocol takes. With --notes K each card also gets K interactions
  * through the interaction store (kt_istore_add, which keeps the card's
  * activity record), spread over the two years before now: the base of
- * the `note` benchmark. Only for benchmarks: nothing gets audit entries.
+ * the `note` benchmark. With --deals K and --tasks K each card also gets
+ * K deals (every other one won, closed within the two years before now;
+ * amounts in RUB, every fifth in USD) and K open tasks of its manager due
+ * within 30 days either side of now: the base of the `report` benchmark.
+ * Only for benchmarks: nothing gets audit entries.
  *   kt-export-seed --data DIR --clients N --branch ID --manager ID
- *       [--notes K] */
+ *       [--notes K] [--deals K] [--tasks K] */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,6 +23,8 @@
 #include "families.h"
 #include "kt_error.h"
 #include "model/client_store.h"
+#include "model/deal_store.h"
+#include "model/task_store.h"
 #include "model/interaction_store.h"
 #include "model/migrate.h"
 #include "model/store.h"
@@ -32,6 +38,7 @@ typedef struct seed {
 	uint64_t next, end;            /* families [next, end) */
 	uint64_t branch, manager;
 	uint64_t notes;                /* interactions per card */
+	uint64_t deals, tasks;         /* deals and tasks per card */
 	uint64_t per_batch;            /* families per transaction */
 	int64_t now;
 } seed_t;
@@ -68,6 +75,52 @@ put_notes(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
 		    sizeof(topics[0]))];
 		n.agreed = (char *)(i % 2 ? "Перезвонить в пятницу" : "");
 		if ((rc = kt_istore_add(st, txn, &n)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- deals and tasks (the report's base) ------------------------------------ */
+
+/* Card id's K deals and K tasks, at deterministic times. */
+static int
+put_deals_tasks(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
+    uint64_t k)
+{
+	for (uint64_t i = 0; i < s->deals; i++) {
+		Ktstore__DealRecord d = KTSTORE__DEAL_RECORD__INIT;
+		uint64_t h = (k * 0x9E3779B97F4A7C15u) ^ (i * 0x94D049BB133111EBu);
+		int rc;
+
+		d.client = id;
+		d.manager = d.author = s->manager;
+		d.branch = s->branch;
+		d.title = (char *)"Абонемент";
+		d.amount = 100000 + (int64_t)(h % 5000000);
+		d.currency = (char *)((h >> 20) % 5 == 0 ? "USD" : "RUB");
+		d.created_at = s->now - (int64_t)((h >> 24) % TWO_YEARS);
+		d.updated_at = d.created_at;
+		d.stage = (i + k) % 2 == 0 ? KARTOTEKA__DEAL_STAGE__STAGE_WON :
+		    KARTOTEKA__DEAL_STAGE__STAGE_PROGRESS;
+		if (d.stage == KARTOTEKA__DEAL_STAGE__STAGE_WON)
+			d.closed_at = d.created_at + (int64_t)((h >> 40) %
+			    (uint64_t)(s->now - d.created_at + 1));
+		if ((rc = kt_deal_add(st, txn, &d)) != 0)
+			return rc;
+	}
+	for (uint64_t i = 0; i < s->tasks; i++) {
+		Ktstore__TaskRecord t = KTSTORE__TASK_RECORD__INIT;
+		uint64_t h = (k * 0xBF58476D1CE4E5B9u) ^ (i * 0x9E3779B97F4A7C15u);
+		int rc;
+
+		t.client = id;
+		t.assignee = t.author = s->manager;
+		t.branch = s->branch;
+		t.title = (char *)"Позвонить";
+		t.kind = KARTOTEKA__TASK_KIND__TASK_CALL;
+		t.due_at = s->now - 30 * 86400 + (int64_t)(h % (60 * 86400));
+		t.created_at = t.updated_at = s->now;
+		if ((rc = kt_task_add(st, txn, &t)) != 0)
 			return rc;
 	}
 	return 0;
@@ -128,7 +181,9 @@ put_family(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t k)
 	who.action = "client.add";
 	if ((rc = kt_cstore_put(txn, kt_store_dbs(st), NULL, &r, &who)) != 0)
 		return rc;
-	return put_notes(st, txn, s, r.id, k);
+	if ((rc = put_notes(st, txn, s, r.id, k)) != 0)
+		return rc;
+	return put_deals_tasks(st, txn, s, r.id, k);
 }
 
 static int
@@ -161,7 +216,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = NULL;
-	uint64_t n = 0, branch = 0, manager = 0, notes = 0;
+	uint64_t n = 0, branch = 0, manager = 0, notes = 0, deals = 0, tasks = 0;
 	seed_t s = { 0 };
 	kt_store_t *st = NULL;
 	int rc;
@@ -181,6 +236,12 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--notes") == 0 &&
 		    number(argv[i + 1], &notes) == 0 && notes <= NOTES_MAX)
 			;
+		else if (strcmp(argv[i], "--deals") == 0 &&
+		    number(argv[i + 1], &deals) == 0 && deals <= NOTES_MAX)
+			;
+		else if (strcmp(argv[i], "--tasks") == 0 &&
+		    number(argv[i + 1], &tasks) == 0 && tasks <= NOTES_MAX)
+			;
 		else
 			goto usage;
 	}
@@ -197,7 +258,9 @@ main(int argc, char **argv)
 	s.branch = branch;
 	s.manager = manager;
 	s.notes = notes;
-	s.per_batch = BATCH / (1 + notes);
+	s.deals = deals;
+	s.tasks = tasks;
+	s.per_batch = BATCH / (1 + notes + deals + tasks);
 	s.now = (int64_t)time(NULL);
 	while (s.next < s.end) {
 		if ((rc = kt_store_write_sync(st, batch_mut, &s)) != 0) {
@@ -211,10 +274,12 @@ main(int argc, char **argv)
 	}
 	kt_store_close(st);
 	printf("%" PRIu64 " families in branch %" PRIu64 ", %" PRIu64
-	    " interactions\n", n, branch, n * notes);
+	    " interactions, %" PRIu64 " deals, %" PRIu64 " tasks\n", n, branch,
+	    n * notes, n * deals, n * tasks);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kt-export-seed --data DIR --clients N "
-	    "--branch ID --manager ID [--notes K (0..100)]\n");
+	    "--branch ID --manager ID [--notes K (0..100)]\n"
+	    "       [--deals K (0..100)] [--tasks K (0..100)]\n");
 	return 2;
 }

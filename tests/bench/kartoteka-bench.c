@@ -161,6 +161,7 @@ typedef enum bench_op {
 	BENCH_LIST,
 	BENCH_SEGMENT,
 	BENCH_NOTE,
+	BENCH_REPORT,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -542,6 +543,7 @@ put_request(conn_t *c, wreq_t **wp)
 	Kartoteka__ClientListRequest list =
 	    KARTOTEKA__CLIENT_LIST_REQUEST__INIT;
 	Kartoteka__NoteAddRequest note = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
+	Kartoteka__ReportRequest report = KARTOTEKA__REPORT_REQUEST__INIT;
 	Kartoteka__Client client;
 	char text[64];
 	uint64_t k = 0;
@@ -615,6 +617,14 @@ put_request(conn_t *c, wreq_t **wp)
 		note.agreed = (char *)NOTE_AGREED;
 		req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
 		req.note_add = &note;
+		break;
+	case BENCH_REPORT:
+		/* A branch's (or every branch's) report over 12 months. */
+		if (b->branch != NULL)
+			report.branch = (char *)b->branch;
+		report.months = 12;
+		req.op_case = KARTOTEKA__REQUEST__OP_REPORT;
+		req.report = &report;
 		break;
 	}
 	rc = put_message(c, wp, &req, 0);
@@ -780,6 +790,8 @@ expected_result(bench_op_t op)
 		return KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST;
 	case BENCH_NOTE:
 		return KARTOTEKA__RESPONSE__RESULT_NOTE;
+	case BENCH_REPORT:
+		return KARTOTEKA__RESPONSE__RESULT_REPORT;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
 		break;
@@ -1411,7 +1423,9 @@ usage(FILE *f)
 	    "  note       note_add: a call logged with a random client in "
 	    "1..--ids\n"
 	    "             (durable: answered after its commit)\n"
-	    "seed, show, find, list, segment and note need a session "
+	    "  report     report of --branch (default: every branch) over 12\n"
+	    "             months, on the server's thread pool\n"
+	    "seed, show, find, list, segment, note and report need a session "
 	    "(kartoteka "
 	    "login).\n"
 	    "Options:\n"
@@ -1426,7 +1440,7 @@ usage(FILE *f)
 	    "default 1\n"
 	    "  --branch NAME      seed: the cards' branch (default: the "
 	    "terminal's);\n"
-	    "                     list: the branch to list (default: all "
+	    "                     list, report: the branch (default: all "
 	    "visible)\n"
 	    "  --ids N            show, find, note: ids / families 1..N, default "
 	    "1000\n"
@@ -1463,6 +1477,7 @@ main(int argc, char **argv)
 		{ "find", BENCH_FIND }, { "list", BENCH_LIST },
 		{ "segment", BENCH_SEGMENT },
 		{ "note", BENCH_NOTE },
+		{ "report", BENCH_REPORT },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
@@ -1574,7 +1589,7 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
 		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
-		    "show, find, list, segment or note)\n", BENCH_NAME, argv[optind]);
+		    "show, find, list, segment, note or report)\n", BENCH_NAME, argv[optind]);
 		goto out;
 	}
 	b->op = ops[i].op;
