@@ -49,11 +49,16 @@ bar(char *out, size_t cap, uint64_t v, uint64_t max)
 	return out;
 }
 
-/* n right-aligned in the width of header h, into out. */
+/* n right-aligned in its column, into out: the width of header h or of
+ * the column's largest value max, whichever is wider. */
 static const char *
-num(char *out, size_t cap, uint64_t n, const char *h)
+num(char *out, size_t cap, uint64_t n, const char *h, uint64_t max)
 {
-	snprintf(out, cap, "%*" PRIu64, (int)cli_width(_(h)), n);
+	char digits[24];
+	size_t w = cli_width(_(h)), d;
+
+	d = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, max);
+	snprintf(out, cap, "%*" PRIu64, (int)(d > w ? d : w), n);
 	return out;
 }
 
@@ -143,7 +148,7 @@ text_status(const Kartoteka__ReportResponse *a)
 	(void)cli_table_add(&t, head);
 	for (int i = 0; i < 3; i++) {
 		const char *row[3] = { _(names[i]), num(n, sizeof(n), v[i],
-		    "CARDS"), bar(b, sizeof(b), v[i], max) };
+		    "CARDS", max), bar(b, sizeof(b), v[i], max) };
 		(void)cli_table_add(&t, row);
 	}
 	print_table(&t);
@@ -170,9 +175,10 @@ text_months(const Kartoteka__ReportResponse *a)
 		const Kartoteka__ReportMonth *m = a->per_month[i];
 		char n1[32], n2[32], b1[BAR_COLS * 3 + 8], b2[BAR_COLS * 3 + 8];
 		const char *row[5] = { cli_str(m->month),
-			num(n1, sizeof(n1), m->new_cards, "NEW CARDS"),
+			num(n1, sizeof(n1), m->new_cards, "NEW CARDS", maxc),
 			bar(b1, sizeof(b1), m->new_cards, maxc),
-			num(n2, sizeof(n2), m->new_clients, "NEW CLIENTS"),
+			num(n2, sizeof(n2), m->new_clients, "NEW CLIENTS",
+			    maxn),
 			bar(b2, sizeof(b2), m->new_clients, maxn) };
 		(void)cli_table_add(&t, row);
 	}
@@ -191,6 +197,7 @@ static void
 text_won(const Kartoteka__ReportResponse *a)
 {
 	cli_table_t t;
+	uint32_t maxn = 0;
 	const char *head[5] = { _("MONTH"), _("CURRENCY"), _("DEALS"),
 		_("AMOUNT"), "" };
 
@@ -199,6 +206,8 @@ text_won(const Kartoteka__ReportResponse *a)
 		printf("  %s\n", _("none"));
 		return;
 	}
+	for (size_t i = 0; i < a->n_won; i++)
+		maxn = a->won[i]->count > maxn ? a->won[i]->count : maxn;
 	cli_table_init(&t, 5);
 	(void)cli_table_add(&t, head);
 	for (size_t i = 0; i < a->n_won; i++) {
@@ -217,7 +226,7 @@ text_won(const Kartoteka__ReportResponse *a)
 		snprintf(amr, sizeof(amr), "%*s", (int)(KT_AMOUNT_TEXT_MAX /
 		    2), am);
 		const char *row[5] = { cli_str(w->month), cli_str(w->currency),
-			num(n, sizeof(n), w->count, "DEALS"), amr,
+			num(n, sizeof(n), w->count, "DEALS", maxn), amr,
 			bar(b, sizeof(b), w->amount > 0 ? (uint64_t)w->amount :
 			    0, max > 0 ? (uint64_t)max : 0) };
 		(void)cli_table_add(&t, row);
@@ -245,7 +254,7 @@ text_counts(const char *title, const char *col, const char *count_col,
 	for (size_t i = 0; i < n; i++) {
 		char c[32], b[BAR_COLS * 3 + 8];
 		const char *row[3] = { l[i]->name[0] ? l[i]->name : "?",
-			num(c, sizeof(c), l[i]->count, count_col),
+			num(c, sizeof(c), l[i]->count, count_col, max),
 			bar(b, sizeof(b), l[i]->count, max) };
 		(void)cli_table_add(&t, row);
 	}

@@ -485,7 +485,7 @@ add_won(kt_report_t *out, unsigned mon, const char *cur, int64_t amount)
 	kt_report_won_t *w = NULL;
 
 	out->won_deals[mon]++;
-	for (size_t i = 0; i < out->nwon && w == NULL; i++)
+	for (size_t i = out->nwon; i-- > 0 && w == NULL;)
 		if (out->won[i].month == mon &&
 		    strcmp(out->won[i].currency, cur) == 0)
 			w = &out->won[i];
@@ -513,9 +513,25 @@ add_won(kt_report_t *out, unsigned mon, const char *cur, int64_t amount)
 		w->amount += amount;
 }
 
+/* A won deal of the scope, as found in the 'W' range. */
+typedef struct won_ref {
+	uint64_t deal;
+	unsigned month;
+} won_ref_t;
+
+static int
+by_deal(const void *a, const void *b)
+{
+	const won_ref_t *x = a, *y = b;
+
+	return x->deal < y->deal ? -1 : x->deal > y->deal;
+}
+
 /* Deals won in the window by the scope's clients: the 'W' range of
- * deal_ix (closed_at, deal -> client), each deal's amount and currency
- * read from its stored record (deal_peek). */
+ * deal_ix (closed_at, deal -> client) gives the deals, which are then
+ * read in id order with one cursor (neighbours share leaf pages, so a
+ * look-up seldom descends the tree again), each deal's amount and
+ * currency read from its stored bytes (deal_peek). */
 static int
 won_section(MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_report_query_t *q, const member_t *s, kt_report_t *out)
@@ -523,18 +539,17 @@ won_section(MDB_txn *txn, const kt_store_dbs_t *db,
 	uint8_t lo[9], hi[9];
 	MDB_val k = { sizeof(lo), lo }, v;
 	MDB_cursor *cur = NULL;
+	won_ref_t *refs = NULL, *grown;
+	size_t n = 0, cap = 0;
 	int rc = 0, m;
 
 	kt_deal_won_range(q->bounds[0], q->bounds[q->months], lo, hi);
 	if ((m = mdb_cursor_open(txn, db->deal_ix, &cur)) != 0)
 		return kt_store_err(m);
-	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0 && rc == 0;
+	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0;
 	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *kp = k.mv_data;
-		char currency[4] = "RUB";
-		MDB_val dk = { 8, (void *)(kp + 9) }, dv;
-		int64_t amount = 0;
-		int mon, g;
+		int mon;
 
 		if (k.mv_size < 9 || memcmp(kp, hi, 9) >= 0)
 			break;
@@ -545,22 +560,55 @@ won_section(MDB_txn *txn, const kt_store_dbs_t *db,
 		    1));
 		if (mon < 0)
 			continue;
-		/* the key's deal id is big-endian, as the deals db's keys */
-		if ((g = mdb_get(txn, db->deals, &dk, &dv)) == MDB_NOTFOUND)
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((grown = realloc(refs, cap * sizeof(*refs))) ==
+			    NULL) {
+				rc = KT_ENOMEM;
+				goto out;
+			}
+			refs = grown;
+		}
+		refs[n].deal = kt_store_get_be64(kp + 9);
+		refs[n++].month = (unsigned)mon;
+	}
+	if (m != 0 && m != MDB_NOTFOUND) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (n == 0)
+		goto out;
+	qsort(refs, n, sizeof(*refs), by_deal);
+	if ((m = mdb_cursor_open(txn, db->deals, &cur)) != 0) {
+		rc = kt_store_err(m);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t key[8];
+		MDB_val dk = { sizeof(key), key }, dv;
+		char currency[4] = "RUB";
+		int64_t amount = 0;
+
+		kt_store_be64(key, refs[i].deal);
+		if ((m = mdb_cursor_get(cur, &dk, &dv, MDB_SET_KEY)) ==
+		    MDB_NOTFOUND)
 			continue;
-		if (g != 0) {
-			rc = kt_store_err(g);
-			break;
+		if (m != 0) {
+			rc = kt_store_err(m);
+			goto out;
 		}
 		if (deal_peek(dv.mv_data, dv.mv_size, &amount, currency) != 0) {
 			rc = KT_EPROTO;
-			break;
+			goto out;
 		}
-		add_won(out, (unsigned)mon, currency, amount);
+		add_won(out, refs[i].month, currency, amount);
 	}
-	mdb_cursor_close(cur);
-	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
-		rc = kt_store_err(m);
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	free(refs);
 	return rc;
 }
 

@@ -8,8 +8,9 @@
  * activity record), spread over the two years before now: the base of
  * the `note` benchmark. With --deals K and --tasks K each card also gets
  * K deals (every other one won, closed within the two years before now;
- * amounts in RUB, every fifth in USD) and K open tasks of its manager due
- * within 30 days either side of now: the base of the `report` benchmark.
+ * amounts in RUB, every fifth in USD) and K tasks of its manager due
+ * within 30 days either side of now, nine in ten of those past due done:
+ * the base of the `report` benchmark.
  * Only for benchmarks: nothing gets audit entries.
  *   kt-export-seed --data DIR --clients N --branch ID --manager ID
  *       [--notes K] [--deals K] [--tasks K] */
@@ -120,6 +121,9 @@ put_deals_tasks(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
 		t.kind = KARTOTEKA__TASK_KIND__TASK_CALL;
 		t.due_at = s->now - 30 * 86400 + (int64_t)(h % (60 * 86400));
 		t.created_at = t.updated_at = s->now;
+		/* nine in ten of those due by now are done */
+		if (t.due_at < s->now && (h >> 32) % 10 != 0)
+			t.done_at = t.due_at + 3600;
 		if ((rc = kt_task_add(st, txn, &t)) != 0)
 			return rc;
 	}
