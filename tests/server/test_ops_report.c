@@ -2,7 +2,8 @@
 /* Tests for server/ops/report.c and server/jobs/report.c through
  * kt_dispatch_message on the fake network: each section's numbers on a
  * small known base (statuses, new cards and clients this month, the
- * conversion, deals won per currency, overdue tasks per user, sources);
+ * conversion, deals won per currency, overdue tasks per user, sources;
+ * an archived card counted apart);
  * who may report on what (a branch or manager the caller may not see
  * answers exactly like a missing one, audited); a scope of at most four
  * cards counted as rows shown, refused past the row quota; hostile
@@ -43,6 +44,7 @@ typedef struct req {
 		Kartoteka__TaskAddRequest tadd;
 		Kartoteka__UserChangeRequest uc;
 		Kartoteka__ReportRequest rep;
+		Kartoteka__ClientArchiveRequest arch;
 	} u;
 	Kartoteka__Client c;
 } req_t;
@@ -257,6 +259,20 @@ sections_on_a_known_base(void **state)
 	assert_true(a->won[0]->amount == 1550000);
 	assert_int_equal(a->won[0]->count, 2);
 	assert_int_equal(count_of(a->overdue, a->n_overdue, "vera"), 0);
+	/* an archived card: counted apart, not by status nor by source */
+	kartoteka__request__init(&q.r);
+	kartoteka__client_archive_request__init(&q.u.arch);
+	q.u.arch.id = w.c[0];
+	q.r.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ARCHIVE;
+	q.r.client_archive = &q.u.arch;
+	kt_h_expect_ok(kt_h_call(w.h, w.m, &q.r));
+	a = report_ok(w.h, w.owner, report(&q, "North", NULL, 0));
+	assert_int_equal(a->clients, 6);
+	assert_int_equal(a->archived, 1);
+	assert_int_equal(a->leads, 2);
+	assert_int_equal(a->sources[0]->count, 2);
+	assert_int_equal(a->no_source, 2);
+	assert_int_equal(a->per_month[11]->new_cards, 6);
 	kt_h_free(w.h);
 }
 
