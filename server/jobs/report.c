@@ -164,7 +164,9 @@ scope_ids(MDB_txn *txn, const kt_store_dbs_t *db, const kt_report_query_t *q,
 	uint8_t key[8];
 	int rc = 0;
 
-	if (q->manager != 0) {
+	if (q->none) {
+		return 0;
+	} else if (q->manager != 0) {
 		kt_store_be64(key, q->manager);
 		if ((rc = kt_cstore_ids_eq(txn, db->cx_manager, key,
 		    sizeof(key), &all)) != 0)

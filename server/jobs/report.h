@@ -29,7 +29,8 @@
 /* What to report on. The scope is the cards managed by manager (when not
  * 0), of branch (when not 0), and of one of branches[nbranches] (when
  * nbranches > 0; the caller's own, for whoever does not see every
- * branch); all three absent: every card. bounds[0..months] are the unix
+ * branch); all three absent: every card, unless none is set (a caller
+ * who sees no branch: an empty scope). bounds[0..months] are the unix
  * times at which the window's months begin, ascending, bounds[months] the
  * end of the window (the next month's start). Borrowed for the call. */
 typedef struct kt_report_query {
@@ -37,6 +38,7 @@ typedef struct kt_report_query {
 	uint64_t branch;
 	const uint64_t *branches;
 	size_t nbranches;
+	int none;                          /* the scope is empty */
 	unsigned months;                   /* 1..KT_REPORT_MONTHS_MAX */
 	int64_t bounds[KT_REPORT_MONTHS_MAX + 1];
 } kt_report_query_t;

@@ -106,7 +106,7 @@ overdue_of(report_st_t *st, MDB_txn *txn, const kt_store_dbs_t *db,
 static int
 user_in_scope(const report_st_t *st, const kt_user_t *u)
 {
-	if (u->disabled)
+	if (u->disabled || st->q.none)
 		return 0;
 	if (st->q.branch != 0)
 		return kt_authz_in_branches(u->branches, u->nbranches,
@@ -137,6 +137,8 @@ overdue_section(report_st_t *st, MDB_txn *txn, const kt_store_dbs_t *db)
 	MDB_val k, v;
 	int rc = 0, m;
 
+	if (st->q.none)
+		return 0;
 	if (st->q.manager != 0) {
 		kt_user_t u;
 		if ((rc = kt_user_load(txn, db, st->q.manager, &u)) != 0)
@@ -345,6 +347,8 @@ report_scope(kt_req_t *r, const Kartoteka__ReportRequest *q,
 	if (me->role != KARTOTEKA__ROLE__OWNER) {
 		st->q.branches = st->me.branches;
 		st->q.nbranches = st->me.nbranches;
+		/* no branch: nothing to see (nbranches 0 would be all) */
+		st->q.none = st->me.nbranches == 0;
 	}
 	if (has_branch) {
 		if (kt_branch_id(txn, db, q->branch, &id) != 0 ||

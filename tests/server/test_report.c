@@ -5,7 +5,8 @@
  * its history (a lead made active inside the window counts in that
  * month, one made active before the window does not, a card created
  * active counts at its creation, a former one that never was active
- * not); the scope by manager, by branch, by a caller's branches. */
+ * not); the scope by manager, by branch, by a caller's branches, and
+ * empty for a caller with none. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,12 @@ became_client_from_history(void **state)
 	assert_int_equal(build(h, &q, out), 0);
 	assert_int_equal(out->clients, 3);
 	assert_int_equal(out->no_source, 3);
+	/* a caller who sees no branch: nothing, not everything */
+	q.nbranches = 0;
+	q.none = 1;
+	assert_int_equal(build(h, &q, out), 0);
+	assert_int_equal(out->clients, 0);
+	assert_int_equal(out->new_clients[2], 0);
 	free(out);
 	kt_h_free(h);
 }
