@@ -2,9 +2,9 @@
 /* The sections of a report read from the client base's indexes on a
  * thread-pool thread (the contract is in report.h). Nothing here walks
  * every card record: statuses and sources are index keys, new cards a
- * range of cx_created, won deals a range of the 'W' index, and only a
- * card that is a client now has its newest history versions looked at
- * (one version, unless it changed within the window). */
+ * range of cx_created, won deals a range of the 'W' index, and only the
+ * cards that are clients now have their history versions read, in one
+ * forward walk. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,48 +332,62 @@ count_client(const kt_report_query_t *q, kt_report_t *out, int64_t t)
 		out->new_clients[m]++;
 }
 
-/* Walks card id's versions newest first: every version with status
- * active whose older version was not active is the card becoming a
- * client at that version's time, as is a first version created active.
- * The walk stops at the first version older than the window. */
-static int
-became_client(MDB_cursor *cur, const kt_report_query_t *q, uint64_t id,
-    kt_report_t *out)
+/* The client of a client_history key, or UINT64_MAX for a key of
+ * another shape. */
+static uint64_t
+hist_client(const MDB_val *k)
 {
-	uint8_t key[16];
-	MDB_val k = { sizeof(key), key }, v;
-	uint64_t newer_status = 0, st, t;
-	int64_t newer_time = 0;
-	int have_newer = 0, m;
+	return k->mv_size == 16 ? kt_store_get_be64(k->mv_data) : UINT64_MAX;
+}
 
-	kt_store_be64(key, id);
-	memset(key + 8, 0xff, 8);
-	m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	if (m == MDB_NOTFOUND)
-		m = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-	else if (m == 0)
-		m = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-	for (; m == 0; m = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-		if (k.mv_size != 16 || kt_store_get_be64(k.mv_data) != id)
-			break;
-		st = 0;
-		t = 0;
-		if (peek(v.mv_data, v.mv_size, 2, &t, 1, 4, &st) != 0)
-			return KT_EPROTO;
-		if (have_newer && newer_status ==
-		    KARTOTEKA__CLIENT_STATUS__ACTIVE &&
-		    st != KARTOTEKA__CLIENT_STATUS__ACTIVE)
-			count_client(q, out, newer_time);
-		have_newer = 1;
-		newer_status = st;
-		newer_time = (int64_t)t;
-		if ((int64_t)t < q->bounds[0])
+/* One forward walk over client_history for the cards ids[n] (ascending):
+ * every version with status active whose previous version was not
+ * active is the card becoming a client at that version's time, as is a
+ * first version created active. Between two cards the cursor steps on
+ * over a few versions of the cards between them rather than searching
+ * the tree again (the client cards are most cards, and ids are dense). */
+static int
+became_clients(MDB_cursor *cur, const kt_report_query_t *q,
+    const uint64_t *ids, size_t n, kt_report_t *out)
+{
+	uint8_t key[16] = { 0 };
+	MDB_val k = { sizeof(key), key }, v;
+	int m = MDB_NOTFOUND, started = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = ids[i], prev = 0, st, t;
+		int have_prev = 0;
+
+		for (int steps = 0; started && m == 0 && hist_client(&k) < id &&
+		    steps < 8; steps++)
+			m = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+		if (!started || (m == 0 && hist_client(&k) < id)) {
+			kt_store_be64(key, id);
+			memset(key + 8, 0, 8);
+			k.mv_size = sizeof(key);
+			k.mv_data = key;
+			m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+			started = 1;
+		}
+		if (m == MDB_NOTFOUND)
 			return 0;
+		if (m != 0)
+			return kt_store_err(m);
+		for (; m == 0 && hist_client(&k) == id;
+		    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			st = 0;
+			t = 0;
+			if (peek(v.mv_data, v.mv_size, 2, &t, 1, 4, &st) != 0)
+				return KT_EPROTO;
+			if (st == KARTOTEKA__CLIENT_STATUS__ACTIVE && (!have_prev ||
+			    prev != KARTOTEKA__CLIENT_STATUS__ACTIVE))
+				count_client(q, out, (int64_t)t);
+			have_prev = 1;
+			prev = st;
+		}
+		if (m != 0 && m != MDB_NOTFOUND)
+			return kt_store_err(m);
 	}
-	if (m != 0 && m != MDB_NOTFOUND)
-		return kt_store_err(m);
-	if (have_newer && newer_status == KARTOTEKA__CLIENT_STATUS__ACTIVE)
-		count_client(q, out, newer_time);
 	return 0;
 }
 
@@ -475,8 +489,7 @@ new_clients_section(MDB_txn *txn, const kt_store_dbs_t *db,
 
 	if ((m = mdb_cursor_open(txn, db->client_history, &cur)) != 0)
 		return kt_store_err(m);
-	for (size_t i = 0; i < clients->n && rc == 0; i++)
-		rc = became_client(cur, q, clients->ids[i], out);
+	rc = became_clients(cur, q, clients->ids, clients->n, out);
 	mdb_cursor_close(cur);
 	return rc;
 }

@@ -8,7 +8,7 @@
  * the status keys of cx_status), the statuses and sources from cx_status
  * and cx_source, the new cards from a range of cx_created, the won deals
  * from the 'W' range of deal_ix, the day a card became a client from its
- * newest versions in client_history. Knows nothing of requests, users or
+ * versions in client_history. Knows nothing of requests, users or
  * time zones: the op (ops/report.c) gives the scope and the month bounds
  * and adds what needs them (overdue tasks, counting, the audit). */
 #ifndef KT_JOBS_REPORT_H
