@@ -76,5 +76,6 @@ extern const kt_op_domain_t kt_ops_deal;
 extern const kt_op_domain_t kt_ops_task;
 extern const kt_op_domain_t kt_ops_agenda;
 extern const kt_op_domain_t kt_ops_person;
+extern const kt_op_domain_t kt_ops_report;
 
 #endif

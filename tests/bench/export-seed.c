@@ -11,9 +11,15 @@
  * tasks; the card made when that history says): the demo base of
  * setup.sh and the base of the agenda and report benchmarks. --first K
  * starts at family K (default 1), so that seeds in turns make family K
- * card K. Nothing gets audit entries.
+ * card K. With --deals K and --tasks K each card gets K plain deals
+ * (every other one won, closed within the two years before now; amounts
+ * in RUB, every fifth in USD) and K tasks of its manager due within 30
+ * days either side of now, nine in ten of those past due done: the base
+ * the `report` figures of docs/BENCH.md were first measured on. Nothing
+ * gets audit entries.
  *   kt-export-seed --data DIR --clients N --branch NAME|ID
- *       --manager LOGIN|ID [--first K] [--history] [--notes K] */
+ *       --manager LOGIN|ID [--first K] [--history] [--notes K]
+ *       [--deals K] [--tasks K] */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,9 +32,11 @@
 #include "kt_error.h"
 #include "model/branch_store.h"
 #include "model/client_store.h"
+#include "model/deal_store.h"
 #include "model/interaction_store.h"
 #include "model/migrate.h"
 #include "model/store.h"
+#include "model/task_store.h"
 #include "model/user_store.h"
 #include "records.pb-c.h"
 
@@ -40,6 +48,7 @@ typedef struct seed {
 	uint64_t next, end;            /* families [next, end) */
 	uint64_t branch, manager;
 	uint64_t notes;                /* interactions per card */
+	uint64_t deals, tasks;         /* plain deals and tasks per card */
 	int history;                   /* history.h instead of notes */
 	kt_history_counts_t counts;    /* what the histories wrote */
 	kt_history_counts_t committed; /* counts as of the last commit */
@@ -79,6 +88,55 @@ put_notes(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
 		    sizeof(topics[0]))];
 		n.agreed = (char *)(i % 2 ? "Перезвонить в пятницу" : "");
 		if ((rc = kt_istore_add(st, txn, &n)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- deals and tasks (the report's base) ------------------------------------ */
+
+/* Card id's K deals and K tasks, at deterministic times. */
+static int
+put_deals_tasks(kt_store_t *st, MDB_txn *txn, const seed_t *s, uint64_t id,
+    uint64_t k)
+{
+	for (uint64_t i = 0; i < s->deals; i++) {
+		Ktstore__DealRecord d = KTSTORE__DEAL_RECORD__INIT;
+		uint64_t h = (k * 0x9E3779B97F4A7C15u) ^ (i * 0x94D049BB133111EBu);
+		int rc;
+
+		d.client = id;
+		d.manager = d.author = s->manager;
+		d.branch = s->branch;
+		d.title = (char *)"Абонемент";
+		d.amount = 100000 + (int64_t)(h % 5000000);
+		d.currency = (char *)((h >> 20) % 5 == 0 ? "USD" : "RUB");
+		d.created_at = s->now - (int64_t)((h >> 24) % TWO_YEARS);
+		d.updated_at = d.created_at;
+		d.stage = (i + k) % 2 == 0 ? KARTOTEKA__DEAL_STAGE__STAGE_WON :
+		    KARTOTEKA__DEAL_STAGE__STAGE_PROGRESS;
+		if (d.stage == KARTOTEKA__DEAL_STAGE__STAGE_WON)
+			d.closed_at = d.created_at + (int64_t)((h >> 40) %
+			    (uint64_t)(s->now - d.created_at + 1));
+		if ((rc = kt_deal_add(st, txn, &d)) != 0)
+			return rc;
+	}
+	for (uint64_t i = 0; i < s->tasks; i++) {
+		Ktstore__TaskRecord t = KTSTORE__TASK_RECORD__INIT;
+		uint64_t h = (k * 0xBF58476D1CE4E5B9u) ^ (i * 0x9E3779B97F4A7C15u);
+		int rc;
+
+		t.client = id;
+		t.assignee = t.author = s->manager;
+		t.branch = s->branch;
+		t.title = (char *)"Позвонить";
+		t.kind = KARTOTEKA__TASK_KIND__TASK_CALL;
+		t.due_at = s->now - 30 * 86400 + (int64_t)(h % (60 * 86400));
+		t.created_at = t.updated_at = s->now;
+		/* nine in ten of those due by now are done */
+		if (t.due_at < s->now && (h >> 32) % 10 != 0)
+			t.done_at = t.due_at + 3600;
+		if ((rc = kt_task_add(st, txn, &t)) != 0)
 			return rc;
 	}
 	return 0;
@@ -146,7 +204,9 @@ put_family(kt_store_t *st, MDB_txn *txn, seed_t *s, uint64_t k)
 	if (s->history && (rc = kt_history_put(st, txn, &f, r.id, s->branch,
 	    s->manager, s->now, &s->counts)) != 0)
 		return rc;
-	return put_notes(st, txn, s, r.id, k);
+	if ((rc = put_notes(st, txn, s, r.id, k)) != 0)
+		return rc;
+	return put_deals_tasks(st, txn, s, r.id, k);
 }
 
 static int
@@ -203,7 +263,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = NULL, *branch = NULL, *manager = NULL;
-	uint64_t n = 0, first = 1, notes = 0;
+	uint64_t n = 0, first = 1, notes = 0, deals = 0, tasks = 0;
 	seed_t s = { 0 };
 	kt_store_t *st = NULL;
 	int rc, history = 0;
@@ -230,6 +290,12 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--notes") == 0 &&
 		    number(argv[i + 1], &notes) == 0 && notes <= NOTES_MAX)
 			;
+		else if (strcmp(argv[i], "--deals") == 0 &&
+		    number(argv[i + 1], &deals) == 0 && deals <= NOTES_MAX)
+			;
+		else if (strcmp(argv[i], "--tasks") == 0 &&
+		    number(argv[i + 1], &tasks) == 0 && tasks <= NOTES_MAX)
+			;
 		else
 			goto usage;
 	}
@@ -251,7 +317,9 @@ main(int argc, char **argv)
 	s.notes = notes;
 	s.history = history;
 	/* A history is about a dozen records a family. */
-	s.per_batch = BATCH / ((history ? 12 : 1) + notes);
+	s.deals = deals;
+	s.tasks = tasks;
+	s.per_batch = BATCH / ((history ? 12 : 1) + notes + deals + tasks);
 	s.now = (int64_t)time(NULL);
 	while (s.next < s.end) {
 		if ((rc = kt_store_write_sync(st, batch_mut, &s)) != 0) {
@@ -274,11 +342,13 @@ main(int argc, char **argv)
 		    s.counts.open_tasks);
 	else
 		printf("%" PRIu64 " families in branch %" PRIu64 ", %" PRIu64
-		    " interactions\n", n, s.branch, n * notes);
+		    " interactions, %" PRIu64 " deals, %" PRIu64 " tasks\n", n,
+		    s.branch, n * notes, n * deals, n * tasks);
 	return 0;
 usage:
 	fprintf(stderr, "usage: kt-export-seed --data DIR --clients N "
 	    "--branch NAME|ID --manager LOGIN|ID [--first K] "
-	    "[--history] [--notes K (0..100)]\n");
+	    "[--history] [--notes K (0..100)]\n"
+	    "       [--deals K (0..100)] [--tasks K (0..100)]\n");
 	return 2;
 }

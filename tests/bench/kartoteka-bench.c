@@ -167,6 +167,7 @@ typedef enum bench_op {
 	BENCH_NOTE,
 	BENCH_TASK,
 	BENCH_AGENDA,
+	BENCH_REPORT,
 } bench_op_t;
 
 #define OP_NEEDS_SESSION(op) ((op) >= BENCH_SEED)
@@ -551,6 +552,7 @@ put_request(conn_t *c, wreq_t **wp)
 	Kartoteka__NoteAddRequest note = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
 	Kartoteka__TaskAddRequest task = KARTOTEKA__TASK_ADD_REQUEST__INIT;
 	Kartoteka__AgendaRequest agenda = KARTOTEKA__AGENDA_REQUEST__INIT;
+	Kartoteka__ReportRequest report = KARTOTEKA__REPORT_REQUEST__INIT;
 	Kartoteka__Client client;
 	char text[64];
 	uint64_t k = 0;
@@ -640,6 +642,14 @@ put_request(conn_t *c, wreq_t **wp)
 			agenda.user = (char *)b->manager;
 		req.op_case = KARTOTEKA__REQUEST__OP_AGENDA;
 		req.agenda = &agenda;
+		break;
+	case BENCH_REPORT:
+		/* A branch's (or every branch's) report over 12 months. */
+		if (b->branch != NULL)
+			report.branch = (char *)b->branch;
+		report.months = 12;
+		req.op_case = KARTOTEKA__REQUEST__OP_REPORT;
+		req.report = &report;
 		break;
 	}
 	rc = put_message(c, wp, &req, 0);
@@ -809,6 +819,8 @@ expected_result(bench_op_t op)
 		return KARTOTEKA__RESPONSE__RESULT_TASK;
 	case BENCH_AGENDA:
 		return KARTOTEKA__RESPONSE__RESULT_AGENDA;
+	case BENCH_REPORT:
+		return KARTOTEKA__RESPONSE__RESULT_REPORT;
 	case BENCH_PING:
 	case BENCH_HANDSHAKE:
 		break;
@@ -1444,8 +1456,10 @@ usage(FILE *f)
 	    "client\n"
 	    "             in 1..--ids (durable)\n"
 	    "  agenda     agenda of --manager, or of the logged-in user\n"
-	    "seed, show, find, list, segment, note, task and agenda need a "
-	    "session "
+	    "  report     report of --branch (default: every branch) over 12\n"
+	    "             months, on the server's thread pool\n"
+	    "seed, show, find, list, segment, note, task, agenda and report "
+	    "need a session "
 	    "(kartoteka "
 	    "login).\n"
 	    "Options:\n"
@@ -1460,7 +1474,7 @@ usage(FILE *f)
 	    "default 1\n"
 	    "  --branch NAME      seed: the cards' branch (default: the "
 	    "terminal's);\n"
-	    "                     list: the branch to list (default: all "
+	    "                     list, report: the branch (default: all "
 	    "visible)\n"
 	    "  --ids N            show, find, note, task: ids / families 1..N, "
 	    "default "
@@ -1499,6 +1513,7 @@ main(int argc, char **argv)
 		{ "segment", BENCH_SEGMENT },
 		{ "note", BENCH_NOTE },
 		{ "task", BENCH_TASK }, { "agenda", BENCH_AGENDA },
+		{ "report", BENCH_REPORT },
 	};
 	Kartoteka__ClientHello ch = KARTOTEKA__CLIENT_HELLO__INIT;
 	const char *config_dir = NULL;
@@ -1610,7 +1625,8 @@ main(int argc, char **argv)
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0])) {
 		fprintf(stderr, "%s: unknown OP '%s' (ping, handshake, seed, "
-		    "show, find, list, segment, note, task or agenda)\n", BENCH_NAME, argv[optind]);
+		    "show, find, list, segment, note, task, agenda or report)\n",
+		    BENCH_NAME, argv[optind]);
 		goto out;
 	}
 	b->op = ops[i].op;

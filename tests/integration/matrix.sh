@@ -600,6 +600,68 @@ done <<<"$TASK_CASES"
 [ "$ntask" -eq 36 ] || fail "ran $ntask task cases, the table has 36"
 echo "matrix: $ntask task cases passed"
 
+# ---- reports (issue 9): per role, a report of each target's manager and
+# of its branch. A manager reports on its own clients only; a manager or
+# branch the caller may not see answers exactly like a missing one.
+REPORT_CASES='
+owner manager own ok
+owner manager same ok
+owner manager other ok
+ha    manager own ok
+ha    manager same ok
+ha    manager other NOT_FOUND
+m1    manager own ok
+m1    manager same NOT_FOUND
+m1    manager other NOT_FOUND
+owner branch own ok
+owner branch same ok
+owner branch other ok
+ha    branch own ok
+ha    branch same ok
+ha    branch other NOT_FOUND
+m1    branch own ok
+m1    branch same ok
+m1    branch other NOT_FOUND
+'
+nreport=0
+while read -r role op target want; do
+	[ -n "${role:-}" ] || continue
+	nreport=$((nreport + 1))
+	name=${TGT[$role.$target]}
+	case $op in
+	manager) args=(report --manager "${MGR[$name]}"); missing="manager: no user '${MGR[$name]}'" ;;
+	branch) args=(report --branch "${BR[$name]}"); missing="branch: no branch '${BR[$name]}'" ;;
+	esac
+	rc=0
+	cli "$role" --json "${args[@]}" >"$T/last.out" 2>"$T/last.err" || rc=$?
+	case $rc in
+	0) got=ok ;;
+	1) got=$(sed -n '1s/^error: \([A-Z_]*\): .*/\1/p' "$T/last.err") ;;
+	*) got="exit $rc" ;;
+	esac
+	printf 'report case %2d: %-5s %-7s %-5s -> %s\n' "$nreport" "$role" "$op" "$target" "$got"
+	[ "$got" = "$want" ] || { ncase=$nreport; mismatch "$role" "report $op" "$target" "-" "expected $want, got $got"; }
+	if [ "$want" = NOT_FOUND ]; then
+		[ "$(cat "$T/last.err")" = "error: NOT_FOUND: $missing" ] ||
+			{ ncase=$nreport; mismatch "$role" "report $op" "$target" "-" "NOT_FOUND worded unlike a missing one"; }
+	fi
+	# A manager's report is of its own clients whatever the branch.
+	if [ "$role" = m1 ] && [ "$got" = ok ]; then
+		grep -q '"scope":"[^"]*manager m1"' "$T/last.out" ||
+			{ ncase=$nreport; mismatch "$role" "report $op" "$target" "-" "not m1's own: $(cat "$T/last.out")"; }
+	fi
+done <<<"$REPORT_CASES"
+for m in nobody-here; do
+	expect_rc 1 cli ha report --manager "$m"
+	[ "$(cat "$T/last.err")" = "error: NOT_FOUND: manager: no user '$m'" ] ||
+		fail "missing manager: $(cat "$T/last.err")"
+done
+expect_rc 1 cli ha report --branch "Нигде"
+[ "$(cat "$T/last.err")" = "error: NOT_FOUND: branch: no branch 'Нигде'" ] ||
+	fail "missing branch: $(cat "$T/last.err")"
+[ "$nreport" -eq 18 ] || fail "ran $nreport report cases, the table has 18"
+echo "matrix: $nreport report cases passed"
+
 # ---- after the matrix ----------------------------------------------------------
 # Refusals changed nothing: each main client has the version counted here,
 # its manager, and is not archived.

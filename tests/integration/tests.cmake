@@ -41,6 +41,7 @@ set(KT_INTEGRATION_TESTS
   tasks
   agenda
   person
+  report
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
