@@ -628,7 +628,7 @@ out:
 }
 
 static void
-add_source(kt_report_t *out, const MDB_val *key, uint32_t n)
+add_source(kt_report_t *out, const MDB_val *key, uint32_t n, uint64_t sample)
 {
 	size_t at = out->nsources, len = key->mv_size;
 
@@ -649,10 +649,33 @@ add_source(kt_report_t *out, const MDB_val *key, uint32_t n)
 	memcpy(out->sources[at].name, key->mv_data, len);
 	out->sources[at].name[len] = '\0';
 	out->sources[at].count = n;
+	out->sources[at].sample = sample;
 	out->nsources++;
 }
 
-/* The folded sources of the scope's live cards, one walk of cx_source
+/* Each listed source as a card of it spells it ("Instagram", "2ГИС"),
+ * not as the index folds it; a card that cannot be read, or a spelling
+ * too long for the name, keeps the folded form. */
+static int
+spell_sources(MDB_txn *txn, const kt_store_dbs_t *db, kt_report_t *out)
+{
+	for (size_t i = 0; i < out->nsources; i++) {
+		kt_report_source_t *src = &out->sources[i];
+		Ktstore__ClientRecord *r = NULL;
+		int rc = kt_cstore_get(txn, db, src->sample, &r);
+
+		if (rc == KT_ENOTFOUND || rc == KT_EPROTO)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (r->source != NULL && strlen(r->source) < sizeof(src->name))
+			memcpy(src->name, r->source, strlen(r->source) + 1);
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	return 0;
+}
+
+/* The sources of the scope's live cards, one walk of cx_source
  * (a key per source, the cards as its duplicates). */
 static int
 source_section(MDB_txn *txn, const kt_store_dbs_t *db, const member_t *live,
@@ -669,13 +692,14 @@ source_section(MDB_txn *txn, const kt_store_dbs_t *db, const member_t *live,
 	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT_NODUP)) {
 		MDB_val key = k;
 		uint32_t n = 0;
+		uint64_t sample = 0;
 		int d;
 
 		for (d = 0; d == 0; d = mdb_cursor_get(cur, &k, &v,
 		    MDB_NEXT_DUP))
 			if (v.mv_size == 8 && member_has(live,
-			    kt_store_get_be64(v.mv_data)))
-				n++;
+			    kt_store_get_be64(v.mv_data)) && n++ == 0)
+				sample = kt_store_get_be64(v.mv_data);
 		if (d != MDB_NOTFOUND) {
 			m = d;
 			break;
@@ -684,11 +708,13 @@ source_section(MDB_txn *txn, const kt_store_dbs_t *db, const member_t *live,
 			continue;
 		with += n;
 		/* key stays valid: the cursor is on its last duplicate */
-		add_source(out, &key, n);
+		add_source(out, &key, n, sample);
 	}
 	mdb_cursor_close(cur);
 	if (m != 0 && m != MDB_NOTFOUND)
 		return kt_store_err(m);
+	if ((m = spell_sources(txn, db, out)) != 0)
+		return m;
 	out->no_source = with < live->set->n ? (uint32_t)live->set->n - with :
 	    0;
 	return 0;

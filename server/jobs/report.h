@@ -51,8 +51,10 @@ typedef struct kt_report_won {
 } kt_report_won_t;
 
 typedef struct kt_report_source {
-	char name[KT_CSTORE_WORD_MAX + 1]; /* the folded source */
+	char name[KT_CSTORE_WORD_MAX + 1]; /* as one of its cards spells it
+					      ("Instagram"), else folded */
 	uint32_t count;
+	uint64_t sample;                   /* one of those cards */
 } kt_report_source_t;
 
 /* The sections. All counts are of cards (clients) of the scope. */

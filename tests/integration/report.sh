@@ -3,8 +3,8 @@
 # Reports end to end with the real CLI: the owner's report of a branch
 # (clients by status, new cards and clients this month with bars, the
 # conversion, a won deal in RUB formatted and a JSON amount in minor
-# units, a manager's overdue task, the folded sources); the same in
-# JSON; a manager sees its own clients only and another manager is
+# units, a manager's overdue task, the sources folded into one but
+# spelled as their first card spells them); the same in JSON; a manager sees its own clients only and another manager is
 # refused like a missing login; a head's report of another branch is
 # refused like a missing branch; a small scope is counted as rows;
 # every report audited with its scope and months.
@@ -72,7 +72,7 @@ grep -q "^$MONTH  *RUB  *1  *12 500.50" "$T/last.out" || fail "won: $(cat "$T/la
 hasnt "9 000.00"
 grep -q "^masha  *1  *█" "$T/last.out" || fail "overdue masha: $(cat "$T/last.out")"
 grep -q "^petr  *0" "$T/last.out" || fail "overdue petr: $(cat "$T/last.out")"
-grep -q "^сайт  *2  *█" "$T/last.out" || fail "sources: $(cat "$T/last.out")"
+grep -q "^Сайт  *2  *█" "$T/last.out" || fail "sources: $(cat "$T/last.out")"
 has "2 cards without a source"
 hasnt "Северные"
 audit_tail 1
@@ -89,7 +89,7 @@ has "{\"month\":\"$MONTH\",\"new_cards\":5,\"new_clients\":2,\"won_deals\":1}"
 has '"conversion":{"cards":5,"clients":3}'
 has "\"won\":\[{\"month\":\"$MONTH\",\"currency\":\"RUB\",\"count\":1,\"amount\":1250050,\"amount_text\":\"12 500.50\"}\]"
 has '"overdue":\[{"login":"masha","count":1}'
-has '"sources":\[{"source":"сайт","count":2},{"source":"друзья","count":1}\]'
+has '"sources":\[{"source":"Сайт","count":2},{"source":"Друзья","count":1}\]'
 has '"no_source":2'
 
 expect_rc 0 cli o --json report

@@ -237,9 +237,10 @@ sections_on_a_known_base(void **state)
 	assert_int_equal(a->overdue[0]->count, 1);
 	assert_int_equal(count_of(a->overdue, a->n_overdue, "petr"), 0);
 	assert_int_equal(count_of(a->overdue, a->n_overdue, "vera"), 9999);
-	/* sources folded: "Сайт" and "сайт" are one */
+	/* sources folded: "Сайт" and "сайт" are one, spelled as its first
+	 * card spells it */
 	assert_int_equal(a->n_sources, 2);
-	assert_string_equal(a->sources[0]->name, "сайт");
+	assert_string_equal(a->sources[0]->name, "Сайт");
 	assert_int_equal(a->sources[0]->count, 3);
 	assert_int_equal(a->sources[1]->count, 1);
 	assert_int_equal(a->no_source, 2);
