@@ -126,20 +126,22 @@ int64_t
 kt_history_created_at(const kt_family_t *f, int64_t now)
 {
 	dice_t d = { f->k * 0xD1B54A32D192ED03u + 17 };
-	int64_t ago;
+	int64_t ago, t;
 
 	switch (f->status) {
 	case KARTOTEKA__CLIENT_STATUS__LEAD:
-		ago = between(&d, 0, 120);
+		ago = between(&d, 0, 240);
 		break;
 	case KARTOTEKA__CLIENT_STATUS__FORMER:
 		ago = between(&d, 400, 730);
 		break;
 	default:
-		ago = between(&d, 100, 730);
+		ago = between(&d, 20, 730);
 		break;
 	}
-	return local_day(now, -ago, (int)between(&d, 9 * 60, 19 * 60));
+	t = local_day(now, -ago, (int)between(&d, 9 * 60, 19 * 60));
+	/* Today's new card came in before now. */
+	return t < now ? t : now - 600;
 }
 
 typedef struct hist {

@@ -7,7 +7,7 @@
  * something real on the first run.
  *
  * What a family gets depends on its status (families.h):
- *   ACTIVE   came 100..730 days ago; a chain of three-month subscriptions
+ *   ACTIVE   came 20..730 days ago; a chain of three-month subscriptions
  *            (each renewing the one before, won a few days before it
  *            starts) up to now; one in ten stopped renewing about eleven
  *            and a half months ago (a client to re-offer); calls and
@@ -15,7 +15,7 @@
  *            90 days for one in ten; one in eight has an open task
  *            (overdue, today or this week) and one in seven an open
  *            second course
- *   LEAD     came in the last 120 days; a call or two; half have an open
+ *   LEAD     came in the last 240 days; a call or two; half have an open
  *            trial-lesson deal, one in ten a lost one; a third have a
  *            call to make
  *   FORMER   came 400..730 days ago; one or two subscriptions that ended
