@@ -161,6 +161,8 @@ keys_of(const Ktstore__DealRecord *d, ix_keys_t *x)
 		a[2] = (uint8_t)(day >> 8);
 		a[3] = (uint8_t)day;
 		key2(x, KT_DIX_VALID_TO, a, 4, d->id);
+		kt_store_be64(x->val[x->n - 1], d->client);
+		x->vlen[x->n - 1] = 8;
 	}
 	if (d->renews != 0) {
 		kt_store_be64(a, d->renews);
@@ -401,7 +403,8 @@ renewed(MDB_txn *txn, const kt_store_dbs_t *db, uint64_t id)
 
 int
 kt_deal_renewals_due(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint32_t from_day, uint32_t to_day, kt_deal_fn fn, void *arg)
+    uint32_t from_day, uint32_t to_day, const kt_idset_t *clients,
+    kt_deal_fn fn, void *arg)
 {
 	uint8_t lo[5] = { KT_DIX_VALID_TO, (uint8_t)(from_day >> 24),
 		(uint8_t)(from_day >> 16), (uint8_t)(from_day >> 8),
@@ -417,7 +420,8 @@ kt_deal_renewals_due(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((m = mdb_cursor_open(txn, db->deal_ix, &cur)) != 0)
 		return kt_store_err(m);
 	/* The ids first: fn may read the store (and the walk must not see
-	 * what it does). */
+	 * what it does). An entry that names its client (v) and not one of
+	 * clients is left out unread. */
 	for (m = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); m == 0;
 	    m = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		const uint8_t *p = k.mv_data;
@@ -428,6 +432,9 @@ kt_deal_renewals_due(MDB_txn *txn, const kt_store_dbs_t *db,
 		    (uint32_t)p[3] << 8 | p[4];
 		if (day > to_day)
 			break;
+		if (clients != NULL && v.mv_size == 8 &&
+		    !kt_idset_has(clients, kt_store_get_be64(v.mv_data)))
+			continue;
 		if (n == cap) {
 			size_t nc = cap ? 2 * cap : 16;
 			uint64_t *q = realloc(ids, nc * sizeof(*q));
@@ -451,7 +458,8 @@ kt_deal_renewals_due(MDB_txn *txn, const kt_store_dbs_t *db,
 		int r;
 		if ((rc = kt_deal_get(txn, db, ids[i], NULL, &d)) != 0)
 			break;
-		if (d->stage != KARTOTEKA__DEAL_STAGE__STAGE_LOST) {
+		if (d->stage != KARTOTEKA__DEAL_STAGE__STAGE_LOST &&
+		    (clients == NULL || kt_idset_has(clients, d->client))) {
 			r = renewed(txn, db, d->id);
 			if (r < 0)
 				rc = r;

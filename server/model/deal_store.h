@@ -5,7 +5,8 @@
  * transaction of every change. The ops (server/ops/deal.c) decide who may
  * do what; this module only keeps the records and indexes consistent.
  *
- * Keys of "deal_ix" (values are empty), each starting with a kind byte:
+ * Keys of "deal_ix" (values are empty but for 'W' and 'v'), each starting
+ * with a kind byte:
  *
  *   'c' client BE64 || deal BE64             every deal of a client
  *   'm' manager BE64 || deal BE64            who runs it
@@ -16,8 +17,14 @@
  *   'w' client BE64 || closed_at BE64 || deal BE64
  *                                            won deals only: "won a deal
  *                                            in a period" per client
- *   'v' valid_to day BE32 || deal BE64       subscriptions (valid_to set),
- *                                            day as YYYYMMDD (20261231)
+ *   'v' valid_to day BE32 || deal BE64 -> client BE64
+ *                                            subscriptions (valid_to set),
+ *                                            day as YYYYMMDD (20261231);
+ *                                            the value the client, so the
+ *                                            agenda's renewals skip other
+ *                                            clients' without reading them
+ *                                            (empty in entries written
+ *                                            before: the deal is read)
  *   'r' renewed deal BE64 || deal BE64       deals with `renews` set
  *   'W' closed_at BE64 || deal BE64 -> client BE64
  *                                            won deals by close time, the
@@ -126,11 +133,15 @@ int kt_deal_each_of_client(MDB_txn *txn, const kt_store_dbs_t *db,
  * set) whose valid_to is within [from_day, to_day] (YYYYMMDD, both
  * included), whose stage is not lost, and that no deal renews (a deal
  * whose `renews` is d's id and whose stage is not lost), in order of
- * valid_to. The agenda's renewal calls. It does not check visibility:
- * the caller filters by d->client. Any transaction. Returns 0, fn's
+ * valid_to. The agenda's renewal calls. clients (normalized,
+ * client_store.h; NULL: every client) keeps only those clients'
+ * subscriptions, and the others are not read. It does not check
+ * visibility: that is the caller's clients. Any transaction. Returns 0, fn's
  * non-zero result, KT_ESTORE, KT_EPROTO, KT_ENOMEM. */
+struct kt_idset;
 int kt_deal_renewals_due(MDB_txn *txn, const kt_store_dbs_t *db,
-    uint32_t from_day, uint32_t to_day, kt_deal_fn fn, void *arg);
+    uint32_t from_day, uint32_t to_day, const struct kt_idset *clients,
+    kt_deal_fn fn, void *arg);
 
 /* kt_deal_won_between: 1 when client has a won deal closed within
  * [from, to) (unix seconds; to 0 = open), else 0; from the 'w' index

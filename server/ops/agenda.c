@@ -457,7 +457,7 @@ renewals_section(builder_t *b, const kt_idset_t *clients)
 	int rc;
 
 	rc = kt_deal_renewals_due(b->txn, b->db, ymd_of_days(b->st->day),
-	    ymd_of_days(b->st->day + RENEWAL_DAYS), add_renewal, &w);
+	    ymd_of_days(b->st->day + RENEWAL_DAYS), clients, add_renewal, &w);
 	if (b->rc != 0)
 		return b->rc;
 	return rc < 0 ? rc : 0;

@@ -103,7 +103,7 @@ every_agenda_section_has_lines(void **state)
 	assert_true(n.open_tasks > 0 && n.open_tasks < n.tasks);
 	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
 	assert_int_equal(kt_deal_renewals_due(txn, f->db, yyyymmdd(now),
-	    yyyymmdd(now + 7 * DAY), count_deal, &renewals), 0);
+	    yyyymmdd(now + 7 * DAY), NULL, count_deal, &renewals), 0);
 	assert_true(renewals > 0);
 	assert_int_equal(kt_task_scan(txn, f->db, &overdue, count_task, &late),
 	    0);

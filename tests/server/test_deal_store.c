@@ -9,6 +9,7 @@
 
 #include "kartoteka.pb-c.h"
 #include "model/client_activity.h"
+#include "model/client_store.h"
 #include "model/deal_store.h"
 
 #define NEW KARTOTEKA__DEAL_STAGE__STAGE_NEW
@@ -328,6 +329,61 @@ walk_stops_after_its_budget(void **state)
 	assert_int_equal(s.ids[0], 1);
 }
 
+/* With a set of clients, renewals_due keeps theirs: c (client 9's) for
+ * {9}, nothing for {8} (whose one is renewed) or {7} (lost). An entry
+ * written before 'v' named its client (an empty value) is read and
+ * filtered by the deal's client all the same. */
+static void
+only_clients_are_read(mfx_t *f, uint64_t c)
+{
+	kt_idset_t nine = { 0 }, eight = { 0 };
+	seen_t s = { 0 };
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint8_t keys[8][13];
+	size_t nv;
+
+	assert_int_equal(kt_idset_add(&nine, 9), 0);
+	assert_int_equal(kt_idset_add(&eight, 8), 0);
+	assert_int_equal(kt_idset_add(&eight, 7), 0);
+	kt_idset_normalize(&eight);
+	for (int old = 0; old <= 1; old++) {
+		assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+		s.n = 0;
+		assert_int_equal(kt_deal_renewals_due(txn, f->db, 20261202,
+		    20261209, &nine, collect, &s), 0);
+		assert_int_equal(s.n, 1);
+		assert_int_equal(s.ids[0], c);
+		s.n = 0;
+		assert_int_equal(kt_deal_renewals_due(txn, f->db, 20261202,
+		    20261209, &eight, collect, &s), 0);
+		assert_int_equal(s.n, 0);
+		kt_store_read_end(f->st, txn);
+		if (old)
+			break;
+		/* Make every 'v' entry one of before: no value. */
+		txn = mfx_wbegin(f);
+		assert_int_equal(mdb_cursor_open(txn, f->db->deal_ix, &cur), 0);
+		nv = 0;
+		while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0)
+			if (((const uint8_t *)k.mv_data)[0] == KT_DIX_VALID_TO &&
+			    nv < 8) {
+				assert_int_equal(v.mv_size, 8);
+				memcpy(keys[nv++], k.mv_data, 13);
+			}
+		mdb_cursor_close(cur);
+		for (size_t i = 0; i < nv; i++) {
+			MDB_val key = { 13, keys[i] }, empty = { 0, "" };
+			assert_int_equal(mdb_put(txn, f->db->deal_ix, &key,
+			    &empty, 0), 0);
+		}
+		mfx_commit(f);
+	}
+	kt_idset_free(&nine);
+	kt_idset_free(&eight);
+}
+
 static void
 renewals_due_skip_renewed_and_lost(void **state)
 {
@@ -345,7 +401,7 @@ renewals_due_skip_renewed_and_lost(void **state)
 	stage(f, add(f, 9, 3, 2000, "2026-12-09", "2027-03-09", c), LOST, 3000);
 	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
 	assert_int_equal(kt_deal_renewals_due(txn, f->db, 20261202, 20261209,
-	    collect, &s), 0);
+	    NULL, collect, &s), 0);
 	kt_store_read_end(f->st, txn);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.ids[0], a);
@@ -355,14 +411,15 @@ renewals_due_skip_renewed_and_lost(void **state)
 	s.n = 0;
 	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
 	assert_int_equal(kt_deal_renewals_due(txn, f->db, 20261202, 20261209,
-	    collect, &s), 0);
+	    NULL, collect, &s), 0);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.ids[0], c);
 	s.n = 0;
 	assert_int_equal(kt_deal_renewals_due(txn, f->db, 20261210, 20261209,
-	    collect, &s), 0);
+	    NULL, collect, &s), 0);
 	assert_int_equal(s.n, 0);
 	kt_store_read_end(f->st, txn);
+	only_clients_are_read(f, c);
 }
 
 static void
