@@ -20,6 +20,11 @@
 # Figures never fail the script: it exits 1 only when something could not
 # be started or a run produced no figure, 2 on a usage error.
 #
+# At full size (docs/BENCH.md, "Issue 9 at full size"): --kt-store DIR
+# starts each build's server on a copy of a base seeded offline
+# (tests/bench/workday.sh), and --pg-interactions N fills PostgreSQL's
+# interaction table with as many rows before the runs.
+#
 #   tests/bench/compare.sh [--runs R] [--seconds T] [--perf DIR] [BUILD [BEFORE]]
 #   KT_BUILD=build KT_BUILD_BEFORE=/tmp/old-build tests/bench/compare.sh
 set -euo pipefail
@@ -38,7 +43,14 @@ usage: tests/bench/compare.sh [options] [BUILD [BEFORE]]
   --runs R        repetitions of each figure, interleaved (\$COMPARE_RUNS, 3)
   --seconds T     length of each measured run (\$COMPARE_SECONDS, 10)
   --settle S      sync, then sleep S s before every run (\$COMPARE_SETTLE, 3)
-  --base N        clients seeded before the runs (\$COMPARE_BASE, 5000)
+  --base N        clients seeded before the runs (\$COMPARE_BASE, 5000);
+                  with --kt-store, the clients the store holds
+  --kt-store DIR  a stopped store seeded offline with the owner password
+                  bench-owner-pass-1 (tests/bench/workday.sh): each build's
+                  server runs on a copy of it instead of a seeded base
+                  (\$COMPARE_KT_STORE)
+  --pg-interactions N  rows put into PostgreSQL's interaction table
+                  before the runs (\$COMPARE_PG_INTERACTIONS, 0)
   --seed-clients N  adds per seed run (\$SEED_CLIENTS; default: calibrated
                   to last about T s on BUILD)
   --redis-requests N  SETs per redis-benchmark run (\$REDIS_REQUESTS;
@@ -58,6 +70,8 @@ DUR=${COMPARE_SECONDS:-10}
 SETTLE=${COMPARE_SETTLE:-3}
 BASE=${COMPARE_BASE:-5000}
 SEED_N=${SEED_CLIENTS:-}
+KT_STORE=${COMPARE_KT_STORE:-}
+PG_INTERACTIONS=${COMPARE_PG_INTERACTIONS:-0}
 REDIS_N=${REDIS_REQUESTS:-}
 PERF_DIR=${KT_PERF_DIR:-}
 KEEP=${COMPARE_KEEP:-0}
@@ -70,7 +84,7 @@ npos=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs | --seconds | --settle | --base | --seed-clients | \
-		--redis-requests | --perf)
+		--redis-requests | --perf | --kt-store | --pg-interactions)
 		[ $# -ge 2 ] || { usage >&2; exit 2; }
 		case $1 in
 		--runs) RUNS=$2 ;;
@@ -80,6 +94,8 @@ while [ $# -gt 0 ]; do
 		--seed-clients) SEED_N=$2 ;;
 		--redis-requests) REDIS_N=$2 ;;
 		--perf) PERF_DIR=$2 ;;
+		--kt-store) KT_STORE=$2 ;;
+		--pg-interactions) PG_INTERACTIONS=$2 ;;
 		esac
 		shift 2
 		;;
@@ -97,7 +113,7 @@ while [ $# -gt 0 ]; do
 		;;
 	esac
 done
-for v in "$RUNS" "$DUR" "$SETTLE" "$BASE" ${SEED_N:+"$SEED_N"} ${REDIS_N:+"$REDIS_N"}; do
+for v in "$RUNS" "$DUR" "$SETTLE" "$BASE" "$PG_INTERACTIONS" ${SEED_N:+"$SEED_N"} ${REDIS_N:+"$REDIS_N"}; do
 	case $v in
 	'' | *[!0-9]*) echo "compare.sh: not a number: '$v'" >&2; exit 2 ;;
 	esac
@@ -239,9 +255,15 @@ start_kt() { # LABEL
 	mkdir -p "$d"
 	printf 'bench-owner-pass-1\n' >"$d/owner.pw"
 	chmod 600 "$d/owner.pw"
-	"$kd" init --data "$d/data" --owner owner --password-file "$d/owner.pw" \
-		</dev/null >"$d/init.out" 2>"$d/server.err" ||
-		die "$l: kartotekad init failed"
+	if [ -n "$KT_STORE" ]; then
+		# Each build writes to its own copy of the seeded base.
+		cp -a --reflink=auto "$KT_STORE" "$d/data" 2>"$d/server.err" ||
+			die "$l: could not copy $KT_STORE"
+	else
+		"$kd" init --data "$d/data" --owner owner --password-file "$d/owner.pw" \
+			</dev/null >"$d/init.out" 2>"$d/server.err" ||
+			die "$l: kartotekad init failed"
+	fi
 	"$kd" run --data "$d/data" --listen 127.0.0.1:0 \
 		</dev/null >"$d/server.out" 2>>"$d/server.err" &
 	KPID[$l]=$!
@@ -266,6 +288,11 @@ start_kt() { # LABEL
 	"$kc" --config "$d/cfg" login owner --password-file "$d/owner.pw" \
 		</dev/null >"$d/login.out" 2>&1 || { cat "$d/login.out" >&2; die "$l: login failed"; }
 	CFG[$l]=$d/cfg
+	if [ -n "$KT_STORE" ]; then
+		NEXT[$l]=$((BASE + 1))
+		echo "  $l: kartotekad pid ${KPID[$l]} on $addr, on a copy of $KT_STORE ($(du -sh "$d/data" | cut -f1))"
+		return 0
+	fi
 	"$BENCH" --config "$d/cfg" --connections 4 --pipeline 32 --branch Центр seed \
 		--clients "$BASE" </dev/null >"$d/base-seed.out" 2>"$d/base-seed.err" ||
 		{ tail -n 5 "$d/base-seed.err" >&2; die "$l: seeding $BASE clients failed"; }
@@ -447,9 +474,10 @@ EOT
 	PGPID=$pid
 	PIDS+=("postgres $pid")
 	STOPSIG[postgres]=INT # fast shutdown
-	pg_psql -v base="$BASE" -f "$HERE/pg-schema.sql" </dev/null >"$pg/schema.log" 2>&1 ||
+	pg_psql -v base="$BASE" -v interactions="$PG_INTERACTIONS" \
+		-f "$HERE/pg-schema.sql" </dev/null >"$pg/schema.log" 2>&1 ||
 		{ cat "$pg/schema.log" >&2; die "PostgreSQL schema failed"; }
-	echo "  postgres: $(pg_psql -At -c 'SHOW server_version' </dev/null) pid $pid on 127.0.0.1:$PGPORT as $PGUSER_OS, fsync $(pg_psql -At -c 'SHOW fsync' </dev/null), synchronous_commit $(pg_psql -At -c 'SHOW synchronous_commit' </dev/null), $BASE rows, 7 indexes + primary key"
+	echo "  postgres: $(pg_psql -At -c 'SHOW server_version' </dev/null) pid $pid on 127.0.0.1:$PGPORT as $PGUSER_OS, fsync $(pg_psql -At -c 'SHOW fsync' </dev/null), synchronous_commit $(pg_psql -At -c 'SHOW synchronous_commit' </dev/null), $BASE rows, 7 indexes + primary key, $PG_INTERACTIONS interactions"
 }
 
 pg_insert() { pg_run insert pg-insert.sql "$ADD_CONNS" "$@"; } # REP SECONDS

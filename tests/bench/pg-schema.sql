@@ -34,7 +34,7 @@ SELECT 1 + k % 3, 1 + k % 12,
 FROM generate_series(1, :base) AS k;
 -- The reference of `note` (pg-note.sql): an interaction row indexed as
 -- kartotekad's interaction_ix is (a client's entries by time, and the
--- entries correcting one), starting empty as kartotekad's do.
+-- entries correcting one), empty unless psql -v interactions=N.
 CREATE TABLE interaction (
 	id        bigserial PRIMARY KEY,
 	client    bigint NOT NULL,
@@ -51,6 +51,17 @@ CREATE TABLE interaction (
 CREATE INDEX interaction_client ON interaction (client, at, id);
 CREATE INDEX interaction_corrects ON interaction (corrects, id)
 	WHERE corrects IS NOT NULL;
+
+-- At full size (compare.sh --pg-interactions N): N rows over the :base
+-- clients, spread over the two years before now, as kt-export-seed
+-- writes kartotekad's.
+INSERT INTO interaction (client, author, at, created, channel, direction,
+                         topic, agreed, branch)
+SELECT 1 + (k * 7919) % :base, 1, now() - make_interval(secs => (k * 104729) % 63072000),
+       now(), 1 + k % 5, 1 + k % 2, 'Звонок: пробное занятие по рисованию',
+       CASE WHEN k % 2 = 1 THEN 'Перезвонить в пятницу' ELSE '' END, 1
+FROM generate_series(1, :interactions) AS k;
+VACUUM ANALYZE interaction;
 
 VACUUM ANALYZE client;
 CHECKPOINT;
