@@ -139,6 +139,8 @@ typedef struct builder {
 	Kartoteka__AgendaResponse resp;
 	size_t bytes;                /* of lines so far */
 	kt_idset_t named;            /* clients the answer names */
+	kt_idset_t ab_no_deal;       /* the scope's A/B clients without an
+					open deal (activity_sections), sorted */
 	int rc;
 } builder_t;
 
@@ -394,9 +396,13 @@ activity_sections(builder_t *b, const kt_idset_t *clients)
 		    act.last_deal_at <= act.last_won_at)
 			add_client(b, &r->reoffer, &r->n_reoffer,
 			    &r->reoffer_more, id, act.last_won_at);
-		if (act.open_deals == 0 && is_a_or_b(b->txn, b->db, id))
+		if (act.open_deals == 0 && is_a_or_b(b->txn, b->db, id)) {
 			add_client(b, &r->no_open_deal, &r->n_no_open_deal,
 			    &r->no_open_deal_more, id, 0);
+			/* clients is sorted, so this stays sorted */
+			if ((rc = kt_idset_add(&b->ab_no_deal, id)) != 0)
+				return rc;
+		}
 		if (act.last_interaction_at < quiet_cut)
 			add_client(b, &r->quiet, &r->n_quiet, &r->quiet_more,
 			    id, act.last_interaction_at);
@@ -487,10 +493,10 @@ count_overdue(const Ktstore__TaskRecord *t, const uint8_t *pos, void *arg)
 }
 
 /* The line of user u: its overdue tasks (in branch, 0: any) and its A/B
- * clients among clients without an open deal. */
+ * clients without an open deal among the scope's (b->ab_no_deal, which
+ * activity_sections made). */
 static int
-manager_line(builder_t *b, const kt_user_t *u, uint64_t branch,
-    const kt_idset_t *clients)
+manager_line(builder_t *b, const kt_user_t *u, uint64_t branch)
 {
 	Kartoteka__AgendaResponse *r = &b->resp;
 	kt_task_range_t range = { .kind = KT_TASK_IX_ASSIGNEE, .scope = u->id,
@@ -515,16 +521,9 @@ manager_line(builder_t *b, const kt_user_t *u, uint64_t branch,
 	if ((rc = kt_cstore_ids_eq(b->txn, b->db->cx_manager, key, sizeof(key),
 	    &mine)) != 0)
 		goto out;
-	for (size_t i = 0; i < mine.n; i++) {
-		kt_activity_t act;
-		if (!kt_idset_has(clients, mine.ids[i]) ||
-		    !is_a_or_b(b->txn, b->db, mine.ids[i]))
-			continue;
-		if ((rc = kt_activity_get(b->txn, b->db, mine.ids[i],
-		    &act)) != 0)
-			goto out;
-		l->ab_without_deal += act.open_deals == 0;
-	}
+	for (size_t i = 0; i < mine.n; i++)
+		l->ab_without_deal += kt_idset_has(&b->ab_no_deal,
+		    mine.ids[i]);
 	r->managers[r->n_managers++] = l;
 	b->bytes += kartoteka__agenda_manager__get_packed_size(l) + 8;
 out:
@@ -533,7 +532,7 @@ out:
 }
 
 static int
-managers_section(builder_t *b, const kt_idset_t *clients)
+managers_section(builder_t *b)
 {
 	const agenda_st_t *st = b->st;
 	MDB_cursor *cur = NULL;
@@ -547,7 +546,7 @@ managers_section(builder_t *b, const kt_idset_t *clients)
 		kt_user_t u;
 		if ((rc = kt_user_load(b->txn, b->db, st->scope, &u)) != 0)
 			return rc == KT_ENOTFOUND ? 0 : rc;
-		return manager_line(b, &u, 0, clients);
+		return manager_line(b, &u, 0);
 	}
 	if ((m = mdb_cursor_open(b->txn, b->db->users, &cur)) != 0)
 		return kt_store_err(m);
@@ -563,7 +562,7 @@ managers_section(builder_t *b, const kt_idset_t *clients)
 		if (u.disabled || u.role == KARTOTEKA__ROLE__OWNER ||
 		    !kt_authz_in_branches(u.branches, u.nbranches, st->scope))
 			continue;
-		rc = manager_line(b, &u, st->scope, clients);
+		rc = manager_line(b, &u, st->scope);
 	}
 	mdb_cursor_close(cur);
 	if (rc == 0 && m != 0 && m != MDB_NOTFOUND)
@@ -603,8 +602,7 @@ build(agenda_st_t *st, MDB_txn *txn)
 	    (rc = birthdays_section(&b, &clients)) != 0 ||
 	    (rc = activity_sections(&b, &clients)) != 0 ||
 	    (rc = renewals_section(&b, &clients)) != 0 ||
-	    (st->with_managers && (rc = managers_section(&b,
-	    &clients)) != 0)))
+	    (st->with_managers && (rc = managers_section(&b)) != 0)))
 		goto out;
 	rc = 0;
 	kt_idset_normalize(&b.named);
@@ -629,6 +627,7 @@ build(agenda_st_t *st, MDB_txn *txn)
 out:
 	kt_idset_free(&clients);
 	kt_idset_free(&b.named);
+	kt_idset_free(&b.ab_no_deal);
 	kt_arena_free(&a);
 	return rc;
 }
