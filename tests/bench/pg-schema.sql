@@ -26,12 +26,12 @@ SELECT 1 + k % 3, 1 + k % 12,
        (ARRAY['Ивановы','Смирновы','Кузнецовы','Поповы','Васильевы',
               'Петровы','Соколовы','Михайловы','Новиковы','Фёдоровы',
               'Морозовы','Волковы','Алексеевы','Лебедевы','Семёновы',
-              'Егоровы','Павловы','Козловы','Степановы','Ёлкины'])[1 + k % 20],
+              'Егоровы','Павловы','Козловы','Степановы','Ёлкины'])[(1 + k % 20)::int],
        '+79' || lpad(((k * 7919) % 1000000000)::text, 9, '0'),
        CASE WHEN k % 5 < 2 THEN 'client' || k || '@mail.ru' END,
-       date '1975-01-01' + (k * 37) % 18000,
+       date '1975-01-01' + ((k * 37) % 18000)::int,
        now() - make_interval(secs => k)
-FROM generate_series(1, :base) AS k;
+FROM generate_series(1::bigint, :base) AS k;
 -- The reference of `note` (pg-note.sql): an interaction row indexed as
 -- kartotekad's interaction_ix is (a client's entries by time, and the
 -- entries correcting one), empty unless psql -v interactions=N.
@@ -60,7 +60,7 @@ INSERT INTO interaction (client, author, at, created, channel, direction,
 SELECT 1 + (k * 7919) % :base, 1, now() - make_interval(secs => (k * 104729) % 63072000),
        now(), 1 + k % 5, 1 + k % 2, 'Звонок: пробное занятие по рисованию',
        CASE WHEN k % 2 = 1 THEN 'Перезвонить в пятницу' ELSE '' END, 1
-FROM generate_series(1, :interactions) AS k;
+FROM generate_series(1::bigint, :interactions) AS k;
 VACUUM ANALYZE interaction;
 
 VACUUM ANALYZE client;
