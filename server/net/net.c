@@ -44,6 +44,7 @@ struct kt_conn {
 	size_t write_queued;              /* bytes handed to uv_write, not done */
 	int reading;                      /* uv_read_start active */
 	int read_paused;                  /* stopped by backpressure */
+	uint64_t paused_ms;               /* uv_now when reading paused */
 	unsigned refs;                    /* holders + 1 for the handle until
 					     its close callback */
 	int close_after_flush;            /* close once writes are done */
@@ -390,6 +391,7 @@ update_reading(kt_conn_t *c)
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = 0;
 		c->read_paused = 1;
+		c->paused_ms = uv_now(c->net->loop);
 	}
 }
 
@@ -682,6 +684,13 @@ on_tick(uv_timer_t *t)
 		} else if (c->write_queued > 0 && now - c->write_progress_ms >=
 		    o->idle_timeout_ms) {
 			kt_conn_close(c, 0); /* stopped reading its answers */
+		} else if (c->read_paused && now - c->paused_ms >=
+		    o->idle_timeout_ms) {
+			/* Its answers trickle out (the kernel takes a few
+			 * bytes now and then into a window it never reads),
+			 * but it has kept us from reading it for the idle
+			 * time: the same slow reader. */
+			kt_conn_close(c, 0);
 		} else if (!c->trusted && now - c->last_active_ms >=
 		    o->handshake_timeout_ms) {
 			/* An untrusted peer gets the handshake time-out

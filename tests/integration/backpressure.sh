@@ -3,7 +3,9 @@
 # A slow reader: a peer that pipelines pings and never reads an answer.
 # The answers pile up on the server until it stops reading that peer, so
 # the peer's writes block for good; meanwhile other connections are
-# served as usual; once no answer has gone out for --idle-timeout the
+# served as usual; once no answer has gone out for --idle-timeout, or the
+# peer has kept the server from reading it that long (a kernel may take a
+# few bytes of answers now and then into a window nobody reads), the
 # server closes the slow reader, and carries on.
 . "$(dirname "$0")/lib.sh"
 kt_init
