@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/* The data directory into a backup file and back (jobs/backup.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "jobs/backup.h"
+#include "keyfile.h"
+#include "kt_error.h"
+#include "model/identity.h"
+
+/* The files of a backup and their sizes (0: any). */
+static const struct {
+	const char *name;
+	size_t size;
+} files[] = {
+	{ KT_SERVER_KEY_FILE, 32 },
+	{ KT_SIGN_KEY_FILE, 64 },
+	{ KT_BACKUP_STORE_FILE, 0 },
+};
+#define NFILES (sizeof(files) / sizeof(files[0]))
+
+/* ==== making ================================================================ */
+
+typedef struct copier {
+	MDB_env *env;
+	int fd;                       /* the pipe's write end, closed here */
+	int rc;                       /* mdb_env_copyfd2's */
+} copier_t;
+
+static void *
+copy_thread(void *arg)
+{
+	copier_t *c = arg;
+
+	c->rc = mdb_env_copyfd2(c->env, c->fd, MDB_CP_COMPACT);
+	close(c->fd);
+	return NULL;
+}
+
+/* The key file name of dir into w. */
+static int
+put_key(kt_backup_writer_t *w, const char *dir, const char *name,
+    size_t size)
+{
+	uint8_t key[64];
+	char path[4096];
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return KT_EINVAL;
+	if (kt_keyfile_read(path, key, size) != 0)
+		return KT_EIO;
+	if ((rc = kt_backup_writer_file(w, name)) == 0)
+		rc = kt_backup_writer_data(w, key, size);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+int
+kt_backup_make(kt_store_t *st, const char *dir, kt_backup_writer_t *w)
+{
+	copier_t c = { kt_store_env(st), -1, 0 };
+	uint8_t *buf = NULL;
+	pthread_t th;
+	int p[2] = { -1, -1 }, rc = 0, started = 0;
+	ssize_t n;
+
+	for (size_t i = 0; i < NFILES && rc == 0; i++)
+		if (files[i].size != 0)
+			rc = put_key(w, dir, files[i].name, files[i].size);
+	if (rc != 0)
+		return rc;
+	if ((buf = malloc(KT_BACKUP_CHUNK)) == NULL)
+		return KT_ENOMEM;
+	if (pipe(p) != 0) {
+		rc = KT_EIO;
+		goto out;
+	}
+	c.fd = p[1];
+	if (pthread_create(&th, NULL, copy_thread, &c) != 0) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	started = 1;
+	p[1] = -1;                    /* the thread's now */
+	if ((rc = kt_backup_writer_file(w, KT_BACKUP_STORE_FILE)) != 0)
+		goto out;
+	for (;;) {
+		n = read(p[0], buf, KT_BACKUP_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = KT_EIO;
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((rc = kt_backup_writer_data(w, buf, (size_t)n)) != 0)
+			break;
+	}
+out:
+	/* Closing the read end makes a copy still writing fail with EPIPE
+	 * (SIGPIPE is ignored: backup.h), so the join cannot hang. */
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (started) {
+		pthread_join(th, NULL);
+		if (rc == 0 && c.rc != 0)
+			rc = KT_ESTORE;
+	}
+	free(buf);
+	if (rc == 0)
+		rc = kt_backup_writer_close(w);
+	return rc;
+}
+
+/* ==== restoring ============================================================== */
+
+#define WHY(...) (void)snprintf(why, cap, __VA_ARGS__)
+
+/* 1 when dir has an entry other than . and .. (or cannot be read). */
+static int
+has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int found = 0;
+
+	if (d == NULL)
+		return 1;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strcmp(e->d_name, ".") != 0 &&
+		    strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return found;
+}
+
+typedef struct restore {
+	const char *dir;
+	int fd[NFILES];               /* the open part files, -1 */
+	size_t got[NFILES];           /* bytes of each */
+	int seen[NFILES];
+} restore_t;
+
+static void
+part_path(const restore_t *s, size_t i, int part, char *out, size_t cap)
+{
+	(void)snprintf(out, cap, "%s/%s%s", s->dir, files[i].name,
+	    part ? ".part" : "");
+}
+
+/* Removes every part file (an error: dir as it was). */
+static void
+drop_parts(restore_t *s)
+{
+	char path[4096];
+
+	for (size_t i = 0; i < NFILES; i++) {
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+		s->fd[i] = -1;
+		if (s->seen[i]) {
+			part_path(s, i, 1, path, sizeof(path));
+			(void)unlink(path);
+		}
+	}
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return KT_EIO;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The end has been read: the parts get their names, flushed first. */
+static int
+finish(restore_t *s, char *why, size_t cap)
+{
+	char from[4096], to[4096];
+
+	for (size_t i = 0; i < NFILES; i++) {
+		if (!s->seen[i]) {
+			WHY("the backup has no %s", files[i].name);
+			return KT_EPROTO;
+		}
+		if (files[i].size != 0 && s->got[i] != files[i].size) {
+			WHY("%s in the backup is %zu bytes, not %zu",
+			    files[i].name, s->got[i], files[i].size);
+			return KT_EPROTO;
+		}
+		if (fsync(s->fd[i]) != 0) {
+			WHY("cannot write %s in %s: %s", files[i].name, s->dir,
+			    strerror(errno));
+			return KT_EIO;
+		}
+	}
+	for (size_t i = 0; i < NFILES; i++) {
+		part_path(s, i, 1, from, sizeof(from));
+		part_path(s, i, 0, to, sizeof(to));
+		if (rename(from, to) != 0) {
+			WHY("cannot rename %s: %s", from, strerror(errno));
+			return KT_EIO;
+		}
+		s->seen[i] = 0;       /* nothing left to drop */
+		close(s->fd[i]);
+		s->fd[i] = -1;
+	}
+	return 0;
+}
+
+int
+kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
+    size_t cap)
+{
+	restore_t s = { .dir = dir };
+	kt_backup_item_t it;
+	char path[4096];
+	size_t cur = NFILES;
+	int rc;
+
+	for (size_t i = 0; i < NFILES; i++)
+		s.fd[i] = -1;
+	if (kt_mkdir_p(dir, 0700) != 0) {
+		WHY("cannot create %s: %s", dir, strerror(errno));
+		return KT_EIO;
+	}
+	if (has_entries(dir)) {
+		WHY("%s is not empty: restore into a new directory", dir);
+		return KT_EEXIST;
+	}
+	for (;;) {
+		if ((rc = kt_backup_reader_next(r, &it, why, cap)) != 0)
+			goto fail;
+		if (it.kind == KT_BACKUP_END)
+			break;
+		if (it.kind == KT_BACKUP_DATA) {
+			if (cur == NFILES || (files[cur].size != 0 &&
+			    s.got[cur] + it.len > files[cur].size)) {
+				WHY("%s in the backup is too long",
+				    cur < NFILES ? files[cur].name : "a file");
+				rc = KT_EPROTO;
+				goto fail;
+			}
+			if ((rc = write_all(s.fd[cur], it.data, it.len)) != 0) {
+				WHY("cannot write %s in %s: %s",
+				    files[cur].name, dir, strerror(errno));
+				goto fail;
+			}
+			s.got[cur] += it.len;
+			continue;
+		}
+		for (cur = 0; cur < NFILES; cur++)
+			if (strcmp(it.name, files[cur].name) == 0)
+				break;
+		if (cur == NFILES || s.seen[cur]) {
+			WHY("the backup holds %s file '%.64s'", cur == NFILES ?
+			    "an unknown" : "a second", it.name);
+			rc = KT_EPROTO;
+			goto fail;
+		}
+		part_path(&s, cur, 1, path, sizeof(path));
+		s.fd[cur] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (s.fd[cur] < 0) {
+			WHY("cannot create %s: %s", path, strerror(errno));
+			rc = KT_EIO;
+			goto fail;
+		}
+		s.seen[cur] = 1;
+	}
+	if ((rc = finish(&s, why, cap)) == 0)
+		return 0;
+fail:
+	drop_parts(&s);
+	return rc;
+}

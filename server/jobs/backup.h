@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* A backup of the server's data directory into the encrypted backup file
+ * (common/backup_file.h) and back: the server's key files and a compacted
+ * consistent copy of the store. What `kartoteka backup`, the scheduled
+ * backups and `kartotekad restore` will share (issue 10); none of it runs
+ * on the loop. */
+#ifndef KT_JOBS_BACKUP_H
+#define KT_JOBS_BACKUP_H
+
+#include <stddef.h>
+
+#include "backup_file.h"
+#include "model/store.h"
+
+/* The files of a backup, in the order they are written: the key files,
+ * then the store. A restore takes these names and no others. */
+#define KT_BACKUP_STORE_FILE "data.mdb"
+
+/* kt_backup_make writes the key files of data directory dir and a
+ * compacted copy of st (mdb_env_copyfd2 with MDB_CP_COMPACT, a
+ * consistent read of the store while it serves: the copy is written by a
+ * thread of its own into a pipe and streamed from it, never held whole)
+ * into w, then w's end. Any thread but the loop; SIGPIPE must be
+ * ignored (kartotekad's main does), since a failing w closes the pipe
+ * under the copy.
+ * Returns 0, KT_EIO (a key file or the pipe), KT_ESTORE (the copy),
+ * KT_ENOMEM, or w's write code; w is not closed on an error. */
+int kt_backup_make(kt_store_t *st, const char *dir, kt_backup_writer_t *w);
+
+/* kt_backup_restore reads r to its end into directory dir (created, or
+ * existing and empty): every file is written under a temporary name with
+ * mode 0600 and renamed only once the end has been read and
+ * authenticated, so a wrong passphrase, a damaged or cut file leaves dir
+ * as it was. Unknown or repeated file names, a key file of the wrong
+ * size and a backup without the store are refused.
+ *   [out] why  on an error, cap bytes for a person
+ * Returns 0, KT_EEXIST (dir holds files), KT_EIO, KT_ECRYPTO,
+ * KT_EPROTO, KT_ENOMEM. */
+int kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
+    size_t cap);
+
+#endif

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for server/jobs/backup.c: a store with records and its key files
+ * make a backup that restores into a new directory as the same store
+ * (every database's digest equal) and the same keys; a restore refuses a
+ * directory that holds files, and a damaged or cut backup, a wrong
+ * passphrase or a foreign file name leave the directory empty; a sink
+ * that fails mid-copy ends the backup with its error, without hanging. */
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "server/model_fixture.h"
+
+#include "backup_file.h"
+#include "jobs/backup.h"
+#include "keyfile.h"
+#include "model/identity.h"
+
+#define OPS crypto_pwhash_OPSLIMIT_MIN
+#define MEM crypto_pwhash_MEMLIMIT_MIN
+#define PASS "сосна-берёза-42"
+
+typedef struct buf {
+	uint8_t *p;
+	size_t n, cap, pos, fail_after;
+} buf_t;
+
+static int
+buf_write(void *ctx, const void *p, size_t n)
+{
+	buf_t *b = ctx;
+
+	if (b->fail_after && b->n + n > b->fail_after)
+		return KT_EIO;
+	if (b->n + n > b->cap) {
+		b->cap = (b->n + n) * 2;
+		assert_non_null(b->p = realloc(b->p, b->cap));
+	}
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+	return 0;
+}
+
+static long
+buf_read(void *ctx, void *p, size_t n)
+{
+	buf_t *b = ctx;
+	size_t k = b->n - b->pos < n ? b->n - b->pos : n;
+
+	memcpy(p, b->p + b->pos, k);
+	b->pos += k;
+	return (long)k;
+}
+
+/* Records enough to span many pages, and the key files. */
+static void
+fill(mfx_t *f)
+{
+	uint8_t key[64];
+	char path[128];
+	MDB_txn *txn = mfx_wbegin(f);
+
+	for (int i = 0; i < 3000; i++) {
+		char k[32], v[200];
+		MDB_val kk, vv;
+
+		snprintf(k, sizeof(k), "test:%05d", i);
+		memset(v, 'a' + i % 26, sizeof(v));
+		kk.mv_size = strlen(k);
+		kk.mv_data = k;
+		vv.mv_size = sizeof(v);
+		vv.mv_data = v;
+		assert_int_equal(mdb_put(txn, f->db->meta, &kk, &vv, 0), 0);
+	}
+	mfx_commit(f);
+	memset(key, 7, sizeof(key));
+	snprintf(path, sizeof(path), "%s/%s", f->dir, KT_SERVER_KEY_FILE);
+	assert_int_equal(kt_keyfile_write(path, key, 32, 1), 0);
+	memset(key, 9, sizeof(key));
+	snprintf(path, sizeof(path), "%s/%s", f->dir, KT_SIGN_KEY_FILE);
+	assert_int_equal(kt_keyfile_write(path, key, 64, 1), 0);
+}
+
+static buf_t
+backup_of(mfx_t *f)
+{
+	buf_t b = { 0 };
+	kt_backup_writer_t *w = NULL;
+
+	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
+	    MEM, buf_write, &b), 0);
+	assert_int_equal(kt_backup_make(f->st, f->dir, w), 0);
+	kt_backup_writer_free(w);
+	return b;
+}
+
+static int
+restore_to(buf_t *b, const char *pass, const char *dir, char *why)
+{
+	kt_backup_reader_t *r = NULL;
+	int rc;
+
+	b->pos = 0;
+	rc = kt_backup_reader_open(&r, pass, strlen(pass), buf_read, b, why,
+	    200);
+	if (rc == 0)
+		rc = kt_backup_restore(r, dir, why, 200);
+	kt_backup_reader_free(r);
+	return rc;
+}
+
+static int
+entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void
+rm_dir(const char *dir)
+{
+	nftw(dir, mfx_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+restores_the_same_store_and_keys(void **state)
+{
+	mfx_t *f = *state;
+	char dir[64], why[200], path[128];
+	uint8_t a[32], b32[32], key[64];
+	kt_store_t *st = NULL;
+	MDB_txn *txn;
+	buf_t b;
+	struct stat sb;
+
+	fill(f);
+	b = backup_of(f);
+	snprintf(dir, sizeof(dir), "/tmp/kt-restore-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(restore_to(&b, PASS, dir, why), 0);
+	assert_int_equal(entries(dir), 3);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(path, sizeof(path), "%s/%s", dir, KT_SIGN_KEY_FILE);
+	assert_int_equal(kt_keyfile_read(path, key, 64), 0);
+	assert_int_equal(key[63], 9);
+	assert_int_equal(kt_store_open(&st, dir, 0), 0);
+	assert_int_equal(kt_store_read_begin(st, &txn), 0);
+	mfx_digest(txn, kt_store_dbs(st), b32);
+	kt_store_read_end(st, txn);
+	kt_store_close(st);
+	assert_int_equal(kt_store_read_begin(f->st, &txn), 0);
+	mfx_digest(txn, f->db, a);
+	kt_store_read_end(f->st, txn);
+	assert_memory_equal(a, b32, 32);
+	/* again into the same directory: it holds files now */
+	assert_int_equal(restore_to(&b, PASS, dir, why), KT_EEXIST);
+	assert_non_null(strstr(why, "not empty"));
+	rm_dir(dir);
+	free(b.p);
+}
+
+static void
+damage_leaves_nothing(void **state)
+{
+	mfx_t *f = *state;
+	char dir[64], why[200];
+	buf_t b;
+	size_t full;
+
+	fill(f);
+	b = backup_of(f);
+	full = b.n;
+	snprintf(dir, sizeof(dir), "/tmp/kt-restore-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(restore_to(&b, "wrong", dir, why), KT_ECRYPTO);
+	assert_int_equal(entries(dir), 0);
+	b.p[full / 2] ^= 1;                      /* inside the store */
+	assert_int_equal(restore_to(&b, PASS, dir, why), KT_ECRYPTO);
+	assert_int_equal(entries(dir), 0);
+	b.p[full / 2] ^= 1;
+	b.n = full - 10;                         /* the end cut off */
+	assert_int_equal(restore_to(&b, PASS, dir, why), KT_EIO);
+	assert_int_equal(entries(dir), 0);
+	b.n = full;
+	assert_int_equal(restore_to(&b, PASS, dir, why), 0);
+	rm_dir(dir);
+	free(b.p);
+}
+
+/* A backup written by hand with a file restore does not know, or
+ * without the store, is refused and leaves nothing. */
+static void
+foreign_or_missing_files(void **state)
+{
+	mfx_t *f = *state;
+	char dir[64], why[200];
+	kt_backup_writer_t *w = NULL;
+	buf_t b = { 0 };
+
+	(void)f;
+	snprintf(dir, sizeof(dir), "/tmp/kt-restore-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
+	    MEM, buf_write, &b), 0);
+	assert_int_equal(kt_backup_writer_file(w, "../../etc/passwd"), 0);
+	assert_int_equal(kt_backup_writer_data(w, "x", 1), 0);
+	assert_int_equal(kt_backup_writer_close(w), 0);
+	kt_backup_writer_free(w);
+	assert_int_equal(restore_to(&b, PASS, dir, why), KT_EPROTO);
+	assert_non_null(strstr(why, "unknown file"));
+	assert_int_equal(entries(dir), 0);
+	free(b.p);
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
+	    MEM, buf_write, &b), 0);
+	assert_int_equal(kt_backup_writer_file(w, KT_SERVER_KEY_FILE), 0);
+	assert_int_equal(kt_backup_writer_data(w, "0123456789abcdef0123456789abcdef",
+	    32), 0);
+	assert_int_equal(kt_backup_writer_close(w), 0);
+	kt_backup_writer_free(w);
+	assert_int_equal(restore_to(&b, PASS, dir, why), KT_EPROTO);
+	assert_non_null(strstr(why, "has no"));
+	assert_int_equal(entries(dir), 0);
+	rm_dir(dir);
+	free(b.p);
+}
+
+static void
+failing_sink_ends_the_copy(void **state)
+{
+	mfx_t *f = *state;
+	kt_backup_writer_t *w = NULL;
+	buf_t b = { .fail_after = 20000 };
+
+	fill(f);
+	signal(SIGPIPE, SIG_IGN);              /* as kartotekad's main */
+	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
+	    MEM, buf_write, &b), 0);
+	assert_int_equal(kt_backup_make(f->st, f->dir, w), KT_EIO);
+	kt_backup_writer_free(w);
+	free(b.p);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, mfx_setup, mfx_teardown)
+static const struct CMUnitTest tests[] = {
+	T(restores_the_same_store_and_keys),
+	T(damage_leaves_nothing),
+	T(foreign_or_missing_files),
+	T(failing_sink_ends_the_copy),
+};
+
+KT_TEST_MAIN(tests)
