@@ -33,6 +33,7 @@
 #include "net/net.h"
 #include "records.pb-c.h"
 #include "server.h"
+#include "backup_cmd.h"
 
 #define EXIT_USAGE 2
 #define INVITE_TTL_S KT_INVITE_TTL_S
@@ -82,6 +83,15 @@ usage(FILE *f)
 "        print the last N entries (20), oldest first, whole: seq, time\n"
 "        (UTC), login, action, object, outcome, detail, [at 'terminal'\n"
 "        (branch)] (works while the server runs)\n"
+"  backup --data DIR --out FILE --passphrase-file FILE\n"
+"        write an encrypted backup of the store and the server's keys\n"
+"        (works while the server runs; audited; FILE must not exist)\n"
+"  backup verify FILE --passphrase-file FILE\n"
+"        check a backup without restoring it: decrypt, open, verify the\n"
+"        audit chain (in a temporary directory under $TMPDIR)\n"
+"  restore --from FILE --data DIR --passphrase-file FILE\n"
+"        restore a backup into a new or empty DIR, verify it, audit it\n"
+"        and list its users and terminals to review (docs/BACKUP.md)\n"
 "\n"
 "example:\n"
 "  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
@@ -97,6 +107,9 @@ typedef struct cli_opts {
 	const char *branch;
 	const char *checkpoint;
 	const char *out;
+	const char *passphrase_file;
+	const char *from;
+	int no_data;                      /* backup verify: no --data */
 	int64_t ttl_s;
 	size_t count;                     /* audit tail */
 	kt_server_opts_t run;
@@ -109,7 +122,7 @@ enum {
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
-	OPT_SESSIDLE,
+	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +150,8 @@ static const struct option long_opts[] = {
 	{ "alert-command", required_argument, NULL, OPT_ALERTCMD },
 	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
+	{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -230,6 +245,8 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		case OPT_BRANCH: o->branch = optarg; break;
 		case OPT_CHECKPOINT: o->checkpoint = optarg; break;
 		case OPT_OUT: o->out = optarg; break;
+		case OPT_PASSFILE: o->passphrase_file = optarg; break;
+		case OPT_FROM: o->from = optarg; break;
 		case OPT_LISTEN: {
 			struct sockaddr_storage ss;
 			if (kt_net_parse_listen(optarg, &ss) != 0) {
@@ -294,7 +311,7 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
-	if (o->data == NULL) {
+	if (o->data == NULL && !o->no_data) {
 		fprintf(stderr, "kartotekad: --data DIR is required\n");
 		return -1;
 	}
@@ -334,26 +351,35 @@ out:
 	return rc;
 }
 
-/* Reads the first line of path into buf. Returns 0 or -1 (printed). */
+/* Reads the first line of path (the file of option opt) into buf.
+ * Returns 0 or -1 (printed): a missing or empty file, or, unless
+ * allow_empty, an empty first line. */
 static int
-read_password_file(const char *path, char *buf, size_t cap)
+read_secret_file(const char *opt, const char *path, char *buf, size_t cap,
+    int allow_empty)
 {
 	FILE *f = fopen(path, "r");
 	int rc = -1;
 
 	if (f == NULL) {
-		fprintf(stderr, "kartotekad: --password-file %s: %s\n", path,
+		fprintf(stderr, "kartotekad: %s %s: %s\n", opt, path,
 		    strerror(errno));
 		return -1;
 	}
 	if (fgets(buf, (int)cap, f) != NULL) {
 		buf[strcspn(buf, "\r\n")] = '\0';
-		rc = 0;
-	} else {
-		fprintf(stderr, "kartotekad: --password-file %s: empty\n", path);
+		rc = buf[0] != '\0' || allow_empty ? 0 : -1;
 	}
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: %s %s: empty\n", opt, path);
 	fclose(f);
 	return rc;
+}
+
+static int
+read_password_file(const char *path, char *buf, size_t cap)
+{
+	return read_secret_file("--password-file", path, buf, cap, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1108,6 +1134,43 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* backup, backup verify, restore                                      */
+/* ------------------------------------------------------------------ */
+
+static int
+cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
+{
+	char pass[1024];
+	int verify = sub != NULL, restore = strcmp(cmd, "restore") == 0, rc;
+
+	if (o->passphrase_file == NULL ||
+	    (verify ? o->nargs != 1 : o->nargs != 0) ||
+	    (!verify && o->data == NULL) ||
+	    (!verify && !restore && o->out == NULL) ||
+	    (restore && o->from == NULL)) {
+		fprintf(stderr, "usage: kartotekad backup --data DIR --out FILE "
+		    "--passphrase-file FILE\n"
+		    "       kartotekad backup verify FILE --passphrase-file "
+		    "FILE\n"
+		    "       kartotekad restore --from FILE --data DIR "
+		    "--passphrase-file FILE\n");
+		return EXIT_USAGE;
+	}
+	if (read_secret_file("--passphrase-file", o->passphrase_file, pass,
+	    sizeof(pass), 0) != 0)
+		return EXIT_USAGE;
+	if (verify)
+		rc = kt_backup_cmd_verify(o->args[0], pass, strlen(pass));
+	else if (restore)
+		rc = kt_backup_cmd_restore(o->from, o->data, pass,
+		    strlen(pass));
+	else
+		rc = kt_backup_cmd_make(o->data, o->out, pass, strlen(pass));
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1132,7 +1195,11 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(cmd, "terminal") == 0 || strcmp(cmd, "audit") == 0 ||
+	if (strcmp(cmd, "backup") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "verify") == 0) {
+		sub = argv[2];
+		shift = 2;
+	} else if (strcmp(cmd, "terminal") == 0 || strcmp(cmd, "audit") == 0 ||
 	    strcmp(cmd, "user") == 0) {
 		if (argc < 3) {
 			usage(stderr);
@@ -1142,6 +1209,7 @@ main(int argc, char **argv)
 		shift = 2;
 	}
 	memset(&o, 0, sizeof(o));
+	o.no_data = sub != NULL && strcmp(cmd, "backup") == 0;
 	if (parse_opts(argc - shift, argv + shift, &o) != 0)
 		return EXIT_USAGE;
 	if (strcmp(cmd, "init") == 0)
@@ -1168,6 +1236,8 @@ main(int argc, char **argv)
 		return cmd_audit_checkpoint(&o);
 	if (sub && strcmp(cmd, "audit") == 0 && strcmp(sub, "tail") == 0)
 		return cmd_audit_tail(&o);
+	if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0)
+		return cmd_backup(cmd, sub, &o);
 	fprintf(stderr, "kartotekad: unknown command '%s%s%s'\n", cmd,
 	    sub ? " " : "", sub ? sub : "");
 	usage(stderr);

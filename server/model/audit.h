@@ -76,7 +76,9 @@
 	X(REPORT, "report")                                              \
 	X(PERSON_ADD, "person.add")                                      \
 	X(PERSON_EDIT, "person.edit")                                    \
-	X(PERSON_REMOVE, "person.remove")
+	X(PERSON_REMOVE, "person.remove")                                \
+	X(BACKUP, "backup")                                              \
+	X(RESTORE, "restore")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

@@ -42,6 +42,7 @@ set(KT_INTEGRATION_TESTS
   agenda
   person
   report
+  backup_offline
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
