@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "kt_test.h"
+#include "kt_membuf.h"
 
 #include "backup_file.h"
 #include "kt_error.h"
@@ -20,53 +21,13 @@
 #define MEM crypto_pwhash_MEMLIMIT_MIN
 #define PASS "correct horse battery staple"
 
-typedef struct buf {
-	uint8_t *p;
-	size_t n, cap, pos;
-	size_t fail_after;            /* write: fail once n would pass it */
-} buf_t;
-
-static int
-buf_write(void *ctx, const void *p, size_t n)
-{
-	buf_t *b = ctx;
-
-	if (b->fail_after && b->n + n > b->fail_after)
-		return KT_EIO;
-	if (b->n + n > b->cap) {
-		size_t cap = (b->n + n) * 2;
-		uint8_t *q = realloc(b->p, cap);
-		assert_non_null(q);
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	return 0;
-}
-
-/* Reads in odd pieces (at most 7,000 bytes), as a pipe gives them. */
-static long
-buf_read(void *ctx, void *p, size_t n)
-{
-	buf_t *b = ctx;
-	size_t k = b->n - b->pos;
-
-	if (k > n)
-		k = n;
-	if (k > 7000)
-		k = 7000;
-	memcpy(p, b->p + b->pos, k);
-	b->pos += k;
-	return (long)k;
-}
-
 /* A backup of two files: "server.key" (32 bytes) and "data.mdb" (n
  * bytes of a pattern). */
-static buf_t
+static kt_membuf_t
 make(size_t n)
 {
-	buf_t b = { 0 };
+	/* read back in odd pieces, as a pipe gives them */
+	kt_membuf_t b = { .read_max = 7000 };
 	kt_backup_writer_t *w = NULL;
 	uint8_t key[32], *data = malloc(n ? n : 1);
 
@@ -75,7 +36,7 @@ make(size_t n)
 		data[i] = (uint8_t)(i * 31 + (i >> 8));
 	memset(key, 0x5a, sizeof(key));
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_writer_file(w, "server.key"), 0);
 	assert_int_equal(kt_backup_writer_data(w, key, sizeof(key)), 0);
 	assert_int_equal(kt_backup_writer_file(w, "data.mdb"), 0);
@@ -92,7 +53,7 @@ make(size_t n)
 /* Reads b to its end; returns the first error (0: a good end), with
  * the bytes of data.mdb counted and checked against the pattern. */
 static int
-read_all(buf_t *b, const char *pass, size_t *mdb_bytes, char *why)
+read_all(kt_membuf_t *b, const char *pass, size_t *mdb_bytes, char *why)
 {
 	kt_backup_reader_t *r = NULL;
 	kt_backup_item_t it;
@@ -100,7 +61,7 @@ read_all(buf_t *b, const char *pass, size_t *mdb_bytes, char *why)
 
 	b->pos = 0;
 	*mdb_bytes = 0;
-	rc = kt_backup_reader_open(&r, pass, strlen(pass), buf_read, b, why,
+	rc = kt_backup_reader_open(&r, pass, strlen(pass), kt_membuf_read, b, why,
 	    200);
 	while (rc == 0) {
 		rc = kt_backup_reader_next(r, &it, why, 200);
@@ -129,7 +90,7 @@ roundtrip_any_size(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		buf_t b = make(sizes[i]);
+		kt_membuf_t b = make(sizes[i]);
 		size_t got = 99;
 
 		assert_int_equal(read_all(&b, PASS, &got, why), 0);
@@ -142,7 +103,7 @@ roundtrip_any_size(void **state)
 static void
 wrong_passphrase(void **state)
 {
-	buf_t b = make(1000);
+	kt_membuf_t b = make(1000);
 	size_t got;
 	char why[200];
 
@@ -159,7 +120,7 @@ wrong_passphrase(void **state)
 static void
 any_changed_byte(void **state)
 {
-	buf_t b = make(2 * KT_BACKUP_CHUNK + 5);
+	kt_membuf_t b = make(2 * KT_BACKUP_CHUNK + 5);
 	size_t got;
 	char why[200];
 
@@ -181,7 +142,7 @@ any_changed_byte(void **state)
 static void
 cut_short_anywhere(void **state)
 {
-	buf_t b = make(KT_BACKUP_CHUNK + 100);
+	kt_membuf_t b = make(KT_BACKUP_CHUNK + 100);
 	size_t full = b.n, got;
 	char why[200];
 
@@ -208,12 +169,12 @@ cut_short_anywhere(void **state)
 static void
 bytes_after_the_end(void **state)
 {
-	buf_t b = make(10);
+	kt_membuf_t b = make(10);
 	size_t got;
 	char why[200];
 
 	(void)state;
-	assert_int_equal(buf_write(&b, "x", 1), 0);
+	assert_int_equal(kt_membuf_write(&b, "x", 1), 0);
 	assert_int_equal(read_all(&b, PASS, &got, why), KT_EPROTO);
 	assert_string_equal(why, "the backup has bytes after its end");
 	free(b.p);
@@ -222,7 +183,7 @@ bytes_after_the_end(void **state)
 static void
 hostile_headers(void **state)
 {
-	buf_t b = make(10);
+	kt_membuf_t b = make(10);
 	size_t got;
 	char why[200];
 
@@ -247,23 +208,23 @@ hostile_headers(void **state)
 static void
 writer_checks(void **state)
 {
-	buf_t b = { 0 };
+	kt_membuf_t b = { 0 };
 	kt_backup_writer_t *w = NULL;
 	char name[KT_BACKUP_NAME_MAX + 2];
 
 	(void)state;
-	assert_int_equal(kt_backup_writer_open(&w, "", 0, OPS, MEM, buf_write,
+	assert_int_equal(kt_backup_writer_open(&w, "", 0, OPS, MEM, kt_membuf_write,
 	    &b), KT_EINVAL);
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    (size_t)KT_BACKUP_MEMLIMIT_MAX + 1, buf_write, &b), KT_EINVAL);
+	    (size_t)KT_BACKUP_MEMLIMIT_MAX + 1, kt_membuf_write, &b), KT_EINVAL);
 	assert_null(w);
 	b.fail_after = 10;                         /* the header fails */
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), KT_EIO);
+	    MEM, kt_membuf_write, &b), KT_EIO);
 	assert_null(w);
 	b.fail_after = 0;
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_writer_data(w, "x", 1), KT_ESTATE);
 	assert_int_equal(kt_backup_writer_file(w, ""), KT_EINVAL);
 	memset(name, 'a', sizeof(name) - 1);
@@ -278,7 +239,7 @@ writer_checks(void **state)
 static void
 fresh_salt_each_time(void **state)
 {
-	buf_t a = make(100), b = make(100);
+	kt_membuf_t a = make(100), b = make(100);
 
 	(void)state;
 	assert_int_equal(a.n, b.n);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "server/model_fixture.h"
+#include "kt_membuf.h"
 
 #include "backup_file.h"
 #include "jobs/backup.h"
@@ -19,38 +20,6 @@
 #define OPS crypto_pwhash_OPSLIMIT_MIN
 #define MEM crypto_pwhash_MEMLIMIT_MIN
 #define PASS "сосна-берёза-42"
-
-typedef struct buf {
-	uint8_t *p;
-	size_t n, cap, pos, fail_after;
-} buf_t;
-
-static int
-buf_write(void *ctx, const void *p, size_t n)
-{
-	buf_t *b = ctx;
-
-	if (b->fail_after && b->n + n > b->fail_after)
-		return KT_EIO;
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2;
-		assert_non_null(b->p = realloc(b->p, b->cap));
-	}
-	memcpy(b->p + b->n, p, n);
-	b->n += n;
-	return 0;
-}
-
-static long
-buf_read(void *ctx, void *p, size_t n)
-{
-	buf_t *b = ctx;
-	size_t k = b->n - b->pos < n ? b->n - b->pos : n;
-
-	memcpy(p, b->p + b->pos, k);
-	b->pos += k;
-	return (long)k;
-}
 
 /* Records enough to span many pages, and the key files. */
 static void
@@ -81,27 +50,27 @@ fill(mfx_t *f)
 	assert_int_equal(kt_keyfile_write(path, key, 64, 1), 0);
 }
 
-static buf_t
+static kt_membuf_t
 backup_of(mfx_t *f)
 {
-	buf_t b = { 0 };
+	kt_membuf_t b = { 0 };
 	kt_backup_writer_t *w = NULL;
 
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_make(f->st, f->dir, w), 0);
 	kt_backup_writer_free(w);
 	return b;
 }
 
 static int
-restore_to(buf_t *b, const char *pass, const char *dir, char *why)
+restore_to(kt_membuf_t *b, const char *pass, const char *dir, char *why)
 {
 	kt_backup_reader_t *r = NULL;
 	int rc;
 
 	b->pos = 0;
-	rc = kt_backup_reader_open(&r, pass, strlen(pass), buf_read, b, why,
+	rc = kt_backup_reader_open(&r, pass, strlen(pass), kt_membuf_read, b, why,
 	    200);
 	if (rc == 0)
 		rc = kt_backup_restore(r, dir, why, 200);
@@ -137,7 +106,7 @@ restores_the_same_store_and_keys(void **state)
 	uint8_t a[32], b32[32], key[64];
 	kt_store_t *st = NULL;
 	MDB_txn *txn;
-	buf_t b;
+	kt_membuf_t b;
 	struct stat sb;
 
 	fill(f);
@@ -173,7 +142,7 @@ damage_leaves_nothing(void **state)
 {
 	mfx_t *f = *state;
 	char dir[64], why[200];
-	buf_t b;
+	kt_membuf_t b;
 	size_t full;
 
 	fill(f);
@@ -204,13 +173,13 @@ foreign_or_missing_files(void **state)
 	mfx_t *f = *state;
 	char dir[64], why[200];
 	kt_backup_writer_t *w = NULL;
-	buf_t b = { 0 };
+	kt_membuf_t b = { 0 };
 
 	(void)f;
 	snprintf(dir, sizeof(dir), "/tmp/kt-restore-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_writer_file(w, "../../etc/passwd"), 0);
 	assert_int_equal(kt_backup_writer_data(w, "x", 1), 0);
 	assert_int_equal(kt_backup_writer_close(w), 0);
@@ -221,7 +190,7 @@ foreign_or_missing_files(void **state)
 	free(b.p);
 	memset(&b, 0, sizeof(b));
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_writer_file(w, KT_SERVER_KEY_FILE), 0);
 	assert_int_equal(kt_backup_writer_data(w, "0123456789abcdef0123456789abcdef",
 	    32), 0);
@@ -239,12 +208,12 @@ failing_sink_ends_the_copy(void **state)
 {
 	mfx_t *f = *state;
 	kt_backup_writer_t *w = NULL;
-	buf_t b = { .fail_after = 20000 };
+	kt_membuf_t b = { .fail_after = 20000 };
 
 	fill(f);
 	signal(SIGPIPE, SIG_IGN);              /* as kartotekad's main */
 	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
-	    MEM, buf_write, &b), 0);
+	    MEM, kt_membuf_write, &b), 0);
 	assert_int_equal(kt_backup_make(f->st, f->dir, w), KT_EIO);
 	kt_backup_writer_free(w);
 	free(b.p);
