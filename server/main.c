@@ -63,6 +63,11 @@ usage(FILE *f)
 "        --session-idle ends a login session unused that long (90s, 15m,\n"
 "        2h; default 15m on branch terminals, 2h on owner terminals; not\n"
 "        --idle-timeout, which closes a quiet connection)\n"
+"        [--backup-dir DIR --backup-passphrase-file FILE\n"
+"         [--backup-every DURATION] [--backup-keep N]]\n"
+"        scheduled encrypted backups into DIR (every 24h, the newest 14\n"
+"        kept; the first one an interval after the newest in DIR), an\n"
+"        alert for the owner when one fails or is late (docs/BACKUP.md)\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
 "        (--ttl 0 makes an already expired invite, for tests)\n"
 "        print a new single-use invite code (valid 24 h); --branch creates\n"
@@ -110,6 +115,7 @@ typedef struct cli_opts {
 	const char *passphrase_file;
 	const char *from;
 	int no_data;                      /* backup verify: no --data */
+	const char *backup_pass_file;     /* run --backup-passphrase-file */
 	int64_t ttl_s;
 	size_t count;                     /* audit tail */
 	kt_server_opts_t run;
@@ -122,7 +128,8 @@ enum {
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
-	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM,
+	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_BKDIR, OPT_BKEVERY,
+	OPT_BKKEEP, OPT_BKPASS,
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +159,10 @@ static const struct option long_opts[] = {
 	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
 	{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
 	{ "from", required_argument, NULL, OPT_FROM },
+	{ "backup-dir", required_argument, NULL, OPT_BKDIR },
+	{ "backup-every", required_argument, NULL, OPT_BKEVERY },
+	{ "backup-keep", required_argument, NULL, OPT_BKKEEP },
+	{ "backup-passphrase-file", required_argument, NULL, OPT_BKPASS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -247,6 +258,18 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		case OPT_OUT: o->out = optarg; break;
 		case OPT_PASSFILE: o->passphrase_file = optarg; break;
 		case OPT_FROM: o->from = optarg; break;
+		case OPT_BKDIR: o->run.backup_dir = optarg; break;
+		case OPT_BKPASS: o->backup_pass_file = optarg; break;
+		case OPT_BKEVERY:
+			if (parse_duration("backup-every", optarg,
+			    &o->run.backup_every_s) != 0)
+				return -1;
+			break;
+		case OPT_BKKEEP:
+			if (parse_num("backup-keep", optarg, 1, 1000, &v) != 0)
+				return -1;
+			o->run.backup_keep = (unsigned)v;
+			break;
 		case OPT_LISTEN: {
 			struct sockaddr_storage ss;
 			if (kt_net_parse_listen(optarg, &ss) != 0) {
@@ -1135,6 +1158,50 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* run                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* kartotekad run: the scheduled backups' options checked and their
+ * passphrase read (kept apart from the backups), then serve. */
+static int
+cmd_run(cli_opts_t *o)
+{
+	char pass[1024], dir[4096], pf[4096];
+	int rc;
+
+	if ((o->run.backup_dir == NULL) != (o->backup_pass_file == NULL)) {
+		fprintf(stderr, "kartotekad run: --backup-dir and "
+		    "--backup-passphrase-file go together\n");
+		return EXIT_USAGE;
+	}
+	if (o->run.backup_dir != NULL) {
+		if (kt_mkdir_p(o->run.backup_dir, 0700) != 0 ||
+		    realpath(o->run.backup_dir, dir) == NULL) {
+			fprintf(stderr, "kartotekad run: --backup-dir %s: %s\n",
+			    o->run.backup_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (realpath(o->backup_pass_file, pf) != NULL &&
+		    strncmp(pf, dir, strlen(dir)) == 0 &&
+		    pf[strlen(dir)] == '/') {
+			fprintf(stderr, "kartotekad run: --backup-passphrase-file "
+			    "%s is inside --backup-dir: whoever takes the "
+			    "backups would take the passphrase too; keep it "
+			    "elsewhere\n", o->backup_pass_file);
+			return EXIT_USAGE;
+		}
+		if (read_secret_file("--backup-passphrase-file",
+		    o->backup_pass_file, pass, sizeof(pass), 0) != 0)
+			return EXIT_USAGE;
+		o->run.backup_pass = pass;
+		o->run.backup_pass_len = strlen(pass);
+	}
+	rc = kt_server_run(&o->run) == 0 ? 0 : 1;
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
 /* backup, backup verify, restore                                      */
 /* ------------------------------------------------------------------ */
 
@@ -1220,7 +1287,7 @@ main(int argc, char **argv)
 			    o.args[0]);
 			return EXIT_USAGE;
 		}
-		return kt_server_run(&o.run) == 0 ? 0 : 1;
+		return cmd_run(&o);
 	}
 	if (strcmp(cmd, "invite") == 0)
 		return cmd_invite(&o);

@@ -3,14 +3,18 @@
  * writer and the network, wires the network's callbacks to the sessions
  * and the dispatcher, runs the loop until SIGTERM or SIGINT, and drains. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "dispatch.h"
 #include "jobs/alert_notify.h"
+#include "jobs/backup.h"
 #include "jobs/maintenance.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
+#include "model/audit.h"
 #include "model/identity.h"
 #include "model/migrate.h"
 #include "model/terminal_store.h"
@@ -41,6 +45,148 @@ kt_server_opts_default(kt_server_opts_t *o)
 	o->stop_grace_ms = 10000;
 	o->phone_country = "7";
 	o->time_zone = "";
+	o->backup_every_s = 24 * 3600;
+	o->backup_keep = 14;
+}
+
+/* ---- scheduled backups (--backup-dir) ------------------------------------ */
+
+/* The audit entry of a scheduled backup, and the owner's alert when it
+ * failed or is late (writer thread). */
+typedef struct backup_note {
+	const uint8_t *sign_sk;
+	int failed;                       /* audit outcome UNAVAILABLE */
+	int alert;                        /* raise backup.failed */
+	char detail[400];
+} backup_note_t;
+
+static int
+backup_note_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	backup_note_t *n = arg;
+	kt_actor_t local = { 0, NULL, n->sign_sk };
+	kt_alert_t a = { .kind = KT_ALERT_BACKUP_FAILED, .detail = n->detail };
+	int rc;
+
+	if ((rc = kt_audit_record(st, txn, &local, KT_AUDIT_BACKUP, "store",
+	    n->failed ? KARTOTEKA__ERROR__CODE__UNAVAILABLE : 0,
+	    n->detail)) != 0)
+		return rc;
+	return n->alert ? kt_alert_raise(st, txn, &a, NULL) : 0;
+}
+
+static void
+backup_note_done(int rc, void *arg)
+{
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: the backup's audit entry failed: "
+		    "%s\n", kt_strerror(rc));
+	free(arg);
+}
+
+static void
+backup_note(kt_server_t *srv, int failed, int alert, const char *detail)
+{
+	backup_note_t *n;
+
+	if (srv->stopping || srv->writer == NULL ||
+	    (n = calloc(1, sizeof(*n))) == NULL)
+		return;
+	n->sign_sk = srv->sign_sk;
+	n->failed = failed;
+	n->alert = alert;
+	snprintf(n->detail, sizeof(n->detail), "%s", detail);
+	if (kt_writer_submit(srv->writer, backup_note_mut, backup_note_done,
+	    n) != 0)
+		free(n);
+}
+
+static void
+backup_work(uv_work_t *w)
+{
+	kt_server_t *srv = w->data;
+	const kt_server_opts_t *o = &srv->opts;
+
+	kt_backup_to_dir(srv->store, o->data_dir, o->backup_dir,
+	    o->backup_keep, o->backup_pass, o->backup_pass_len, kt_now_s(),
+	    srv->backup_res);
+}
+
+static void
+backup_after(uv_work_t *w, int status)
+{
+	kt_server_t *srv = w->data;
+	kt_backup_result_t *res = srv->backup_res;
+	char detail[400];
+
+	srv->backup_busy = 0;
+	srv->backup_next_s = kt_now_s() + srv->opts.backup_every_s;
+	if (status == 0 && res->rc == 0) {
+		srv->backup_last_ok_s = kt_now_s();
+		srv->backup_late_said = 0;
+		snprintf(detail, sizeof(detail), "scheduled, %lld bytes, %u "
+		    "older removed: %.300s", res->bytes, res->removed, res->file);
+		fprintf(stderr, "kartotekad: backup written: %s (%lld bytes)\n",
+		    res->file, res->bytes);
+		backup_note(srv, 0, 0, detail);
+	} else {
+		snprintf(detail, sizeof(detail), "scheduled backup failed: %s",
+		    status != 0 ? "cancelled" : res->why);
+		fprintf(stderr, "kartotekad: %s\n", detail);
+		backup_note(srv, 1, 1, detail);
+	}
+	free(res);
+	srv->backup_res = NULL;
+}
+
+/* On the tick: starts a backup when one is due and none runs; says once
+ * when backups are late (none good for twice the interval, as when
+ * every attempt fails). */
+static void
+backup_tick(kt_server_t *srv)
+{
+	const kt_server_opts_t *o = &srv->opts;
+	int64_t now = kt_now_s();
+
+	if (o->backup_dir == NULL || srv->stopping)
+		return;
+	if (!srv->backup_late_said && srv->backup_last_ok_s != 0 &&
+	    now - srv->backup_last_ok_s > 2 * o->backup_every_s) {
+		char detail[200];
+
+		srv->backup_late_said = 1;
+		snprintf(detail, sizeof(detail), "scheduled backups are late: "
+		    "the last good one is %lld s old",
+		    (long long)(now - srv->backup_last_ok_s));
+		backup_note(srv, 1, 1, detail);
+	}
+	if (srv->backup_busy || now < srv->backup_next_s)
+		return;
+	if ((srv->backup_res = calloc(1, sizeof(*srv->backup_res))) == NULL)
+		return;
+	srv->backup_work.data = srv;
+	if (uv_queue_work(srv->loop, &srv->backup_work, backup_work,
+	    backup_after) != 0) {
+		free(srv->backup_res);
+		srv->backup_res = NULL;
+		return;
+	}
+	srv->backup_busy = 1;
+}
+
+/* At start: the next backup is due one interval after the newest in the
+ * directory (now when there is none, or it is overdue). */
+static void
+backup_schedule(kt_server_t *srv)
+{
+	const kt_server_opts_t *o = &srv->opts;
+	int64_t newest;
+
+	if (o->backup_dir == NULL)
+		return;
+	newest = kt_backup_newest(o->backup_dir);
+	srv->backup_last_ok_s = newest;
+	srv->backup_next_s = newest + o->backup_every_s;
 }
 
 /* ---- the network's callbacks ------------------------------------------- */
@@ -72,6 +218,7 @@ on_tick(void *arg)
 
 	kt_session_sweep(srv);
 	kt_alert_notify_tick(srv->notify);
+	backup_tick(srv);
 	if (now >= srv->next_maintenance_ms) {
 		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
 		kt_maintenance_run(srv->writer, kt_now_s());
@@ -264,6 +411,7 @@ kt_server_run(const kt_server_opts_t *opts)
 		srv->writer = NULL;
 		goto out_run;
 	}
+	backup_schedule(srv);
 	uv_signal_init(&loop, &srv->sig_term);
 	uv_signal_init(&loop, &srv->sig_int);
 	srv->sig_term.data = srv->sig_int.data = srv;

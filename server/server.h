@@ -46,6 +46,12 @@ typedef struct kt_server_opts {
 	int64_t session_idle_s;           /* a session unused this long ends;
 					     0: 15 min on branch terminals,
 					     2 h on owner terminals */
+	const char *backup_dir;           /* scheduled backups, NULL: none */
+	int64_t backup_every_s;           /* 24 h */
+	unsigned backup_keep;             /* backups kept: 14 */
+	const char *backup_pass;          /* the passphrase (its file's first
+					     line), the caller's */
+	size_t backup_pass_len;
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);
@@ -75,6 +81,13 @@ typedef struct kt_server {
 					     the loop (req.c) */
 	uint8_t reply_buf[KT_FRAME_MAX];  /* a Response packed on the loop */
 	uv_signal_t sig_term, sig_int;    /* graceful stop */
+	/* Scheduled backups (--backup-dir): one at a time, on the pool. */
+	uv_work_t backup_work;
+	int backup_busy;
+	int backup_late_said;             /* the late alert, once a lateness */
+	int64_t backup_next_s;            /* unix time of the next one */
+	int64_t backup_last_ok_s;         /* of the last good one (0: none) */
+	struct kt_backup_result *backup_res; /* the running one's */
 } kt_server_t;
 
 /* kt_server_run opens the store and keys, listens, serves until SIGTERM or

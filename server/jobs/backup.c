@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -243,7 +244,7 @@ kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
 	for (size_t i = 0; i < NFILES; i++)
 		s.fd[i] = -1;
 	if (kt_mkdir_p(dir, 0700) != 0) {
-		WHY("cannot create %s: %s", dir, strerror(errno));
+		WHY("cannot create %.160s: %s", dir, strerror(errno));
 		return KT_EIO;
 	}
 	if (has_entries(dir)) {
@@ -284,7 +285,7 @@ kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
 		s.fd[cur] = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0600);
 		if (s.fd[cur] < 0) {
-			WHY("cannot create %s: %s", path, strerror(errno));
+			WHY("cannot create %.160s: %s", path, strerror(errno));
 			rc = KT_EIO;
 			goto fail;
 		}
@@ -295,4 +296,155 @@ kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
 fail:
 	drop_parts(&s);
 	return rc;
+}
+
+/* ==== scheduled backups ====================================================== */
+
+static int
+file_write(void *ctx, const void *p, size_t n)
+{
+	return write_all(*(int *)ctx, p, n) == 0 ? 0 :
+	    errno == ENOSPC ? KT_ENOSPC : KT_EIO;
+}
+
+/* The time of a scheduled backup's name, or -1 for any other name. */
+static int64_t
+name_time(const char *name)
+{
+	size_t pl = strlen(KT_BACKUP_PREFIX), sl = strlen(KT_BACKUP_SUFFIX);
+	struct tm tm;
+	const char *end;
+
+	if (strlen(name) != pl + 15 + sl ||
+	    strncmp(name, KT_BACKUP_PREFIX, pl) != 0 ||
+	    strcmp(name + pl + 15, KT_BACKUP_SUFFIX) != 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(name + pl, "%Y%m%d-%H%M%S", &tm);
+	if (end == NULL || end != name + pl + 15)
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The scheduled backups of dir, sorted oldest first (names sort so).
+ * [out] *names malloc'd, each name too; *n of them. */
+static int
+list_backups(const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (d == NULL)
+		return KT_EIO;
+	while ((e = readdir(d)) != NULL) {
+		if (name_time(e->d_name) < 0)
+			continue;
+		if (*n == cap) {
+			char **q = realloc(v, (cap ? 2 * cap : 16) * sizeof(*q));
+			if (q == NULL)
+				break;
+			v = q;
+			cap = cap ? 2 * cap : 16;
+		}
+		if ((v[*n] = strdup(e->d_name)) == NULL)
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	qsort(v, *n, sizeof(*v), cmp_str);
+	*names = v;
+	return 0;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int64_t
+kt_backup_newest(const char *dir)
+{
+	char **v = NULL;
+	size_t n = 0;
+	int64_t t = 0;
+
+	if (list_backups(dir, &v, &n) == 0 && n > 0)
+		t = name_time(v[n - 1]);
+	free_names(v, n);
+	return t;
+}
+
+void
+kt_backup_to_dir(kt_store_t *st, const char *data, const char *dir,
+    unsigned keep, const char *pass, size_t passlen, int64_t now,
+    kt_backup_result_t *res)
+{
+	kt_backup_writer_t *w = NULL;
+	char part[4096 + 8], stamp[32];
+	time_t t = (time_t)now;
+	struct tm tm;
+	struct stat sb;
+	char **v = NULL;
+	size_t n = 0;
+	int fd = -1;
+
+	memset(res, 0, sizeof(*res));
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(res->file, sizeof(res->file), "%s/" KT_BACKUP_PREFIX "%s"
+	    KT_BACKUP_SUFFIX, dir, stamp);
+	snprintf(part, sizeof(part), "%s.part", res->file);
+	fd = open(part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		res->rc = KT_EIO;
+		snprintf(res->why, sizeof(res->why), "cannot create %.160s: %s",
+		    part, strerror(errno));
+		goto out;
+	}
+	if ((res->rc = kt_backup_writer_open(&w, pass, passlen, 0, 0,
+	    file_write, &fd)) != 0 ||
+	    (res->rc = kt_backup_make(st, data, w)) != 0) {
+		snprintf(res->why, sizeof(res->why), "cannot write %.160s: %s",
+		    part, res->rc == KT_ENOSPC ? "the disk is full" :
+		    kt_strerror(res->rc));
+		goto out;
+	}
+	/* link, not rename: a backup never replaces another (two in the
+	 * same second), it fails instead. */
+	if (fsync(fd) != 0 || fstat(fd, &sb) != 0 ||
+	    link(part, res->file) != 0) {
+		res->rc = KT_EIO;
+		snprintf(res->why, sizeof(res->why), "cannot finish %.160s: %s",
+		    res->file, strerror(errno));
+		goto out;
+	}
+	res->bytes = (long long)sb.st_size;
+	/* The oldest beyond keep go; the new one is among the kept. */
+	if (keep > 0 && list_backups(dir, &v, &n) == 0)
+		for (size_t i = 0; i + keep < n; i++) {
+			char old[4096 + 300];
+			snprintf(old, sizeof(old), "%s/%s", dir, v[i]);
+			res->removed += unlink(old) == 0;
+		}
+out:
+	kt_backup_writer_free(w);
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(part);           /* linked to its name, or failed */
+	if (res->rc != 0)
+		res->file[0] = '\0';
+	free_names(v, n);
 }

@@ -39,4 +39,33 @@ int kt_backup_make(kt_store_t *st, const char *dir, kt_backup_writer_t *w);
 int kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
     size_t cap);
 
+/* ---- scheduled backups (kartotekad run --backup-dir) ---------------------- */
+
+/* A scheduled backup's file: kartoteka-YYYYMMDD-HHMMSS.ktb (UTC), so
+ * names sort by time; written as NAME.part and renamed when complete. */
+#define KT_BACKUP_PREFIX "kartoteka-"
+#define KT_BACKUP_SUFFIX ".ktb"
+
+/* What kt_backup_to_dir did. */
+typedef struct kt_backup_result {
+	int rc;                       /* 0 or a KT_E* code */
+	char file[4096];              /* the new backup's path ("" on error) */
+	long long bytes;
+	unsigned removed;             /* older backups past keep */
+	char why[256];                /* on an error, for the log and alert */
+} kt_backup_result_t;
+
+/* kt_backup_to_dir writes a backup of st (data directory data) with
+ * passphrase pass into directory dir at time now, then removes the
+ * oldest of dir's scheduled backups beyond keep (files named as above;
+ * nothing else in dir is touched). A thread of the pool: it blocks for
+ * the whole copy. Never fails silently: res says what happened. */
+void kt_backup_to_dir(kt_store_t *st, const char *data, const char *dir,
+    unsigned keep, const char *pass, size_t passlen, int64_t now,
+    kt_backup_result_t *res);
+
+/* The time (unix seconds) of dir's newest scheduled backup, from its
+ * name; 0 when there is none. */
+int64_t kt_backup_newest(const char *dir);
+
 #endif

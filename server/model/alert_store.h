@@ -37,7 +37,9 @@
 	X(MERGE, "client.duplicate",                                     \
 	    "two cards share a phone or e-mail: review and merge")       \
 	X(EXPORT, "export", "the base was exported")                     \
-	X(BACKUP, "backup", "a backup was made")
+	X(BACKUP, "backup", "a backup was made")                         \
+	X(BACKUP_FAILED, "backup.failed",                                \
+	    "a scheduled backup failed or is late")
 
 typedef enum kt_alert_kind {
 	KT_ALERT_NONE = 0,

@@ -43,6 +43,7 @@ set(KT_INTEGRATION_TESTS
   person
   report
   backup_offline
+  backup_scheduled
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

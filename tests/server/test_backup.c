@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "server/model_fixture.h"
 #include "kt_membuf.h"
@@ -219,12 +220,53 @@ failing_sink_ends_the_copy(void **state)
 	free(b.p);
 }
 
+/* Scheduled backups: named by their UTC time, the oldest beyond keep
+ * removed, nothing else in the directory touched, the newest found. */
+static void
+to_dir_keeps_the_newest(void **state)
+{
+	mfx_t *f = *state;
+	kt_backup_result_t res;
+	char dir[64], path[128];
+	int64_t t0 = 1796212800;           /* 2026-12-02 12:00:00 UTC */
+	FILE *other;
+
+	fill(f);
+	snprintf(dir, sizeof(dir), "/tmp/kt-bk-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(kt_backup_newest(dir), 0);
+	snprintf(path, sizeof(path), "%s/notes.txt", dir);
+	assert_non_null(other = fopen(path, "w"));
+	fclose(other);
+	for (int i = 0; i < 3; i++) {
+		kt_backup_to_dir(f->st, f->dir, dir, 2, PASS, strlen(PASS),
+		    t0 + i * 3600, &res);
+		assert_int_equal(res.rc, 0);
+		assert_true(res.bytes > 0);
+		assert_int_equal(res.removed, i == 2 ? 1 : 0);
+	}
+	assert_string_equal(strrchr(res.file, '/'),
+	    "/kartoteka-20261202-140000.ktb");
+	assert_int_equal(kt_backup_newest(dir), t0 + 2 * 3600);
+	assert_int_equal(entries(dir), 3);          /* two backups, notes */
+	snprintf(path, sizeof(path), "%s/kartoteka-20261202-120000.ktb", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+	/* the same second again: refused, nothing left behind */
+	kt_backup_to_dir(f->st, f->dir, dir, 2, PASS, strlen(PASS),
+	    t0 + 2 * 3600, &res);
+	assert_int_equal(res.rc, KT_EIO);
+	assert_string_equal(res.file, "");
+	assert_int_equal(entries(dir), 3);
+	rm_dir(dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, mfx_setup, mfx_teardown)
 static const struct CMUnitTest tests[] = {
 	T(restores_the_same_store_and_keys),
 	T(damage_leaves_nothing),
 	T(foreign_or_missing_files),
 	T(failing_sink_ends_the_copy),
+	T(to_dir_keeps_the_newest),
 };
 
 KT_TEST_MAIN(tests)
