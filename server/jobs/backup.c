@@ -361,7 +361,8 @@ list_backups(const char *dir, char ***names, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), cmp_str);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_str);
 	*names = v;
 	return 0;
 }
