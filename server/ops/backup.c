@@ -44,7 +44,8 @@ typedef struct backup_st {
 	uint8_t *pack;                   /* one packed ExportChunk */
 	uint64_t bytes;                  /* bytes of the file so far */
 	uint64_t sent;                   /* of them, pushed in chunks */
-	crypto_generichash_state h;
+	crypto_generichash_state *h;     /* on backup_work's stack: 64-byte
+					    alignment, which r's state lacks */
 	uint8_t hash[32];
 	/* on the loop, for the audit entry */
 	char detail[300];
@@ -81,7 +82,7 @@ file_write(void *ctx, const void *p, size_t n)
 	const uint8_t *b = p;
 	int rc;
 
-	crypto_generichash_update(&st->h, b, n);
+	crypto_generichash_update(st->h, b, n);
 	st->bytes += n;
 	while (n > 0) {
 		size_t k = KT_EXPORT_CHUNK - st->len;
@@ -103,8 +104,10 @@ backup_work(kt_req_t *r)
 {
 	backup_st_t *st = kt_req_state(r);
 	kt_backup_writer_t *w = NULL;
+	crypto_generichash_state h;
 
-	crypto_generichash_init(&st->h, NULL, 0, 32);
+	st->h = &h;
+	crypto_generichash_init(&h, NULL, 0, 32);
 	st->buf = malloc(KT_EXPORT_CHUNK);
 	/* A chunk's envelope: a few varints around the data. */
 	st->pack = malloc(KT_EXPORT_CHUNK + 64);
@@ -121,8 +124,9 @@ backup_work(kt_req_t *r)
 	if ((st->rc = kt_backup_make(st->srv->store, st->srv->opts.data_dir,
 	    w)) != 0)
 		goto out;
-	crypto_generichash_final(&st->h, st->hash, 32);
+	crypto_generichash_final(&h, st->hash, 32);
 out:
+	st->h = NULL;
 	sodium_memzero(st->pass, sizeof(st->pass));
 	kt_backup_writer_free(w);
 	free(st->pack);
