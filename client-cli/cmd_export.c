@@ -23,7 +23,11 @@
 
 /* ==== the format =========================================================== */
 
-static const char *const format_names[] = { "csv", "csv-excel", "vcard" };
+static const char *const format_names[] = { "csv", "csv-excel", "vcard",
+	"xlsx" };
+#define NFORMATS (sizeof(format_names) / sizeof(format_names[0]))
+/* Cards on one xlsx sheet: Excel's 1,048,576 rows less the header. */
+#define XLSX_SHEET_CARDS 1048575u
 
 /* The index of s in names[from..n), or an exit code (reported). */
 static int
@@ -301,8 +305,9 @@ cmd_export(cli_t *cli, int argc, char **argv)
 		return cli_parsed(rc);
 	if (format == NULL)
 		return cli_usage_error(cli, _("--format is required: csv, "
-		    "csv-excel or vcard"));
-	if ((rc = pick(cli, "--format", format, format_names, 0, 3, &v)) != 0)
+		    "csv-excel, vcard or xlsx"));
+	if ((rc = pick(cli, "--format", format, format_names, 0, NFORMATS,
+	    &v)) != 0)
 		return rc;
 	er.format = (Kartoteka__ExportFormat)v;
 	if (out != NULL && out[0] == '\0')
@@ -347,6 +352,11 @@ cmd_export(cli_t *cli, int argc, char **argv)
 			    " bytes)\n"), s.rows, s.bytes);
 		fprintf(o, _("BLAKE2b-256: %s (the audit entry holds the "
 		    "same)\n"), hex);
+		if (er.format == KARTOTEKA__EXPORT_FORMAT__EXPORT_XLSX &&
+		    s.rows > XLSX_SHEET_CARDS)
+			fprintf(o, _("the clients go on over %" PRIu64 " sheets: "
+			    "a sheet holds at most 1,048,576 rows\n"),
+			    (s.rows + XLSX_SHEET_CARDS - 1) / XLSX_SHEET_CARDS);
 	}
 	return CLI_EXIT_OK;
 }
@@ -435,7 +445,7 @@ out:
 
 const cli_command_t cli_commands_export[] = {
 	{ "export", cmd_export,
-	  N_("export --format csv|csv-excel|vcard [-o FILE] [--branch B] "
+	  N_("export --format csv|csv-excel|vcard|xlsx [-o FILE] [--branch B] "
 	     "[--manager LOGIN] [--status S] [--category C] [--tag T] "
 	     "[--source S] [--birth-month M [--children]] [--child-year Y] "
 	     "[--child-age MIN-MAX] [--created-from DATE] [--created-to DATE] "
@@ -450,7 +460,10 @@ const cli_command_t cli_commands_export[] = {
 	     "csv-excel adds\n"
 	     "a BOM and uses ';' so Excel in a Russian locale opens it, vcard "
 	     "is vCard 3.0\n"
-	     "with one card per person. A cell that would start with = + - @ "
+	     "with one card per person, xlsx an Excel workbook with the "
+	     "cells of csv as text\n"
+	     "(1,048,575 clients a sheet, then further sheets). In csv, a "
+	     "cell that would start with = + - @ "
 	     "gets an\n"
 	     "apostrophe in front. -o FILE is written 0600 and appears only "
 	     "when the\n"

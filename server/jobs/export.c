@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The export renderer (jobs/export.h): cards to CSV, CSV for Excel or
- * vCard 3.0, in chunks, hashed as they go. */
+/* The export renderer (jobs/export.h): cards to CSV, CSV for Excel,
+ * vCard 3.0 or an xlsx workbook, in chunks, hashed as they go. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
+#include <xlsxwriter.h>
 
 #include "jobs/export.h"
 #include "kartoteka.pb-c.h"
@@ -66,7 +70,8 @@ static const char *const status_names[] = { "", "lead", "active", "former" };
 static const char *const category_names[] = { "", "A", "B", "C" };
 static const char *const relation_names[] = { "", "parent", "child",
     "contact", "other" };
-static const char *const format_names[] = { "csv", "csv-excel", "vcard" };
+static const char *const format_names[] = { "csv", "csv-excel", "vcard",
+	"xlsx" };
 
 #define NAME_OF(tab, v) ((v) < sizeof(tab) / sizeof(tab[0]) ? tab[v] : "")
 
@@ -610,9 +615,12 @@ kt_export_run(MDB_txn *txn, const kt_store_dbs_t *db,
 
 	memset(res, 0, sizeof(*res));
 	if (fmt >= KT_EXPORT_FORMAT_COUNT) {
-		*why = "format: not one of csv, csv-excel, vcard";
+		*why = "format: not one of csv, csv-excel, vcard, xlsx";
 		return KT_EINVAL;
 	}
+	if (fmt == KT_EXPORT_XLSX)
+		return kt_export_xlsx_run(txn, db, who, f,
+		    KT_EXPORT_XLSX_SHEET_ROWS, NULL, sink, arg, res, why);
 	/* The run is heap memory: the name caches are 12 KiB, more than a
 	 * thread-pool stack should carry. */
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -663,6 +671,238 @@ out:
 	kt_export_buf_free(&x->tmp);
 	sodium_memzero(x, sizeof(*x));
 	free(x);
+	return rc;
+}
+
+/* ==== xlsx ================================================================ */
+
+/* An xlsx row: each cell a string at (row, col), col counting up; the
+ * text NUL-terminated in scratch, cut at Excel's 32,767 characters (at a
+ * UTF-8 boundary; bytes are a safe bound). */
+typedef struct xlsx_cells {
+	cells_t c;
+	lxw_worksheet *ws;
+	lxw_row_t row;
+	lxw_col_t col;
+	kt_export_buf_t *scratch;
+	lxw_error err;
+} xlsx_cells_t;
+
+#define XLSX_CELL_MAX 32767u
+
+static void
+xlsx_put(cells_t *c, const char *s, size_t n)
+{
+	xlsx_cells_t *x = (xlsx_cells_t *)c;
+	lxw_error e;
+
+	if (n > XLSX_CELL_MAX) {
+		n = XLSX_CELL_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (n > 0) {
+		x->scratch->len = 0;
+		buf_add(x->scratch, s, n);
+		buf_ch(x->scratch, '\0');
+		if (x->scratch->oom) {
+			x->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+		} else if ((e = worksheet_write_string(x->ws, x->row, x->col,
+		    (const char *)x->scratch->p, NULL)) != LXW_NO_ERROR &&
+		    x->err == LXW_NO_ERROR) {
+			x->err = e;
+		}
+	}
+	x->col++;
+}
+
+typedef struct xrun {
+	MDB_txn *txn;
+	const kt_store_dbs_t *db;
+	lxw_workbook *wb;
+	xlsx_cells_t cells;
+	uint32_t sheet_rows, sheets;
+	uint64_t rows;
+	kt_export_buf_t tmp, scratch;
+	name_cache_t branches, managers;
+} xrun_t;
+
+/* A new sheet with its header row. */
+static int
+xlsx_sheet(xrun_t *x)
+{
+	char name[32];
+
+	if (x->sheets == 0)
+		snprintf(name, sizeof(name), "clients");
+	else
+		snprintf(name, sizeof(name), "clients %u", x->sheets + 1);
+	if ((x->cells.ws = workbook_add_worksheet(x->wb, name)) == NULL)
+		return KT_ENOMEM;
+	x->sheets++;
+	x->cells.row = 0;
+	x->cells.col = 0;
+	for (size_t i = 0; i < CSV_COLS; i++)
+		put_str(&x->cells.c, csv_header[i]);
+	x->cells.row = 1;
+	return x->cells.err == LXW_NO_ERROR ? 0 : KT_EIO;
+}
+
+static int
+xlsx_card(const Ktstore__ClientRecord *r, void *arg)
+{
+	xrun_t *x = arg;
+	int rc;
+
+	if (x->cells.row >= x->sheet_rows && (rc = xlsx_sheet(x)) != 0)
+		return rc;
+	x->cells.col = 0;
+	card_cells(&x->cells.c, &x->tmp, r, cached_name(&x->branches, x->txn,
+	    x->db, r->branch, 0), cached_name(&x->managers, x->txn, x->db,
+	    r->manager, 1));
+	if (x->tmp.oom)
+		return KT_ENOMEM;
+	if (x->cells.err != LXW_NO_ERROR)
+		return x->cells.err == LXW_ERROR_MEMORY_MALLOC_FAILED ?
+		    KT_ENOMEM : KT_EIO;
+	x->cells.row++;
+	x->rows++;
+	return 0;
+}
+
+/* Streams file fd to the sink through run x's chunks and hash. */
+static int
+xlsx_stream(run_t *x, int fd)
+{
+	uint8_t buf[16384];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return KT_EIO;
+		if (n == 0)
+			return 0;
+		if ((rc = emit(x, buf, (size_t)n)) != 0)
+			return rc;
+	}
+}
+
+int
+kt_export_xlsx_run(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint32_t sheet_rows,
+    const char *tmpdir, kt_export_sink_fn sink, void *arg,
+    kt_export_result_t *res, const char **why)
+{
+	lxw_workbook_options opts = { .constant_memory = LXW_TRUE };
+	char dir[4096], path[4096 + 16];
+	xrun_t *xr = NULL;
+	run_t *x = NULL;
+	int rc, fd = -1, made = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (tmpdir == NULL && ((tmpdir = getenv("TMPDIR")) == NULL ||
+	    tmpdir[0] == '\0'))
+		tmpdir = "/tmp";
+	if (sheet_rows < 2)
+		sheet_rows = 2;
+	if ((xr = calloc(1, sizeof(*xr))) == NULL ||
+	    (x = calloc(1, sizeof(*x))) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	/* A directory of its own, 0700: the workbook is the base in clear
+	 * until it has been streamed, and libxlsxwriter's own temporary
+	 * files go there too. */
+	snprintf(dir, sizeof(dir), "%s/kartotekad-xlsx-XXXXXX", tmpdir);
+	if (mkdtemp(dir) == NULL) {
+		rc = KT_EIO;
+		goto out;
+	}
+	made = 1;
+	snprintf(path, sizeof(path), "%s/export.xlsx", dir);
+	opts.tmpdir = dir;
+	xr->txn = txn;
+	xr->db = db;
+	xr->sheet_rows = sheet_rows;
+	xr->cells.c.put = xlsx_put;
+	xr->cells.scratch = &xr->scratch;
+	if ((xr->wb = workbook_new_opt(path, &opts)) == NULL) {
+		rc = KT_EIO;
+		goto out;
+	}
+	if ((rc = xlsx_sheet(xr)) != 0)
+		goto out;
+	x->txn = txn;
+	x->db = db;
+	x->fmt = KT_EXPORT_XLSX;
+	x->sink = sink;
+	x->arg = arg;
+	rc = kt_cquery_each(txn, db, who, f, &x->total, xlsx_card, xr, why);
+	if (rc != 0)
+		goto out;
+	x->rows = xr->rows;
+	if (workbook_close(xr->wb) != LXW_NO_ERROR) {
+		xr->wb = NULL;
+		rc = KT_EIO;
+		goto out;
+	}
+	xr->wb = NULL;
+	crypto_generichash_init(&x->h, NULL, 0, 32);
+	if ((x->chunk = malloc(KT_EXPORT_CHUNK)) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = KT_EIO;
+		goto out;
+	}
+	/* Gone from the directory at once: only fd holds it now. */
+	(void)unlink(path);
+	if ((rc = xlsx_stream(x, fd)) != 0)
+		goto out;
+	res->tail_len = x->used;
+	if ((res->tail = malloc(x->used ? x->used : 1)) == NULL) {
+		rc = KT_ENOMEM;
+		goto out;
+	}
+	memcpy(res->tail, x->chunk, x->used);
+	crypto_generichash_final(&x->h, res->hash, 32);
+out:
+	if (xr != NULL && xr->wb != NULL) {
+		/* Cannot be freed without closing: close writes it, which
+		 * the unlink below then removes. */
+		(void)workbook_close(xr->wb);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (made) {
+		(void)unlink(path);
+		(void)rmdir(dir);
+	}
+	if (x != NULL) {
+		res->rows = x->rows ? x->rows : (xr ? xr->rows : 0);
+		res->total = x->total;
+		res->bytes = x->bytes;
+		free(x->chunk);
+		sodium_memzero(x, sizeof(*x));
+		free(x);
+	}
+	if (xr != NULL) {
+		res->sheets = xr->sheets;
+		kt_export_buf_free(&xr->tmp);
+		kt_export_buf_free(&xr->scratch);
+		sodium_memzero(xr, sizeof(*xr));
+		free(xr);
+	}
+	if (rc != 0) {
+		free(res->tail);
+		res->tail = NULL;
+		res->tail_len = 0;
+	}
 	return rc;
 }
 

@@ -20,6 +20,13 @@
  *   without people gives one VCARD named after its title. Text is escaped
  *   (\\ \, \; \n), other control characters become spaces, lines are
  *   folded at 75 octets without splitting a UTF-8 character, CRLF.
+ * - xlsx: an Excel workbook (libxlsxwriter) with the cells of csv, all as
+ *   text, a header row on each sheet; a sheet holds at most 1,048,576
+ *   rows, so the cards go on over further sheets ("clients", "clients
+ *   2", ...). It is written into a temporary file (mode 0600, in a
+ *   directory of its own under tmpdir, removed whatever happens) and
+ *   then streamed: its bytes reach the sink only once the whole
+ *   workbook is done.
  * CSV injection: a cell whose first character is = + - @, TAB or CR gets
  * an apostrophe in front ("'+79123456789"), in both CSV formats, so no
  * spreadsheet runs it as a formula. Strip one leading apostrophe before
@@ -38,6 +45,7 @@ typedef enum kt_export_format {
 	KT_EXPORT_CSV = 0,
 	KT_EXPORT_CSV_EXCEL = 1,
 	KT_EXPORT_VCARD = 2,
+	KT_EXPORT_XLSX = 3,
 	KT_EXPORT_FORMAT_COUNT
 } kt_export_format_t;
 
@@ -63,6 +71,7 @@ typedef struct kt_export_result {
 					caller sends them last; malloc'd,
 					owned by the caller (kt_export_result_free) */
 	size_t tail_len;
+	uint32_t sheets;             /* xlsx: sheets written */
 } kt_export_result_t;
 
 /* The format's name ("csv", "csv-excel", "vcard"), "" when unknown. */
@@ -80,6 +89,19 @@ int kt_export_run(MDB_txn *txn, const kt_store_dbs_t *db,
     const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint32_t fmt,
     kt_export_sink_fn sink, void *arg, kt_export_result_t *res,
     const char **why);
+
+/* The most rows of an xlsx sheet, its header row included. */
+#define KT_EXPORT_XLSX_SHEET_ROWS 1048576u
+
+/* kt_export_xlsx_run is kt_export_run for xlsx with at most sheet_rows
+ * rows (header included; 2 or more) per sheet, and the temporary file in
+ * tmpdir (NULL: $TMPDIR, else /tmp); kt_export_run uses
+ * KT_EXPORT_XLSX_SHEET_ROWS. res->sheets gets the number of sheets.
+ * Returns as kt_export_run, and KT_EIO (the temporary file). */
+int kt_export_xlsx_run(MDB_txn *txn, const kt_store_dbs_t *db,
+    const kt_cq_caller_t *who, const kt_cq_filter_t *f, uint32_t sheet_rows,
+    const char *tmpdir, kt_export_sink_fn sink, void *arg,
+    kt_export_result_t *res, const char **why);
 
 /* Frees res->tail. Accepts NULL. */
 void kt_export_result_free(kt_export_result_t *res);

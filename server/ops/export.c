@@ -24,6 +24,7 @@
 /* Everything the export needs after the request is gone. */
 typedef struct export_st {
 	kt_store_t *store;               /* the server's, for the pool */
+	const char *data_dir;            /* xlsx: its temporary file's place */
 	const kt_store_dbs_t *db;
 	kt_cq_caller_t who;              /* branches point into the request's
 					    caller */
@@ -148,8 +149,15 @@ export_work(kt_req_t *r)
 	 * the writer keeps committing past (MDB_NOTLS, store.c). */
 	if ((st->rc = kt_store_read_begin(st->store, &txn)) != 0)
 		goto out;
-	st->rc = kt_export_run(txn, st->db, &st->who, &st->f, st->fmt, sink,
-	    r, &st->res, &st->why);
+	/* The workbook's temporary file beside the store, on its (encrypted,
+	 * docs) disk rather than in /tmp. */
+	if (st->fmt == KT_EXPORT_XLSX)
+		st->rc = kt_export_xlsx_run(txn, st->db, &st->who, &st->f,
+		    KT_EXPORT_XLSX_SHEET_ROWS, st->data_dir, sink, r, &st->res,
+		    &st->why);
+	else
+		st->rc = kt_export_run(txn, st->db, &st->who, &st->f, st->fmt,
+		    sink, r, &st->res, &st->why);
 out:
 	kt_store_read_end(st->store, txn);
 	free(st->pack);
@@ -211,6 +219,11 @@ export_after(kt_req_t *r, int status)
 		    "rows=%" PRIu64 " total=%" PRIu64 " bytes=%" PRIu64
 		    " blake2b=%s", kt_export_format_name(st->fmt), st->digest,
 		    st->res.rows, st->res.total, st->res.bytes, hex);
+		if (st->res.sheets > 1) {
+			size_t l = strlen(st->detail);
+			snprintf(st->detail + l, sizeof(st->detail) - l,
+			    " sheets=%u", st->res.sheets);
+		}
 		snprintf(st->alert, sizeof(st->alert), "format=%s rows=%"
 		    PRIu64 " bytes=%" PRIu64 " blake2b=%s",
 		    kt_export_format_name(st->fmt), st->res.rows,
@@ -262,7 +275,7 @@ op_export(kt_req_t *r, const Kartoteka__Request *msg)
 
 	if ((uint32_t)er->format >= KT_EXPORT_FORMAT_COUNT) {
 		kt_req_fail(r, KT_CODE_BAD, "format: %u is not one of csv (0), "
-		    "csv-excel (1), vcard (2)", (unsigned)er->format);
+		    "csv-excel (1), vcard (2), xlsx (3)", (unsigned)er->format);
 		return;
 	}
 	if (txn == NULL) {
@@ -271,6 +284,7 @@ op_export(kt_req_t *r, const Kartoteka__Request *msg)
 		return;
 	}
 	st->store = srv->store;
+	st->data_dir = srv->opts.data_dir;
 	st->db = kt_store_dbs(srv->store);
 	st->fmt = (uint32_t)er->format;
 	st->who.id = u->id;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The owner's export end to end: csv to a file (0600, its BLAKE2b-256 the
 # one the CLI prints, the audit entry and the owner's alert hold),
-# csv-excel (BOM, ';'),
+# csv-excel (BOM, ';'), xlsx (a workbook, formulas as text),
 # vcard to stdout, filters, a formula neutralised; heads and managers
 # refused and audited; a refused export leaves no file.
 . "$(dirname "$0")/lib.sh"
@@ -61,10 +61,27 @@ has '"ok":true'
 has "\"blake2b\":\"$(hash_of "$T/j.csv")\""
 has '"rows":3'
 
+# ---- xlsx ------------------------------------------------------------------------
+command -v unzip >/dev/null || fail "unzip is needed by this test (setup.sh installs it)"
+expect_rc 0 cli o export --format xlsx -o "$T/base.xlsx"
+has "exported 3 clients to $T/base.xlsx"
+[ "$(stat -c %a "$T/base.xlsx")" = 600 ] || fail "xlsx mode $(stat -c %a "$T/base.xlsx")"
+has "BLAKE2b-256: $(hash_of "$T/base.xlsx")"
+unzip -p "$T/base.xlsx" xl/worksheets/sheet1.xml >"$T/sheet1.xml" || fail "not a workbook"
+for want in '>id<' 'Ёлкины' 'Северовы' '+79123456789' '=HYPERLINK'; do
+	grep -qF -- "$want" "$T/sheet1.xml" || fail "xlsx: no '$want' in the sheet"
+done
+# A formula is text in a workbook: written as a string, never as <f>.
+grep -q '<f>' "$T/sheet1.xml" && fail "xlsx: a formula cell"
+expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 1
+has "export  clients  OK  format=xlsx all rows=3 total=3 bytes=$(stat -c %s "$T/base.xlsx") blake2b=$(hash_of "$T/base.xlsx")"
+# No workbook left beside the store.
+[ -z "$(ls "$T/data" | grep xlsx)" ] || fail "temporary workbook left: $(ls "$T/data")"
+
 # ---- refusals ------------------------------------------------------------------
 expect_rc 2 cli o export -o "$T/x.csv"
 err_has "--format is required"
-expect_rc 2 cli o export --format xlsx -o "$T/x.csv"
+expect_rc 2 cli o export --format xls -o "$T/x.csv"
 expect_rc 2 cli o --json export --format csv
 # A branch that does not exist filters to nothing, as in client list.
 expect_rc 0 cli o export --format csv --branch Нигде -o "$T/none.csv"
@@ -86,7 +103,7 @@ for who in m1 h1; do
 	[ "$(ls "$T" | grep -c "^$who\.csv")" -eq 0 ] || fail "temporary file left: $(ls "$T")"
 	expect_rc 0 cli c1 logout
 done
-[ "$(audit_count export)" -eq 7 ] || fail "export entries: $(audit_count export)"
+[ "$(audit_count export)" -eq 8 ] || fail "export entries: $(audit_count export)"
 expect_rc 0 "$KARTOTEKAD" audit tail --data "$T/data" --count 100
 [ "$(grep -c 'export  -  FORBIDDEN  only the owner can export the client base' "$T/last.out")" -eq 2 ] ||
 	fail "refusals not audited: $(grep export "$T/last.out")"

@@ -4,6 +4,7 @@
  * run of several chunks whose bytes and tail hash to the result, filters
  * and visibility, the formats' shapes, a sink that stops the run, a bad
  * format. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,8 +389,9 @@ bad_format_and_filter(void **state)
 	many(&f, 2);
 	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
 	assert_int_equal(kt_export_run(txn, kt_store_dbs(f.st), &owner, &flt,
-	    3, collect, &s, &res, &why), KT_EINVAL);
-	assert_string_equal(why, "format: not one of csv, csv-excel, vcard");
+	    4, collect, &s, &res, &why), KT_EINVAL);
+	assert_string_equal(why, "format: not one of csv, csv-excel, vcard, "
+	    "xlsx");
 	flt.birth_month = 13;
 	why = NULL;
 	assert_int_equal(kt_export_run(txn, kt_store_dbs(f.st), &owner, &flt,
@@ -403,6 +405,65 @@ bad_format_and_filter(void **state)
 	fx_close(&f);
 }
 
+/* 1 when the n bytes at p hold needle. */
+static int
+holds(const uint8_t *p, size_t n, const char *needle)
+{
+	return memmem(p, n, needle, strlen(needle)) != NULL;
+}
+
+/* xlsx: a zip (an Excel workbook) streamed in chunks and hashed like the
+ * others, the cards going on over further sheets past the row limit, and
+ * nothing left in the temporary directory. */
+static void
+xlsx_workbook_over_sheets(void **state)
+{
+	fx_t f;
+	MDB_txn *txn;
+	kt_export_result_t res;
+	kt_cq_filter_t flt = { 0 };
+	seen_t s = { 0 };
+	const char *why = NULL;
+	char dir[] = "/tmp/kt-xlsx-test-XXXXXX";
+	uint8_t h[32];
+	DIR *d;
+	struct dirent *e;
+	int left = 0;
+
+	(void)state;
+	fx_open(&f);
+	many(&f, 5);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(kt_store_read_begin(f.st, &txn), 0);
+	/* Three rows a sheet: the header and two cards. */
+	assert_int_equal(kt_export_xlsx_run(txn, kt_store_dbs(f.st), &owner,
+	    &flt, 3, dir, collect, &s, &res, &why), 0);
+	kt_store_read_end(f.st, txn);
+	assert_true(res.rows == 5 && res.total == 5);
+	assert_int_equal(res.sheets, 3);
+	s.all.p = realloc(s.all.p, s.all.len + res.tail_len);
+	assert_non_null(s.all.p);
+	memcpy(s.all.p + s.all.len, res.tail, res.tail_len);
+	s.all.len += res.tail_len;
+	assert_true(res.bytes == s.all.len);
+	crypto_generichash(h, 32, s.all.p, s.all.len, NULL, 0);
+	assert_memory_equal(h, res.hash, 32);
+	assert_memory_equal(s.all.p, "PK\3\4", 4);
+	assert_true(holds(s.all.p, s.all.len, "xl/worksheets/sheet3.xml"));
+	assert_false(holds(s.all.p, s.all.len, "xl/worksheets/sheet4.xml"));
+	/* The workbook's temporary files are gone. */
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL)
+		left += e->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(left, 0);
+	assert_int_equal(rmdir(dir), 0);
+	kt_export_result_free(&res);
+	kt_export_buf_free(&s.all);
+	assert_string_equal(kt_export_format_name(3), "xlsx");
+	fx_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(csv_cells_quoted_and_neutralised),
 	cmocka_unit_test(vcard_lines_escaped_and_folded),
@@ -411,6 +472,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(filters_and_visibility),
 	cmocka_unit_test(sink_error_stops_the_run),
 	cmocka_unit_test(bad_format_and_filter),
+	cmocka_unit_test(xlsx_workbook_over_sheets),
 };
 
 KT_TEST_MAIN(tests)

@@ -287,7 +287,8 @@ bad_input_named_nothing_exported(void **state)
 	cards(h, 3, b, h->owner);
 	before = kt_h_audit_count(h);
 	kt_h_expect_error(kt_h_call(h, c, export_req(&q, 7)), E_BAD,
-	    "format: 7 is not one of csv (0), csv-excel (1), vcard (2)");
+	    "format: 7 is not one of csv (0), csv-excel (1), vcard (2), "
+	    "xlsx (3)");
 	export_req(&q, 0);
 	q.f.birth_month = 13;
 	kt_h_expect_error(kt_h_call(h, c, &q.r), E_BAD,
