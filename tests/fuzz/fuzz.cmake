@@ -20,4 +20,23 @@ if(KT_FUZZ)
   target_link_options(fuzz_amount PRIVATE -fsanitize=fuzzer)
   add_test(NAME fuzz.amount COMMAND fuzz_amount -max_total_time=30 -max_len=255)
   set_tests_properties(fuzz.amount PROPERTIES LABELS fuzz)
+
+  # Past the handshake: requests through the transport ciphers into the
+  # dispatcher of a server over a temporary store (the unit tests' harness
+  # and fake network, linked before kt_server as in kt_unit_test).
+  add_executable(fuzz_session fuzz/fuzz_session.c server/harness.c
+    server/fake_net.c)
+  target_include_directories(fuzz_session PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(fuzz_session PRIVATE kt_server PkgConfig::CMOCKA
+    kt_build_flags)
+  target_link_options(fuzz_session PRIVATE -fsanitize=fuzzer)
+  # The seeds (tests/fuzz/corpus/session) are read; what the run finds goes
+  # into the build tree, never into the sources.
+  add_executable(fuzz_session_corpus fuzz/fuzz_session_corpus.c)
+  target_link_libraries(fuzz_session_corpus PRIVATE kt_proto kt_build_flags)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/session)
+  add_test(NAME fuzz.session COMMAND fuzz_session -max_total_time=30
+    -max_len=70000 ${CMAKE_BINARY_DIR}/fuzz-corpus/session
+    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/session)
+  set_tests_properties(fuzz.session PROPERTIES LABELS fuzz)
 endif()

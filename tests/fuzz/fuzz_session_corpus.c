@@ -15,15 +15,16 @@
 static int
 seed(const char *dir, const char *name, unsigned who, Kartoteka__Request *req)
 {
-	size_t n = kartoteka__request__get_packed_size(req);
-	uint8_t *buf = malloc(n + 3);
+	size_t n;
+	uint8_t *buf;
 	char path[4096];
 	FILE *f;
 	int rc = -1;
 
-	if (buf == NULL)
-		return -1;
 	req->id = 1;
+	n = kartoteka__request__get_packed_size(req);
+	if (n > 0xffff || (buf = malloc(n + 3)) == NULL)
+		return -1;
 	buf[0] = (uint8_t)who;
 	buf[1] = (uint8_t)(n >> 8);
 	buf[2] = (uint8_t)n;
