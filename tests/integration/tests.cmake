@@ -44,6 +44,7 @@ set(KT_INTEGRATION_TESTS
   report
   backup_offline
   backup_scheduled
+  import
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
