@@ -176,8 +176,40 @@ key(kt_igroup_t *g, uint32_t row, char kind, const char *text)
 	return 0;
 }
 
+/* 1 when s (n bytes) ends with the UTF-8 text end. */
+static int
+ends(const char *s, size_t n, const char *end)
+{
+	size_t e = strlen(end);
+
+	return n > e && memcmp(s + n - e, end, e) == 0;
+}
+
+/* The family of a folded surname: a wife and a husband share one
+ * (Иванова, Иванов; Кузьмина, Кузьмин; Ковальская, Ковальский): the
+ * feminine -ова/-ева/-ина/-ына lose their -а, -ская/-цкая become
+ * -ский/-цкий. In place; returns the new length. */
+static size_t
+family_stem(char *s, size_t n)
+{
+	static const char *const fem[] = { "ова", "ева", "ина", "ына" };
+
+	for (size_t i = 0; i < sizeof(fem) / sizeof(fem[0]); i++)
+		if (ends(s, n, fem[i])) {
+			n -= strlen("а");
+			s[n] = '\0';
+			return n;
+		}
+	if (ends(s, n, "ская") || ends(s, n, "цкая")) {
+		n -= strlen("ая");
+		n += (size_t)snprintf(s + n, 8, "ий");
+	}
+	return n;
+}
+
 /* The family key: the first word of the first person's name (the
- * surname, as Russian lists write names) and the address, folded. */
+ * surname, as Russian lists write names), its family stem, and the
+ * address, folded. */
 static int
 family_key(kt_igroup_t *g, uint32_t row, const Kartoteka__Client *c)
 {
@@ -193,9 +225,10 @@ family_key(kt_igroup_t *g, uint32_t row, const Kartoteka__Client *c)
 		return 0;
 	memcpy(text, name, n);
 	text[n] = '\0';
-	if (kt_text_fold(text, fam, sizeof(fam)) != 0 ||
+	if (kt_text_fold(text, fam, sizeof(fam) - 8) != 0 ||
 	    kt_text_fold(c->address, addr, sizeof(addr)) != 0)
 		return 0;
+	family_stem(fam, strlen(fam));
 	snprintf(text, sizeof(text), "%s|%s", fam, addr);
 	return key(g, row, 'f', text);
 }

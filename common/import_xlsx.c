@@ -611,7 +611,11 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	book.want_rid = book.rids[pick];
 	rc = parse_part(za, "xl/_rels/workbook.xml.rels", rels_setup, &book,
 	    &book.error, err, cap);
-	if (rc == 0 && book.target == NULL) {
+	if (rc == KT_ENOTFOUND) {
+		snprintf(err, cap, "not an .xlsx file: no "
+		    "xl/_rels/workbook.xml.rels");
+		rc = KT_EINVAL;
+	} else if (rc == 0 && book.target == NULL) {
 		snprintf(err, cap, "not an .xlsx file: sheet '%.60s' has no "
 		    "part", book.names[pick]);
 		rc = KT_EINVAL;

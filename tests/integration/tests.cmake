@@ -45,6 +45,7 @@ set(KT_INTEGRATION_TESTS
   backup_offline
   backup_scheduled
   import
+  import_xlsx
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
