@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@
 #define MAP_FILE_MAX ((size_t)1 << 20)
 #define BATCH_CARDS 250u                /* the server's limit */
 #define BATCH_BYTES 60000u              /* packed cards in one request */
+#define CONN_MAX 16u                    /* --connections */
+#define CONN_DEFAULT 4u
 
 /* How a row ended. */
 enum {
@@ -185,7 +188,7 @@ slurp(cli_t *cli, const char *what, const char *path, size_t max,
 /* Options as typed. */
 typedef struct imp_opts {
 	const char *map, *branch, *manager, *encoding, *delimiter, *sheet;
-	const char *refused, *country;
+	const char *refused, *country, *connections;
 	int dry_run, resume;
 } imp_opts_t;
 
@@ -306,40 +309,56 @@ progress(imp_t *m, size_t done, size_t total, int last)
 
 /* ==== sending ==================================================================== */
 
-/* One batch being filled. */
+/* Batches go out on several connections at once (--connections): each
+ * waits for its commit, and the server's writer puts the batches that
+ * meet into one durable transaction. Cards of different batches never
+ * share a phone or an e-mail (the grouping joined those), so the order
+ * in which batches commit does not change a verdict. */
+
+/* One batch being filled or sent. */
 typedef struct batch {
 	Kartoteka__Request req;
 	Kartoteka__ImportBatchRequest ib;
 	Kartoteka__ImportCard cards[BATCH_CARDS], *pc[BATCH_CARDS];
 	size_t index[BATCH_CARDS];   /* the card numbers */
-	size_t bytes;
+	size_t bytes, rows;
+	size_t seq;                  /* its place in the order of sending */
 	kt_arena_t arena;            /* the batch's cards */
+	struct batch *next;          /* in the queue or the free list */
 } batch_t;
 
-/* Sends b and notes each card's verdict. Returns 0 or an exit code
- * (reported). */
-static int
-send_batch(imp_t *m, batch_t *b)
-{
-	Kartoteka__Response *resp = NULL;
-	const Kartoteka__ImportBatchResponse *ir;
+/* The sender threads and what they share (under mu). */
+typedef struct senders {
+	imp_t *m;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	batch_t *queue, *queue_tail, *free;
+	int closed;                  /* no more batches will come */
+	/* the first failure: an exit code, and the server's answer */
 	int rc;
+	Kartoteka__Response *err_resp;
+	cli_t *err_cli;
+	/* progress and the state file: batches done, in order */
+	uint8_t *done;               /* by seq */
+	size_t *last_card;           /* by seq: its last card + 1 */
+	size_t nseq, capseq, watermark;
+	size_t rows_done, total_rows;
+	size_t nworkers;
+	struct worker {
+		struct senders *s;
+		cli_t cli;           /* its own connection and session */
+		pthread_t tid;
+		int started;
+	} w[CONN_MAX];
+} senders_t;
 
-	b->ib.cards = b->pc;
-	b->ib.dry_run = m->dry_run;
-	b->req.op_case = KARTOTEKA__REQUEST__OP_IMPORT_BATCH;
-	b->req.import_batch = &b->ib;
-	rc = cli_request(m->cli, &b->req,
-	    KARTOTEKA__RESPONSE__RESULT_IMPORT_BATCH, &resp);
-	if (rc != 0)
-		return rc;
-	ir = resp->import_batch;
-	if (ir->n_results != b->ib.n_cards) {
-		kartoteka__response__free_unpacked(resp, NULL);
-		return cli_fail(m->cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
-		    _("the server answered %zu cards of %zu"), ir->n_results,
-		    b->ib.n_cards);
-	}
+/* Notes the verdicts of b (answered by ir). Returns 0 or an exit code. */
+static int
+note_results(imp_t *m, const batch_t *b,
+    const Kartoteka__ImportBatchResponse *ir)
+{
+	if (ir->n_results != b->ib.n_cards)
+		return CLI_EXIT_CONNECT;
 	for (size_t i = 0; i < ir->n_results; i++) {
 		const Kartoteka__ImportRowResult *res = ir->results[i];
 		icard_t *c = &m->cards[b->index[i]];
@@ -350,110 +369,349 @@ send_batch(imp_t *m, batch_t *b)
 		c->id = res->client_id;
 		if (c->outcome == ROW_REFUSED &&
 		    (c->reason = strdup(res->reason && res->reason[0] ?
-		    res->reason : _("refused by the server"))) == NULL)
-			rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
-			    _("out of memory"));
+		    res->reason : "refused by the server")) == NULL)
+			return CLI_EXIT_USAGE;
 	}
-	kartoteka__response__free_unpacked(resp, NULL);
-	b->ib.n_cards = 0;
-	b->bytes = 0;
-	kt_arena_reset(&b->arena);
+	return 0;
+}
+
+/* A batch was committed: the progress, and the state file up to the
+ * first batch still out. Under s->mu. */
+static void
+batch_done(senders_t *s, const batch_t *b)
+{
+	imp_t *m = s->m;
+	size_t before = s->watermark;
+
+	s->done[b->seq] = 1;
+	s->rows_done += b->rows;
+	while (s->watermark < s->nseq && s->done[s->watermark])
+		s->watermark++;
+	if (!m->dry_run && s->watermark > before)
+		state_write(m, s->last_card[s->watermark - 1]);
+	if (s->rows_done < s->total_rows)   /* the last is printed at the end */
+		progress(m, s->rows_done, s->total_rows, 0);
+}
+
+static void *
+sender(void *arg)
+{
+	struct worker *w = arg;
+	senders_t *s = w->s;
+
+	for (;;) {
+		Kartoteka__Response *resp = NULL;
+		batch_t *b;
+		int rc;
+		pthread_mutex_lock(&s->mu);
+		while (s->queue == NULL && !s->closed && s->rc == 0)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->queue == NULL || s->rc != 0) {
+			pthread_mutex_unlock(&s->mu);
+			return NULL;
+		}
+		b = s->queue;
+		if ((s->queue = b->next) == NULL)
+			s->queue_tail = NULL;
+		pthread_mutex_unlock(&s->mu);
+
+		rc = kt_conn_call(w->cli.cli_conn, &b->req, &resp);
+		if (rc != 0) {
+			rc = CLI_EXIT_CONNECT;
+		} else if (resp->error != NULL &&
+		    resp->error->code != KARTOTEKA__ERROR__CODE__OK) {
+			rc = CLI_EXIT_SERVER;
+		} else if (resp->result_case !=
+		    KARTOTEKA__RESPONSE__RESULT_IMPORT_BATCH ||
+		    resp->import_batch == NULL) {
+			rc = CLI_EXIT_CONNECT;
+		} else {
+			rc = note_results(s->m, b, resp->import_batch);
+		}
+		pthread_mutex_lock(&s->mu);
+		if (rc != 0 && s->rc == 0) {
+			s->rc = rc;
+			s->err_cli = &w->cli;
+			if (rc == CLI_EXIT_SERVER) {
+				s->err_resp = resp;
+				resp = NULL;
+			}
+		} else if (rc == 0) {
+			batch_done(s, b);
+		}
+		kt_arena_reset(&b->arena);
+		b->next = s->free;
+		s->free = b;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		if (resp != NULL)
+			kartoteka__response__free_unpacked(resp, NULL);
+	}
+}
+
+/* A free batch to fill (waits for one); NULL once a sender failed. */
+static batch_t *
+take_free(senders_t *s)
+{
+	batch_t *b;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->free == NULL && s->rc == 0)
+		pthread_cond_wait(&s->cv, &s->mu);
+	b = s->rc == 0 ? s->free : NULL;
+	if (b != NULL)
+		s->free = b->next;
+	pthread_mutex_unlock(&s->mu);
+	if (b != NULL) {
+		kartoteka__request__init(&b->req);
+		kartoteka__import_batch_request__init(&b->ib);
+		b->ib.cards = b->pc;
+		b->ib.dry_run = s->m->dry_run;
+		b->req.op_case = KARTOTEKA__REQUEST__OP_IMPORT_BATCH;
+		b->req.import_batch = &b->ib;
+		b->bytes = b->rows = 0;
+	}
+	return b;
+}
+
+/* Queues b for the senders. Returns 0 or KT_ENOMEM. */
+static int
+enqueue(senders_t *s, batch_t *b)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->nseq == s->capseq) {
+		size_t cap = s->capseq ? s->capseq * 2 : 256;
+		uint8_t *d = realloc(s->done, cap);
+		size_t *l = d ? realloc(s->last_card, cap * sizeof(*l)) : NULL;
+		if (d)
+			s->done = d;
+		if (l)
+			s->last_card = l;
+		if (d == NULL || l == NULL)
+			rc = KT_ENOMEM;
+		else
+			s->capseq = cap;
+	}
+	if (rc == 0) {
+		b->seq = s->nseq;
+		s->done[b->seq] = 0;
+		s->last_card[b->seq] = b->index[b->ib.n_cards - 1] + 1;
+		s->nseq++;
+		b->next = NULL;
+		if (s->queue_tail)
+			s->queue_tail->next = b;
+		else
+			s->queue = b;
+		s->queue_tail = b;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
 
-/* Sends every card (from card skip on) in batches. Returns 0 or an exit
- * code (reported). */
+/* Adds card i to b when it fits (1), else leaves b as it is (0); -1 on a
+ * failure (reported). */
 static int
-send_all(imp_t *m, size_t skip, size_t total_rows)
+add_card(imp_t *m, batch_t *b, size_t i)
 {
-	batch_t *b = calloc(1, sizeof(*b));
-	size_t rows_done = 0, pending = 0;
-	int rc = 0;
+	Kartoteka__Client *c;
+	Kartoteka__ImportCard *ic;
+	const size_t *lines;
+	size_t n, sz;
+	int rc;
 
-	if (b == NULL || kt_arena_init(&b->arena, 1u << 20, 256u << 20) != 0) {
+	if ((rc = kt_igroup_card(m->group, i, &b->arena, &c, &lines, &n)) != 0) {
+		cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+		    kt_strerror(rc));
+		return -1;
+	}
+	ic = &b->cards[b->ib.n_cards];
+	kartoteka__import_card__init(ic);
+	ic->line = lines[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)lines[0];
+	ic->client = c;
+	sz = kartoteka__import_card__get_packed_size(ic) + 8;
+	if (b->ib.n_cards > 0 && b->bytes + sz > BATCH_BYTES)
+		return 0;
+	b->pc[b->ib.n_cards] = ic;
+	b->index[b->ib.n_cards++] = i;
+	b->bytes += sz;
+	b->rows += n;
+	return 1;
+}
+
+/* Opens the senders' connections, each with the saved session. Returns 0
+ * or an exit code (reported). */
+static int
+senders_open(senders_t *s, imp_t *m, size_t nconn)
+{
+	int rc;
+
+	s->m = m;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	for (size_t k = 0; k < 2 * nconn + 1; k++) {
+		batch_t *b = calloc(1, sizeof(*b));
+		if (b == NULL || kt_arena_init(&b->arena, 1u << 20,
+		    256u << 20) != 0) {
+			free(b);
+			return cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
+			    _("out of memory"));
+		}
+		b->next = s->free;
+		s->free = b;
+	}
+	for (size_t k = 0; k < nconn; k++) {
+		struct worker *w = &s->w[k];
+		w->s = s;
+		w->cli = *m->cli;
+		w->cli.cli_conn = NULL;
+		w->cli.cli_hello = NULL;
+		s->nworkers = k + 1;
+		if ((rc = cli_open_session(&w->cli)) != 0)
+			return rc;
+	}
+	for (size_t k = 0; k < nconn; k++) {
+		if (pthread_create(&s->w[k].tid, NULL, sender, &s->w[k]) != 0)
+			return cli_fail(m->cli, CLI_EXIT_USAGE, "THREAD", NULL,
+			    _("cannot start a sender thread"));
+		s->w[k].started = 1;
+	}
+	return 0;
+}
+
+/* Waits for the senders, reports their first failure, closes and frees
+ * everything. Returns rc, or the senders' failure (reported). */
+static int
+senders_close(senders_t *s, int rc)
+{
+	pthread_mutex_lock(&s->mu);
+	s->closed = 1;
+	if (rc != 0 && s->rc == 0)
+		s->rc = rc;          /* the producer failed: stop sending */
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	for (size_t k = 0; k < s->nworkers; k++)
+		if (s->w[k].started)
+			pthread_join(s->w[k].tid, NULL);
+	if (rc == 0 && s->rc != 0) {
+		cli_t *c = s->err_cli;
+		if (s->err_resp != NULL)
+			rc = cli_server_error(c, s->err_resp,
+			    s->err_resp->error->code ==
+			    KARTOTEKA__ERROR__CODE__UNAUTHENTICATED ?
+			    cli_hint_not_logged_in() : NULL);
+		else if (s->rc == CLI_EXIT_CONNECT)
+			rc = cli_fail(c, CLI_EXIT_CONNECT, "CONNECT", NULL,
+			    _("connection to %s failed or answered wrongly"),
+			    c->cli_cfg.address);
+		else
+			rc = cli_fail(c, s->rc, "NOMEM", NULL,
+			    _("out of memory"));
+	}
+	if (s->err_resp != NULL)
+		kartoteka__response__free_unpacked(s->err_resp, NULL);
+	for (size_t k = 0; k < s->nworkers; k++) {
+		kt_conn_close(s->w[k].cli.cli_conn);
+		if (s->w[k].cli.cli_hello != NULL)
+			kartoteka__server_hello__free_unpacked(
+			    s->w[k].cli.cli_hello, NULL);
+	}
+	while (s->free != NULL) {
+		batch_t *b = s->free;
+		s->free = b->next;
+		kt_arena_free(&b->arena);
 		free(b);
+	}
+	free(s->done);
+	free(s->last_card);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	return rc;
+}
+
+/* Sends every card (from card skip on) in batches on nconn connections.
+ * Returns 0 or an exit code (reported). */
+static int
+send_all(imp_t *m, size_t skip, size_t total_rows, size_t nconn)
+{
+	senders_t *s = calloc(1, sizeof(*s));
+	batch_t *b = NULL;
+	int rc = 0, fit;
+
+	if (s == NULL)
 		return cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
 		    _("out of memory"));
-	}
-	kartoteka__request__init(&b->req);
-	kartoteka__import_batch_request__init(&b->ib);
+	s->total_rows = total_rows;
+	rc = senders_open(s, m, nconn);
 	for (size_t i = 0; i < m->ncards && rc == 0; i++) {
-		Kartoteka__Client *c;
 		const size_t *lines;
-		size_t n, sz;
-		Kartoteka__ImportCard *ic;
-		if ((rc = kt_igroup_card(m->group, i, &b->arena, &c, &lines,
-		    &n)) != 0) {
-			rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
-			    "%s", kt_strerror(rc));
-			break;
-		}
-		for (size_t k = 0; k < n; k++)
-			if ((rc = push_row(m, lines[k], i, NULL)) != 0) {
+		size_t n;
+		kt_igroup_lines(m->group, i, &lines, &n);
+		for (size_t k = 0; k < n && rc == 0; k++)
+			if (push_row(m, lines[k], i, NULL) != 0)
 				rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM",
 				    NULL, _("out of memory"));
-				goto out;
-			} else {
+			else
 				m->rows[m->nrows - 1].first = lines[0];
-			}
+		if (rc != 0)
+			break;
 		if (i < skip) {
 			m->cards[i].outcome = ROW_SKIPPED;
-			rows_done += n;
+			pthread_mutex_lock(&s->mu);
+			s->rows_done += n;
+			pthread_mutex_unlock(&s->mu);
 			continue;
 		}
-		ic = &b->cards[b->ib.n_cards];
-		kartoteka__import_card__init(ic);
-		ic->line = lines[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)lines[0];
-		ic->client = c;
-		sz = kartoteka__import_card__get_packed_size(ic) + 8;
-		if (b->ib.n_cards > 0 && b->bytes + sz > BATCH_BYTES) {
-			/* The card does not fit: send the others first, and
-			 * take it again into the emptied batch (whose arena
-			 * the send reset). */
-			if ((rc = send_batch(m, b)) != 0)
-				break;
-			rows_done += pending;
-			pending = 0;
-			if (!m->dry_run)
-				state_write(m, i);
-			progress(m, rows_done, total_rows, 0);
-			if ((rc = kt_igroup_card(m->group, i, &b->arena, &c,
-			    &lines, &n)) != 0) {
+		if (b == NULL && (b = take_free(s)) == NULL)
+			break;                  /* a sender failed */
+		if ((fit = add_card(m, b, i)) < 0) {
+			rc = CLI_EXIT_USAGE;
+			break;
+		}
+		if (fit == 0) {
+			/* Full: send it, and take the card into a new one. */
+			if (enqueue(s, b) != 0) {
 				rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM",
-				    NULL, "%s", kt_strerror(rc));
+				    NULL, _("out of memory"));
 				break;
 			}
-			ic = &b->cards[0];
-			kartoteka__import_card__init(ic);
-			ic->line = lines[0] > UINT32_MAX ? UINT32_MAX :
-			    (uint32_t)lines[0];
-			ic->client = c;
-		}
-		b->pc[b->ib.n_cards] = ic;
-		b->index[b->ib.n_cards++] = i;
-		b->bytes += sz;
-		pending += n;
-		if (b->ib.n_cards == BATCH_CARDS) {
-			if ((rc = send_batch(m, b)) != 0)
+			if ((b = take_free(s)) == NULL)
 				break;
-			rows_done += pending;
-			pending = 0;
-			if (!m->dry_run)
-				state_write(m, i + 1);
-			progress(m, rows_done, total_rows, 0);
+			if (add_card(m, b, i) != 1) {
+				rc = CLI_EXIT_USAGE;
+				break;
+			}
+		}
+		if (b->ib.n_cards == BATCH_CARDS) {
+			if (enqueue(s, b) != 0) {
+				rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM",
+				    NULL, _("out of memory"));
+				break;
+			}
+			b = NULL;
 		}
 	}
-	if (rc == 0 && b->ib.n_cards > 0) {
-		rc = send_batch(m, b);
-		rows_done += pending;
+	if (rc == 0 && b != NULL && b->ib.n_cards > 0) {
+		if (enqueue(s, b) != 0)
+			rc = cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
+			    _("out of memory"));
+		b = NULL;
 	}
+	if (b != NULL) {
+		/* Never queued: back to the free list, freed with it. */
+		pthread_mutex_lock(&s->mu);
+		b->next = s->free;
+		s->free = b;
+		pthread_mutex_unlock(&s->mu);
+	}
+	rc = senders_close(s, rc);
 	if (rc == 0)
-		progress(m, rows_done, total_rows, 1);
+		progress(m, s->rows_done, total_rows, 1);
 	else if (m->bar)
 		fputc('\n', stderr);
-out:
-	kt_arena_free(&b->arena);
-	free(b);
+	free(s);
 	return rc;
 }
 
@@ -690,6 +948,10 @@ check_opts(cli_t *cli, const imp_opts_t *o)
 	    o->country[0] == '0'))
 		return cli_usage_error(cli, _("--country: a calling code of 1 "
 		    "to 3 digits, such as 7"));
+	if (o->connections && (strspn(o->connections, "0123456789") !=
+	    strlen(o->connections) || strlen(o->connections) > 2 ||
+	    atoi(o->connections) < 1 || atoi(o->connections) > (int)CONN_MAX))
+		return cli_usage_error(cli, _("--connections: 1 to 16"));
 	if (o->resume && o->dry_run)
 		return cli_usage_error(cli, _("--resume continues a real run; "
 		    "a dry run has nothing to resume"));
@@ -742,6 +1004,7 @@ cmd_import(cli_t *cli, int argc, char **argv)
 		{ .ao_name = "--sheet", .ao_value = &o.sheet },
 		{ .ao_name = "--refused", .ao_value = &o.refused },
 		{ .ao_name = "--country", .ao_value = &o.country },
+		{ .ao_name = "--connections", .ao_value = &o.connections },
 	};
 	const char *pos[1] = { NULL };
 	imp_t m;
@@ -829,8 +1092,9 @@ cmd_import(cli_t *cli, int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &m.t0);
 	if (m.ncards > 0) {
 		if ((rc = cli_load_config(cli)) != 0 ||
-		    (rc = cli_open_session(cli)) != 0 ||
-		    (rc = send_all(&m, skip, total_rows)) != 0)
+		    (rc = cli_require_enrolled(cli)) != 0 ||
+		    (rc = send_all(&m, skip, total_rows, o.connections ?
+		    (size_t)atoi(o.connections) : CONN_DEFAULT)) != 0)
 			goto out;
 	}
 	if (!m.dry_run)
@@ -888,7 +1152,8 @@ const cli_command_t cli_commands_import[] = {
 	{ "import", cmd_import,
 	  N_("import FILE [--dry-run] [--map MAPPING] [--branch B] [--manager "
 	     "LOGIN] [--encoding auto|utf-8|cp1251] [--delimiter auto|;|,|tab] "
-	     "[--sheet NAME] [--refused FILE] [--resume] [--country CC]"),
+	     "[--sheet NAME] [--refused FILE] [--resume] [--country CC] "
+	     "[--connections N]"),
 	  N_("import clients from a CSV or .xlsx file (owner)"),
 	  N_("Reads the file (CSV in UTF-8, with or without a BOM, or in "
 	     "cp1251; ';', ','\n"

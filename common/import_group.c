@@ -484,3 +484,11 @@ kt_igroup_card(const kt_igroup_t *g, size_t i, kt_arena_t *a,
 	*nlines = g->start[i + 1] - g->start[i];
 	return 0;
 }
+
+void
+kt_igroup_lines(const kt_igroup_t *g, size_t i, const size_t **lines,
+    size_t *nlines)
+{
+	*lines = g->lines + g->start[i];
+	*nlines = g->start[i + 1] - g->start[i];
+}

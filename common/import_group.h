@@ -43,4 +43,9 @@ size_t kt_igroup_cards(const kt_igroup_t *g);
 int kt_igroup_card(const kt_igroup_t *g, size_t i, kt_arena_t *a,
     Kartoteka__Client **card, const size_t **lines, size_t *nlines);
 
+/* kt_igroup_lines: the lines of card i's rows (< kt_igroup_cards), as
+ * kt_igroup_card gives them, without merging the card. */
+void kt_igroup_lines(const kt_igroup_t *g, size_t i, const size_t **lines,
+    size_t *nlines);
+
 #endif

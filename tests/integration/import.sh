@@ -105,6 +105,15 @@ has "^line 10: already in client 1$"
 [ ! -f "$T/clients.csv.import-state" ] || fail "state file left after a complete run"
 expect_rc 2 cli o import "$T/clients.csv" --resume --dry-run
 
+# ---- on a terminal: the progress bar (rows, rate, time left) -------------------
+script -qfec "'$KARTOTEKA' --config '$T/o' import '$T/clients.csv' --dry-run --connections 1" \
+	/dev/null >"$T/tty.out" </dev/null || fail "import on a pty: $(cat "$T/tty.out")"
+grep -q '\[##############################\] 100%  8/8 rows  .* rows/s  0:00 left' "$T/tty.out" ||
+	fail "no progress bar: $(cat "$T/tty.out")"
+expect_rc 0 cli o import "$T/clients.csv" --dry-run
+! grep -q 'rows/s' "$T/last.err" || fail "a progress bar without a terminal"
+expect_rc 2 cli o import "$T/clients.csv" --connections 17
+
 # ---- JSON ----------------------------------------------------------------------------------------
 expect_rc 0 cli o --json import "$T/clients.csv" --dry-run
 has '"ok":true'
