@@ -644,6 +644,11 @@ send_all(imp_t *m, size_t skip, size_t total_rows, size_t nconn)
 		return cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL,
 		    _("out of memory"));
 	s->total_rows = total_rows;
+	/* No more connections than batches (each logs a session resume). */
+	if (nconn > (m->ncards - skip + BATCH_CARDS - 1) / BATCH_CARDS)
+		nconn = (m->ncards - skip + BATCH_CARDS - 1) / BATCH_CARDS;
+	if (nconn == 0)
+		nconn = 1;
 	rc = senders_open(s, m, nconn);
 	for (size_t i = 0; i < m->ncards && rc == 0; i++) {
 		const size_t *lines;

@@ -102,6 +102,34 @@ out:
 	return rc;
 }
 
+/* ==== the row buffer (import_table.h), shared with import_xlsx.c ==== */
+
+int
+kt_irowbuf_put(kt_irowbuf_t *b, const char *v, size_t n)
+{
+	if (b->rb_len + n + 1 > b->rb_cap) {
+		size_t cap = (b->rb_cap ? b->rb_cap * 2 : 4096) + n + 1;
+		char *nb = realloc(b->rb_buf, cap);
+		if (nb == NULL)
+			return KT_ENOMEM;
+		b->rb_buf = nb;
+		b->rb_cap = cap;
+	}
+	memcpy(b->rb_buf + b->rb_len, v, n);
+	b->rb_offs[b->rb_ncells++] = b->rb_len;
+	b->rb_len += n;
+	b->rb_buf[b->rb_len++] = '\0';
+	return 0;
+}
+
+const char *const *
+kt_irowbuf_cells(kt_irowbuf_t *b)
+{
+	for (size_t i = 0; i < b->rb_ncells; i++)
+		b->rb_cells[i] = b->rb_buf + b->rb_offs[i];
+	return b->rb_cells;
+}
+
 /* ==== libcsv callbacks ===================================================== */
 
 /* The row being collected: cells' bytes one after another, each ended by
@@ -109,11 +137,7 @@ out:
 typedef struct csv_reader {
 	kt_irow_fn fn;
 	void *arg;
-	char *buf;                 /* cells of the current row */
-	size_t len, cap;
-	size_t offs[KT_IMPORT_COLS_MAX];
-	const char *cells[KT_IMPORT_COLS_MAX];
-	size_t ncells;             /* cells kept (<= KT_IMPORT_COLS_MAX) */
+	kt_irowbuf_t row;          /* cells of the current row */
 	size_t seen;               /* cells met, kept or not */
 	char why[96];              /* the row's first error, "" for none */
 	size_t line;               /* line being fed */
@@ -154,20 +178,8 @@ on_cell(void *s, size_t n, void *data)
 			    "UTF-8", col);
 		n = 0;
 	}
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = (r->cap ? r->cap * 2 : 4096) + n + 1;
-		char *nb = realloc(r->buf, cap);
-		if (nb == NULL) {
-			r->stop = KT_ENOMEM;
-			return;
-		}
-		r->buf = nb;
-		r->cap = cap;
-	}
-	memcpy(r->buf + r->len, cell, n);
-	r->offs[r->ncells++] = r->len;
-	r->len += n;
-	r->buf[r->len++] = '\0';
+	if (kt_irowbuf_put(&r->row, cell, n) != 0)
+		r->stop = KT_ENOMEM;
 }
 
 /* Hands the collected row to fn and starts the next. */
@@ -180,16 +192,14 @@ on_row(int term, void *data)
 	(void)term;
 	if (r->stop)
 		return;
-	for (size_t i = 0; i < r->ncells; i++)
-		r->cells[i] = r->buf + r->offs[i];
 	row.ir_line = r->row_line;
-	row.ir_ncells = r->ncells;
-	row.ir_cells = r->cells;
+	row.ir_ncells = r->row.rb_ncells;
+	row.ir_cells = kt_irowbuf_cells(&r->row);
 	row.ir_error = r->why[0] ? r->why : NULL;
 	r->rows++;
 	r->stop = r->fn(&row, r->arg);
-	r->len = 0;
-	r->ncells = 0;
+	r->row.rb_len = 0;
+	r->row.rb_ncells = 0;
 	r->seen = 0;
 	r->why[0] = '\0';
 	r->row_open = 0;
@@ -300,7 +310,7 @@ out:
 	}
 	if (parser)
 		csv_free(&p);
-	free(r.buf);
+	free(r.row.rb_buf);
 	free(conv);
 	return rc;
 }

@@ -31,4 +31,22 @@ typedef struct kt_irow {
  * and is returned by the reader. */
 typedef int (*kt_irow_fn)(const kt_irow_t *row, void *arg);
 
+/* The cells of the row a reader is collecting: their bytes one after
+ * another, each ended by a NUL. Zero-initialise; free rb_buf. */
+typedef struct kt_irowbuf {
+	char *rb_buf;
+	size_t rb_len, rb_cap;
+	size_t rb_offs[KT_IMPORT_COLS_MAX];
+	const char *rb_cells[KT_IMPORT_COLS_MAX];
+	size_t rb_ncells;            /* <= KT_IMPORT_COLS_MAX */
+} kt_irowbuf_t;
+
+/* kt_irowbuf_put appends a cell of n bytes (the caller keeps rb_ncells
+ * below KT_IMPORT_COLS_MAX). Returns 0 or KT_ENOMEM (import_csv.c). */
+int kt_irowbuf_put(kt_irowbuf_t *b, const char *v, size_t n);
+
+/* kt_irowbuf_cells points rb_cells at the cells collected and returns
+ * them, valid until the next put. */
+const char *const *kt_irowbuf_cells(kt_irowbuf_t *b);
+
 #endif

@@ -338,12 +338,7 @@ typedef struct sheet {
 	char type[16];
 	text_t val;               /* <v> or <is><t> */
 	int in_v, in_is_t, in_row, in_c;
-	/* the row's cells */
-	char *buf;
-	size_t len, cap;
-	size_t offs[KT_IMPORT_COLS_MAX];
-	const char *cells[KT_IMPORT_COLS_MAX];
-	size_t ncells;
+	kt_irowbuf_t cells;       /* the row's */
 	char why[96];
 	size_t rows;
 	int stop;                 /* fn's return, or KT_E* */
@@ -369,24 +364,6 @@ ref_row(const char *r)
 		if ((v = v * 10 + (size_t)(*r - '0')) > ROWS_MAX)
 			return 0;
 	return v;
-}
-
-static int
-cell_put(sheet_t *s, const char *v, size_t n)
-{
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = (s->cap ? s->cap * 2 : 4096) + n + 1;
-		char *nb = realloc(s->buf, cap);
-		if (nb == NULL)
-			return KT_ENOMEM;
-		s->buf = nb;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, v, n);
-	s->offs[s->ncells++] = s->len;
-	s->len += n;
-	s->buf[s->len++] = '\0';
-	return 0;
 }
 
 /* Flags the row: "column N: what" (the first problem only). */
@@ -415,7 +392,7 @@ cell_end(sheet_t *s)
 			    KT_IMPORT_COLS_MAX);
 		return 0;
 	}
-	if (s->col < s->ncells) {
+	if (s->col < s->cells.rb_ncells) {
 		flag(s, "cells out of order", s->col);
 		return 0;
 	}
@@ -454,10 +431,10 @@ cell_end(sheet_t *s)
 		}
 	}
 	n = strlen(v);
-	while (s->ncells < s->col)
-		if (cell_put(s, "", 0) != 0)
+	while (s->cells.rb_ncells < s->col)
+		if (kt_irowbuf_put(&s->cells, "", 0) != 0)
 			return KT_ENOMEM;
-	return cell_put(s, v, n);
+	return kt_irowbuf_put(&s->cells, v, n);
 }
 
 static void XMLCALL
@@ -476,7 +453,7 @@ sheet_start(void *ud, const XML_Char *el, const XML_Char **atts)
 			s->row = s->next_row;
 		s->next_row = s->row + 1;
 		s->next_col = 0;
-		s->len = s->ncells = 0;
+		s->cells.rb_len = s->cells.rb_ncells = 0;
 		s->why[0] = '\0';
 	} else if (strcmp(l, "c") == 0 && s->in_row) {
 		s->in_c = 1;
@@ -512,17 +489,15 @@ sheet_end(void *ud, const XML_Char *el)
 			goto stop;
 	} else if (strcmp(l, "row") == 0 && s->in_row) {
 		s->in_row = 0;
-		if (s->ncells == 0 && !s->why[0])
+		if (s->cells.rb_ncells == 0 && !s->why[0])
 			return;
 		if (++s->rows > ROWS_MAX) {
 			rc = KT_EINVAL;
 			goto stop;
 		}
-		for (size_t i = 0; i < s->ncells; i++)
-			s->cells[i] = s->buf + s->offs[i];
 		row.ir_line = s->row;
-		row.ir_ncells = s->ncells;
-		row.ir_cells = s->cells;
+		row.ir_ncells = s->cells.rb_ncells;
+		row.ir_cells = kt_irowbuf_cells(&s->cells);
 		row.ir_error = s->why[0] ? s->why : NULL;
 		if ((rc = s->fn(&row, s->arg)) != 0)
 			goto stop;
@@ -569,7 +544,7 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	size_t pick = 0;
 	int rc;
 
-	if (err && cap)
+	if (cap)
 		err[0] = '\0';
 	if (sheet_used && cap_used)
 		sheet_used[0] = '\0';
@@ -653,7 +628,7 @@ out:
 	free(sst.s);
 	free(sst.cur.s);
 	free(sh.val.s);
-	free(sh.buf);
+	free(sh.cells.rb_buf);
 	zip_discard(za);
 	zip_error_fini(&ze);
 	return rc;

@@ -111,10 +111,10 @@ merge_into(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_card_op_t *c,
 		    "client %" PRIu64 ": %.160s", into->id, err);
 		goto out;
 	}
+	/* The stored card too large to pack again: it is not the same. */
 	if ((rc = kt_card_pack(into, &a, &alen, err, sizeof(err))) != 0 &&
 	    rc != KT_EINVAL)
 		goto out;
-	rc = 0;
 	snprintf(detail, sizeof(detail), "line=%" PRIu32, ic->line);
 	if (a != NULL && alen == blen && memcmp(a, b, alen) == 0) {
 		res->outcome = KARTOTEKA__IMPORT_OUTCOME__IMPORT_UNCHANGED;
@@ -304,7 +304,8 @@ take(kt_req_t *r, MDB_txn *txn, const import_st_t *s,
 		*buf = nb;
 		*cap = nc;
 	}
-	memcpy(*buf + *len, p, n);
+	if (n > 0)
+		memcpy(*buf + *len, p, n);
 	ic->off = *len;
 	ic->len = n;
 	*len += n;
