@@ -9,6 +9,7 @@
  * and a file of the refused rows with their reasons, to fix and import
  * again. docs/IMPORT.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,11 +151,15 @@ slurp(cli_t *cli, const char *what, const char *path, size_t max,
 	struct stat sb;
 	uint8_t *buf = NULL;
 	size_t n = 0;
+	int e = f == NULL ? errno : 0;
 
 	*out = NULL;
 	*len = 0;
-	if (f == NULL || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		int e = f ? (errno ? errno : EINVAL) : errno;
+	if (f != NULL && fstat(fileno(f), &sb) != 0)
+		e = errno;
+	else if (f != NULL && !S_ISREG(sb.st_mode))
+		e = EINVAL;
+	if (e != 0) {
 		if (f)
 			fclose(f);
 		return cli_fail(cli, CLI_EXIT_USAGE, "FILE", NULL,
@@ -888,11 +893,19 @@ write_refused(imp_t *m, const imp_opts_t *o, const uint8_t *data,
 {
 	kt_csv_info_t info;
 	char used[256];
-	int rc;
+	int rc, fd;
 
-	if ((m->rf = fopen(path, "wb")) == NULL)
+	/* 0600, also over an older file: the refused rows are clients'
+	 * personal data. */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || fchmod(fd, 0600) != 0 ||
+	    (m->rf = fdopen(fd, "wb")) == NULL) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
 		return cli_fail(m->cli, CLI_EXIT_USAGE, "FILE", NULL,
-		    _("cannot write %s: %s"), path, strerror(errno));
+		    _("cannot write %s: %s"), path, strerror(e));
+	}
 	fputs("\xef\xbb\xbf", m->rf);
 	m->reason_header = _("Причина отказа");
 	if (is_xlsx) {
@@ -1026,6 +1039,9 @@ cmd_import(cli_t *cli, int argc, char **argv)
 		return cli_parsed(rc);
 	if ((rc = check_opts(cli, &o)) != 0)
 		return rc;
+	if (o.refused && strcmp(o.refused, pos[0]) == 0)
+		return cli_usage_error(cli, _("--refused: not the file being "
+		    "imported"));
 	m.cli = cli;
 	m.path = pos[0];
 	m.dry_run = o.dry_run;
@@ -1119,6 +1135,7 @@ cmd_import(cli_t *cli, int argc, char **argv)
 			    _("out of memory"));
 			goto out;
 		}
+
 		if ((rc = write_refused(&m, &o, data, len, refused_path,
 		    is_xlsx)) != 0)
 			goto out;

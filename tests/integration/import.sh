@@ -76,6 +76,7 @@ grep -q "import  client:1  OK  line=10 merged" "$T/tail.out" || fail "no merge e
 # ---- the refused rows' file -------------------------------------------------------------
 R="$T/clients.csv.refused.csv"
 [ -f "$R" ] || fail "no refused file"
+[ "$(stat -c %a "$R")" = 600 ] || fail "refused file mode $(stat -c %a "$R")"
 [ "$(head -c 3 "$R" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "refused file: no BOM"
 head -n 1 "$R" | grep -q '"Скидка";"Причина отказа"' || fail "refused header: $(head -n 1 "$R")"
 [ "$(wc -l <"$R")" -eq 6 ] || fail "refused rows: $(cat "$R")"
@@ -122,6 +123,10 @@ has '{"line":6,"outcome":"refused","reason":"Телефон: phone '"'"'12-34'"'
 has '{"line":3,"outcome":"unchanged","client":2,"card_line":2}'
 
 # ---- bad input --------------------------------------------------------------------------------------
+expect_rc 2 cli o import "$T/clients.csv" --refused "$T/clients.csv"
+err_has "not the file being imported"
+expect_rc 2 cli o import "$T"
+err_has "not a regular file"
 expect_rc 2 cli o import "$T/nope.csv"
 err_has "cannot read"
 printf 'Сумма;Дата\n1;2\n' >"$T/nonames.csv"
