@@ -8,34 +8,8 @@
 
 #include "import_csv.h"
 #include "kt_error.h"
+#include "common/import_rows.h"
 
-/* Rows read, flattened as "LINE:cell|cell|...[!error]" lines. */
-typedef struct seen {
-	char text[8192];
-	size_t len;
-	size_t stop_after;     /* stop (return 7) after this many rows; 0 never */
-	size_t rows;
-} seen_t;
-
-static int
-collect(const kt_irow_t *row, void *arg)
-{
-	seen_t *s = arg;
-
-	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len,
-	    "%zu:", row->ir_line);
-	for (size_t i = 0; i < row->ir_ncells; i++)
-		s->len += (size_t)snprintf(s->text + s->len,
-		    sizeof(s->text) - s->len, "%s%s", i ? "|" : "",
-		    row->ir_cells[i]);
-	if (row->ir_error)
-		s->len += (size_t)snprintf(s->text + s->len,
-		    sizeof(s->text) - s->len, "!%s", row->ir_error);
-	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len,
-	    "\n");
-	s->rows++;
-	return s->stop_after && s->rows >= s->stop_after ? 7 : 0;
-}
 
 /* Reads text with enc and delim; asserts success; returns the rows. */
 static void

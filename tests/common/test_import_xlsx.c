@@ -13,30 +13,8 @@
 
 #include "import_xlsx.h"
 #include "kt_error.h"
+#include "common/import_rows.h"
 
-typedef struct seen {
-	char text[8192];
-	size_t len;
-} seen_t;
-
-static int
-collect(const kt_irow_t *row, void *arg)
-{
-	seen_t *s = arg;
-
-	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len,
-	    "%zu:", row->ir_line);
-	for (size_t i = 0; i < row->ir_ncells; i++)
-		s->len += (size_t)snprintf(s->text + s->len,
-		    sizeof(s->text) - s->len, "%s%s", i ? "|" : "",
-		    row->ir_cells[i]);
-	if (row->ir_error)
-		s->len += (size_t)snprintf(s->text + s->len,
-		    sizeof(s->text) - s->len, "!%s", row->ir_error);
-	s->len += (size_t)snprintf(s->text + s->len, sizeof(s->text) - s->len,
-	    "\n");
-	return 0;
-}
 
 static uint8_t *
 slurp(const char *path, size_t *len)
