@@ -10,7 +10,6 @@
 #include "kt_error.h"
 #include "common/import_rows.h"
 
-
 /* Reads text with enc and delim; asserts success; returns the rows. */
 static void
 read_ok(const char *text, size_t len, kt_ienc_t enc, char delim,
