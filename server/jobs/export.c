@@ -226,29 +226,6 @@ kt_export_csv_cell(kt_export_buf_t *b, const char *s, size_t n, char sep)
 }
 
 /* A cell from a NUL-terminated string, then the separator. */
-static void
-cell(kt_export_buf_t *b, const char *s, char sep)
-{
-	kt_export_csv_cell(b, s ? s : "", s ? strlen(s) : 0, sep);
-	buf_ch(b, sep);
-}
-
-static void
-cell_u64(kt_export_buf_t *b, uint64_t v, char sep)
-{
-	char t[24];
-	size_t i = sizeof(t);
-
-	/* 0 is "no value" in every numeric column (no referrer, no
-	 * discount): an empty cell. */
-	while (v > 0) {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	}
-	buf_add(b, t + i, sizeof(t) - i);
-	buf_ch(b, sep);
-}
-
 static const char *const csv_header[] = {
 	"id", "title", "branch", "manager", "status", "category", "source",
 	"referred_by", "tags", "do_not_contact", "consent_date", "contract",
@@ -270,10 +247,44 @@ csv_begin(kt_export_buf_t *b, char sep, int bom)
 	}
 }
 
-/* The cells joined with "; " into one cell, built in tmp. */
+/* Where a card's cells go, one after the other: CSV text or an xlsx row
+ * (put gets each cell's text, n bytes, not NUL-terminated). */
+typedef struct cells {
+	void (*put)(struct cells *c, const char *s, size_t n);
+} cells_t;
+
 static void
-csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
-    const Ktstore__ClientRecord *r, char sep)
+put_str(cells_t *c, const char *s)
+{
+	c->put(c, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* 0 is "no value" in every numeric column (no referrer, no discount): an
+ * empty cell. */
+static void
+put_u64(cells_t *c, uint64_t v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	while (v > 0) {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	c->put(c, t + i, sizeof(t) - i);
+}
+
+/* tmp as one cell. */
+static void
+put_tmp(cells_t *c, const kt_export_buf_t *tmp)
+{
+	c->put(c, (const char *)tmp->p, tmp->len);
+}
+
+/* The people, their phones and e-mails: three cells, each joined with
+ * "; ", built in tmp. */
+static void
+card_people(cells_t *c, kt_export_buf_t *tmp, const Ktstore__ClientRecord *r)
 {
 	char birth[16];
 
@@ -294,8 +305,7 @@ csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
 			buf_ch(tmp, ')');
 		}
 	}
-	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
-	buf_ch(b, sep);
+	put_tmp(c, tmp);
 	tmp->len = 0;
 	for (size_t i = 0; i < r->n_people; i++)
 		for (size_t j = 0; j < r->people[i]->n_phones; j++) {
@@ -303,8 +313,7 @@ csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
 				buf_str(tmp, "; ");
 			buf_str(tmp, r->people[i]->phones[j]);
 		}
-	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
-	buf_ch(b, sep);
+	put_tmp(c, tmp);
 	tmp->len = 0;
 	for (size_t i = 0; i < r->n_people; i++)
 		if (r->people[i]->email && r->people[i]->email[0]) {
@@ -312,45 +321,44 @@ csv_people(kt_export_buf_t *b, kt_export_buf_t *tmp,
 				buf_str(tmp, "; ");
 			buf_str(tmp, r->people[i]->email);
 		}
-	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
-	buf_ch(b, sep);
+	put_tmp(c, tmp);
 }
 
+/* The cells of card r, in the order of csv_header: the same for CSV and
+ * xlsx. */
 static void
-csv_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
-    const Ktstore__ClientRecord *r, const char *branch, const char *manager,
-    char sep)
+card_cells(cells_t *c, kt_export_buf_t *tmp, const Ktstore__ClientRecord *r,
+    const char *branch, const char *manager)
 {
 	char t[32];
 
-	cell_u64(b, r->id, sep);
-	cell(b, r->title, sep);
-	cell(b, branch, sep);
-	cell(b, manager, sep);
-	cell(b, NAME_OF(status_names, r->status), sep);
-	cell(b, NAME_OF(category_names, r->category), sep);
-	cell(b, r->source, sep);
-	cell_u64(b, r->referred_by, sep);
+	put_u64(c, r->id);
+	put_str(c, r->title);
+	put_str(c, branch);
+	put_str(c, manager);
+	put_str(c, NAME_OF(status_names, r->status));
+	put_str(c, NAME_OF(category_names, r->category));
+	put_str(c, r->source);
+	put_u64(c, r->referred_by);
 	tmp->len = 0;
 	for (size_t i = 0; i < r->n_tags; i++) {
 		if (i > 0)
 			buf_str(tmp, "; ");
 		buf_str(tmp, r->tags[i]);
 	}
-	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
-	buf_ch(b, sep);
-	cell(b, r->do_not_contact ? "yes" : "", sep);
-	cell(b, r->consent_date, sep);
-	cell(b, r->contract, sep);
-	cell_u64(b, r->discount_percent, sep);
-	cell(b, r->leaving_reason, sep);
-	cell(b, r->archived ? "yes" : "", sep);
+	put_tmp(c, tmp);
+	put_str(c, r->do_not_contact ? "yes" : "");
+	put_str(c, r->consent_date);
+	put_str(c, r->contract);
+	put_u64(c, r->discount_percent);
+	put_str(c, r->leaving_reason);
+	put_str(c, r->archived ? "yes" : "");
 	time_text(r->created_at, t, sizeof(t));
-	cell(b, t, sep);
+	put_str(c, t);
 	time_text(r->updated_at, t, sizeof(t));
-	cell(b, t, sep);
-	csv_people(b, tmp, r, sep);
-	cell(b, r->notes, sep);
+	put_str(c, t);
+	card_people(c, tmp, r);
+	put_str(c, r->notes);
 	tmp->len = 0;
 	for (size_t i = 0; i < r->n_custom; i++) {
 		if (i > 0)
@@ -359,10 +367,37 @@ csv_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
 		buf_ch(tmp, '=');
 		buf_str(tmp, r->custom[i]->value);
 	}
-	kt_export_csv_cell(b, (const char *)tmp->p, tmp->len, sep);
-	buf_ch(b, sep);
-	kt_export_csv_cell(b, r->address ? r->address : "",
-	    r->address ? strlen(r->address) : 0, sep);
+	put_tmp(c, tmp);
+	put_str(c, r->address);
+}
+
+/* CSV: each cell quoted as needed, then the separator; the row's last
+ * separator becomes CRLF. */
+typedef struct csv_cells {
+	cells_t c;
+	kt_export_buf_t *b;
+	char sep;
+} csv_cells_t;
+
+static void
+csv_put(cells_t *c, const char *s, size_t n)
+{
+	csv_cells_t *x = (csv_cells_t *)c;
+
+	kt_export_csv_cell(x->b, s, n, x->sep);
+	buf_ch(x->b, x->sep);
+}
+
+static void
+csv_card(kt_export_buf_t *b, kt_export_buf_t *tmp,
+    const Ktstore__ClientRecord *r, const char *branch, const char *manager,
+    char sep)
+{
+	csv_cells_t x = { { csv_put }, b, sep };
+
+	card_cells(&x.c, tmp, r, branch, manager);
+	if (b->len > 0)
+		b->len--;                /* the last separator */
 	buf_str(b, "\r\n");
 }
 

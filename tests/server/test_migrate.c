@@ -20,7 +20,12 @@
 
 #include "kt_test.h"
 
+#include "backup_file.h"
+#include "jobs/backup.h"
+#include "keyfile.h"
 #include "kt_error.h"
+#include "kt_membuf.h"
+#include "model/identity.h"
 #include "records.pb-c.h"
 #include "model/audit.h"
 #include "model/client_store.h"
@@ -1101,12 +1106,84 @@ backup_never_overwritten(void **state)
 	free(p);
 }
 
+/* Appends file name of dir to backup w as an older binary's backup held it
+ * (the bytes as they are: an older layout's store, copied). */
+static void
+pack_file(kt_backup_writer_t *w, const char *dir, const char *name)
+{
+	char path[4096], buf[65536];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(kt_backup_writer_file(w, name), 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		assert_int_equal(kt_backup_writer_data(w, buf, (size_t)n), 0);
+	assert_true(n == 0);
+	close(fd);
+}
+
+/* A backup made when the store had an older layout (the v3 fixture, with
+ * its key files) restores into a new directory and opens at the current
+ * schema through the migrations, with the fixture's contents and an
+ * intact audit chain: what `kartotekad restore` does (backup_cmd.c). */
+static void
+backup_of_older_layout_restores(void **state)
+{
+	char *parent = tmpdir_make(), *old, *dir, why[256];
+	uint8_t key[64];
+	kt_membuf_t file = { 0 };
+	kt_backup_writer_t *w = NULL;
+	kt_backup_reader_t *r = NULL;
+	kt_store_t *st = NULL;
+	uint32_t found = 0;
+	kt_store_opts_t o = { .schema_found = &found };
+	uint64_t bad = 0, n = 0;
+	char path[4096];
+
+	(void)state;
+	assert_true(asprintf(&old, "%s/old", parent) > 0);
+	assert_true(asprintf(&dir, "%s/restored", parent) > 0);
+	load_fixture(3, old);
+	randombytes_buf(key, sizeof(key));
+	snprintf(path, sizeof(path), "%s/%s", old, KT_SERVER_KEY_FILE);
+	assert_int_equal(kt_keyfile_write(path, key, 32, 1), 0);
+	snprintf(path, sizeof(path), "%s/%s", old, KT_SIGN_KEY_FILE);
+	assert_int_equal(kt_keyfile_write(path, key, 64, 1), 0);
+	assert_int_equal(kt_backup_writer_open(&w, "pass-phrase", 11,
+	    crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN,
+	    kt_membuf_write, &file), 0);
+	pack_file(w, old, KT_SERVER_KEY_FILE);
+	pack_file(w, old, KT_SIGN_KEY_FILE);
+	pack_file(w, old, KT_BACKUP_STORE_FILE);
+	assert_int_equal(kt_backup_writer_close(w), 0);
+	kt_backup_writer_free(w);
+
+	assert_int_equal(kt_backup_reader_open(&r, "pass-phrase", 11,
+	    kt_membuf_read, &file, why, sizeof(why)), 0);
+	assert_int_equal(kt_backup_restore(r, dir, why, sizeof(why)), 0);
+	kt_backup_reader_free(r);
+	assert_int_equal(kt_migrate_open_ex(&st, dir, 0, &o), 0);
+	assert_int_equal(found, 3);
+	assert_int_equal(stored_schema(st), KT_STORE_SCHEMA);
+	check_fixture_contents(st, 3);
+	assert_int_equal(kt_audit_verify(st, NULL, NULL, &bad, &n), 0);
+	assert_true(n == fact(3, "audit_entries"));
+	kt_store_close(st);
+	free(file.p);
+	free(old);
+	free(dir);
+	tmpdir_remove(parent);
+}
+
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 static const struct CMUnitTest tests[] = {
 	FX(fixture_v1_opens),
 	cmocka_unit_test(fixture_v2_opens),
 	cmocka_unit_test(fixture_v3_opens),
 	cmocka_unit_test(fixture_current_opens),
+	cmocka_unit_test(backup_of_older_layout_restores),
 	cmocka_unit_test(builtin_table_complete),
 	FX(migrate_v1_to_v2),
 	FX(failing_step_changes_nothing),
