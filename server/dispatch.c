@@ -32,6 +32,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_person,
 	&kt_ops_report,
 	&kt_ops_backup,
+	&kt_ops_import,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

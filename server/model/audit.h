@@ -78,7 +78,9 @@
 	X(PERSON_EDIT, "person.edit")                                    \
 	X(PERSON_REMOVE, "person.remove")                                \
 	X(BACKUP, "backup")                                              \
-	X(RESTORE, "restore")
+	X(RESTORE, "restore")                                            \
+	X(IMPORT, "import")                                              \
+	X(IMPORT_DRY_RUN, "import.dryrun")
 
 typedef enum kt_audit_action {
 	KT_AUDIT_NONE = 0,            /* not audited (ops that only read the

@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "model/audit.h"
 #include "model/authz.h"
+#include "model/client_history.h"
 #include "model/store.h"
 #include "records.pb-c.h"
 #include "req.h"
@@ -93,5 +94,86 @@ int kt_card_op_load_edit(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 int kt_card_op_save(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
     const Ktstore__ClientRecord *old, Ktstore__ClientRecord *rec,
     unsigned b, kt_audit_action_t action, const char *what);
+
+/* ---- new cards: client add and import (ops/import.c) share these ---- */
+
+/* kt_card_op_place decides, on the loop inside txn, where a new card in
+ * goes as client add does: its branch (named, else the terminal's, else
+ * the caller's only one) and manager (the caller, unless one who may
+ * reassign names a user working in that branch).
+ * Returns KT_CODE_OK with *branch and *manager set, or KT_CODE_BAD or
+ * KT_CODE_FORBIDDEN with msg (cap bytes) naming the field or the rule;
+ * nothing is answered or audited here. */
+uint32_t kt_card_op_place(kt_req_t *r, MDB_txn *txn,
+    const Kartoteka__Client *in, uint64_t *branch, uint64_t *manager,
+    char *msg, size_t cap);
+
+/* kt_card_op_build checks the fields bits of card in (kt_card_build, with
+ * the server's country code for phones; now bounds birth dates) and packs
+ * the record into *out (malloc'd, *len bytes: the caller frees it).
+ * Returns KT_CODE_OK, KT_CODE_BAD (err names the field path and the
+ * problem) or KT_CODE_INTERNAL (out of memory). */
+uint32_t kt_card_op_build(kt_req_t *r, const Kartoteka__Client *in,
+    unsigned bits, int64_t now, uint8_t **out, size_t *len, char *err,
+    size_t cap);
+
+/* Called by kt_card_op_owners for card id holding contact what (a phone
+ * when is_phone, else an e-mail): 0 goes on, 1 stops, a negative KT_E*
+ * code stops and is returned. */
+typedef int (*kt_card_owner_fn)(void *arg, uint64_t id, const char *what,
+    int is_phone);
+
+/* kt_card_op_owners calls fn for every card that holds a phone or an
+ * e-mail of rec (in the order of rec's people and their contacts), from
+ * the phone and e-mail indexes, leaving out the contacts old already
+ * holds and old itself (old: the stored version of rec, NULL for a new
+ * card). Purged cards are not in the indexes; the card is not read.
+ * Returns 0, a store error, or fn's negative code. */
+int kt_card_op_owners(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *rec, const Ktstore__ClientRecord *old,
+    kt_card_owner_fn fn, void *arg);
+
+/* kt_card_op_referrer, on the writer: rec->referred_by, when set, must be
+ * another card the caller can see; else c is refused BAD_REQUEST naming
+ * the field (a card it cannot see answers as a missing one). Returns 0 or
+ * a store error. */
+int kt_card_op_referrer(kt_req_t *r, kt_card_op_t *c, MDB_txn *txn,
+    const kt_store_dbs_t *db, const Ktstore__ClientRecord *rec);
+
+/* kt_card_op_create, on the writer: stores rec (checked: referrer and
+ * duplicates are the caller's business) as a new card of c->branch and
+ * c->manager created at c->now, with its first version in the history,
+ * raises a merge alert for each card in c->dups, and audits it under
+ * action with detail what (ids and counts, never data; NULL: none)
+ * followed by its branch and manager. Sets rec's id and version.
+ * Returns 0 or a store error. */
+int kt_card_op_create(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
+    kt_card_op_t *c, Ktstore__ClientRecord *rec, kt_audit_action_t action,
+    const char *what);
+
+/* Notes card id in c->dups (once; at most KT_CARD_OP_DUPS_MAX). */
+void kt_card_op_note_dup(kt_card_op_t *c, uint64_t id);
+
+/* kt_card_op_dup_alerts, on the writer, after card rec was saved: a
+ * merge alert for each card of c->dups (it shares a contact with rec),
+ * their ids appended to detail (NUL-terminated, cap bytes). Returns 0 or
+ * a store error. */
+int kt_card_op_dup_alerts(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
+    kt_card_op_t *c, const Ktstore__ClientRecord *rec, char *detail,
+    size_t cap);
+
+/* The history's record of who writes a card at c->now: r's caller and
+ * terminal, under action, changing fields (KT_CARD_*). */
+kt_chist_who_t kt_card_op_writer(kt_req_t *r, const kt_card_op_t *c,
+    kt_audit_action_t action, uint32_t fields);
+
+/* kt_card_op_merged: out = card a with card b merged in, as client merge
+ * does (DESIGN §4): b's people that add something (not the same name
+ * with every contact already on a), b's tags, b's notes after a's (unless
+ * a's hold them already: merging the same card twice adds nothing), and
+ * b's fields where a has none. out borrows a's and b's memory and arena
+ * wa's. Returns 0 or KT_ENOMEM. */
+int kt_card_op_merged(kt_arena_t *wa, const Ktstore__ClientRecord *a,
+    const Ktstore__ClientRecord *b, Ktstore__ClientRecord *out);
 
 #endif

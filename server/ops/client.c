@@ -68,17 +68,23 @@ may(const kt_req_t *r, kt_action_t a, uint64_t branch, uint64_t manager)
 	    branch, manager);
 }
 
-/* The history's record of who writes a card now: r's caller and
- * terminal, under action, changing fields (KT_CARD_*). */
-static kt_chist_who_t
-writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
+/* The history's record of who writes a card now: card_op.h. */
+kt_chist_who_t
+kt_card_op_writer(kt_req_t *r, const kt_card_op_t *c,
+    kt_audit_action_t action, uint32_t fields)
 {
-	client_st_t *c = kt_req_state(r);
 	kt_chist_who_t who = { .time = c->now, .user = kt_req_caller(r)->id,
 		.terminal = kt_req_terminal_key(r),
 		.action = kt_audit_action_name(action), .fields = fields };
 
 	return who;
+}
+
+/* writer_as for the op of r's own state. */
+static kt_chist_who_t
+writer_of(kt_req_t *r, kt_audit_action_t action, uint32_t fields)
+{
+	return kt_card_op_writer(r, kt_req_state(r), action, fields);
 }
 
 /* ==== the card in answers ================================================= */
@@ -191,14 +197,92 @@ append_detail(char *detail, size_t cap, const char *text)
 
 
 /* Notes card id in c->dups (once; at most DUPS_MAX). */
-static void
-note_dup(client_st_t *c, uint64_t id)
+void
+kt_card_op_note_dup(kt_card_op_t *c, uint64_t id)
 {
 	for (size_t i = 0; i < c->ndups; i++)
 		if (c->dups[i] == id)
 			return;
 	if (c->ndups < KT_CARD_OP_DUPS_MAX)
 		c->dups[c->ndups++] = id;
+}
+
+int
+kt_card_op_owners(MDB_txn *txn, const kt_store_dbs_t *db,
+    const Ktstore__ClientRecord *rec, const Ktstore__ClientRecord *old,
+    kt_card_owner_fn fn, void *arg)
+{
+	char key[KT_CSTORE_WORD_MAX + 1];
+	int rc = 0, stop = 0;
+
+	for (size_t i = 0; i < rec->n_people && !stop; i++) {
+		const Ktstore__PersonRecord *p = rec->people[i];
+		for (size_t j = 0; j <= p->n_phones && !stop; j++) {
+			kt_idset_t s = { 0 };
+			const char *what;
+			MDB_dbi dbi;
+			size_t n;
+			if (j < p->n_phones) {
+				what = p->phones[j];
+				dbi = db->cx_phone;
+				n = strlen(what);
+				if (n > KT_CSTORE_WORD_MAX)
+					continue;
+				memcpy(key, what, n);
+			} else if (p->email && p->email[0]) {
+				what = p->email;
+				dbi = db->cx_email;
+				n = kt_cstore_fold_key(what, key);
+			} else {
+				continue;
+			}
+			if (n == 0 || kt_card_has_contact(old, what, j < p->n_phones))
+				continue;
+			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
+				return rc;
+			for (size_t k = 0; k < s.n && !stop; k++) {
+				if (old != NULL && s.ids[k] == old->id)
+					continue;
+				stop = fn(arg, s.ids[k], what, j < p->n_phones);
+				if (stop < 0)
+					rc = stop;
+			}
+			kt_idset_free(&s);
+		}
+	}
+	return rc;
+}
+
+/* check_duplicates' walk over the cards holding a contact. */
+typedef struct dup_walk {
+	kt_req_t *r;
+	client_st_t *c;
+	MDB_txn *txn;
+	const kt_store_dbs_t *db;
+	uint64_t seen_id;
+	const char *seen_what, *seen_title;
+	int is_phone;
+} dup_walk_t;
+
+static int
+dup_seen(void *arg, uint64_t id, const char *what, int is_phone)
+{
+	dup_walk_t *w = arg;
+	Ktstore__ClientRecord *o = NULL;
+
+	if (kt_cstore_get_with(w->txn, w->db, id, &w->c->wa->pb, &o) != 0 ||
+	    o->purged)
+		return 0;
+	if (w->c->force || may(w->r, KT_ACT_SEE_CLIENT, o->branch,
+	    o->manager) != 0) {
+		kt_card_op_note_dup(w->c, o->id);
+		return 0;
+	}
+	w->seen_id = o->id;
+	w->seen_what = what;
+	w->seen_title = o->title;
+	w->is_phone = is_phone;
+	return 1;
 }
 
 /* Finds the phones and e-mails of rec on other cards (DESIGN §4). old is
@@ -216,55 +300,12 @@ static int
 check_duplicates(kt_store_t *st, kt_req_t *r, client_st_t *c, MDB_txn *txn,
     const Ktstore__ClientRecord *rec, const Ktstore__ClientRecord *old)
 {
-	const kt_store_dbs_t *db = kt_store_dbs(st);
-	char key[KT_CSTORE_WORD_MAX + 1];
-	uint64_t seen_id = 0;
-	const char *seen_what = NULL, *seen_title = NULL;
-	int rc = 0, is_phone = 0;
+	dup_walk_t w = { .r = r, .c = c, .txn = txn, .db = kt_store_dbs(st) };
+	int rc;
 
-	for (size_t i = 0; i < rec->n_people && seen_id == 0; i++) {
-		const Ktstore__PersonRecord *p = rec->people[i];
-		for (size_t j = 0; j <= p->n_phones && seen_id == 0; j++) {
-			kt_idset_t s = { 0 };
-			const char *what;
-			MDB_dbi dbi;
-			size_t n;
-			if (j < p->n_phones) {
-				what = p->phones[j];
-				dbi = db->cx_phone;
-				n = strlen(what);
-				memcpy(key, what, n);
-			} else if (p->email && p->email[0]) {
-				what = p->email;
-				dbi = db->cx_email;
-				n = kt_cstore_fold_key(what, key);
-			} else {
-				continue;
-			}
-			if (n == 0 || kt_card_has_contact(old, what, j < p->n_phones))
-				continue;
-			if ((rc = kt_cstore_ids_eq(txn, dbi, key, n, &s)) != 0)
-				return rc;
-			for (size_t k = 0; k < s.n && seen_id == 0; k++) {
-				Ktstore__ClientRecord *o = NULL;
-				if ((old != NULL && s.ids[k] == old->id) ||
-				    kt_cstore_get_with(txn, db, s.ids[k],
-				    &c->wa->pb, &o) != 0 || o->purged)
-					continue;
-				if (c->force || may(r, KT_ACT_SEE_CLIENT,
-				    o->branch, o->manager) != 0) {
-					note_dup(c, o->id);
-					continue;
-				}
-				seen_id = o->id;
-				seen_what = what;
-				seen_title = o->title;
-				is_phone = j < p->n_phones;
-			}
-			kt_idset_free(&s);
-		}
-	}
-	if (seen_id != 0) {
+	if ((rc = kt_card_op_owners(txn, w.db, rec, old, dup_seen, &w)) != 0)
+		return rc;
+	if (w.seen_id != 0) {
 		kt_uday_who_t who = kt_req_counted(r, txn, c->now);
 		uint32_t used = 0;
 		rc = kt_uday_dup(st, txn, &who, &used);
@@ -277,9 +318,9 @@ check_duplicates(kt_store_t *st, kt_req_t *r, client_st_t *c, MDB_txn *txn,
 		if (rc != 0)
 			return rc;
 		refuse(c, KT_CODE_CONFLICT, "%s %s already belongs to client %"
-		    PRIu64 " (%s)", is_phone ? "phone" : "e-mail", seen_what,
-		    seen_id, seen_title);
-		c->dup_of = seen_id;
+		    PRIu64 " (%s)", w.is_phone ? "phone" : "e-mail",
+		    w.seen_what, w.seen_id, w.seen_title);
+		c->dup_of = w.seen_id;
 	}
 	return 0;
 }
@@ -298,8 +339,8 @@ dup_detail(client_st_t *c, char *buf, size_t cap)
 
 /* After card rec was saved: a merge alert for each card it shares a
  * contact with (c->dups), and their ids appended to the audit detail. */
-static int
-dup_alerts(kt_store_t *st, MDB_txn *txn, kt_req_t *r, client_st_t *c,
+int
+kt_card_op_dup_alerts(kt_store_t *st, MDB_txn *txn, kt_req_t *r, client_st_t *c,
     const Ktstore__ClientRecord *rec, char *detail, size_t cap)
 {
 	size_t n = strlen(detail);
@@ -354,13 +395,47 @@ check_referrer(kt_req_t *r, client_st_t *c, MDB_txn *txn,
 	return rc;
 }
 
+int
+kt_card_op_create(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_card_op_t *c,
+    Ktstore__ClientRecord *rec, kt_audit_action_t action, const char *what)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	kt_chist_who_t who;
+	char detail[600];
+	int rc;
+
+	if ((rc = kt_store_next_id(st, txn, "client", &rec->id)) != 0)
+		return rc;
+	rec->branch = c->branch;
+	rec->manager = c->manager;
+	rec->created_at = rec->updated_at = c->now;
+	rec->created_by = kt_req_caller(r)->id;
+	rec->version = 1;
+	who = kt_card_op_writer(r, c, action, KT_CARD_ALL);
+	if ((rc = kt_cstore_put(txn, db, NULL, rec, &who)) != 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "%s%sbranch=%" PRIu64 " manager=%"
+	    PRIu64 "%s", what ? what : "", what ? " " : "", rec->branch,
+	    rec->manager, c->force ? " forced" : "");
+	if ((rc = kt_card_op_dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0)
+		return rc;
+	return kt_req_audit(st, txn, r, action, "client", rec->id, KT_CODE_OK,
+	    detail);
+}
+
+int
+kt_card_op_referrer(kt_req_t *r, kt_card_op_t *c, MDB_txn *txn,
+    const kt_store_dbs_t *db, const Ktstore__ClientRecord *rec)
+{
+	return check_referrer(r, c, txn, db, rec);
+}
+
 static int
 add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 {
 	client_st_t *c = kt_req_state(r);
 	const kt_store_dbs_t *db = kt_store_dbs(st);
 	Ktstore__ClientRecord *rec = NULL;
-	kt_chist_who_t who;
 	char detail[600];
 	int rc;
 
@@ -378,24 +453,37 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		    dup_detail(c, detail, sizeof(detail)));
 		goto out;
 	}
-	if ((rc = kt_store_next_id(st, txn, "client", &rec->id)) != 0)
-		goto out;
-	rec->branch = c->branch;
-	rec->manager = c->manager;
-	rec->created_at = rec->updated_at = c->now;
-	rec->created_by = kt_req_caller(r)->id;
-	rec->version = 1;
-	who = writer_of(r, KT_AUDIT_CLIENT_ADD, KT_CARD_ALL);
-	if ((rc = kt_cstore_put(txn, db, NULL, rec, &who)) != 0)
-		goto out;
-	snprintf(detail, sizeof(detail), "branch=%" PRIu64 " manager=%" PRIu64
-	    "%s", rec->branch, rec->manager, c->force ? " forced" : "");
-	if ((rc = dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0 ||
-	    (rc = audit(st, txn, r, KT_AUDIT_CLIENT_ADD, rec->id, detail)) != 0)
+	if ((rc = kt_card_op_create(st, txn, r, c, rec, KT_AUDIT_CLIENT_ADD,
+	    NULL)) != 0)
 		goto out;
 	rc = card_answer(r, txn, rec, 0);
 out:
 	return rc;
+}
+
+uint32_t
+kt_card_op_build(kt_req_t *r, const Kartoteka__Client *in, unsigned bits,
+    int64_t now, uint8_t **out, size_t *len, char *err, size_t cap)
+{
+	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
+	kt_arena_t a;
+	int rc;
+
+	*out = NULL;
+	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
+		snprintf(err, cap, "out of memory");
+		return KT_CODE_INTERNAL;
+	}
+	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
+	rc = kt_card_build(in, bits, now, kt_req_server(r)->opts.phone_country,
+	    &a, &rec, err, cap);
+	if (rc == 0)
+		rc = kt_card_pack(&rec, out, len, err, cap);
+	kt_arena_free(&a);
+	if (rc == KT_ENOMEM)
+		snprintf(err, cap, "out of memory");
+	return rc == 0 ? KT_CODE_OK : rc == KT_ENOMEM ? KT_CODE_INTERNAL :
+	    KT_CODE_BAD;
 }
 
 /* Checks the fields bits of card in (kt_card_build: errors name the field
@@ -405,28 +493,22 @@ static int
 take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
     unsigned bits)
 {
-	Ktstore__ClientRecord rec = KTSTORE__CLIENT_RECORD__INIT;
-	kt_arena_t a;
 	char err[300];
-	int rc;
+	uint32_t code;
 
-	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
+	code = kt_card_op_build(r, in, bits, c->now, &c->in, &c->inlen, err,
+	    sizeof(err));
+	if (code != KT_CODE_OK) {
+		kt_req_fail(r, code, "%s", err);
+		return 0;
+	}
+	/* kt_req_keep frees what it cannot keep. */
+	if (kt_req_keep(r, c->in) != 0) {
+		c->in = NULL;
 		kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
 		return 0;
 	}
-	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
-	rc = kt_card_build(in, bits, c->now,
-	    kt_req_server(r)->opts.phone_country, &a, &rec, err, sizeof(err));
-	if (rc != 0) {
-		kt_arena_free(&a);
-		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
-		    "%s",
-		    rc == KT_ENOMEM ? "out of memory" : err);
-		return 0;
-	}
-	rc = kt_card_op_keep(r, c, &rec);
-	kt_arena_free(&a);
-	return rc;
+	return 1;
 }
 
 int
@@ -451,17 +533,67 @@ kt_card_op_keep(kt_req_t *r, kt_card_op_t *c, const Ktstore__ClientRecord *rec)
 	return 1;
 }
 
+uint32_t
+kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
+    uint64_t *branch, uint64_t *manager, char *msg, size_t cap)
+{
+	const kt_user_t *me = kt_req_caller(r);
+	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
+	char login[KT_LOGIN_MAX + 1];
+	int named_mgr, rc;
+
+	/* Branch: named, else the terminal's, else the user's only one. */
+	if ((in->branch && in->branch[0]) || in->branch_id) {
+		if (find_branch(txn, db, in->branch, in->branch_id,
+		    branch) != 0) {
+			snprintf(msg, cap, "branch: no branch '%s'",
+			    in->branch && in->branch[0] ? in->branch : "#id");
+			return KT_CODE_BAD;
+		}
+	} else if (kt_req_terminal_branch(r)) {
+		*branch = kt_req_terminal_branch(r);
+	} else if (me->nbranches == 1) {
+		*branch = me->branches[0];
+	} else {
+		snprintf(msg, cap, "branch: name the client's branch");
+		return KT_CODE_BAD;
+	}
+	/* Manager: the creator, unless one who may reassign names another. */
+	*manager = me->id;
+	named_mgr = (in->manager && in->manager[0]) || in->manager_id;
+	if (named_mgr && find_user(txn, db, in->manager, in->manager_id,
+	    manager) != 0) {
+		snprintf(msg, cap, "manager: no user '%s'",
+		    in->manager && in->manager[0] ? in->manager : "#id");
+		return KT_CODE_BAD;
+	}
+	rc = may(r, KT_ACT_CREATE_CLIENT, *branch, *manager);
+	if (rc == 0 && *manager != me->id)
+		rc = may(r, KT_ACT_REASSIGN, *branch, *manager);
+	if (rc != 0) {
+		snprintf(msg, cap, "%s", *manager != me->id && rc == KT_EPERM ?
+		    "you may not name another manager: only an owner or a "
+		    "head may" : "you may not create a client in this branch");
+		return KT_CODE_FORBIDDEN;
+	}
+	if (*manager != me->id && !manager_fits(txn, db, *manager, *branch,
+	    login, sizeof(login))) {
+		snprintf(msg, cap, "manager: user %s does not work in the "
+		    "client's branch", login);
+		return KT_CODE_BAD;
+	}
+	return KT_CODE_OK;
+}
+
 static void
 op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 {
 	const Kartoteka__ClientAddRequest *ar = msg->client_add;
 	const Kartoteka__Client *in = ar->client;
 	client_st_t *c = kt_req_state(r);
-	const kt_user_t *me = kt_req_caller(r);
-	const kt_store_dbs_t *db = kt_store_dbs(kt_req_server(r)->store);
 	MDB_txn *txn = kt_req_txn(r);
-	char login[KT_LOGIN_MAX + 1];
-	int named_mgr, rc;
+	char why[300], detail[400];
+	uint32_t code;
 
 	if (in == NULL) {
 		kt_req_fail(r, KT_CODE_BAD, "client: missing");
@@ -474,40 +606,10 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 	c->part = add_mut;
 	c->now = kt_now_s();
 	c->force = ar->force;
-	/* Branch: named, else the terminal's, else the user's only one. */
-	if ((in->branch && in->branch[0]) || in->branch_id) {
-		if (find_branch(txn, db, in->branch, in->branch_id,
-		    &c->branch) != 0) {
-			kt_req_fail(r, KT_CODE_BAD, "branch: no branch '%s'",
-			    in->branch && in->branch[0] ? in->branch : "#id");
-			return;
-		}
-	} else if (kt_req_terminal_branch(r)) {
-		c->branch = kt_req_terminal_branch(r);
-	} else if (me->nbranches == 1) {
-		c->branch = me->branches[0];
-	} else {
-		kt_req_fail(r, KT_CODE_BAD, "branch: name the client's branch");
-		return;
-	}
-	/* Manager: the creator, unless one who may reassign names another. */
-	c->manager = me->id;
-	named_mgr = (in->manager && in->manager[0]) || in->manager_id;
-	if (named_mgr && find_user(txn, db, in->manager, in->manager_id,
-	    &c->manager) != 0) {
-		kt_req_fail(r, KT_CODE_BAD, "manager: no user '%s'",
-		    in->manager && in->manager[0] ? in->manager : "#id");
-		return;
-	}
-	rc = may(r, KT_ACT_CREATE_CLIENT, c->branch, c->manager);
-	if (rc == 0 && c->manager != me->id)
-		rc = may(r, KT_ACT_REASSIGN, c->branch, c->manager);
-	if (rc != 0) {
+	code = kt_card_op_place(r, txn, in, &c->branch, &c->manager, why,
+	    sizeof(why));
+	if (code == KT_CODE_FORBIDDEN) {
 		/* Refusals are audited too. */
-		const char *why = c->manager != me->id && rc == KT_EPERM ?
-		    "you may not name another manager: only an owner or a "
-		    "head may" : "you may not create a client in this branch";
-		char detail[200];
 		snprintf(detail, sizeof(detail), "branch=%" PRIu64 " %s",
 		    c->branch, why);
 		if (kt_req_answer_error(r, KT_CODE_FORBIDDEN, "%s", why) != 0) {
@@ -518,11 +620,8 @@ op_client_add(kt_req_t *r, const Kartoteka__Request *msg)
 		    KT_CODE_FORBIDDEN, detail);
 		return;
 	}
-	if (c->manager != me->id && !manager_fits(txn, db, c->manager,
-	    c->branch, login, sizeof(login))) {
-		kt_req_fail(r, KT_CODE_BAD,
-		    "manager: user %s does not work in the "
-		    "client's branch", login);
+	if (code != KT_CODE_OK) {
+		kt_req_fail(r, code, "%s", why);
 		return;
 	}
 	if (take_card(r, c, in, KT_CARD_ALL))
@@ -691,7 +790,7 @@ kt_card_op_save(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 	}
 	if (c->force)
 		append_detail(detail, sizeof(detail), " forced");
-	if ((rc = dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0)
+	if ((rc = kt_card_op_dup_alerts(st, txn, r, c, rec, detail, sizeof(detail))) != 0)
 		goto out;
 	rc = card_commit(st, txn, r, old, rec, action, b, detail);
 out:
@@ -825,12 +924,9 @@ person_known(const Ktstore__ClientRecord *into, const Ktstore__PersonRecord *p)
 #define FILL(f) do { if ((!a->f || !a->f[0]) && b->f && b->f[0]) \
 	out->f = b->f; } while (0)
 
-/* out = into a with from b merged in (DESIGN §4: the owner's merge of a
- * duplicate): b's people that add something, b's tags, b's notes after
- * a's, and b's fields where a has none. out borrows a's and b's memory
- * and arena wa's. Returns 0 or KT_ENOMEM. */
-static int
-merge_cards(kt_arena_t *wa, const Ktstore__ClientRecord *a,
+/* The owner's merge of a duplicate (DESIGN §4): card_op.h. */
+int
+kt_card_op_merged(kt_arena_t *wa, const Ktstore__ClientRecord *a,
     const Ktstore__ClientRecord *b, Ktstore__ClientRecord *out)
 {
 	size_t np = 0, nt = 0;
@@ -859,7 +955,7 @@ merge_cards(kt_arena_t *wa, const Ktstore__ClientRecord *a,
 	}
 	out->n_tags = nt;
 	if (b->notes && b->notes[0] && a->notes && a->notes[0] &&
-	    strcmp(a->notes, b->notes) != 0) {
+	    strstr(a->notes, b->notes) == NULL) {
 		size_t n = strlen(a->notes) + strlen(b->notes) + 2;
 		char *both = kt_arena_alloc(wa, n);
 		if (both == NULL)
@@ -909,7 +1005,7 @@ merge_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		    b->id, a->merged_into ? a->merged_into : b->merged_into);
 		goto out;
 	}
-	if ((rc = merge_cards(c->wa, a, b, &next)) != 0)
+	if ((rc = kt_card_op_merged(c->wa, a, b, &next)) != 0)
 		goto out;
 	if (kt_card_pack(&next, &buf, &len, err, sizeof(err)) != 0) {
 		refuse(c, KT_CODE_BAD, "the merged card would be too large: %s",

@@ -47,6 +47,8 @@ set(KT_INTEGRATION_TESTS
   backup_remote
   crash
   full_disk
+  import
+  import_xlsx
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
