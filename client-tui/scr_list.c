@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* The client list with filters (ClientList: manager, status, category,
+ * tag, birth month, children), paged; and the owner's alerts, newest
+ * first, with acknowledge. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "tui.h"
+
+#define LIST_LIMIT 100
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* ---- the client list ------------------------------------------------------ */
+
+static void
+list_send(tui_t *t, int next)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientListRequest r = t->t_list_filter;
+
+	r.base = t->t_list_filter.base;
+	r.limit = LIST_LIMIT;
+	if (next) {
+		r.cursor.data = t->t_list_cursor;
+		r.cursor.len = t->t_list_cursor_len;
+	} else {
+		r.cursor.data = NULL;
+		r.cursor.len = 0;
+	}
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_LIST;
+	req.client_list = &r;
+	(void)tui_link_send(t, &req, TUI_RQ_LIST, 0, 0);
+}
+
+void
+tui_list_open(tui_t *t)
+{
+	/* The filter form leaves a filled request; from elsewhere the
+	 * filter is kept as it was (first time: all clients). */
+	if (t->t_list_filter.base.descriptor == NULL)
+		kartoteka__client_list_request__init(&t->t_list_filter);
+	tui_rows_clear(t);
+	t->t_list_more = 0;
+	list_send(t, 0);
+	if (t->t_screen != TUI_SCR_FORM)
+		t->t_back = t->t_screen;
+	else
+		t->t_back = TUI_SCR_AGENDA;
+	tui_go(t, TUI_SCR_LIST);
+}
+
+void
+tui_list_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+	const Kartoteka__ClientListResponse *l;
+
+	(void)pd;
+	l = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST);
+	if (e != NULL || l == NULL) {
+		tui_say(t, 1, "Client list: %s", e != NULL && e->message != NULL
+		    ? e->message : "an answer of the wrong kind");
+		return;
+	}
+	t->t_list_more = l->next_cursor.len > 0 &&
+	    l->next_cursor.len <= sizeof(t->t_list_cursor);
+	if (t->t_list_more) {
+		memcpy(t->t_list_cursor, l->next_cursor.data,
+		    l->next_cursor.len);
+		t->t_list_cursor_len = l->next_cursor.len;
+	}
+	tui_rows_take(t, resp);
+}
+
+void
+tui_list_key(tui_t *t, wint_t ch, int fkey)
+{
+	if (!fkey && ch == 27) {
+		tui_go(t, TUI_SCR_AGENDA);
+		return;
+	}
+	if ((fkey && ch == KEY_F(1)) || (!fkey && ch == '?')) {
+		t->t_help = 1;
+		return;
+	}
+	if ((fkey && ch == KEY_F(7)) || (!fkey && ch == '/')) {
+		tui_search_open(t);
+		return;
+	}
+	if (!fkey && ch == 'f') {
+		tui_form_open(t, TUI_FORM_FILTER);
+		return;
+	}
+	if (!fkey && ch == 'n') {
+		if (t->t_list_more)
+			list_send(t, 1);
+		else
+			tui_say(t, 0, "That was the last page");
+		return;
+	}
+	if (((!fkey && (ch == '\r' || ch == '\n')) || (fkey && ch == KEY_ENTER))
+	    && t->t_nrows > 0) {
+		t->t_card_back = TUI_SCR_LIST;
+		tui_card_open(t, t->t_rows[t->t_rows_sel]->id);
+		return;
+	}
+	(void)tui_rows_key(t, ch, fkey);
+}
+
+void
+tui_list_draw(tui_t *t)
+{
+	const Kartoteka__ClientListRequest *q = &t->t_list_filter;
+	char title[TUI_LINE_BYTES];
+
+	snprintf(title, sizeof(title), "Clients%s%s%s%s%s%s \xc2\xb7 %llu in "
+	    "all%s", q->manager != NULL && q->manager[0] != '\0' ?
+	    " \xc2\xb7 manager " : "", str(q->manager), q->tag != NULL &&
+	    q->tag[0] != '\0' ? " \xc2\xb7 tag " : "", str(q->tag),
+	    q->children_only ? " \xc2\xb7 children" : "",
+	    q->birth_month ? " \xc2\xb7 birth month" : "",
+	    (unsigned long long)t->t_rows_total,
+	    t->t_list_more ? " (n: next page)" : "");
+	attrset(A_BOLD);
+	tui_put(1, 1, title, COLS - 1, 0);
+	attrset(A_NORMAL);
+	tui_rows_draw(t, 2);
+}
+
+/* ---- alerts (owner) ------------------------------------------------------------ */
+
+void
+tui_alerts_open(tui_t *t)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__AlertListRequest r = KARTOTEKA__ALERT_LIST_REQUEST__INIT;
+
+	r.all = 1;
+	r.limit = 200;
+	req.op_case = KARTOTEKA__REQUEST__OP_ALERT_LIST;
+	req.alert_list = &r;
+	if (tui_link_send(t, &req, TUI_RQ_ALERTS, 0, 0) != 0)
+		return;
+	if (t->t_screen != TUI_SCR_ALERTS)
+		t->t_back = t->t_screen;
+	tui_go(t, TUI_SCR_ALERTS);
+}
+
+static size_t
+n_alerts(const tui_t *t)
+{
+	return t->t_alerts != NULL && t->t_alerts->alert_list != NULL ?
+	    t->t_alerts->alert_list->n_alerts : 0;
+}
+
+static const Kartoteka__Alert *
+alert_at(const tui_t *t, size_t i)
+{
+	return i < n_alerts(t) ? t->t_alerts->alert_list->alerts[i] : NULL;
+}
+
+void
+tui_alerts_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+
+	if (pd->pd_kind == TUI_RQ_ALERT_ACK) {
+		if (e != NULL)
+			tui_say(t, 1, "Not acknowledged: %s",
+			    e->message != NULL ? e->message : "refused");
+		else
+			tui_say(t, 0, "Acknowledged");
+		if (t->t_screen == TUI_SCR_ALERTS)
+			tui_alerts_open(t);
+		return;
+	}
+	if (e != NULL || tui_result(*resp,
+	    KARTOTEKA__RESPONSE__RESULT_ALERT_LIST) == NULL) {
+		tui_say(t, 1, "Alerts: %s", e != NULL && e->message != NULL ?
+		    e->message : "an answer of the wrong kind");
+		return;
+	}
+	if (t->t_alerts != NULL)
+		kartoteka__response__free_unpacked(t->t_alerts, NULL);
+	t->t_alerts = *resp;
+	*resp = NULL;
+	if (t->t_alert_sel >= n_alerts(t))
+		t->t_alert_sel = n_alerts(t) > 0 ? n_alerts(t) - 1 : 0;
+}
+
+void
+tui_alerts_key(tui_t *t, wint_t ch, int fkey)
+{
+	const Kartoteka__Alert *a = alert_at(t, t->t_alert_sel);
+
+	if (!fkey && ch == 27) {
+		tui_go(t, t->t_back);
+		return;
+	}
+	if ((fkey && ch == KEY_F(1)) || (!fkey && ch == '?')) {
+		t->t_help = 1;
+		return;
+	}
+	if (fkey && ch == KEY_UP && t->t_alert_sel > 0)
+		t->t_alert_sel--;
+	else if (fkey && ch == KEY_DOWN && t->t_alert_sel + 1 < n_alerts(t))
+		t->t_alert_sel++;
+	else if (!fkey && ch == 'k' && a != NULL) {
+		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__AlertAckRequest r = KARTOTEKA__ALERT_ACK_REQUEST__INIT;
+		if (a->acked_at != 0) {
+			tui_say(t, 0, "Already acknowledged by %s",
+			    str(a->acked_by));
+			return;
+		}
+		r.id = a->id;
+		req.op_case = KARTOTEKA__REQUEST__OP_ALERT_ACK;
+		req.alert_ack = &r;
+		(void)tui_link_send(t, &req, TUI_RQ_ALERT_ACK, 0, 1);
+	} else if (((!fkey && (ch == '\r' || ch == '\n')) ||
+	    (fkey && ch == KEY_ENTER)) && a != NULL) {
+		if (a->client_id != 0) {
+			t->t_card_back = TUI_SCR_ALERTS;
+			tui_card_open(t, a->client_id);
+		} else {
+			tui_say(t, 0, "%s: %s", str(a->kind), str(a->detail));
+		}
+	}
+}
+
+void
+tui_alerts_draw(tui_t *t)
+{
+	int height = LINES - 5;
+	char line[TUI_LINE_BYTES], when[32];
+	size_t n = n_alerts(t);
+
+	attrset(A_BOLD);
+	snprintf(line, sizeof(line), "Alerts \xc2\xb7 %llu open \xc2\xb7 newest "
+	    "first; open ones in bold", t->t_alerts != NULL &&
+	    t->t_alerts->alert_list != NULL ?
+	    (unsigned long long)t->t_alerts->alert_list->open : 0ULL);
+	tui_put(1, 1, line, COLS - 1, 0);
+	attrset(A_NORMAL);
+	if (t->t_alert_sel < t->t_alert_top)
+		t->t_alert_top = t->t_alert_sel;
+	if (height > 0 && t->t_alert_sel >= t->t_alert_top + (size_t)height)
+		t->t_alert_top = t->t_alert_sel - (size_t)height + 1;
+	for (int r = 0; r < height; r++) {
+		size_t i = t->t_alert_top + (size_t)r;
+		const Kartoteka__Alert *a = alert_at(t, i);
+		time_t tt;
+		struct tm tm;
+
+		if (i >= n)
+			break;
+		if (a == NULL)
+			continue;
+		tt = (time_t)(a->time_ms / 1000);
+		when[0] = '\0';
+		if (localtime_r(&tt, &tm) != NULL)
+			strftime(when, sizeof(when), "%d.%m %H:%M", &tm);
+		snprintf(line, sizeof(line), "%-11s %-18s %-10s %s%s%s", when,
+		    str(a->kind), str(a->user), str(a->what),
+		    a->acked_at != 0 ? " \xc2\xb7 ack " : "",
+		    a->acked_at != 0 ? str(a->acked_by) : "");
+		attrset((a->acked_at == 0 ? A_BOLD : A_NORMAL) |
+		    (i == t->t_alert_sel ? A_REVERSE : A_NORMAL));
+		tui_put(2 + r, 1, line, COLS - 1, 1);
+		attrset(A_NORMAL);
+	}
+	if (n == 0)
+		tui_put(3, 2, t->t_alerts == NULL ? "loading..." : "no alerts",
+		    COLS - 2, 0);
+}

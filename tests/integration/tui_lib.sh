@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the kartoteka-tui tests: the program runs in a detached tmux
+# session of fixed size on a socket of its own (tmux -L), so tests run in
+# parallel; the tmux server is killed on exit whatever happens. The screen
+# is read with capture-pane and polled with a deadline, never a fixed
+# sleep. Source after lib.sh.
+KARTOTEKA_TUI="$KT_BUILD/client-tui/kartoteka-tui"
+TUI_SOCK="kt-tui-$$-${RANDOM}"
+command -v tmux >/dev/null || fail "tmux is not installed (setup.sh installs it)"
+
+tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+
+tui_cleanup() {
+	local rc=$?
+	tm kill-server >/dev/null 2>&1 || true
+	(exit $rc)
+	kt_cleanup
+}
+trap tui_cleanup EXIT
+
+# tui_start CONFIGNAME [COLS ROWS [extra options]]: starts kartoteka-tui
+# with config dir $T/CONFIGNAME in a detached session "tui".
+tui_start() {
+	local cfg=$1 cols=${2:-100} rows=${3:-30}
+	shift 3 2>/dev/null || shift $#
+	rm -f "$T/tui.exit"
+	tm new-session -d -s tui -x "$cols" -y "$rows" \
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color ${TUI_ENV:-} $KARTOTEKA_TUI --config $T/$cfg $* 2>$T/tui.err; echo \$? >$T/tui.exit"
+	tm set-option -t tui remain-on-exit on >/dev/null
+}
+
+# tui_screen: the screen's text now.
+tui_screen() { tm capture-pane -p -t tui 2>/dev/null || true; }
+
+# tui_wait REGEX [SECONDS]: waits until the screen shows REGEX (extended,
+# 20 s by default), else fails printing the screen.
+tui_wait() {
+	local re=$1 secs=${2:-20} i
+	for i in $(seq 1 $((secs * 20))); do
+		tui_screen >"$T/screen.txt"
+		grep -Eq -- "$re" "$T/screen.txt" && return 0
+		if [ -f "$T/tui.exit" ]; then
+			break
+		fi
+		sleep 0.05
+	done
+	echo "--- screen ---" >&2
+	cat "$T/screen.txt" >&2
+	[ -f "$T/tui.err" ] && { echo "--- tui stderr ---" >&2; cat "$T/tui.err" >&2; }
+	fail "the screen never showed '$re'"
+}
+
+# tui_keys KEYS...: tmux send-keys (key names like Enter, F4, Tab, C-c).
+tui_keys() { tm send-keys -t tui "$@"; }
+# tui_type TEXT: types TEXT literally.
+tui_type() { tm send-keys -t tui -l -- "$1"; }
+
+# tui_wait_exit [SECONDS]: waits for the program to end; sets TUI_RC.
+TUI_RC=""
+tui_wait_exit() {
+	local secs=${1:-20} i
+	for i in $(seq 1 $((secs * 20))); do
+		if [ -s "$T/tui.exit" ]; then
+			TUI_RC=$(cat "$T/tui.exit")
+			return 0
+		fi
+		sleep 0.05
+	done
+	fail "kartoteka-tui did not exit"
+}
