@@ -269,7 +269,7 @@ static const char help_text[] =
     "             n next page, Enter open\n"
     "Alerts       k acknowledge, Enter open the card it names\n"
     "\n"
-    "The screen locks after idle minutes (--lock-minutes); type the\n"
+    "The screen locks after idle minutes (--lock-after); type the\n"
     "password to unlock, or F9 to log in as someone else.\n";
 
 static void

@@ -86,6 +86,7 @@ tui_link_connect(tui_t *t)
 		return rc;
 	}
 	t->t_connected = 1;
+	tui_say(t, 0, "Connected to %s", t->t_cfg.address);
 	/* The server's clock, for the header. */
 	req.op_case = KARTOTEKA__REQUEST__OP_PING;
 	req.ping = &pr;

@@ -165,11 +165,11 @@ resize(void)
 static void
 key(tui_t *t, wint_t ch, int fkey)
 {
-	t->t_last_key_ms = tui_now_ms();
-	if (fkey && ch == KEY_RESIZE) {
-		resize();
+	/* resizeterm() (called for SIGWINCH) queues KEY_RESIZE: the work is
+	 * done already, and resizing again would queue another. */
+	if (fkey && ch == KEY_RESIZE)
 		return;
-	}
+	t->t_last_key_ms = tui_now_ms();
 	/* Ctrl-C and F10 end the program from anywhere. */
 	if ((!fkey && ch == 3) || (fkey && ch == KEY_F(10))) {
 		t->t_quit = 1;
@@ -259,9 +259,9 @@ timers(tui_t *t, int64_t now)
 	}
 	if (t->t_screen == TUI_SCR_SEARCH)
 		tui_search_tick(t, now);
-	if (t->t_logged_in && t->t_lock_minutes > 0 &&
+	if (t->t_logged_in && t->t_lock_s > 0 &&
 	    t->t_screen != TUI_SCR_LOCK && t->t_screen != TUI_SCR_LOGIN &&
-	    now - t->t_last_key_ms >= (int64_t)t->t_lock_minutes * 60000)
+	    now - t->t_last_key_ms >= (int64_t)t->t_lock_s * 1000)
 		tui_login_open(t, TUI_SCR_LOCK);
 	if (tui_link_busy(t))
 		t->t_spin++;
@@ -281,10 +281,10 @@ loop_timeout(tui_t *t, int64_t now)
 		to = min_timeout(to, SPIN_MS);
 	if (t->t_logged_in) {
 		to = min_timeout(to, to_next_minute());
-		if (t->t_lock_minutes > 0 && t->t_screen != TUI_SCR_LOCK &&
+		if (t->t_lock_s > 0 && t->t_screen != TUI_SCR_LOCK &&
 		    t->t_screen != TUI_SCR_LOGIN) {
 			int64_t at = t->t_last_key_ms +
-			    (int64_t)t->t_lock_minutes * 60000;
+			    (int64_t)t->t_lock_s * 1000;
 			to = min_timeout(to, at > now ? at - now : 0);
 		}
 	}
@@ -334,17 +334,41 @@ run(tui_t *t)
 static void
 usage(FILE *f)
 {
-	fputs("usage: kartoteka-tui [--config DIR] [--lock-minutes N]\n"
+	fputs("usage: kartoteka-tui [--config DIR] [--lock-after TIME]\n"
 	    "The reception desk's screen of Kartoteka. The terminal is "
 	    "enrolled and its\nconfiguration kept as for the CLI "
 	    "(kartoteka enroll CODE); log in on the screen.\n"
 	    "  --config DIR       the configuration directory (default: "
 	    "$KARTOTEKA_CONFIG,\n"
 	    "                     else ~/.config/kartoteka)\n"
-	    "  --lock-minutes N   lock the screen after N idle minutes "
-	    "(default 5, 0: never)\n"
+	    "  --lock-after TIME  lock the screen after TIME without a key "
+	    "(5m, 30s;\n"
+	    "                     default 5m, 0: never)\n"
 	    "Keys: F1 or ? on any screen. NO_COLOR=1 for a monochrome "
 	    "screen.\n", f);
+}
+
+/* "5m", "30s", "300" (seconds), "0" (never) into seconds, at most a day. */
+static int
+parse_lock(const char *s, int *secs)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	if (*end == 'm' && end[1] == '\0')
+		v *= 60;
+	else if (*end == 'h' && end[1] == '\0')
+		v *= 3600;
+	else if (!(*end == '\0' || (*end == 's' && end[1] == '\0')))
+		return -1;
+	if (v > 86400)
+		return -1;
+	*secs = (int)v;
+	return 0;
 }
 
 static void
@@ -371,7 +395,7 @@ main(int argc, char **argv)
 	tui_t *t = NULL;
 	const char *config_opt = NULL, *why = NULL;
 	char dir[4096];
-	int pipefd[2] = { -1, -1 }, rc = 2, lock = 5, curses_on = 0;
+	int pipefd[2] = { -1, -1 }, rc = 2, lock = 300, curses_on = 0;
 
 	setlocale(LC_ALL, "");
 	for (int i = 1; i < argc; i++) {
@@ -383,20 +407,14 @@ main(int argc, char **argv)
 			return 0;
 		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			config_opt = argv[++i];
-		} else if (strcmp(argv[i], "--lock-minutes") == 0 &&
+		} else if (strcmp(argv[i], "--lock-after") == 0 &&
 		    i + 1 < argc) {
-			char *end = NULL;
-			long v;
-			errno = 0;
-			v = strtol(argv[++i], &end, 10);
-			if (errno != 0 || end == argv[i] || *end != '\0' ||
-			    v < 0 || v > 1440) {
-				fprintf(stderr, "kartoteka-tui: --lock-minutes "
-				    "'%s': not a number of minutes from 0 to "
-				    "1440\n", argv[i]);
+			if (parse_lock(argv[++i], &lock) != 0) {
+				fprintf(stderr, "kartoteka-tui: --lock-after "
+				    "'%s': not a time like 5m or 30s (0: never; "
+				    "at most 24h)\n", argv[i]);
 				return 2;
 			}
-			lock = (int)v;
 		} else {
 			fprintf(stderr, "kartoteka-tui: unknown option '%s'\n",
 			    argv[i]);
@@ -411,11 +429,6 @@ main(int argc, char **argv)
 		    "LANG=C.UTF-8\n", nl_langinfo(CODESET));
 		return 2;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "kartoteka-tui: needs a terminal (for "
-		    "scripts, use kartoteka)\n");
-		return 2;
-	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "kartoteka-tui: libsodium failed to start\n");
 		return 2;
@@ -426,7 +439,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	t->t_reconnect_at = -1;
-	t->t_lock_minutes = lock;
+	t->t_lock_s = lock;
 	t->t_sigfd = -1;
 	t->t_agenda.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
 	t->t_cardl.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
@@ -453,6 +466,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "kartoteka-tui: this terminal (%s) is not "
 		    "enrolled: ask the owner for an invite code and run "
 		    "`kartoteka --config %s enroll CODE`\n", dir, dir);
+		goto out;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "kartoteka-tui: needs a terminal (for "
+		    "scripts, use kartoteka)\n");
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0 ||

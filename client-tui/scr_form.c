@@ -202,7 +202,7 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		break;
 	}
 	if (t->t_screen != TUI_SCR_FORM)
-		t->t_back = t->t_screen;
+		t->t_form_back = t->t_screen;
 	tui_go(t, TUI_SCR_FORM);
 }
 
@@ -497,7 +497,7 @@ tui_form_key(tui_t *t, wint_t ch, int fkey)
 	if (!fkey && ch == 27) {
 		tui_form_reset(f);
 		tui_say(t, 0, "Cancelled: nothing saved");
-		tui_go(t, t->t_back);
+		tui_go(t, t->t_form_back);
 		return;
 	}
 	if ((fkey && ch == KEY_F(2)) ||
@@ -592,12 +592,12 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);
 		if (cr == NULL || cr->client == NULL)
 			goto wrong;
-		tui_say(t, 0, "Added: %s (%llu)", cr->client->title != NULL ?
-		    cr->client->title : "", (unsigned long long)cr->client->id);
 		tui_form_reset(&t->t_form);
 		/* A card just made is opened: a counted view, as for any. */
 		t->t_card_back = TUI_SCR_AGENDA;
 		tui_card_open(t, cr->client->id);
+		tui_say(t, 0, "Added: %s (%llu)", cr->client->title != NULL ?
+		    cr->client->title : "", (unsigned long long)cr->client->id);
 		t->t_agenda_loaded = 0;
 		return;
 	default:

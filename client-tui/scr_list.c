@@ -52,9 +52,9 @@ tui_list_open(tui_t *t)
 	t->t_list_more = 0;
 	list_send(t, 0);
 	if (t->t_screen != TUI_SCR_FORM)
-		t->t_back = t->t_screen;
+		t->t_other_back = t->t_screen;
 	else
-		t->t_back = TUI_SCR_AGENDA;
+		t->t_other_back = TUI_SCR_AGENDA;
 	tui_go(t, TUI_SCR_LIST);
 }
 
@@ -151,7 +151,7 @@ tui_alerts_open(tui_t *t)
 	if (tui_link_send(t, &req, TUI_RQ_ALERTS, 0, 0) != 0)
 		return;
 	if (t->t_screen != TUI_SCR_ALERTS)
-		t->t_back = t->t_screen;
+		t->t_other_back = t->t_screen;
 	tui_go(t, TUI_SCR_ALERTS);
 }
 
@@ -203,7 +203,7 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 	const Kartoteka__Alert *a = alert_at(t, t->t_alert_sel);
 
 	if (!fkey && ch == 27) {
-		tui_go(t, t->t_back);
+		tui_go(t, t->t_other_back);
 		return;
 	}
 	if ((fkey && ch == KEY_F(1)) || (!fkey && ch == '?')) {
@@ -241,14 +241,16 @@ void
 tui_alerts_draw(tui_t *t)
 {
 	int height = LINES - 5;
-	char line[TUI_LINE_BYTES], when[32];
+	char line[TUI_LINE_BYTES], when[32], ack[80];
 	size_t n = n_alerts(t);
 
 	attrset(A_BOLD);
-	snprintf(line, sizeof(line), "Alerts \xc2\xb7 %llu open \xc2\xb7 newest "
-	    "first; open ones in bold", t->t_alerts != NULL &&
-	    t->t_alerts->alert_list != NULL ?
-	    (unsigned long long)t->t_alerts->alert_list->open : 0ULL);
+	if (t->t_alerts == NULL || t->t_alerts->alert_list == NULL)
+		snprintf(line, sizeof(line), "Alerts \xc2\xb7 loading...");
+	else
+		snprintf(line, sizeof(line), "Alerts \xc2\xb7 %llu open "
+		    "\xc2\xb7 newest first; open ones in bold",
+		    (unsigned long long)t->t_alerts->alert_list->open);
 	tui_put(1, 1, line, COLS - 1, 0);
 	attrset(A_NORMAL);
 	if (t->t_alert_sel < t->t_alert_top)
@@ -269,10 +271,10 @@ tui_alerts_draw(tui_t *t)
 		when[0] = '\0';
 		if (localtime_r(&tt, &tm) != NULL)
 			strftime(when, sizeof(when), "%d.%m %H:%M", &tm);
-		snprintf(line, sizeof(line), "%-11s %-18s %-10s %s%s%s", when,
-		    str(a->kind), str(a->user), str(a->what),
-		    a->acked_at != 0 ? " \xc2\xb7 ack " : "",
-		    a->acked_at != 0 ? str(a->acked_by) : "");
+		snprintf(ack, sizeof(ack), "%s%s", a->acked_at != 0 ? "ack " :
+		    "open", a->acked_at != 0 ? str(a->acked_by) : "");
+		snprintf(line, sizeof(line), "%-11s %-18s %-10s %-12s %s", when,
+		    str(a->kind), str(a->user), ack, str(a->what));
 		attrset((a->acked_at == 0 ? A_BOLD : A_NORMAL) |
 		    (i == t->t_alert_sel ? A_REVERSE : A_NORMAL));
 		tui_put(2 + r, 1, line, COLS - 1, 1);

@@ -25,13 +25,10 @@ tui_login_open(tui_t *t, tui_screen_t s)
 	tui_form_reset(f);
 	if (s == TUI_SCR_LOCK) {
 		tui_form_add(f, "Password", "password", 1);
-		if (t->t_screen != TUI_SCR_LOCK && t->t_screen != TUI_SCR_LOGIN)
-			t->t_back = t->t_screen == TUI_SCR_FORM ?
-			    t->t_back : t->t_screen;
 		/* A form left open keeps what was typed; the lock only hides
 		 * it. */
-		if (t->t_screen == TUI_SCR_FORM)
-			t->t_back = TUI_SCR_FORM;
+		if (t->t_screen != TUI_SCR_LOCK && t->t_screen != TUI_SCR_LOGIN)
+			t->t_lock_back = t->t_screen;
 	} else {
 		tui_form_add(f, "Login", "login", 0);
 		tui_form_add(f, "Password", "password", 1);
@@ -226,7 +223,7 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		tui_form_reset(&t->t_loginf);
 		if (pd->pd_kind == TUI_RQ_UNLOCK) {
 			t->t_last_key_ms = tui_now_ms();
-			tui_go(t, t->t_back);
+			tui_go(t, t->t_lock_back);
 			tui_say(t, 0, "Unlocked");
 			return;
 		}

@@ -53,8 +53,8 @@ tui_search_open(tui_t *t)
 	if (t->t_screen != TUI_SCR_SEARCH) {
 		if (t->t_searchf.fm_n == 0)
 			tui_form_add(&t->t_searchf, "Search", "text", 0);
-		t->t_back = t->t_screen == TUI_SCR_FORM ? t->t_back :
-		    t->t_screen;
+		t->t_search_back = t->t_screen == TUI_SCR_FORM ?
+		    t->t_form_back : t->t_screen;
 	}
 	tui_go(t, TUI_SCR_SEARCH);
 }
@@ -153,7 +153,7 @@ tui_search_key(tui_t *t, wint_t ch, int fkey)
 	char before[TUI_FIELD_MAX];
 
 	if (!fkey && ch == 27) {
-		tui_go(t, t->t_back);
+		tui_go(t, t->t_search_back);
 		return;
 	}
 	if (fkey && ch == KEY_F(1)) {

@@ -110,7 +110,10 @@ typedef struct tui {
 
 	/* screen */
 	tui_screen_t t_screen;
-	tui_screen_t t_back;         /* where Esc goes from the card / form */
+	tui_screen_t t_form_back;    /* where Esc goes from a form */
+	tui_screen_t t_search_back;  /* ... from the search */
+	tui_screen_t t_other_back;   /* ... from the list or the alerts */
+	tui_screen_t t_lock_back;    /* where an unlock returns */
 	tui_screen_t t_card_back;    /* where Esc goes from the card */
 	int t_help;                  /* the key help is shown */
 	int t_mono;                  /* no colours (NO_COLOR or terminal) */
@@ -120,7 +123,7 @@ typedef struct tui {
 	char t_status[TUI_LINE_BYTES]; /* the message line above the key bar */
 	int t_status_error;
 	int64_t t_last_key_ms;       /* monotonic, for the desk lock */
-	int t_lock_minutes;          /* 0: never lock */
+	int t_lock_s;                /* idle seconds before the lock; 0: never */
 
 	/* login and lock screens */
 	tui_form_t t_loginf;

@@ -44,6 +44,8 @@ set(KT_INTEGRATION_TESTS
   report
   backup_offline
   backup_scheduled
+  tui_desk
+  tui_owner_lock
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

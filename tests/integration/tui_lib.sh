@@ -5,6 +5,8 @@
 # is read with capture-pane and polled with a deadline, never a fixed
 # sleep. Source after lib.sh.
 KARTOTEKA_TUI="$KT_BUILD/client-tui/kartoteka-tui"
+# The screen holds Cyrillic: the test reads it in a UTF-8 locale too.
+export LC_ALL=C.UTF-8
 TUI_SOCK="kt-tui-$$-${RANDOM}"
 command -v tmux >/dev/null || fail "tmux is not installed (setup.sh installs it)"
 
