@@ -568,7 +568,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	if (e != NULL) {
 		const char *msg = e->message != NULL ? e->message : "refused";
 		if (t->t_screen == TUI_SCR_FORM)
-			(void)tui_form_place_error(&t->t_form, NULL, msg);
+			(void)tui_form_place_error(&t->t_form, e->field, msg);
 		tui_say(t, 1, "Not saved: %s", msg);
 		return;
 	}

@@ -419,9 +419,10 @@ take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
 	    kt_req_server(r)->opts.phone_country, &a, &rec, err, sizeof(err));
 	if (rc != 0) {
 		kt_arena_free(&a);
-		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
-		    "%s",
-		    rc == KT_ENOMEM ? "out of memory" : err);
+		if (rc == KT_ENOMEM)
+			kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
+		else
+			kt_req_fail_field(r, KT_CODE_BAD, NULL, "%s", err);
 		return 0;
 	}
 	rc = kt_card_op_keep(r, c, &rec);
@@ -438,8 +439,10 @@ kt_card_op_keep(kt_req_t *r, kt_card_op_t *c, const Ktstore__ClientRecord *rec)
 	c->in = NULL;
 	rc = kt_card_pack(rec, &c->in, &c->inlen, err, sizeof(err));
 	if (rc != 0) {
-		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
-		    "%s", rc == KT_ENOMEM ? "out of memory" : err);
+		if (rc == KT_ENOMEM)
+			kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
+		else
+			kt_req_fail_field(r, KT_CODE_BAD, NULL, "%s", err);
 		return 0;
 	}
 	/* kt_req_keep frees what it cannot keep. */
