@@ -291,10 +291,31 @@ draw_help(void)
 	}
 }
 
+/* The key bar cut to width columns by leaving out whole keys, from the
+ * one before the last (F10 Quit stays), never half a key. */
+static void
+fit_keys(char *out, size_t cap, const char *bar, int width)
+{
+	snprintf(out, cap, "%s", bar);
+	while (width > 0 && tui_text_width(out) > (size_t)width) {
+		char *last = strstr(out, "  "), *prev = NULL, *p;
+		if (last == NULL)
+			return;
+		/* the last separator, and the one before it */
+		for (p = last; (p = strstr(p + 2, "  ")) != NULL;) {
+			prev = last;
+			last = p;
+		}
+		if (prev == NULL)
+			return; /* two keys: leave the rest to the cut */
+		memmove(prev, last, strlen(last) + 1);
+	}
+}
+
 void
 tui_draw(tui_t *t)
 {
-	char buf[TUI_LINE_BYTES];
+	char buf[TUI_LINE_BYTES], keys[TUI_LINE_BYTES];
 
 	erase();
 	t->t_cury = -1;
@@ -338,7 +359,8 @@ tui_draw(tui_t *t)
 	attrset(t->t_mono ? A_REVERSE : COLOR_PAIR(1));
 	move(LINES - 1, 0);
 	hline(' ', COLS);
-	tui_put(LINES - 1, 1, keybar(t, buf, sizeof(buf)), COLS - 1, 0);
+	fit_keys(keys, sizeof(keys), keybar(t, buf, sizeof(buf)), COLS - 1);
+	tui_put(LINES - 1, 1, keys, COLS - 1, 0);
 	attrset(A_NORMAL);
 	/* The cursor shows only in a text field (its screen placed it). */
 	if (!t->t_help && t->t_cury >= 0) {

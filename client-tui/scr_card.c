@@ -175,11 +175,11 @@ build(tui_t *t)
 		}
 		line[0] = '\0';
 		tui_text_col(line, sizeof(line), "", 1, 0);
-		tui_text_col(line, sizeof(line), str(p->name), 24, 1);
+		tui_text_col(line, sizeof(line), str(p->name), 20, 1);
 		tui_text_col(line, sizeof(line), relation_name(p->relation), 8,
 		    1);
 		tui_text_col(line, sizeof(line), born, 10, 1);
-		tui_text_col(line, sizeof(line), phones, 18, 1);
+		tui_text_col(line, sizeof(line), phones, 17, 1);
 		tui_text_col(line, sizeof(line), str(p->email), 40, 0);
 		tui_lines_add(ls, 0, "%s", line);
 	}

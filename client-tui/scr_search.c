@@ -178,13 +178,20 @@ tui_rows_draw(tui_t *t, int y)
 {
 	int height = LINES - 2 - y;
 	char line[4 * TUI_LINE_BYTES], id[24], people[TUI_LINE_BYTES];
+	/* The people column takes what the others leave. */
+	size_t pw = COLS > 7 + 14 + 17 + 10 + 5 + 12 ?
+	    (size_t)COLS - (7 + 14 + 17 + 10 + 5) - 1 : 12;
 
 	if (height <= 0)
 		return;
 	line[0] = '\0';
 	attrset(A_BOLD);
-	snprintf(line, sizeof(line), "%-7s %-14s %-36s %-17s %s", "ID",
-	    "FAMILY", "PEOPLE", "PHONE", "MANAGER");
+	line[0] = '\0';
+	tui_text_col(line, sizeof(line), "ID", 7, 1);
+	tui_text_col(line, sizeof(line), "FAMILY", 14, 1);
+	tui_text_col(line, sizeof(line), "PEOPLE", pw, 1);
+	tui_text_col(line, sizeof(line), "PHONE", 17, 1);
+	tui_text_col(line, sizeof(line), "MANAGER", 10, 0);
 	tui_put(y, 1, line, COLS - 1, 0);
 	attrset(A_NORMAL);
 	y++;
@@ -211,19 +218,11 @@ tui_rows_draw(tui_t *t, int y)
 		}
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)row->id);
 		line[0] = '\0';
-		tui_text_fit(line, sizeof(line), id, 7, 1);
-		strcat(line, " ");
-		tui_text_fit(line + strlen(line), sizeof(line) - strlen(line),
-		    str(row->title), 14, 1);
-		strcat(line, " ");
-		tui_text_fit(line + strlen(line), sizeof(line) - strlen(line),
-		    people, 36, 1);
-		strcat(line, " ");
-		tui_text_fit(line + strlen(line), sizeof(line) - strlen(line),
-		    str(row->phone), 17, 1);
-		strcat(line, " ");
-		tui_text_fit(line + strlen(line), sizeof(line) - strlen(line),
-		    str(row->manager), 16, 0);
+		tui_text_col(line, sizeof(line), id, 7, 1);
+		tui_text_col(line, sizeof(line), str(row->title), 14, 1);
+		tui_text_col(line, sizeof(line), people, pw, 1);
+		tui_text_col(line, sizeof(line), str(row->phone), 17, 1);
+		tui_text_col(line, sizeof(line), str(row->manager), 10, 0);
 		if (i == t->t_rows_sel)
 			attrset(A_REVERSE);
 		tui_put(y + r, 1, line, COLS - 1, 1);
