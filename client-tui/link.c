@@ -45,6 +45,12 @@ tui_link_lost(tui_t *t, int rc)
 			write = rq_what(t->t_pending[i].pd_kind);
 	tui_link_close(t);
 	t->t_form_busy = 0;
+	/* A search in flight is lost: the text is asked again once the
+	 * connection is back. */
+	if (tui_seq_waiting(&t->t_seq)) {
+		t->t_seq.sq_shown = t->t_seq.sq_issued;
+		t->t_seq.sq_due_ms = tui_now_ms();
+	}
 	if (t->t_reconnect_delay <= 0)
 		t->t_reconnect_delay = 500;
 	t->t_reconnect_at = tui_now_ms() + t->t_reconnect_delay;

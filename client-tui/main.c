@@ -275,7 +275,8 @@ loop_timeout(tui_t *t, int64_t now)
 	if (t->t_reconnect_at >= 0)
 		to = min_timeout(to, t->t_reconnect_at > now ?
 		    t->t_reconnect_at - now : 0);
-	if (t->t_screen == TUI_SCR_SEARCH)
+	/* A search due while disconnected waits for the reconnect. */
+	if (t->t_screen == TUI_SCR_SEARCH && t->t_connected)
 		to = min_timeout(to, tui_seq_timeout(&t->t_seq, now));
 	if (tui_link_busy(t))
 		to = min_timeout(to, SPIN_MS);

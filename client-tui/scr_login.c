@@ -186,13 +186,23 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		rr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_RESUME);
 		if (e != NULL || rr == NULL) {
 			/* The saved session is over: log in. */
+			if (t->t_logged_in)
+				tui_say(t, 1, "The session has ended (%s): log "
+				    "in again", e != NULL && e->message != NULL ?
+				    e->message : "refused");
+			else
+				tui_say(t, 0, "Log in to start");
 			t->t_logged_in = 0;
 			tui_login_open(t, TUI_SCR_LOGIN);
-			tui_say(t, 0, "Log in to start");
 			return;
 		}
-		if (t->t_logged_in)
+		if (t->t_logged_in) {
 			tui_say(t, 0, "Connected again; the session goes on");
+			/* A card whose answer was lost is asked again. */
+			if (t->t_screen == TUI_SCR_CARD && t->t_card == NULL &&
+			    t->t_card_id != 0)
+				tui_card_open(t, t->t_card_id);
+		}
 		tui_logged_in(t, rr->user, rr->idle_s);
 		return;
 	case TUI_RQ_LOGIN:

@@ -67,7 +67,8 @@ tui_search_tick(tui_t *t, int64_t now_ms)
 	uint64_t seq;
 	const char *text = t->t_searchf.fm_fields[0].fd_value;
 
-	if (t->t_searchf.fm_n == 0 || tui_seq_timeout(&t->t_seq, now_ms) != 0)
+	if (t->t_searchf.fm_n == 0 || !t->t_connected ||
+	    tui_seq_timeout(&t->t_seq, now_ms) != 0)
 		return;
 	if (text[0] == '\0') {
 		/* Nothing typed: nothing asked, nothing shown. */

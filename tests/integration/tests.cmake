@@ -46,6 +46,7 @@ set(KT_INTEGRATION_TESTS
   backup_scheduled
   tui_desk
   tui_owner_lock
+  tui_reconnect
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

@@ -6,9 +6,10 @@
 # Cyrillic prefix and by a phone typed another way (rows masked), opens
 # the card (the view is counted in the header), adds a family through the
 # form (a bad phone is refused under its field, then fixed), logs a call
-# and sets a task, sees the task on the agenda, the screen survives a
-# resize to 80x24, F10 quits cleanly, and the next start resumes the
-# session without asking for the password.
+# and sets a task, sees the task on the agenda,
+# the client list filtered by a birth month opens a card, the screen
+# survives a resize to 80x24, F10 quits cleanly, and the next start
+# resumes the session without asking for the password.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
 kt_init
@@ -123,9 +124,26 @@ tui_wait "views 2/200"
 expect_rc 0 cli o client show 4
 grep -q "+79123456789" "$T/last.out" || fail "the new card's phone: $(cat "$T/last.out")"
 
+# ---- the client list with a filter ----------------------------------------------------
+tui_keys Escape
+tui_wait "Agenda of user masha"
+tui_keys l
+tui_wait "Clients · 4 in all"
+tui_keys f
+tui_wait "Client list: filters"
+tui_keys Tab Tab Tab Tab
+tui_type 3
+tui_keys F2
+tui_wait "Clients · birth month · 1 in all"
+tui_wait "Морозовы +Ирина Морозова \(1985\)"
+grep -q "Соловьёвы" "$T/screen.txt" && fail "the birth-month filter let Соловьёвы through"
+tui_keys Enter
+tui_wait "Морозовы \(4\) · Центр"
+tui_wait "views 3/200"
+
 # ---- resize to 80x24 -------------------------------------------------------------------
 tm resize-window -t tui -x 80 -y 24
-tui_keys Escape
+tui_keys Escape Escape
 tui_wait "F10 Quit"
 [ "$(tui_screen | wc -l)" -eq 24 ] || fail "the screen is not 24 lines after the resize"
 tui_screen >"$T/screen.txt"
@@ -133,7 +151,7 @@ while IFS= read -r line; do
 	# Characters, not bytes: the test's locale is UTF-8 (tui_lib.sh).
 	[ "${#line}" -le 80 ] || fail "a line wider than 80 columns after the resize: $line"
 done <"$T/screen.txt"
-tui_wait "views 2/200 · [0-9][0-9]:[0-9][0-9]"
+tui_wait "views 3/200 · [0-9][0-9]:[0-9][0-9]"
 tui_wait "Agenda of user masha"
 
 # ---- quit, then start again: the session resumes ----------------------------------------
