@@ -190,6 +190,11 @@ int cli_print_command_help(const char *name);
  * caller wipes out. */
 int cli_read_password(cli_t *cli, const char *file, const char *prompt,
     char *out, size_t cap);
+/* Reads a new password or passphrase: as cli_read_password, but asked
+ * twice on a terminal (prompt, then again_prompt), refused when the two
+ * differ. The caller wipes out. */
+int cli_read_new_secret(cli_t *cli, const char *file, const char *prompt,
+    const char *again_prompt, char *out, size_t cap);
 
 /* ---- connection -------------------------------------------------------- */
 

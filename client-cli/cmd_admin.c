@@ -181,35 +181,6 @@ parse_quota(cli_t *cli, const char *s, uint32_t *out)
 	return 0;
 }
 
-/* Reads a new password: from file, or asked twice on the terminal, or
- * one line of standard input without a terminal. */
-static int
-read_new_password(cli_t *cli, const char *file, char *out, size_t cap)
-{
-	char again[CLI_PASSWORD_MAX];
-	int fd, tty = 0, rc;
-
-	if (file == NULL) {
-		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (fd >= 0) {
-			tty = isatty(fd);
-			close(fd);
-		}
-	}
-	rc = cli_read_password(cli, file, _("New password: "), out, cap);
-	if (rc != 0 || !tty)
-		return rc;
-	rc = cli_read_password(cli, NULL, _("Repeat the new password: "),
-	    again, sizeof(again));
-	if (rc == 0 && strcmp(out, again) != 0) {
-		sodium_memzero(out, cap);
-		rc = cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL, "%s",
-		    _("the two passwords differ"));
-	}
-	sodium_memzero(again, sizeof(again));
-	return rc;
-}
-
 /* ==== branch ============================================================ */
 
 static const void *
@@ -524,8 +495,8 @@ cmd_user_add(cli_t *cli, int argc, char **argv)
 	if (quota != NULL && (rc = parse_quota(cli, quota,
 	    &r.daily_view_quota)) != 0)
 		return rc;
-	if ((rc = read_new_password(cli, pwfile, password,
-	    sizeof(password))) != 0)
+	if ((rc = cli_read_new_secret(cli, pwfile, _("New password: "),
+	    _("Repeat the new password: "), password, sizeof(password))) != 0)
 		goto out;
 	r.login = (char *)pos[0];
 	r.name = (char *)(name != NULL ? name : pos[0]);
@@ -613,8 +584,8 @@ cmd_user_password(cli_t *cli, int argc, char **argv)
 	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if ((rc = read_new_password(cli, pwfile, password,
-	    sizeof(password))) != 0)
+	if ((rc = cli_read_new_secret(cli, pwfile, _("New password: "),
+	    _("Repeat the new password: "), password, sizeof(password))) != 0)
 		goto out;
 	r.login = (char *)pos[0];
 	r.password = password;

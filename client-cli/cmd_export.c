@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* kartoteka export: the owner's export of the client base. The server
- * renders the file and streams it; this command writes the bytes as they
- * come (to -o FILE, atomically, or to stdout), hashes them, shows a
- * progress bar on a terminal and checks its hash against the server's,
+/* kartoteka export and kartoteka backup: the owner's export of the client
+ * base and backup of the whole store. The server renders the file and
+ * streams it in ExportChunks; these commands write the bytes as they come
+ * (to -o FILE, atomically, or to stdout for an export), hash them, show a
+ * progress bar on a terminal and check the hash against the server's,
  * which is also the one in the audit log. */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,9 @@ typedef struct sinkf {
 	FILE *f;                     /* the temporary file, or stdout */
 	const char *path;            /* -o FILE, or NULL */
 	char *tmp;                   /* FILE.XXXXXX while writing, malloc'd */
+	int keep_old;                /* never replace an existing FILE */
+	unsigned rcase;              /* the answers' result case */
+	const char *what;            /* "export" or "backup", for messages */
 	crypto_generichash_state h;
 	uint64_t bytes, rows, total;
 	int bar;                     /* progress on stderr */
@@ -114,15 +118,20 @@ sink_commit(cli_t *cli, sinkf_t *s)
 
 	if (s->tmp == NULL)
 		return fflush(stdout) == 0 ? 0 : cli_fail(cli, CLI_EXIT_USAGE,
-		    "FILE", NULL, _("cannot write the export to stdout: %s"),
-		    strerror(errno));
+		    "FILE", NULL, _("cannot write the %s to stdout: %s"),
+		    s->what, strerror(errno));
 	if (fflush(s->f) != 0 || fsync(fileno(s->f)) != 0)
 		e = errno;
 	if (fclose(s->f) != 0 && e == 0)
 		e = errno;
 	s->f = NULL;
-	if (e == 0 && rename(s->tmp, s->path) != 0)
+	/* link, not rename, when an existing file must stay: it fails
+	 * with EEXIST instead of replacing it. */
+	if (e == 0 && (s->keep_old ? link(s->tmp, s->path) :
+	    rename(s->tmp, s->path)) != 0)
 		e = errno;
+	if (e == 0 && s->keep_old)
+		unlink(s->tmp);
 	if (e != 0) {
 		sink_abort(s);
 		return cli_fail(cli, CLI_EXIT_USAGE, "FILE", NULL,
@@ -154,8 +163,12 @@ progress(sinkf_t *s, int last)
 	memset(bar, '#', fill);
 	memset(bar + fill, '.', 30 - fill);
 	bar[30] = '\0';
-	fprintf(stderr, _("\rexport [%s] %3u%%  %" PRIu64 "/%" PRIu64
-	    " clients"), bar, pct, s->rows, s->total);
+	if (s->rcase == KARTOTEKA__RESPONSE__RESULT_BACKUP)
+		fprintf(stderr, _("\rbackup [%s] %3u%%  %.1f of about %.1f MB"),
+		    bar, pct, s->rows / 1e6, s->total / 1e6);
+	else
+		fprintf(stderr, _("\rexport [%s] %3u%%  %" PRIu64 "/%" PRIu64
+		    " clients"), bar, pct, s->rows, s->total);
 	if (last)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -180,7 +193,17 @@ take_chunk(cli_t *cli, sinkf_t *s, const Kartoteka__ExportChunk *ch)
 	return 0;
 }
 
-/* A streamed answer that is not an export chunk. */
+/* The chunk of resp, of the kind s expects; NULL when it is another. */
+static const Kartoteka__ExportChunk *
+chunk_of(const sinkf_t *s, const Kartoteka__Response *resp)
+{
+	if (resp->result_case != s->rcase)
+		return NULL;
+	return s->rcase == KARTOTEKA__RESPONSE__RESULT_BACKUP ? resp->backup :
+	    resp->export;
+}
+
+/* A streamed answer that is not a chunk. */
 static int
 not_a_chunk(cli_t *cli)
 {
@@ -200,12 +223,17 @@ receive(cli_t *cli, Kartoteka__Request *req, sinkf_t *s, char hex[65])
 	char mhex[65];
 	int rc;
 
-	rc = cli_session_request(cli, req, KARTOTEKA__RESPONSE__RESULT_EXPORT,
-	    &resp);
+	const Kartoteka__ExportChunk *ch;
+
+	rc = cli_session_request(cli, req, s->rcase, &resp);
 	if (rc != 0)
 		return rc;
 	for (;;) {
-		if ((rc = take_chunk(cli, s, resp->export)) != 0)
+		if ((ch = chunk_of(s, resp)) == NULL) {
+			rc = not_a_chunk(cli);
+			goto out;
+		}
+		if ((rc = take_chunk(cli, s, ch)) != 0)
 			goto out;
 		if (!resp->more)
 			break;
@@ -213,8 +241,8 @@ receive(cli_t *cli, Kartoteka__Request *req, sinkf_t *s, char hex[65])
 		resp = NULL;
 		if ((rc = kt_conn_next(cli->cli_conn, &resp)) != 0) {
 			rc = cli_fail(cli, CLI_EXIT_CONNECT, "CONNECT", NULL,
-			    _("connection to %s failed during the export: %s"),
-			    cli->cli_cfg.address, _(kt_strerror(rc)));
+			    _("connection to %s failed during the %s: %s"),
+			    cli->cli_cfg.address, s->what, _(kt_strerror(rc)));
 			goto out;
 		}
 		if (resp->error != NULL &&
@@ -222,17 +250,11 @@ receive(cli_t *cli, Kartoteka__Request *req, sinkf_t *s, char hex[65])
 			rc = cli_server_error(cli, resp, NULL);
 			goto out;
 		}
-		if (resp->result_case != KARTOTEKA__RESPONSE__RESULT_EXPORT ||
-		    resp->export == NULL) {
-			rc = not_a_chunk(cli);
-			goto out;
-		}
 	}
 	progress(s, 1);
 	crypto_generichash_final(&s->h, mine, 32);
 	sodium_bin2hex(mhex, sizeof(mhex), mine, 32);
-	if (resp->export->blake2b == NULL ||
-	    strcmp(resp->export->blake2b, mhex) != 0) {
+	if (ch->blake2b == NULL || strcmp(ch->blake2b, mhex) != 0) {
 		rc = cli_fail(cli, CLI_EXIT_CONNECT, "PROTOCOL", NULL,
 		    _("the file received does not match the server's hash: "
 		    "discarded"));
@@ -266,6 +288,8 @@ cmd_export(cli_t *cli, int argc, char **argv)
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	s.rcase = KARTOTEKA__RESPONSE__RESULT_EXPORT;
+	s.what = "export";
 	memset(&flt, 0, sizeof(flt));
 	nopts = cli_filter_opts(&flt, opts);
 	opts[nopts++] = (cli_opt_t){ .ao_name = "--format",
@@ -327,6 +351,88 @@ cmd_export(cli_t *cli, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* kartoteka backup -o FILE [--passphrase-file F]: the passphrase is
+ * asked twice on a terminal (it cannot be checked later: a typo makes the
+ * backup useless), sent once and wiped here and on the server. */
+static int
+cmd_backup(cli_t *cli, int argc, char **argv)
+{
+	const char *out = NULL, *passfile = NULL;
+	const cli_opt_t opts[] = {
+		{ .ao_name = "--output", .ao_value = &out },
+		{ .ao_name = "-o", .ao_value = &out },
+		{ .ao_name = "--passphrase-file", .ao_value = &passfile },
+	};
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__BackupRequest br = KARTOTEKA__BACKUP_REQUEST__INIT;
+	char pass[CLI_PASSWORD_MAX], hex[65];
+	sinkf_t s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.rcase = KARTOTEKA__RESPONSE__RESULT_BACKUP;
+	s.what = "backup";
+	s.keep_old = 1;
+	pass[0] = '\0';
+	rc = cli_parse_args(cli, argc, argv, opts, 3, NULL, 0, 0, "");
+	if (rc != 0)
+		return cli_parsed(rc);
+	if (out == NULL || out[0] == '\0')
+		return cli_usage_error(cli, _("-o FILE is required: where the "
+		    "backup goes (never over an existing file)"));
+	/* Before the passphrase and the copy: an existing FILE would only
+	 * be found at the end. */
+	if (access(out, F_OK) == 0)
+		return cli_fail(cli, CLI_EXIT_USAGE, "FILE", NULL,
+		    _("-o %s: the file exists; a backup never replaces one"),
+		    out);
+	if ((rc = cli_read_new_secret(cli, passfile, _("Passphrase for the "
+	    "backup: "), _("Repeat the passphrase: "), pass,
+	    sizeof(pass))) != 0)
+		goto out;
+	if (strlen(pass) < 8) {
+		rc = cli_usage_error(cli, _("the passphrase is too short: give "
+		    "at least 8 characters"));
+		goto out;
+	}
+	br.passphrase.data = (uint8_t *)pass;
+	br.passphrase.len = strlen(pass);
+	req.op_case = KARTOTEKA__REQUEST__OP_BACKUP;
+	req.backup = &br;
+	if ((rc = sink_open(cli, &s, out)) != 0)
+		goto out;
+	s.bar = !cli->cli_json && isatty(STDERR_FILENO);
+	rc = receive(cli, &req, &s, hex);
+	if (rc == 0)
+		rc = sink_commit(cli, &s);
+	if (rc != 0) {
+		sink_abort(&s);
+		goto out;
+	}
+	if (cli->cli_json) {
+		cli_json_begin(cli);
+		cli_json_key("file");
+		cli_json_str(stdout, out);
+		cli_json_key("bytes");
+		printf("%" PRIu64, s.bytes);
+		cli_json_key("blake2b");
+		cli_json_str(stdout, hex);
+		cli_json_end();
+	} else {
+		printf(_("backup written to %s (%" PRIu64 " bytes, mode 0600)\n"),
+		    out, s.bytes);
+		printf(_("BLAKE2b-256: %s (the audit entry holds the same)\n"),
+		    hex);
+		printf("%s", _("It holds the server's private keys and every "
+		    "password hash: keep it off\nthis machine, and the "
+		    "passphrase apart from it. Check it with\n"
+		    "`kartotekad backup verify FILE`.\n"));
+	}
+out:
+	sodium_memzero(pass, sizeof(pass));
+	return rc;
+}
+
 const cli_command_t cli_commands_export[] = {
 	{ "export", cmd_export,
 	  N_("export --format csv|csv-excel|vcard [-o FILE] [--branch B] "
@@ -355,5 +461,25 @@ const cli_command_t cli_commands_export[] = {
 	     "Example:\n"
 	     "  kartoteka export --format csv-excel -o base.csv\n"
 	     "  kartoteka export --format vcard --branch Центр > centre.vcf\n") },
+	{ "backup", cmd_backup,
+	  N_("backup -o FILE [--passphrase-file FILE]"),
+	  N_("back up the whole store and the server's keys (owner only; "
+	     "audited, raises an alert)"),
+	  N_("The server makes a compacted, consistent copy of the store while "
+	     "it serves,\n"
+	     "encrypts it with the passphrase (Argon2id, then libsodium's "
+	     "secretstream)\n"
+	     "together with its key files, and streams it here. The passphrase "
+	     "is asked\n"
+	     "twice on a terminal, or read from the first line of "
+	     "--passphrase-file; at\n"
+	     "least 8 characters. FILE is written 0600, appears only when the "
+	     "backup is\n"
+	     "complete and audited, and never replaces an existing file. Restore "
+	     "it on the\n"
+	     "server machine with `kartotekad restore --from FILE --data DIR`.\n"
+	     "\n"
+	     "Example:\n"
+	     "  kartoteka backup -o kartoteka-2026-12-02.ktb\n") },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -918,6 +918,36 @@ cli_read_password(cli_t *cli, const char *file, const char *prompt,
 	return 0;
 }
 
+/* Reads a new secret: from file, or asked twice on the terminal (prompt,
+ * then again), or one line of standard input without a terminal. Returns 0
+ * or an exit code (reported); the caller wipes out, this wipes its copy. */
+int
+cli_read_new_secret(cli_t *cli, const char *file, const char *prompt,
+    const char *again_prompt, char *out, size_t cap)
+{
+	char again[CLI_PASSWORD_MAX];
+	int fd, tty = 0, rc;
+
+	if (file == NULL) {
+		fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd >= 0) {
+			tty = isatty(fd);
+			close(fd);
+		}
+	}
+	rc = cli_read_password(cli, file, prompt, out, cap);
+	if (rc != 0 || !tty)
+		return rc;
+	rc = cli_read_password(cli, NULL, again_prompt, again, sizeof(again));
+	if (rc == 0 && strcmp(out, again) != 0) {
+		sodium_memzero(out, cap);
+		rc = cli_fail(cli, CLI_EXIT_USAGE, "USAGE", NULL, "%s",
+		    _("the two entries differ"));
+	}
+	sodium_memzero(again, sizeof(again));
+	return rc;
+}
+
 /* ==== commands ========================================================== */
 
 static int

@@ -69,9 +69,14 @@ audit_mut(kt_store_t *st, MDB_txn *txn, void *arg)
 {
 	audit_job_t *j = arg;
 	kt_actor_t local = { 0, NULL, j->sign_sk };
+	int rc;
 
-	return kt_audit_record(st, txn, &local, j->action, j->object, 0,
-	    j->detail);
+	if ((rc = kt_audit_record(st, txn, &local, j->action, j->object, 0,
+	    j->detail)) != 0)
+		return rc;
+	/* The server's first start raises the owner's alert with it. */
+	return j->action == KT_AUDIT_RESTORE ? kt_backup_mark_restored(txn,
+	    kt_store_dbs(st), j->detail) : 0;
 }
 
 /* ---- backup --------------------------------------------------------------- */
@@ -216,6 +221,134 @@ out:
 	return rc;
 }
 
+/* ---- what changed in the old store since the backup ------------------------ */
+
+/* Reads record key (klen bytes) of dbi in txn, unpacked with unpack;
+ * NULL when it is not there or does not decode. */
+static void *
+get_unpacked(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+    void *(*unpack)(ProtobufCAllocator *, size_t, const uint8_t *))
+{
+	MDB_val k = { klen, (void *)key }, v;
+
+	if (mdb_get(txn, dbi, &k, &v) != 0)
+		return NULL;
+	return unpack(NULL, v.mv_size, v.mv_data);
+}
+
+static void *
+unpack_terminal(ProtobufCAllocator *a, size_t n, const uint8_t *p)
+{
+	return ktstore__terminal_record__unpack(a, n, p);
+}
+
+static void *
+unpack_user(ProtobufCAllocator *a, size_t n, const uint8_t *p)
+{
+	return ktstore__user_record__unpack(a, n, p);
+}
+
+/* Prints, for the restored store st, what the old store at old_dir says
+ * happened after the backup: terminals revoked or enrolled, users disabled,
+ * added, or given a new password there. The old store is opened
+ * read-only and never changed; one that cannot be read is said and
+ * skipped (the restore stands). Returns how many lines were printed. */
+static unsigned
+print_since(kt_store_t *st, const char *old_dir)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st), *odb;
+	kt_store_t *old = NULL;
+	MDB_txn *txn = NULL, *otxn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v, nk, nv;
+	unsigned lines = 0;
+	int rc;
+
+	if ((rc = kt_store_open(&old, old_dir, KT_STORE_RDONLY)) != 0) {
+		fprintf(stderr, "kartotekad restore: --old %s: cannot read the "
+		    "old store (%s): compare its users and terminals by hand\n",
+		    old_dir, kt_strerror(rc));
+		return 0;
+	}
+	odb = kt_store_dbs(old);
+	if (kt_store_read_begin(st, &txn) != 0 ||
+	    kt_store_read_begin(old, &otxn) != 0)
+		goto out;
+	printf("since the backup, the old store at %s has:\n", old_dir);
+	if (mdb_cursor_open(otxn, odb->terminals, &cur) != 0)
+		goto out;
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__TerminalRecord *o = ktstore__terminal_record__unpack(
+		    NULL, v.mv_size, v.mv_data), *n;
+		if (o == NULL)
+			continue;
+		n = get_unpacked(txn, db->terminals, k.mv_data, k.mv_size,
+		    unpack_terminal);
+		if (n == NULL) {
+			printf("  terminal %-20s enrolled after the backup: not "
+			    "in the restored store; enrol it again\n", o->name);
+			lines++;
+		} else if (o->revoked && !n->revoked) {
+			printf("  terminal %-20s revoked there, but not in the "
+			    "restored store: revoke it again "
+			    "(kartotekad terminal revoke)\n", o->name);
+			lines++;
+		}
+		if (n != NULL)
+			ktstore__terminal_record__free_unpacked(n, NULL);
+		ktstore__terminal_record__free_unpacked(o, NULL);
+	}
+	mdb_cursor_close(cur);
+	if (mdb_cursor_open(otxn, odb->users, &cur) != 0) {
+		cur = NULL;
+		goto out;
+	}
+	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
+		Ktstore__UserRecord *o = ktstore__user_record__unpack(NULL,
+		    v.mv_size, v.mv_data), *n = NULL;
+		if (o == NULL)
+			continue;
+		/* By login: the restored store's ids are those of the day. */
+		nk.mv_size = strlen(o->login);
+		nk.mv_data = o->login;
+		if (mdb_get(txn, db->user_logins, &nk, &nv) == 0)
+			n = get_unpacked(txn, db->users, nv.mv_data, nv.mv_size,
+			    unpack_user);
+		if (n == NULL) {
+			printf("  user     %-20s added after the backup: not in "
+			    "the restored store; add them again\n", o->login);
+			lines++;
+		} else {
+			if (o->disabled && !n->disabled) {
+				printf("  user     %-20s disabled there, but "
+				    "not in the restored store: disable them "
+				    "again (kartoteka user disable)\n",
+				    o->login);
+				lines++;
+			}
+			if (strcmp(o->password_hash, n->password_hash) != 0) {
+				printf("  user     %-20s has a newer password "
+				    "there: the backup's older one works "
+				    "again; set it again (kartoteka user "
+				    "password)\n", o->login);
+				lines++;
+			}
+			ktstore__user_record__free_unpacked(n, NULL);
+		}
+		ktstore__user_record__free_unpacked(o, NULL);
+	}
+	if (lines == 0)
+		printf("  no terminal revoked or enrolled and no user disabled, "
+		    "added or given a new password\n");
+out:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	kt_store_read_end(old, otxn);
+	kt_store_read_end(st, txn);
+	kt_store_close(old);
+	return lines;
+}
+
 /* Restores file into dir, opens it (migrating an older layout) and
  * verifies its audit chain. On success *st is open and *last names the
  * chain's last entry. */
@@ -312,8 +445,8 @@ kt_backup_cmd_verify(const char *file, const char *pass, size_t passlen)
 }
 
 int
-kt_backup_cmd_restore(const char *file, const char *data, const char *pass,
-    size_t passlen)
+kt_backup_cmd_restore(const char *file, const char *data, const char *old,
+    const char *pass, size_t passlen)
 {
 	kt_store_t *st = NULL;
 	uint8_t ssk[64];
@@ -340,6 +473,8 @@ kt_backup_cmd_restore(const char *file, const char *data, const char *pass,
 	    "review them (revoke terminals, disable users that left since)\n");
 	if (print_people(st) != 0)
 		goto out;
+	if (old != NULL)
+		print_since(st, old);
 	code = 0;
 out:
 	kt_store_close(st);

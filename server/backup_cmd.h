@@ -13,7 +13,9 @@
 int kt_backup_cmd_make(const char *data, const char *out, const char *pass,
     size_t passlen);
 int kt_backup_cmd_verify(const char *file, const char *pass, size_t passlen);
+/* old (may be NULL): the store the backup replaces, read only, for the
+ * list of what changed there since the backup. */
 int kt_backup_cmd_restore(const char *file, const char *data,
-    const char *pass, size_t passlen);
+    const char *old, const char *pass, size_t passlen);
 
 #endif

@@ -31,6 +31,7 @@ static const kt_op_domain_t *const domains[] = {
 	&kt_ops_agenda,
 	&kt_ops_person,
 	&kt_ops_report,
+	&kt_ops_backup,
 };
 #define NDOMAINS (sizeof(domains) / sizeof(domains[0]))
 

@@ -94,9 +94,12 @@ usage(FILE *f)
 "  backup verify FILE --passphrase-file FILE\n"
 "        check a backup without restoring it: decrypt, open, verify the\n"
 "        audit chain (in a temporary directory under $TMPDIR)\n"
-"  restore --from FILE --data DIR --passphrase-file FILE\n"
+"  restore --from FILE --data DIR --passphrase-file FILE [--old OLDDIR]\n"
 "        restore a backup into a new or empty DIR, verify it, audit it\n"
-"        and list its users and terminals to review (docs/BACKUP.md)\n"
+"        and list its users and terminals to review (docs/BACKUP.md);\n"
+"        with --old, also what the replaced store OLDDIR changed since\n"
+"        (terminals revoked or enrolled, users disabled, added or given\n"
+"        a new password), read only; the first start raises an alert\n"
 "\n"
 "example:\n"
 "  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
@@ -114,6 +117,7 @@ typedef struct cli_opts {
 	const char *out;
 	const char *passphrase_file;
 	const char *from;
+	const char *old;                  /* restore --old */
 	int no_data;                      /* backup verify: no --data */
 	const char *backup_pass_file;     /* run --backup-passphrase-file */
 	int64_t ttl_s;
@@ -128,7 +132,7 @@ enum {
 	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
-	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_BKDIR, OPT_BKEVERY,
+	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_OLD, OPT_BKDIR, OPT_BKEVERY,
 	OPT_BKKEEP, OPT_BKPASS,
 };
 
@@ -159,6 +163,7 @@ static const struct option long_opts[] = {
 	{ "session-idle", required_argument, NULL, OPT_SESSIDLE },
 	{ "passphrase-file", required_argument, NULL, OPT_PASSFILE },
 	{ "from", required_argument, NULL, OPT_FROM },
+	{ "old", required_argument, NULL, OPT_OLD },
 	{ "backup-dir", required_argument, NULL, OPT_BKDIR },
 	{ "backup-every", required_argument, NULL, OPT_BKEVERY },
 	{ "backup-keep", required_argument, NULL, OPT_BKKEEP },
@@ -258,6 +263,7 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 		case OPT_OUT: o->out = optarg; break;
 		case OPT_PASSFILE: o->passphrase_file = optarg; break;
 		case OPT_FROM: o->from = optarg; break;
+		case OPT_OLD: o->old = optarg; break;
 		case OPT_BKDIR: o->run.backup_dir = optarg; break;
 		case OPT_BKPASS: o->backup_pass_file = optarg; break;
 		case OPT_BKEVERY:
@@ -1221,7 +1227,7 @@ cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
 		    "       kartotekad backup verify FILE --passphrase-file "
 		    "FILE\n"
 		    "       kartotekad restore --from FILE --data DIR "
-		    "--passphrase-file FILE\n");
+		    "--passphrase-file FILE [--old OLDDIR]\n");
 		return EXIT_USAGE;
 	}
 	if (read_secret_file("--passphrase-file", o->passphrase_file, pass,
@@ -1230,7 +1236,7 @@ cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
 	if (verify)
 		rc = kt_backup_cmd_verify(o->args[0], pass, strlen(pass));
 	else if (restore)
-		rc = kt_backup_cmd_restore(o->from, o->data, pass,
+		rc = kt_backup_cmd_restore(o->from, o->data, o->old, pass,
 		    strlen(pass));
 	else
 		rc = kt_backup_cmd_make(o->data, o->out, pass, strlen(pass));

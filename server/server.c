@@ -139,6 +139,46 @@ backup_after(uv_work_t *w, int status)
 	srv->backup_res = NULL;
 }
 
+/* At start: a store restored from a backup and not started since gets
+ * the owner's alert store.restored (jobs/backup.h), once. */
+typedef struct restored_check {
+	char detail[300];
+} restored_check_t;
+
+static int
+restored_check_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	restored_check_t *c = arg;
+
+	return kt_backup_restored_alert(st, txn, c->detail, sizeof(c->detail));
+}
+
+static void
+restored_check_done(int rc, void *arg)
+{
+	restored_check_t *c = arg;
+
+	if (rc != 0)
+		fprintf(stderr, "kartotekad: cannot raise the alert of the "
+		    "restore: %s\n", kt_strerror(rc));
+	else if (c->detail[0] != '\0')
+		fprintf(stderr, "kartotekad: the first start after a restore "
+		    "(%s): the users, terminals and passwords are those of the "
+		    "backup's day; the owner has an alert to review them\n",
+		    c->detail);
+	free(c);
+}
+
+static void
+restored_check(kt_server_t *srv)
+{
+	restored_check_t *c = calloc(1, sizeof(*c));
+
+	if (c != NULL && kt_writer_submit(srv->writer, restored_check_mut,
+	    restored_check_done, c) != 0)
+		free(c);
+}
+
 /* On the tick: starts a backup when one is due and none runs; says once
  * when backups are late (none good for twice the interval, as when
  * every attempt fails). */
@@ -412,6 +452,7 @@ kt_server_run(const kt_server_opts_t *opts)
 		goto out_run;
 	}
 	backup_schedule(srv);
+	restored_check(srv);
 	uv_signal_init(&loop, &srv->sig_term);
 	uv_signal_init(&loop, &srv->sig_int);
 	srv->sig_term.data = srv->sig_int.data = srv;

@@ -52,6 +52,10 @@ typedef struct kt_server_opts {
 	const char *backup_pass;          /* the passphrase (its file's first
 					     line), the caller's */
 	size_t backup_pass_len;
+	unsigned long long backup_opslimit; /* Argon2id's cost for the owner's
+					     backups over the protocol; 0, 0: */
+	size_t backup_memlimit;           /* KT_BACKUP_OPSLIMIT/MEMLIMIT (unit
+					     tests lower it) */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);

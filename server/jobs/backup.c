@@ -17,6 +17,7 @@
 #include "jobs/backup.h"
 #include "keyfile.h"
 #include "kt_error.h"
+#include "model/alert_store.h"
 #include "model/identity.h"
 
 /* The files of a backup and their sizes (0: any). */
@@ -448,4 +449,37 @@ out:
 	if (res->rc != 0)
 		res->file[0] = '\0';
 	free_names(v, n);
+}
+
+/* ==== the first start after a restore ======================================= */
+
+int
+kt_backup_mark_restored(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *detail)
+{
+	MDB_val k = { strlen(KT_BACKUP_RESTORED_KEY), KT_BACKUP_RESTORED_KEY };
+	MDB_val v = { strlen(detail), (void *)detail };
+
+	return kt_store_err(mdb_put(txn, db->meta, &k, &v, 0));
+}
+
+int
+kt_backup_restored_alert(kt_store_t *st, MDB_txn *txn, char *detail,
+    size_t cap)
+{
+	const kt_store_dbs_t *db = kt_store_dbs(st);
+	MDB_val k = { strlen(KT_BACKUP_RESTORED_KEY), KT_BACKUP_RESTORED_KEY };
+	MDB_val v;
+	kt_alert_t a = { .kind = KT_ALERT_RESTORED, .detail = detail };
+	int m, rc;
+
+	detail[0] = '\0';
+	if ((m = mdb_get(txn, db->meta, &k, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (m != 0)
+		return kt_store_err(m);
+	snprintf(detail, cap, "%.*s", (int)v.mv_size, (const char *)v.mv_data);
+	if ((rc = kt_alert_raise(st, txn, &a, NULL)) != 0)
+		return rc;
+	return kt_store_err(mdb_del(txn, db->meta, &k, NULL));
 }

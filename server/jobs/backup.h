@@ -39,6 +39,25 @@ int kt_backup_make(kt_store_t *st, const char *dir, kt_backup_writer_t *w);
 int kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
     size_t cap);
 
+/* ---- the first start after a restore ------------------------------------- */
+
+/* The meta key a restore leaves (its audit detail as the value) for the
+ * server's first start to raise the owner's alert with. */
+#define KT_BACKUP_RESTORED_KEY "restored"
+
+/* kt_backup_mark_restored leaves the mark with detail (the restore's
+ * "restored from the backup of DATE, sequence N"), inside txn. Returns 0,
+ * KT_ENOSPC, KT_ESTORE. */
+int kt_backup_mark_restored(MDB_txn *txn, const kt_store_dbs_t *db,
+    const char *detail);
+
+/* kt_backup_restored_alert, a writer mutation's body: when the mark is
+ * there, raises the alert store.restored with its detail and removes it,
+ * in txn, so it is raised once. [out] detail (cap bytes) gets the mark's
+ * text, "" when there was none. Returns 0, KT_ENOSPC, KT_ESTORE. */
+int kt_backup_restored_alert(kt_store_t *st, MDB_txn *txn, char *detail,
+    size_t cap);
+
 /* ---- scheduled backups (kartotekad run --backup-dir) ---------------------- */
 
 /* A scheduled backup's file: kartoteka-YYYYMMDD-HHMMSS.ktb (UTC), so

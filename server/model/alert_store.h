@@ -39,7 +39,10 @@
 	X(EXPORT, "export", "the base was exported")                     \
 	X(BACKUP, "backup", "a backup was made")                         \
 	X(BACKUP_FAILED, "backup.failed",                                \
-	    "a scheduled backup failed or is late")
+	    "a scheduled backup failed or is late")                       \
+	X(RESTORED, "store.restored",                                    \
+	    "the store was restored from a backup: review users and "    \
+	    "terminals")
 
 typedef enum kt_alert_kind {
 	KT_ALERT_NONE = 0,

@@ -180,18 +180,6 @@ export_mut(kt_store_t *stp, MDB_txn *txn, kt_req_t *r)
 	return kt_alert_raise(stp, txn, &al, NULL);
 }
 
-/* After a failed commit the file is not complete (the last chunk never
- * left): the client removes what it wrote. */
-static void
-export_done(kt_req_t *r, int status)
-{
-	if (status != 0) {
-		kt_req_fail_store(r, status);
-		return;
-	}
-	kt_req_send_answer(r);
-}
-
 static void
 export_after(kt_req_t *r, int status)
 {
@@ -258,7 +246,7 @@ export_after(kt_req_t *r, int status)
 		kt_req_fail(r, KT_CODE_INTERNAL, "could not build the answer");
 		return;
 	}
-	kt_req_submit(r, export_mut, export_done);
+	kt_req_submit(r, export_mut, NULL);
 }
 
 /* ==== the op ============================================================== */

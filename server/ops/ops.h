@@ -77,5 +77,6 @@ extern const kt_op_domain_t kt_ops_task;
 extern const kt_op_domain_t kt_ops_agenda;
 extern const kt_op_domain_t kt_ops_person;
 extern const kt_op_domain_t kt_ops_report;
+extern const kt_op_domain_t kt_ops_backup;
 
 #endif

@@ -5,7 +5,8 @@
 # `backup verify` says intact, and refuses a wrong passphrase, a damaged
 # byte and a cut file, each with its reason; `restore` refuses a
 # directory that holds files, restores into a new one, audits it and
-# lists the users and terminals; a server started on the restored store
+# lists the users and terminals, and with --old what the replaced store
+# changed since the backup; a server started on the restored store
 # answers the same terminal (its keys came back) with the card of before
 # the backup and not the one added after it.
 . "$(dirname "$0")/lib.sh"
@@ -24,6 +25,12 @@ expect_rc 0 cli o --json client add --branch Центр --title "Ивановы"
 	--person "Анна;parent;;+7 912 345-67-89"
 ID=$(sed -n 's/.*"client":{"id":\([0-9]*\).*/\1/p' "$T/last.out")
 [ -n "$ID" ] || fail "no client id"
+printf 'staff-pass-1\n' >"$T/s.pw"
+printf 'staff-pass-2\n' >"$T/s2.pw"
+for u in m1 m2; do
+	expect_rc 0 cli o user add $u --role manager --branch Центр --password-file "$T/s.pw"
+done
+expect_rc 0 cli c1 enroll "$(kt_invite --branch Центр)" --name desk-one
 
 expect_rc 0 "$KARTOTEKAD" backup --data "$T/data" --out "$T/b.ktb" \
 	--passphrase-file "$T/pp"
@@ -42,8 +49,14 @@ err_has "empty"
 "$KARTOTEKAD" audit tail --data "$T/data" --count 3 >"$T/last.out"
 has "backup  store  OK  offline"
 
-# A card added after the backup is not in it.
+# A card added after the backup is not in it; nor are these changes of
+# the old store, which restore --old lists.
 expect_rc 0 cli o client add --branch Центр --title "Петровы"
+expect_rc 0 cli o user disable m1
+expect_rc 0 cli o user password m2 --password-file "$T/s2.pw"
+expect_rc 0 cli o user add m3 --role manager --branch Центр --password-file "$T/s.pw"
+expect_rc 0 cli o terminal revoke desk-one
+expect_rc 0 cli c2 enroll "$(kt_invite --branch Центр)" --name desk-two
 
 expect_rc 0 "$KARTOTEKAD" backup verify "$T/b.ktb" --passphrase-file "$T/pp"
 has "is intact"
@@ -68,11 +81,24 @@ err_has "not empty"
 expect_rc 1 "$KARTOTEKAD" restore --from "$T/bad.ktb" --data "$T/new" \
 	--passphrase-file "$T/pp"
 [ -z "$(ls -A "$T/new")" ] || fail "a damaged restore left files: $(ls "$T/new")"
+expect_rc 2 "$KARTOTEKAD" restore --from "$T/b.ktb" --data "$T/new"
+err_has "\[--old OLDDIR\]"
 expect_rc 0 "$KARTOTEKAD" restore --from "$T/b.ktb" --data "$T/new" \
-	--passphrase-file "$T/pp"
+	--passphrase-file "$T/pp" --old "$T/data"
 has "into $T/new: the backup of .*, sequence [0-9]"
 has "owner"
 has "(owner terminal)"
+has "since the backup, the old store at $T/data has:"
+has "terminal desk-one  *revoked there, but not in the restored store"
+has "terminal desk-two  *enrolled after the backup"
+has "user     m1  *disabled there, but not in the restored store"
+has "user     m2  *has a newer password there"
+has "user     m3  *added after the backup"
+[ "$(grep -c '^  user  \|^  terminal ' "$T/last.out")" -eq 5 ] || fail "more listed: $(cat "$T/last.out")"
+# An old store that cannot be read is said; the restore stands.
+expect_rc 0 "$KARTOTEKAD" restore --from "$T/b.ktb" --data "$T/new2" \
+	--passphrase-file "$T/pp" --old "$T/nowhere"
+err_has "cannot read the old store"
 
 # The restored server is the same server to the terminal: same keys, same
 # session; the card of before the backup is there, the later one is not.
@@ -86,6 +112,13 @@ expect_rc 0 cli o client find Петровы
 has "^No clients found"
 "$KARTOTEKAD" audit tail --data "$T/data" --count 5 >"$T/last.out"
 has "restore  store  OK  restored from the backup of"
+# The first start raised the owner's alert, and only the first.
+expect_rc 0 cli o alerts
+has "store.restored .*restored from the backup of"
+kt_stop
+kt_start --listen "$ADDR"
+expect_rc 0 cli o alerts
+[ "$(grep -c 'store.restored' "$T/last.out")" -eq 1 ] || fail "alert again: $(cat "$T/last.out")"
 expect_rc 0 "$KARTOTEKAD" audit verify --data "$T/data"
 kt_stop || fail "server did not stop cleanly"
 echo "ok"

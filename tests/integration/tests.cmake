@@ -44,6 +44,8 @@ set(KT_INTEGRATION_TESTS
   report
   backup_offline
   backup_scheduled
+  backup_remote
+  crash
   tui_desk
   tui_owner_lock
   tui_reconnect
@@ -56,3 +58,12 @@ foreach(t ${KT_INTEGRATION_TESTS})
     TIMEOUT 300
     ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
 endforeach()
+
+# The crash test's 20-cycle version (tests/integration/crash.sh): outside
+# the default run (setup.sh excludes the label); `ctest -L crash` runs it.
+add_test(NAME crash.cycles20
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/crash.sh 20)
+set_tests_properties(crash.cycles20 PROPERTIES
+  LABELS crash
+  TIMEOUT 1200
+  ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")

@@ -1017,3 +1017,30 @@ kt_h_alerts(kt_h_t *h, unsigned kind, kt_h_alert_t *last)
 		*last = a.last;
 	return a.n;
 }
+
+int
+kt_h_stream_ended(void *conn)
+{
+	kt_conn_t *c = conn;
+	size_t n = kt_fake_conn_nsent(c), len;
+	const uint8_t *p;
+	Kartoteka__Response *resp;
+	int done;
+
+	if (n == 0)
+		return 0;
+	p = kt_fake_conn_sent(c, n - 1, &len);
+	resp = kartoteka__response__unpack(NULL, len, p);
+	assert_non_null(resp);
+	done = !resp->more;
+	kartoteka__response__free_unpacked(resp, NULL);
+	return done;
+}
+
+int
+kt_h_stream_ended_after(void *after)
+{
+	kt_h_after_t *a = after;
+
+	return kt_fake_conn_nsent(a->c) > a->from && kt_h_stream_ended(a->c);
+}

@@ -131,6 +131,16 @@ Kartoteka__Response *kt_h_call(kt_h_t *h, kt_conn_t *c,
 uint64_t kt_h_client_add(kt_h_t *h, kt_conn_t *c, Kartoteka__Client *card);
 uint64_t kt_h_client_titled(kt_h_t *h, kt_conn_t *c, const char *title);
 
+/* For kt_h_run_until: the last answer on conn (a kt_conn_t *) has more =
+ * false, so a stream (export, backup) on it has ended. */
+int kt_h_stream_ended(void *conn);
+/* The same for a stream that began after the first `from` answers on c. */
+typedef struct kt_h_after {
+	kt_conn_t *c;
+	size_t from;
+} kt_h_after_t;
+int kt_h_stream_ended_after(void *after);
+
 /* Fails unless resp is an error with code and (when msg is not NULL)
  * exactly message msg. */
 void kt_h_expect_error(const Kartoteka__Response *resp, uint32_t code,

@@ -260,6 +260,38 @@ to_dir_keeps_the_newest(void **state)
 	rm_dir(dir);
 }
 
+/* The restore's mark becomes the owner's alert at the first start, once. */
+static void
+restored_mark_alerts_once(void **state)
+{
+	mfx_t *f = *state;
+	char detail[300];
+	MDB_txn *txn;
+
+	txn = mfx_wbegin(f);
+	assert_int_equal(kt_backup_restored_alert(f->st, txn, detail,
+	    sizeof(detail)), 0);
+	assert_string_equal(detail, "");
+	assert_int_equal(mfx_entries(txn, f->db->alerts), 0);
+	assert_int_equal(kt_backup_mark_restored(txn, f->db, "restored from "
+	    "the backup of 2026-12-02 10:00:00 UTC, sequence 7"), 0);
+	mfx_commit(f);
+	txn = mfx_wbegin(f);
+	assert_int_equal(kt_backup_restored_alert(f->st, txn, detail,
+	    sizeof(detail)), 0);
+	assert_string_equal(detail, "restored from the backup of 2026-12-02 "
+	    "10:00:00 UTC, sequence 7");
+	assert_int_equal(mfx_entries(txn, f->db->alerts), 1);
+	mfx_commit(f);
+	/* The next start finds no mark. */
+	txn = mfx_wbegin(f);
+	assert_int_equal(kt_backup_restored_alert(f->st, txn, detail,
+	    sizeof(detail)), 0);
+	assert_string_equal(detail, "");
+	assert_int_equal(mfx_entries(txn, f->db->alerts), 1);
+	mfx_abort(f);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, mfx_setup, mfx_teardown)
 static const struct CMUnitTest tests[] = {
 	T(restores_the_same_store_and_keys),
@@ -267,6 +299,7 @@ static const struct CMUnitTest tests[] = {
 	T(foreign_or_missing_files),
 	T(failing_sink_ends_the_copy),
 	T(to_dir_keeps_the_newest),
+	T(restored_mark_alerts_once),
 };
 
 KT_TEST_MAIN(tests)

@@ -93,25 +93,6 @@ export_req(ex_t *q, uint32_t fmt)
 	return &q->r;
 }
 
-/* The last answer on c has more = false. */
-static int
-stream_ended(void *arg)
-{
-	kt_conn_t *c = arg;
-	size_t n = kt_fake_conn_nsent(c), len;
-	const uint8_t *p;
-	Kartoteka__Response *resp;
-	int done;
-
-	if (n == 0)
-		return 0;
-	p = kt_fake_conn_sent(c, n - 1, &len);
-	resp = kartoteka__response__unpack(NULL, len, p);
-	assert_non_null(resp);
-	done = !resp->more;
-	kartoteka__response__free_unpacked(resp, NULL);
-	return done;
-}
 
 /* The newest alert, copied; kind 0 when there is none. */
 typedef struct alert_seen {
@@ -178,7 +159,7 @@ owner_export_streams_then_audits(void **state)
 	before = kt_h_audit_count(h);
 	kt_h_watch_audit(h, c);
 	kt_h_send(h, c, export_req(&q, 0));
-	kt_h_run_until(h, stream_ended, c);
+	kt_h_run_until(h, kt_h_stream_ended, c);
 	n = kt_fake_conn_nsent(c);
 	assert_true(n >= 3);
 	crypto_generichash_init(&hs, NULL, 0, 32);
