@@ -520,19 +520,11 @@ cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32])
 	return 0;
 }
 
-/* The message in the result oneof, or NULL (unknown case or absent). The
- * case number is the field number, so the descriptor finds any of them. */
+/* The message in the result oneof, or NULL (unknown case or absent). */
 static const void *
 result_message(const Kartoteka__Response *r)
 {
-	const ProtobufCFieldDescriptor *fd;
-
-	fd = protobuf_c_message_descriptor_get_field(
-	    &kartoteka__response__descriptor, (unsigned)r->result_case);
-	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
-	    fd->quantifier_offset == 0)
-		return NULL;
-	return *(void *const *)(const void *)((const char *)r + fd->offset);
+	return kt_response_result(r);
 }
 
 /* Sends req and checks the answer's shape. Returns CLI_EXIT_OK with *out set

@@ -215,16 +215,7 @@ const void *
 tui_result(const Kartoteka__Response *resp,
     Kartoteka__Response__ResultCase want)
 {
-	const ProtobufCFieldDescriptor *fd;
-
-	if (resp->result_case != want)
-		return NULL;
-	fd = protobuf_c_message_descriptor_get_field(
-	    &kartoteka__response__descriptor, (unsigned)resp->result_case);
-	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
-	    fd->quantifier_offset == 0)
-		return NULL;
-	return *(void *const *)(const void *)((const char *)resp + fd->offset);
+	return resp->result_case == want ? kt_response_result(resp) : NULL;
 }
 
 void

@@ -71,6 +71,21 @@ tui_form_edit_key(tui_form_t *f, wint_t ch, int fkey)
 	return 0;
 }
 
+int
+tui_form_move_or_edit(tui_form_t *f, wint_t ch, int fkey)
+{
+	if ((!fkey && (ch == '\t' || ch == '\r' || ch == '\n')) ||
+	    (fkey && (ch == KEY_DOWN || ch == KEY_ENTER))) {
+		tui_form_next(f);
+		return 1;
+	}
+	if (fkey && (ch == KEY_BTAB || ch == KEY_UP)) {
+		tui_form_prev(f);
+		return 1;
+	}
+	return tui_form_edit_key(f, ch, fkey);
+}
+
 void
 tui_form_draw_fields(tui_t *t, tui_form_t *f, int y)
 {
@@ -506,16 +521,7 @@ tui_form_key(tui_t *t, wint_t ch, int fkey)
 		save(t);
 		return;
 	}
-	if ((!fkey && (ch == '\t' || ch == '\r' || ch == '\n')) ||
-	    (fkey && (ch == KEY_DOWN || ch == KEY_ENTER))) {
-		tui_form_next(f);
-		return;
-	}
-	if (fkey && (ch == KEY_BTAB || ch == KEY_UP)) {
-		tui_form_prev(f);
-		return;
-	}
-	(void)tui_form_edit_key(f, ch, fkey);
+	(void)tui_form_move_or_edit(f, ch, fkey);
 }
 
 void

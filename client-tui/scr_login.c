@@ -92,15 +92,7 @@ tui_login_key(tui_t *t, wint_t ch, int fkey)
 		send_login(t, f->fm_fields[F_LOGIN].fd_value, TUI_RQ_LOGIN);
 		return;
 	}
-	if (enter || (!fkey && ch == '\t') || (fkey && ch == KEY_DOWN)) {
-		tui_form_next(f);
-		return;
-	}
-	if (fkey && (ch == KEY_BTAB || ch == KEY_UP)) {
-		tui_form_prev(f);
-		return;
-	}
-	(void)tui_form_edit_key(f, ch, fkey);
+	(void)tui_form_move_or_edit(f, ch, fkey);
 }
 
 void

@@ -277,6 +277,9 @@ void tui_form_answer(tui_t *t, const tui_pending_t *pd,
 /* Edits the focused field of f with a key; returns 1 when it was an
  * editing key. */
 int tui_form_edit_key(tui_form_t *f, wint_t ch, int fkey);
+/* tui_form_edit_key, and Tab/Enter/Down to the next field, Shift-Tab/Up
+ * to the one before; returns 1 when ch was one of these. */
+int tui_form_move_or_edit(tui_form_t *f, wint_t ch, int fkey);
 /* Draws f's fields from row y. */
 void tui_form_draw_fields(tui_t *t, tui_form_t *f, int y);
 

@@ -639,3 +639,18 @@ out:
 	breakdown(c);
 	return rc;
 }
+
+const void *
+kt_response_result(const Kartoteka__Response *resp)
+{
+	const ProtobufCFieldDescriptor *fd;
+
+	if (resp == NULL)
+		return NULL;
+	fd = protobuf_c_message_descriptor_get_field(
+	    &kartoteka__response__descriptor, (unsigned)resp->result_case);
+	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
+	    fd->quantifier_offset == 0)
+		return NULL;
+	return *(void *const *)(const void *)((const char *)resp + fd->offset);
+}

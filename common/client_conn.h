@@ -90,6 +90,12 @@ int kt_conn_send(kt_conn_t *c, Kartoteka__Request *req);
  * undecodable Response, an id never sent, a streamed answer), KT_ECRYPTO. */
 int kt_conn_poll(kt_conn_t *c, Kartoteka__Response **resp);
 
+/* kt_response_result is the message of resp's result oneof (the case
+ * number is the field number, so the descriptor finds any of them), or
+ * NULL when the case is unknown or its message absent. The pointer is
+ * resp's: valid while resp is. */
+const void *kt_response_result(const Kartoteka__Response *resp);
+
 /* Closes the socket and wipes keys. Accepts NULL. */
 void kt_conn_close(kt_conn_t *c);
 

@@ -12,10 +12,7 @@
 # resumes the session without asking for the password.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
-kt_init
-kt_start
-"$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
-enroll_owner o
+tui_branch_desk masha "Мария Иванова"
 
 # ---- refusals before the screen starts ----------------------------------------
 got=0
@@ -27,11 +24,6 @@ LANG=C.UTF-8 LC_ALL=C.UTF-8 "$KARTOTEKA_TUI" --config "$T/nowhere" >"$T/last.out
 [ "$got" -eq 2 ] || fail "not enrolled: expected exit 2, got $got"
 grep -q "not enrolled" "$T/last.err" || fail "no enrolment message: $(cat "$T/last.err")"
 
-printf 'staff-pass-1\n' >"$T/s.pw"
-expect_rc 0 cli o user add masha --name "Мария Иванова" --role manager --branch Центр --password-file "$T/s.pw"
-code=$(kt_invite --branch Центр)
-expect_rc 0 cli m enroll "$code" --name desk-centre
-expect_rc 0 cli m login masha --password-file "$T/s.pw"
 expect_rc 0 cli m client add --title "Ёлкины" --person "Юлия Ёлкина;parent;1981;+79001112233" --person "Платон;child;2008"
 expect_rc 0 cli m client add --title "Ёлочкины" --person "Алёна Ёлочкина;parent;1987;+79005556677"
 expect_rc 0 cli m client add --title "Соловьёвы" --person "Алёна Соловьёва;parent;25.05.1985;+79549694301"

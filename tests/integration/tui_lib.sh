@@ -70,3 +70,20 @@ tui_wait_exit() {
 	done
 	fail "kartoteka-tui did not exit"
 }
+
+# tui_branch_desk LOGIN [NAME]: a store with the owner (config "o", logged
+# in) and branch Центр, manager LOGIN of Центр (password staff-pass-1 in
+# $T/s.pw) and a terminal of Центр, config "m", where LOGIN is logged in.
+tui_branch_desk() {
+	local code
+	kt_init
+	kt_start
+	"$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
+	enroll_owner o
+	printf 'staff-pass-1\n' >"$T/s.pw"
+	expect_rc 0 cli o user add "$1" ${2:+--name "$2"} --role manager \
+		--branch Центр --password-file "$T/s.pw"
+	code=$(kt_invite --branch Центр)
+	expect_rc 0 cli m enroll "$code" --name desk-centre
+	expect_rc 0 cli m login "$1" --password-file "$T/s.pw"
+}

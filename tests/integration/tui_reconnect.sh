@@ -8,15 +8,7 @@
 # login screen up with the reason.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
-kt_init
-kt_start
-"$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
-enroll_owner o
-printf 'staff-pass-1\n' >"$T/s.pw"
-expect_rc 0 cli o user add masha --role manager --branch Центр --password-file "$T/s.pw"
-code=$(kt_invite --branch Центр)
-expect_rc 0 cli m enroll "$code" --name desk-centre
-expect_rc 0 cli m login masha --password-file "$T/s.pw"
+tui_branch_desk masha
 expect_rc 0 cli m client add --title "Ёлкины" --person "Юлия Ёлкина;parent;1981;+79001112233"
 
 tui_start m 100 30
