@@ -503,8 +503,10 @@ main(int argc, char **argv)
 	run(t);
 	rc = 0;
 out:
-	if (curses_on)
+	if (curses_on) {
+		curs_set(1);
 		endwin();
+	}
 	if (t != NULL) {
 		free_all(t);
 		free(t);

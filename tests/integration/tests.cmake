@@ -49,6 +49,7 @@ set(KT_INTEGRATION_TESTS
   tui_desk
   tui_owner_lock
   tui_reconnect
+  tui_signals
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

@@ -21,13 +21,14 @@ tui_cleanup() {
 trap tui_cleanup EXIT
 
 # tui_start CONFIGNAME [COLS ROWS [extra options]]: starts kartoteka-tui
-# with config dir $T/CONFIGNAME in a detached session "tui".
+# with config dir $T/CONFIGNAME in a detached session "tui". After it ends
+# the pane's shell waits (read) so the terminal's state stays to be seen.
 tui_start() {
 	local cfg=$1 cols=${2:-100} rows=${3:-30}
 	shift 3 2>/dev/null || shift $#
 	rm -f "$T/tui.exit"
 	tm new-session -d -s tui -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color ${TUI_ENV:-} $KARTOTEKA_TUI --config $T/$cfg $* 2>$T/tui.err; echo \$? >$T/tui.exit"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color ${TUI_ENV:-} $KARTOTEKA_TUI --config $T/$cfg $* 2>$T/tui.err; echo \$? >$T/tui.exit; read -r _"
 	tm set-option -t tui remain-on-exit on >/dev/null
 }
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# kartoteka-tui gives the terminal back on every way out, driven in tmux:
+# SIGTERM and SIGHUP end it cleanly (exit 0, the alternate screen left, the
+# cursor shown); a crash signal (SIGSEGV) restores the terminal before the
+# process dies of it; and a task marked done with d leaves the agenda.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tui_lib.sh"
+tui_branch_desk masha
+expect_rc 0 cli m client add --title "Ёлкины" --person "Юлия Ёлкина;parent;1981;+79001112233"
+expect_rc 0 cli m task add --client 1 --due today --kind call "Перезвонить Ёлкиным"
+
+# tui_pid: the process in the pane (the pane's shell runs it).
+tui_pid() { pgrep -P "$(tm display -p -t tui '#{pane_pid}')" -x kartoteka-tui; }
+# terminal_restored: tmux says the pane left the alternate screen and
+# shows the cursor.
+terminal_restored() {
+	[ "$(tm display -p -t tui '#{alternate_on}')" = 0 ] ||
+		fail "the alternate screen is still on"
+	[ "$(tm display -p -t tui '#{cursor_flag}')" = 1 ] ||
+		fail "the cursor is still hidden ($(tm display -p -t tui "#{cursor_flag} #{alternate_on} #{pane_dead}"))"
+}
+
+tui_start m 100 30
+tui_wait "Перезвонить Ёлкиным +Ёлкины \(1\) +call"
+[ "$(tm display -p -t tui '#{alternate_on}')" = 1 ] || fail "not on the alternate screen"
+tui_keys d
+tui_wait "Done"
+tui_wait "Today \(0\)"
+grep -q "Перезвонить Ёлкиным" "$T/screen.txt" && fail "the task done is still on the agenda"
+kill -TERM "$(tui_pid)"
+tui_wait_exit
+[ "$TUI_RC" = 0 ] || fail "SIGTERM: exited $TUI_RC: $(cat "$T/tui.err")"
+terminal_restored
+tm kill-session -t tui
+
+tui_start m 100 30
+tui_wait "Agenda of user masha"
+kill -HUP "$(tui_pid)"
+tui_wait_exit
+[ "$TUI_RC" = 0 ] || fail "SIGHUP: exited $TUI_RC"
+terminal_restored
+tm kill-session -t tui
+
+tui_start m 100 30
+tui_wait "Agenda of user masha"
+kill -SEGV "$(tui_pid)"
+tui_wait_exit
+[ "$TUI_RC" != 0 ] || fail "a crash exited 0"
+terminal_restored
+echo "ok"
