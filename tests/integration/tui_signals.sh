@@ -3,7 +3,8 @@
 # kartoteka-tui gives the terminal back on every way out, driven in tmux:
 # SIGTERM and SIGHUP end it cleanly (exit 0, the alternate screen left, the
 # cursor shown); a crash signal (SIGSEGV) restores the terminal before the
-# process dies of it; and a task marked done with d leaves the agenda.
+# process dies of it; NO_COLOR gives a monochrome screen; F1 shows the
+# keys; and a task marked done with d leaves the agenda.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
 tui_branch_desk masha
@@ -24,6 +25,7 @@ terminal_restored() {
 tui_start m 100 30
 tui_wait "Перезвонить Ёлкиным +Ёлкины \(1\) +call"
 [ "$(tm display -p -t tui '#{alternate_on}')" = 1 ] || fail "not on the alternate screen"
+tm capture-pane -e -p -t tui >"$T/colour.txt"
 tui_keys d
 tui_wait "Done"
 tui_wait "Today \(0\)"
@@ -34,7 +36,18 @@ tui_wait_exit
 terminal_restored
 tm kill-session -t tui
 
-tui_start m 100 30
+# NO_COLOR: a monochrome screen (reverse video, no colour codes); F1
+# shows every key, any key goes back.
+grep -q $'\e\\[[0-9;]*46m' "$T/colour.txt" || fail "no colours without NO_COLOR"
+TUI_ENV=NO_COLOR=1 tui_start m 100 30
+tui_wait "Agenda of user masha"
+tm capture-pane -e -p -t tui >"$T/mono.txt"
+grep -q $'\e\\[[0-9;]*4[0-7]m' "$T/mono.txt" && fail "colours with NO_COLOR"
+grep -q $'\e\\[[0-9;]*7m' "$T/mono.txt" || fail "no reverse video with NO_COLOR"
+tui_keys F1
+tui_wait "Keys of kartoteka-tui"
+tui_wait "any key: back"
+tui_keys x
 tui_wait "Agenda of user masha"
 kill -HUP "$(tui_pid)"
 tui_wait_exit
