@@ -27,6 +27,9 @@
 #include "tui.h"
 
 #define SPIN_MS 120
+/* A key within this long means someone works at the desk: a lost
+ * connection is dialled again at once. */
+#define TUI_ACTIVE_MS 60000
 
 /* What the signal handlers need. A handler takes no argument, so this one
  * static is the exception to "no globals": written once before the
@@ -170,6 +173,12 @@ key(tui_t *t, wint_t ch, int fkey)
 	if (fkey && ch == KEY_RESIZE)
 		return;
 	t->t_last_key_ms = tui_now_ms();
+	/* Offline while nobody worked: a key dials again (right after the
+	 * keys read now are handled). */
+	if (t->t_conn == NULL && t->t_reconnect_at < 0) {
+		t->t_reconnect_at = t->t_last_key_ms;
+		t->t_reconnect_delay = 0;
+	}
 	/* Ctrl-C and F10 end the program from anywhere. */
 	if ((!fkey && ch == 3) || (fkey && ch == KEY_F(10))) {
 		t->t_quit = 1;
@@ -250,6 +259,17 @@ to_next_minute(void)
 static void
 timers(tui_t *t, int64_t now)
 {
+	if (t->t_reconnect_at >= 0 && now >= t->t_reconnect_at &&
+	    t->t_logged_in && (now - t->t_last_key_ms > TUI_ACTIVE_MS ||
+	    (t->t_screen == TUI_SCR_LOCK && now - t->t_last_key_ms >
+	    SPIN_MS))) {
+		/* Nobody is at the desk: dialling again and resuming would
+		 * keep the session alive past its idle time-out. The next
+		 * key dials. */
+		t->t_reconnect_at = -1;
+		tui_say(t, 1, "Offline: the connection was closed; any key "
+		    "connects again");
+	}
 	if (t->t_reconnect_at >= 0 && now >= t->t_reconnect_at) {
 		tui_say(t, 0, "Connecting to %s...", t->t_cfg.address);
 		tui_draw(t);

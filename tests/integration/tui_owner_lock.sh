@@ -4,12 +4,14 @@
 # owner sees the alerts (a duplicate phone across branches), newest first,
 # and acknowledges one with k; a manager's desk locks after the idle time
 # showing only who is logged in, a wrong password leaves it locked, the
-# right one unlocks it where it was, and F9 lets the next person log in,
-# which ends the first one's session on this terminal.
+# right one unlocks it where it was; a connection the server closes while
+# the desk is locked is dialled again only at the next key; and F9 lets
+# the next person log in, which ends the first one's session on this
+# terminal.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
 kt_init
-kt_start
+kt_start --idle-timeout 6000
 "$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
 "$KARTOTEKAD" invite --data "$T/data" --branch Север >/dev/null 2>&1
 enroll_owner o
@@ -58,6 +60,16 @@ tui_keys Enter
 tui_wait "wrong login or password"
 tui_wait "Locked\. Logged in: m1"
 tui_type "manager-password"
+tui_keys Enter
+tui_wait "Unlocked"
+tui_wait "Agenda of user m1"
+# Locked, the server closes the quiet connection: nobody is at the desk,
+# so it is not dialled again (a resume would keep the session alive)
+# until a key is pressed.
+tui_wait "Locked\. Logged in: m1" 10
+tui_wait "Offline: the connection was closed; any key connects again" 20
+tui_type "manager-password"
+tui_wait "Connected again; the session goes on"
 tui_keys Enter
 tui_wait "Unlocked"
 tui_wait "Agenda of user m1"
