@@ -15,6 +15,9 @@ tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 tui_cleanup() {
 	local rc=$?
 	tm kill-server >/dev/null 2>&1 || true
+	# kt_cleanup reads the status the script ends with; under set -e a
+	# failing (exit) would end this handler before it.
+	set +e
 	(exit $rc)
 	kt_cleanup
 }
