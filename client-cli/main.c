@@ -1235,13 +1235,7 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	sodium_memzero(password, sizeof(password));
-	if (resp != NULL) {
-		if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
-		    resp->login != NULL && resp->login->token.data != NULL)
-			sodium_memzero(resp->login->token.data,
-			    resp->login->token.len);
-		kartoteka__response__free_unpacked(resp, NULL);
-	}
+	kt_response_free(resp);
 	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sodium.h>
 
 #include "kt_error.h"
 #include "tui.h"
@@ -192,13 +191,7 @@ tui_link_read(tui_t *t)
 		t->t_pending[i] = t->t_pending[--t->t_npending];
 		t->t_reconnect_delay = 0; /* the server answers again */
 		tui_answer(t, &pd, &resp);
-		if (resp != NULL) {
-			if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
-			    resp->login != NULL && resp->login->token.data != NULL)
-				sodium_memzero(resp->login->token.data,
-				    resp->login->token.len);
-			kartoteka__response__free_unpacked(resp, NULL);
-		}
+		kt_response_free(resp);
 	}
 }
 

@@ -14,12 +14,6 @@
 #include "text.h"
 #include "tui.h"
 
-static const char *
-str(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
 static void
 col(char *buf, size_t cap, const char *s, size_t width)
 {
@@ -42,7 +36,7 @@ kind_name(Kartoteka__TaskKind k)
 static const char *
 client_label(char *buf, size_t cap, const char *title, uint64_t id)
 {
-	snprintf(buf, cap, "%s (%llu)", str(title), (unsigned long long)id);
+	snprintf(buf, cap, "%s (%llu)", tui_str(title), (unsigned long long)id);
 	return buf;
 }
 
@@ -62,7 +56,7 @@ static void
 task_line(tui_lines_t *ls, const Kartoteka__Task *k, const char *today)
 {
 	char text[TUI_LINE_BYTES] = "", when[16], who[200];
-	const char *due = str(k->due);
+	const char *due = tui_str(k->due);
 	tui_line_t *l;
 
 	/* "YYYY-MM-DD HH:MM": the time today, else dd.mm. */
@@ -75,7 +69,7 @@ task_line(tui_lines_t *ls, const Kartoteka__Task *k, const char *today)
 		snprintf(when, sizeof(when), "%s", due);
 	col(text, sizeof(text), k->overdue ? " !" : "  ", 2);
 	col(text, sizeof(text), when, 5);
-	col(text, sizeof(text), str(k->title), 34);
+	col(text, sizeof(text), tui_str(k->title), 34);
 	col(text, sizeof(text), k->client_id != 0 ? client_label(who,
 	    sizeof(who), k->client, k->client_id) : "", 20);
 	col(text, sizeof(text), kind_name(k->kind), 8);
@@ -119,24 +113,24 @@ client_lines(tui_lines_t *ls, const char *title,
 		case 0: /* reoffer */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
 			    "won %s %s", tui_fmt_day(day, c[i]->at),
-			    str(c[i]->note));
+			    tui_str(c[i]->note));
 			break;
 		case 1: /* renewals */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
 			    "ends %s  %s", tui_fmt_day(day, c[i]->at),
-			    str(c[i]->note));
+			    tui_str(c[i]->note));
 			break;
 		case 2: /* A/B without a deal */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
 			    "category %s  %s", c[i]->category ==
 			    KARTOTEKA__CATEGORY__CATEGORY_A ? "A" : "B",
-			    str(c[i]->manager));
+			    tui_str(c[i]->manager));
 			break;
 		default: /* quiet */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
 			    "last contact %s  %s", c[i]->at > 0 ?
 			    tui_fmt_day(day, c[i]->at) : "never",
-			    str(c[i]->manager));
+			    tui_str(c[i]->manager));
 			break;
 		}
 		l = tui_lines_add(ls, 0, "%s", text);
@@ -160,7 +154,7 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 		strftime(day, sizeof(day), "%A %d %B %Y", &tm);
 	}
 	snprintf(t->t_agenda_title, sizeof(t->t_agenda_title), "Agenda of %s "
-	    "\xc2\xb7 %s", str(a->scope), day[0] != '\0' ? day : str(a->date));
+	    "\xc2\xb7 %s", tui_str(a->scope), day[0] != '\0' ? day : tui_str(a->date));
 	for (size_t i = 0; i < a->n_tasks; i++)
 		if (a->tasks[i] != NULL && a->tasks[i]->overdue)
 			overdue++;
@@ -168,12 +162,12 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 		rule(ls, "Overdue", overdue, 0);
 		for (size_t i = 0; i < a->n_tasks; i++)
 			if (a->tasks[i] != NULL && a->tasks[i]->overdue)
-				task_line(ls, a->tasks[i], str(a->date));
+				task_line(ls, a->tasks[i], tui_str(a->date));
 	}
 	rule(ls, "Today", a->n_tasks - overdue, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++)
 		if (a->tasks[i] != NULL && !a->tasks[i]->overdue)
-			task_line(ls, a->tasks[i], str(a->date));
+			task_line(ls, a->tasks[i], tui_str(a->date));
 	if (a->n_tasks == overdue)
 		tui_lines_add(ls, 0, "   nothing due today");
 	if (a->n_birthdays > 0) {
@@ -185,16 +179,16 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 			tui_line_t *l;
 			if (b == NULL)
 				continue;
-			snprintf(d, sizeof(d), "%.2s.%.2s", strlen(str(b->date))
-			    >= 10 ? b->date + 8 : "--", strlen(str(b->date)) >= 10 ?
+			snprintf(d, sizeof(d), "%.2s.%.2s", strlen(tui_str(b->date))
+			    >= 10 ? b->date + 8 : "--", strlen(tui_str(b->date)) >= 10 ?
 			    b->date + 5 : "--");
 			if (b->turns > 0)
 				snprintf(person, sizeof(person), "%s, %u%s",
-				    str(b->person), b->turns, b->child ?
+				    tui_str(b->person), b->turns, b->child ?
 				    " (child)" : "");
 			else
 				snprintf(person, sizeof(person), "%s%s",
-				    str(b->person), b->child ? " (child)" : "");
+				    tui_str(b->person), b->child ? " (child)" : "");
 			text[0] = '\0';
 			col(text, sizeof(text), "", 2);
 			col(text, sizeof(text), d, 5);
@@ -221,7 +215,7 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 			if (a->managers[i] != NULL)
 				tui_lines_add(ls, 0, "   %-16s overdue tasks %u"
 				    "   A/B without a deal %u",
-				    str(a->managers[i]->login),
+				    tui_str(a->managers[i]->login),
 				    a->managers[i]->overdue_tasks,
 				    a->managers[i]->ab_without_deal);
 	}

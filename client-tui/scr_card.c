@@ -62,12 +62,6 @@ stage_name(Kartoteka__DealStage s)
 	}
 }
 
-static const char *
-str(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
 void
 tui_card_clear(tui_t *t)
 {
@@ -143,8 +137,8 @@ build(tui_t *t)
 	}
 	c = cr->client;
 	tui_lines_add(ls, 1, "%s (%llu) \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s%s "
-	    "\xc2\xb7 version %llu%s", str(c->title),
-	    (unsigned long long)c->id, str(c->branch), str(c->manager),
+	    "\xc2\xb7 version %llu%s", tui_str(c->title),
+	    (unsigned long long)c->id, tui_str(c->branch), tui_str(c->manager),
 	    status_name(c->status),
 	    c->category != KARTOTEKA__CATEGORY__CATEGORY_UNSPECIFIED ?
 	    ", category " : "",
@@ -168,19 +162,19 @@ build(tui_t *t)
 		for (size_t j = 0; j < p->n_phones && o + 2 < sizeof(phones);
 		    j++) {
 			int n = snprintf(phones + o, sizeof(phones) - o, "%s%s",
-			    j > 0 ? ", " : "", str(p->phones[j]));
+			    j > 0 ? ", " : "", tui_str(p->phones[j]));
 			if (n < 0)
 				break;
 			o += (size_t)n;
 		}
 		line[0] = '\0';
 		tui_text_col(line, sizeof(line), "", 1, 0);
-		tui_text_col(line, sizeof(line), str(p->name), 20, 1);
+		tui_text_col(line, sizeof(line), tui_str(p->name), 20, 1);
 		tui_text_col(line, sizeof(line), relation_name(p->relation), 8,
 		    1);
 		tui_text_col(line, sizeof(line), born, 10, 1);
 		tui_text_col(line, sizeof(line), phones, 17, 1);
-		tui_text_col(line, sizeof(line), str(p->email), 40, 0);
+		tui_text_col(line, sizeof(line), tui_str(p->email), 40, 0);
 		tui_lines_add(ls, 0, "%s", line);
 	}
 	extra[0] = '\0';
@@ -216,8 +210,8 @@ build(tui_t *t)
 		    channel_name(n->channel),
 		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
 		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
-		    str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
-		    " \xe2\x86\x92 " : "", str(n->agreed));
+		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
+		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
 	}
 	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Deals");
 	if (t->t_card_deals == NULL || t->t_card_deals->deal_list == NULL ||
@@ -236,11 +230,11 @@ build(tui_t *t)
 			    sizeof(amount));
 			line[0] = '\0';
 			tui_text_col(line, sizeof(line), "", 1, 0);
-			tui_text_col(line, sizeof(line), str(d->title), 32, 1);
+			tui_text_col(line, sizeof(line), tui_str(d->title), 32, 1);
 			tui_text_col(line, sizeof(line), d->amount > 0 ?
 			    amount : "", 14, 1);
 			tui_text_col(line, sizeof(line), d->amount > 0 ?
-			    str(d->currency) : "", 4, 1);
+			    tui_str(d->currency) : "", 4, 1);
 			tui_text_col(line, sizeof(line), stage_name(d->stage),
 			    12, 0);
 			tui_lines_add(ls, 0, "%s", line);
@@ -257,7 +251,7 @@ build(tui_t *t)
 			if (k == NULL || k->client_id != c->id)
 				continue;
 			tui_lines_add(ls, k->overdue ? 2 : 0, "  %s %s  %s",
-			    k->overdue ? "!" : " ", str(k->due), str(k->title));
+			    k->overdue ? "!" : " ", tui_str(k->due), tui_str(k->title));
 			shown++;
 		}
 		if (shown == 0)
@@ -342,8 +336,8 @@ tui_card_refresh(tui_t *t, const Kartoteka__Interaction *n)
 		    tui_fmt_day(day, n->at), channel_name(n->channel),
 		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
 		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
-		    str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
-		    " \xe2\x86\x92 " : "", str(n->agreed));
+		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
+		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
 	}
 	build(t);
 	send_lists(t, t->t_card_id);

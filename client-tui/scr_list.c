@@ -9,15 +9,10 @@
 
 #include <curses.h>
 
+#include "text.h"
 #include "tui.h"
 
 #define LIST_LIMIT 100
-
-static const char *
-str(const char *s)
-{
-	return s != NULL ? s : "";
-}
 
 /* ---- the client list ------------------------------------------------------ */
 
@@ -124,8 +119,8 @@ tui_list_draw(tui_t *t)
 
 	snprintf(title, sizeof(title), "Clients%s%s%s%s%s%s \xc2\xb7 %llu in "
 	    "all%s", q->manager != NULL && q->manager[0] != '\0' ?
-	    " \xc2\xb7 manager " : "", str(q->manager), q->tag != NULL &&
-	    q->tag[0] != '\0' ? " \xc2\xb7 tag " : "", str(q->tag),
+	    " \xc2\xb7 manager " : "", tui_str(q->manager), q->tag != NULL &&
+	    q->tag[0] != '\0' ? " \xc2\xb7 tag " : "", tui_str(q->tag),
 	    q->children_only ? " \xc2\xb7 children" : "",
 	    q->birth_month ? " \xc2\xb7 birth month" : "",
 	    (unsigned long long)t->t_rows_total,
@@ -219,7 +214,7 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 		Kartoteka__AlertAckRequest r = KARTOTEKA__ALERT_ACK_REQUEST__INIT;
 		if (a->acked_at != 0) {
 			tui_say(t, 0, "Already acknowledged by %s",
-			    str(a->acked_by));
+			    tui_str(a->acked_by));
 			return;
 		}
 		r.id = a->id;
@@ -232,7 +227,7 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 			t->t_card_back = TUI_SCR_ALERTS;
 			tui_card_open(t, a->client_id);
 		} else {
-			tui_say(t, 0, "%s: %s", str(a->kind), str(a->detail));
+			tui_say(t, 0, "%s: %s", tui_str(a->kind), tui_str(a->detail));
 		}
 	}
 }
@@ -272,9 +267,9 @@ tui_alerts_draw(tui_t *t)
 		if (localtime_r(&tt, &tm) != NULL)
 			strftime(when, sizeof(when), "%d.%m %H:%M", &tm);
 		snprintf(ack, sizeof(ack), "%s%s", a->acked_at != 0 ? "ack " :
-		    "open", a->acked_at != 0 ? str(a->acked_by) : "");
+		    "open", a->acked_at != 0 ? tui_str(a->acked_by) : "");
 		snprintf(line, sizeof(line), "%-11s %-18s %-10s %-12s %s", when,
-		    str(a->kind), str(a->user), ack, str(a->what));
+		    tui_str(a->kind), tui_str(a->user), ack, tui_str(a->what));
 		attrset((a->acked_at == 0 ? A_BOLD : A_NORMAL) |
 		    (i == t->t_alert_sel ? A_REVERSE : A_NORMAL));
 		tui_put(2 + r, 1, line, COLS - 1, 1);

@@ -15,12 +15,6 @@
 
 #define FIND_LIMIT 50
 
-static const char *
-str(const char *s)
-{
-	return s != NULL ? s : "";
-}
-
 void
 tui_rows_clear(tui_t *t)
 {
@@ -212,7 +206,7 @@ tui_rows_draw(tui_t *t, int y)
 		for (size_t j = 0; j < row->n_people && o + 3 < sizeof(people);
 		    j++) {
 			int n = snprintf(people + o, sizeof(people) - o, "%s%s",
-			    j > 0 ? ", " : "", str(row->people[j]));
+			    j > 0 ? ", " : "", tui_str(row->people[j]));
 			if (n < 0)
 				break;
 			o = strlen(people);
@@ -220,10 +214,10 @@ tui_rows_draw(tui_t *t, int y)
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)row->id);
 		line[0] = '\0';
 		tui_text_col(line, sizeof(line), id, 7, 1);
-		tui_text_col(line, sizeof(line), str(row->title), 14, 1);
+		tui_text_col(line, sizeof(line), tui_str(row->title), 14, 1);
 		tui_text_col(line, sizeof(line), people, pw, 1);
-		tui_text_col(line, sizeof(line), str(row->phone), 17, 1);
-		tui_text_col(line, sizeof(line), str(row->manager), 10, 0);
+		tui_text_col(line, sizeof(line), tui_str(row->phone), 17, 1);
+		tui_text_col(line, sizeof(line), tui_str(row->manager), 10, 0);
 		if (i == t->t_rows_sel)
 			attrset(A_REVERSE);
 		tui_put(y + r, 1, line, COLS - 1, 1);

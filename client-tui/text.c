@@ -140,3 +140,9 @@ tui_text_col(char *buf, size_t cap, const char *s, size_t width, size_t gap)
 		buf[o++] = ' ';
 	buf[o] = '\0';
 }
+
+const char *
+tui_str(const char *s)
+{
+	return s != NULL ? s : "";
+}

@@ -28,6 +28,9 @@ size_t tui_text_fit(char *out, size_t cap, const char *s, size_t width,
 void tui_text_col(char *buf, size_t cap, const char *s, size_t width,
     size_t gap);
 
+/* s, or "" for NULL. */
+const char *tui_str(const char *s);
+
 /* tui_text_prev_char is the byte offset of the start of the UTF-8
  * character before offset off in s (0 when off is 0); tui_text_next_char
  * the offset after the character at off (len when off is len). */

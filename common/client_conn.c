@@ -654,3 +654,14 @@ kt_response_result(const Kartoteka__Response *resp)
 		return NULL;
 	return *(void *const *)(const void *)((const char *)resp + fd->offset);
 }
+
+void
+kt_response_free(Kartoteka__Response *resp)
+{
+	if (resp == NULL)
+		return;
+	if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
+	    resp->login != NULL && resp->login->token.data != NULL)
+		sodium_memzero(resp->login->token.data, resp->login->token.len);
+	kartoteka__response__free_unpacked(resp, NULL);
+}

@@ -96,6 +96,10 @@ int kt_conn_poll(kt_conn_t *c, Kartoteka__Response **resp);
  * resp's: valid while resp is. */
 const void *kt_response_result(const Kartoteka__Response *resp);
 
+/* kt_response_free frees resp (NULL is fine) after wiping the session
+ * token of a login answer, which must not stay in freed memory. */
+void kt_response_free(Kartoteka__Response *resp);
+
 /* Closes the socket and wipes keys. Accepts NULL. */
 void kt_conn_close(kt_conn_t *c);
 

@@ -108,6 +108,8 @@ char_steps(void **state)
 	assert_int_equal(tui_text_prev_char(s, 3), 1);
 	assert_int_equal(tui_text_prev_char(s, 1), 0);
 	assert_int_equal(tui_text_prev_char(s, 0), 0);
+	assert_string_equal(tui_str(NULL), "");
+	assert_ptr_equal(tui_str(s), s);
 }
 
 int
