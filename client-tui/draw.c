@@ -210,7 +210,7 @@ keybar(const tui_t *t, char *buf, size_t cap)
 	case TUI_SCR_LOCK:
 		return "Enter Unlock  F9 Switch user  F10 Quit";
 	case TUI_SCR_AGENDA:
-		snprintf(buf, cap, "F1 Help  Enter Open  d Done  F2 New  "
+		snprintf(buf, cap, "F1 Help  Enter Open  d Done  m Move  F2 New  "
 		    "F7 Search  l List%s  g Reload  F9 Switch  F10 Quit",
 		    owner ? "  a Alerts" : "");
 		return buf;
@@ -256,7 +256,8 @@ static const char help_text[] =
     "\n"
     "Agenda (the first screen)\n"
     "  Up/Down    select a line      Enter  open the client (a counted view)\n"
-    "  d          mark the task done  g     reload\n"
+    "  d          mark the task done  m     move it to another day\n"
+    "  g          reload\n"
     "  F2         a new family        l     the client list with filters\n"
     "  a          alerts (owner)\n"
     "\n"

@@ -19,6 +19,7 @@ rq_what(tui_rq_t kind)
 	case TUI_RQ_NOTE_ADD: return "the call note";
 	case TUI_RQ_TASK_ADD: return "the task";
 	case TUI_RQ_TASK_DONE: return "the task marked done";
+	case TUI_RQ_TASK_MOVE: return "the task's new due";
 	case TUI_RQ_CLIENT_ADD: return "the new family";
 	case TUI_RQ_ALERT_ACK: return "the acknowledgement";
 	default: return "the change";
@@ -248,6 +249,7 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		break;
 	case TUI_RQ_NOTE_ADD:
 	case TUI_RQ_TASK_ADD:
+	case TUI_RQ_TASK_MOVE:
 	case TUI_RQ_CLIENT_ADD:
 		tui_form_answer(t, pd, resp);
 		break;

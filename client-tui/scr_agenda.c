@@ -293,6 +293,15 @@ tui_agenda_key(tui_t *t, wint_t ch, int fkey)
 	case 'g': tui_agenda_load(t); return;
 	case 'l': tui_list_open(t); return;
 	case 'd': task_done(t); return;
+	case 'm':
+		if (ls->ls_n == 0 || ls->ls_line[ls->ls_sel].ln_task == 0) {
+			tui_say(t, 1, "Not a task: select a task line first");
+			return;
+		}
+		t->t_move_task = ls->ls_line[ls->ls_sel].ln_task;
+		t->t_move_version = ls->ls_line[ls->ls_sel].ln_task_version;
+		tui_form_open(t, TUI_FORM_MOVE);
+		return;
 	case 'a':
 		if (t->t_role == KARTOTEKA__ROLE__OWNER)
 			tui_alerts_open(t);

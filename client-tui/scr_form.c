@@ -163,6 +163,7 @@ form_title(tui_form_kind_t k)
 	case TUI_FORM_TASK: return "A task or a promise";
 	case TUI_FORM_CLIENT: return "A new family";
 	case TUI_FORM_FILTER: return "Client list: filters";
+	case TUI_FORM_MOVE: return "Move the task";
 	}
 	return "";
 }
@@ -206,6 +207,9 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		tui_form_add(f, "Notes", "notes", 0);
 		tui_form_set(f, CL_P1_REL, "parent");
 		tui_form_set(f, CL_P2_REL, "child");
+		break;
+	case TUI_FORM_MOVE:
+		tui_form_add(f, "New due", "due", 0);
 		break;
 	case TUI_FORM_FILTER:
 		tui_form_add(f, "Manager (login)", "manager", 0);
@@ -318,6 +322,36 @@ send_note(tui_t *t)
 	return tui_link_send(t, &req, TUI_RQ_NOTE_ADD, 0, 1);
 }
 
+/* Field i of f, a due day as people type it (12.03.2026, or 12.03.2026
+ * 15:00), into the server's "YYYY-MM-DD[ HH:MM]" in due (cap bytes).
+ * Returns 0, or -1 with the error under the field. */
+static int
+due_of(tui_form_t *f, size_t i, char *due, size_t cap)
+{
+	const char *s = val(f, i), *sp = strchr(s, ' ');
+	char day[32], msg[TUI_ERROR_MAX];
+	kt_date_t d;
+	kt_why_t why = { "" };
+	size_t n = sp != NULL ? (size_t)(sp - s) : strlen(s);
+
+	if (s[0] == '\0')
+		return field_error(f, i, "due: a day (DD.MM.YYYY or "
+		    "YYYY-MM-DD), and a time if you like (HH:MM)");
+	if (n >= sizeof(day))
+		return field_error(f, i, "due: not a date");
+	memcpy(day, s, n);
+	day[n] = '\0';
+	if (kt_date_parse(day, &d, &why) != 0 || d.year == 0) {
+		snprintf(msg, sizeof(msg), "due: %s (DD.MM.YYYY or "
+		    "YYYY-MM-DD, then HH:MM if you like)", why.text);
+		return field_error(f, i, msg);
+	}
+	snprintf(due, cap, "%04u-%02u-%02u%s%.8s", (unsigned)d.year,
+	    (unsigned)d.month, (unsigned)d.day, sp != NULL ? " " : "",
+	    sp != NULL ? sp + 1 : "");
+	return 0;
+}
+
 static int
 send_task(tui_t *t)
 {
@@ -325,37 +359,13 @@ send_task(tui_t *t)
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__TaskAddRequest r = KARTOTEKA__TASK_ADD_REQUEST__INIT;
 	char due[64];
-	kt_date_t d;
-	kt_why_t why = { "" };
 	int kind = lookup(kinds, val(f, TASK_KIND));
-	const char *s = val(f, TASK_DUE), *sp;
 
 	if (kind < 0)
 		return field_error(f, TASK_KIND, "kind: one of call, meeting, "
 		    "promise, other");
-	/* Dates as people type them: 12.03.2026 or 12.03.2026 15:00 become
-	 * the server's YYYY-MM-DD [HH:MM]. */
-	sp = strchr(s, ' ');
-	if (s[0] == '\0') {
-		return field_error(f, TASK_DUE, "due: a day (DD.MM.YYYY or "
-		    "YYYY-MM-DD), and a time if you like (HH:MM)");
-	} else {
-		char day[32];
-		size_t n = sp != NULL ? (size_t)(sp - s) : strlen(s);
-		if (n >= sizeof(day))
-			return field_error(f, TASK_DUE, "due: not a date");
-		memcpy(day, s, n);
-		day[n] = '\0';
-		if (kt_date_parse(day, &d, &why) != 0 || d.year == 0) {
-			char msg[TUI_ERROR_MAX];
-			snprintf(msg, sizeof(msg), "due: %s (DD.MM.YYYY or "
-			    "YYYY-MM-DD, then HH:MM if you like)", why.text);
-			return field_error(f, TASK_DUE, msg);
-		}
-		snprintf(due, sizeof(due), "%04u-%02u-%02u%s%.8s",
-		    (unsigned)d.year, (unsigned)d.month, (unsigned)d.day,
-		    sp != NULL ? " " : "", sp != NULL ? sp + 1 : "");
-	}
+	if (due_of(f, TASK_DUE, due, sizeof(due)) != 0)
+		return -1;
 	r.client_id = t->t_card_id;
 	r.due = due;
 	r.kind = (Kartoteka__TaskKind)kind;
@@ -363,6 +373,25 @@ send_task(tui_t *t)
 	req.op_case = KARTOTEKA__REQUEST__OP_TASK_ADD;
 	req.task_add = &r;
 	return tui_link_send(t, &req, TUI_RQ_TASK_ADD, 0, 1);
+}
+
+/* Moves the agenda's selected task (t_move_task) to a new due. */
+static int
+send_move(tui_t *t)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TaskChangeRequest r = KARTOTEKA__TASK_CHANGE_REQUEST__INIT;
+	char due[64];
+
+	if (due_of(&t->t_form, 0, due, sizeof(due)) != 0)
+		return -1;
+	r.id = t->t_move_task;
+	r.version = t->t_move_version;
+	r.action = KARTOTEKA__TASK_ACTION__TASK_MOVE;
+	r.due = due;
+	req.op_case = KARTOTEKA__REQUEST__OP_TASK_CHANGE;
+	req.task_change = &r;
+	return tui_link_send(t, &req, TUI_RQ_TASK_MOVE, 0, 1);
 }
 
 /* Fills person p from the form's fields name..phone (email: (size_t)-1 for
@@ -495,6 +524,7 @@ save(tui_t *t)
 	switch (t->t_form_kind) {
 	case TUI_FORM_NOTE: rc = send_note(t); break;
 	case TUI_FORM_TASK: rc = send_task(t); break;
+	case TUI_FORM_MOVE: rc = send_move(t); break;
 	case TUI_FORM_CLIENT: rc = send_client(t); break;
 	case TUI_FORM_FILTER: (void)apply_filter(t); return;
 	}
@@ -547,6 +577,9 @@ tui_form_draw(tui_t *t)
 		hint = "status: lead, active, former; category: A, B, C; "
 		    "empty: any";
 		break;
+	case TUI_FORM_MOVE:
+		hint = "due: 12.03.2026 or 12.03.2026 15:00";
+		break;
 	}
 	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK)
 		snprintf(title, sizeof(title), "%s \xc2\xb7 %s (%llu)",
@@ -593,6 +626,15 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		t->t_agenda_loaded = 0;
 		tui_say(t, 0, "The task is set: it is on the agenda");
 		tui_card_refresh(t, NULL);
+		return;
+	case TUI_RQ_TASK_MOVE:
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_TASK) == NULL ||
+		    (*resp)->task->task == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, "Moved to %s", (*resp)->task->task->due);
+		tui_go(t, TUI_SCR_AGENDA);
+		tui_agenda_load(t);
 		return;
 	case TUI_RQ_CLIENT_ADD:
 		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);

@@ -49,6 +49,7 @@ typedef enum tui_rq {
 	TUI_RQ_NOTE_ADD,
 	TUI_RQ_TASK_ADD,
 	TUI_RQ_TASK_DONE,
+	TUI_RQ_TASK_MOVE,
 	TUI_RQ_CLIENT_ADD,
 	TUI_RQ_LIST,
 	TUI_RQ_ALERTS,
@@ -85,6 +86,7 @@ typedef enum tui_form_kind {
 	TUI_FORM_TASK,
 	TUI_FORM_CLIENT,
 	TUI_FORM_FILTER,
+	TUI_FORM_MOVE,               /* a new due for the agenda's task */
 } tui_form_kind_t;
 
 typedef struct tui {
@@ -156,6 +158,8 @@ typedef struct tui {
 	tui_form_t t_form;
 	tui_form_kind_t t_form_kind;
 	int t_form_busy;             /* a save is in flight */
+	uint64_t t_move_task;        /* TUI_FORM_MOVE: the task and the */
+	uint64_t t_move_version;     /* version the agenda showed */
 
 	/* client list */
 	Kartoteka__ClientListRequest t_list_filter;
