@@ -238,8 +238,10 @@ keybar(const tui_t *t, char *buf, size_t cap)
 			    "n More  Esc Back");
 		return buf;
 	case TUI_SCR_ALERTS:
-		return "Up/Down Select  k Acknowledge  Enter Open card  "
-		    "Esc Back";
+		if (t->t_alert_detail)
+			return "k Acknowledge  o Open the card  Esc Back";
+		return "Up/Down Select  Enter Details  k Acknowledge  "
+		    "o Open the card  Esc Back";
 	}
 	return "";
 }
@@ -268,7 +270,8 @@ static const char help_text[] =
     "             the field it names\n"
     "Client list  f filters (manager, status, category, tag, birth month)\n"
     "             n next page, Enter open\n"
-    "Alerts       k acknowledge, Enter open the card it names\n"
+    "Alerts       Enter the details and the audit before it, k acknowledge,\n"
+    "             o open the card it names\n"
     "\n"
     "The screen locks after idle minutes (--lock-after); type the\n"
     "password to unlock, or F9 to log in as someone else.\n";

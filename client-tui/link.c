@@ -258,6 +258,7 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		break;
 	case TUI_RQ_ALERTS:
 	case TUI_RQ_ALERT_ACK:
+	case TUI_RQ_ALERT_AUDIT:
 		tui_alerts_answer(t, pd, resp);
 		break;
 	}

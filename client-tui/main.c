@@ -398,9 +398,9 @@ free_all(tui_t *t)
 	tui_link_close(t);
 	tui_rows_clear(t);
 	tui_card_clear(t);
-	if (t->t_alerts != NULL)
-		kartoteka__response__free_unpacked(t->t_alerts, NULL);
-	t->t_alerts = NULL;
+	kt_response_free(t->t_alerts);
+	kt_response_free(t->t_alert_audit);
+	t->t_alerts = t->t_alert_audit = NULL;
 	free(t->t_agenda.ls_line);
 	free(t->t_cardl.ls_line);
 	free(t->t_rows);

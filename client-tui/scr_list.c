@@ -145,8 +145,10 @@ tui_alerts_open(tui_t *t)
 	req.alert_list = &r;
 	if (tui_link_send(t, &req, TUI_RQ_ALERTS, 0, 0) != 0)
 		return;
-	if (t->t_screen != TUI_SCR_ALERTS)
+	if (t->t_screen != TUI_SCR_ALERTS) {
 		t->t_other_back = t->t_screen;
+		t->t_alert_detail = 0;
+	}
 	tui_go(t, TUI_SCR_ALERTS);
 }
 
@@ -163,11 +165,154 @@ alert_at(const tui_t *t, size_t i)
 	return i < n_alerts(t) ? t->t_alerts->alert_list->alerts[i] : NULL;
 }
 
+/* The audit entries around an alert: the user's (or, for an alert about
+ * no user, the card's) in the quarter of an hour before it. A page may end
+ * after a bounded scan with no entries: a few more are asked then. */
+#define ALERT_AUDIT_PAGES 8
+#define ALERT_AUDIT_WINDOW_MS (15 * 60 * 1000)
+
+static void
+audit_send(tui_t *t, const Kartoteka__Alert *a, int next)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__AuditListRequest r = KARTOTEKA__AUDIT_LIST_REQUEST__INIT;
+
+	if (a->user[0] != '\0')
+		r.user = a->user;
+	else
+		r.client = a->client_id;
+	r.from_ms = a->time_ms > ALERT_AUDIT_WINDOW_MS ?
+	    a->time_ms - ALERT_AUDIT_WINDOW_MS : 0;
+	r.to_ms = a->time_ms + 1;
+	r.limit = 50;
+	if (next) {
+		r.cursor.data = t->t_alert_cursor;
+		r.cursor.len = t->t_alert_cursor_len;
+	}
+	req.op_case = KARTOTEKA__REQUEST__OP_AUDIT_LIST;
+	req.audit_list = &r;
+	if (tui_link_send(t, &req, TUI_RQ_ALERT_AUDIT, a->id, 0) == 0)
+		t->t_alert_pages++;
+}
+
+static void
+audit_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+	const Kartoteka__AuditListResponse *l;
+	const Kartoteka__Alert *a;
+
+	if (pd->pd_seq != t->t_alert_id || !t->t_alert_detail)
+		return; /* another alert's by now */
+	l = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_AUDIT_LIST);
+	if (e != NULL || l == NULL) {
+		tui_say(t, 1, "Audit entries: %s", e != NULL &&
+		    e->message != NULL ? e->message : "an answer of the wrong "
+		    "kind");
+		return;
+	}
+	if (l->n_entries == 0 && l->next_cursor.len > 0 &&
+	    l->next_cursor.len <= sizeof(t->t_alert_cursor) &&
+	    t->t_alert_pages < ALERT_AUDIT_PAGES &&
+	    (a = alert_at(t, t->t_alert_sel)) != NULL && a->id == pd->pd_seq) {
+		memcpy(t->t_alert_cursor, l->next_cursor.data,
+		    l->next_cursor.len);
+		t->t_alert_cursor_len = l->next_cursor.len;
+		audit_send(t, a, 1);
+		return;
+	}
+	kt_response_free(t->t_alert_audit);
+	t->t_alert_audit = *resp;
+	*resp = NULL;
+}
+
+static void
+detail_open(tui_t *t, const Kartoteka__Alert *a)
+{
+	kt_response_free(t->t_alert_audit);
+	t->t_alert_audit = NULL;
+	t->t_alert_detail = 1;
+	t->t_alert_id = a->id;
+	t->t_alert_pages = 0;
+	audit_send(t, a, 0);
+}
+
+static void
+detail_draw(tui_t *t, const Kartoteka__Alert *a)
+{
+	char line[TUI_LINE_BYTES], when[32];
+	const Kartoteka__AuditListResponse *l = t->t_alert_audit != NULL ?
+	    t->t_alert_audit->audit_list : NULL;
+	int y = 1;
+	time_t tt = (time_t)(a->time_ms / 1000);
+	struct tm tm;
+
+	when[0] = '\0';
+	if (localtime_r(&tt, &tm) != NULL)
+		strftime(when, sizeof(when), "%d.%m.%Y %H:%M:%S", &tm);
+	attrset(A_BOLD);
+	snprintf(line, sizeof(line), "Alert %llu \xc2\xb7 %s \xc2\xb7 %s",
+	    (unsigned long long)a->id, tui_str(a->kind), when);
+	tui_put(y++, 1, line, COLS - 1, 0);
+	attrset(A_NORMAL);
+	tui_put(y++, 3, tui_str(a->what), COLS - 3, 0);
+	snprintf(line, sizeof(line), "user %s \xc2\xb7 terminal %s \xc2\xb7 "
+	    "card %llu%s", a->user[0] != '\0' ? a->user : "-",
+	    a->terminal[0] != '\0' ? a->terminal : "-",
+	    (unsigned long long)a->client_id, a->other_client_id ?
+	    " and another" : "");
+	if (a->limit != 0)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+		    " \xc2\xb7 %llu of %llu", (unsigned long long)a->count,
+		    (unsigned long long)a->limit);
+	tui_put(y++, 3, line, COLS - 3, 0);
+	if (a->detail[0] != '\0')
+		tui_put(y++, 3, a->detail, COLS - 3, 0);
+	snprintf(line, sizeof(line), "%s%s", a->acked_at != 0 ?
+	    "acknowledged by " : "open: k acknowledges",
+	    a->acked_at != 0 ? tui_str(a->acked_by) : "");
+	tui_put(y++, 3, line, COLS - 3, 0);
+	attrset(t->t_mono ? A_BOLD : COLOR_PAIR(3) | A_BOLD);
+	snprintf(line, sizeof(line), "\xe2\x94\x80\xe2\x94\x80 The audit "
+	    "before it (%s, 15 minutes)", a->user[0] != '\0' ?
+	    "the user's" : "the card's");
+	tui_put(++y, 1, line, COLS - 1, 0);
+	attrset(A_NORMAL);
+	y++;
+	if (l == NULL) {
+		tui_put(y, 3, "loading...", COLS - 3, 0);
+		return;
+	}
+	if (l->n_entries == 0)
+		tui_put(y, 3, "no entries", COLS - 3, 0);
+	/* The newest last, so the ones just before the alert stay shown. */
+	for (size_t i = l->n_entries > (size_t)(LINES - 2 - y) ?
+	    l->n_entries - (size_t)(LINES - 2 - y) : 0;
+	    i < l->n_entries && y < LINES - 2; i++) {
+		const Kartoteka__AuditEntryInfo *en = l->entries[i];
+		if (en == NULL)
+			continue;
+		tt = (time_t)(en->time_ms / 1000);
+		when[0] = '\0';
+		if (localtime_r(&tt, &tm) != NULL)
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		snprintf(line, sizeof(line), "%-8s %-10s %-16s %-14s %s%s%s",
+		    when, tui_str(en->user), tui_str(en->action),
+		    tui_str(en->object), en->outcome == 0 ? "OK" : "refused",
+		    en->detail[0] != '\0' ? "  " : "", tui_str(en->detail));
+		tui_put(y++, 3, line, COLS - 3, 0);
+	}
+}
+
 void
 tui_alerts_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 {
 	const Kartoteka__Error *e = tui_error(*resp);
 
+	if (pd->pd_kind == TUI_RQ_ALERT_AUDIT) {
+		audit_answer(t, pd, resp);
+		return;
+	}
 	if (pd->pd_kind == TUI_RQ_ALERT_ACK) {
 		if (e != NULL)
 			tui_say(t, 1, "Not acknowledged: %s",
@@ -184,8 +329,7 @@ tui_alerts_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		    e->message : "an answer of the wrong kind");
 		return;
 	}
-	if (t->t_alerts != NULL)
-		kartoteka__response__free_unpacked(t->t_alerts, NULL);
+	kt_response_free(t->t_alerts);
 	t->t_alerts = *resp;
 	*resp = NULL;
 	if (t->t_alert_sel >= n_alerts(t))
@@ -198,13 +342,18 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 	const Kartoteka__Alert *a = alert_at(t, t->t_alert_sel);
 
 	if (!fkey && ch == 27) {
-		tui_go(t, t->t_other_back);
+		if (t->t_alert_detail)
+			t->t_alert_detail = 0;
+		else
+			tui_go(t, t->t_other_back);
 		return;
 	}
 	if ((fkey && ch == KEY_F(1)) || (!fkey && ch == '?')) {
 		t->t_help = 1;
 		return;
 	}
+	if (t->t_alert_detail && fkey)
+		return; /* no moving to another alert under the details */
 	if (fkey && ch == KEY_UP && t->t_alert_sel > 0)
 		t->t_alert_sel--;
 	else if (fkey && ch == KEY_DOWN && t->t_alert_sel + 1 < n_alerts(t))
@@ -223,12 +372,10 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 		(void)tui_link_send(t, &req, TUI_RQ_ALERT_ACK, 0, 1);
 	} else if (((!fkey && (ch == '\r' || ch == '\n')) ||
 	    (fkey && ch == KEY_ENTER)) && a != NULL) {
-		if (a->client_id != 0) {
-			t->t_card_back = TUI_SCR_ALERTS;
-			tui_card_open(t, a->client_id);
-		} else {
-			tui_say(t, 0, "%s: %s", tui_str(a->kind), tui_str(a->detail));
-		}
+		detail_open(t, a);
+	} else if (!fkey && ch == 'o' && a != NULL && a->client_id != 0) {
+		t->t_card_back = TUI_SCR_ALERTS;
+		tui_card_open(t, a->client_id);
 	}
 }
 
@@ -239,6 +386,12 @@ tui_alerts_draw(tui_t *t)
 	char line[TUI_LINE_BYTES], when[32], ack[80];
 	size_t n = n_alerts(t);
 
+	if (t->t_alert_detail && alert_at(t, t->t_alert_sel) != NULL &&
+	    alert_at(t, t->t_alert_sel)->id == t->t_alert_id) {
+		detail_draw(t, alert_at(t, t->t_alert_sel));
+		return;
+	}
+	t->t_alert_detail = 0;
 	attrset(A_BOLD);
 	if (t->t_alerts == NULL || t->t_alerts->alert_list == NULL)
 		snprintf(line, sizeof(line), "Alerts \xc2\xb7 loading...");

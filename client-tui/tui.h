@@ -54,6 +54,7 @@ typedef enum tui_rq {
 	TUI_RQ_LIST,
 	TUI_RQ_ALERTS,
 	TUI_RQ_ALERT_ACK,
+	TUI_RQ_ALERT_AUDIT,
 	TUI_RQ_UNLOCK,
 } tui_rq_t;
 
@@ -172,6 +173,12 @@ typedef struct tui {
 	/* alerts */
 	Kartoteka__Response *t_alerts;
 	size_t t_alert_sel, t_alert_top;
+	int t_alert_detail;          /* the selected alert's details shown */
+	uint64_t t_alert_id;         /* whose audit entries are asked */
+	Kartoteka__Response *t_alert_audit; /* its audit entries, owned */
+	int t_alert_pages;           /* pages asked for them so far */
+	uint8_t t_alert_cursor[256];
+	size_t t_alert_cursor_len;
 
 	/* signals (set by main.c) */
 	int t_sigfd;                 /* read end of the self-pipe */

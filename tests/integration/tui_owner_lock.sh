@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # kartoteka-tui for the owner and at a shared desk, driven in tmux: the
 # owner sees the alerts (a duplicate phone across branches), newest first,
-# and acknowledges one with k; a manager's desk locks after the idle time
+# opens one to its details and the user's audit entries before it, and
+# acknowledges it with k; a manager's desk locks after the idle time
 # showing only who is logged in, a wrong password leaves it locked, the
 # right one unlocks it where it was; a connection the server closes while
 # the desk is locked is dialled again only at the next key; and F9 lets
@@ -39,8 +40,16 @@ open=$(sed -n 's/.*Alerts · \([0-9]*\) open.*/\1/p' "$T/screen.txt")
 # Newest first: the duplicate, raised last, is the first line.
 sed -n 3p "$T/screen.txt" | grep -Eq "client\.duplicate +m1" ||
 	fail "the newest alert is not first: $(cat "$T/screen.txt")"
+# Enter: the details and the user's audit entries before it.
+tui_keys Enter
+tui_wait "Alert [0-9]+ · client\.duplicate"
+tui_wait "The audit before it \(the user's, 15 minutes\)"
+tui_wait "m1 +client\.add +client:2 +OK"
+grep -q "+7999" "$T/screen.txt" && fail "the alert's details show a phone"
 tui_keys k
 tui_wait "Acknowledged"
+tui_wait "acknowledged by owner"
+tui_keys Escape
 tui_wait "Alerts · $((open - 1)) open"
 tui_wait "client\.duplicate .*ack owner"
 expect_rc 0 cli o --json alerts --all
