@@ -178,6 +178,16 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 	    (req->op_case % 32) : 0;
 	spec.action = row->audit;
 	spec.write = (row->flags & KT_OP_WRITE) != 0;
+	spec.reserve = (row->flags & KT_OP_RESERVE) != 0;
+	/* A full store: what reads the base needs its audit entry, and a
+	 * change its record, which would not fit: refused before anything
+	 * is read, until the tick finds room (req.h). Login, resume and
+	 * logout use the store's reserve; ping and whoami write nothing. */
+	if (srv->disk_full && !spec.reserve && row->audit != KT_AUDIT_NONE) {
+		kt_conn_send_error(c, req->id, KT_CODE_UNAVAILABLE,
+		    KT_REQ_DISK_FULL, 0);
+		return;
+	}
 	if (spec.serial_bit && kt_session_serial_busy(s, spec.serial_bit)) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "another request to %s is in "

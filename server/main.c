@@ -68,6 +68,10 @@ usage(FILE *f)
 "        scheduled encrypted backups into DIR (every 24h, the newest 14\n"
 "        kept; the first one an interval after the newest in DIR), an\n"
 "        alert for the owner when one fails or is late (docs/BACKUP.md)\n"
+"        [--max-store-size SIZE]  cap the store at SIZE (512M, 2G): past\n"
+"        it changes, views and lists are refused (\"the server's disk is\n"
+"        full\"), logins still work, the owner gets an alert\n"
+"        (docs/SAFETY.md)\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
 "        (--ttl 0 makes an already expired invite, for tests)\n"
 "        print a new single-use invite code (valid 24 h); --branch creates\n"
@@ -133,7 +137,7 @@ enum {
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
 	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_OLD, OPT_BKDIR, OPT_BKEVERY,
-	OPT_BKKEEP, OPT_BKPASS,
+	OPT_BKKEEP, OPT_BKPASS, OPT_MAXSTORE,
 };
 
 static const struct option long_opts[] = {
@@ -167,6 +171,7 @@ static const struct option long_opts[] = {
 	{ "backup-dir", required_argument, NULL, OPT_BKDIR },
 	{ "backup-every", required_argument, NULL, OPT_BKEVERY },
 	{ "backup-keep", required_argument, NULL, OPT_BKKEEP },
+	{ "max-store-size", required_argument, NULL, OPT_MAXSTORE },
 	{ "backup-passphrase-file", required_argument, NULL, OPT_BKPASS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -218,6 +223,30 @@ parse_duration(const char *name, const char *s, int64_t *out)
 		return -1;
 	}
 	*out = v * unit;
+	return 0;
+}
+
+/* Parses a size for option name: a number of MiB, or with M or G ("512M",
+ * "2G"), from 1 MiB to 1 TiB. */
+static int
+parse_size_mib(const char *name, const char *s, size_t *out)
+{
+	char *end = NULL;
+	long long v, unit = 0;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == 0 && end != s && end != NULL)
+		unit = *end == '\0' || strcmp(end, "M") == 0 ? 1 :
+		    strcmp(end, "G") == 0 ? 1024 : 0;
+	if (errno || end == s || unit == 0 || v < 1 ||
+	    v > (1024LL * 1024) / unit) {
+		fprintf(stderr, "kartotekad: --%s '%.32s': expected a size from "
+		    "1M to 1024G: a number of MiB, or with M or G (512M, 2G)\n",
+		    name, s);
+		return -1;
+	}
+	*out = (size_t)(v * unit) << 20;
 	return 0;
 }
 
@@ -275,6 +304,11 @@ parse_opts(int argc, char **argv, cli_opts_t *o)
 			if (parse_num("backup-keep", optarg, 1, 1000, &v) != 0)
 				return -1;
 			o->run.backup_keep = (unsigned)v;
+			break;
+		case OPT_MAXSTORE:
+			if (parse_size_mib("max-store-size", optarg,
+			    &o->run.max_store_bytes) != 0)
+				return -1;
 			break;
 		case OPT_LISTEN: {
 			struct sockaddr_storage ss;

@@ -16,6 +16,7 @@
 #include "model/client_card.h"
 #include "model/client_store.h"
 #include "model/interaction_store.h"
+#include "model/writer.h"
 #include "req.h"
 #include "session.h"
 
@@ -368,16 +369,45 @@ kt_req_fail_close(kt_req_t *r, uint32_t code, const char *fmt, ...)
 void
 kt_req_fail_store(kt_req_t *r, int status)
 {
-	if (status == KT_ENOSPC)
-		kt_req_fail(r, KT_CODE_UNAVAILABLE,
-		    "the store is full: nothing was "
-		    "changed; tell the owner");
-	else if (status == KT_ESHUTDOWN)
+	if (status == KT_ENOSPC) {
+		kt_req_note_full(r->srv);
+		kt_req_fail(r, KT_CODE_UNAVAILABLE, "%s", KT_REQ_DISK_FULL);
+	} else if (status == KT_ESHUTDOWN)
 		kt_req_fail(r, KT_CODE_UNAVAILABLE, "server is stopping");
 	else
 		kt_req_fail(r, KT_CODE_UNAVAILABLE,
 		    "could not save the change: try "
 		    "again");
+}
+
+void
+kt_req_note_full(kt_server_t *srv)
+{
+	if (srv->disk_full)
+		return;
+	srv->disk_full = 1;
+	srv->disk_full_alerted = 0;
+	fprintf(stderr, "kartotekad: the store is full: changes, views and "
+	    "lists are refused until there is room\n");
+}
+
+void
+kt_req_note_room(kt_server_t *srv)
+{
+	kt_writer_stats_t ws;
+
+	if (srv->writer == NULL)
+		return;
+	kt_writer_get_stats(srv->writer, &ws);
+	if (ws.full > srv->full_seen) {
+		/* Also batches of no request: housekeeping, an alert. */
+		srv->full_seen = ws.full;
+		kt_req_note_full(srv);
+	} else if (srv->disk_full && kt_store_has_room(srv->store)) {
+		srv->disk_full = 0;
+		fprintf(stderr, "kartotekad: there is room again: writes go "
+		    "through\n");
+	}
 }
 
 int
@@ -578,6 +608,7 @@ submit(kt_req_t *r, kt_req_mut_fn mut, kt_req_done_fn done)
 
 	r->mut = mut;
 	r->done = done;
+	r->item.reserve = r->spec.reserve;
 	rc = r->srv->writer != NULL ? kt_writer_submit_item(r->srv->writer,
 	    &r->item, mut_tramp, done_tramp, r) : KT_ESHUTDOWN;
 	if (rc != 0)

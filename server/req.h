@@ -40,6 +40,8 @@ typedef struct kt_req_spec {
 	kt_audit_action_t action;     /* the op's audit action */
 	int write;                    /* may submit mutations of the store
 					 (kt_req_submit); others only audit */
+	int reserve;                  /* its mutations may use the store's
+					 reserve (KT_OP_RESERVE) */
 	int limited;                  /* charged against the per-address
 					 failure limit: refunded at the end
 					 unless kt_req_limit_keep */
@@ -127,9 +129,21 @@ void kt_req_fail(kt_req_t *r, uint32_t code, const char *fmt, ...)
 void kt_req_fail_close(kt_req_t *r, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The answer for a store failure status (KT_ENOSPC: the store is full;
+/* The answer for a store failure status (KT_ENOSPC: the disk is full;
  * anything else: try again), UNAVAILABLE. */
 void kt_req_fail_store(kt_req_t *r, int status);
+
+/* The answer to everything refused for space. */
+#define KT_REQ_DISK_FULL "the server's disk is full: nothing was changed; " \
+	"tell the owner"
+
+/* kt_req_note_full: a write was refused for space: srv->disk_full is
+ * set, and every op that reads or changes the base is refused at once
+ * (dispatch.c) until kt_req_note_room finds room. On the loop. */
+void kt_req_note_full(kt_server_t *srv);
+/* On the tick: sets srv->disk_full when the writer refused a batch for
+ * space since the last call, and clears it once kt_store_has_room. */
+void kt_req_note_room(kt_server_t *srv);
 
 /* The common start of a completion: when status is a store failure
  * (kt_req_fail_store) or v a refusal (its code and message), answers so,

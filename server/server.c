@@ -179,6 +179,57 @@ restored_check(kt_server_t *srv)
 		free(c);
 }
 
+/* ---- a full store (docs/SAFETY.md) ------------------------------------------ */
+
+static int
+full_alert_mut(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	kt_server_t *srv = arg;
+	char detail[160];
+	kt_alert_t a = { .kind = KT_ALERT_STORE_FULL, .detail = detail };
+
+	if (srv->opts.max_store_bytes != 0)
+		snprintf(detail, sizeof(detail), "the store reached its cap "
+		    "of %zu MiB (--max-store-size): changes, views and lists "
+		    "are refused until there is room", srv->opts.max_store_bytes
+		    >> 20);
+	else
+		snprintf(detail, sizeof(detail), "the disk of the data "
+		    "directory is full: changes, views and lists are refused "
+		    "until there is room");
+	return kt_alert_raise(st, txn, &a, NULL);
+}
+
+static void
+full_alert_done(int rc, void *arg)
+{
+	kt_server_t *srv = arg;
+
+	srv->disk_full_alerting = 0;
+	if (rc == 0) {
+		srv->disk_full_alerted = 1;
+		fprintf(stderr, "kartotekad: the owner has the alert "
+		    "store.full\n");
+	}
+}
+
+/* On the tick: the writer's counters say when batches were refused for
+ * space and when ordinary writes went through again. The owner's alert
+ * goes into the store's reserve at once, or on a later tick once there
+ * is room for it. */
+static void
+disk_tick(kt_server_t *srv)
+{
+	if (srv->writer == NULL || srv->stopping)
+		return;
+	kt_req_note_room(srv);
+	if (srv->disk_full && !srv->disk_full_alerted &&
+	    !srv->disk_full_alerting &&
+	    kt_writer_submit_reserve(srv->writer, full_alert_mut,
+	    full_alert_done, srv) == 0)
+		srv->disk_full_alerting = 1;
+}
+
 /* On the tick: starts a backup when one is due and none runs; says once
  * when backups are late (none good for twice the interval, as when
  * every attempt fails). */
@@ -259,6 +310,7 @@ on_tick(void *arg)
 	kt_session_sweep(srv);
 	kt_alert_notify_tick(srv->notify);
 	backup_tick(srv);
+	disk_tick(srv);
 	if (now >= srv->next_maintenance_ms) {
 		srv->next_maintenance_ms = now + KT_MAINTENANCE_EVERY_MS;
 		kt_maintenance_run(srv->writer, kt_now_s());
@@ -308,6 +360,21 @@ on_signal(uv_signal_t *s, int signum)
 }
 
 /* ---- start and stop -------------------------------------------------------- */
+
+/* The part of a capped store kept for logins and the owner's alert: 2 %,
+ * at least 256 KiB (some sixty logins with their audit entries), at most
+ * 64 MiB. */
+static size_t
+store_reserve(size_t max)
+{
+	size_t r = max / 50;
+
+	if (r < (256u << 10))
+		r = 256u << 10;
+	if (r > (64u << 20))
+		r = 64u << 20;
+	return r;
+}
 
 /* A password hash to verify when the login does not exist, so that both
  * answers take the same time. */
@@ -396,6 +463,12 @@ kt_server_run(const kt_server_opts_t *opts)
 	    "kartotekad");
 	if (rc != 0)
 		goto out;
+	if (opts->max_store_bytes != 0 &&
+	    (rc = kt_store_set_max_size(srv->store, opts->max_store_bytes,
+	    store_reserve(opts->max_store_bytes))) != 0) {
+		fprintf(stderr, "kartotekad: --max-store-size: too small\n");
+		goto out;
+	}
 	if ((rc = make_dummy_hash(srv)) != 0)
 		goto out;
 	if ((rc = load_zones(srv)) != 0)

@@ -56,6 +56,8 @@ typedef struct kt_server_opts {
 					     backups over the protocol; 0, 0: */
 	size_t backup_memlimit;           /* KT_BACKUP_OPSLIMIT/MEMLIMIT (unit
 					     tests lower it) */
+	size_t max_store_bytes;           /* --max-store-size: the store's cap
+					     (0: the filesystem's room) */
 } kt_server_opts_t;
 
 void kt_server_opts_default(kt_server_opts_t *o);
@@ -92,6 +94,11 @@ typedef struct kt_server {
 	int64_t backup_next_s;            /* unix time of the next one */
 	int64_t backup_last_ok_s;         /* of the last good one (0: none) */
 	struct kt_backup_result *backup_res; /* the running one's */
+	/* A full store (docs/SAFETY.md), from the writer's counters. */
+	int disk_full;                    /* writes are refused for space */
+	int disk_full_alerted;            /* its alert is committed */
+	int disk_full_alerting;           /* its alert is in the writer */
+	uint64_t full_seen;               /* kt_writer_stats_t.full seen */
 } kt_server_t;
 
 /* kt_server_run opens the store and keys, listens, serves until SIGTERM or

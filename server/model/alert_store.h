@@ -42,7 +42,10 @@
 	    "a scheduled backup failed or is late")                       \
 	X(RESTORED, "store.restored",                                    \
 	    "the store was restored from a backup: review users and "    \
-	    "terminals")
+	    "terminals")                                                  \
+	X(STORE_FULL, "store.full",                                      \
+	    "the server's disk is full: changes, views and lists are "    \
+	    "refused")
 
 typedef enum kt_alert_kind {
 	KT_ALERT_NONE = 0,

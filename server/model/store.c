@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/statvfs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,9 @@
 /* kt_store_write_sync: how many times a transaction is retried after a
  * MAP_FULL (each retry at least doubles the map). */
 #define MAP_FULL_RETRIES 4
+/* kt_store_has_room: what counts as room again on the filesystem after
+ * the store was full (a few thousand cards with their audit entries). */
+#define ROOM_MARGIN ((size_t)1 << 20)
 /* How many times a begin is retried after adopting another process's map. */
 #define RESIZED_RETRIES 8
 
@@ -41,6 +45,10 @@ struct kt_store {
 	/* Held shared by every transaction of this process, exclusively while
 	 * the map is remapped: mdb_env_set_mapsize needs no live txn. */
 	pthread_rwlock_t st_resize_lock;
+	/* kt_store_set_max_size: the map never grows past st_ceiling (0: no
+	 * bound); st_reserve of it is for kt_store_write_sync_reserve. Set
+	 * before the writer starts, read by the writer thread only. */
+	size_t st_ceiling, st_reserve;
 };
 
 /* The named databases, in the order of kt_store_dbs_t. */
@@ -172,34 +180,41 @@ over_pct(size_t used, size_t mapsize, unsigned pct)
 /* Remaps to a larger map. Call with st_resize_lock held exclusively.
  * force: the last transaction hit MAP_FULL, so grow even under 70 %. */
 static int
-grow_locked(kt_store_t *st, bool force)
+grow_locked(kt_store_t *st, bool force, size_t ceiling)
 {
-	size_t used, old_size, size, target;
+	size_t used, mine, size, target;
 	int rc;
 
-	if ((rc = map_usage(st, &used, &old_size)) != 0)
+	if ((rc = map_usage(st, &used, &mine)) != 0)
 		return rc;
 	/* Adopt a size another process may have set (it is persisted in the
-	 * meta page); never go below our own. */
+	 * meta page); never go below our own, nor above the cap. */
 	if ((rc = mdb_env_set_mapsize(st->st_env, 0)) != 0)
 		return kt_store_err(rc);
 	if ((rc = map_usage(st, &used, &size)) != 0)
 		return rc;
-	if (size < old_size)
-		size = old_size;
+	if (size < mine)
+		size = mine;
+	if (ceiling != 0 && size > ceiling)
+		size = ceiling > used ? ceiling : used;
 	target = size;
-	if (force && target == old_size)
-		target *= 2;
+	if (force && target <= mine)
+		target = mine * 2;
 	while (over_pct(used, target, GROW_PCT)) {
 		if (target > SIZE_MAX / 4)
 			return KT_ENOSPC;
 		target *= 2;
 	}
-	if (target == old_size)
-		return 0;
+	/* The cap (kt_store_set_max_size): up to it, and no further. */
+	if (ceiling != 0 && target > ceiling)
+		target = ceiling > used ? ceiling : used;
+	if (force && target <= mine) {
+		(void)mdb_env_set_mapsize(st->st_env, mine);
+		return KT_ENOSPC;
+	}
 	if ((rc = mdb_env_set_mapsize(st->st_env, target)) != 0) {
 		/* Could not map that much address space: keep what we had. */
-		(void)mdb_env_set_mapsize(st->st_env, old_size);
+		(void)mdb_env_set_mapsize(st->st_env, mine);
 		return rc == ENOMEM ? KT_ENOSPC : kt_store_err(rc);
 	}
 	return 0;
@@ -209,7 +224,7 @@ grow_locked(kt_store_t *st, bool force)
  * active it tries again after the next commit, unless the map is nearly
  * full (or force): then it waits for them. */
 static int
-maybe_grow(kt_store_t *st, bool force)
+maybe_grow(kt_store_t *st, bool force, size_t ceiling)
 {
 	size_t used, size;
 	bool urgent;
@@ -232,9 +247,67 @@ maybe_grow(kt_store_t *st, bool force)
 	}
 	pthread_rwlock_wrlock(&st->st_resize_lock);
 locked:
-	rc = grow_locked(st, force);
+	rc = grow_locked(st, force, ceiling);
 	pthread_rwlock_unlock(&st->st_resize_lock);
 	return rc;
+}
+
+/* The map's ordinary ceiling: the cap less the reserve (0: none). */
+static size_t
+ordinary_ceiling(const kt_store_t *st)
+{
+	return st->st_ceiling == 0 ? 0 : st->st_ceiling - st->st_reserve;
+}
+
+/* Shrinks the map to at most size (LMDB keeps it at least as large as
+ * what is in use): after a write into the reserve, ordinary writes find
+ * the map full again. */
+static void
+shrink_to(kt_store_t *st, size_t size)
+{
+	size_t used, cur;
+
+	pthread_rwlock_wrlock(&st->st_resize_lock);
+	if (map_usage(st, &used, &cur) == 0 && cur > size)
+		(void)mdb_env_set_mapsize(st->st_env, size > used ? size : used);
+	pthread_rwlock_unlock(&st->st_resize_lock);
+}
+
+int
+kt_store_has_room(kt_store_t *st)
+{
+	size_t used = 0, size = 0, ceiling = ordinary_ceiling(st);
+	const char *path = NULL;
+	struct statvfs fs;
+
+	pthread_rwlock_rdlock(&st->st_resize_lock);
+	(void)map_usage(st, &used, &size);
+	pthread_rwlock_unlock(&st->st_resize_lock);
+	/* Under a cap: a sixteenth of it. */
+	if (ceiling != 0 && used + ceiling / 16 > ceiling)
+		return 0;
+	if (mdb_env_get_path(st->st_env, &path) != 0 || path == NULL ||
+	    statvfs(path, &fs) != 0)
+		return 1;                /* cannot tell: let writes try */
+	return (uint64_t)fs.f_bavail * fs.f_frsize >= ROOM_MARGIN;
+}
+
+int
+kt_store_set_max_size(kt_store_t *st, size_t max, size_t reserve)
+{
+	if (max != 0 && max < 4 * st->st_psize)
+		return KT_EINVAL;
+	/* Whole pages: the ceiling down, the reserve up. */
+	max -= max % st->st_psize;
+	if (reserve % st->st_psize != 0)
+		reserve += st->st_psize - reserve % st->st_psize;
+	if (max != 0 && (reserve >= max || max < 4 * st->st_psize))
+		return KT_EINVAL;
+	st->st_ceiling = max;
+	st->st_reserve = max != 0 ? reserve : 0;
+	if (max != 0)
+		shrink_to(st, ordinary_ceiling(st));
+	return 0;
 }
 
 /* Another process grew the map beyond ours: adopt its size. */
@@ -292,8 +365,11 @@ kt_store_read_end(kt_store_t *st, MDB_txn *txn)
 
 /* ---- write transactions ----------------------------------------------- */
 
-int
-kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg)
+/* kt_store_write_sync and kt_store_write_sync_reserve: the map may grow
+ * up to ceiling (0: without bound). */
+static int
+write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg,
+    size_t ceiling)
 {
 	MDB_txn *txn = NULL;
 	int rc = 0;
@@ -301,7 +377,7 @@ kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg)
 	if (st->st_flags & KT_STORE_RDONLY)
 		return KT_EPERM;
 	for (int attempt = 0; attempt <= MAP_FULL_RETRIES; attempt++) {
-		if (attempt > 0 && (rc = maybe_grow(st, true)) != 0)
+		if (attempt > 0 && (rc = maybe_grow(st, true, ceiling)) != 0)
 			return rc;
 		if ((rc = txn_begin(st, NULL, 0, &txn)) != 0)
 			return rc;
@@ -316,12 +392,31 @@ kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg)
 		if (rc == 0) {
 			/* The data is durable; a failure to grow now only
 			 * means the next transaction may have to. */
-			(void)maybe_grow(st, false);
+			(void)maybe_grow(st, false, ceiling);
 			return 0;
 		}
 		if (rc != KT_ENOSPC)
 			return rc;
 	}
+	return rc;
+}
+
+int
+kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg)
+{
+	return write_sync(st, fn, arg, ordinary_ceiling(st));
+}
+
+int
+kt_store_write_sync_reserve(kt_store_t *st, kt_store_mutation_fn fn,
+    void *arg)
+{
+	int rc;
+
+	if (st->st_ceiling == 0)
+		return write_sync(st, fn, arg, 0);
+	rc = write_sync(st, fn, arg, st->st_ceiling);
+	shrink_to(st, ordinary_ceiling(st));
 	return rc;
 }
 
@@ -646,7 +741,7 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 		*opts->schema_found = found;
 	if (rc != 0)
 		goto out;
-	if (!(flags & KT_STORE_RDONLY) && (rc = maybe_grow(st, false)) != 0)
+	if (!(flags & KT_STORE_RDONLY) && (rc = maybe_grow(st, false, 0)) != 0)
 		goto out;
 	*out = st;
 	st = NULL;

@@ -181,6 +181,28 @@ typedef int (*kt_store_mutation_fn)(kt_store_t *st, MDB_txn *txn, void *arg);
  * (store opened KT_STORE_RDONLY). */
 int kt_store_write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg);
 
+/* kt_store_set_max_size caps the store: its map (and so its data file)
+ * never grows past max bytes (0: no cap, the default), and the last
+ * reserve bytes of it are only for kt_store_write_sync_reserve, so that
+ * logins and the owner's alert still fit when everything else finds the
+ * store full (kartotekad run --max-store-size; docs/SAFETY.md). Call
+ * before the writer starts, with no transaction open. Returns 0 or
+ * KT_EINVAL (reserve >= max, or max under four pages). */
+int kt_store_set_max_size(kt_store_t *st, size_t max, size_t reserve);
+
+/* kt_store_has_room: 1 when ordinary writes may fit again after the
+ * store was full: a sixteenth of the cap free under it (which in one
+ * process only a larger cap at the next start gives, since the used part
+ * of LMDB's file never shrinks) and 1 MiB free on the filesystem of the
+ * data directory; else 0. Any thread. */
+int kt_store_has_room(kt_store_t *st);
+
+/* kt_store_write_sync_reserve is kt_store_write_sync that may use the
+ * reserve of a capped store; afterwards the map is shrunk back, so
+ * ordinary writes still find it full. Same returns. */
+int kt_store_write_sync_reserve(kt_store_t *st, kt_store_mutation_fn fn,
+    void *arg);
+
 /* kt_store_create_missing creates, inside write transaction txn, the
  * databases of this binary that an older store opened with
  * KT_STORE_OLDER lacks (they are not created at open, so that the copy

@@ -71,6 +71,8 @@ run_batch(kt_store_t *st, MDB_txn *txn, void *arg)
 		MDB_txn *child = NULL;
 		int rc;
 
+		if (it->skip)
+			continue;
 		if (!b->nested) {
 			rc = it->fn(st, txn, it->arg);
 			if (rc != 0 && rc != KT_ENOSPC)
@@ -94,6 +96,34 @@ run_batch(kt_store_t *st, MDB_txn *txn, void *arg)
 	return 0;
 }
 
+/* Runs the items of b not skipped in one durable transaction (in the
+ * store's reserve when reserve), flat and then, if one failed, nested;
+ * sets the status of each item run (every one of them to the error when
+ * nothing was written). Returns 0 or the transaction's error. */
+static int
+run_all(kt_writer_t *w, wr_batch_t *b, int reserve)
+{
+	int (*write)(kt_store_t *, kt_store_mutation_fn, void *) = reserve ?
+	    kt_store_write_sync_reserve : kt_store_write_sync;
+	int rc;
+
+	b->nested = false;
+	b->failed = false;
+	rc = write(w->wr_store, run_batch, b);
+	if (rc != 0 && b->failed) {
+		/* Mutations may run more than once: again, nested. */
+		b->nested = true;
+		rc = write(w->wr_store, run_batch, b);
+	}
+	if (rc != 0) {
+		/* Nothing of the batch was written. */
+		for (wr_item_t *it = b->head; it != NULL; it = it->next)
+			if (!it->skip)
+				it->status = rc;
+	}
+	return rc;
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -102,8 +132,8 @@ writer_main(void *arg)
 	for (;;) {
 		wr_batch_t b;
 		wr_item_t *tail;
-		uint64_t n = 0;
-		int rc;
+		uint64_t n = 0, reserve = 0;
+		int rc, rc2 = -1;
 
 		pthread_mutex_lock(&w->wr_mu);
 		while (w->wr_queue.head == NULL && !w->wr_stopping)
@@ -120,20 +150,17 @@ writer_main(void *arg)
 
 		for (wr_item_t *it = b.head; it != NULL; it = it->next) {
 			it->status = 0;
+			it->skip = 0;
 			n++;
+			reserve += it->reserve != 0;
 		}
-		b.nested = false;
-		b.failed = false;
-		rc = kt_store_write_sync(w->wr_store, run_batch, &b);
-		if (rc != 0 && b.failed) {
-			/* Mutations may run more than once: again, nested. */
-			b.nested = true;
-			rc = kt_store_write_sync(w->wr_store, run_batch, &b);
-		}
-		if (rc != 0) {
-			/* Nothing of the batch was written. */
+		rc = run_all(w, &b, 0);
+		if (rc == KT_ENOSPC && reserve > 0) {
+			/* The store is full: its reserve is for logins and the
+			 * owner's alert, run again alone. */
 			for (wr_item_t *it = b.head; it != NULL; it = it->next)
-				it->status = rc;
+				it->skip = !it->reserve;
+			rc2 = run_all(w, &b, 1);
 		}
 
 		pthread_mutex_lock(&w->wr_mu);
@@ -142,6 +169,10 @@ writer_main(void *arg)
 			w->wr_stats.mutations += n;
 			if (n > w->wr_stats.max_batch)
 				w->wr_stats.max_batch = n;
+		} else if (rc == KT_ENOSPC) {
+			w->wr_stats.full++;
+			if (rc2 == 0)
+				w->wr_stats.batches++;
 		}
 		list_append(&w->wr_done, b.head, tail);
 		pthread_mutex_unlock(&w->wr_mu);
@@ -278,9 +309,9 @@ kt_writer_submit_item(kt_writer_t *w, kt_writer_item_t *it,
 	return submit(w, it, fn, done, arg);
 }
 
-int
-kt_writer_submit(kt_writer_t *w, kt_store_mutation_fn fn,
-    kt_writer_done_fn done, void *arg)
+static int
+submit_new(kt_writer_t *w, kt_store_mutation_fn fn, kt_writer_done_fn done,
+    void *arg, int reserve)
 {
 	wr_item_t *it;
 	int rc;
@@ -288,9 +319,24 @@ kt_writer_submit(kt_writer_t *w, kt_store_mutation_fn fn,
 	if ((it = calloc(1, sizeof *it)) == NULL)
 		return KT_ENOMEM;
 	it->owned = 1;
+	it->reserve = reserve;
 	if ((rc = submit(w, it, fn, done, arg)) != 0)
 		free(it);
 	return rc;
+}
+
+int
+kt_writer_submit(kt_writer_t *w, kt_store_mutation_fn fn,
+    kt_writer_done_fn done, void *arg)
+{
+	return submit_new(w, fn, done, arg, 0);
+}
+
+int
+kt_writer_submit_reserve(kt_writer_t *w, kt_store_mutation_fn fn,
+    kt_writer_done_fn done, void *arg)
+{
+	return submit_new(w, fn, done, arg, 1);
 }
 
 void

@@ -38,6 +38,10 @@ typedef struct kt_writer_item {
 	void *arg;                        /* owned by the submitter */
 	int status;                       /* handed to done */
 	int owned;                        /* allocated by kt_writer_submit */
+	int reserve;                      /* may use the store's reserve
+					     (kt_store_set_max_size): set by
+					     the submitter before submitting */
+	int skip;                         /* the writer's own */
 	struct kt_writer_item *next;
 } kt_writer_item_t;
 
@@ -46,6 +50,11 @@ typedef struct kt_writer_item {
  * Returns 0 or KT_ESHUTDOWN (done is not called). */
 int kt_writer_submit_item(kt_writer_t *w, kt_writer_item_t *it,
     kt_store_mutation_fn fn, kt_writer_done_fn done, void *arg);
+
+/* kt_writer_submit_reserve is kt_writer_submit for a mutation that may
+ * use the store's reserve (an owner's alert that the store is full). */
+int kt_writer_submit_reserve(kt_writer_t *w, kt_store_mutation_fn fn,
+    kt_writer_done_fn done, void *arg);
 
 /* kt_writer_stop commits everything queued, runs the remaining completions
  * on the loop, joins the thread and frees w. Call on the loop thread, with
@@ -61,6 +70,9 @@ typedef struct kt_writer_stats {
 	uint64_t batches;     /* committed transactions */
 	uint64_t mutations;   /* mutations carried by them (failed ones too) */
 	uint64_t max_batch;   /* largest batch */
+	uint64_t full;        /* batches refused for space (KT_ENOSPC): their
+				 reserve mutations, if any, were run again
+				 alone in the reserve */
 } kt_writer_stats_t;
 void kt_writer_get_stats(kt_writer_t *w, kt_writer_stats_t *out);
 

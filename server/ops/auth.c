@@ -1117,13 +1117,14 @@ static const kt_op_row_t rows[] = {
 	    KT_OP_SECRET | KT_OP_SERIAL | KT_OP_ADDR_LIMIT, KT_ACT_OWN_SESSION,
 	    KT_AUDIT_ENROLL, op_enroll, sizeof(enroll_st_t) },
 	{ OP(LOGIN), "log in", KT_PHASE_ENROLLED, KT_OP_WRITE | KT_OP_SECRET |
-	    KT_OP_SERIAL, KT_ACT_OWN_SESSION, KT_AUDIT_LOGIN, op_login,
+	    KT_OP_SERIAL | KT_OP_RESERVE, KT_ACT_OWN_SESSION, KT_AUDIT_LOGIN, op_login,
 	    sizeof(login_st_t) },
 	{ OP(RESUME), "resume a session", KT_PHASE_ENROLLED,
-	    KT_OP_WRITE | KT_OP_SECRET, KT_ACT_OWN_SESSION, KT_AUDIT_RESUME,
+	    KT_OP_WRITE | KT_OP_SECRET | KT_OP_RESERVE, KT_ACT_OWN_SESSION,
+	    KT_AUDIT_RESUME,
 	    op_resume, sizeof(resume_st_t) },
-	{ OP(LOGOUT), "log out", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
-	    KT_ACT_OWN_SESSION, KT_AUDIT_LOGOUT, op_logout,
+	{ OP(LOGOUT), "log out", KT_PHASE_LOGGED_IN, KT_OP_WRITE |
+	    KT_OP_RESERVE, KT_ACT_OWN_SESSION, KT_AUDIT_LOGOUT, op_logout,
 	    sizeof(logout_st_t) },
 	{ OP(WHOAMI), "say who is logged in", KT_PHASE_LOGGED_IN,
 	    KT_OP_UNCAPPED, KT_ACT_OWN_SESSION, KT_AUDIT_NONE, op_whoami, 0 },

@@ -33,6 +33,9 @@ enum {
 				       limit (enrolment) */
 	KT_OP_UNCAPPED = 1u << 4,   /* answered at once, so not subject to the
 				       cap of requests in flight */
+	KT_OP_RESERVE = 1u << 5,    /* its writes may use the store's reserve
+				       (--max-store-size): login, resume,
+				       logout still work on a full store */
 };
 
 /* A handler: owns r (req.h says how it must end); msg is the decoded

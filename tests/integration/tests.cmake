@@ -46,6 +46,7 @@ set(KT_INTEGRATION_TESTS
   backup_scheduled
   backup_remote
   crash
+  full_disk
   tui_desk
   tui_owner_lock
   tui_reconnect

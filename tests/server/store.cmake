@@ -3,7 +3,7 @@
 kt_unit_test(test_store server/test_store.c LIBS kt_server TESTS
   open_creates_schema open_missing_refused reopen newer_schema_refused
   next_id be64_helpers record_round_trip err_mapping map_grows
-  map_full_retry map_resized_by_other_process)
+  map_full_retry map_resized_by_other_process cap_refuses_then_reserve_takes)
 kt_unit_test(test_writer server/test_writer.c LIBS kt_server TESTS
   batches_mutations failing_mutation_isolated completions_on_loop_thread
   stop_drains batch_grows_map stop_null_and_idle)

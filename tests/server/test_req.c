@@ -230,7 +230,7 @@ refused_and_store_failures(void **state)
 	kt_h_expect_error(kt_h_last(h, c), E_CONFLICT, "name: taken");
 	assert_int_equal(kt_req_refused(new_req(h, c, 2, NULL), KT_ENOSPC,
 	    &ok), 1);
-	kt_h_expect_error(kt_h_last(h, c), E_UNAVAILABLE, "the store is full: "
+	kt_h_expect_error(kt_h_last(h, c), E_UNAVAILABLE, "the server's disk is full: "
 	    "nothing was changed; tell the owner");
 	kt_req_fail_store(new_req(h, c, 3, NULL), KT_ESHUTDOWN);
 	kt_h_expect_error(kt_h_last(h, c), E_UNAVAILABLE,

@@ -591,6 +591,76 @@ map_resized_by_other_process(void **state)
 	tmpdir_remove(d);
 }
 
+/* ---- the cap (kt_store_set_max_size) ------------------------------------- */
+
+/* 64 records of 1 KiB under keys "cap:<n>" from *next on. */
+static int
+put_kib(kt_store_t *st, MDB_txn *txn, void *arg)
+{
+	int *next = arg;
+	char key[32], val[1024];
+	MDB_val k, v;
+	int rc;
+
+	memset(val, 'x', sizeof(val));
+	for (int i = 0; i < 64; i++) {
+		snprintf(key, sizeof(key), "cap:%08d", *next + i);
+		k.mv_size = strlen(key);
+		k.mv_data = key;
+		v.mv_size = sizeof(val);
+		v.mv_data = val;
+		if ((rc = kt_store_err(mdb_put(txn, kt_store_dbs(st)->meta, &k,
+		    &v, 0))) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+cap_refuses_then_reserve_takes(void **state)
+{
+	char *d = tmpdir_make();
+	kt_store_t *st = NULL;
+	int next = 0, rc = 0, filled = 0;
+
+	(void)state;
+	assert_int_equal(kt_store_open(&st, d, KT_STORE_CREATE), 0);
+	assert_int_equal(kt_store_set_max_size(st, 100, 10), KT_EINVAL);
+	assert_int_equal(kt_store_set_max_size(st, 1u << 20, 1u << 20),
+	    KT_EINVAL);
+	assert_int_equal(kt_store_set_max_size(st, 1u << 20, 256u << 10), 0);
+	assert_int_equal(kt_store_has_room(st), 1);
+	/* Ordinary writes stop at the cap less the reserve. */
+	for (int i = 0; i < 100 && rc == 0; i++) {
+		rc = kt_store_write_sync(st, put_kib, &next);
+		if (rc == 0)
+			next += 64, filled++;
+	}
+	assert_int_equal(rc, KT_ENOSPC);
+	assert_true(filled >= 4 && filled < 16);
+	assert_int_equal(kt_store_has_room(st), 0);
+	/* The reserve takes one more, and ordinary writes still find the
+	 * store full afterwards. */
+	assert_int_equal(kt_store_write_sync_reserve(st, put_kib, &next), 0);
+	next += 64;
+	assert_int_equal(kt_store_write_sync(st, put_kib, &next), KT_ENOSPC);
+	/* Until the reserve is spent too. */
+	rc = 0;
+	for (int i = 0; i < 100 && rc == 0; i++)
+		if ((rc = kt_store_write_sync_reserve(st, put_kib, &next)) == 0)
+			next += 64;
+	rc = kt_store_write_sync_reserve(st, put_kib, &next);
+	assert_int_equal(rc, KT_ENOSPC);
+	kt_store_close(st);
+	/* A larger cap at the next open gives room again. */
+	assert_int_equal(kt_store_open(&st, d, 0), 0);
+	assert_int_equal(kt_store_set_max_size(st, 8u << 20, 256u << 10), 0);
+	assert_int_equal(kt_store_has_room(st), 1);
+	assert_int_equal(kt_store_write_sync(st, put_kib, &next), 0);
+	kt_store_close(st);
+	tmpdir_remove(d);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(open_creates_schema),
 	cmocka_unit_test(open_missing_refused),
@@ -603,6 +673,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(map_grows),
 	cmocka_unit_test(map_full_retry),
 	cmocka_unit_test(map_resized_by_other_process),
+	cmocka_unit_test(cap_refuses_then_reserve_takes),
 };
 
 KT_TEST_MAIN(tests)
