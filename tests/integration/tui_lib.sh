@@ -15,6 +15,7 @@ tm() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
 tui_cleanup() {
 	local rc=$?
 	tm kill-server >/dev/null 2>&1 || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TUI_SOCK"
 	# kt_cleanup reads the status the script ends with; under set -e a
 	# failing (exit) would end this handler before it.
 	set +e
