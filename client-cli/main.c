@@ -520,19 +520,11 @@ cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32])
 	return 0;
 }
 
-/* The message in the result oneof, or NULL (unknown case or absent). The
- * case number is the field number, so the descriptor finds any of them. */
+/* The message in the result oneof, or NULL (unknown case or absent). */
 static const void *
 result_message(const Kartoteka__Response *r)
 {
-	const ProtobufCFieldDescriptor *fd;
-
-	fd = protobuf_c_message_descriptor_get_field(
-	    &kartoteka__response__descriptor, (unsigned)r->result_case);
-	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
-	    fd->quantifier_offset == 0)
-		return NULL;
-	return *(void *const *)(const void *)((const char *)r + fd->offset);
+	return kt_response_result(r);
 }
 
 /* Sends req and checks the answer's shape. Returns CLI_EXIT_OK with *out set
@@ -1243,13 +1235,7 @@ cmd_login(cli_t *cli, int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	sodium_memzero(password, sizeof(password));
-	if (resp != NULL) {
-		if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
-		    resp->login != NULL && resp->login->token.data != NULL)
-			sodium_memzero(resp->login->token.data,
-			    resp->login->token.len);
-		kartoteka__response__free_unpacked(resp, NULL);
-	}
+	kt_response_free(resp);
 	return rc < 0 ? CLI_EXIT_OK : rc;
 }
 

@@ -431,31 +431,42 @@ kt_conn_open(kt_conn_t **out, const char *address,
 
 /* ---- requests ---------------------------------------------------------- */
 
+/* Decrypts and decodes one frame into a Response. */
+static int
+decode_response(kt_conn_t *c, const uint8_t *frame, size_t flen,
+    Kartoteka__Response **resp_out)
+{
+	Kartoteka__Response *resp = NULL;
+	size_t plen = 0;
+	int rc;
+
+	rc = kt_noise_decrypt(&c->recv, NULL, 0, frame, flen, c->pbuf, &plen);
+	if (rc != 0)
+		return rc == KT_EINVAL ? KT_EPROTO : rc; /* shorter than a tag */
+	resp = kartoteka__response__unpack(NULL, plen, c->pbuf);
+	/* The plaintext may hold a session token. */
+	sodium_memzero(c->pbuf, plen);
+	if (resp == NULL)
+		return KT_EPROTO;
+	*resp_out = resp;
+	return 0;
+}
+
 /* Reads, decrypts and decodes one Response for the current request. */
 static int
 recv_response(kt_conn_t *c, Kartoteka__Response **resp_out)
 {
 	Kartoteka__Response *resp = NULL;
 	const uint8_t *frame = NULL;
-	size_t flen = 0, plen = 0;
+	size_t flen = 0;
 	int rc;
 
 	rc = read_frame(c, &frame, &flen);
 	if (rc != 0)
 		goto out;
-	rc = kt_noise_decrypt(&c->recv, NULL, 0, frame, flen, c->pbuf, &plen);
-	if (rc != 0) {
-		if (rc == KT_EINVAL)
-			rc = KT_EPROTO; /* shorter than a tag */
+	rc = decode_response(c, frame, flen, &resp);
+	if (rc != 0)
 		goto out;
-	}
-	resp = kartoteka__response__unpack(NULL, plen, c->pbuf);
-	/* The plaintext may hold a session token. */
-	sodium_memzero(c->pbuf, plen);
-	if (resp == NULL) {
-		rc = KT_EPROTO;
-		goto out;
-	}
 	/* One call at a time: any other id is the server's mistake. */
 	if (resp->id != c->last_id) {
 		rc = KT_EPROTO;
@@ -472,20 +483,13 @@ out:
 	return rc;
 }
 
-int
-kt_conn_call(kt_conn_t *c, Kartoteka__Request *req,
-    Kartoteka__Response **resp)
+/* Assigns req the next id, encrypts it and sends it as one frame. */
+static int
+send_request(kt_conn_t *c, Kartoteka__Request *req)
 {
 	size_t n, clen = 0;
 	int rc;
 
-	if (c == NULL || req == NULL || resp == NULL)
-		return KT_EINVAL;
-	*resp = NULL;
-	if (c->broken)
-		return KT_ECLOSED;
-	if (c->pending_more)
-		return KT_ESTATE;
 	if (c->last_id == UINT64_MAX) {
 		breakdown(c);
 		return KT_ENONCE;
@@ -509,6 +513,24 @@ kt_conn_call(kt_conn_t *c, Kartoteka__Request *req,
 		breakdown(c);
 		return rc;
 	}
+	return 0;
+}
+
+int
+kt_conn_call(kt_conn_t *c, Kartoteka__Request *req,
+    Kartoteka__Response **resp)
+{
+	int rc;
+
+	if (c == NULL || req == NULL || resp == NULL)
+		return KT_EINVAL;
+	*resp = NULL;
+	if (c->broken)
+		return KT_ECLOSED;
+	if (c->pending_more)
+		return KT_ESTATE;
+	if ((rc = send_request(c, req)) != 0)
+		return rc;
 	return recv_response(c, resp);
 }
 
@@ -535,4 +557,111 @@ kt_conn_close(kt_conn_t *c)
 	/* Wipes both cipher keys and any plaintext left in the buffers. */
 	sodium_memzero(c, sizeof(*c));
 	free(c);
+}
+
+/* ---- pipelined use (kartoteka-tui) ---------------------------------------- */
+
+int
+kt_conn_fd(const kt_conn_t *c)
+{
+	return c != NULL && !c->broken ? c->fd : -1;
+}
+
+int
+kt_conn_send(kt_conn_t *c, Kartoteka__Request *req)
+{
+	if (c == NULL || req == NULL)
+		return KT_EINVAL;
+	if (c->broken)
+		return KT_ECLOSED;
+	if (c->pending_more)
+		return KT_ESTATE;
+	return send_request(c, req);
+}
+
+int
+kt_conn_poll(kt_conn_t *c, Kartoteka__Response **resp)
+{
+	const uint8_t *frame = NULL;
+	size_t flen = 0;
+	int rc = 0;
+
+	if (c == NULL || resp == NULL)
+		return KT_EINVAL;
+	*resp = NULL;
+	if (c->broken)
+		return KT_ECLOSED;
+	for (;;) {
+		if (c->rbuf_off < c->rbuf_len) {
+			size_t used = 0;
+			int fr = kt_frame_reader_feed(&c->reader,
+			    c->rbuf + c->rbuf_off, c->rbuf_len - c->rbuf_off,
+			    &used, &frame, &flen);
+			c->rbuf_off += used;
+			if (fr < 0) {
+				rc = KT_EPROTO;
+				goto out;
+			}
+			if (fr == 0)
+				continue;
+			rc = decode_response(c, frame, flen, resp);
+			if (rc != 0)
+				goto out;
+			/* Ids are ours, and a stream (more = true) is the
+			 * CLI's business: neither may come back here. */
+			if ((*resp)->id == 0 || (*resp)->id > c->last_id ||
+			    (*resp)->more) {
+				kartoteka__response__free_unpacked(*resp, NULL);
+				*resp = NULL;
+				rc = KT_EPROTO;
+				goto out;
+			}
+			return 1;
+		}
+		ssize_t n = recv(c->fd, c->rbuf, sizeof(c->rbuf), MSG_DONTWAIT);
+		if (n > 0) {
+			c->rbuf_off = 0;
+			c->rbuf_len = (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			rc = KT_ECLOSED;
+			goto out;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		rc = errno == ECONNRESET ? KT_ECLOSED : KT_EIO;
+		goto out;
+	}
+out:
+	breakdown(c);
+	return rc;
+}
+
+const void *
+kt_response_result(const Kartoteka__Response *resp)
+{
+	const ProtobufCFieldDescriptor *fd;
+
+	if (resp == NULL)
+		return NULL;
+	fd = protobuf_c_message_descriptor_get_field(
+	    &kartoteka__response__descriptor, (unsigned)resp->result_case);
+	if (fd == NULL || fd->type != PROTOBUF_C_TYPE_MESSAGE ||
+	    fd->quantifier_offset == 0)
+		return NULL;
+	return *(void *const *)(const void *)((const char *)resp + fd->offset);
+}
+
+void
+kt_response_free(Kartoteka__Response *resp)
+{
+	if (resp == NULL)
+		return;
+	if (resp->result_case == KARTOTEKA__RESPONSE__RESULT_LOGIN &&
+	    resp->login != NULL && resp->login->token.data != NULL)
+		sodium_memzero(resp->login->token.data, resp->login->token.len);
+	kartoteka__response__free_unpacked(resp, NULL);
 }

@@ -61,6 +61,45 @@ int kt_conn_call(kt_conn_t *c, Kartoteka__Request *req,
  * KT_ESTATE when no further Response is announced. */
 int kt_conn_next(kt_conn_t *c, Kartoteka__Response **resp);
 
+/* ---- pipelined use (kartoteka-tui) ----
+ * Instead of kt_conn_call, a program with an event loop sends requests
+ * with kt_conn_send (any number before the first answer) and, whenever
+ * kt_conn_fd is readable, takes the answers with kt_conn_poll, in the
+ * order the server sends them (not necessarily the order of the
+ * requests). Do not mix with kt_conn_call on one connection. */
+
+/* kt_conn_fd is the socket to poll() for POLLIN, or -1 once the connection
+ * is closed or broken. */
+int kt_conn_fd(const kt_conn_t *c);
+
+/* kt_conn_send assigns req the next id (written into req->id), encrypts
+ * and sends it without waiting for the answer. The write itself may wait
+ * up to the connection's time-out for the socket to take the frame.
+ * Returns 0, KT_ETOOBIG (nothing sent, the connection is fine), KT_EINVAL,
+ * KT_ESTATE, or an error after which the connection is broken (KT_ECLOSED,
+ * KT_ETIMEDOUT, KT_EIO, KT_ECRYPTO, KT_ENONCE). */
+int kt_conn_send(kt_conn_t *c, Kartoteka__Request *req);
+
+/* kt_conn_poll reads what the socket holds without waiting.
+ *   [out] resp  on 1: one Response (caller frees with
+ *               kartoteka__response__free_unpacked); its id is one that
+ *               kt_conn_send assigned, its result unchecked
+ * Returns 1 (a Response; call again, more may be buffered), 0 (nothing
+ * complete yet: wait for POLLIN), or a negative KT_E* code after which the
+ * connection is broken: KT_ECLOSED, KT_EIO, KT_EPROTO (a bad frame, an
+ * undecodable Response, an id never sent, a streamed answer), KT_ECRYPTO. */
+int kt_conn_poll(kt_conn_t *c, Kartoteka__Response **resp);
+
+/* kt_response_result is the message of resp's result oneof (the case
+ * number is the field number, so the descriptor finds any of them), or
+ * NULL when the case is unknown or its message absent. The pointer is
+ * resp's: valid while resp is. */
+const void *kt_response_result(const Kartoteka__Response *resp);
+
+/* kt_response_free frees resp (NULL is fine) after wiping the session
+ * token of a login answer, which must not stay in freed memory. */
+void kt_response_free(Kartoteka__Response *resp);
+
 /* Closes the socket and wipes keys. Accepts NULL. */
 void kt_conn_close(kt_conn_t *c);
 

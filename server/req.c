@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The request context (req.h). */
 #include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -1015,4 +1016,45 @@ kt_req_session_login(kt_req_t *r, uint64_t user, const uint8_t token_hash[32],
     int64_t expires)
 {
 	kt_session_set_login(r->sess, user, token_hash, expires);
+}
+
+/* The path a message begins with ("people[0].email: ..."): letters,
+ * digits, '_', '.', '[' and ']' up to ": ". Copies it into out and returns
+ * 1, or returns 0. */
+static int
+message_path(const char *msg, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (msg[n] != '\0' && (isalnum((unsigned char)msg[n]) ||
+	    msg[n] == '_' || msg[n] == '.' || msg[n] == '[' || msg[n] == ']'))
+		n++;
+	if (n == 0 || n >= cap || msg[n] != ':' || msg[n + 1] != ' ')
+		return 0;
+	memcpy(out, msg, n);
+	out[n] = '\0';
+	return 1;
+}
+
+void
+kt_req_fail_field(kt_req_t *r, uint32_t code, const char *field,
+    const char *fmt, ...)
+{
+	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
+	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
+	char msg[512], path[128] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (field != NULL && field[0] != '\0')
+		snprintf(path, sizeof(path), "%s", field);
+	else if (!message_path(msg, path, sizeof(path)))
+		path[0] = '\0';
+	err.code = (Kartoteka__Error__Code)code;
+	err.message = msg;
+	err.field = path;
+	resp.error = &err;
+	kt_req_reply(r, &resp);
 }

@@ -266,4 +266,12 @@ void kt_req_session_enrolled(kt_req_t *r, uint64_t branch);
 void kt_req_session_login(kt_req_t *r, uint64_t user,
     const uint8_t token_hash[32], int64_t expires);
 
+/* kt_req_fail_field is kt_req_fail whose Error also names the field it
+ * is about in Error.field, so that a form can show the message under that
+ * field. field NULL or "": the path the message begins with, when it
+ * begins with one ("people[1].phones[0]: ..." names
+ * "people[1].phones[0]"); otherwise Error.field stays empty. */
+void kt_req_fail_field(kt_req_t *r, uint32_t code, const char *field,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -499,7 +499,11 @@ take_card(kt_req_t *r, client_st_t *c, const Kartoteka__Client *in,
 	code = kt_card_op_build(r, in, bits, c->now, &c->in, &c->inlen, err,
 	    sizeof(err));
 	if (code != KT_CODE_OK) {
-		kt_req_fail(r, code, "%s", err);
+		/* A refusal names its field (Error.field, from the message). */
+		if (code == KT_CODE_BAD)
+			kt_req_fail_field(r, code, NULL, "%s", err);
+		else
+			kt_req_fail(r, code, "%s", err);
 		return 0;
 	}
 	/* kt_req_keep frees what it cannot keep. */
@@ -520,8 +524,10 @@ kt_card_op_keep(kt_req_t *r, kt_card_op_t *c, const Ktstore__ClientRecord *rec)
 	c->in = NULL;
 	rc = kt_card_pack(rec, &c->in, &c->inlen, err, sizeof(err));
 	if (rc != 0) {
-		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
-		    "%s", rc == KT_ENOMEM ? "out of memory" : err);
+		if (rc == KT_ENOMEM)
+			kt_req_fail(r, KT_CODE_INTERNAL, "out of memory");
+		else
+			kt_req_fail_field(r, KT_CODE_BAD, NULL, "%s", err);
 		return 0;
 	}
 	/* kt_req_keep frees what it cannot keep. */

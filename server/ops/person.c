@@ -64,8 +64,10 @@ take_person(kt_req_t *r, kt_card_op_t *c, const Kartoteka__Person *in,
 	    kt_req_server(r)->opts.phone_country, &a, &p, err, sizeof(err));
 	if (rc != 0) {
 		kt_arena_free(&a);
-		kt_req_fail(r, rc == KT_ENOMEM ? KT_CODE_INTERNAL : KT_CODE_BAD,
-		    "%s", err);
+		if (rc == KT_ENOMEM)
+			kt_req_fail(r, KT_CODE_INTERNAL, "%s", err);
+		else
+			kt_req_fail_field(r, KT_CODE_BAD, NULL, "%s", err);
 		return 0;
 	}
 	rec.n_people = 1;

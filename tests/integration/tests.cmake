@@ -49,6 +49,10 @@ set(KT_INTEGRATION_TESTS
   full_disk
   import
   import_xlsx
+  tui_desk
+  tui_owner_lock
+  tui_reconnect
+  tui_signals
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

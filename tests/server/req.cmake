@@ -10,4 +10,5 @@ kt_unit_test(test_req server/test_req.c FAKE_NET LIBS kt_server TESTS
   reply_too_large_is_internal keep_frees secret_state_and_serial_bit
   limit_refunded_unless_kept work_and_delay_end_once
   reads_and_session_changes stream_in_order_with_backpressure
-  stream_cut_when_reader_leaves)
+  stream_cut_when_reader_leaves
+  fail_field_names_the_field)

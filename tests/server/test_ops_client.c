@@ -287,6 +287,7 @@ add_audited_and_answered(void **state)
 		    "North", NULL), 0));
 		kt_h_expect_error(r, E_BAD, NULL);
 		assert_true(strncmp(r->error->message, "title", 5) == 0);
+		assert_string_equal(r->error->field, "title");
 		kt_h_expect_error(kt_h_call(w.h, w.owner, add(&q, card(&q.k,
 		    "X", NULL, "Nowhere", NULL), 0)), E_BAD,
 		    "branch: no branch 'Nowhere'");

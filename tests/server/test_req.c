@@ -182,6 +182,35 @@ fail_ends_once(void **state)
 }
 
 static void
+fail_field_names_the_field(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *c = kt_h_connect_enrolled(h, 0, NULL);
+	const Kartoteka__Response *a;
+
+	(void)state;
+	/* From the message's own path. */
+	kt_req_fail_field(new_req(h, c, 5, NULL), KARTOTEKA__ERROR__CODE__BAD_REQUEST, NULL,
+	    "people[%d].phones[0]: '12' is too short", 1);
+	a = kt_h_answer(h, c, 0);
+	kt_h_expect_error(a, KARTOTEKA__ERROR__CODE__BAD_REQUEST, "people[1].phones[0]: '12' is too short");
+	assert_string_equal(a->error->field, "people[1].phones[0]");
+	assert_true(a->id == 5);
+	/* Named by the caller. */
+	kt_req_fail_field(new_req(h, c, 6, NULL), KARTOTEKA__ERROR__CODE__BAD_REQUEST, "title", "is empty");
+	a = kt_h_answer(h, c, 1);
+	assert_string_equal(a->error->field, "title");
+	/* A message that begins with no path names no field. */
+	kt_req_fail_field(new_req(h, c, 7, NULL), KARTOTEKA__ERROR__CODE__BAD_REQUEST, NULL,
+	    "a card holds: at most 8 people");
+	a = kt_h_answer(h, c, 2);
+	assert_string_equal(a->error->field, "");
+	assert_int_equal(kt_h_inflight(c), 0);
+	assert_false(kt_fake_conn_closed(c));
+	kt_h_free(h);
+}
+
+static void
 refused_and_store_failures(void **state)
 {
 	kt_h_t *h = kt_h_new();
@@ -897,6 +926,7 @@ reads_and_session_changes(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(reply_ends_once),
 	cmocka_unit_test(fail_ends_once),
+	cmocka_unit_test(fail_field_names_the_field),
 	cmocka_unit_test(refused_and_store_failures),
 	cmocka_unit_test(reply_to_closed_is_dropped),
 	cmocka_unit_test(submit_commits_then_answers),

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* The client's card: people, the newest contacts, deals and the caller's
+ * open tasks for it. Opening it is a full view, counted by the server
+ * against the day's quota; logging a call or adding a task updates it
+ * without another view. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+
+#include "fields.h"
+#include "text.h"
+#include "tui.h"
+
+static const char *
+relation_name(Kartoteka__Relation r)
+{
+	switch (r) {
+	case KARTOTEKA__RELATION__PARENT: return "parent";
+	case KARTOTEKA__RELATION__CHILD: return "child";
+	case KARTOTEKA__RELATION__CONTACT: return "contact";
+	case KARTOTEKA__RELATION__OTHER: return "other";
+	default: return "";
+	}
+}
+
+static const char *
+status_name(Kartoteka__ClientStatus s)
+{
+	switch (s) {
+	case KARTOTEKA__CLIENT_STATUS__LEAD: return "lead";
+	case KARTOTEKA__CLIENT_STATUS__ACTIVE: return "client";
+	case KARTOTEKA__CLIENT_STATUS__FORMER: return "former";
+	default: return "?";
+	}
+}
+
+static const char *
+channel_name(Kartoteka__Channel c)
+{
+	switch (c) {
+	case KARTOTEKA__CHANNEL__CALL: return "call";
+	case KARTOTEKA__CHANNEL__MEETING: return "meeting";
+	case KARTOTEKA__CHANNEL__EMAIL: return "e-mail";
+	case KARTOTEKA__CHANNEL__MESSAGE: return "message";
+	case KARTOTEKA__CHANNEL__VISIT: return "visit";
+	default: return "?";
+	}
+}
+
+static const char *
+stage_name(Kartoteka__DealStage s)
+{
+	switch (s) {
+	case KARTOTEKA__DEAL_STAGE__STAGE_NEW: return "new";
+	case KARTOTEKA__DEAL_STAGE__STAGE_PROGRESS: return "in progress";
+	case KARTOTEKA__DEAL_STAGE__STAGE_WON: return "won";
+	case KARTOTEKA__DEAL_STAGE__STAGE_LOST: return "lost";
+	default: return "?";
+	}
+}
+
+void
+tui_card_clear(tui_t *t)
+{
+	if (t->t_card != NULL)
+		kartoteka__response__free_unpacked(t->t_card, NULL);
+	if (t->t_card_deals != NULL)
+		kartoteka__response__free_unpacked(t->t_card_deals, NULL);
+	if (t->t_card_tasks != NULL)
+		kartoteka__response__free_unpacked(t->t_card_tasks, NULL);
+	t->t_card = t->t_card_deals = t->t_card_tasks = NULL;
+	t->t_card_nnew = 0;
+	if (t->t_cardl.ls_line != NULL)
+		tui_lines_clear(&t->t_cardl);
+}
+
+static void
+send_lists(tui_t *t, uint64_t id)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__DealListRequest dl = KARTOTEKA__DEAL_LIST_REQUEST__INIT;
+	Kartoteka__TaskListRequest tl = KARTOTEKA__TASK_LIST_REQUEST__INIT;
+
+	dl.client = id;
+	dl.limit = 20;
+	req.op_case = KARTOTEKA__REQUEST__OP_DEAL_LIST;
+	req.deal_list = &dl;
+	if (tui_link_send(t, &req, TUI_RQ_DEALS, id, 0) != 0)
+		return;
+	/* The caller's own open tasks; those of this client are shown. */
+	req.op_case = KARTOTEKA__REQUEST__OP_TASK_LIST;
+	req.task_list = &tl;
+	(void)tui_link_send(t, &req, TUI_RQ_TASKS, id, 0);
+}
+
+void
+tui_card_open(tui_t *t, uint64_t id)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientShowRequest r = KARTOTEKA__CLIENT_SHOW_REQUEST__INIT;
+
+	if (id == 0)
+		return;
+	r.id = id;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
+	req.client_show = &r;
+	if (tui_link_send(t, &req, TUI_RQ_SHOW, id, 0) != 0)
+		return;
+	send_lists(t, id);
+	if (t->t_screen != TUI_SCR_CARD && t->t_screen != TUI_SCR_FORM)
+		t->t_card_back = t->t_screen;
+	tui_card_clear(t);
+	t->t_card_id = id;
+	tui_say(t, 0, "Opening card %llu...", (unsigned long long)id);
+	tui_go(t, TUI_SCR_CARD);
+}
+
+/* The card's lines from the three answers (each may still be missing). */
+static void
+build(tui_t *t)
+{
+	tui_lines_t *ls = &t->t_cardl;
+	const Kartoteka__ClientResponse *cr;
+	const Kartoteka__Client *c;
+	char day[16], extra[TUI_LINE_BYTES], line[TUI_LINE_BYTES];
+	size_t keep_top = ls->ls_top;
+
+	tui_lines_clear(ls);
+	cr = t->t_card != NULL ? t->t_card->client : NULL;
+	if (cr == NULL || cr->client == NULL) {
+		tui_lines_add(ls, 0, "  Loading card %llu...",
+		    (unsigned long long)t->t_card_id);
+		return;
+	}
+	c = cr->client;
+	tui_lines_add(ls, 1, "%s (%llu) \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s%s "
+	    "\xc2\xb7 version %llu%s", tui_str(c->title),
+	    (unsigned long long)c->id, tui_str(c->branch), tui_str(c->manager),
+	    status_name(c->status),
+	    c->category != KARTOTEKA__CATEGORY__CATEGORY_UNSPECIFIED ?
+	    ", category " : "",
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_A ? "A" :
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_B ? "B" :
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_C ? "C" : "",
+	    (unsigned long long)c->version, c->archived ? " (archived)" : "");
+	tui_lines_add(ls, 0, "People");
+	for (size_t i = 0; i < c->n_people; i++) {
+		const Kartoteka__Person *p = c->people[i];
+		char born[40] = "", phones[160] = "";
+		size_t o = 0;
+
+		if (p == NULL)
+			continue;
+		if (p->birth_year && p->birth_month)
+			snprintf(born, sizeof(born), "%02u.%02u.%04u",
+			    p->birth_day, p->birth_month, p->birth_year);
+		else if (p->birth_year)
+			snprintf(born, sizeof(born), "%u", p->birth_year);
+		for (size_t j = 0; j < p->n_phones && o + 2 < sizeof(phones);
+		    j++) {
+			int n = snprintf(phones + o, sizeof(phones) - o, "%s%s",
+			    j > 0 ? ", " : "", tui_str(p->phones[j]));
+			if (n < 0)
+				break;
+			o += (size_t)n;
+		}
+		line[0] = '\0';
+		tui_text_col(line, sizeof(line), "", 1, 0);
+		tui_text_col(line, sizeof(line), tui_str(p->name), 20, 1);
+		tui_text_col(line, sizeof(line), relation_name(p->relation), 8,
+		    1);
+		tui_text_col(line, sizeof(line), born, 10, 1);
+		tui_text_col(line, sizeof(line), phones, 17, 1);
+		tui_text_col(line, sizeof(line), tui_str(p->email), 40, 0);
+		tui_lines_add(ls, 0, "%s", line);
+	}
+	extra[0] = '\0';
+	snprintf(extra, sizeof(extra), "Source: %s", c->source != NULL &&
+	    c->source[0] != '\0' ? c->source : "-");
+	if (c->contract != NULL && c->contract[0] != '\0')
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " \xc2\xb7 Contract %s", c->contract);
+	if (c->discount_percent > 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " \xc2\xb7 Discount %u %%", c->discount_percent);
+	if (c->consent_date != NULL && c->consent_date[0] != '\0')
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " \xc2\xb7 Consent %s", c->consent_date);
+	if (c->do_not_contact)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " \xc2\xb7 DO NOT CONTACT");
+	tui_lines_add(ls, 0, "%s", extra);
+	if (c->notes != NULL && c->notes[0] != '\0')
+		tui_lines_add(ls, 0, "Notes: %s", c->notes);
+
+	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Recent contacts");
+	/* Logged here since the card came: newest first, above the card's. */
+	for (size_t i = t->t_card_nnew; i-- > 0;)
+		tui_lines_add(ls, 0, "%s", t->t_card_new[i]);
+	if (cr->n_recent == 0 && t->t_card_nnew == 0)
+		tui_lines_add(ls, 0, "  none yet (F4 logs a call)");
+	for (size_t i = 0; i < cr->n_recent; i++) {
+		const Kartoteka__Interaction *n = cr->recent[i];
+		if (n == NULL)
+			continue;
+		tui_lines_add(ls, 0, "  %s %s%s  %s%s%s", tui_fmt_day(day, n->at),
+		    channel_name(n->channel),
+		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
+		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
+		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
+		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
+	}
+	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Deals");
+	if (t->t_card_deals == NULL || t->t_card_deals->deal_list == NULL ||
+	    t->t_card_deals->deal_list->n_deals == 0)
+		tui_lines_add(ls, 0, t->t_card_deals == NULL ? "  ..." :
+		    "  none");
+	else
+		for (size_t i = 0; i < t->t_card_deals->deal_list->n_deals; i++) {
+			const Kartoteka__Deal *d =
+			    t->t_card_deals->deal_list->deals[i];
+			char amount[KT_AMOUNT_TEXT_MAX];
+			if (d == NULL)
+				continue;
+			kt_amount_format(d->amount,
+			    kt_currency_exponent(d->currency), amount,
+			    sizeof(amount));
+			line[0] = '\0';
+			tui_text_col(line, sizeof(line), "", 1, 0);
+			tui_text_col(line, sizeof(line), tui_str(d->title), 32, 1);
+			tui_text_col(line, sizeof(line), d->amount > 0 ?
+			    amount : "", 14, 1);
+			tui_text_col(line, sizeof(line), d->amount > 0 ?
+			    tui_str(d->currency) : "", 4, 1);
+			tui_text_col(line, sizeof(line), stage_name(d->stage),
+			    12, 0);
+			tui_lines_add(ls, 0, "%s", line);
+		}
+	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Tasks (yours, open)");
+	if (t->t_card_tasks == NULL || t->t_card_tasks->task_list == NULL)
+		tui_lines_add(ls, 0, t->t_card_tasks == NULL ? "  ..." :
+		    "  none");
+	else {
+		size_t shown = 0;
+		for (size_t i = 0; i < t->t_card_tasks->task_list->n_tasks; i++) {
+			const Kartoteka__Task *k =
+			    t->t_card_tasks->task_list->tasks[i];
+			if (k == NULL || k->client_id != c->id)
+				continue;
+			tui_lines_add(ls, k->overdue ? 2 : 0, "  %s %s  %s",
+			    k->overdue ? "!" : " ", tui_str(k->due), tui_str(k->title));
+			shown++;
+		}
+		if (shown == 0)
+			tui_lines_add(ls, 0, "  none (F5 sets one)");
+	}
+	ls->ls_top = keep_top < ls->ls_n ? keep_top : 0;
+}
+
+void
+tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+
+	/* An answer for a card no longer on screen is dropped. */
+	if (pd->pd_seq != t->t_card_id)
+		return;
+	switch (pd->pd_kind) {
+	case TUI_RQ_SHOW:
+		if (e != NULL) {
+			tui_say(t, 1, "Card %llu: %s",
+			    (unsigned long long)t->t_card_id,
+			    e->message != NULL ? e->message : "refused");
+			if (t->t_screen == TUI_SCR_CARD)
+				tui_go(t, t->t_card_back);
+			return;
+		}
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT) ==
+		    NULL || (*resp)->client->client == NULL) {
+			tui_say(t, 1, "The server sent an answer of the wrong "
+			    "kind");
+			return;
+		}
+		if (t->t_card != NULL)
+			kartoteka__response__free_unpacked(t->t_card, NULL);
+		t->t_card = *resp;
+		*resp = NULL;
+		t->t_views++;
+		if (t->t_status[0] != '\0' && !t->t_status_error &&
+		    strncmp(t->t_status, "Opening", 7) == 0)
+			t->t_status[0] = '\0';
+		break;
+	case TUI_RQ_DEALS:
+		if (e != NULL || tui_result(*resp,
+		    KARTOTEKA__RESPONSE__RESULT_DEAL_LIST) == NULL)
+			return;
+		if (t->t_card_deals != NULL)
+			kartoteka__response__free_unpacked(t->t_card_deals, NULL);
+		t->t_card_deals = *resp;
+		*resp = NULL;
+		break;
+	case TUI_RQ_TASKS:
+		if (e != NULL || tui_result(*resp,
+		    KARTOTEKA__RESPONSE__RESULT_TASK_LIST) == NULL)
+			return;
+		if (t->t_card_tasks != NULL)
+			kartoteka__response__free_unpacked(t->t_card_tasks, NULL);
+		t->t_card_tasks = *resp;
+		*resp = NULL;
+		break;
+	default:
+		return;
+	}
+	build(t);
+}
+
+/* After a call was logged or a task set: the lists again (not a view). The
+ * newest contacts come with the card only, so a logged call is added to
+ * the lines shown here. */
+void
+tui_card_refresh(tui_t *t, const Kartoteka__Interaction *n)
+{
+	char day[16];
+
+	if (n != NULL) {
+		if (t->t_card_nnew == TUI_CARD_NEW_MAX) {
+			memmove(t->t_card_new[0], t->t_card_new[1],
+			    sizeof(t->t_card_new[0]) * (TUI_CARD_NEW_MAX - 1));
+			t->t_card_nnew--;
+		}
+		snprintf(t->t_card_new[t->t_card_nnew++],
+		    sizeof(t->t_card_new[0]), "  %s %s%s  %s%s%s (just now)",
+		    tui_fmt_day(day, n->at), channel_name(n->channel),
+		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
+		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
+		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
+		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
+	}
+	build(t);
+	send_lists(t, t->t_card_id);
+	tui_go(t, TUI_SCR_CARD);
+}
+
+void
+tui_card_key(tui_t *t, wint_t ch, int fkey)
+{
+	tui_lines_t *ls = &t->t_cardl;
+	int height = LINES - 3;
+
+	if (!fkey && ch == 27) {
+		tui_go(t, t->t_card_back);
+		return;
+	}
+	if (fkey && ch == KEY_F(1)) {
+		t->t_help = 1;
+		return;
+	}
+	if (!fkey && ch == '?') {
+		t->t_help = 1;
+		return;
+	}
+	if ((fkey && ch == KEY_F(7)) || (!fkey && ch == '/')) {
+		tui_search_open(t);
+		return;
+	}
+	if (t->t_card == NULL)
+		return; /* nothing to act on before the card is here */
+	if (fkey && ch == KEY_F(4)) {
+		tui_form_open(t, TUI_FORM_NOTE);
+		return;
+	}
+	if (fkey && ch == KEY_F(5)) {
+		tui_form_open(t, TUI_FORM_TASK);
+		return;
+	}
+	if (fkey && ch == KEY_DOWN && ls->ls_top + (size_t)height < ls->ls_n)
+		ls->ls_top++;
+	else if (fkey && ch == KEY_UP && ls->ls_top > 0)
+		ls->ls_top--;
+	else if (fkey && ch == KEY_NPAGE)
+		ls->ls_top = ls->ls_top + (size_t)height < ls->ls_n ?
+		    ls->ls_top + (size_t)height : ls->ls_top;
+	else if (fkey && ch == KEY_PPAGE)
+		ls->ls_top = ls->ls_top > (size_t)height ?
+		    ls->ls_top - (size_t)height : 0;
+}
+
+void
+tui_card_draw(tui_t *t)
+{
+	tui_lines_t *ls = &t->t_cardl;
+	int height = LINES - 3;
+
+	if (ls->ls_n == 0)
+		build(t);
+	for (int r = 0; r < height; r++) {
+		size_t i = ls->ls_top + (size_t)r;
+		const tui_line_t *l;
+
+		if (i >= ls->ls_n)
+			break;
+		l = &ls->ls_line[i];
+		if (l->ln_kind == 1)
+			attrset(t->t_mono ? A_BOLD : COLOR_PAIR(3) | A_BOLD);
+		else if (l->ln_kind == 2)
+			attrset(t->t_mono ? A_BOLD : COLOR_PAIR(2));
+		tui_put(1 + r, 1, l->ln_text, COLS - 1, 0);
+		attrset(A_NORMAL);
+	}
+}

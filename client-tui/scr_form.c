@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/* The forms: log a call (NoteAdd), add a task or promise (TaskAdd), add a
+ * family (ClientAdd), and the editing and drawing every form shares. A
+ * server's refusal is shown under the field it names. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include <curses.h>
+
+#include "fields.h"
+#include "normalize.h"
+#include "text.h"
+#include "tui.h"
+
+#define LABEL_COLS 20
+
+/* ---- editing and drawing ------------------------------------------------- */
+
+int
+tui_form_edit_key(tui_form_t *f, wint_t ch, int fkey)
+{
+	tui_field_t *fd = tui_form_focused(f);
+
+	if (fd == NULL)
+		return 0;
+	if (fkey) {
+		switch (ch) {
+		case KEY_BACKSPACE: tui_field_backspace(fd); return 1;
+		case KEY_DC: tui_field_delete(fd); return 1;
+		case KEY_LEFT: tui_field_left(fd); return 1;
+		case KEY_RIGHT: tui_field_right(fd); return 1;
+		case KEY_HOME: tui_field_home(fd); return 1;
+		case KEY_END: tui_field_end(fd); return 1;
+		default: return 0;
+		}
+	}
+	switch (ch) {
+	case 127:
+	case 8:
+		tui_field_backspace(fd);
+		return 1;
+	case 21: /* Ctrl-U */
+		tui_field_clear(fd);
+		return 1;
+	case 1: /* Ctrl-A */
+		tui_field_home(fd);
+		return 1;
+	case 5: /* Ctrl-E */
+		tui_field_end(fd);
+		return 1;
+	default:
+		break;
+	}
+	if (ch >= 0x20 && ch != 0x7f && iswprint((wint_t)ch)) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof(st));
+		n = wcrtomb(mb, (wchar_t)ch, &st);
+		if (n != (size_t)-1)
+			(void)tui_field_insert(fd, mb, n);
+		return 1;
+	}
+	return 0;
+}
+
+int
+tui_form_move_or_edit(tui_form_t *f, wint_t ch, int fkey)
+{
+	if ((!fkey && (ch == '\t' || ch == '\r' || ch == '\n')) ||
+	    (fkey && (ch == KEY_DOWN || ch == KEY_ENTER))) {
+		tui_form_next(f);
+		return 1;
+	}
+	if (fkey && (ch == KEY_BTAB || ch == KEY_UP)) {
+		tui_form_prev(f);
+		return 1;
+	}
+	return tui_form_edit_key(f, ch, fkey);
+}
+
+void
+tui_form_draw_fields(tui_t *t, tui_form_t *f, int y)
+{
+	for (size_t i = 0; i < f->fm_n && y < LINES - 2; i++) {
+		const tui_field_t *fd = &f->fm_fields[i];
+		char shown[TUI_FIELD_MAX];
+		const char *v = fd->fd_value;
+		size_t avail = COLS > LABEL_COLS + 4 ?
+		    (size_t)COLS - LABEL_COLS - 4 : 1, skip = 0, curw;
+
+		if (fd->fd_secret) {
+			size_t k = 0;
+			for (size_t b = 0; b < fd->fd_len && k + 1 < sizeof(shown);
+			    b = tui_text_next_char(fd->fd_value, fd->fd_len, b))
+				shown[k++] = '*';
+			shown[k] = '\0';
+			v = shown;
+		}
+		attrset(i == f->fm_focus ? A_BOLD : A_NORMAL);
+		tui_put(y, 1, fd->fd_label, LABEL_COLS, 1);
+		attrset(A_NORMAL);
+		/* Scroll a long value so the cursor stays in view. */
+		if (fd->fd_secret) {
+			curw = 0;
+			for (size_t b = 0; b < fd->fd_cursor;
+			    b = tui_text_next_char(fd->fd_value, fd->fd_len, b))
+				curw++;
+		} else {
+			char pre[TUI_FIELD_MAX];
+			memcpy(pre, fd->fd_value, fd->fd_cursor);
+			pre[fd->fd_cursor] = '\0';
+			curw = tui_text_width(pre);
+		}
+		while (curw >= avail && v[skip] != '\0') {
+			size_t nx = tui_text_next_char(v, strlen(v), skip);
+			char one[8] = "";
+			memcpy(one, v + skip, nx - skip < 7 ? nx - skip : 7);
+			curw -= tui_text_width(one);
+			skip = nx;
+		}
+		mvaddstr(y, LABEL_COLS + 1, "[");
+		tui_put(y, LABEL_COLS + 2, v + skip, (int)avail, 1);
+		addstr("]");
+		if (i == f->fm_focus) {
+			t->t_cury = y;
+			t->t_curx = LABEL_COLS + 2 + (int)curw;
+		}
+		y++;
+		if (fd->fd_error[0] != '\0' && y < LINES - 2) {
+			attrset(t->t_mono ? A_BOLD : COLOR_PAIR(2) | A_BOLD);
+			tui_put(y++, LABEL_COLS + 2, fd->fd_error,
+			    COLS - LABEL_COLS - 2, 0);
+			attrset(A_NORMAL);
+		}
+	}
+	if (f->fm_error[0] != '\0' && y + 1 < LINES - 2) {
+		attrset(t->t_mono ? A_BOLD : COLOR_PAIR(2) | A_BOLD);
+		tui_put(y + 1, 1, f->fm_error, COLS - 1, 0);
+		attrset(A_NORMAL);
+	}
+}
+
+/* ---- the forms ---------------------------------------------------------------- */
+
+enum { NOTE_CHANNEL, NOTE_DIRECTION, NOTE_TOPIC, NOTE_AGREED };
+enum { TASK_DUE, TASK_KIND, TASK_TITLE };
+enum { CL_TITLE, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE, CL_P1_EMAIL,
+	CL_P2_NAME, CL_P2_REL, CL_P2_BIRTH, CL_P2_PHONE, CL_SOURCE, CL_NOTES };
+
+static const char *
+form_title(tui_form_kind_t k)
+{
+	switch (k) {
+	case TUI_FORM_NOTE: return "Log a call or contact";
+	case TUI_FORM_TASK: return "A task or a promise";
+	case TUI_FORM_CLIENT: return "A new family";
+	case TUI_FORM_FILTER: return "Client list: filters";
+	case TUI_FORM_MOVE: return "Move the task";
+	}
+	return "";
+}
+
+void
+tui_form_open(tui_t *t, tui_form_kind_t kind)
+{
+	tui_form_t *f = &t->t_form;
+
+	tui_form_reset(f);
+	t->t_form_kind = kind;
+	t->t_form_busy = 0;
+	switch (kind) {
+	case TUI_FORM_NOTE:
+		tui_form_add(f, "Channel", "channel", 0);
+		tui_form_add(f, "Direction", "direction", 0);
+		tui_form_add(f, "Topic", "topic", 0);
+		tui_form_add(f, "Agreed", "agreed", 0);
+		tui_form_set(f, NOTE_CHANNEL, "call");
+		tui_form_set(f, NOTE_DIRECTION, "in");
+		f->fm_focus = NOTE_TOPIC;
+		break;
+	case TUI_FORM_TASK:
+		tui_form_add(f, "Due", "due", 0);
+		tui_form_add(f, "Kind", "kind", 0);
+		tui_form_add(f, "What", "title", 0);
+		tui_form_set(f, TASK_KIND, "call");
+		break;
+	case TUI_FORM_CLIENT:
+		tui_form_add(f, "Family (title)", "title", 0);
+		tui_form_add(f, "1 Name", "people[0].name", 0);
+		tui_form_add(f, "1 Relation", "people[0].relation", 0);
+		tui_form_add(f, "1 Born", "people[0].birth", 0);
+		tui_form_add(f, "1 Phone", "people[0].phones", 0);
+		tui_form_add(f, "1 E-mail", "people[0].email", 0);
+		tui_form_add(f, "2 Name", "people[1].name", 0);
+		tui_form_add(f, "2 Relation", "people[1].relation", 0);
+		tui_form_add(f, "2 Born", "people[1].birth", 0);
+		tui_form_add(f, "2 Phone", "people[1].phones", 0);
+		tui_form_add(f, "Source", "source", 0);
+		tui_form_add(f, "Notes", "notes", 0);
+		tui_form_set(f, CL_P1_REL, "parent");
+		tui_form_set(f, CL_P2_REL, "child");
+		break;
+	case TUI_FORM_MOVE:
+		tui_form_add(f, "New due", "due", 0);
+		break;
+	case TUI_FORM_FILTER:
+		tui_form_add(f, "Manager (login)", "manager", 0);
+		tui_form_add(f, "Status", "status", 0);
+		tui_form_add(f, "Category", "category", 0);
+		tui_form_add(f, "Tag", "tag", 0);
+		tui_form_add(f, "Birth month", "birth_month", 0);
+		tui_form_add(f, "Children only", "children_only", 0);
+		break;
+	}
+	if (t->t_screen != TUI_SCR_FORM)
+		t->t_form_back = t->t_screen;
+	tui_go(t, TUI_SCR_FORM);
+}
+
+/* Looks a word up in a table of names; returns its value or -1. */
+typedef struct word { const char *w_name; int w_value; } word_t;
+
+static int
+lookup(const word_t *tab, const char *s)
+{
+	for (; tab->w_name != NULL; tab++)
+		if (strcasecmp(tab->w_name, s) == 0)
+			return tab->w_value;
+	return -1;
+}
+
+static const word_t channels[] = {
+	{ "call", KARTOTEKA__CHANNEL__CALL },
+	{ "meeting", KARTOTEKA__CHANNEL__MEETING },
+	{ "email", KARTOTEKA__CHANNEL__EMAIL },
+	{ "message", KARTOTEKA__CHANNEL__MESSAGE },
+	{ "visit", KARTOTEKA__CHANNEL__VISIT },
+	{ NULL, 0 },
+};
+static const word_t directions[] = {
+	{ "in", KARTOTEKA__DIRECTION__INBOUND },
+	{ "out", KARTOTEKA__DIRECTION__OUTBOUND },
+	{ "", KARTOTEKA__DIRECTION__DIRECTION_UNSPECIFIED },
+	{ NULL, 0 },
+};
+static const word_t kinds[] = {
+	{ "call", KARTOTEKA__TASK_KIND__TASK_CALL },
+	{ "meeting", KARTOTEKA__TASK_KIND__TASK_MEETING },
+	{ "promise", KARTOTEKA__TASK_KIND__TASK_PROMISE },
+	{ "other", KARTOTEKA__TASK_KIND__TASK_OTHER },
+	{ NULL, 0 },
+};
+static const word_t relations[] = {
+	{ "parent", KARTOTEKA__RELATION__PARENT },
+	{ "child", KARTOTEKA__RELATION__CHILD },
+	{ "contact", KARTOTEKA__RELATION__CONTACT },
+	{ "other", KARTOTEKA__RELATION__OTHER },
+	{ "", KARTOTEKA__RELATION__RELATION_UNSPECIFIED },
+	{ NULL, 0 },
+};
+static const word_t statuses[] = {
+	{ "", KARTOTEKA__CLIENT_STATUS__STATUS_UNSPECIFIED },
+	{ "lead", KARTOTEKA__CLIENT_STATUS__LEAD },
+	{ "active", KARTOTEKA__CLIENT_STATUS__ACTIVE },
+	{ "former", KARTOTEKA__CLIENT_STATUS__FORMER },
+	{ NULL, 0 },
+};
+static const word_t categories[] = {
+	{ "", KARTOTEKA__CATEGORY__CATEGORY_UNSPECIFIED },
+	{ "A", KARTOTEKA__CATEGORY__CATEGORY_A },
+	{ "B", KARTOTEKA__CATEGORY__CATEGORY_B },
+	{ "C", KARTOTEKA__CATEGORY__CATEGORY_C },
+	{ NULL, 0 },
+};
+
+/* A field refused before sending: the error goes under it. */
+static int
+field_error(tui_form_t *f, size_t i, const char *msg)
+{
+	snprintf(f->fm_fields[i].fd_error, sizeof(f->fm_fields[i].fd_error),
+	    "%s", msg);
+	f->fm_focus = i;
+	return -1;
+}
+
+static const char *
+val(tui_form_t *f, size_t i)
+{
+	return f->fm_fields[i].fd_value;
+}
+
+static int
+send_note(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__NoteAddRequest r = KARTOTEKA__NOTE_ADD_REQUEST__INIT;
+	int ch = lookup(channels, val(f, NOTE_CHANNEL));
+	int dir = lookup(directions, val(f, NOTE_DIRECTION));
+
+	if (ch < 0)
+		return field_error(f, NOTE_CHANNEL, "channel: one of call, "
+		    "meeting, email, message, visit");
+	if (dir < 0)
+		return field_error(f, NOTE_DIRECTION, "direction: in, out or "
+		    "empty");
+	r.client_id = t->t_card_id;
+	r.channel = (Kartoteka__Channel)ch;
+	r.direction = (Kartoteka__Direction)dir;
+	r.topic = (char *)val(f, NOTE_TOPIC);
+	r.agreed = (char *)val(f, NOTE_AGREED);
+	req.op_case = KARTOTEKA__REQUEST__OP_NOTE_ADD;
+	req.note_add = &r;
+	return tui_link_send(t, &req, TUI_RQ_NOTE_ADD, 0, 1);
+}
+
+/* Field i of f, a due day as people type it (12.03.2026, or 12.03.2026
+ * 15:00), into the server's "YYYY-MM-DD[ HH:MM]" in due (cap bytes).
+ * Returns 0, or -1 with the error under the field. */
+static int
+due_of(tui_form_t *f, size_t i, char *due, size_t cap)
+{
+	const char *s = val(f, i), *sp = strchr(s, ' ');
+	char day[32], msg[TUI_ERROR_MAX];
+	kt_date_t d;
+	kt_why_t why = { "" };
+	size_t n = sp != NULL ? (size_t)(sp - s) : strlen(s);
+
+	if (s[0] == '\0')
+		return field_error(f, i, "due: a day (DD.MM.YYYY or "
+		    "YYYY-MM-DD), and a time if you like (HH:MM)");
+	if (n >= sizeof(day))
+		return field_error(f, i, "due: not a date");
+	memcpy(day, s, n);
+	day[n] = '\0';
+	if (kt_date_parse(day, &d, &why) != 0 || d.year == 0) {
+		snprintf(msg, sizeof(msg), "due: %s (DD.MM.YYYY or "
+		    "YYYY-MM-DD, then HH:MM if you like)", why.text);
+		return field_error(f, i, msg);
+	}
+	snprintf(due, cap, "%04u-%02u-%02u%s%.8s", (unsigned)d.year,
+	    (unsigned)d.month, (unsigned)d.day, sp != NULL ? " " : "",
+	    sp != NULL ? sp + 1 : "");
+	return 0;
+}
+
+static int
+send_task(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TaskAddRequest r = KARTOTEKA__TASK_ADD_REQUEST__INIT;
+	char due[64];
+	int kind = lookup(kinds, val(f, TASK_KIND));
+
+	if (kind < 0)
+		return field_error(f, TASK_KIND, "kind: one of call, meeting, "
+		    "promise, other");
+	if (due_of(f, TASK_DUE, due, sizeof(due)) != 0)
+		return -1;
+	r.client_id = t->t_card_id;
+	r.due = due;
+	r.kind = (Kartoteka__TaskKind)kind;
+	r.title = (char *)val(f, TASK_TITLE);
+	req.op_case = KARTOTEKA__REQUEST__OP_TASK_ADD;
+	req.task_add = &r;
+	return tui_link_send(t, &req, TUI_RQ_TASK_ADD, 0, 1);
+}
+
+/* Moves the agenda's selected task (t_move_task) to a new due. */
+static int
+send_move(tui_t *t)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__TaskChangeRequest r = KARTOTEKA__TASK_CHANGE_REQUEST__INIT;
+	char due[64];
+
+	if (due_of(&t->t_form, 0, due, sizeof(due)) != 0)
+		return -1;
+	r.id = t->t_move_task;
+	r.version = t->t_move_version;
+	r.action = KARTOTEKA__TASK_ACTION__TASK_MOVE;
+	r.due = due;
+	req.op_case = KARTOTEKA__REQUEST__OP_TASK_CHANGE;
+	req.task_change = &r;
+	return tui_link_send(t, &req, TUI_RQ_TASK_MOVE, 0, 1);
+}
+
+/* Fills person p from the form's fields name..phone (email: (size_t)-1 for
+ * none). Returns 1 when the person is given, 0 when every field is empty,
+ * -1 with an error under a field. */
+static int
+person(tui_form_t *f, size_t name, size_t rel, size_t birth, size_t phone,
+    size_t email, Kartoteka__Person *p, char **phones)
+{
+	kt_date_t d;
+	kt_why_t why = { "" };
+	int r;
+	const char *b = val(f, birth);
+
+	if (val(f, name)[0] == '\0' && val(f, phone)[0] == '\0' &&
+	    (email == (size_t)-1 || val(f, email)[0] == '\0') && b[0] == '\0')
+		return 0;
+	p->name = (char *)val(f, name);
+	if ((r = lookup(relations, val(f, rel))) < 0)
+		return field_error(f, rel, "relation: parent, child, contact, "
+		    "other or empty");
+	p->relation = (Kartoteka__Relation)r;
+	if (strlen(b) == 4 && strspn(b, "0123456789") == 4) {
+		p->birth_year = (uint32_t)atoi(b);
+	} else if (b[0] != '\0') {
+		if (kt_date_parse(b, &d, &why) != 0) {
+			char msg[TUI_ERROR_MAX];
+			snprintf(msg, sizeof(msg), "born: %s (DD.MM.YYYY, "
+			    "YYYY-MM-DD, DD.MM or YYYY)", why.text);
+			return field_error(f, birth, msg);
+		}
+		p->birth_year = d.year;
+		p->birth_month = d.month;
+		p->birth_day = d.day;
+	}
+	if (val(f, phone)[0] != '\0') {
+		phones[0] = (char *)val(f, phone);
+		p->phones = phones;
+		p->n_phones = 1;
+	}
+	if (email != (size_t)-1)
+		p->email = (char *)val(f, email);
+	return 1;
+}
+
+static int
+send_client(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientAddRequest r = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
+	Kartoteka__Client c = KARTOTEKA__CLIENT__INIT;
+	Kartoteka__Person p1 = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Person p2 = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Person *people[2];
+	char *ph1[1], *ph2[1];
+	int a, b;
+
+	if ((a = person(f, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE,
+	    CL_P1_EMAIL, &p1, ph1)) < 0)
+		return -1;
+	if ((b = person(f, CL_P2_NAME, CL_P2_REL, CL_P2_BIRTH, CL_P2_PHONE,
+	    (size_t)-1, &p2, ph2)) < 0)
+		return -1;
+	c.title = (char *)val(f, CL_TITLE);
+	if (a)
+		people[c.n_people++] = &p1;
+	if (b)
+		people[c.n_people++] = &p2;
+	c.people = people;
+	c.source = (char *)val(f, CL_SOURCE);
+	c.notes = (char *)val(f, CL_NOTES);
+	c.status = KARTOTEKA__CLIENT_STATUS__LEAD;
+	r.client = &c;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_ADD;
+	req.client_add = &r;
+	return tui_link_send(t, &req, TUI_RQ_CLIENT_ADD, 0, 1);
+}
+
+/* The filter form fills the list's request and opens the list. */
+static int
+apply_filter(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__ClientListRequest *q = &t->t_list_filter;
+	int st = lookup(statuses, val(f, 1));
+	int cat = lookup(categories, val(f, 2));
+	const char *bm = val(f, 4), *co = val(f, 5);
+	long m = 0;
+
+	if (st < 0)
+		return field_error(f, 1, "status: lead, active, former or "
+		    "empty");
+	if (cat < 0)
+		return field_error(f, 2, "category: A, B, C or empty");
+	if (bm[0] != '\0') {
+		char *end = NULL;
+		m = strtol(bm, &end, 10);
+		if (end == bm || *end != '\0' || m < 1 || m > 12)
+			return field_error(f, 4, "birth month: 1 to 12, or "
+			    "empty");
+	}
+	if (co[0] != '\0' && strcasecmp(co, "yes") != 0 &&
+	    strcasecmp(co, "no") != 0)
+		return field_error(f, 5, "children only: yes, no or empty");
+	if (!kt_text_take(t->t_list_manager, sizeof(t->t_list_manager),
+	    val(f, 0)))
+		return field_error(f, 0, "manager: a login is at most 64 bytes");
+	if (!kt_text_take(t->t_list_tag, sizeof(t->t_list_tag), val(f, 3)))
+		return field_error(f, 3, "tag: too long");
+	kartoteka__client_list_request__init(q);
+	q->manager = t->t_list_manager;
+	q->tag = t->t_list_tag;
+	q->status = (Kartoteka__ClientStatus)st;
+	q->category = (Kartoteka__Category)cat;
+	q->birth_month = (uint32_t)m;
+	q->children_only = strcasecmp(co, "yes") == 0;
+	tui_list_open(t);
+	return 0;
+}
+
+static void
+save(tui_t *t)
+{
+	int rc = 0;
+
+	if (t->t_form_busy)
+		return;
+	tui_form_clear_errors(&t->t_form);
+	switch (t->t_form_kind) {
+	case TUI_FORM_NOTE: rc = send_note(t); break;
+	case TUI_FORM_TASK: rc = send_task(t); break;
+	case TUI_FORM_MOVE: rc = send_move(t); break;
+	case TUI_FORM_CLIENT: rc = send_client(t); break;
+	case TUI_FORM_FILTER: (void)apply_filter(t); return;
+	}
+	if (rc == 0) {
+		t->t_form_busy = 1;
+		tui_say(t, 0, "Saving...");
+	}
+}
+
+void
+tui_form_key(tui_t *t, wint_t ch, int fkey)
+{
+	tui_form_t *f = &t->t_form;
+
+	if (!fkey && ch == 27) {
+		tui_form_reset(f);
+		tui_say(t, 0, "Cancelled: nothing saved");
+		tui_go(t, t->t_form_back);
+		return;
+	}
+	if ((fkey && ch == KEY_F(2)) ||
+	    (((!fkey && (ch == '\r' || ch == '\n')) || (fkey && ch == KEY_ENTER)) &&
+	    f->fm_focus + 1 == f->fm_n)) {
+		save(t);
+		return;
+	}
+	(void)tui_form_move_or_edit(f, ch, fkey);
+}
+
+void
+tui_form_draw(tui_t *t)
+{
+	char title[TUI_LINE_BYTES];
+	const char *hint = "";
+
+	switch (t->t_form_kind) {
+	case TUI_FORM_NOTE:
+		hint = "channel: call, meeting, email, message, visit; "
+		    "direction: in, out";
+		break;
+	case TUI_FORM_TASK:
+		hint = "due: 12.03.2026 or 12.03.2026 15:00; kind: call, "
+		    "meeting, promise, other";
+		break;
+	case TUI_FORM_CLIENT:
+		hint = "relation: parent, child, contact, other; born: "
+		    "12.03.2018 or 2018";
+		break;
+	case TUI_FORM_FILTER:
+		hint = "status: lead, active, former; category: A, B, C; "
+		    "empty: any";
+		break;
+	case TUI_FORM_MOVE:
+		hint = "due: 12.03.2026 or 12.03.2026 15:00";
+		break;
+	}
+	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK)
+		snprintf(title, sizeof(title), "%s \xc2\xb7 %s (%llu)",
+		    form_title(t->t_form_kind),
+		    t->t_card != NULL && t->t_card->client != NULL &&
+		    t->t_card->client->client != NULL ?
+		    t->t_card->client->client->title : "",
+		    (unsigned long long)t->t_card_id);
+	else
+		snprintf(title, sizeof(title), "%s", form_title(t->t_form_kind));
+	attrset(A_BOLD);
+	tui_put(1, 1, title, COLS - 1, 0);
+	attrset(A_NORMAL);
+	tui_put(2, 1, hint, COLS - 1, 0);
+	tui_form_draw_fields(t, &t->t_form, 4);
+}
+
+void
+tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+	const Kartoteka__ClientResponse *cr;
+
+	t->t_form_busy = 0;
+	if (e != NULL) {
+		const char *msg = e->message != NULL ? e->message : "refused";
+		if (t->t_screen == TUI_SCR_FORM)
+			(void)tui_form_place_error(&t->t_form, e->field, msg);
+		tui_say(t, 1, "Not saved: %s", msg);
+		return;
+	}
+	switch (pd->pd_kind) {
+	case TUI_RQ_NOTE_ADD:
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_NOTE) == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, "The call is logged on the card");
+		tui_card_refresh(t, (*resp)->note->note);
+		return;
+	case TUI_RQ_TASK_ADD:
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_TASK) == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		t->t_agenda_loaded = 0;
+		tui_say(t, 0, "The task is set: it is on the agenda");
+		tui_card_refresh(t, NULL);
+		return;
+	case TUI_RQ_TASK_MOVE:
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_TASK) == NULL ||
+		    (*resp)->task->task == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, "Moved to %s", (*resp)->task->task->due);
+		tui_go(t, TUI_SCR_AGENDA);
+		tui_agenda_load(t);
+		return;
+	case TUI_RQ_CLIENT_ADD:
+		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+		if (cr == NULL || cr->client == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		/* A card just made is opened: a counted view, as for any. */
+		t->t_card_back = TUI_SCR_AGENDA;
+		tui_card_open(t, cr->client->id);
+		tui_say(t, 0, "Added: %s (%llu)", cr->client->title != NULL ?
+		    cr->client->title : "", (unsigned long long)cr->client->id);
+		t->t_agenda_loaded = 0;
+		return;
+	default:
+		return;
+	}
+wrong:
+	tui_say(t, 1, "The server sent an answer of the wrong kind");
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* Logging in at the desk: the login screen, the lock a shared desk falls
+ * into after idle minutes (the password of whoever is logged in unlocks
+ * it; F9 lets the next person log in, which ends that session), and the
+ * answers to resume, login and ping. Passwords never stay in memory: the
+ * field is wiped (sodium_memzero) as soon as the request is sent. */
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <curses.h>
+#include <sodium.h>
+
+#include "kt_error.h"
+#include "tui.h"
+
+enum { F_LOGIN, F_PASSWORD };
+
+void
+tui_login_open(tui_t *t, tui_screen_t s)
+{
+	tui_form_t *f = &t->t_loginf;
+
+	tui_form_reset(f);
+	if (s == TUI_SCR_LOCK) {
+		tui_form_add(f, "Password", "password", 1);
+		/* A form left open keeps what was typed; the lock only hides
+		 * it. */
+		if (t->t_screen != TUI_SCR_LOCK && t->t_screen != TUI_SCR_LOGIN)
+			t->t_lock_back = t->t_screen;
+	} else {
+		tui_form_add(f, "Login", "login", 0);
+		tui_form_add(f, "Password", "password", 1);
+	}
+	tui_go(t, s);
+}
+
+static void
+send_login(tui_t *t, const char *login, tui_rq_t kind)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__LoginRequest lr = KARTOTEKA__LOGIN_REQUEST__INIT;
+	tui_form_t *f = &t->t_loginf;
+	tui_field_t *pw = &f->fm_fields[f->fm_n - 1];
+
+	tui_form_clear_errors(f);
+	if (login[0] == '\0') {
+		(void)tui_form_place_error(f, "login", "login: is empty");
+		return;
+	}
+	if (pw->fd_len == 0) {
+		(void)tui_form_place_error(f, "password", "password: is empty");
+		return;
+	}
+	lr.login = (char *)login;
+	lr.password = pw->fd_value;
+	req.op_case = KARTOTEKA__REQUEST__OP_LOGIN;
+	req.login = &lr;
+	/* kt_conn_send encrypts in place: the plaintext is gone from its
+	 * buffer; the field is wiped here. */
+	if (tui_link_send(t, &req, kind, 0, 0) == 0)
+		tui_say(t, 0, "Logging in as %s...", login);
+	tui_field_clear(pw);
+}
+
+void
+tui_login_key(tui_t *t, wint_t ch, int fkey)
+{
+	tui_form_t *f = &t->t_loginf;
+	int enter = (!fkey && (ch == '\r' || ch == '\n')) ||
+	    (fkey && ch == KEY_ENTER);
+
+	if (fkey && ch == KEY_F(9) && t->t_screen == TUI_SCR_LOCK) {
+		tui_login_open(t, TUI_SCR_LOGIN);
+		tui_say(t, 0, "Log in: this ends the session of %s on this "
+		    "terminal", t->t_login);
+		return;
+	}
+	if (fkey && ch == KEY_F(1)) {
+		t->t_help = 1;
+		return;
+	}
+	if (tui_link_waiting(t, TUI_RQ_LOGIN) ||
+	    tui_link_waiting(t, TUI_RQ_UNLOCK))
+		return;
+	if (enter && t->t_screen == TUI_SCR_LOCK) {
+		send_login(t, t->t_login, TUI_RQ_UNLOCK);
+		return;
+	}
+	if (enter && f->fm_focus == F_PASSWORD) {
+		send_login(t, f->fm_fields[F_LOGIN].fd_value, TUI_RQ_LOGIN);
+		return;
+	}
+	(void)tui_form_move_or_edit(f, ch, fkey);
+}
+
+void
+tui_login_draw(tui_t *t)
+{
+	int y = LINES / 2 - 4 > 1 ? LINES / 2 - 4 : 1;
+
+	attrset(A_BOLD);
+	if (t->t_screen == TUI_SCR_LOCK) {
+		char who[TUI_LINE_BYTES];
+		snprintf(who, sizeof(who), "Locked. Logged in: %s (%s, %s)",
+		    t->t_login, t->t_name, tui_role_label(t->t_role));
+		tui_put(y, 2, who, COLS - 2, 0);
+		attrset(A_NORMAL);
+		tui_put(y + 1, 2, "Type the password to go on, or F9 to log "
+		    "in as someone else.", COLS - 2, 0);
+	} else {
+		tui_put(y, 2, "Log in", COLS - 2, 0);
+		attrset(A_NORMAL);
+		tui_put(y + 1, 2, t->t_cfg.branch[0] != '\0' ?
+		    "A branch terminal: managers and heads of this branch." :
+		    "An owner terminal.", COLS - 2, 0);
+	}
+	tui_form_draw_fields(t, &t->t_loginf, y + 3);
+}
+
+void
+tui_logged_in(tui_t *t, const Kartoteka__UserInfo *u, int64_t idle_s)
+{
+	int again = t->t_logged_in && u != NULL && u->login != NULL &&
+	    strcmp(u->login, t->t_login) == 0;
+
+	t->t_logged_in = 1;
+	t->t_idle_s = idle_s;
+	if (u != NULL) {
+		snprintf(t->t_login, sizeof(t->t_login), "%s",
+		    u->login != NULL ? u->login : "");
+		snprintf(t->t_name, sizeof(t->t_name), "%s",
+		    u->name != NULL ? u->name : "");
+		t->t_role = u->role;
+		snprintf(t->t_branch, sizeof(t->t_branch), "%s",
+		    u->n_branches > 0 && u->branches[0] != NULL ?
+		    u->branches[0] : "");
+		if (u->n_branches > 1)
+			snprintf(t->t_branch + strlen(t->t_branch),
+			    sizeof(t->t_branch) - strlen(t->t_branch),
+			    " +%zu", u->n_branches - 1);
+		t->t_view_quota = u->daily_view_quota;
+	}
+	if (!again) {
+		t->t_views = 0;
+		tui_card_clear(t);
+		tui_rows_clear(t);
+		t->t_agenda_loaded = 0;
+		tui_agenda_load(t);
+		tui_go(t, TUI_SCR_AGENDA);
+	} else if (t->t_screen == TUI_SCR_AGENDA) {
+		tui_agenda_load(t);
+	}
+	t->t_last_key_ms = tui_now_ms();
+}
+
+void
+tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
+{
+	const Kartoteka__Error *e = tui_error(*resp);
+	const Kartoteka__LoginResponse *lr;
+	const Kartoteka__ResumeResponse *rr;
+	const Kartoteka__PingResponse *pr;
+	struct timespec ts;
+	int rc;
+
+	switch (pd->pd_kind) {
+	case TUI_RQ_PING:
+		pr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_PING);
+		if (e == NULL && pr != NULL && pr->server_time > 0) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			t->t_clock_skew_ms = pr->server_time -
+			    ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		}
+		return;
+	case TUI_RQ_RESUME:
+		rr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_RESUME);
+		if (e != NULL || rr == NULL) {
+			/* The saved session is over: log in. */
+			if (t->t_logged_in)
+				tui_say(t, 1, "The session has ended (%s): log "
+				    "in again", e != NULL && e->message != NULL ?
+				    e->message : "refused");
+			else
+				tui_say(t, 0, "Log in to start");
+			t->t_logged_in = 0;
+			tui_login_open(t, TUI_SCR_LOGIN);
+			return;
+		}
+		if (t->t_logged_in) {
+			tui_say(t, 0, "Connected again; the session goes on");
+			/* A card whose answer was lost is asked again. */
+			if (t->t_screen == TUI_SCR_CARD && t->t_card == NULL &&
+			    t->t_card_id != 0)
+				tui_card_open(t, t->t_card_id);
+		}
+		tui_logged_in(t, rr->user, rr->idle_s);
+		return;
+	case TUI_RQ_LOGIN:
+	case TUI_RQ_UNLOCK:
+		lr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_LOGIN);
+		if (e != NULL) {
+			(void)tui_form_place_error(&t->t_loginf, "password",
+			    e->message != NULL ? e->message : "refused");
+			t->t_loginf.fm_focus = t->t_loginf.fm_n - 1;
+			tui_say(t, 1, "Not logged in");
+			return;
+		}
+		if (lr == NULL || lr->token.data == NULL ||
+		    lr->token.len != sizeof(t->t_cfg.session)) {
+			tui_say(t, 1, "The server sent a session token of the "
+			    "wrong size");
+			return;
+		}
+		memcpy(t->t_cfg.session, lr->token.data, lr->token.len);
+		t->t_cfg.has_session = 1;
+		if ((rc = kt_config_save_session(&t->t_cfg)) != 0)
+			tui_say(t, 1, "Logged in, but cannot save %s/session: "
+			    "%s", t->t_cfg.dir, kt_strerror(rc));
+		else
+			tui_say(t, 0, "Logged in as %s",
+			    lr->user != NULL && lr->user->login != NULL ?
+			    lr->user->login : "");
+		tui_form_reset(&t->t_loginf);
+		if (pd->pd_kind == TUI_RQ_UNLOCK) {
+			t->t_last_key_ms = tui_now_ms();
+			tui_go(t, t->t_lock_back);
+			tui_say(t, 0, "Unlocked");
+			return;
+		}
+		/* Another person: nothing of the one before stays shown. */
+		if (lr->user != NULL && lr->user->login != NULL &&
+		    strcmp(lr->user->login, t->t_login) != 0)
+			t->t_logged_in = 0;
+		tui_logged_in(t, lr->user, lr->idle_s);
+		return;
+	default:
+		return;
+	}
+}
