@@ -14,7 +14,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libuv1-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libsodium-dev libncurses-dev libcsv-dev libunistring-dev libcmocka-dev
 libjansson-dev gettext tmux procps libfaketime tzdata libphonenumber-dev
-libxlsxwriter-dev unzip libzip-dev libexpat1-dev"
+libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales"
 
 install_deps() {
 	local missing="" sudo=""
@@ -28,6 +28,17 @@ install_deps() {
 	$sudo apt-get update -qq </dev/null
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
 		--no-install-recommends $missing </dev/null >/dev/null
+}
+
+# ensure_locales: the Russian locale the clients run in (LANG=ru_RU.UTF-8)
+# and the tests check; generated once. The server needs none: it reads
+# its catalogues itself.
+ensure_locales() {
+	local sudo=""
+	locale -a 2>/dev/null | grep -qix 'ru_RU.utf8' && return 0
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "generating the locale ru_RU.UTF-8"
+	$sudo localedef -i ru_RU -c -f UTF-8 -A /usr/share/locale/locale.alias ru_RU.UTF-8
 }
 
 # build DIR [cmake options...]: quiet unless it fails.
@@ -47,6 +58,7 @@ build() {
 cmd_test() {
 	local rc=0
 	install_deps
+	ensure_locales
 	build "$TOP/build"
 	build "$TOP/build-asan" -DKT_SANITIZE=ON
 	echo "=== tests: normal build ==="
@@ -120,6 +132,7 @@ cmd_demo() {
 	local pw="$TOP/demo/owner.password" addr="127.0.0.1:7700"
 	local K="$TOP/build/server/kartotekad" C="$TOP/build/client-cli/kartoteka"
 	install_deps
+	ensure_locales
 	build "$TOP/build"
 	mkdir -p "$TOP/demo"
 	if [ -f "$TOP/demo/server.pid" ] && kill -0 "$(cat "$TOP/demo/server.pid")" 2>/dev/null; then

@@ -30,17 +30,14 @@
 #ifndef KT_CLI_H
 #define KT_CLI_H
 
-#include <libintl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "client_conn.h"
 #include "config.h"
+#include "i18n.h"
 #include "kartoteka.pb-c.h"
-
-#define _(s) gettext(s)
-#define N_(s) s
 
 #define CLI_PASSWORD_MAX 1024u
 

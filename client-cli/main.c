@@ -26,10 +26,6 @@
 #include "normalize.h"
 #include "cli_modules.h"
 
-#ifndef KT_LOCALEDIR
-#define KT_LOCALEDIR "/usr/local/share/locale"
-#endif
-
 #define CLIENT_NAME "kartoteka"
 #define DEFAULT_TIMEOUT_MS 10000
 #define PASSWORD_MAX CLI_PASSWORD_MAX
@@ -1607,9 +1603,7 @@ main(int argc, char **argv)
 	const cli_command_t *cmd;
 	int i, rc;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("kartoteka", KT_LOCALEDIR);
-	textdomain("kartoteka");
+	kt_i18n_init();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "%s\n", _("error: libsodium failed to start"));
 		return CLI_EXIT_USAGE;

@@ -23,6 +23,7 @@
 #include <curses.h>
 #include <sodium.h>
 
+#include "i18n.h"
 #include "kt_error.h"
 #include "tui.h"
 
@@ -418,7 +419,7 @@ main(int argc, char **argv)
 	char dir[4096];
 	int pipefd[2] = { -1, -1 }, rc = 2, lock = 300, curses_on = 0;
 
-	setlocale(LC_ALL, "");
+	kt_i18n_init();
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);

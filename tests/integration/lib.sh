@@ -7,6 +7,11 @@ set -euo pipefail
 KARTOTEKAD="$KT_BUILD/server/kartotekad"
 KARTOTEKA="$KT_BUILD/client-cli/kartoteka"
 RAWPEER="$KT_BUILD/tests/kt-rawpeer"
+# Messages in English unless a test asks for another language (then
+# LC_ALL=ru_RU.UTF-8 on that command); catalogues from the build.
+export KARTOTEKA_LOCALEDIR="$KT_BUILD/locale"
+unset LANGUAGE LC_MESSAGES
+export LC_ALL=C.UTF-8
 T=$(mktemp -d "${TMPDIR:-/tmp}/kt-it.XXXXXX")
 SERVER_PID=""
 ADDR=""

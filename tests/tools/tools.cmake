@@ -28,3 +28,9 @@ add_test(NAME docs.test_files
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/test_files.sh
     ${PROJECT_SOURCE_DIR})
 set_tests_properties(docs.test_files PROPERTIES LABELS unit)
+
+# Every marked message has its translation in every po/LANG.po, and the
+# linted directories (po/LINT) print no unmarked one (issue 12).
+add_test(NAME i18n.po_complete
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/po-check.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(i18n.po_complete PROPERTIES LABELS unit)

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/* i18n: the clients' locale set-up (see i18n.h). */
+#include "i18n.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef KT_LOCALEDIR
+#define KT_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+void
+kt_i18n_init(void)
+{
+	const char *dir = getenv("KARTOTEKA_LOCALEDIR");
+
+	setlocale(LC_ALL, "");
+	bindtextdomain(KT_TEXTDOMAIN, dir && dir[0] ? dir : KT_LOCALEDIR);
+	bind_textdomain_codeset(KT_TEXTDOMAIN, "UTF-8");
+	textdomain(KT_TEXTDOMAIN);
+}
+
+const char *
+kt_i18n_lang(void)
+{
+	/* TRANSLATORS: the language code the client sends to the server in
+	 * ClientHello, so that the server answers in the same language:
+	 * "ru" in the Russian catalogue. Keep "en" for English. */
+	const char *l = _("en");
+
+	return strcmp(l, "ru") == 0 ? "ru" : "en";
+}
