@@ -19,6 +19,7 @@
 
 #include "client_conn.h"
 #include "frame.h"
+#include "i18n.h"
 #include "invite.h"
 #include "kt_error.h"
 #include "noise.h"
@@ -351,6 +352,7 @@ handshake(kt_conn_t *c, const uint8_t server_pub[static 32],
 	/* -> s, se with ClientHello */
 	ch.client_name = (char *)(client_name != NULL ? client_name : "");
 	ch.client_version = (char *)KT_CLIENT_VERSION;
+	ch.language = (char *)kt_i18n_lang();
 	chlen = kartoteka__client_hello__get_packed_size(&ch);
 	if (chlen > sizeof(chbuf)) {
 		rc = KT_EINVAL;

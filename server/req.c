@@ -17,6 +17,7 @@
 #include "model/client_store.h"
 #include "model/interaction_store.h"
 #include "model/writer.h"
+#include "catalog.h"
 #include "req.h"
 #include "session.h"
 
@@ -497,19 +498,29 @@ kt_req_answer_full_card(kt_req_t *r, kt_arena_t *a, MDB_txn *txn,
 	return rc;
 }
 
+const char *
+kt_req_translate(const kt_req_t *r, const char *msg, char *buf, size_t cap)
+{
+	const char *lang = kt_conn_lang(r->conn);
+
+	if (lang[0] == '\0')
+		return msg;
+	return kt_catalog_translate(r->srv->catalog, lang, msg, buf, cap);
+}
+
 int
 kt_req_answer_error(kt_req_t *r, uint32_t code, const char *fmt, ...)
 {
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
-	char msg[512];
+	char msg[512], tr[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	err.code = (Kartoteka__Error__Code)code;
-	err.message = msg;
+	err.message = (char *)kt_req_translate(r, msg, tr, sizeof(tr));
 	resp.error = &err;
 	return kt_req_answer(r, &resp);
 }
@@ -1042,18 +1053,19 @@ kt_req_fail_field(kt_req_t *r, uint32_t code, const char *field,
 {
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
-	char msg[512], path[128] = "";
+	char msg[512], tr[512], path[128] = "";
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* the path is read off the English: a translation may move it */
 	if (field != NULL && field[0] != '\0')
 		snprintf(path, sizeof(path), "%s", field);
 	else if (!message_path(msg, path, sizeof(path)))
 		path[0] = '\0';
 	err.code = (Kartoteka__Error__Code)code;
-	err.message = msg;
+	err.message = (char *)kt_req_translate(r, msg, tr, sizeof(tr));
 	err.field = path;
 	resp.error = &err;
 	kt_req_reply(r, &resp);

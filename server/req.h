@@ -266,6 +266,13 @@ void kt_req_session_enrolled(kt_req_t *r, uint64_t branch);
 void kt_req_session_login(kt_req_t *r, uint64_t user,
     const uint8_t token_hash[32], int64_t expires);
 
+/* kt_req_translate: msg (an error's English text) in the language r's
+ * client asked for: msg itself, or buf (cap bytes). For answers built
+ * here rather than by kt_req_fail (which the net translates); any
+ * thread. Error.code and Error.field stay as they are. */
+const char *kt_req_translate(const kt_req_t *r, const char *msg, char *buf,
+    size_t cap);
+
 /* kt_req_fail_field is kt_req_fail whose Error also names the field it
  * is about in Error.field, so that a form can show the message under that
  * field. field NULL or "": the path the message begins with, when it

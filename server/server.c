@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "dispatch.h"
 #include "jobs/alert_notify.h"
 #include "jobs/backup.h"
@@ -436,6 +437,42 @@ load_zones(kt_server_t *srv)
 	return 0;
 }
 
+#ifndef KT_LOCALEDIR
+#define KT_LOCALEDIR "/usr/local/share/locale"
+#endif
+#ifndef KT_LINGUAS
+#define KT_LINGUAS ""
+#endif
+
+/* The catalogues of the languages the server answers in, from
+ * $KARTOTEKA_LOCALEDIR (the tests: the build's locale/) or the install's
+ * locale directory. One that cannot be read is a warning: its clients
+ * are answered in English. */
+static void
+load_catalogs(kt_server_t *srv)
+{
+	const char *dir = getenv("KARTOTEKA_LOCALEDIR");
+	char err[600];
+
+	if ((srv->catalog = kt_catalog_new()) == NULL)
+		return;
+	if (dir == NULL || dir[0] == '\0')
+		dir = KT_LOCALEDIR;
+	if (kt_catalog_load_dir(srv->catalog, dir, KT_LINGUAS, err,
+	    sizeof(err)) >= 0 && err[0] != '\0')
+		fprintf(stderr, "kartotekad: warning: %s: answering in English "
+		    "instead\n", err);
+}
+
+/* net's translate handler: an error's text in the connection's language. */
+static const char *
+translate(void *arg, const char *lang, const char *msg, char *buf, size_t cap)
+{
+	kt_server_t *srv = arg;
+
+	return kt_catalog_translate(srv->catalog, lang, msg, buf, cap);
+}
+
 int
 kt_server_run(const kt_server_opts_t *opts)
 {
@@ -471,6 +508,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	}
 	if ((rc = make_dummy_hash(srv)) != 0)
 		goto out;
+	load_catalogs(srv);
 	if ((rc = load_zones(srv)) != 0)
 		goto out;
 	if (kt_store_read_begin(srv->store, &txn) == 0) {
@@ -517,6 +555,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	nh.on_gone = on_gone;
 	nh.on_tick = on_tick;
 	nh.on_stopped = on_stopped;
+	nh.translate = translate;
 	if ((rc = kt_net_start(&srv->net, &loop, &no, &nh)) != 0) {
 		kt_alert_notify_stop(srv->notify);
 		srv->notify = NULL;
@@ -544,6 +583,7 @@ out:
 		kt_arena_free(&srv->req_arena);
 	kt_store_close(srv->store);
 	kt_tzcache_free(srv->tz);
+	kt_catalog_free(srv->catalog);
 	sodium_free(srv);
 	return rc;
 }

@@ -78,6 +78,8 @@ typedef struct kt_server {
 	uint64_t next_maintenance_ms;     /* uv_now of the next sweep */
 	kt_tzcache_t *tz;                 /* time zones of the business days */
 	struct kt_alert_notify *notify;   /* --alert-command, or NULL */
+	struct kt_catalog *catalog;       /* the answers' languages; NULL:
+					     English only */
 	kt_limiter_t enroll_limit;        /* failed enrolments per address,
 					     per fixed minute */
 	kt_arena_t req_arena;             /* the decoded request being

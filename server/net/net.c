@@ -51,6 +51,8 @@ struct kt_conn {
 	uint64_t write_progress_ms;       /* uv_now when a write last finished
 					     or the queue was empty */
 	struct sockaddr_storage peer;     /* remote address */
+	char lang[4];                     /* ClientHello.language, checked:
+					     "" = English */
 };
 
 struct kt_net {
@@ -339,8 +341,15 @@ kt_conn_send_error(kt_conn_t *c, uint64_t id, uint32_t code,
 	uint8_t buf[1024];
 	size_t len;
 
+	char tr[512];
+
+	if (message == NULL)
+		message = "";
+	if (c->net->h.translate != NULL && c->lang[0] != '\0')
+		message = c->net->h.translate(c->net->h.arg, c->lang, message,
+		    tr, sizeof(tr));
 	err.code = (Kartoteka__Error__Code)code;
-	err.message = (char *)(message != NULL ? message : "");
+	err.message = (char *)message;
 	resp.id = id;
 	resp.error = &err;
 	len = kartoteka__response__get_packed_size(&resp);
@@ -425,6 +434,26 @@ handshake_msg1(kt_conn_t *c, const uint8_t *frame, size_t len)
 	c->phase = PH_MSG3;
 }
 
+/* Keeps ClientHello.language when it is a language code (2 or 3 letters
+ * a-z): anything else, a region ("ru_RU") included, means English rather
+ * than a refused handshake, so an older or odd client still connects. */
+static void
+hello_language(kt_conn_t *c, const char *lang)
+{
+	size_t n = lang != NULL ? strlen(lang) : 0;
+
+	c->lang[0] = '\0';
+	if (n < 2 || n > 3 || strspn(lang, "abcdefghijklmnopqrstuvwxyz") != n)
+		return;
+	memcpy(c->lang, lang, n + 1);
+}
+
+const char *
+kt_conn_lang(const kt_conn_t *c)
+{
+	return c->lang;
+}
+
 static void
 handshake_msg3(kt_conn_t *c, const uint8_t *frame, size_t len)
 {
@@ -440,6 +469,7 @@ handshake_msg3(kt_conn_t *c, const uint8_t *frame, size_t len)
 	hello = kartoteka__client_hello__unpack(NULL, paylen, payload);
 	if (hello == NULL)
 		goto fail;
+	hello_language(c, hello->language);
 	if (kt_noise_hs_remote_static(&c->hs, peer_key) != 0 ||
 	    kt_noise_hs_split(&c->hs, &c->tx, &c->rx, NULL) != 0)
 		goto fail;

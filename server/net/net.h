@@ -50,6 +50,10 @@ typedef struct kt_net_handlers {
 	void (*on_tick)(void *arg);
 	/* After kt_net_stop: the listener and every connection are gone. */
 	void (*on_stopped)(void *arg);
+	/* May be NULL. msg (an error's English text) in lang: returns msg
+	 * or buf (cap bytes). Called from kt_conn_send_error, on the loop. */
+	const char *(*translate)(void *arg, const char *lang, const char *msg,
+	    char *buf, size_t cap);
 } kt_net_handlers_t;
 
 /* kt_net_parse_listen parses "HOST:PORT" with an IP address (IPv6 as
@@ -108,6 +112,11 @@ int kt_conn_open(const kt_conn_t *c);
  * timer) holds one, so c's memory (and its data) outlives a close. */
 void kt_conn_ref(kt_conn_t *c);
 void kt_conn_unref(kt_conn_t *c);
+
+/* The language c's client asked for in ClientHello: 2 or 3 letters a-z,
+ * or "" (English). Fixed once the connection is ready; the string lives
+ * as long as c. */
+const char *kt_conn_lang(const kt_conn_t *c);
 
 /* The upper layer's data hung on c (set in on_ready); NULL before. */
 void kt_conn_set_data(kt_conn_t *c, void *data);

@@ -110,9 +110,10 @@ refusal_answer(kt_req_t *r, const client_st_t *c)
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
 	Kartoteka__ClientResponse cr = KARTOTEKA__CLIENT_RESPONSE__INIT;
+	char tr[512];
 
 	err.code = (Kartoteka__Error__Code)c->code;
-	err.message = (char *)c->msg;
+	err.message = (char *)kt_req_translate(r, c->msg, tr, sizeof(tr));
 	resp.error = &err;
 	if (c->dup_of != 0) {
 		cr.duplicate_of = c->dup_of;

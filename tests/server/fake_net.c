@@ -39,6 +39,7 @@ struct kt_conn {
 	kt_fake_send_fn on_send;
 	void *on_send_arg;
 	size_t queued;                    /* kt_fake_conn_set_queued */
+	char lang[4];                     /* kt_fake_conn_set_lang */
 };
 
 struct kt_net {
@@ -342,10 +343,16 @@ kt_conn_send_error(kt_conn_t *c, uint64_t id, uint32_t code,
 	Kartoteka__Response resp = KARTOTEKA__RESPONSE__INIT;
 	Kartoteka__Error err = KARTOTEKA__ERROR__INIT;
 	uint8_t buf[1024];
+	char tr[512];
 	size_t len;
 
+	if (message == NULL)
+		message = "";
+	if (c->net->h.translate != NULL && c->lang[0] != '\0')
+		message = c->net->h.translate(c->net->h.arg, c->lang, message,
+		    tr, sizeof(tr));
 	err.code = (Kartoteka__Error__Code)code;
-	err.message = (char *)(message != NULL ? message : "");
+	err.message = (char *)message;
 	resp.id = id;
 	resp.error = &err;
 	len = kartoteka__response__get_packed_size(&resp);
@@ -417,6 +424,18 @@ kt_net_t *
 kt_conn_net(const kt_conn_t *c)
 {
 	return c->net;
+}
+
+const char *
+kt_conn_lang(const kt_conn_t *c)
+{
+	return c->lang;
+}
+
+void
+kt_fake_conn_set_lang(kt_conn_t *c, const char *lang)
+{
+	snprintf(c->lang, sizeof(c->lang), "%s", lang);
 }
 
 size_t

@@ -57,6 +57,10 @@ int kt_fake_conn_ready(kt_conn_t *c, const uint8_t peer_key[32]);
  * here (nobody else held it): do not touch it afterwards. Once per c. */
 void kt_fake_conn_drop(kt_conn_t *c);
 
+/* The language c's client named in ClientHello (kt_conn_lang): "ru", or
+ * "" for English (the default). */
+void kt_fake_conn_set_lang(kt_conn_t *c, const char *lang);
+
 /* Sets the peer address (an IPv4 or IPv6 literal). Returns 0 or
  * KT_EINVAL. */
 int kt_fake_conn_set_peer(kt_conn_t *c, const char *ip, int port);

@@ -200,7 +200,8 @@ find_port(uv_handle_t *h, void *arg)
 }
 
 static const kt_net_handlers_t handlers_of = {
-	NULL, h_ready, h_message, h_gone, NULL, h_stopped,
+	.on_ready = h_ready, .on_message = h_message, .on_gone = h_gone,
+	.on_stopped = h_stopped,
 };
 
 /* A loop and options with every time-out far beyond the test's bound,

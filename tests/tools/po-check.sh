@@ -63,7 +63,10 @@ extract "$tmp/k.pot"
 if [ ${#ONLY[@]} -gt 0 ]; then
 	# keep the messages with a reference in one of the directories
 	sel=()
-	for d in "${ONLY[@]}"; do sel+=(-N "${d%/}/*"); done
+	# -N matches like fnmatch with FNM_PATHNAME: a level per pattern
+	for d in "${ONLY[@]}"; do
+		sel+=(-N "${d%/}/*" -N "${d%/}/*/*" -N "${d%/}/*/*/*")
+	done
 	msggrep --no-wrap "${sel[@]}" -o "$tmp/only.pot" "$tmp/k.pot"
 	mv "$tmp/only.pot" "$tmp/k.pot"
 fi
