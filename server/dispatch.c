@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "dispatch.h"
 #include "kt_error.h"
 #include "model/identity.h"
@@ -191,8 +192,8 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 	}
 	if (spec.serial_bit && kt_session_serial_busy(s, spec.serial_bit)) {
 		char msg[160];
-		snprintf(msg, sizeof(msg), "another request to %s is in "
-		    "progress on this connection: wait for its answer",
+		snprintf(msg, sizeof(msg), KT_MSG("another request to %s is in "
+		    "progress on this connection: wait for its answer"),
 		    row->label);
 		kt_conn_send_error(c, req->id, KT_CODE_RATE, msg, 0);
 		return;
@@ -205,8 +206,8 @@ run(kt_server_t *srv, kt_conn_t *c, const Kartoteka__Request *req,
 		if (!kt_limiter_allowed(&srv->enroll_limit, kt_conn_peer(c),
 		    now)) {
 			char msg[160];
-			snprintf(msg, sizeof(msg), "too many failed attempts "
-			    "to %s from this address: try again in a minute",
+			snprintf(msg, sizeof(msg), KT_MSG("too many failed attempts "
+			    "to %s from this address: try again in a minute"),
 			    row->label);
 			kt_conn_send_error(c, req->id, KT_CODE_RATE, msg, 1);
 			return;

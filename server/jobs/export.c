@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <xlsxwriter.h>
 
+#include "catalog.h"
 #include "jobs/export.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
@@ -615,7 +616,7 @@ kt_export_run(MDB_txn *txn, const kt_store_dbs_t *db,
 
 	memset(res, 0, sizeof(*res));
 	if (fmt >= KT_EXPORT_FORMAT_COUNT) {
-		*why = "format: not one of csv, csv-excel, vcard, xlsx";
+		*why = KT_MSG("format: not one of csv, csv-excel, vcard, xlsx");
 		return KT_EINVAL;
 	}
 	if (fmt == KT_EXPORT_XLSX)

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "model/audit.h"
 #include "kt_error.h"
 #include "records.pb-c.h"
@@ -349,7 +350,7 @@ kt_audit_cp_read(const char *path, kt_audit_cp_t *cp, char *why, size_t cap)
 	int fd, rc = KT_EIO;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(why, cap, "cannot open %s: %s", path,
+		snprintf(why, cap, KT_MSG("cannot open %s: %s"), path,
 		    strerror(errno));
 		return KT_EIO;
 	}
@@ -358,7 +359,7 @@ kt_audit_cp_read(const char *path, kt_audit_cp_t *cp, char *why, size_t cap)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(why, cap, "cannot read %s: %s", path,
+			snprintf(why, cap, KT_MSG("cannot read %s: %s"), path,
 			    strerror(errno));
 			goto out;
 		}

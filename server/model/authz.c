@@ -2,6 +2,7 @@
 /* The authorisation table of DESIGN section 4 and its checks. */
 #include <stddef.h>
 
+#include "catalog.h"
 #include "model/authz.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
@@ -15,33 +16,33 @@ static const struct {
 	kt_scope_t owner, head, manager;
 	int restricted;
 } table[KT_ACT_COUNT] = {
-	[KT_ACT_SEE_CLIENT] = { "see client", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
+	[KT_ACT_SEE_CLIENT] = { KT_MSG("see client"), KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
 	    KT_SCOPE_BRANCHES, R_KEEP },
-	[KT_ACT_FULL_CARD] = { "open a full card", KT_SCOPE_ALL,
+	[KT_ACT_FULL_CARD] = { KT_MSG("open a full card"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
-	[KT_ACT_LIST] = { "list clients", KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
+	[KT_ACT_LIST] = { KT_MSG("list clients"), KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
 	    KT_SCOPE_BRANCHES, R_KEEP },
-	[KT_ACT_CREATE_CLIENT] = { "create a client", KT_SCOPE_ALL,
+	[KT_ACT_CREATE_CLIENT] = { KT_MSG("create a client"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
-	[KT_ACT_EDIT_CLIENT] = { "edit this client", KT_SCOPE_ALL,
+	[KT_ACT_EDIT_CLIENT] = { KT_MSG("edit this client"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
-	[KT_ACT_REASSIGN] = { "reassign this client", KT_SCOPE_ALL,
+	[KT_ACT_REASSIGN] = { KT_MSG("reassign this client"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_NONE },
-	[KT_ACT_LOG_CONTACT] = { "log a contact or a task for this client",
+	[KT_ACT_LOG_CONTACT] = { KT_MSG("log a contact or a task for this client"),
 	    KT_SCOPE_ALL, KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
-	[KT_ACT_DEAL] = { "change the deals of this client", KT_SCOPE_ALL,
+	[KT_ACT_DEAL] = { KT_MSG("change the deals of this client"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
-	[KT_ACT_ARCHIVE] = { "archive this client", KT_SCOPE_ALL,
+	[KT_ACT_ARCHIVE] = { KT_MSG("archive this client"), KT_SCOPE_ALL,
 	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
-	[KT_ACT_PURGE] = { "purge a client", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	[KT_ACT_PURGE] = { KT_MSG("purge a client"), KT_SCOPE_ALL, KT_SCOPE_NONE,
 	    KT_SCOPE_NONE },
-	[KT_ACT_EXPORT] = { "export", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	[KT_ACT_EXPORT] = { KT_MSG("export"), KT_SCOPE_ALL, KT_SCOPE_NONE,
 	    KT_SCOPE_NONE },
-	[KT_ACT_ADMIN] = { "administer users, terminals and branches",
+	[KT_ACT_ADMIN] = { KT_MSG("administer users, terminals and branches"),
 	    KT_SCOPE_ALL, KT_SCOPE_NONE, KT_SCOPE_NONE },
-	[KT_ACT_AUDIT] = { "read the audit log", KT_SCOPE_ALL, KT_SCOPE_NONE,
+	[KT_ACT_AUDIT] = { KT_MSG("read the audit log"), KT_SCOPE_ALL, KT_SCOPE_NONE,
 	    KT_SCOPE_NONE },
-	[KT_ACT_OWN_SESSION] = { "use their own session", KT_SCOPE_ALL,
+	[KT_ACT_OWN_SESSION] = { KT_MSG("use their own session"), KT_SCOPE_ALL,
 	    KT_SCOPE_ALL, KT_SCOPE_ALL, R_KEEP },
 };
 

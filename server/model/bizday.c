@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "kt_error.h"
 #include "model/bizday.h"
 #include "model/branch_store.h"
@@ -182,8 +183,8 @@ kt_tz_load(const char *zoneinfo, const char *name, kt_tz_t **out,
 	if (name == NULL)
 		name = "";
 	if (name[0] != '\0' && !zone_name_ok(name)) {
-		snprintf(err, cap, "time zone '%.64s': not a zone name (like "
-		    "Europe/Moscow)", name);
+		snprintf(err, cap, KT_MSG("time zone '%.64s': not a zone name (like "
+		    "Europe/Moscow)"), name);
 		return KT_EINVAL;
 	}
 	if ((tz = calloc(1, sizeof(*tz))) == NULL)
@@ -204,7 +205,7 @@ kt_tz_load(const char *zoneinfo, const char *name, kt_tz_t **out,
 		return 0;
 	}
 	if (fd < 0) {
-		snprintf(err, cap, "time zone '%.64s': %s", name[0] ? name :
+		snprintf(err, cap, KT_MSG("time zone '%.64s': %s"), name[0] ? name :
 		    "(system)", errno == ENOENT ? "no such zone in the tz "
 		    "database (is tzdata installed?)" : strerror(errno));
 		rc = errno == ENOENT ? KT_ENOTFOUND : KT_EINVAL;
@@ -212,7 +213,7 @@ kt_tz_load(const char *zoneinfo, const char *name, kt_tz_t **out,
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
 	    sb.st_size > (off_t)TZ_FILE_MAX || sb.st_size < 44) {
-		snprintf(err, cap, "time zone '%.64s': not a zone file", name);
+		snprintf(err, cap, KT_MSG("time zone '%.64s': not a zone file"), name);
 		rc = KT_EINVAL;
 		goto out;
 	}
@@ -223,7 +224,7 @@ kt_tz_load(const char *zoneinfo, const char *name, kt_tz_t **out,
 	got = read(fd, buf, (size_t)sb.st_size);
 	if (got != (ssize_t)sb.st_size ||
 	    (rc = parse_tzif(buf, (size_t)got, tz)) == KT_EINVAL) {
-		snprintf(err, cap, "time zone '%.64s': not a valid TZif file",
+		snprintf(err, cap, KT_MSG("time zone '%.64s': not a valid TZif file"),
 		    name);
 		rc = KT_EINVAL;
 		goto out;

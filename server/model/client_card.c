@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog.h"
 #include "model/branch_store.h"
 #include "model/client_card.h"
 #include "model/user_store.h"
@@ -161,21 +162,21 @@ check_text(const char *path, const char *s, size_t min, size_t max, int nl,
 		s = t;
 	}
 	if (!kt_utf8_valid(s, nl)) {
-		snprintf(err, cap, "%s: not valid UTF-8 text%s", path,
+		snprintf(err, cap, KT_MSG("%s: not valid UTF-8 text%s"), path,
 		    nl ? "" : " on one line");
 		return KT_EINVAL;
 	}
 	n = u8_chars(s);
 	if (n < min) {
-		snprintf(err, cap, "%s: is empty", path);
+		snprintf(err, cap, KT_MSG("%s: is empty"), path);
 		return KT_EINVAL;
 	}
 	if (min > 0 && blank_only(s)) {
-		snprintf(err, cap, "%s: is only blanks", path);
+		snprintf(err, cap, KT_MSG("%s: is only blanks"), path);
 		return KT_EINVAL;
 	}
 	if (n > max) {
-		snprintf(err, cap, "%s: %zu characters, at most %zu", path, n,
+		snprintf(err, cap, KT_MSG("%s: %zu characters, at most %zu"), path, n,
 		    max);
 		return KT_EINVAL;
 	}
@@ -244,7 +245,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 	}
 	if (bits & KT_PERSON_RELATION) {
 		if ((unsigned)in->relation > KARTOTEKA__RELATION__OTHER) {
-			snprintf(err, cap, "%s.relation: unknown relation %d",
+			snprintf(err, cap, KT_MSG("%s.relation: unknown relation %d"),
 			    path, (int)in->relation);
 			return KT_EINVAL;
 		}
@@ -253,23 +254,23 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 	if (bits & KT_PERSON_BIRTH) {
 		today_east(now, &ty, &tm, &td);
 		if (y != 0 && (y < 1900 || y > ty)) {
-			snprintf(err, cap, "%s.birth_year: %u is not a year "
-			    "from 1900 to now", path, y);
+			snprintf(err, cap, KT_MSG("%s.birth_year: %u is not a year "
+			    "from 1900 to now"), path, y);
 			return KT_EINVAL;
 		}
 		if (m > 12 || (m == 0 && d != 0)) {
-			snprintf(err, cap, "%s.birth_month: %u is not a month "
-			    "1 to 12", path, m);
+			snprintf(err, cap, KT_MSG("%s.birth_month: %u is not a month "
+			    "1 to 12"), path, m);
 			return KT_EINVAL;
 		}
 		if (m != 0 && (d < 1 || d > days_in(y, m))) {
-			snprintf(err, cap, "%s.birth_day: %u is not a day of "
-			    "month %u%s", path, d, m, y ? " that year" : "");
+			snprintf(err, cap, KT_MSG("%s.birth_day: %u is not a day of "
+			    "month %u%s"), path, d, m, y ? " that year" : "");
 			return KT_EINVAL;
 		}
 		if (y == ty && m != 0 && (m > tm || (m == tm && d > td))) {
-			snprintf(err, cap, "%s.birth_day: %02u.%02u.%04u is "
-			    "after today", path, d, m, y);
+			snprintf(err, cap, KT_MSG("%s.birth_day: %02u.%02u.%04u is "
+			    "after today"), path, d, m, y);
 			return KT_EINVAL;
 		}
 		p->birth_year = y;
@@ -278,7 +279,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 	}
 	if (bits & KT_PERSON_PHONES) {
 		if (in->n_phones > PHONES_MAX) {
-			snprintf(err, cap, "%s.phones: %zu phones, at most %u",
+			snprintf(err, cap, KT_MSG("%s.phones: %zu phones, at most %u"),
 			    path, in->n_phones, PHONES_MAX);
 			return KT_EINVAL;
 		}
@@ -294,7 +295,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 			    strlen(in->phones[i]) > 64 ||
 			    kt_phone_normalize(in->phones[i], cc, e164,
 			    &why) != 0) {
-				snprintf(err, cap, "%s.phones[%zu]: %s", path,
+				snprintf(err, cap, KT_MSG("%s.phones[%zu]: %s"), path,
 				    i, why.text);
 				return KT_EINVAL;
 			}
@@ -313,7 +314,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 		kt_why_t why = { "not an e-mail address" };
 		if (!kt_utf8_valid(in->email, 0) ||
 		    kt_email_normalize(in->email, em, &why) != 0) {
-			snprintf(err, cap, "%s.email: %s", path, why.text);
+			snprintf(err, cap, KT_MSG("%s.email: %s"), path, why.text);
 			return KT_EINVAL;
 		}
 		if ((p->email = kt_arena_strdup(a, em)) == NULL)
@@ -337,7 +338,7 @@ kt_card_person_build(const Kartoteka__Person *in, unsigned bits,
 	int rc = build_person(in, bits, path, now, cc, a, p, err, cap);
 
 	if (rc == KT_ENOMEM)
-		snprintf(err, cap, "out of memory");
+		snprintf(err, cap, KT_MSG("out of memory"));
 	return rc;
 }
 
@@ -376,14 +377,14 @@ kt_card_contacts_fit(const Ktstore__ClientRecord *r, char *err, size_t cap)
 		const Ktstore__PersonRecord *p = r->people[i];
 		for (size_t j = 0; j < p->n_phones; j++)
 			if (++phones > CARD_PHONES_MAX) {
-				snprintf(err, cap, "people[%zu].phones[%zu]: a "
-				    "card holds at most %u phones in all", i, j,
+				snprintf(err, cap, KT_MSG("people[%zu].phones[%zu]: a "
+				    "card holds at most %u phones in all"), i, j,
 				    CARD_PHONES_MAX);
 				return KT_EINVAL;
 			}
 		if (p->email && p->email[0] && ++emails > CARD_EMAILS_MAX) {
-			snprintf(err, cap, "people[%zu].email: a card holds at "
-			    "most %u e-mails in all", i, CARD_EMAILS_MAX);
+			snprintf(err, cap, KT_MSG("people[%zu].email: a card holds at "
+			    "most %u e-mails in all"), i, CARD_EMAILS_MAX);
 			return KT_EINVAL;
 		}
 	}
@@ -406,7 +407,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 	}
 	if (bits & KT_CARD_STATUS) {
 		if ((unsigned)in->status > KARTOTEKA__CLIENT_STATUS__FORMER) {
-			snprintf(err, cap, "status: unknown status %d",
+			snprintf(err, cap, KT_MSG("status: unknown status %d"),
 			    (int)in->status);
 			rc = KT_EINVAL;
 			goto out;
@@ -416,7 +417,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 	}
 	if (bits & KT_CARD_CATEGORY) {
 		if ((unsigned)in->category > KARTOTEKA__CATEGORY__CATEGORY_C) {
-			snprintf(err, cap, "category: unknown category %d",
+			snprintf(err, cap, KT_MSG("category: unknown category %d"),
 			    (int)in->category);
 			rc = KT_EINVAL;
 			goto out;
@@ -425,7 +426,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 	}
 	if (bits & KT_CARD_PEOPLE) {
 		if (in->n_people > PEOPLE_MAX) {
-			snprintf(err, cap, "people: %zu people, at most %u",
+			snprintf(err, cap, KT_MSG("people: %zu people, at most %u"),
 			    in->n_people, PEOPLE_MAX);
 			rc = KT_EINVAL;
 			goto out;
@@ -455,7 +456,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->referred_by = in->referred_by;
 	if (bits & KT_CARD_TAGS) {
 		if (in->n_tags > TAGS_MAX) {
-			snprintf(err, cap, "tags: %zu tags, at most %u",
+			snprintf(err, cap, KT_MSG("tags: %zu tags, at most %u"),
 			    in->n_tags, TAGS_MAX);
 			rc = KT_EINVAL;
 			goto out;
@@ -500,8 +501,8 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 				bad = 1;
 			}
 			if (bad) {
-				snprintf(err, cap, "consent_date: %s (expected "
-				    "YYYY-MM-DD)", why.text);
+				snprintf(err, cap, KT_MSG("consent_date: %s (expected "
+				    "YYYY-MM-DD)"), why.text);
 				rc = KT_EINVAL;
 				goto out;
 			}
@@ -516,7 +517,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->contract = (char *)t;
 	if (bits & KT_CARD_DISCOUNT) {
 		if (in->discount_percent > 100) {
-			snprintf(err, cap, "discount_percent: %u is not 0 to 100",
+			snprintf(err, cap, KT_MSG("discount_percent: %u is not 0 to 100"),
 			    in->discount_percent);
 			rc = KT_EINVAL;
 			goto out;
@@ -535,7 +536,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->address = (char *)t;
 	if (bits & KT_CARD_CUSTOM) {
 		if (in->n_custom > CUSTOM_MAX) {
-			snprintf(err, cap, "custom: %zu fields, at most %u",
+			snprintf(err, cap, KT_MSG("custom: %zu fields, at most %u"),
 			    in->n_custom, CUSTOM_MAX);
 			rc = KT_EINVAL;
 			goto out;
@@ -564,7 +565,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 	}
 out:
 	if (rc == KT_ENOMEM)
-		snprintf(err, cap, "out of memory");
+		snprintf(err, cap, KT_MSG("out of memory"));
 	return rc;
 }
 
@@ -575,14 +576,14 @@ kt_card_pack(const Ktstore__ClientRecord *r, uint8_t **out, size_t *len,
 	size_t n = ktstore__client_record__get_packed_size(r);
 
 	if (n > KT_CARD_MAX_BYTES) {
-		snprintf(err, cap, "client: the card is too large (%zu bytes, "
-		    "at most %u): shorten notes or remove people", n,
+		snprintf(err, cap, KT_MSG("client: the card is too large (%zu bytes, "
+		    "at most %u): shorten notes or remove people"), n,
 		    KT_CARD_MAX_BYTES);
 		return KT_EINVAL;
 	}
 	*out = malloc(n ? n : 1);
 	if (*out == NULL) {
-		snprintf(err, cap, "out of memory");
+		snprintf(err, cap, KT_MSG("out of memory"));
 		return KT_ENOMEM;
 	}
 	ktstore__client_record__pack(r, *out);

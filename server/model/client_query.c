@@ -15,6 +15,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "model/authz.h"
 #include "model/client_activity.h"
@@ -833,7 +834,7 @@ parse_cursor(const uint8_t *cursor, size_t len, uint64_t *after,
 	if (len == 0)
 		return 0;
 	if (len != 8) {
-		*why = "cursor: not a cursor from a previous page";
+		*why = KT_MSG("cursor: not a cursor from a previous page");
 		return KT_EINVAL;
 	}
 	*after = kt_store_get_be64(cursor);
@@ -1042,11 +1043,11 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((rc = parse_cursor(cursor, cursorlen, &after, why)) != 0)
 		return rc;
 	if (text == NULL || *text == '\0') {
-		*why = "text: nothing to search for";
+		*why = KT_MSG("text: nothing to search for");
 		return KT_EINVAL;
 	}
 	if (strlen(text) > 512 || !kt_utf8_valid(text, 0)) {
-		*why = "text: must be valid UTF-8 text of at most 512 bytes";
+		*why = KT_MSG("text: must be valid UTF-8 text of at most 512 bytes");
 		return KT_EINVAL;
 	}
 	if ((rc = query_init(&q, txn, db)) != 0)
@@ -1058,7 +1059,7 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
 		size_t n;
 		if (kt_email_normalize(text, email, NULL) != 0 ||
 		    (n = kt_cstore_fold_key(email, key)) == 0) {
-			*why = "text: has '@' but is not an e-mail address";
+			*why = KT_MSG("text: has '@' but is not an e-mail address");
 			rc = KT_EINVAL;
 			goto out;
 		}
@@ -1072,14 +1073,14 @@ kt_cquery_find(MDB_txn *txn, const kt_store_dbs_t *db,
 	} else {
 		words_ctx_t w = { &q, 0 };
 		if (kt_text_fold(text, folded, sizeof(folded)) != 0) {
-			*why = "text: cannot be folded for search";
+			*why = KT_MSG("text: cannot be folded for search");
 			rc = KT_EINVAL;
 			goto out;
 		}
 		snprintf(digest, cap, "text %s", text);
 		rc = kt_text_words(folded, word_term, &w);
 		if (rc == 0 && w.n == 0) {
-			*why = "text: no letters or digits to search for";
+			*why = KT_MSG("text: no letters or digits to search for");
 			rc = KT_EINVAL;
 		}
 		if (rc != 0)
@@ -1112,16 +1113,16 @@ kt_cquery_find_contract(MDB_txn *txn, const kt_store_dbs_t *db,
 	if ((rc = parse_cursor(cursor, cursorlen, &after, why)) != 0)
 		return rc;
 	if (contract == NULL || *contract == '\0') {
-		*why = "contract: is empty";
+		*why = KT_MSG("contract: is empty");
 		return KT_EINVAL;
 	}
 	if (strlen(contract) > 256 || !kt_utf8_valid(contract, 0)) {
-		*why = "contract: must be valid UTF-8 text of at most 256 "
-		    "bytes";
+		*why = KT_MSG("contract: must be valid UTF-8 text of at most 256 "
+		    "bytes");
 		return KT_EINVAL;
 	}
 	if ((n = kt_cstore_fold_key(contract, key)) == 0) {
-		*why = "contract: has nothing to search for";
+		*why = KT_MSG("contract: has nothing to search for");
 		return KT_EINVAL;
 	}
 	if ((rc = query_init(&q, txn, db)) != 0)
@@ -1345,24 +1346,24 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
 
 	memset(out, 0, sizeof(*out));
 	if (f->birth_month > 12) {
-		*why = "birth_month: must be 1 to 12";
+		*why = KT_MSG("birth_month: must be 1 to 12");
 		return KT_EINVAL;
 	}
 	if (f->child_age_max && f->child_age_min > f->child_age_max) {
-		*why = "child_age_min: larger than child_age_max";
+		*why = KT_MSG("child_age_min: larger than child_age_max");
 		return KT_EINVAL;
 	}
 	/* ---- segments */
 	if (f->open_deal < -1 || f->open_deal > 1) {
-		*why = "open_deal: must be any, yes or no";
+		*why = KT_MSG("open_deal: must be any, yes or no");
 		return KT_EINVAL;
 	}
 	if (f->consent < -1 || f->consent > 1) {
-		*why = "consent: must be any, yes or no";
+		*why = KT_MSG("consent: must be any, yes or no");
 		return KT_EINVAL;
 	}
 	if (f->do_not_contact < -1 || f->do_not_contact > 1) {
-		*why = "do_not_contact: must be any, yes or no";
+		*why = KT_MSG("do_not_contact: must be any, yes or no");
 		return KT_EINVAL;
 	}
 	if (f->contacted_before < 0 || f->contacted_after < 0) {
@@ -1373,7 +1374,7 @@ list_set(query_t *q, MDB_txn *txn, const kt_store_dbs_t *db,
 	}
 	if (f->contacted_before && f->contacted_after &&
 	    f->contacted_after >= f->contacted_before) {
-		*why = "contacted_after: not before contacted_before";
+		*why = KT_MSG("contacted_after: not before contacted_before");
 		return KT_EINVAL;
 	}
 	if ((rc = query_init(q, txn, db)) != 0)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "kt_error.h"
 #include "model/pager.h"
 
@@ -61,8 +62,8 @@ kt_pager_read(const kt_pager_ctx_t *ctx, const kt_pager_kind_t *kind,
 		return KT_ESTATE; /* a list kind's bug, not the request's */
 	if (cursor->len != 0 && (cursor->data == NULL ||
 	    cursor->len != 1 + kind->keylen || cursor->data[0] != kind->tag)) {
-		*why = "cursor: not a next_cursor from a previous page of "
-		    "this list";
+		*why = KT_MSG("cursor: not a next_cursor from a previous page of "
+		    "this list");
 		return KT_EINVAL;
 	}
 	if ((m = mdb_stat(ctx->txn, dbi, &ms)) != 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "kt_error.h"
 #include "model/alert_store.h"
 #include "model/identity.h"
@@ -199,9 +200,9 @@ op_alert_ack(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(ALERT_LIST), "read alerts", KT_PHASE_LOGGED_IN, 0, KT_ACT_AUDIT,
+	{ OP(ALERT_LIST), KT_MSG("read alerts"), KT_PHASE_LOGGED_IN, 0, KT_ACT_AUDIT,
 	    KT_AUDIT_ALERT_LIST, op_alert_list, 0 },
-	{ OP(ALERT_ACK), "acknowledge alerts", KT_PHASE_LOGGED_IN,
+	{ OP(ALERT_ACK), KT_MSG("acknowledge alerts"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_AUDIT, KT_AUDIT_ALERT_ACK, op_alert_ack,
 	    sizeof(ack_st_t) },
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "frame.h"
 #include "kt_error.h"
@@ -490,13 +491,13 @@ op_audit_checkpoint(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(AUDIT_LIST), "read the audit log", KT_PHASE_LOGGED_IN, 0,
+	{ OP(AUDIT_LIST), KT_MSG("read the audit log"), KT_PHASE_LOGGED_IN, 0,
 	    KT_ACT_AUDIT, KT_AUDIT_AUDIT_LIST, op_audit_list,
 	    sizeof(list_st_t) },
-	{ OP(AUDIT_SUMMARY), "read users' activity", KT_PHASE_LOGGED_IN, 0,
+	{ OP(AUDIT_SUMMARY), KT_MSG("read users' activity"), KT_PHASE_LOGGED_IN, 0,
 	    KT_ACT_AUDIT, KT_AUDIT_AUDIT_SUMMARY, op_audit_summary,
 	    sizeof(summary_st_t) },
-	{ OP(AUDIT_CHECKPOINT), "save audit checkpoints", KT_PHASE_LOGGED_IN,
+	{ OP(AUDIT_CHECKPOINT), KT_MSG("save audit checkpoints"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_AUDIT, KT_AUDIT_AUDIT_CHECKPOINT,
 	    op_audit_checkpoint, sizeof(checkpoint_st_t) },
 };

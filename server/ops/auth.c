@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "kt_error.h"
 #include "model/alert_store.h"
@@ -1111,24 +1112,24 @@ op_user_unlock(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(PING), "ping", KT_PHASE_ANY, KT_OP_UNCAPPED, KT_ACT_OWN_SESSION,
+	{ OP(PING), KT_MSG("ping"), KT_PHASE_ANY, KT_OP_UNCAPPED, KT_ACT_OWN_SESSION,
 	    KT_AUDIT_NONE, op_ping, 0 },
-	{ OP(ENROLL), "enrol this terminal", KT_PHASE_ANY, KT_OP_WRITE |
+	{ OP(ENROLL), KT_MSG("enrol this terminal"), KT_PHASE_ANY, KT_OP_WRITE |
 	    KT_OP_SECRET | KT_OP_SERIAL | KT_OP_ADDR_LIMIT, KT_ACT_OWN_SESSION,
 	    KT_AUDIT_ENROLL, op_enroll, sizeof(enroll_st_t) },
-	{ OP(LOGIN), "log in", KT_PHASE_ENROLLED, KT_OP_WRITE | KT_OP_SECRET |
+	{ OP(LOGIN), KT_MSG("log in"), KT_PHASE_ENROLLED, KT_OP_WRITE | KT_OP_SECRET |
 	    KT_OP_SERIAL | KT_OP_RESERVE, KT_ACT_OWN_SESSION, KT_AUDIT_LOGIN, op_login,
 	    sizeof(login_st_t) },
-	{ OP(RESUME), "resume a session", KT_PHASE_ENROLLED,
+	{ OP(RESUME), KT_MSG("resume a session"), KT_PHASE_ENROLLED,
 	    KT_OP_WRITE | KT_OP_SECRET | KT_OP_RESERVE, KT_ACT_OWN_SESSION,
 	    KT_AUDIT_RESUME,
 	    op_resume, sizeof(resume_st_t) },
-	{ OP(LOGOUT), "log out", KT_PHASE_LOGGED_IN, KT_OP_WRITE |
+	{ OP(LOGOUT), KT_MSG("log out"), KT_PHASE_LOGGED_IN, KT_OP_WRITE |
 	    KT_OP_RESERVE, KT_ACT_OWN_SESSION, KT_AUDIT_LOGOUT, op_logout,
 	    sizeof(logout_st_t) },
-	{ OP(WHOAMI), "say who is logged in", KT_PHASE_LOGGED_IN,
+	{ OP(WHOAMI), KT_MSG("say who is logged in"), KT_PHASE_LOGGED_IN,
 	    KT_OP_UNCAPPED, KT_ACT_OWN_SESSION, KT_AUDIT_NONE, op_whoami, 0 },
-	{ OP(USER_UNLOCK), "unlock logins", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(USER_UNLOCK), KT_MSG("unlock logins"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_ADMIN, KT_AUDIT_USER_UNLOCK, op_user_unlock,
 	    sizeof(unlock_st_t) },
 };

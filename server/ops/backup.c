@@ -20,6 +20,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "catalog.h"
 #include "backup_file.h"
 #include "jobs/backup.h"
 #include "jobs/export.h"
@@ -262,7 +263,7 @@ op_backup(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(BACKUP), "back up the store and keys", KT_PHASE_LOGGED_IN,
+	{ OP(BACKUP), KT_MSG("back up the store and keys"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE | KT_OP_SERIAL, KT_ACT_EXPORT, KT_AUDIT_BACKUP,
 	    op_backup, sizeof(backup_st_t) },
 };

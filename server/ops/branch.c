@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "kt_error.h"
 #include "model/branch_store.h"
@@ -373,19 +374,19 @@ op_branch_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(BRANCH_ADD), "add branches", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(BRANCH_ADD), KT_MSG("add branches"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_ADMIN, KT_AUDIT_BRANCH_ADD, op_branch_add,
 	    sizeof(branch_st_t) },
-	{ OP(BRANCH_RENAME), "rename branches", KT_PHASE_LOGGED_IN,
+	{ OP(BRANCH_RENAME), KT_MSG("rename branches"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_BRANCH_RENAME,
 	    op_branch_rename, sizeof(branch_st_t) },
-	{ OP(BRANCH_ARCHIVE), "archive or restore branches",
+	{ OP(BRANCH_ARCHIVE), KT_MSG("archive or restore branches"),
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, KT_ACT_ADMIN,
 	    KT_AUDIT_BRANCH_ARCHIVE, op_branch_archive, sizeof(branch_st_t) },
-	{ OP(BRANCH_SET), "change branch settings", KT_PHASE_LOGGED_IN,
+	{ OP(BRANCH_SET), KT_MSG("change branch settings"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_BRANCH_SET, op_branch_set,
 	    sizeof(branch_st_t) },
-	{ OP(BRANCH_LIST), "list branches", KT_PHASE_LOGGED_IN, 0,
+	{ OP(BRANCH_LIST), KT_MSG("list branches"), KT_PHASE_LOGGED_IN, 0,
 	    KT_ACT_ADMIN, KT_AUDIT_BRANCH_LIST, op_branch_list, 0 },
 };
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "kt_error.h"
 #include "model/alert_store.h"
@@ -472,7 +473,7 @@ kt_card_op_build(kt_req_t *r, const Kartoteka__Client *in, unsigned bits,
 
 	*out = NULL;
 	if (kt_arena_init(&a, 16 * 1024, 1u << 20) != 0) {
-		snprintf(err, cap, "out of memory");
+		snprintf(err, cap, KT_MSG("out of memory"));
 		return KT_CODE_INTERNAL;
 	}
 	rec.status = KARTOTEKA__CLIENT_STATUS__LEAD;
@@ -482,7 +483,7 @@ kt_card_op_build(kt_req_t *r, const Kartoteka__Client *in, unsigned bits,
 		rc = kt_card_pack(&rec, out, len, err, cap);
 	kt_arena_free(&a);
 	if (rc == KT_ENOMEM)
-		snprintf(err, cap, "out of memory");
+		snprintf(err, cap, KT_MSG("out of memory"));
 	return rc == 0 ? KT_CODE_OK : rc == KT_ENOMEM ? KT_CODE_INTERNAL :
 	    KT_CODE_BAD;
 }
@@ -553,7 +554,7 @@ kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
 	if ((in->branch && in->branch[0]) || in->branch_id) {
 		if (find_branch(txn, db, in->branch, in->branch_id,
 		    branch) != 0) {
-			snprintf(msg, cap, "branch: no branch '%s'",
+			snprintf(msg, cap, KT_MSG("branch: no branch '%s'"),
 			    in->branch && in->branch[0] ? in->branch : "#id");
 			return KT_CODE_BAD;
 		}
@@ -562,7 +563,7 @@ kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
 	} else if (me->nbranches == 1) {
 		*branch = me->branches[0];
 	} else {
-		snprintf(msg, cap, "branch: name the client's branch");
+		snprintf(msg, cap, KT_MSG("branch: name the client's branch"));
 		return KT_CODE_BAD;
 	}
 	/* Manager: the creator, unless one who may reassign names another. */
@@ -570,7 +571,7 @@ kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
 	named_mgr = (in->manager && in->manager[0]) || in->manager_id;
 	if (named_mgr && find_user(txn, db, in->manager, in->manager_id,
 	    manager) != 0) {
-		snprintf(msg, cap, "manager: no user '%s'",
+		snprintf(msg, cap, KT_MSG("manager: no user '%s'"),
 		    in->manager && in->manager[0] ? in->manager : "#id");
 		return KT_CODE_BAD;
 	}
@@ -585,8 +586,8 @@ kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
 	}
 	if (*manager != me->id && !manager_fits(txn, db, *manager, *branch,
 	    login, sizeof(login))) {
-		snprintf(msg, cap, "manager: user %s does not work in the "
-		    "client's branch", login);
+		snprintf(msg, cap, KT_MSG("manager: user %s does not work in the "
+		    "client's branch"), login);
 		return KT_CODE_BAD;
 	}
 	return KT_CODE_OK;
@@ -1418,28 +1419,28 @@ op_client_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define ST sizeof(client_st_t)
 
 static const kt_op_row_t rows[] = {
-	{ OP(CLIENT_ADD), "create clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(CLIENT_ADD), KT_MSG("create clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_CREATE_CLIENT, KT_AUDIT_CLIENT_ADD, op_client_add, ST },
-	{ OP(CLIENT_SHOW), "open full cards", KT_PHASE_LOGGED_IN,
+	{ OP(CLIENT_SHOW), KT_MSG("open full cards"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_FULL_CARD, KT_AUDIT_CLIENT_VIEW,
 	    op_client_show, ST },
-	{ OP(CLIENT_EDIT), "edit clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(CLIENT_EDIT), KT_MSG("edit clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_EDIT_CLIENT, KT_AUDIT_CLIENT_EDIT, op_client_edit, ST },
-	{ OP(CLIENT_ARCHIVE), "archive or restore clients",
+	{ OP(CLIENT_ARCHIVE), KT_MSG("archive or restore clients"),
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, KT_ACT_ARCHIVE,
 	    KT_AUDIT_CLIENT_ARCHIVE, op_client_archive, ST },
-	{ OP(CLIENT_PURGE), "purge clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(CLIENT_PURGE), KT_MSG("purge clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_PURGE, KT_AUDIT_CLIENT_PURGE, op_client_purge, ST },
-	{ OP(CLIENT_REASSIGN), "reassign clients", KT_PHASE_LOGGED_IN,
+	{ OP(CLIENT_REASSIGN), KT_MSG("reassign clients"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_REASSIGN, KT_AUDIT_CLIENT_REASSIGN,
 	    op_client_reassign, ST },
-	{ OP(CLIENT_MERGE), "merge duplicate clients", KT_PHASE_LOGGED_IN,
+	{ OP(CLIENT_MERGE), KT_MSG("merge duplicate clients"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_PURGE, KT_AUDIT_CLIENT_MERGE, op_client_merge,
 	    ST },
-	{ OP(CLIENT_FIND), "search clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(CLIENT_FIND), KT_MSG("search clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LIST, KT_AUDIT_CLIENT_FIND, op_client_find,
 	    sizeof(list_st_t) },
-	{ OP(CLIENT_LIST), "list clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(CLIENT_LIST), KT_MSG("list clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LIST, KT_AUDIT_CLIENT_LIST, op_client_list,
 	    sizeof(list_st_t) },
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "fields.h"
 #include "kt_error.h"
@@ -833,13 +834,13 @@ op_deal_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define ST sizeof(deal_st_t)
 
 static const kt_op_row_t rows[] = {
-	{ OP(DEAL_ADD), "add deals", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(DEAL_ADD), KT_MSG("add deals"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_DEAL, KT_AUDIT_DEAL_ADD, op_deal_add, ST },
-	{ OP(DEAL_EDIT), "edit deals", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(DEAL_EDIT), KT_MSG("edit deals"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_DEAL, KT_AUDIT_DEAL_EDIT, op_deal_edit, ST },
-	{ OP(DEAL_STAGE), "move deals to a stage", KT_PHASE_LOGGED_IN,
+	{ OP(DEAL_STAGE), KT_MSG("move deals to a stage"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_DEAL, KT_AUDIT_DEAL_STAGE, op_deal_stage, ST },
-	{ OP(DEAL_LIST), "list deals", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(DEAL_LIST), KT_MSG("list deals"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LIST, KT_AUDIT_DEAL_LIST, op_deal_list, sizeof(list_st_t) },
 };
 

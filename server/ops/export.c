@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "jobs/export.h"
 #include "kt_error.h"
 #include "model/alert_store.h"
@@ -304,7 +305,7 @@ op_export(kt_req_t *r, const Kartoteka__Request *msg)
 static const kt_op_row_t rows[] = {
 	/* Serial: one export at a time per connection, each holding a
 	 * thread-pool thread while it runs. */
-	{ OP(EXPORT), "export the client base", KT_PHASE_LOGGED_IN,
+	{ OP(EXPORT), KT_MSG("export the client base"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE | KT_OP_SERIAL, KT_ACT_EXPORT, KT_AUDIT_EXPORT,
 	    op_export, sizeof(export_st_t) },
 };

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "kt_error.h"
 #include "model/authz.h"
@@ -874,13 +875,13 @@ op_client_revert(kt_req_t *r, const Kartoteka__Request *msg)
 #define ST sizeof(hist_st_t)
 
 static const kt_op_row_t rows[] = {
-	{ OP(CLIENT_HISTORY), "read card history", KT_PHASE_LOGGED_IN,
+	{ OP(CLIENT_HISTORY), KT_MSG("read card history"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, HIST_ACT, KT_AUDIT_CLIENT_HISTORY, op_client_history,
 	    ST },
-	{ OP(CLIENT_REVERT), "put back an earlier version of a card",
+	{ OP(CLIENT_REVERT), KT_MSG("put back an earlier version of a card"),
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, HIST_ACT, KT_AUDIT_CLIENT_REVERT,
 	    op_client_revert, ST },
-	{ OP(CLIENT_VERSION), "open an earlier version of a card",
+	{ OP(CLIENT_VERSION), KT_MSG("open an earlier version of a card"),
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, HIST_ACT, KT_AUDIT_CLIENT_VIEW,
 	    op_client_version, ST },
 };

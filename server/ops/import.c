@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "kt_error.h"
 #include "model/client_card.h"
@@ -365,7 +366,7 @@ op_import_batch(kt_req_t *r, const Kartoteka__Request *msg)
 
 /* The class is export's: the whole base in or out is the owner's alone. */
 static const kt_op_row_t rows[] = {
-	{ OP(IMPORT_BATCH), "import clients", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(IMPORT_BATCH), KT_MSG("import clients"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_EXPORT, KT_AUDIT_IMPORT, op_import_batch,
 	    sizeof(import_st_t) },
 };

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "kt_error.h"
 #include "model/authz.h"
@@ -482,9 +483,9 @@ op_note_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define ST sizeof(note_st_t)
 
 static const kt_op_row_t rows[] = {
-	{ OP(NOTE_ADD), "log contacts with clients", KT_PHASE_LOGGED_IN,
+	{ OP(NOTE_ADD), KT_MSG("log contacts with clients"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, NOTE_ACT, KT_AUDIT_NOTE_ADD, op_note_add, ST },
-	{ OP(NOTE_LIST), "read the contact log of clients",
+	{ OP(NOTE_LIST), KT_MSG("read the contact log of clients"),
 	    KT_PHASE_LOGGED_IN, KT_OP_WRITE, NOTE_ACT, KT_AUDIT_NOTE_LIST,
 	    op_note_list, ST },
 };

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "kt_error.h"
 #include "model/client_card.h"
@@ -267,13 +268,13 @@ op_person_remove(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(PERSON_ADD), "add people to cards", KT_PHASE_LOGGED_IN,
+	{ OP(PERSON_ADD), KT_MSG("add people to cards"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_EDIT_CLIENT, KT_AUDIT_PERSON_ADD,
 	    op_person_add, sizeof(kt_card_op_t) },
-	{ OP(PERSON_EDIT), "edit people on cards", KT_PHASE_LOGGED_IN,
+	{ OP(PERSON_EDIT), KT_MSG("edit people on cards"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_EDIT_CLIENT, KT_AUDIT_PERSON_EDIT,
 	    op_person_edit, sizeof(kt_card_op_t) },
-	{ OP(PERSON_REMOVE), "remove people from cards", KT_PHASE_LOGGED_IN,
+	{ OP(PERSON_REMOVE), KT_MSG("remove people from cards"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_EDIT_CLIENT, KT_AUDIT_PERSON_REMOVE,
 	    op_person_remove, sizeof(kt_card_op_t) },
 };

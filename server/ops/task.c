@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "arena.h"
 #include "fields.h"
 #include "kt_error.h"
@@ -1003,11 +1004,11 @@ op_task_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define ST sizeof(task_st_t)
 
 static const kt_op_row_t rows[] = {
-	{ OP(TASK_ADD), "add tasks", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(TASK_ADD), KT_MSG("add tasks"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LOG_CONTACT, KT_AUDIT_TASK_ADD, op_task_add, ST },
-	{ OP(TASK_CHANGE), "change tasks", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(TASK_CHANGE), KT_MSG("change tasks"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LOG_CONTACT, KT_AUDIT_TASK_EDIT, op_task_change, ST },
-	{ OP(TASK_LIST), "list tasks", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(TASK_LIST), KT_MSG("list tasks"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_LIST, KT_AUDIT_TASK_LIST, op_task_list, ST },
 };
 

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "invite.h"
 #include "kt_error.h"
@@ -290,13 +291,13 @@ op_terminal_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(TERMINAL_INVITE), "invite terminals", KT_PHASE_LOGGED_IN,
+	{ OP(TERMINAL_INVITE), KT_MSG("invite terminals"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE | KT_OP_SECRET, KT_ACT_ADMIN,
 	    KT_AUDIT_TERMINAL_INVITE, op_terminal_invite,
 	    sizeof(terminal_st_t) },
-	{ OP(TERMINAL_LIST), "list terminals", KT_PHASE_LOGGED_IN, 0,
+	{ OP(TERMINAL_LIST), KT_MSG("list terminals"), KT_PHASE_LOGGED_IN, 0,
 	    KT_ACT_ADMIN, KT_AUDIT_TERMINAL_LIST, op_terminal_list, 0 },
-	{ OP(TERMINAL_REVOKE), "revoke terminals", KT_PHASE_LOGGED_IN,
+	{ OP(TERMINAL_REVOKE), KT_MSG("revoke terminals"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_TERMINAL_REVOKE,
 	    op_terminal_revoke, sizeof(terminal_st_t) },
 };

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "fields.h"
 #include "kt_error.h"
 #include "model/identity.h"
@@ -637,24 +638,24 @@ op_user_list(kt_req_t *r, const Kartoteka__Request *msg)
 #define OP(c) KARTOTEKA__REQUEST__OP_##c
 
 static const kt_op_row_t rows[] = {
-	{ OP(USER_ADD), "add users", KT_PHASE_LOGGED_IN,
+	{ OP(USER_ADD), KT_MSG("add users"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE | KT_OP_SECRET, KT_ACT_ADMIN, KT_AUDIT_USER_ADD,
 	    op_user_add, sizeof(user_st_t) },
-	{ OP(USER_CHANGE), "change users", KT_PHASE_LOGGED_IN, KT_OP_WRITE,
+	{ OP(USER_CHANGE), KT_MSG("change users"), KT_PHASE_LOGGED_IN, KT_OP_WRITE,
 	    KT_ACT_ADMIN, KT_AUDIT_USER_CHANGE, op_user_change,
 	    sizeof(user_st_t) },
-	{ OP(USER_PASSWORD), "set users' passwords", KT_PHASE_LOGGED_IN,
+	{ OP(USER_PASSWORD), KT_MSG("set users' passwords"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE | KT_OP_SECRET, KT_ACT_ADMIN, KT_AUDIT_USER_PASSWORD,
 	    op_user_password, sizeof(user_st_t) },
-	{ OP(USER_DISABLE), "disable or enable users", KT_PHASE_LOGGED_IN,
+	{ OP(USER_DISABLE), KT_MSG("disable or enable users"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_USER_DISABLE, op_user_disable,
 	    sizeof(user_st_t) },
-	{ OP(USER_LIST), "list users", KT_PHASE_LOGGED_IN, 0, KT_ACT_ADMIN,
+	{ OP(USER_LIST), KT_MSG("list users"), KT_PHASE_LOGGED_IN, 0, KT_ACT_ADMIN,
 	    KT_AUDIT_USER_LIST, op_user_list, 0 },
-	{ OP(USER_OFFBOARD), "offboard users", KT_PHASE_LOGGED_IN,
+	{ OP(USER_OFFBOARD), KT_MSG("offboard users"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_USER_OFFBOARD,
 	    op_user_offboard, sizeof(user_st_t) },
-	{ OP(USER_RESTRICT), "restrict users", KT_PHASE_LOGGED_IN,
+	{ OP(USER_RESTRICT), KT_MSG("restrict users"), KT_PHASE_LOGGED_IN,
 	    KT_OP_WRITE, KT_ACT_ADMIN, KT_AUDIT_USER_RESTRICT,
 	    op_user_restrict, sizeof(user_st_t) },
 };
