@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "kt_test.h"
 
 #include "dispatch.h"
@@ -106,6 +107,17 @@ h_on_message(void *arg, kt_conn_t *c, const uint8_t *plain, size_t len)
 	kt_h_t *h = arg;
 
 	kt_dispatch_message(h->srv, c, plain, len);
+}
+
+/* As server.c: an error's text in the connection's language, from the
+ * catalogue a test sets in srv->catalog (none: English). */
+static const char *
+h_translate(void *arg, const char *lang, const char *msg, char *buf,
+    size_t cap)
+{
+	kt_h_t *h = arg;
+
+	return kt_catalog_translate(h->srv->catalog, lang, msg, buf, cap);
 }
 
 static void
@@ -429,6 +441,7 @@ kt_h_new(void)
 	nh.on_ready = h_on_ready;
 	nh.on_message = h_on_message;
 	nh.on_gone = h_on_gone;
+	nh.translate = h_translate;
 	assert_int_equal(kt_net_start(&srv->net, &h->loop, NULL, &nh), 0);
 	h->net = srv->net;
 	assert_int_equal(uv_timer_init(&h->loop, &h->p->tick), 0);
@@ -468,6 +481,7 @@ kt_h_free(kt_h_t *h)
 	kt_arena_free(&srv->req_arena);
 	kt_store_close(srv->store);
 	kt_tzcache_free(srv->tz);
+	kt_catalog_free(srv->catalog);
 	assert_int_equal(nftw(p->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
 	for (size_t i = 0; i < p->nresp; i++)
 		kartoteka__response__free_unpacked(p->resp[i], NULL);

@@ -11,4 +11,6 @@ kt_unit_test(test_req server/test_req.c FAKE_NET LIBS kt_server TESTS
   limit_refunded_unless_kept work_and_delay_end_once
   reads_and_session_changes stream_in_order_with_backpressure
   stream_cut_when_reader_leaves
-  fail_field_names_the_field)
+  fail_field_names_the_field errors_in_the_clients_language)
+add_dependencies(test_req kt_catalog_fixture)
+target_compile_definitions(test_req PRIVATE KT_CATALOG_DIR="${CMAKE_CURRENT_BINARY_DIR}/catalog")

@@ -6,6 +6,7 @@
  * commits, audited answers leave only after their entry, a pre-packed
  * answer is the bytes protobuf-c would write, kept memory and secret
  * state go with the request, and the per-address charge is refunded. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "kt_test.h"
 
+#include "catalog.h"
 #include "kt_error.h"
 #include "model/identity.h"
 #include "model/user_store.h"
@@ -21,6 +23,8 @@
 #include "session.h"
 
 #define E_CONFLICT KARTOTEKA__ERROR__CODE__CONFLICT
+#define E_NOT_FOUND KARTOTEKA__ERROR__CODE__NOT_FOUND
+#define E_BAD KARTOTEKA__ERROR__CODE__BAD_REQUEST
 #define E_FORBIDDEN KARTOTEKA__ERROR__CODE__FORBIDDEN
 #define E_UNAVAILABLE KARTOTEKA__ERROR__CODE__UNAVAILABLE
 #define E_INTERNAL KARTOTEKA__ERROR__CODE__INTERNAL
@@ -207,6 +211,51 @@ fail_field_names_the_field(void **state)
 	assert_string_equal(a->error->field, "");
 	assert_int_equal(kt_h_inflight(c), 0);
 	assert_false(kt_fake_conn_closed(c));
+	kt_h_free(h);
+}
+
+/* The client's language (ClientHello.language) translates every error's
+ * text; the code, the id and Error.field stay, and English stays for a
+ * connection that named none. */
+static void
+errors_in_the_clients_language(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *ru = kt_h_connect_enrolled(h, 0, NULL);
+	kt_conn_t *en = kt_h_connect_enrolled(h, 0, NULL);
+	const Kartoteka__Response *a;
+	char err[256];
+	kt_req_t *r;
+
+	(void)state;
+	h->srv->catalog = kt_catalog_new();
+	assert_int_equal(kt_catalog_load_file(h->srv->catalog, "ru",
+	    KT_CATALOG_DIR "/little.mo", err, sizeof(err)), 0);
+	kt_fake_conn_set_lang(ru, "ru");
+	kt_req_fail(new_req(h, ru, 3, NULL), E_NOT_FOUND, "no client %" PRIu64,
+	    (uint64_t)42);
+	kt_h_expect_error(kt_h_answer(h, ru, 0), E_NOT_FOUND, "нет клиента 42");
+	kt_req_fail(new_req(h, en, 3, NULL), E_NOT_FOUND, "no client %" PRIu64,
+	    (uint64_t)42);
+	kt_h_expect_error(kt_h_answer(h, en, 0), E_NOT_FOUND, "no client 42");
+	/* the field is read off the English message */
+	kt_req_fail_field(new_req(h, ru, 4, NULL), E_BAD, NULL,
+	    "%s: '%s' is not a phone number", "people[0].phones[1]", "12");
+	a = kt_h_answer(h, ru, 1);
+	kt_h_expect_error(a, E_BAD,
+	    "people[0].phones[1]: «12» — не номер телефона");
+	assert_string_equal(a->error->field, "people[0].phones[1]");
+	/* an answer prepared off the loop */
+	r = new_req(h, ru, 5, NULL);
+	assert_int_equal(kt_req_answer_error(r, E_BAD, "import refused: %s",
+	    "store unavailable"), 0);
+	kt_req_send_answer(r);
+	kt_h_expect_error(kt_h_answer(h, ru, 2), E_BAD,
+	    "импорт отклонён: хранилище недоступно");
+	/* a message the catalogue does not have stays English */
+	kt_req_fail(new_req(h, ru, 6, NULL), E_BAD, "nothing like it");
+	kt_h_expect_error(kt_h_answer(h, ru, 3), E_BAD, "nothing like it");
+	assert_int_equal(kt_h_inflight(ru), 0);
 	kt_h_free(h);
 }
 
@@ -927,6 +976,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(reply_ends_once),
 	cmocka_unit_test(fail_ends_once),
 	cmocka_unit_test(fail_field_names_the_field),
+	cmocka_unit_test(errors_in_the_clients_language),
 	cmocka_unit_test(refused_and_store_failures),
 	cmocka_unit_test(reply_to_closed_is_dropped),
 	cmocka_unit_test(submit_commits_then_answers),
