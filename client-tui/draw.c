@@ -10,6 +10,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "text.h"
 #include "tui.h"
 
@@ -28,9 +29,9 @@ const char *
 tui_role_label(Kartoteka__Role role)
 {
 	switch (role) {
-	case KARTOTEKA__ROLE__OWNER: return "owner";
-	case KARTOTEKA__ROLE__HEAD: return "head";
-	case KARTOTEKA__ROLE__MANAGER: return "manager";
+	case KARTOTEKA__ROLE__OWNER: return _("owner");
+	case KARTOTEKA__ROLE__HEAD: return _("head");
+	case KARTOTEKA__ROLE__MANAGER: return _("manager");
 	default: return "?";
 	}
 }
@@ -165,22 +166,22 @@ header(tui_t *t)
 	if (localtime_r(&now, &tm) != NULL)
 		strftime(clock, sizeof(clock), "%H:%M", &tm);
 	if (t->t_logged_in)
-		snprintf(left, sizeof(left), " %c Kartoteka \xc2\xb7 %s \xc2\xb7 "
-		    "%s (%s)", tui_link_busy(t) ? spin[t->t_spin & 3] : ' ',
-		    t->t_branch[0] != '\0' ? t->t_branch : "all branches",
+		snprintf(left, sizeof(left), _(" %c Kartoteka \xc2\xb7 %s \xc2\xb7 "
+		    "%s (%s)"), tui_link_busy(t) ? spin[t->t_spin & 3] : ' ',
+		    t->t_branch[0] != '\0' ? t->t_branch : _("all branches"),
 		    t->t_name[0] != '\0' ? t->t_name : t->t_login,
 		    tui_role_label(t->t_role));
 	else
-		snprintf(left, sizeof(left), " %c Kartoteka \xc2\xb7 %s",
+		snprintf(left, sizeof(left), _(" %c Kartoteka \xc2\xb7 %s"),
 		    tui_link_busy(t) ? spin[t->t_spin & 3] : ' ',
 		    t->t_cfg.address);
 	if (!t->t_connected)
-		snprintf(right, sizeof(right), "offline \xc2\xb7 %s ", clock);
+		snprintf(right, sizeof(right), _("offline \xc2\xb7 %s "), clock);
 	else if (t->t_logged_in && t->t_view_quota > 0)
-		snprintf(right, sizeof(right), "views %u/%u \xc2\xb7 %s ",
+		snprintf(right, sizeof(right), _("views %u/%u \xc2\xb7 %s "),
 		    t->t_views, t->t_view_quota, clock);
 	else if (t->t_logged_in)
-		snprintf(right, sizeof(right), "views %u \xc2\xb7 %s ",
+		snprintf(right, sizeof(right), _("views %u \xc2\xb7 %s "),
 		    t->t_views, clock);
 	else
 		snprintf(right, sizeof(right), "%s ", clock);
@@ -201,52 +202,52 @@ keybar(const tui_t *t, char *buf, size_t cap)
 	int owner = t->t_role == KARTOTEKA__ROLE__OWNER;
 
 	if (t->t_help)
-		return "any key: back";
+		return _("any key: back");
 	switch (t->t_screen) {
 	case TUI_SCR_CONNECT:
-		return "F10 Quit";
+		return _("F10 Quit");
 	case TUI_SCR_LOGIN:
-		return "Tab Next field  Enter Log in  F10 Quit";
+		return _("Tab Next field  Enter Log in  F10 Quit");
 	case TUI_SCR_LOCK:
-		return "Enter Unlock  F9 Switch user  F10 Quit";
+		return _("Enter Unlock  F9 Switch user  F10 Quit");
 	case TUI_SCR_AGENDA:
-		snprintf(buf, cap, "F1 Help  Enter Open  d Done  m Move  F2 New  "
-		    "F7 Search  l List%s  g Reload  F9 Switch  F10 Quit",
-		    owner ? "  a Alerts" : "");
+		snprintf(buf, cap, _("F1 Help  Enter Open  d Done  m Move  F2 New  "
+		    "F7 Search  l List%s  g Reload  F9 Switch  F10 Quit"),
+		    owner ? _("  a Alerts") : "");
 		return buf;
 	case TUI_SCR_SEARCH:
 		if (t->t_view_quota > 0)
-			snprintf(buf, cap, "Up/Down Select  Enter Open (opens "
-			    "a full card: %u of %u)  Esc Back", t->t_views + 1,
+			snprintf(buf, cap, _("Up/Down Select  Enter Open (opens "
+			    "a full card: %u of %u)  Esc Back"), t->t_views + 1,
 			    t->t_view_quota);
 		else
-			snprintf(buf, cap, "Up/Down Select  Enter Open (opens "
-			    "a full card, counted)  Esc Back");
+			snprintf(buf, cap, _("Up/Down Select  Enter Open (opens "
+			    "a full card, counted)  Esc Back"));
 		return buf;
 	case TUI_SCR_CARD:
-		return "F1 Help  F4 Call  F5 Task  F7 Search  Esc Back  "
-		    "F10 Quit";
+		return _("F1 Help  F4 Call  F5 Task  F7 Search  Esc Back  "
+		    "F10 Quit");
 	case TUI_SCR_FORM:
-		return "Tab/S-Tab Field  Enter Next/Save  F2 Save  Esc Cancel";
+		return _("Tab/S-Tab Field  Enter Next/Save  F2 Save  Esc Cancel");
 	case TUI_SCR_LIST:
 		if (t->t_view_quota > 0)
-			snprintf(buf, cap, "Enter Open (full card: %u of %u)  "
-			    "f Filter  n More  Esc Back", t->t_views + 1,
+			snprintf(buf, cap, _("Enter Open (full card: %u of %u)  "
+			    "f Filter  n More  Esc Back"), t->t_views + 1,
 			    t->t_view_quota);
 		else
-			snprintf(buf, cap, "Enter Open (full card)  f Filter  "
-			    "n More  Esc Back");
+			snprintf(buf, cap, _("Enter Open (full card)  f Filter  "
+			    "n More  Esc Back"));
 		return buf;
 	case TUI_SCR_ALERTS:
 		if (t->t_alert_detail)
-			return "k Acknowledge  o Open the card  Esc Back";
-		return "Up/Down Select  Enter Details  k Acknowledge  "
-		    "o Open the card  Esc Back";
+			return _("k Acknowledge  o Open the card  Esc Back");
+		return _("Up/Down Select  Enter Details  k Acknowledge  "
+		    "o Open the card  Esc Back");
 	}
 	return "";
 }
 
-static const char help_text[] =
+static const char help_text[] = N_(
     "Keys of kartoteka-tui\n"
     "\n"
     "Everywhere\n"
@@ -274,12 +275,12 @@ static const char help_text[] =
     "             o open the card it names\n"
     "\n"
     "The screen locks after idle minutes (--lock-after); type the\n"
-    "password to unlock, or F9 to log in as someone else.\n";
+    "password to unlock, or F9 to log in as someone else.\n");
 
 static void
 draw_help(void)
 {
-	const char *p = help_text;
+	const char *p = _(help_text);
 	int y = 1;
 
 	while (*p != '\0' && y < LINES - 2) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 
+#include "i18n.h"
 #include "kt_error.h"
 #include "tui.h"
 
@@ -16,13 +17,13 @@ static const char *
 rq_what(tui_rq_t kind)
 {
 	switch (kind) {
-	case TUI_RQ_NOTE_ADD: return "the call note";
-	case TUI_RQ_TASK_ADD: return "the task";
-	case TUI_RQ_TASK_DONE: return "the task marked done";
-	case TUI_RQ_TASK_MOVE: return "the task's new due";
-	case TUI_RQ_CLIENT_ADD: return "the new family";
-	case TUI_RQ_ALERT_ACK: return "the acknowledgement";
-	default: return "the change";
+	case TUI_RQ_NOTE_ADD: return _("the call note");
+	case TUI_RQ_TASK_ADD: return _("the task");
+	case TUI_RQ_TASK_DONE: return _("the task marked done");
+	case TUI_RQ_TASK_MOVE: return _("the task's new due");
+	case TUI_RQ_CLIENT_ADD: return _("the new family");
+	case TUI_RQ_ALERT_ACK: return _("the acknowledgement");
+	default: return _("the change");
 	}
 }
 
@@ -55,11 +56,11 @@ tui_link_lost(tui_t *t, int rc)
 		t->t_reconnect_delay = 500;
 	t->t_reconnect_at = tui_now_ms() + t->t_reconnect_delay;
 	if (write != NULL)
-		tui_say(t, 1, "Connection lost (%s) before the server answered: "
-		    "not known whether %s was saved; reconnecting...",
+		tui_say(t, 1, _("Connection lost (%s) before the server answered: "
+		    "not known whether %s was saved; reconnecting..."),
 		    kt_strerror(rc), write);
 	else
-		tui_say(t, 1, "Connection lost (%s): reconnecting in %d s...",
+		tui_say(t, 1, _("Connection lost (%s): reconnecting in %d s..."),
 		    kt_strerror(rc), (t->t_reconnect_delay + 999) / 1000);
 	if (t->t_reconnect_delay < RECONNECT_MAX_MS)
 		t->t_reconnect_delay *= 2;
@@ -84,7 +85,7 @@ tui_link_connect(tui_t *t)
 		if (t->t_reconnect_delay <= 0)
 			t->t_reconnect_delay = 1000;
 		t->t_reconnect_at = tui_now_ms() + t->t_reconnect_delay;
-		tui_say(t, 1, "Cannot connect to %s: %s; trying again in %d s",
+		tui_say(t, 1, _("Cannot connect to %s: %s; trying again in %d s"),
 		    t->t_cfg.address, detail[0] != '\0' ? detail :
 		    kt_strerror(rc), (t->t_reconnect_delay + 999) / 1000);
 		if (t->t_reconnect_delay < RECONNECT_MAX_MS)
@@ -92,7 +93,7 @@ tui_link_connect(tui_t *t)
 		return rc;
 	}
 	t->t_connected = 1;
-	tui_say(t, 0, "Connected to %s", t->t_cfg.address);
+	tui_say(t, 0, _("Connected to %s"), t->t_cfg.address);
 	/* The server's clock, for the header. */
 	req.op_case = KARTOTEKA__REQUEST__OP_PING;
 	req.ping = &pr;
@@ -119,18 +120,18 @@ tui_link_send(tui_t *t, Kartoteka__Request *req, tui_rq_t kind,
 	int rc;
 
 	if (t->t_conn == NULL) {
-		tui_say(t, 1, "Not connected to the server: wait for the "
-		    "reconnect and try again");
+		tui_say(t, 1, _("Not connected to the server: wait for the "
+		    "reconnect and try again"));
 		return KT_ECLOSED;
 	}
 	if (t->t_npending >= TUI_PENDING_MAX) {
-		tui_say(t, 1, "Too many requests waiting for the server: try "
-		    "again in a moment");
+		tui_say(t, 1, _("Too many requests waiting for the server: try "
+		    "again in a moment"));
 		return KT_ESTATE;
 	}
 	rc = kt_conn_send(t->t_conn, req);
 	if (rc == KT_ETOOBIG) {
-		tui_say(t, 1, "Too much text for one request: shorten it");
+		tui_say(t, 1, _("Too much text for one request: shorten it"));
 		return rc;
 	}
 	if (rc != 0) {
@@ -224,7 +225,7 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		t->t_logged_in = 0;
 		kt_config_clear_session(&t->t_cfg);
 		tui_login_open(t, TUI_SCR_LOGIN);
-		tui_say(t, 1, "The session has ended (%s): log in again",
+		tui_say(t, 1, _("The session has ended (%s): log in again"),
 		    e->message != NULL ? e->message : "");
 		return;
 	}

@@ -268,14 +268,14 @@ timers(tui_t *t, int64_t now)
 		 * keep the session alive past its idle time-out. The next
 		 * key dials. */
 		t->t_reconnect_at = -1;
-		tui_say(t, 1, "Offline: the connection was closed; any key "
-		    "connects again");
+		tui_say(t, 1, _("Offline: the connection was closed; any key "
+		    "connects again"));
 	}
 	if (t->t_reconnect_at >= 0 && now >= t->t_reconnect_at) {
-		tui_say(t, 0, "Connecting to %s...", t->t_cfg.address);
+		tui_say(t, 0, _("Connecting to %s..."), t->t_cfg.address);
 		tui_draw(t);
 		if (tui_link_connect(t) == 0 && t->t_logged_in)
-			tui_say(t, 0, "Connected again to %s",
+			tui_say(t, 0, _("Connected again to %s"),
 			    t->t_cfg.address);
 	}
 	if (t->t_screen == TUI_SCR_SEARCH)
@@ -356,7 +356,7 @@ run(tui_t *t)
 static void
 usage(FILE *f)
 {
-	fputs("usage: kartoteka-tui [--config DIR] [--lock-after TIME]\n"
+	fputs(_("usage: kartoteka-tui [--config DIR] [--lock-after TIME]\n"
 	    "The reception desk's screen of Kartoteka. The terminal is "
 	    "enrolled and its\nconfiguration kept as for the CLI "
 	    "(kartoteka enroll CODE); log in on the screen.\n"
@@ -367,7 +367,7 @@ usage(FILE *f)
 	    "(5m, 30s;\n"
 	    "                     default 5m, 0: never)\n"
 	    "Keys: F1 or ? on any screen. NO_COLOR=1 for a monochrome "
-	    "screen.\n", f);
+	    "screen.\n"), f);
 }
 
 /* "5m", "30s", "300" (seconds), "0" (never) into seconds, at most a day. */
@@ -425,39 +425,39 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("kartoteka-tui %s\n", KT_CLIENT_VERSION);
+			printf(_("kartoteka-tui %s\n"), KT_CLIENT_VERSION);
 			return 0;
 		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			config_opt = argv[++i];
 		} else if (strcmp(argv[i], "--lock-after") == 0 &&
 		    i + 1 < argc) {
 			if (parse_lock(argv[++i], &lock) != 0) {
-				fprintf(stderr, "kartoteka-tui: --lock-after "
+				fprintf(stderr, _("kartoteka-tui: --lock-after "
 				    "'%s': not a time like 5m or 30s (0: never; "
-				    "at most 24h)\n", argv[i]);
+				    "at most 24h)\n"), argv[i]);
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "kartoteka-tui: unknown option '%s'\n",
+			fprintf(stderr, _("kartoteka-tui: unknown option '%s'\n"),
 			    argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
 	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0) {
-		fprintf(stderr, "kartoteka-tui: the terminal's locale is not "
+		fprintf(stderr, _("kartoteka-tui: the terminal's locale is not "
 		    "UTF-8 (character set %s), so names in Cyrillic cannot be "
 		    "shown or typed: set LANG, e.g. LANG=ru_RU.UTF-8 or "
-		    "LANG=C.UTF-8\n", nl_langinfo(CODESET));
+		    "LANG=C.UTF-8\n"), nl_langinfo(CODESET));
 		return 2;
 	}
 	if (sodium_init() < 0) {
-		fprintf(stderr, "kartoteka-tui: libsodium failed to start\n");
+		fprintf(stderr, _("kartoteka-tui: libsodium failed to start\n"));
 		return 2;
 	}
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
-		fprintf(stderr, "kartoteka-tui: out of memory\n");
+		fprintf(stderr, _("kartoteka-tui: out of memory\n"));
 		return 2;
 	}
 	t->t_reconnect_at = -1;
@@ -468,36 +468,36 @@ main(int argc, char **argv)
 	t->t_rows = calloc(TUI_ROWS_MAX, sizeof(*t->t_rows));
 	if (t->t_agenda.ls_line == NULL || t->t_cardl.ls_line == NULL ||
 	    t->t_rows == NULL) {
-		fprintf(stderr, "kartoteka-tui: out of memory\n");
+		fprintf(stderr, _("kartoteka-tui: out of memory\n"));
 		goto out;
 	}
 	tui_seq_init(&t->t_seq);
 	if (kt_config_dir(config_opt, dir, sizeof(dir)) != 0) {
-		fprintf(stderr, "kartoteka-tui: no configuration directory: "
-		    "pass --config DIR or set KARTOTEKA_CONFIG or HOME\n");
+		fprintf(stderr, _("kartoteka-tui: no configuration directory: "
+		    "pass --config DIR or set KARTOTEKA_CONFIG or HOME\n"));
 		goto out;
 	}
 	if ((rc = kt_config_load(&t->t_cfg, dir, &why)) != 0) {
-		fprintf(stderr, "kartoteka-tui: configuration in %s: %s\n",
+		fprintf(stderr, _("kartoteka-tui: configuration in %s: %s\n"),
 		    dir, why != NULL ? why : kt_strerror(rc));
 		rc = 2;
 		goto out;
 	}
 	rc = 2;
 	if (!t->t_cfg.has_server || !t->t_cfg.has_terminal) {
-		fprintf(stderr, "kartoteka-tui: this terminal (%s) is not "
+		fprintf(stderr, _("kartoteka-tui: this terminal (%s) is not "
 		    "enrolled: ask the owner for an invite code and run "
-		    "`kartoteka --config %s enroll CODE`\n", dir, dir);
+		    "`kartoteka --config %s enroll CODE`\n"), dir, dir);
 		goto out;
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "kartoteka-tui: needs a terminal (for "
-		    "scripts, use kartoteka)\n");
+		fprintf(stderr, _("kartoteka-tui: needs a terminal (for "
+		    "scripts, use kartoteka)\n"));
 		goto out;
 	}
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0 ||
 	    install_signals(pipefd[1]) != 0) {
-		fprintf(stderr, "kartoteka-tui: cannot set up signals: %s\n",
+		fprintf(stderr, _("kartoteka-tui: cannot set up signals: %s\n"),
 		    strerror(errno));
 		goto out;
 	}
@@ -505,8 +505,9 @@ main(int argc, char **argv)
 
 	set_escdelay(25);
 	if (initscr() == NULL) {
-		fprintf(stderr, "kartoteka-tui: cannot start the screen "
-		    "(TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		fprintf(stderr, _("kartoteka-tui: cannot start the screen "
+		    "(TERM=%s)\n"), /* untranslated: a variable */ getenv("TERM") ?
+		    getenv("TERM") : "");
 		goto out;
 	}
 	curses_on = 1;
@@ -518,7 +519,7 @@ main(int argc, char **argv)
 	colours(t);
 	t->t_last_key_ms = tui_now_ms();
 	tui_go(t, TUI_SCR_CONNECT);
-	tui_say(t, 0, "Connecting to %s...", t->t_cfg.address);
+	tui_say(t, 0, _("Connecting to %s..."), t->t_cfg.address);
 	tui_draw(t);
 	(void)tui_link_connect(t);
 	run(t);

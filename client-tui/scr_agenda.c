@@ -11,6 +11,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "text.h"
 #include "tui.h"
 
@@ -24,10 +25,10 @@ static const char *
 kind_name(Kartoteka__TaskKind k)
 {
 	switch (k) {
-	case KARTOTEKA__TASK_KIND__TASK_CALL: return "call";
-	case KARTOTEKA__TASK_KIND__TASK_MEETING: return "meeting";
-	case KARTOTEKA__TASK_KIND__TASK_PROMISE: return "promise";
-	case KARTOTEKA__TASK_KIND__TASK_OTHER: return "other";
+	case KARTOTEKA__TASK_KIND__TASK_CALL: return _("call");
+	case KARTOTEKA__TASK_KIND__TASK_MEETING: return _("meeting");
+	case KARTOTEKA__TASK_KIND__TASK_PROMISE: return _("promise");
+	case KARTOTEKA__TASK_KIND__TASK_OTHER: return _("other");
 	default: return "";
 	}
 }
@@ -85,8 +86,8 @@ static void
 rule(tui_lines_t *ls, const char *title, size_t n, uint32_t more)
 {
 	if (more > 0)
-		tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 %s (%zu, and %u "
-		    "more) \xe2\x94\x80\xe2\x94\x80", title, n + more, more);
+		tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 %s (%zu, and %u "
+		    "more) \xe2\x94\x80\xe2\x94\x80"), title, n + more, more);
 	else
 		tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 %s (%zu) "
 		    "\xe2\x94\x80\xe2\x94\x80", title, n);
@@ -112,24 +113,24 @@ client_lines(tui_lines_t *ls, const char *title,
 		switch (what) {
 		case 0: /* reoffer */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			    "won %s %s", tui_fmt_day(day, c[i]->at),
+			    _("won %s %s"), tui_fmt_day(day, c[i]->at),
 			    tui_str(c[i]->note));
 			break;
 		case 1: /* renewals */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			    "ends %s  %s", tui_fmt_day(day, c[i]->at),
+			    _("ends %s  %s"), tui_fmt_day(day, c[i]->at),
 			    tui_str(c[i]->note));
 			break;
 		case 2: /* A/B without a deal */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			    "category %s  %s", c[i]->category ==
+			    _("category %s  %s"), c[i]->category ==
 			    KARTOTEKA__CATEGORY__CATEGORY_A ? "A" : "B",
 			    tui_str(c[i]->manager));
 			break;
 		default: /* quiet */
 			snprintf(text + strlen(text), sizeof(text) - strlen(text),
-			    "last contact %s  %s", c[i]->at > 0 ?
-			    tui_fmt_day(day, c[i]->at) : "never",
+			    _("last contact %s  %s"), c[i]->at > 0 ?
+			    tui_fmt_day(day, c[i]->at) : _("never"),
 			    tui_str(c[i]->manager));
 			break;
 		}
@@ -153,25 +154,25 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 		mktime(&tm);
 		strftime(day, sizeof(day), "%A %d %B %Y", &tm);
 	}
-	snprintf(t->t_agenda_title, sizeof(t->t_agenda_title), "Agenda of %s "
-	    "\xc2\xb7 %s", tui_str(a->scope), day[0] != '\0' ? day : tui_str(a->date));
+	snprintf(t->t_agenda_title, sizeof(t->t_agenda_title), _("Agenda of %s "
+	    "\xc2\xb7 %s"), tui_str(a->scope), day[0] != '\0' ? day : tui_str(a->date));
 	for (size_t i = 0; i < a->n_tasks; i++)
 		if (a->tasks[i] != NULL && a->tasks[i]->overdue)
 			overdue++;
 	if (overdue > 0) {
-		rule(ls, "Overdue", overdue, 0);
+		rule(ls, _("Overdue"), overdue, 0);
 		for (size_t i = 0; i < a->n_tasks; i++)
 			if (a->tasks[i] != NULL && a->tasks[i]->overdue)
 				task_line(ls, a->tasks[i], tui_str(a->date));
 	}
-	rule(ls, "Today", a->n_tasks - overdue, a->tasks_more);
+	rule(ls, _("Today"), a->n_tasks - overdue, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++)
 		if (a->tasks[i] != NULL && !a->tasks[i]->overdue)
 			task_line(ls, a->tasks[i], tui_str(a->date));
 	if (a->n_tasks == overdue)
-		tui_lines_add(ls, 0, "   nothing due today");
+		tui_lines_add(ls, 0, _("   nothing due today"));
 	if (a->n_birthdays > 0) {
-		rule(ls, "Birthdays this week", a->n_birthdays,
+		rule(ls, _("Birthdays this week"), a->n_birthdays,
 		    a->birthdays_more);
 		for (size_t i = 0; i < a->n_birthdays; i++) {
 			const Kartoteka__AgendaBirthday *b = a->birthdays[i];
@@ -185,10 +186,10 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 			if (b->turns > 0)
 				snprintf(person, sizeof(person), "%s, %u%s",
 				    tui_str(b->person), b->turns, b->child ?
-				    " (child)" : "");
+				    _(" (child)") : "");
 			else
 				snprintf(person, sizeof(person), "%s%s",
-				    tui_str(b->person), b->child ? " (child)" : "");
+				    tui_str(b->person), b->child ? _(" (child)") : "");
 			text[0] = '\0';
 			col(text, sizeof(text), "", 2);
 			col(text, sizeof(text), d, 5);
@@ -200,21 +201,21 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 				l->ln_client = b->client_id;
 		}
 	}
-	client_lines(ls, "Offer again (bought a year ago)",
+	client_lines(ls, _("Offer again (bought a year ago)"),
 	    a->reoffer, a->n_reoffer, a->reoffer_more, 0);
-	client_lines(ls, "Renewals due", a->renewals, a->n_renewals,
+	client_lines(ls, _("Renewals due"), a->renewals, a->n_renewals,
 	    a->renewals_more, 1);
-	client_lines(ls, "A and B clients without an open deal",
+	client_lines(ls, _("A and B clients without an open deal"),
 	    a->no_open_deal, a->n_no_open_deal, a->no_open_deal_more, 2);
-	client_lines(ls, "Quiet clients", a->quiet, a->n_quiet,
+	client_lines(ls, _("Quiet clients"), a->quiet, a->n_quiet,
 	    a->quiet_more, 3);
 	if (a->n_managers > 0) {
-		tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Managers "
-		    "\xe2\x94\x80\xe2\x94\x80");
+		tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 Managers "
+		    "\xe2\x94\x80\xe2\x94\x80"));
 		for (size_t i = 0; i < a->n_managers; i++)
 			if (a->managers[i] != NULL)
-				tui_lines_add(ls, 0, "   %-16s overdue tasks %u"
-				    "   A/B without a deal %u",
+				tui_lines_add(ls, 0, _("   %-16s overdue tasks %u"
+				    "   A/B without a deal %u"),
 				    tui_str(a->managers[i]->login),
 				    a->managers[i]->overdue_tasks,
 				    a->managers[i]->ab_without_deal);
@@ -230,18 +231,18 @@ tui_agenda_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 
 	if (pd->pd_kind == TUI_RQ_TASK_DONE) {
 		if (e != NULL) {
-			tui_say(t, 1, "Not marked done: %s",
-			    e->message != NULL ? e->message : "refused");
+			tui_say(t, 1, _("Not marked done: %s"),
+			    e->message != NULL ? e->message : _("refused"));
 			return;
 		}
-		tui_say(t, 0, "Done");
+		tui_say(t, 0, _("Done"));
 		tui_agenda_load(t);
 		return;
 	}
 	a = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_AGENDA);
 	if (e != NULL || a == NULL) {
-		tui_say(t, 1, "The agenda: %s", e != NULL && e->message != NULL ?
-		    e->message : "an answer of the wrong kind");
+		tui_say(t, 1, _("The agenda: %s"), e != NULL && e->message != NULL ?
+		    e->message : _("an answer of the wrong kind"));
 		return;
 	}
 	build(t, a);
@@ -256,7 +257,7 @@ task_done(tui_t *t)
 	const tui_line_t *l;
 
 	if (ls->ls_n == 0 || (l = &ls->ls_line[ls->ls_sel])->ln_task == 0) {
-		tui_say(t, 1, "Not a task: select a task line first");
+		tui_say(t, 1, _("Not a task: select a task line first"));
 		return;
 	}
 	r.id = l->ln_task;
@@ -295,7 +296,7 @@ tui_agenda_key(tui_t *t, wint_t ch, int fkey)
 	case 'd': task_done(t); return;
 	case 'm':
 		if (ls->ls_n == 0 || ls->ls_line[ls->ls_sel].ln_task == 0) {
-			tui_say(t, 1, "Not a task: select a task line first");
+			tui_say(t, 1, _("Not a task: select a task line first"));
 			return;
 		}
 		t->t_move_task = ls->ls_line[ls->ls_sel].ln_task;
@@ -324,7 +325,7 @@ tui_agenda_draw(tui_t *t)
 		tui_agenda_load(t);
 	attrset(A_BOLD);
 	tui_put(1, 1, t->t_agenda_title[0] != '\0' ? t->t_agenda_title :
-	    "Agenda: loading...", COLS - 1, 0);
+	    _("Agenda: loading..."), COLS - 1, 0);
 	attrset(A_NORMAL);
 	tui_lines_draw(t, &t->t_agenda, 2, LINES - 4);
 }

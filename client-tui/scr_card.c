@@ -10,6 +10,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "fields.h"
 #include "text.h"
 #include "tui.h"
@@ -18,10 +19,10 @@ static const char *
 relation_name(Kartoteka__Relation r)
 {
 	switch (r) {
-	case KARTOTEKA__RELATION__PARENT: return "parent";
-	case KARTOTEKA__RELATION__CHILD: return "child";
-	case KARTOTEKA__RELATION__CONTACT: return "contact";
-	case KARTOTEKA__RELATION__OTHER: return "other";
+	case KARTOTEKA__RELATION__PARENT: return _("parent");
+	case KARTOTEKA__RELATION__CHILD: return _("child");
+	case KARTOTEKA__RELATION__CONTACT: return _("contact");
+	case KARTOTEKA__RELATION__OTHER: return _("other");
 	default: return "";
 	}
 }
@@ -30,9 +31,9 @@ static const char *
 status_name(Kartoteka__ClientStatus s)
 {
 	switch (s) {
-	case KARTOTEKA__CLIENT_STATUS__LEAD: return "lead";
-	case KARTOTEKA__CLIENT_STATUS__ACTIVE: return "client";
-	case KARTOTEKA__CLIENT_STATUS__FORMER: return "former";
+	case KARTOTEKA__CLIENT_STATUS__LEAD: return _("lead");
+	case KARTOTEKA__CLIENT_STATUS__ACTIVE: return _("client");
+	case KARTOTEKA__CLIENT_STATUS__FORMER: return _("former");
 	default: return "?";
 	}
 }
@@ -41,11 +42,11 @@ static const char *
 channel_name(Kartoteka__Channel c)
 {
 	switch (c) {
-	case KARTOTEKA__CHANNEL__CALL: return "call";
-	case KARTOTEKA__CHANNEL__MEETING: return "meeting";
-	case KARTOTEKA__CHANNEL__EMAIL: return "e-mail";
-	case KARTOTEKA__CHANNEL__MESSAGE: return "message";
-	case KARTOTEKA__CHANNEL__VISIT: return "visit";
+	case KARTOTEKA__CHANNEL__CALL: return _("call");
+	case KARTOTEKA__CHANNEL__MEETING: return _("meeting");
+	case KARTOTEKA__CHANNEL__EMAIL: return _("e-mail");
+	case KARTOTEKA__CHANNEL__MESSAGE: return _("message");
+	case KARTOTEKA__CHANNEL__VISIT: return _("visit");
 	default: return "?";
 	}
 }
@@ -54,10 +55,10 @@ static const char *
 stage_name(Kartoteka__DealStage s)
 {
 	switch (s) {
-	case KARTOTEKA__DEAL_STAGE__STAGE_NEW: return "new";
-	case KARTOTEKA__DEAL_STAGE__STAGE_PROGRESS: return "in progress";
-	case KARTOTEKA__DEAL_STAGE__STAGE_WON: return "won";
-	case KARTOTEKA__DEAL_STAGE__STAGE_LOST: return "lost";
+	case KARTOTEKA__DEAL_STAGE__STAGE_NEW: return _("new");
+	case KARTOTEKA__DEAL_STAGE__STAGE_PROGRESS: return _("in progress");
+	case KARTOTEKA__DEAL_STAGE__STAGE_WON: return _("won");
+	case KARTOTEKA__DEAL_STAGE__STAGE_LOST: return _("lost");
 	default: return "?";
 	}
 }
@@ -114,7 +115,7 @@ tui_card_open(tui_t *t, uint64_t id)
 		t->t_card_back = t->t_screen;
 	tui_card_clear(t);
 	t->t_card_id = id;
-	tui_say(t, 0, "Opening card %llu...", (unsigned long long)id);
+	tui_say(t, 0, _("Opening card %llu..."), (unsigned long long)id);
 	tui_go(t, TUI_SCR_CARD);
 }
 
@@ -131,22 +132,22 @@ build(tui_t *t)
 	tui_lines_clear(ls);
 	cr = t->t_card != NULL ? t->t_card->client : NULL;
 	if (cr == NULL || cr->client == NULL) {
-		tui_lines_add(ls, 0, "  Loading card %llu...",
+		tui_lines_add(ls, 0, _("  Loading card %llu..."),
 		    (unsigned long long)t->t_card_id);
 		return;
 	}
 	c = cr->client;
-	tui_lines_add(ls, 1, "%s (%llu) \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s%s "
-	    "\xc2\xb7 version %llu%s", tui_str(c->title),
+	tui_lines_add(ls, 1, _("%s (%llu) \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s%s "
+	    "\xc2\xb7 version %llu%s"), tui_str(c->title),
 	    (unsigned long long)c->id, tui_str(c->branch), tui_str(c->manager),
 	    status_name(c->status),
 	    c->category != KARTOTEKA__CATEGORY__CATEGORY_UNSPECIFIED ?
-	    ", category " : "",
+	    _(", category ") : "",
 	    c->category == KARTOTEKA__CATEGORY__CATEGORY_A ? "A" :
 	    c->category == KARTOTEKA__CATEGORY__CATEGORY_B ? "B" :
 	    c->category == KARTOTEKA__CATEGORY__CATEGORY_C ? "C" : "",
-	    (unsigned long long)c->version, c->archived ? " (archived)" : "");
-	tui_lines_add(ls, 0, "People");
+	    (unsigned long long)c->version, c->archived ? _(" (archived)") : "");
+	tui_lines_add(ls, 0, _("People"));
 	for (size_t i = 0; i < c->n_people; i++) {
 		const Kartoteka__Person *p = c->people[i];
 		char born[40] = "", phones[160] = "";
@@ -178,46 +179,46 @@ build(tui_t *t)
 		tui_lines_add(ls, 0, "%s", line);
 	}
 	extra[0] = '\0';
-	snprintf(extra, sizeof(extra), "Source: %s", c->source != NULL &&
+	snprintf(extra, sizeof(extra), _("Source: %s"), c->source != NULL &&
 	    c->source[0] != '\0' ? c->source : "-");
 	if (c->contract != NULL && c->contract[0] != '\0')
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " \xc2\xb7 Contract %s", c->contract);
+		    _(" \xc2\xb7 Contract %s"), c->contract);
 	if (c->discount_percent > 0)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " \xc2\xb7 Discount %u %%", c->discount_percent);
+		    _(" \xc2\xb7 Discount %u %%"), c->discount_percent);
 	if (c->consent_date != NULL && c->consent_date[0] != '\0')
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " \xc2\xb7 Consent %s", c->consent_date);
+		    _(" \xc2\xb7 Consent %s"), c->consent_date);
 	if (c->do_not_contact)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " \xc2\xb7 DO NOT CONTACT");
+		    _(" \xc2\xb7 DO NOT CONTACT"));
 	tui_lines_add(ls, 0, "%s", extra);
 	if (c->notes != NULL && c->notes[0] != '\0')
-		tui_lines_add(ls, 0, "Notes: %s", c->notes);
+		tui_lines_add(ls, 0, _("Notes: %s"), c->notes);
 
-	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Recent contacts");
+	tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 Recent contacts"));
 	/* Logged here since the card came: newest first, above the card's. */
 	for (size_t i = t->t_card_nnew; i-- > 0;)
 		tui_lines_add(ls, 0, "%s", t->t_card_new[i]);
 	if (cr->n_recent == 0 && t->t_card_nnew == 0)
-		tui_lines_add(ls, 0, "  none yet (F4 logs a call)");
+		tui_lines_add(ls, 0, _("  none yet (F4 logs a call)"));
 	for (size_t i = 0; i < cr->n_recent; i++) {
 		const Kartoteka__Interaction *n = cr->recent[i];
 		if (n == NULL)
 			continue;
 		tui_lines_add(ls, 0, "  %s %s%s  %s%s%s", tui_fmt_day(day, n->at),
 		    channel_name(n->channel),
-		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
-		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
+		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? _(", in") :
+		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? _(", out") : "",
 		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
 		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
 	}
-	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Deals");
+	tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 Deals"));
 	if (t->t_card_deals == NULL || t->t_card_deals->deal_list == NULL ||
 	    t->t_card_deals->deal_list->n_deals == 0)
 		tui_lines_add(ls, 0, t->t_card_deals == NULL ? "  ..." :
-		    "  none");
+		    _("  none"));
 	else
 		for (size_t i = 0; i < t->t_card_deals->deal_list->n_deals; i++) {
 			const Kartoteka__Deal *d =
@@ -239,10 +240,10 @@ build(tui_t *t)
 			    12, 0);
 			tui_lines_add(ls, 0, "%s", line);
 		}
-	tui_lines_add(ls, 1, "\xe2\x94\x80\xe2\x94\x80 Tasks (yours, open)");
+	tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 Tasks (yours, open)"));
 	if (t->t_card_tasks == NULL || t->t_card_tasks->task_list == NULL)
 		tui_lines_add(ls, 0, t->t_card_tasks == NULL ? "  ..." :
-		    "  none");
+		    _("  none"));
 	else {
 		size_t shown = 0;
 		for (size_t i = 0; i < t->t_card_tasks->task_list->n_tasks; i++) {
@@ -255,7 +256,7 @@ build(tui_t *t)
 			shown++;
 		}
 		if (shown == 0)
-			tui_lines_add(ls, 0, "  none (F5 sets one)");
+			tui_lines_add(ls, 0, _("  none (F5 sets one)"));
 	}
 	ls->ls_top = keep_top < ls->ls_n ? keep_top : 0;
 }
@@ -271,17 +272,17 @@ tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	switch (pd->pd_kind) {
 	case TUI_RQ_SHOW:
 		if (e != NULL) {
-			tui_say(t, 1, "Card %llu: %s",
+			tui_say(t, 1, _("Card %llu: %s"),
 			    (unsigned long long)t->t_card_id,
-			    e->message != NULL ? e->message : "refused");
+			    e->message != NULL ? e->message : _("refused"));
 			if (t->t_screen == TUI_SCR_CARD)
 				tui_go(t, t->t_card_back);
 			return;
 		}
 		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT) ==
 		    NULL || (*resp)->client->client == NULL) {
-			tui_say(t, 1, "The server sent an answer of the wrong "
-			    "kind");
+			tui_say(t, 1, _("The server sent an answer of the wrong "
+			    "kind"));
 			return;
 		}
 		if (t->t_card != NULL)
@@ -289,9 +290,12 @@ tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		t->t_card = *resp;
 		*resp = NULL;
 		t->t_views++;
-		if (t->t_status[0] != '\0' && !t->t_status_error &&
-		    strncmp(t->t_status, "Opening", 7) == 0)
-			t->t_status[0] = '\0';
+		/* "Opening card N..." (in the reader's language) is done */
+		if (t->t_status[0] != '\0' && !t->t_status_error) {
+			const char *op = _("Opening card %llu...");
+			if (strncmp(t->t_status, op, strcspn(op, "%")) == 0)
+				t->t_status[0] = '\0';
+		}
 		break;
 	case TUI_RQ_DEALS:
 		if (e != NULL || tui_result(*resp,
@@ -332,10 +336,10 @@ tui_card_refresh(tui_t *t, const Kartoteka__Interaction *n)
 			t->t_card_nnew--;
 		}
 		snprintf(t->t_card_new[t->t_card_nnew++],
-		    sizeof(t->t_card_new[0]), "  %s %s%s  %s%s%s (just now)",
+		    sizeof(t->t_card_new[0]), _("  %s %s%s  %s%s%s (just now)"),
 		    tui_fmt_day(day, n->at), channel_name(n->channel),
-		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? ", in" :
-		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? ", out" : "",
+		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? _(", in") :
+		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? _(", out") : "",
 		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
 		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
 	}

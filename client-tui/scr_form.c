@@ -13,6 +13,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "fields.h"
 #include "normalize.h"
 #include "text.h"
@@ -159,11 +160,11 @@ static const char *
 form_title(tui_form_kind_t k)
 {
 	switch (k) {
-	case TUI_FORM_NOTE: return "Log a call or contact";
-	case TUI_FORM_TASK: return "A task or a promise";
-	case TUI_FORM_CLIENT: return "A new family";
-	case TUI_FORM_FILTER: return "Client list: filters";
-	case TUI_FORM_MOVE: return "Move the task";
+	case TUI_FORM_NOTE: return _("Log a call or contact");
+	case TUI_FORM_TASK: return _("A task or a promise");
+	case TUI_FORM_CLIENT: return _("A new family");
+	case TUI_FORM_FILTER: return _("Client list: filters");
+	case TUI_FORM_MOVE: return _("Move the task");
 	}
 	return "";
 }
@@ -178,46 +179,46 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 	t->t_form_busy = 0;
 	switch (kind) {
 	case TUI_FORM_NOTE:
-		tui_form_add(f, "Channel", "channel", 0);
-		tui_form_add(f, "Direction", "direction", 0);
-		tui_form_add(f, "Topic", "topic", 0);
-		tui_form_add(f, "Agreed", "agreed", 0);
+		tui_form_add(f, _("Channel"), "channel", 0);
+		tui_form_add(f, _("Direction"), "direction", 0);
+		tui_form_add(f, _("Topic"), "topic", 0);
+		tui_form_add(f, _("Agreed"), "agreed", 0);
 		tui_form_set(f, NOTE_CHANNEL, "call");
 		tui_form_set(f, NOTE_DIRECTION, "in");
 		f->fm_focus = NOTE_TOPIC;
 		break;
 	case TUI_FORM_TASK:
-		tui_form_add(f, "Due", "due", 0);
-		tui_form_add(f, "Kind", "kind", 0);
-		tui_form_add(f, "What", "title", 0);
+		tui_form_add(f, _("Due"), "due", 0);
+		tui_form_add(f, _("Kind"), "kind", 0);
+		tui_form_add(f, _("What"), "title", 0);
 		tui_form_set(f, TASK_KIND, "call");
 		break;
 	case TUI_FORM_CLIENT:
-		tui_form_add(f, "Family (title)", "title", 0);
-		tui_form_add(f, "1 Name", "people[0].name", 0);
-		tui_form_add(f, "1 Relation", "people[0].relation", 0);
-		tui_form_add(f, "1 Born", "people[0].birth", 0);
-		tui_form_add(f, "1 Phone", "people[0].phones", 0);
-		tui_form_add(f, "1 E-mail", "people[0].email", 0);
-		tui_form_add(f, "2 Name", "people[1].name", 0);
-		tui_form_add(f, "2 Relation", "people[1].relation", 0);
-		tui_form_add(f, "2 Born", "people[1].birth", 0);
-		tui_form_add(f, "2 Phone", "people[1].phones", 0);
-		tui_form_add(f, "Source", "source", 0);
-		tui_form_add(f, "Notes", "notes", 0);
+		tui_form_add(f, _("Family (title)"), "title", 0);
+		tui_form_add(f, _("1 Name"), "people[0].name", 0);
+		tui_form_add(f, _("1 Relation"), "people[0].relation", 0);
+		tui_form_add(f, _("1 Born"), "people[0].birth", 0);
+		tui_form_add(f, _("1 Phone"), "people[0].phones", 0);
+		tui_form_add(f, _("1 E-mail"), "people[0].email", 0);
+		tui_form_add(f, _("2 Name"), "people[1].name", 0);
+		tui_form_add(f, _("2 Relation"), "people[1].relation", 0);
+		tui_form_add(f, _("2 Born"), "people[1].birth", 0);
+		tui_form_add(f, _("2 Phone"), "people[1].phones", 0);
+		tui_form_add(f, _("Source"), "source", 0);
+		tui_form_add(f, _("Notes"), "notes", 0);
 		tui_form_set(f, CL_P1_REL, "parent");
 		tui_form_set(f, CL_P2_REL, "child");
 		break;
 	case TUI_FORM_MOVE:
-		tui_form_add(f, "New due", "due", 0);
+		tui_form_add(f, _("New due"), "due", 0);
 		break;
 	case TUI_FORM_FILTER:
-		tui_form_add(f, "Manager (login)", "manager", 0);
-		tui_form_add(f, "Status", "status", 0);
-		tui_form_add(f, "Category", "category", 0);
-		tui_form_add(f, "Tag", "tag", 0);
-		tui_form_add(f, "Birth month", "birth_month", 0);
-		tui_form_add(f, "Children only", "children_only", 0);
+		tui_form_add(f, _("Manager (login)"), "manager", 0);
+		tui_form_add(f, _("Status"), "status", 0);
+		tui_form_add(f, _("Category"), "category", 0);
+		tui_form_add(f, _("Tag"), "tag", 0);
+		tui_form_add(f, _("Birth month"), "birth_month", 0);
+		tui_form_add(f, _("Children only"), "children_only", 0);
 		break;
 	}
 	if (t->t_screen != TUI_SCR_FORM)
@@ -342,8 +343,8 @@ due_of(tui_form_t *f, size_t i, char *due, size_t cap)
 	memcpy(day, s, n);
 	day[n] = '\0';
 	if (kt_date_parse(day, &d, &why) != 0 || d.year == 0) {
-		snprintf(msg, sizeof(msg), "due: %s (DD.MM.YYYY or "
-		    "YYYY-MM-DD, then HH:MM if you like)", why.text);
+		snprintf(msg, sizeof(msg), _("due: %s (DD.MM.YYYY or "
+		    "YYYY-MM-DD, then HH:MM if you like)"), why.text);
 		return field_error(f, i, msg);
 	}
 	snprintf(due, cap, "%04u-%02u-%02u%s%.8s", (unsigned)d.year,
@@ -419,8 +420,8 @@ person(tui_form_t *f, size_t name, size_t rel, size_t birth, size_t phone,
 	} else if (b[0] != '\0') {
 		if (kt_date_parse(b, &d, &why) != 0) {
 			char msg[TUI_ERROR_MAX];
-			snprintf(msg, sizeof(msg), "born: %s (DD.MM.YYYY, "
-			    "YYYY-MM-DD, DD.MM or YYYY)", why.text);
+			snprintf(msg, sizeof(msg), _("born: %s (DD.MM.YYYY, "
+			    "YYYY-MM-DD, DD.MM or YYYY)"), why.text);
 			return field_error(f, birth, msg);
 		}
 		p->birth_year = d.year;
@@ -530,7 +531,7 @@ save(tui_t *t)
 	}
 	if (rc == 0) {
 		t->t_form_busy = 1;
-		tui_say(t, 0, "Saving...");
+		tui_say(t, 0, _("Saving..."));
 	}
 }
 
@@ -541,7 +542,7 @@ tui_form_key(tui_t *t, wint_t ch, int fkey)
 
 	if (!fkey && ch == 27) {
 		tui_form_reset(f);
-		tui_say(t, 0, "Cancelled: nothing saved");
+		tui_say(t, 0, _("Cancelled: nothing saved"));
 		tui_go(t, t->t_form_back);
 		return;
 	}
@@ -608,7 +609,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		const char *msg = e->message != NULL ? e->message : "refused";
 		if (t->t_screen == TUI_SCR_FORM)
 			(void)tui_form_place_error(&t->t_form, e->field, msg);
-		tui_say(t, 1, "Not saved: %s", msg);
+		tui_say(t, 1, _("Not saved: %s"), msg);
 		return;
 	}
 	switch (pd->pd_kind) {
@@ -616,7 +617,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_NOTE) == NULL)
 			goto wrong;
 		tui_form_reset(&t->t_form);
-		tui_say(t, 0, "The call is logged on the card");
+		tui_say(t, 0, _("The call is logged on the card"));
 		tui_card_refresh(t, (*resp)->note->note);
 		return;
 	case TUI_RQ_TASK_ADD:
@@ -624,7 +625,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 			goto wrong;
 		tui_form_reset(&t->t_form);
 		t->t_agenda_loaded = 0;
-		tui_say(t, 0, "The task is set: it is on the agenda");
+		tui_say(t, 0, _("The task is set: it is on the agenda"));
 		tui_card_refresh(t, NULL);
 		return;
 	case TUI_RQ_TASK_MOVE:
@@ -632,7 +633,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		    (*resp)->task->task == NULL)
 			goto wrong;
 		tui_form_reset(&t->t_form);
-		tui_say(t, 0, "Moved to %s", (*resp)->task->task->due);
+		tui_say(t, 0, _("Moved to %s"), (*resp)->task->task->due);
 		tui_go(t, TUI_SCR_AGENDA);
 		tui_agenda_load(t);
 		return;
@@ -644,7 +645,7 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		/* A card just made is opened: a counted view, as for any. */
 		t->t_card_back = TUI_SCR_AGENDA;
 		tui_card_open(t, cr->client->id);
-		tui_say(t, 0, "Added: %s (%llu)", cr->client->title != NULL ?
+		tui_say(t, 0, _("Added: %s (%llu)"), cr->client->title != NULL ?
 		    cr->client->title : "", (unsigned long long)cr->client->id);
 		t->t_agenda_loaded = 0;
 		return;
@@ -652,5 +653,5 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		return;
 	}
 wrong:
-	tui_say(t, 1, "The server sent an answer of the wrong kind");
+	tui_say(t, 1, _("The server sent an answer of the wrong kind"));
 }

@@ -9,6 +9,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "text.h"
 #include "tui.h"
 
@@ -62,8 +63,8 @@ tui_list_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	(void)pd;
 	l = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST);
 	if (e != NULL || l == NULL) {
-		tui_say(t, 1, "Client list: %s", e != NULL && e->message != NULL
-		    ? e->message : "an answer of the wrong kind");
+		tui_say(t, 1, _("Client list: %s"), e != NULL && e->message != NULL
+		    ? e->message : _("an answer of the wrong kind"));
 		return;
 	}
 	t->t_list_more = l->next_cursor.len > 0 &&
@@ -99,7 +100,7 @@ tui_list_key(tui_t *t, wint_t ch, int fkey)
 		if (t->t_list_more)
 			list_send(t, 1);
 		else
-			tui_say(t, 0, "That was the last page");
+			tui_say(t, 0, _("That was the last page"));
 		return;
 	}
 	if (((!fkey && (ch == '\r' || ch == '\n')) || (fkey && ch == KEY_ENTER))
@@ -117,14 +118,14 @@ tui_list_draw(tui_t *t)
 	const Kartoteka__ClientListRequest *q = &t->t_list_filter;
 	char title[TUI_LINE_BYTES];
 
-	snprintf(title, sizeof(title), "Clients%s%s%s%s%s%s \xc2\xb7 %llu in "
-	    "all%s", q->manager != NULL && q->manager[0] != '\0' ?
-	    " \xc2\xb7 manager " : "", tui_str(q->manager), q->tag != NULL &&
-	    q->tag[0] != '\0' ? " \xc2\xb7 tag " : "", tui_str(q->tag),
-	    q->children_only ? " \xc2\xb7 children" : "",
-	    q->birth_month ? " \xc2\xb7 birth month" : "",
+	snprintf(title, sizeof(title), _("Clients%s%s%s%s%s%s \xc2\xb7 %llu in "
+	    "all%s"), q->manager != NULL && q->manager[0] != '\0' ?
+	    _(" \xc2\xb7 manager ") : "", tui_str(q->manager), q->tag != NULL &&
+	    q->tag[0] != '\0' ? _(" \xc2\xb7 tag ") : "", tui_str(q->tag),
+	    q->children_only ? _(" \xc2\xb7 children") : "",
+	    q->birth_month ? _(" \xc2\xb7 birth month") : "",
 	    (unsigned long long)t->t_rows_total,
-	    t->t_list_more ? " (n: next page)" : "");
+	    t->t_list_more ? _(" (n: next page)") : "");
 	attrset(A_BOLD);
 	tui_put(1, 1, title, COLS - 1, 0);
 	attrset(A_NORMAL);
@@ -206,9 +207,9 @@ audit_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		return; /* another alert's by now */
 	l = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_AUDIT_LIST);
 	if (e != NULL || l == NULL) {
-		tui_say(t, 1, "Audit entries: %s", e != NULL &&
-		    e->message != NULL ? e->message : "an answer of the wrong "
-		    "kind");
+		tui_say(t, 1, _("Audit entries: %s"), e != NULL &&
+		    e->message != NULL ? e->message : _("an answer of the wrong "
+		    "kind"));
 		return;
 	}
 	if (l->n_entries == 0 && l->next_cursor.len > 0 &&
@@ -251,40 +252,40 @@ detail_draw(tui_t *t, const Kartoteka__Alert *a)
 	if (localtime_r(&tt, &tm) != NULL)
 		strftime(when, sizeof(when), "%d.%m.%Y %H:%M:%S", &tm);
 	attrset(A_BOLD);
-	snprintf(line, sizeof(line), "Alert %llu \xc2\xb7 %s \xc2\xb7 %s",
+	snprintf(line, sizeof(line), _("Alert %llu \xc2\xb7 %s \xc2\xb7 %s"),
 	    (unsigned long long)a->id, tui_str(a->kind), when);
 	tui_put(y++, 1, line, COLS - 1, 0);
 	attrset(A_NORMAL);
 	tui_put(y++, 3, tui_str(a->what), COLS - 3, 0);
-	snprintf(line, sizeof(line), "user %s \xc2\xb7 terminal %s \xc2\xb7 "
-	    "card %llu%s", a->user[0] != '\0' ? a->user : "-",
+	snprintf(line, sizeof(line), _("user %s \xc2\xb7 terminal %s \xc2\xb7 "
+	    "card %llu%s"), a->user[0] != '\0' ? a->user : "-",
 	    a->terminal[0] != '\0' ? a->terminal : "-",
 	    (unsigned long long)a->client_id, a->other_client_id ?
-	    " and another" : "");
+	    _(" and another") : "");
 	if (a->limit != 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line),
-		    " \xc2\xb7 %llu of %llu", (unsigned long long)a->count,
+		    _(" \xc2\xb7 %llu of %llu"), (unsigned long long)a->count,
 		    (unsigned long long)a->limit);
 	tui_put(y++, 3, line, COLS - 3, 0);
 	if (a->detail[0] != '\0')
 		tui_put(y++, 3, a->detail, COLS - 3, 0);
 	snprintf(line, sizeof(line), "%s%s", a->acked_at != 0 ?
-	    "acknowledged by " : "open: k acknowledges",
+	    _("acknowledged by ") : _("open: k acknowledges"),
 	    a->acked_at != 0 ? tui_str(a->acked_by) : "");
 	tui_put(y++, 3, line, COLS - 3, 0);
 	attrset(t->t_mono ? A_BOLD : COLOR_PAIR(3) | A_BOLD);
-	snprintf(line, sizeof(line), "\xe2\x94\x80\xe2\x94\x80 The audit "
-	    "before it (%s, 15 minutes)", a->user[0] != '\0' ?
-	    "the user's" : "the card's");
+	snprintf(line, sizeof(line), _("\xe2\x94\x80\xe2\x94\x80 The audit "
+	    "before it (%s, 15 minutes)"), a->user[0] != '\0' ?
+	    _("the user's") : _("the card's"));
 	tui_put(++y, 1, line, COLS - 1, 0);
 	attrset(A_NORMAL);
 	y++;
 	if (l == NULL) {
-		tui_put(y, 3, "loading...", COLS - 3, 0);
+		tui_put(y, 3, _("loading..."), COLS - 3, 0);
 		return;
 	}
 	if (l->n_entries == 0)
-		tui_put(y, 3, "no entries", COLS - 3, 0);
+		tui_put(y, 3, _("no entries"), COLS - 3, 0);
 	/* The newest last, so the ones just before the alert stay shown. */
 	for (size_t i = l->n_entries > (size_t)(LINES - 2 - y) ?
 	    l->n_entries - (size_t)(LINES - 2 - y) : 0;
@@ -298,7 +299,7 @@ detail_draw(tui_t *t, const Kartoteka__Alert *a)
 			strftime(when, sizeof(when), "%H:%M:%S", &tm);
 		snprintf(line, sizeof(line), "%-8s %-10s %-16s %-14s %s%s%s",
 		    when, tui_str(en->user), tui_str(en->action),
-		    tui_str(en->object), en->outcome == 0 ? "OK" : "refused",
+		    tui_str(en->object), en->outcome == 0 ? _("OK") : _("refused"),
 		    en->detail[0] != '\0' ? "  " : "", tui_str(en->detail));
 		tui_put(y++, 3, line, COLS - 3, 0);
 	}
@@ -315,18 +316,18 @@ tui_alerts_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	}
 	if (pd->pd_kind == TUI_RQ_ALERT_ACK) {
 		if (e != NULL)
-			tui_say(t, 1, "Not acknowledged: %s",
-			    e->message != NULL ? e->message : "refused");
+			tui_say(t, 1, _("Not acknowledged: %s"),
+			    e->message != NULL ? e->message : _("refused"));
 		else
-			tui_say(t, 0, "Acknowledged");
+			tui_say(t, 0, _("Acknowledged"));
 		if (t->t_screen == TUI_SCR_ALERTS)
 			tui_alerts_open(t);
 		return;
 	}
 	if (e != NULL || tui_result(*resp,
 	    KARTOTEKA__RESPONSE__RESULT_ALERT_LIST) == NULL) {
-		tui_say(t, 1, "Alerts: %s", e != NULL && e->message != NULL ?
-		    e->message : "an answer of the wrong kind");
+		tui_say(t, 1, _("Alerts: %s"), e != NULL && e->message != NULL ?
+		    e->message : _("an answer of the wrong kind"));
 		return;
 	}
 	kt_response_free(t->t_alerts);
@@ -362,7 +363,7 @@ tui_alerts_key(tui_t *t, wint_t ch, int fkey)
 		Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 		Kartoteka__AlertAckRequest r = KARTOTEKA__ALERT_ACK_REQUEST__INIT;
 		if (a->acked_at != 0) {
-			tui_say(t, 0, "Already acknowledged by %s",
+			tui_say(t, 0, _("Already acknowledged by %s"),
 			    tui_str(a->acked_by));
 			return;
 		}
@@ -394,10 +395,10 @@ tui_alerts_draw(tui_t *t)
 	t->t_alert_detail = 0;
 	attrset(A_BOLD);
 	if (t->t_alerts == NULL || t->t_alerts->alert_list == NULL)
-		snprintf(line, sizeof(line), "Alerts \xc2\xb7 loading...");
+		snprintf(line, sizeof(line), _("Alerts \xc2\xb7 loading..."));
 	else
-		snprintf(line, sizeof(line), "Alerts \xc2\xb7 %llu open "
-		    "\xc2\xb7 newest first; open ones in bold",
+		snprintf(line, sizeof(line), _("Alerts \xc2\xb7 %llu open "
+		    "\xc2\xb7 newest first; open ones in bold"),
 		    (unsigned long long)t->t_alerts->alert_list->open);
 	tui_put(1, 1, line, COLS - 1, 0);
 	attrset(A_NORMAL);
@@ -419,8 +420,8 @@ tui_alerts_draw(tui_t *t)
 		when[0] = '\0';
 		if (localtime_r(&tt, &tm) != NULL)
 			strftime(when, sizeof(when), "%d.%m %H:%M", &tm);
-		snprintf(ack, sizeof(ack), "%s%s", a->acked_at != 0 ? "ack " :
-		    "open", a->acked_at != 0 ? tui_str(a->acked_by) : "");
+		snprintf(ack, sizeof(ack), "%s%s", a->acked_at != 0 ? _("ack ") :
+		    _("open"), a->acked_at != 0 ? tui_str(a->acked_by) : "");
 		snprintf(line, sizeof(line), "%-11s %-18s %-10s %-12s %s", when,
 		    tui_str(a->kind), tui_str(a->user), ack, tui_str(a->what));
 		attrset((a->acked_at == 0 ? A_BOLD : A_NORMAL) |
@@ -429,6 +430,6 @@ tui_alerts_draw(tui_t *t)
 		attrset(A_NORMAL);
 	}
 	if (n == 0)
-		tui_put(3, 2, t->t_alerts == NULL ? "loading..." : "no alerts",
+		tui_put(3, 2, t->t_alerts == NULL ? _("loading...") : _("no alerts"),
 		    COLS - 2, 0);
 }

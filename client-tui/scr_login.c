@@ -12,6 +12,7 @@
 #include <curses.h>
 #include <sodium.h>
 
+#include "i18n.h"
 #include "kt_error.h"
 #include "tui.h"
 
@@ -60,7 +61,7 @@ send_login(tui_t *t, const char *login, tui_rq_t kind)
 	/* kt_conn_send encrypts in place: the plaintext is gone from its
 	 * buffer; the field is wiped here. */
 	if (tui_link_send(t, &req, kind, 0, 0) == 0)
-		tui_say(t, 0, "Logging in as %s...", login);
+		tui_say(t, 0, _("Logging in as %s..."), login);
 	tui_field_clear(pw);
 }
 
@@ -73,8 +74,8 @@ tui_login_key(tui_t *t, wint_t ch, int fkey)
 
 	if (fkey && ch == KEY_F(9) && t->t_screen == TUI_SCR_LOCK) {
 		tui_login_open(t, TUI_SCR_LOGIN);
-		tui_say(t, 0, "Log in: this ends the session of %s on this "
-		    "terminal", t->t_login);
+		tui_say(t, 0, _("Log in: this ends the session of %s on this "
+		    "terminal"), t->t_login);
 		return;
 	}
 	if (fkey && ch == KEY_F(1)) {
@@ -103,18 +104,18 @@ tui_login_draw(tui_t *t)
 	attrset(A_BOLD);
 	if (t->t_screen == TUI_SCR_LOCK) {
 		char who[TUI_LINE_BYTES];
-		snprintf(who, sizeof(who), "Locked. Logged in: %s (%s, %s)",
+		snprintf(who, sizeof(who), _("Locked. Logged in: %s (%s, %s)"),
 		    t->t_login, t->t_name, tui_role_label(t->t_role));
 		tui_put(y, 2, who, COLS - 2, 0);
 		attrset(A_NORMAL);
-		tui_put(y + 1, 2, "Type the password to go on, or F9 to log "
-		    "in as someone else.", COLS - 2, 0);
+		tui_put(y + 1, 2, _("Type the password to go on, or F9 to log "
+		    "in as someone else."), COLS - 2, 0);
 	} else {
-		tui_put(y, 2, "Log in", COLS - 2, 0);
+		tui_put(y, 2, _("Log in"), COLS - 2, 0);
 		attrset(A_NORMAL);
 		tui_put(y + 1, 2, t->t_cfg.branch[0] != '\0' ?
-		    "A branch terminal: managers and heads of this branch." :
-		    "An owner terminal.", COLS - 2, 0);
+		    _("A branch terminal: managers and heads of this branch.") :
+		    _("An owner terminal."), COLS - 2, 0);
 	}
 	tui_form_draw_fields(t, &t->t_loginf, y + 3);
 }
@@ -179,17 +180,17 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		if (e != NULL || rr == NULL) {
 			/* The saved session is over: log in. */
 			if (t->t_logged_in)
-				tui_say(t, 1, "The session has ended (%s): log "
-				    "in again", e != NULL && e->message != NULL ?
-				    e->message : "refused");
+				tui_say(t, 1, _("The session has ended (%s): log "
+				    "in again"), e != NULL && e->message != NULL ?
+				    e->message : _("refused"));
 			else
-				tui_say(t, 0, "Log in to start");
+				tui_say(t, 0, _("Log in to start"));
 			t->t_logged_in = 0;
 			tui_login_open(t, TUI_SCR_LOGIN);
 			return;
 		}
 		if (t->t_logged_in) {
-			tui_say(t, 0, "Connected again; the session goes on");
+			tui_say(t, 0, _("Connected again; the session goes on"));
 			/* A card whose answer was lost is asked again. */
 			if (t->t_screen == TUI_SCR_CARD && t->t_card == NULL &&
 			    t->t_card_id != 0)
@@ -204,29 +205,29 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 			(void)tui_form_place_error(&t->t_loginf, "password",
 			    e->message != NULL ? e->message : "refused");
 			t->t_loginf.fm_focus = t->t_loginf.fm_n - 1;
-			tui_say(t, 1, "Not logged in");
+			tui_say(t, 1, _("Not logged in"));
 			return;
 		}
 		if (lr == NULL || lr->token.data == NULL ||
 		    lr->token.len != sizeof(t->t_cfg.session)) {
-			tui_say(t, 1, "The server sent a session token of the "
-			    "wrong size");
+			tui_say(t, 1, _("The server sent a session token of the "
+			    "wrong size"));
 			return;
 		}
 		memcpy(t->t_cfg.session, lr->token.data, lr->token.len);
 		t->t_cfg.has_session = 1;
 		if ((rc = kt_config_save_session(&t->t_cfg)) != 0)
-			tui_say(t, 1, "Logged in, but cannot save %s/session: "
-			    "%s", t->t_cfg.dir, kt_strerror(rc));
+			tui_say(t, 1, _("Logged in, but cannot save %s/session: "
+			    "%s"), t->t_cfg.dir, kt_strerror(rc));
 		else
-			tui_say(t, 0, "Logged in as %s",
+			tui_say(t, 0, _("Logged in as %s"),
 			    lr->user != NULL && lr->user->login != NULL ?
 			    lr->user->login : "");
 		tui_form_reset(&t->t_loginf);
 		if (pd->pd_kind == TUI_RQ_UNLOCK) {
 			t->t_last_key_ms = tui_now_ms();
 			tui_go(t, t->t_lock_back);
-			tui_say(t, 0, "Unlocked");
+			tui_say(t, 0, _("Unlocked"));
 			return;
 		}
 		/* Another person: nothing of the one before stays shown. */

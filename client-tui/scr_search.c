@@ -10,6 +10,7 @@
 
 #include <curses.h>
 
+#include "i18n.h"
 #include "text.h"
 #include "tui.h"
 
@@ -89,12 +90,12 @@ tui_search_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		return; /* an older text's answer: a newer one is shown */
 	if (e != NULL) {
 		tui_rows_clear(t);
-		tui_say(t, 1, "Search: %s", e->message != NULL ? e->message :
-		    "refused");
+		tui_say(t, 1, _("Search: %s"), e->message != NULL ? e->message :
+		    _("refused"));
 		return;
 	}
 	if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT_LIST) == NULL) {
-		tui_say(t, 1, "Search: an answer of the wrong kind");
+		tui_say(t, 1, _("Search: an answer of the wrong kind"));
 		return;
 	}
 	if (t->t_status_error)
@@ -232,15 +233,15 @@ tui_search_draw(tui_t *t)
 	const tui_field_t *fd = &t->t_searchf.fm_fields[0];
 
 	if (tui_seq_waiting(&t->t_seq) || t->t_seq.sq_due_ms >= 0)
-		snprintf(count, sizeof(count), "searching...");
+		snprintf(count, sizeof(count), _("searching..."));
 	else if (fd->fd_value[0] == '\0')
-		snprintf(count, sizeof(count), "type a name, a phone or an "
-		    "e-mail");
+		snprintf(count, sizeof(count), _("type a name, a phone or an "
+		    "e-mail"));
 	else if (t->t_rows_total > t->t_nrows)
-		snprintf(count, sizeof(count), "%llu found, %zu shown",
+		snprintf(count, sizeof(count), _("%llu found, %zu shown"),
 		    (unsigned long long)t->t_rows_total, t->t_nrows);
 	else
-		snprintf(count, sizeof(count), "%zu found", t->t_nrows);
+		snprintf(count, sizeof(count), _("%zu found"), t->t_nrows);
 	tui_put(2, 1, count, COLS - 1, 0);
 	tui_form_draw_fields(t, &t->t_searchf, 1);
 	/* The field's error line is not used here: the count says it. */
