@@ -145,14 +145,17 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 {
 	tui_lines_t *ls = &t->t_agenda;
 	size_t overdue = 0, sel = ls->ls_sel;
-	char text[TUI_LINE_BYTES], who[200], day[32] = "";
+	char text[TUI_LINE_BYTES], who[200], day[96] = "";
 	struct tm tm;
 
 	tui_lines_clear(ls);
 	memset(&tm, 0, sizeof(tm));
 	if (a->date != NULL && strptime(a->date, "%Y-%m-%d", &tm) != NULL) {
 		mktime(&tm);
-		strftime(day, sizeof(day), "%A %d %B %Y", &tm);
+		/* TRANSLATORS: strftime(3) of the agenda's day: "Thursday 03
+		 * December 2026". xgettext:no-c-format */
+		if (strftime(day, sizeof(day), _("%A %d %B %Y"), &tm) == 0)
+			day[0] = '\0';
 	}
 	snprintf(t->t_agenda_title, sizeof(t->t_agenda_title), _("Agenda of %s "
 	    "\xc2\xb7 %s"), tui_str(a->scope), day[0] != '\0' ? day : tui_str(a->date));
