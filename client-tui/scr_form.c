@@ -183,15 +183,15 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		tui_form_add(f, _("Direction"), "direction", 0);
 		tui_form_add(f, _("Topic"), "topic", 0);
 		tui_form_add(f, _("Agreed"), "agreed", 0);
-		tui_form_set(f, NOTE_CHANNEL, "call");
-		tui_form_set(f, NOTE_DIRECTION, "in");
+		tui_form_set(f, NOTE_CHANNEL, _("call"));
+		tui_form_set(f, NOTE_DIRECTION, _("in"));
 		f->fm_focus = NOTE_TOPIC;
 		break;
 	case TUI_FORM_TASK:
 		tui_form_add(f, _("Due"), "due", 0);
 		tui_form_add(f, _("Kind"), "kind", 0);
 		tui_form_add(f, _("What"), "title", 0);
-		tui_form_set(f, TASK_KIND, "call");
+		tui_form_set(f, TASK_KIND, _("call"));
 		break;
 	case TUI_FORM_CLIENT:
 		tui_form_add(f, _("Family (title)"), "title", 0);
@@ -206,8 +206,8 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		tui_form_add(f, _("2 Phone"), "people[1].phones", 0);
 		tui_form_add(f, _("Source"), "source", 0);
 		tui_form_add(f, _("Notes"), "notes", 0);
-		tui_form_set(f, CL_P1_REL, "parent");
-		tui_form_set(f, CL_P2_REL, "child");
+		tui_form_set(f, CL_P1_REL, _("parent"));
+		tui_form_set(f, CL_P2_REL, _("child"));
 		break;
 	case TUI_FORM_MOVE:
 		tui_form_add(f, _("New due"), "due", 0);
@@ -226,52 +226,54 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 	tui_go(t, TUI_SCR_FORM);
 }
 
-/* Looks a word up in a table of names; returns its value or -1. */
+/* Looks a word up in a table of names, in English or in the reader's
+ * language ("call" or "звонок"); returns its value or -1. */
 typedef struct word { const char *w_name; int w_value; } word_t;
 
 static int
 lookup(const word_t *tab, const char *s)
 {
 	for (; tab->w_name != NULL; tab++)
-		if (strcasecmp(tab->w_name, s) == 0)
+		if (strcasecmp(tab->w_name, s) == 0 ||
+		    (tab->w_name[0] != '\0' && strcmp(_(tab->w_name), s) == 0))
 			return tab->w_value;
 	return -1;
 }
 
 static const word_t channels[] = {
-	{ "call", KARTOTEKA__CHANNEL__CALL },
-	{ "meeting", KARTOTEKA__CHANNEL__MEETING },
-	{ "email", KARTOTEKA__CHANNEL__EMAIL },
-	{ "message", KARTOTEKA__CHANNEL__MESSAGE },
-	{ "visit", KARTOTEKA__CHANNEL__VISIT },
+	{ N_("call"), KARTOTEKA__CHANNEL__CALL },
+	{ N_("meeting"), KARTOTEKA__CHANNEL__MEETING },
+	{ N_("email"), KARTOTEKA__CHANNEL__EMAIL },
+	{ N_("message"), KARTOTEKA__CHANNEL__MESSAGE },
+	{ N_("visit"), KARTOTEKA__CHANNEL__VISIT },
 	{ NULL, 0 },
 };
 static const word_t directions[] = {
-	{ "in", KARTOTEKA__DIRECTION__INBOUND },
-	{ "out", KARTOTEKA__DIRECTION__OUTBOUND },
+	{ N_("in"), KARTOTEKA__DIRECTION__INBOUND },
+	{ N_("out"), KARTOTEKA__DIRECTION__OUTBOUND },
 	{ "", KARTOTEKA__DIRECTION__DIRECTION_UNSPECIFIED },
 	{ NULL, 0 },
 };
 static const word_t kinds[] = {
-	{ "call", KARTOTEKA__TASK_KIND__TASK_CALL },
-	{ "meeting", KARTOTEKA__TASK_KIND__TASK_MEETING },
-	{ "promise", KARTOTEKA__TASK_KIND__TASK_PROMISE },
-	{ "other", KARTOTEKA__TASK_KIND__TASK_OTHER },
+	{ N_("call"), KARTOTEKA__TASK_KIND__TASK_CALL },
+	{ N_("meeting"), KARTOTEKA__TASK_KIND__TASK_MEETING },
+	{ N_("promise"), KARTOTEKA__TASK_KIND__TASK_PROMISE },
+	{ N_("other"), KARTOTEKA__TASK_KIND__TASK_OTHER },
 	{ NULL, 0 },
 };
 static const word_t relations[] = {
-	{ "parent", KARTOTEKA__RELATION__PARENT },
-	{ "child", KARTOTEKA__RELATION__CHILD },
-	{ "contact", KARTOTEKA__RELATION__CONTACT },
-	{ "other", KARTOTEKA__RELATION__OTHER },
+	{ N_("parent"), KARTOTEKA__RELATION__PARENT },
+	{ N_("child"), KARTOTEKA__RELATION__CHILD },
+	{ N_("contact"), KARTOTEKA__RELATION__CONTACT },
+	{ N_("other"), KARTOTEKA__RELATION__OTHER },
 	{ "", KARTOTEKA__RELATION__RELATION_UNSPECIFIED },
 	{ NULL, 0 },
 };
 static const word_t statuses[] = {
 	{ "", KARTOTEKA__CLIENT_STATUS__STATUS_UNSPECIFIED },
-	{ "lead", KARTOTEKA__CLIENT_STATUS__LEAD },
-	{ "active", KARTOTEKA__CLIENT_STATUS__ACTIVE },
-	{ "former", KARTOTEKA__CLIENT_STATUS__FORMER },
+	{ N_("lead"), KARTOTEKA__CLIENT_STATUS__LEAD },
+	{ N_("active"), KARTOTEKA__CLIENT_STATUS__ACTIVE },
+	{ N_("former"), KARTOTEKA__CLIENT_STATUS__FORMER },
 	{ NULL, 0 },
 };
 static const word_t categories[] = {
@@ -308,11 +310,11 @@ send_note(tui_t *t)
 	int dir = lookup(directions, val(f, NOTE_DIRECTION));
 
 	if (ch < 0)
-		return field_error(f, NOTE_CHANNEL, "channel: one of call, "
-		    "meeting, email, message, visit");
+		return field_error(f, NOTE_CHANNEL, _("channel: one of call, "
+		    "meeting, email, message, visit"));
 	if (dir < 0)
-		return field_error(f, NOTE_DIRECTION, "direction: in, out or "
-		    "empty");
+		return field_error(f, NOTE_DIRECTION, _("direction: in, out or "
+		    "empty"));
 	r.client_id = t->t_card_id;
 	r.channel = (Kartoteka__Channel)ch;
 	r.direction = (Kartoteka__Direction)dir;
@@ -336,10 +338,10 @@ due_of(tui_form_t *f, size_t i, char *due, size_t cap)
 	size_t n = sp != NULL ? (size_t)(sp - s) : strlen(s);
 
 	if (s[0] == '\0')
-		return field_error(f, i, "due: a day (DD.MM.YYYY or "
-		    "YYYY-MM-DD), and a time if you like (HH:MM)");
+		return field_error(f, i, _("due: a day (DD.MM.YYYY or "
+		    "YYYY-MM-DD), and a time if you like (HH:MM)"));
 	if (n >= sizeof(day))
-		return field_error(f, i, "due: not a date");
+		return field_error(f, i, _("due: not a date"));
 	memcpy(day, s, n);
 	day[n] = '\0';
 	if (kt_date_parse(day, &d, &why) != 0 || d.year == 0) {
@@ -363,8 +365,8 @@ send_task(tui_t *t)
 	int kind = lookup(kinds, val(f, TASK_KIND));
 
 	if (kind < 0)
-		return field_error(f, TASK_KIND, "kind: one of call, meeting, "
-		    "promise, other");
+		return field_error(f, TASK_KIND, _("kind: one of call, meeting, "
+		    "promise, other"));
 	if (due_of(f, TASK_DUE, due, sizeof(due)) != 0)
 		return -1;
 	r.client_id = t->t_card_id;
@@ -412,8 +414,8 @@ person(tui_form_t *f, size_t name, size_t rel, size_t birth, size_t phone,
 		return 0;
 	p->name = (char *)val(f, name);
 	if ((r = lookup(relations, val(f, rel))) < 0)
-		return field_error(f, rel, "relation: parent, child, contact, "
-		    "other or empty");
+		return field_error(f, rel, _("relation: parent, child, contact, "
+		    "other or empty"));
 	p->relation = (Kartoteka__Relation)r;
 	if (strlen(b) == 4 && strspn(b, "0123456789") == 4) {
 		p->birth_year = (uint32_t)atoi(b);
@@ -484,32 +486,34 @@ apply_filter(tui_t *t)
 	long m = 0;
 
 	if (st < 0)
-		return field_error(f, 1, "status: lead, active, former or "
-		    "empty");
+		return field_error(f, 1, _("status: lead, active, former or "
+		    "empty"));
 	if (cat < 0)
-		return field_error(f, 2, "category: A, B, C or empty");
+		return field_error(f, 2, _("category: A, B, C or empty"));
 	if (bm[0] != '\0') {
 		char *end = NULL;
 		m = strtol(bm, &end, 10);
 		if (end == bm || *end != '\0' || m < 1 || m > 12)
-			return field_error(f, 4, "birth month: 1 to 12, or "
-			    "empty");
+			return field_error(f, 4, _("birth month: 1 to 12, or "
+			    "empty"));
 	}
-	if (co[0] != '\0' && strcasecmp(co, "yes") != 0 &&
-	    strcasecmp(co, "no") != 0)
-		return field_error(f, 5, "children only: yes, no or empty");
+	int yes = strcasecmp(co, "yes") == 0 || strcmp(co, _("yes")) == 0;
+	int no = strcasecmp(co, "no") == 0 || strcmp(co, _("no")) == 0;
+
+	if (co[0] != '\0' && !yes && !no)
+		return field_error(f, 5, _("children only: yes, no or empty"));
 	if (!kt_text_take(t->t_list_manager, sizeof(t->t_list_manager),
 	    val(f, 0)))
-		return field_error(f, 0, "manager: a login is at most 64 bytes");
+		return field_error(f, 0, _("manager: a login is at most 64 bytes"));
 	if (!kt_text_take(t->t_list_tag, sizeof(t->t_list_tag), val(f, 3)))
-		return field_error(f, 3, "tag: too long");
+		return field_error(f, 3, _("tag: too long"));
 	kartoteka__client_list_request__init(q);
 	q->manager = t->t_list_manager;
 	q->tag = t->t_list_tag;
 	q->status = (Kartoteka__ClientStatus)st;
 	q->category = (Kartoteka__Category)cat;
 	q->birth_month = (uint32_t)m;
-	q->children_only = strcasecmp(co, "yes") == 0;
+	q->children_only = yes;
 	tui_list_open(t);
 	return 0;
 }
@@ -563,23 +567,23 @@ tui_form_draw(tui_t *t)
 
 	switch (t->t_form_kind) {
 	case TUI_FORM_NOTE:
-		hint = "channel: call, meeting, email, message, visit; "
-		    "direction: in, out";
+		hint = _("channel: call, meeting, email, message, visit; "
+		    "direction: in, out");
 		break;
 	case TUI_FORM_TASK:
-		hint = "due: 12.03.2026 or 12.03.2026 15:00; kind: call, "
-		    "meeting, promise, other";
+		hint = _("due: 12.03.2026 or 12.03.2026 15:00; kind: call, "
+		    "meeting, promise, other");
 		break;
 	case TUI_FORM_CLIENT:
-		hint = "relation: parent, child, contact, other; born: "
-		    "12.03.2018 or 2018";
+		hint = _("relation: parent, child, contact, other; born: "
+		    "12.03.2018 or 2018");
 		break;
 	case TUI_FORM_FILTER:
-		hint = "status: lead, active, former; category: A, B, C; "
-		    "empty: any";
+		hint = _("status: lead, active, former; category: A, B, C; "
+		    "empty: any");
 		break;
 	case TUI_FORM_MOVE:
-		hint = "due: 12.03.2026 or 12.03.2026 15:00";
+		hint = _("due: 12.03.2026 or 12.03.2026 15:00");
 		break;
 	}
 	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK)
