@@ -22,6 +22,8 @@ rq_what(tui_rq_t kind)
 	case TUI_RQ_TASK_DONE: return _("the task marked done");
 	case TUI_RQ_TASK_MOVE: return _("the task's new due");
 	case TUI_RQ_CLIENT_ADD: return _("the new family");
+	case TUI_RQ_DEAL_ADD: return _("the deal");
+	case TUI_RQ_CLIENT_EDIT: return _("the card's changes");
 	case TUI_RQ_ALERT_ACK: return _("the acknowledgement");
 	default: return _("the change");
 	}
@@ -246,12 +248,15 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	case TUI_RQ_SHOW:
 	case TUI_RQ_DEALS:
 	case TUI_RQ_TASKS:
+	case TUI_RQ_NOTES:
 		tui_card_answer(t, pd, resp);
 		break;
 	case TUI_RQ_NOTE_ADD:
 	case TUI_RQ_TASK_ADD:
 	case TUI_RQ_TASK_MOVE:
 	case TUI_RQ_CLIENT_ADD:
+	case TUI_RQ_DEAL_ADD:
+	case TUI_RQ_CLIENT_EDIT:
 		tui_form_answer(t, pd, resp);
 		break;
 	case TUI_RQ_LIST:

@@ -72,7 +72,13 @@ tui_card_clear(tui_t *t)
 		kartoteka__response__free_unpacked(t->t_card_deals, NULL);
 	if (t->t_card_tasks != NULL)
 		kartoteka__response__free_unpacked(t->t_card_tasks, NULL);
+	if (t->t_card_edited != NULL)
+		kartoteka__response__free_unpacked(t->t_card_edited, NULL);
+	if (t->t_card_notes != NULL)
+		kartoteka__response__free_unpacked(t->t_card_notes, NULL);
 	t->t_card = t->t_card_deals = t->t_card_tasks = NULL;
+	t->t_card_edited = t->t_card_notes = NULL;
+	t->t_card_history = 0;
 	t->t_card_nnew = 0;
 	if (t->t_cardl.ls_line != NULL)
 		tui_lines_clear(&t->t_cardl);
@@ -119,6 +125,94 @@ tui_card_open(tui_t *t, uint64_t id)
 	tui_go(t, TUI_SCR_CARD);
 }
 
+const Kartoteka__Client *
+tui_card_client(const tui_t *t, Kartoteka__Client *out)
+{
+	const Kartoteka__Client *full, *ed;
+
+	if (t->t_card == NULL || t->t_card->client == NULL ||
+	    (full = t->t_card->client->client) == NULL)
+		return NULL;
+	ed = t->t_card_edited != NULL && t->t_card_edited->client != NULL ?
+	    t->t_card_edited->client->client : NULL;
+	if (ed == NULL || ed->id != full->id || ed->version <= full->version)
+		return full;
+	*out = *ed;
+	out->people = full->people;
+	out->n_people = full->n_people;
+	return out;
+}
+
+void
+tui_card_edited(tui_t *t, Kartoteka__Response **resp)
+{
+	if (t->t_card_edited != NULL)
+		kartoteka__response__free_unpacked(t->t_card_edited, NULL);
+	t->t_card_edited = *resp;
+	*resp = NULL;
+}
+
+/* Asks for a page of the card's contact history: the first, or the one
+ * after the page shown (next). */
+static void
+send_notes(tui_t *t, int next)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__NoteListRequest r = KARTOTEKA__NOTE_LIST_REQUEST__INIT;
+
+	r.client_id = t->t_card_id;
+	r.limit = 100;
+	if (next) {
+		r.cursor.data = t->t_notes_cursor;
+		r.cursor.len = t->t_notes_cursor_len;
+	}
+	req.op_case = KARTOTEKA__REQUEST__OP_NOTE_LIST;
+	req.note_list = &r;
+	if (tui_link_send(t, &req, TUI_RQ_NOTES, t->t_card_id, 0) != 0)
+		return;
+	t->t_notes_page = next ? t->t_notes_page + 1 : 1;
+	tui_say(t, 0, _("Loading the contact history..."));
+}
+
+/* One contact as a line: "27.11 call, out  topic -> agreed (author)". */
+static void
+contact_line(tui_lines_t *ls, const Kartoteka__Interaction *n, int author)
+{
+	char day[16];
+
+	tui_lines_add(ls, 0, "  %s %s%s  %s%s%s%s%s%s", tui_fmt_day(day, n->at),
+	    channel_name(n->channel),
+	    n->direction == KARTOTEKA__DIRECTION__INBOUND ? _(", in") :
+	    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? _(", out") : "",
+	    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
+	    " \xe2\x86\x92 " : "", tui_str(n->agreed),
+	    author ? " (" : "", author ? tui_str(n->author) : "",
+	    author ? ")" : "");
+}
+
+/* The history's lines: the page of contacts, newest first. */
+static void
+build_history(tui_t *t, const Kartoteka__Client *c)
+{
+	tui_lines_t *ls = &t->t_cardl;
+	const Kartoteka__NoteListResponse *nl = t->t_card_notes != NULL ?
+	    t->t_card_notes->note_list : NULL;
+
+	tui_lines_add(ls, 1, _("Contact history of %s (%llu) \xc2\xb7 page %u"),
+	    tui_str(c->title), (unsigned long long)c->id, t->t_notes_page);
+	if (nl == NULL) {
+		tui_lines_add(ls, 0, "  ...");
+		return;
+	}
+	if (nl->n_notes == 0)
+		tui_lines_add(ls, 0, _("  no contacts yet (F4 logs a call)"));
+	for (size_t i = 0; i < nl->n_notes; i++)
+		if (nl->notes[i] != NULL)
+			contact_line(ls, nl->notes[i], 1);
+	if (nl->next_cursor.len > 0)
+		tui_lines_add(ls, 0, _("  n: the older ones"));
+}
+
 /* The card's lines from the three answers (each may still be missing). */
 static void
 build(tui_t *t)
@@ -126,17 +220,22 @@ build(tui_t *t)
 	tui_lines_t *ls = &t->t_cardl;
 	const Kartoteka__ClientResponse *cr;
 	const Kartoteka__Client *c;
-	char day[16], extra[TUI_LINE_BYTES], line[TUI_LINE_BYTES];
+	Kartoteka__Client merged;
+	char extra[TUI_LINE_BYTES], line[TUI_LINE_BYTES];
 	size_t keep_top = ls->ls_top;
 
 	tui_lines_clear(ls);
 	cr = t->t_card != NULL ? t->t_card->client : NULL;
-	if (cr == NULL || cr->client == NULL) {
+	if (cr == NULL || (c = tui_card_client(t, &merged)) == NULL) {
 		tui_lines_add(ls, 0, _("  Loading card %llu..."),
 		    (unsigned long long)t->t_card_id);
 		return;
 	}
-	c = cr->client;
+	if (t->t_card_history) {
+		build_history(t, c);
+		ls->ls_top = keep_top < ls->ls_n ? keep_top : 0;
+		return;
+	}
 	tui_lines_add(ls, 1, _("%s (%llu) \xc2\xb7 %s \xc2\xb7 %s \xc2\xb7 %s%s%s "
 	    "\xc2\xb7 version %llu%s"), tui_str(c->title),
 	    (unsigned long long)c->id, tui_str(c->branch), tui_str(c->manager),
@@ -203,17 +302,9 @@ build(tui_t *t)
 		tui_lines_add(ls, 0, "%s", t->t_card_new[i]);
 	if (cr->n_recent == 0 && t->t_card_nnew == 0)
 		tui_lines_add(ls, 0, _("  none yet (F4 logs a call)"));
-	for (size_t i = 0; i < cr->n_recent; i++) {
-		const Kartoteka__Interaction *n = cr->recent[i];
-		if (n == NULL)
-			continue;
-		tui_lines_add(ls, 0, "  %s %s%s  %s%s%s", tui_fmt_day(day, n->at),
-		    channel_name(n->channel),
-		    n->direction == KARTOTEKA__DIRECTION__INBOUND ? _(", in") :
-		    n->direction == KARTOTEKA__DIRECTION__OUTBOUND ? _(", out") : "",
-		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
-		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
-	}
+	for (size_t i = 0; i < cr->n_recent; i++)
+		if (cr->recent[i] != NULL)
+			contact_line(ls, cr->recent[i], 0);
 	tui_lines_add(ls, 1, _("\xe2\x94\x80\xe2\x94\x80 Deals"));
 	if (t->t_card_deals == NULL || t->t_card_deals->deal_list == NULL ||
 	    t->t_card_deals->deal_list->n_deals == 0)
@@ -306,6 +397,34 @@ tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		t->t_card_deals = *resp;
 		*resp = NULL;
 		break;
+	case TUI_RQ_NOTES:
+		if (e != NULL) {
+			tui_say(t, 1, _("The contact history: %s"),
+			    e->message != NULL ? e->message : _("refused"));
+			return;
+		}
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_NOTE_LIST) ==
+		    NULL) {
+			tui_say(t, 1, _("The server sent an answer of the wrong "
+			    "kind"));
+			return;
+		}
+		if (t->t_card_notes != NULL)
+			kartoteka__response__free_unpacked(t->t_card_notes, NULL);
+		t->t_card_notes = *resp;
+		*resp = NULL;
+		t->t_notes_cursor_len = 0;
+		if (t->t_card_notes->note_list->next_cursor.len <=
+		    sizeof(t->t_notes_cursor)) {
+			t->t_notes_cursor_len =
+			    t->t_card_notes->note_list->next_cursor.len;
+			memcpy(t->t_notes_cursor,
+			    t->t_card_notes->note_list->next_cursor.data,
+			    t->t_notes_cursor_len);
+		}
+		t->t_cardl.ls_top = 0;
+		t->t_status[0] = '\0';
+		break;
 	case TUI_RQ_TASKS:
 		if (e != NULL || tui_result(*resp,
 		    KARTOTEKA__RESPONSE__RESULT_TASK_LIST) == NULL)
@@ -343,6 +462,7 @@ tui_card_refresh(tui_t *t, const Kartoteka__Interaction *n)
 		    tui_str(n->topic), n->agreed != NULL && n->agreed[0] != '\0' ?
 		    " \xe2\x86\x92 " : "", tui_str(n->agreed));
 	}
+	t->t_card_history = 0;
 	build(t);
 	send_lists(t, t->t_card_id);
 	tui_go(t, TUI_SCR_CARD);
@@ -355,6 +475,12 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 	int height = LINES - 3;
 
 	if (!fkey && ch == 27) {
+		if (t->t_card_history) {
+			t->t_card_history = 0; /* back to the card */
+			ls->ls_top = 0;
+			build(t);
+			return;
+		}
 		tui_go(t, t->t_card_back);
 		return;
 	}
@@ -378,6 +504,29 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 	}
 	if (fkey && ch == KEY_F(5)) {
 		tui_form_open(t, TUI_FORM_TASK);
+		return;
+	}
+	if (fkey && ch == KEY_F(6)) {
+		tui_form_open(t, TUI_FORM_DEAL);
+		return;
+	}
+	if (fkey && ch == KEY_F(2)) {
+		tui_form_open(t, TUI_FORM_EDIT);
+		return;
+	}
+	if (!fkey && ch == 'h' && !t->t_card_history) {
+		t->t_card_history = 1;
+		if (t->t_card_notes != NULL)
+			kartoteka__response__free_unpacked(t->t_card_notes, NULL);
+		t->t_card_notes = NULL;
+		ls->ls_top = 0;
+		build(t);
+		send_notes(t, 0);
+		return;
+	}
+	if (!fkey && ch == 'n' && t->t_card_history &&
+	    t->t_notes_cursor_len > 0) {
+		send_notes(t, 1);
 		return;
 	}
 	if (fkey && ch == KEY_DOWN && ls->ls_top + (size_t)height < ls->ls_n)

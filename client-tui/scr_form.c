@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The forms: log a call (NoteAdd), add a task or promise (TaskAdd), add a
- * family (ClientAdd), and the editing and drawing every form shares. A
- * server's refusal is shown under the field it names. */
+ * deal (DealAdd), add a family (ClientAdd), edit a card's own fields
+ * (ClientEdit, only the fields changed, at the version shown), and the
+ * editing and drawing every form shares. A server's refusal is shown
+ * under the field it names. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <limits.h>
 #include <stdio.h>
@@ -153,6 +155,9 @@ tui_form_draw_fields(tui_t *t, tui_form_t *f, int y)
 
 enum { NOTE_CHANNEL, NOTE_DIRECTION, NOTE_TOPIC, NOTE_AGREED };
 enum { TASK_DUE, TASK_KIND, TASK_TITLE };
+enum { DEAL_TITLE, DEAL_AMOUNT, DEAL_CURRENCY, DEAL_COURSE, DEAL_NOTE };
+enum { ED_TITLE, ED_STATUS, ED_CATEGORY, ED_SOURCE, ED_NOTES, ED_CONTRACT,
+	ED_DISCOUNT, ED_N };
 enum { CL_TITLE, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE, CL_P1_EMAIL,
 	CL_P2_NAME, CL_P2_REL, CL_P2_BIRTH, CL_P2_PHONE, CL_SOURCE, CL_NOTES };
 
@@ -165,8 +170,41 @@ form_title(tui_form_kind_t k)
 	case TUI_FORM_CLIENT: return _("A new family");
 	case TUI_FORM_FILTER: return _("Client list: filters");
 	case TUI_FORM_MOVE: return _("Move the task");
+	case TUI_FORM_DEAL: return _("A deal");
+	case TUI_FORM_EDIT: return _("Edit the card");
 	}
 	return "";
+}
+
+/* The edit form's fields as the card shows them now. */
+static void
+edit_fill(tui_t *t, tui_form_t *f)
+{
+	Kartoteka__Client shown;
+	const Kartoteka__Client *c = tui_card_client(t, &shown);
+	char n[16];
+
+	if (c == NULL)
+		return;
+	tui_form_set(f, ED_TITLE, c->title != NULL ? c->title : "");
+	tui_form_set(f, ED_STATUS,
+	    c->status == KARTOTEKA__CLIENT_STATUS__LEAD ? _("lead") :
+	    c->status == KARTOTEKA__CLIENT_STATUS__ACTIVE ? _("active") :
+	    c->status == KARTOTEKA__CLIENT_STATUS__FORMER ? _("former") : "");
+	tui_form_set(f, ED_CATEGORY,
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_A ? "A" :
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_B ? "B" :
+	    c->category == KARTOTEKA__CATEGORY__CATEGORY_C ? "C" : "");
+	tui_form_set(f, ED_SOURCE, c->source != NULL ? c->source : "");
+	tui_form_set(f, ED_NOTES, c->notes != NULL ? c->notes : "");
+	tui_form_set(f, ED_CONTRACT, c->contract != NULL ? c->contract : "");
+	snprintf(n, sizeof(n), "%u", c->discount_percent);
+	tui_form_set(f, ED_DISCOUNT, c->discount_percent ? n : "");
+	/* what was shown, to send only what changes */
+	for (size_t i = 0; i < ED_N; i++)
+		snprintf(t->t_edit_was[i], sizeof(t->t_edit_was[i]), "%s",
+		    f->fm_fields[i].fd_value);
+	t->t_edit_version = c->version;
 }
 
 void
@@ -211,6 +249,24 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		break;
 	case TUI_FORM_MOVE:
 		tui_form_add(f, _("New due"), "due", 0);
+		break;
+	case TUI_FORM_DEAL:
+		tui_form_add(f, _("What"), "title", 0);
+		tui_form_add(f, _("Amount"), "amount", 0);
+		tui_form_add(f, _("Currency"), "currency", 0);
+		tui_form_add(f, _("Course"), "course", 0);
+		tui_form_add(f, _("Note"), "note", 0);
+		tui_form_set(f, DEAL_CURRENCY, "RUB");
+		break;
+	case TUI_FORM_EDIT:
+		tui_form_add(f, _("Family (title)"), "title", 0);
+		tui_form_add(f, _("Status"), "status", 0);
+		tui_form_add(f, _("Category"), "category", 0);
+		tui_form_add(f, _("Source"), "source", 0);
+		tui_form_add(f, _("Notes"), "notes", 0);
+		tui_form_add(f, _("Contract"), "contract", 0);
+		tui_form_add(f, _("Discount, %"), "discount_percent", 0);
+		edit_fill(t, f);
 		break;
 	case TUI_FORM_FILTER:
 		tui_form_add(f, _("Manager (login)"), "manager", 0);
@@ -474,6 +530,96 @@ send_client(tui_t *t)
 	return tui_link_send(t, &req, TUI_RQ_CLIENT_ADD, 0, 1);
 }
 
+static int
+send_deal(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__DealAddRequest r = KARTOTEKA__DEAL_ADD_REQUEST__INIT;
+	const char *cur = val(f, DEAL_CURRENCY), *why = NULL;
+	int64_t amount = 0;
+
+	if (val(f, DEAL_TITLE)[0] == '\0')
+		return field_error(f, DEAL_TITLE, _("what: name the deal "
+		    "(a course, an order)"));
+	if (cur[0] != '\0' && (strlen(cur) != 3 || strspn(cur,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+		return field_error(f, DEAL_CURRENCY, _("currency: three capital "
+		    "letters (RUB, USD, EUR), or empty for RUB"));
+	if (val(f, DEAL_AMOUNT)[0] != '\0' && kt_amount_parse(val(f,
+	    DEAL_AMOUNT), kt_currency_exponent(cur[0] ? cur : "RUB"), &amount,
+	    &why) != 0) {
+		char msg[TUI_ERROR_MAX];
+		snprintf(msg, sizeof(msg), _("amount: %s (like 12500 or "
+		    "12 500,50)"), why != NULL ? _(why) : "");
+		return field_error(f, DEAL_AMOUNT, msg);
+	}
+	r.client = t->t_card_id;
+	r.title = (char *)val(f, DEAL_TITLE);
+	r.amount = amount;
+	r.currency = (char *)cur;
+	r.course = (char *)val(f, DEAL_COURSE);
+	r.note = (char *)val(f, DEAL_NOTE);
+	req.op_case = KARTOTEKA__REQUEST__OP_DEAL_ADD;
+	req.deal_add = &r;
+	return tui_link_send(t, &req, TUI_RQ_DEAL_ADD, 0, 1);
+}
+
+/* Sends the fields that differ from what the form was opened with, at
+ * the version the card showed (a stale one: CONFLICT, shown). */
+static int
+send_edit(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__ClientEditRequest r = KARTOTEKA__CLIENT_EDIT_REQUEST__INIT;
+	Kartoteka__Client c = KARTOTEKA__CLIENT__INIT;
+	static const char *const names[ED_N] = { "title", "status",
+		"category", "source", "notes", "contract", "discount_percent" };
+	char *fields[ED_N];
+	int st = lookup(statuses, val(f, ED_STATUS));
+	int cat = lookup(categories, val(f, ED_CATEGORY));
+	const char *d = val(f, ED_DISCOUNT);
+	long disc = 0;
+
+	if (st < 0)
+		return field_error(f, ED_STATUS, _("status: lead, active, "
+		    "former or empty"));
+	if (cat < 0)
+		return field_error(f, ED_CATEGORY, _("category: A, B, C or "
+		    "empty"));
+	if (d[0] != '\0') {
+		char *end = NULL;
+		disc = strtol(d, &end, 10);
+		if (end == d || *end != '\0' || disc < 0 || disc > 100)
+			return field_error(f, ED_DISCOUNT, _("discount: a "
+			    "number from 0 to 100, or empty"));
+	}
+	for (size_t i = 0; i < ED_N; i++)
+		if (strcmp(val(f, i), t->t_edit_was[i]) != 0)
+			fields[r.n_fields++] = (char *)names[i];
+	if (r.n_fields == 0) {
+		tui_form_reset(f);
+		tui_say(t, 0, _("Nothing changed"));
+		tui_go(t, TUI_SCR_CARD);
+		return 1;
+	}
+	c.title = (char *)val(f, ED_TITLE);
+	c.status = (Kartoteka__ClientStatus)st;
+	c.category = (Kartoteka__Category)cat;
+	c.source = (char *)val(f, ED_SOURCE);
+	c.notes = (char *)val(f, ED_NOTES);
+	c.contract = (char *)val(f, ED_CONTRACT);
+	c.discount_percent = (uint32_t)disc;
+	r.id = t->t_card_id;
+	r.version = t->t_edit_version;
+	r.fields = fields;
+	r.client = &c;
+	req.op_case = KARTOTEKA__REQUEST__OP_CLIENT_EDIT;
+	req.client_edit = &r;
+	return tui_link_send(t, &req, TUI_RQ_CLIENT_EDIT, 0, 1);
+}
+
 /* The filter form fills the list's request and opens the list. */
 static int
 apply_filter(tui_t *t)
@@ -531,6 +677,8 @@ save(tui_t *t)
 	case TUI_FORM_TASK: rc = send_task(t); break;
 	case TUI_FORM_MOVE: rc = send_move(t); break;
 	case TUI_FORM_CLIENT: rc = send_client(t); break;
+	case TUI_FORM_DEAL: rc = send_deal(t); break;
+	case TUI_FORM_EDIT: rc = send_edit(t); break;
 	case TUI_FORM_FILTER: (void)apply_filter(t); return;
 	}
 	if (rc == 0) {
@@ -585,8 +733,16 @@ tui_form_draw(tui_t *t)
 	case TUI_FORM_MOVE:
 		hint = _("due: 12.03.2026 or 12.03.2026 15:00");
 		break;
+	case TUI_FORM_DEAL:
+		hint = _("amount: 12500 or 12 500,50; currency: RUB, USD, EUR");
+		break;
+	case TUI_FORM_EDIT:
+		hint = _("status: lead, active, former; category: A, B, C; "
+		    "only what you change is saved");
+		break;
 	}
-	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK)
+	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK ||
+	    t->t_form_kind == TUI_FORM_DEAL || t->t_form_kind == TUI_FORM_EDIT)
 		snprintf(title, sizeof(title), "%s \xc2\xb7 %s (%llu)",
 		    form_title(t->t_form_kind),
 		    t->t_card != NULL && t->t_card->client != NULL &&
@@ -640,6 +796,25 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		tui_say(t, 0, _("Moved to %s"), (*resp)->task->task->due);
 		tui_go(t, TUI_SCR_AGENDA);
 		tui_agenda_load(t);
+		return;
+	case TUI_RQ_DEAL_ADD:
+		if (tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_DEAL) == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		t->t_agenda_loaded = 0;
+		tui_say(t, 0, _("The deal is added to the card"));
+		tui_card_refresh(t, NULL);
+		return;
+	case TUI_RQ_CLIENT_EDIT:
+		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+		if (cr == NULL || cr->client == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, _("Saved: version %llu"),
+		    (unsigned long long)cr->client->version);
+		/* its contacts are masked: only its fields are shown */
+		tui_card_edited(t, resp);
+		tui_card_refresh(t, NULL);
 		return;
 	case TUI_RQ_CLIENT_ADD:
 		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);

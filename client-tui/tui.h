@@ -56,6 +56,9 @@ typedef enum tui_rq {
 	TUI_RQ_ALERT_ACK,
 	TUI_RQ_ALERT_AUDIT,
 	TUI_RQ_UNLOCK,
+	TUI_RQ_DEAL_ADD,
+	TUI_RQ_CLIENT_EDIT,
+	TUI_RQ_NOTES,                /* the card's contact history */
 } tui_rq_t;
 
 typedef struct tui_pending {
@@ -88,6 +91,8 @@ typedef enum tui_form_kind {
 	TUI_FORM_CLIENT,
 	TUI_FORM_FILTER,
 	TUI_FORM_MOVE,               /* a new due for the agenda's task */
+	TUI_FORM_DEAL,               /* a deal of the card's client */
+	TUI_FORM_EDIT,               /* the card's own fields */
 } tui_form_kind_t;
 
 typedef struct tui {
@@ -154,6 +159,15 @@ typedef struct tui {
 	char t_card_new[TUI_CARD_NEW_MAX][TUI_LINE_BYTES]; /* calls logged
 	                              * here since the card was read */
 	size_t t_card_nnew;
+	Kartoteka__Response *t_card_edited; /* ClientEdit's answer, owned:
+	                              * its fields are shown over t_card's
+	                              * (its contacts are masked: the
+	                              * people stay t_card's) */
+	int t_card_history;          /* the contact history is shown */
+	Kartoteka__Response *t_card_notes; /* its page (NoteList), owned */
+	unsigned t_notes_page;       /* 1, 2, ... */
+	uint8_t t_notes_cursor[256]; /* the next page's, as sent */
+	size_t t_notes_cursor_len;
 
 	/* forms */
 	tui_form_t t_form;
@@ -161,6 +175,9 @@ typedef struct tui {
 	int t_form_busy;             /* a save is in flight */
 	uint64_t t_move_task;        /* TUI_FORM_MOVE: the task and the */
 	uint64_t t_move_version;     /* version the agenda showed */
+	char t_edit_was[7][TUI_FIELD_MAX]; /* TUI_FORM_EDIT: the fields as
+	                              * opened, to send only the changes */
+	uint64_t t_edit_version;     /* the card's version they came from */
 
 	/* client list */
 	Kartoteka__ClientListRequest t_list_filter;
@@ -278,6 +295,15 @@ void tui_card_clear(tui_t *t);
 /* After a call was logged (n, else NULL) or a task set: shown without
  * another view. */
 void tui_card_refresh(tui_t *t, const Kartoteka__Interaction *n);
+/* The card's client as shown: the full card's, with the fields of a later
+ * edit's answer over it (the people stay the full card's). Fills *out
+ * (pointing into both answers) and returns it, or NULL before the card
+ * is here. */
+const Kartoteka__Client *tui_card_client(const tui_t *t,
+    Kartoteka__Client *out);
+/* Takes an edit's answer *resp (ClientResponse, masked) as the card's
+ * newest fields; *resp becomes NULL. */
+void tui_card_edited(tui_t *t, Kartoteka__Response **resp);
 
 /* ---- scr_form.c -------------------------------------------------------- */
 void tui_form_open(tui_t *t, tui_form_kind_t kind);

@@ -54,6 +54,7 @@ set(KT_INTEGRATION_TESTS
   tui_reconnect
   tui_signals
   tui_ru
+  tui_card
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
