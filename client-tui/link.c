@@ -236,6 +236,7 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	case TUI_RQ_LOGIN:
 	case TUI_RQ_PING:
 	case TUI_RQ_UNLOCK:
+	case TUI_RQ_WHOAMI:
 		tui_login_answer(t, pd, resp);
 		break;
 	case TUI_RQ_AGENDA:

@@ -120,6 +120,19 @@ tui_login_draw(tui_t *t)
 	tui_form_draw_fields(t, &t->t_loginf, y + 3);
 }
 
+/* Asks for the day's counters: the header's views are the day's, other
+ * terminals' included, not only those of this program. */
+static void
+ask_whoami(tui_t *t)
+{
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__WhoamiRequest w = KARTOTEKA__WHOAMI_REQUEST__INIT;
+
+	req.op_case = KARTOTEKA__REQUEST__OP_WHOAMI;
+	req.whoami = &w;
+	(void)tui_link_send(t, &req, TUI_RQ_WHOAMI, 0, 0);
+}
+
 void
 tui_logged_in(tui_t *t, const Kartoteka__UserInfo *u, int64_t idle_s)
 {
@@ -154,6 +167,7 @@ tui_logged_in(tui_t *t, const Kartoteka__UserInfo *u, int64_t idle_s)
 		tui_agenda_load(t);
 	}
 	t->t_last_key_ms = tui_now_ms();
+	ask_whoami(t);
 }
 
 void
@@ -163,10 +177,16 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	const Kartoteka__LoginResponse *lr;
 	const Kartoteka__ResumeResponse *rr;
 	const Kartoteka__PingResponse *pr;
+	const Kartoteka__WhoamiResponse *wr;
 	struct timespec ts;
 	int rc;
 
 	switch (pd->pd_kind) {
+	case TUI_RQ_WHOAMI:
+		wr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_WHOAMI);
+		if (e == NULL && wr != NULL)
+			t->t_views = wr->views_today;
+		return;
 	case TUI_RQ_PING:
 		pr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_PING);
 		if (e == NULL && pr != NULL && pr->server_time > 0) {

@@ -59,6 +59,7 @@ typedef enum tui_rq {
 	TUI_RQ_DEAL_ADD,
 	TUI_RQ_CLIENT_EDIT,
 	TUI_RQ_NOTES,                /* the card's contact history */
+	TUI_RQ_WHOAMI,               /* the day's views, for the header */
 } tui_rq_t;
 
 typedef struct tui_pending {
@@ -112,7 +113,9 @@ typedef struct tui {
 	Kartoteka__Role t_role;
 	char t_branch[160];
 	uint32_t t_view_quota;
-	uint32_t t_views;            /* full cards opened since login */
+	uint32_t t_views;            /* full cards opened today: the
+	                              * server's count at login (whoami),
+	                              * plus those opened here since */
 	int64_t t_clock_skew_ms;     /* server time minus ours */
 	int64_t t_idle_s;            /* the session's idle time-out */
 

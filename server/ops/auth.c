@@ -22,6 +22,7 @@
 #include "model/identity.h"
 #include "model/session_store.h"
 #include "model/terminal_store.h"
+#include "model/user_day.h"
 #include "model/user_store.h"
 #include "model/writer.h"
 #include "ops/ops.h"
@@ -999,6 +1000,8 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 	kt_arena_t *a = kt_req_arena(r);
 	MDB_txn *txn = kt_req_txn(r);
 	char bname[KT_NAME_MAX + 1] = "";
+	Ktstore__UserDayRecord *day = NULL;
+	kt_uday_who_t who;
 
 	(void)msg;
 	if (txn == NULL || a == NULL ||
@@ -1019,10 +1022,19 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 	wr.terminal = &ti;
 	wr.session_expires_at = kt_req_session_expires(r);
 	wr.session_idle_s = kt_session_idle_of(srv, kt_req_session_hash(r));
+	/* the day's counters, as the quota counts them */
+	who = kt_req_counted(r, txn, kt_now_s());
+	if (kt_uday_get(txn, db, kt_req_caller(r)->id, who.day, &day) == 0 &&
+	    day != NULL) {
+		wr.views_today = day->views;
+		wr.rows_today = day->rows;
+	}
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_WHOAMI;
 	resp.whoami = &wr;
 	kt_req_reply(r, &resp);
 	protobuf_c_message_free_unpacked(&t->base, NULL);
+	if (day != NULL)
+		ktstore__user_day_record__free_unpacked(day, NULL);
 }
 
 /* ------------------------------------------------------------------ */

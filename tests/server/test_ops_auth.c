@@ -620,6 +620,20 @@ whoami_user_and_terminal(void **state)
 	assert_memory_equal(r->whoami->terminal->public_key.data, key, 32);
 	assert_true(r->whoami->session_expires_at ==
 	    kt_session_expires(kt_session_of(c)));
+	assert_int_equal(r->whoami->views_today, 0);
+	/* a full view counts: the day's counters, as the quota sees them */
+	{
+		Kartoteka__Request sr = KARTOTEKA__REQUEST__INIT;
+		Kartoteka__ClientShowRequest show =
+		    KARTOTEKA__CLIENT_SHOW_REQUEST__INIT;
+		show.id = kt_h_client_titled(h, c, "Ивановы");
+		sr.op_case = KARTOTEKA__REQUEST__OP_CLIENT_SHOW;
+		sr.client_show = &show;
+		kt_h_expect_ok(kt_h_call(h, c, &sr));
+	}
+	r = kt_h_call(h, c, whoami(&q));
+	kt_h_expect_ok(r);
+	assert_int_equal(r->whoami->views_today, 1);
 	kt_h_free(h);
 }
 
