@@ -461,7 +461,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	t->t_reconnect_at = -1;
-	t->t_lock_s = lock;
+	t->t_lock_s = t->t_lock_own_s = lock;
 	t->t_sigfd = -1;
 	t->t_agenda.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
 	t->t_cardl.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));

@@ -5,6 +5,7 @@
  * answers to resume, login and ping. Passwords never stay in memory: the
  * field is wiped (sodium_memzero) as soon as the request is sent. */
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -120,8 +121,23 @@ tui_login_draw(tui_t *t)
 	tui_form_draw_fields(t, &t->t_loginf, y + 3);
 }
 
-/* Asks for the day's counters: the header's views are the day's, other
- * terminals' included, not only those of this program. */
+/* The idle lock: the branch's (set by the owner on the server, so a desk
+ * cannot opt out), or --lock-after when that is shorter or the branch
+ * sets none. */
+static void
+desk_lock(tui_t *t, uint32_t branch_s)
+{
+	int own = t->t_lock_own_s;
+
+	if (branch_s == 0 || branch_s > INT_MAX)
+		t->t_lock_s = own;
+	else
+		t->t_lock_s = own > 0 && own < (int)branch_s ? own :
+		    (int)branch_s;
+}
+
+/* Asks for the day's counters and the branch's desk lock: the header's
+ * views are the day's, other terminals' included. */
 static void
 ask_whoami(tui_t *t)
 {
@@ -184,8 +200,11 @@ tui_login_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	switch (pd->pd_kind) {
 	case TUI_RQ_WHOAMI:
 		wr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_WHOAMI);
-		if (e == NULL && wr != NULL)
+		if (e == NULL && wr != NULL) {
 			t->t_views = wr->views_today;
+			desk_lock(t, wr->terminal != NULL ?
+			    wr->terminal->desk_lock_s : 0);
+		}
 		return;
 	case TUI_RQ_PING:
 		pr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_PING);

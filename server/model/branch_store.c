@@ -558,6 +558,13 @@ kt_branch_set(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 			n += (size_t)snprintf(detail + n, sizeof(detail) - n,
 			    "work_hours=%s", hours[0] ? hours : "(none)");
 	}
+	if (set->fields & KT_BRANCH_F_DESK_LOCK) {
+		b->desk_lock_s = set->desk_lock_s;
+		if (n < sizeof(detail))
+			n += (size_t)snprintf(detail + n, sizeof(detail) - n,
+			    "%sdesk_lock_s=%" PRIu32, n ? " " : "",
+			    set->desk_lock_s);
+	}
 	kt_store_be64(key, *id);
 	rc = kt_store_put_record(txn, db->branches, key, 8, &b->base, 0);
 	b->time_zone = old_tz;  /* freed with b */

@@ -66,12 +66,18 @@ int kt_branch_archive(kt_store_t *st, MDB_txn *txn, const kt_actor_t *actor,
 enum {
 	KT_BRANCH_F_TZ = 1,         /* time zone of its business day */
 	KT_BRANCH_F_HOURS = 2,      /* working hours */
+	KT_BRANCH_F_DESK_LOCK = 4,  /* kartoteka-tui's idle lock */
 };
+/* The desk lock's bounds (Branch.desk_lock_s; 0 = the client's own). */
+#define KT_DESK_LOCK_MIN_S 60u
+#define KT_DESK_LOCK_MAX_S 86400u
 typedef struct kt_branch_settings {
 	unsigned fields;
 	const char *time_zone;      /* IANA name (checked by the caller
 				       against the tz database), "" = default */
 	unsigned work_from, work_to; /* minutes after midnight; 0, 0 = none */
+	uint32_t desk_lock_s;       /* 0, or KT_DESK_LOCK_MIN_S..MAX_S
+				       (checked by the caller) */
 } kt_branch_settings_t;
 
 /* kt_branch_set changes the settings of branch name, with a branch.set

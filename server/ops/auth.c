@@ -1001,6 +1001,7 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 	MDB_txn *txn = kt_req_txn(r);
 	char bname[KT_NAME_MAX + 1] = "";
 	Ktstore__UserDayRecord *day = NULL;
+	Ktstore__BranchRecord *brec = NULL;
 	kt_uday_who_t who;
 
 	(void)msg;
@@ -1013,6 +1014,10 @@ op_whoami(kt_req_t *r, const Kartoteka__Request *msg)
 		return;
 	}
 	kt_branch_name(txn, db, t->branch, bname, sizeof(bname));
+	if (t->branch != 0 && kt_branch_get(txn, db, t->branch, &brec) == 0) {
+		ti.desk_lock_s = brec->desk_lock_s;
+		protobuf_c_message_free_unpacked(&brec->base, NULL);
+	}
 	ti.public_key.data = (uint8_t *)kt_req_terminal_key(r);
 	ti.public_key.len = 32;
 	ti.name = t->name;

@@ -4,6 +4,7 @@
  * costs no commit), checked again and made by model/branch_store.c inside
  * the writer's transaction with its audit entry, and answered after the
  * commit. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +168,7 @@ branch_done(kt_req_t *r, int status)
 	out.time_zone = rec->time_zone;
 	out.work_hours = kt_work_hours_format(rec->work_from_min,
 	    rec->work_to_min, hours, sizeof(hours));
+	out.desk_lock_s = rec->desk_lock_s;
 	br.branch = &out;
 	resp.result_case = KARTOTEKA__RESPONSE__RESULT_BRANCH;
 	resp.branch = &br;
@@ -253,12 +255,23 @@ op_branch_set(kt_req_t *r, const Kartoteka__Request *msg)
 			fields |= KT_BRANCH_F_TZ;
 		} else if (strcmp(sr->fields[i], "work_hours") == 0) {
 			fields |= KT_BRANCH_F_HOURS;
+		} else if (strcmp(sr->fields[i], "desk_lock") == 0) {
+			fields |= KT_BRANCH_F_DESK_LOCK;
 		} else {
 			kt_req_fail(r, KT_CODE_BAD, "fields: '%.64s' is not a "
-			    "branch setting (time_zone, work_hours)",
+			    "branch setting (time_zone, work_hours, desk_lock)",
 			    sr->fields[i]);
 			return;
 		}
+	}
+	if ((fields & KT_BRANCH_F_DESK_LOCK) && sr->desk_lock_s != 0 &&
+	    (sr->desk_lock_s < KT_DESK_LOCK_MIN_S ||
+	    sr->desk_lock_s > KT_DESK_LOCK_MAX_S)) {
+		kt_req_fail_field(r, KT_CODE_BAD, "desk_lock_s", "desk_lock_s: "
+		    "%" PRIu32 " seconds is not from %u (a minute) to %u (a "
+		    "day), or 0 for the client's own setting", sr->desk_lock_s,
+		    KT_DESK_LOCK_MIN_S, KT_DESK_LOCK_MAX_S);
+		return;
 	}
 	if (fields == 0) {
 		kt_req_fail(r, KT_CODE_BAD, "fields: name the settings to "
@@ -272,6 +285,7 @@ op_branch_set(kt_req_t *r, const Kartoteka__Request *msg)
 	}
 	if (!take_settings(r, b, fields, sr->time_zone, sr->work_hours))
 		return;
+	b->set.desk_lock_s = sr->desk_lock_s;
 	change(r, b);
 }
 
@@ -333,6 +347,7 @@ branch_row(const kt_pager_ctx_t *ctx, const MDB_val *k, const MDB_val *v,
 	b->name = kt_arena_strdup(ctx->arena, rec->name);
 	b->address = kt_arena_strdup(ctx->arena, rec->address);
 	b->time_zone = kt_arena_strdup(ctx->arena, rec->time_zone);
+	b->desk_lock_s = rec->desk_lock_s;
 	b->work_hours = kt_arena_alloc(ctx->arena, 16);
 	if (b->work_hours != NULL)
 		kt_work_hours_format(rec->work_from_min, rec->work_to_min,

@@ -13,7 +13,7 @@ kt_unit_test(test_ops_auth server/test_ops_auth.c FAKE_NET LIBS kt_server
 kt_unit_test(test_ops_branch server/test_ops_branch.c FAKE_NET LIBS kt_server
   TESTS add_answers_after_commit add_refused_without_a_write rename_audited
   archive_and_restore_audited list_leaves_with_its_entry
-  head_refused_audited set_time_zone_and_hours)
+  head_refused_audited set_time_zone_and_hours desk_lock_per_branch)
 kt_unit_test(test_ops_user server/test_ops_user.c FAKE_NET LIBS kt_server
   TESTS add_hashes_and_audits add_refused_without_a_write change_named_fields
   password_logs_user_out_everywhere password_change_dropped_when_asker_left

@@ -26,7 +26,7 @@ typedef struct req {
 		Kartoteka__BranchListRequest list;
 		Kartoteka__BranchSetRequest set;
 	} u;
-	char *fields[2];
+	char *fields[3];
 } req_t;
 
 /* A branch set of the settings that are not NULL. */
@@ -331,7 +331,7 @@ set_time_zone_and_hours(void **state)
 	q.u.set.fields = q.fields;
 	q.u.set.n_fields = 1;
 	kt_h_expect_error(kt_h_call(h, o, &q.r), E_BAD, "fields: 'colour' is "
-	    "not a branch setting (time_zone, work_hours)");
+	    "not a branch setting (time_zone, work_hours, desk_lock)");
 	assert_true(kt_h_audit_count(h) == before);
 	/* Added with its zone. */
 	add(&q, "Сахалин", "");
@@ -344,8 +344,55 @@ set_time_zone_and_hours(void **state)
 	kt_h_free(h);
 }
 
+/* The desk lock of a branch: set (audited), bounded, 0 for the client's
+ * own, and told to the branch's terminals in whoami. */
+static void
+desk_lock_per_branch(void **state)
+{
+	kt_h_t *h = kt_h_new();
+	kt_conn_t *o = kt_h_session(h, h->owner, 0), *m;
+	uint64_t b = kt_h_branch(h, "Центр");
+	uint64_t masha = kt_h_user(h, "masha", KARTOTEKA__ROLE__MANAGER, b, 0);
+	Kartoteka__Request wq = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__WhoamiRequest w = KARTOTEKA__WHOAMI_REQUEST__INIT;
+	Kartoteka__Response *r;
+	uint64_t before;
+	req_t q;
+
+	(void)state;
+	set(&q, "Центр", NULL, NULL);
+	q.fields[q.u.set.n_fields++] = "desk_lock";
+	q.u.set.desk_lock_s = 180;
+	r = kt_h_call(h, o, &q.r);
+	kt_h_expect_ok(r);
+	assert_int_equal(r->branch->branch->desk_lock_s, 180);
+	assert_string_equal(kt_h_audit_last(h).detail, "desk_lock_s=180");
+	/* a branch terminal learns it from whoami */
+	m = kt_h_session(h, masha, b);
+	wq.op_case = KARTOTEKA__REQUEST__OP_WHOAMI;
+	wq.whoami = &w;
+	r = kt_h_call(h, m, &wq);
+	kt_h_expect_ok(r);
+	assert_int_equal(r->whoami->terminal->desk_lock_s, 180);
+	/* out of bounds: refused under its field, nothing written */
+	before = kt_h_audit_count(h);
+	q.u.set.desk_lock_s = 59;
+	kt_h_expect_error(kt_h_call(h, o, &q.r), E_BAD, NULL);
+	assert_string_equal(kt_h_last(h, o)->error->field, "desk_lock_s");
+	q.u.set.desk_lock_s = 86401;
+	kt_h_expect_error(kt_h_call(h, o, &q.r), E_BAD, NULL);
+	assert_true(kt_h_audit_count(h) == before);
+	/* 0: the client's own setting again */
+	q.u.set.desk_lock_s = 0;
+	r = kt_h_call(h, o, &q.r);
+	kt_h_expect_ok(r);
+	assert_int_equal(r->branch->branch->desk_lock_s, 0);
+	kt_h_free(h);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(set_time_zone_and_hours),
+	cmocka_unit_test(desk_lock_per_branch),
 	cmocka_unit_test(add_answers_after_commit),
 	cmocka_unit_test(add_refused_without_a_write),
 	cmocka_unit_test(rename_audited),
