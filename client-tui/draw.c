@@ -213,7 +213,7 @@ keybar(const tui_t *t, char *buf, size_t cap)
 	case TUI_SCR_AGENDA:
 		snprintf(buf, cap, _("F1 Help  Enter Open  d Done  m Move  F2 New  "
 		    "F7 Search  l List%s  g Reload  F9 Switch  F10 Quit"),
-		    owner ? _("  a Alerts") : "");
+		    owner ? _("  a Alerts  u Users") : "");
 		return buf;
 	case TUI_SCR_SEARCH:
 		if (t->t_view_quota > 0)
@@ -246,6 +246,11 @@ keybar(const tui_t *t, char *buf, size_t cap)
 			return _("k Acknowledge  o Open the card  Esc Back");
 		return _("Up/Down Select  Enter Details  k Acknowledge  "
 		    "o Open the card  Esc Back");
+	case TUI_SCR_USERS:
+		if (t->t_activity_login[0] != '\0')
+			return _("Up/Down Scroll  Esc The users  F10 Quit");
+		return _("Up/Down Select  Enter The activity  g Reload  "
+		    "Esc Back  F10 Quit");
 	}
 	return "";
 }
@@ -265,7 +270,7 @@ static const char help_text[] = N_(
     "  d          mark the task done  m     move it to another day\n"
     "  g          reload\n"
     "  F2         a new family        l     the client list with filters\n"
-    "  a          alerts (owner)\n"
+    "  a          alerts (owner)      u     users and their activity (owner)\n"
     "\n"
     "Search       type; Up/Down select; Enter opens the card (a counted view)\n"
     "Card         F2 edit  F4 log a call  F5 a task or promise  F6 a deal\n"
@@ -356,6 +361,9 @@ tui_draw(tui_t *t)
 			break;
 		case TUI_SCR_ALERTS:
 			tui_alerts_draw(t);
+			break;
+		case TUI_SCR_USERS:
+			tui_users_draw(t);
 			break;
 		}
 	}

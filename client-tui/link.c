@@ -268,5 +268,9 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	case TUI_RQ_ALERT_AUDIT:
 		tui_alerts_answer(t, pd, resp);
 		break;
+	case TUI_RQ_USERS:
+	case TUI_RQ_ACTIVITY:
+		tui_users_answer(t, pd, resp);
+		break;
 	}
 }

@@ -216,6 +216,9 @@ key(tui_t *t, wint_t ch, int fkey)
 	case TUI_SCR_ALERTS:
 		tui_alerts_key(t, ch, fkey);
 		break;
+	case TUI_SCR_USERS:
+		tui_users_key(t, ch, fkey);
+		break;
 	}
 }
 
@@ -399,11 +402,13 @@ free_all(tui_t *t)
 	tui_link_close(t);
 	tui_rows_clear(t);
 	tui_card_clear(t);
+	tui_users_clear(t);
 	kt_response_free(t->t_alerts);
 	kt_response_free(t->t_alert_audit);
 	t->t_alerts = t->t_alert_audit = NULL;
 	free(t->t_agenda.ls_line);
 	free(t->t_cardl.ls_line);
+	free(t->t_usersl.ls_line);
 	free(t->t_rows);
 	tui_form_reset(&t->t_loginf);
 	tui_form_reset(&t->t_form);
@@ -465,9 +470,10 @@ main(int argc, char **argv)
 	t->t_sigfd = -1;
 	t->t_agenda.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
 	t->t_cardl.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
+	t->t_usersl.ls_line = calloc(TUI_LINES_MAX, sizeof(tui_line_t));
 	t->t_rows = calloc(TUI_ROWS_MAX, sizeof(*t->t_rows));
 	if (t->t_agenda.ls_line == NULL || t->t_cardl.ls_line == NULL ||
-	    t->t_rows == NULL) {
+	    t->t_usersl.ls_line == NULL || t->t_rows == NULL) {
 		fprintf(stderr, _("kartoteka-tui: out of memory\n"));
 		goto out;
 	}

@@ -310,6 +310,10 @@ tui_agenda_key(tui_t *t, wint_t ch, int fkey)
 		if (t->t_role == KARTOTEKA__ROLE__OWNER)
 			tui_alerts_open(t);
 		return;
+	case 'u':
+		if (t->t_role == KARTOTEKA__ROLE__OWNER)
+			tui_users_open(t);
+		return;
 	case 'k': tui_lines_move(ls, -1); return;
 	case 'j': tui_lines_move(ls, 1); return;
 	case '\r': case '\n':

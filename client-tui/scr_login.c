@@ -176,6 +176,7 @@ tui_logged_in(tui_t *t, const Kartoteka__UserInfo *u, int64_t idle_s)
 		t->t_views = 0;
 		tui_card_clear(t);
 		tui_rows_clear(t);
+		tui_users_clear(t);
 		t->t_agenda_loaded = 0;
 		tui_agenda_load(t);
 		tui_go(t, TUI_SCR_AGENDA);

@@ -34,6 +34,7 @@ typedef enum tui_screen {
 	TUI_SCR_LIST,
 	TUI_SCR_ALERTS,
 	TUI_SCR_LOCK,
+	TUI_SCR_USERS,               /* the owner's staff and their activity */
 } tui_screen_t;
 
 /* What a request in flight was for: how its answer is routed. */
@@ -60,6 +61,8 @@ typedef enum tui_rq {
 	TUI_RQ_CLIENT_EDIT,
 	TUI_RQ_NOTES,                /* the card's contact history */
 	TUI_RQ_WHOAMI,               /* the day's views, for the header */
+	TUI_RQ_USERS,
+	TUI_RQ_ACTIVITY,             /* a user's 30 days from the audit */
 } tui_rq_t;
 
 typedef struct tui_pending {
@@ -201,6 +204,13 @@ typedef struct tui {
 	uint8_t t_alert_cursor[256];
 	size_t t_alert_cursor_len;
 
+	/* users and their activity (the owner's) */
+	Kartoteka__Response *t_users;    /* UserList answer, owned */
+	Kartoteka__Response *t_activity; /* AuditSummary answer, owned */
+	tui_lines_t t_usersl;
+	size_t t_users_sel;          /* the user whose activity is shown */
+	char t_activity_login[KT_LOGIN_MAX_BYTES]; /* "": the list shown */
+
 	/* signals (set by main.c) */
 	int t_sigfd;                 /* read end of the self-pipe */
 } tui_t;
@@ -308,6 +318,14 @@ const Kartoteka__Client *tui_card_client(const tui_t *t,
 /* Takes an edit's answer *resp (ClientResponse, masked) as the card's
  * newest fields; *resp becomes NULL. */
 void tui_card_edited(tui_t *t, Kartoteka__Response **resp);
+
+/* ---- scr_users.c: the owner's staff and their activity ----------------- */
+void tui_users_open(tui_t *t);
+void tui_users_key(tui_t *t, wint_t ch, int fkey);
+void tui_users_draw(tui_t *t);
+void tui_users_answer(tui_t *t, const tui_pending_t *pd,
+    Kartoteka__Response **resp);
+void tui_users_clear(tui_t *t);
 
 /* ---- scr_form.c -------------------------------------------------------- */
 void tui_form_open(tui_t *t, tui_form_kind_t kind);

@@ -55,6 +55,7 @@ set(KT_INTEGRATION_TESTS
   tui_signals
   tui_ru
   tui_card
+  tui_users
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
