@@ -76,9 +76,9 @@ forbidden_message(const kt_op_row_t *row, char *out, size_t cap)
 	    KT_SCOPE_NONE &&
 	    kt_authz_scope(KARTOTEKA__ROLE__MANAGER, row->action) ==
 	    KT_SCOPE_NONE)
-		snprintf(out, cap, "only the owner can %s", row->label);
+		snprintf(out, cap, KT_MSG("only the owner can %s"), row->label);
 	else
-		snprintf(out, cap, "you may not %s", row->label);
+		snprintf(out, cap, KT_MSG("you may not %s"), row->label);
 }
 
 /* The checks of a logged-in op: the session, the caller and the class of

@@ -14,6 +14,7 @@
 #include <lmdb.h>
 #include <sodium.h>
 
+#include "catalog.h"
 #include "jobs/backup.h"
 #include "keyfile.h"
 #include "kt_error.h"
@@ -260,8 +261,11 @@ kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
 		if (it.kind == KT_BACKUP_DATA) {
 			if (cur == NFILES || (files[cur].size != 0 &&
 			    s.got[cur] + it.len > files[cur].size)) {
-				WHY("%s in the backup is too long",
-				    cur < NFILES ? files[cur].name : "a file");
+				if (cur < NFILES)
+					WHY("%s in the backup is too long",
+					    files[cur].name);
+				else
+					WHY("a file in the backup is too long");
 				rc = KT_EPROTO;
 				goto fail;
 			}
@@ -277,8 +281,12 @@ kt_backup_restore(kt_backup_reader_t *r, const char *dir, char *why,
 			if (strcmp(it.name, files[cur].name) == 0)
 				break;
 		if (cur == NFILES || s.seen[cur]) {
-			WHY("the backup holds %s file '%.64s'", cur == NFILES ?
-			    "an unknown" : "a second", it.name);
+			if (cur == NFILES)
+				WHY("the backup holds an unknown file '%.64s'",
+				    it.name);
+			else
+				WHY("the backup holds a second file '%.64s'",
+				    it.name);
 			rc = KT_EPROTO;
 			goto fail;
 		}
@@ -420,7 +428,7 @@ kt_backup_to_dir(kt_store_t *st, const char *data, const char *dir,
 	    file_write, &fd)) != 0 ||
 	    (res->rc = kt_backup_make(st, data, w)) != 0) {
 		snprintf(res->why, sizeof(res->why), "cannot write %.160s: %s",
-		    part, res->rc == KT_ENOSPC ? "the disk is full" :
+		    part, res->rc == KT_ENOSPC ? KT_MSG("the disk is full") :
 		    kt_strerror(res->rc));
 		goto out;
 	}

@@ -206,8 +206,8 @@ kt_tz_load(const char *zoneinfo, const char *name, kt_tz_t **out,
 	}
 	if (fd < 0) {
 		snprintf(err, cap, KT_MSG("time zone '%.64s': %s"), name[0] ? name :
-		    "(system)", errno == ENOENT ? "no such zone in the tz "
-		    "database (is tzdata installed?)" : strerror(errno));
+		    "(system)", errno == ENOENT ? KT_MSG("no such zone in the tz "
+		    "database (is tzdata installed?)") : strerror(errno));
 		rc = errno == ENOENT ? KT_ENOTFOUND : KT_EINVAL;
 		goto out;
 	}

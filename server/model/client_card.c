@@ -162,8 +162,8 @@ check_text(const char *path, const char *s, size_t min, size_t max, int nl,
 		s = t;
 	}
 	if (!kt_utf8_valid(s, nl)) {
-		snprintf(err, cap, KT_MSG("%s: not valid UTF-8 text%s"), path,
-		    nl ? "" : " on one line");
+		snprintf(err, cap, nl ? KT_MSG("%s: not valid UTF-8 text") :
+		    KT_MSG("%s: not valid UTF-8 text on one line"), path);
 		return KT_EINVAL;
 	}
 	n = u8_chars(s);
@@ -264,8 +264,9 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 			return KT_EINVAL;
 		}
 		if (m != 0 && (d < 1 || d > days_in(y, m))) {
-			snprintf(err, cap, KT_MSG("%s.birth_day: %u is not a day of "
-			    "month %u%s"), path, d, m, y ? " that year" : "");
+			snprintf(err, cap, y ? KT_MSG("%s.birth_day: %u is not a "
+			    "day of month %u that year") : KT_MSG("%s.birth_day: "
+			    "%u is not a day of month %u"), path, d, m);
 			return KT_EINVAL;
 		}
 		if (y == ty && m != 0 && (m > tm || (m == tm && d > td))) {
@@ -289,7 +290,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 			return KT_ENOMEM;
 		for (size_t i = 0; i < in->n_phones; i++) {
 			char e164[KT_PHONE_MAX];
-			kt_why_t why = { "not a phone number" };
+			kt_why_t why = { KT_MSG("not a phone number") };
 			int dup = 0;
 			if (!kt_utf8_valid(in->phones[i], 0) ||
 			    strlen(in->phones[i]) > 64 ||
@@ -311,7 +312,7 @@ build_person(const Kartoteka__Person *in, unsigned bits, const char *path,
 	}
 	if ((bits & KT_PERSON_EMAIL) && in->email && in->email[0]) {
 		char em[KT_EMAIL_MAX];
-		kt_why_t why = { "not an e-mail address" };
+		kt_why_t why = { KT_MSG("not an e-mail address") };
 		if (!kt_utf8_valid(in->email, 0) ||
 		    kt_email_normalize(in->email, em, &why) != 0) {
 			snprintf(err, cap, KT_MSG("%s.email: %s"), path, why.text);
@@ -491,7 +492,7 @@ kt_card_build(const Kartoteka__Client *in, unsigned bits, int64_t now,
 		r->consent_date = "";
 		if (in->consent_date && in->consent_date[0]) {
 			kt_date_t d;
-			kt_why_t why = { "not a date" };
+			kt_why_t why = { KT_MSG("not a date") };
 			char buf[11];
 			int bad = !kt_utf8_valid(in->consent_date, 0) ||
 			    kt_date_parse(in->consent_date, &d, &why) != 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog.h"
 #include "keyfile.h"
 #include "kt_error.h"
 #include "model/identity.h"
@@ -77,16 +78,16 @@ kt_identity_login_problem(const char *login)
 	size_t n = strlen(login);
 
 	if (n == 0)
-		return "is empty";
+		return KT_MSG("is empty");
 	if (n > 64)
-		return "is longer than 64 characters";
+		return KT_MSG("is longer than 64 characters");
 	if (!(login[0] >= 'a' && login[0] <= 'z'))
-		return "must start with a lowercase latin letter";
+		return KT_MSG("must start with a lowercase latin letter");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)login[i];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
 		    ch == '.' || ch == '_' || ch == '-'))
-			return "may contain only a-z, 0-9, '.', '_' and '-'";
+			return KT_MSG("may contain only a-z, 0-9, '.', '_' and '-'");
 	}
 	return NULL;
 }
@@ -97,9 +98,9 @@ kt_identity_password_problem(const char *password)
 	size_t n = strlen(password);
 
 	if (n < 8)
-		return "is shorter than 8 characters";
+		return KT_MSG("is shorter than 8 characters");
 	if (n > 1024)
-		return "is longer than 1024 bytes";
+		return KT_MSG("is longer than 1024 bytes");
 	return NULL;
 }
 

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "catalog.h"
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "model/branch_store.h"
@@ -224,8 +225,8 @@ kt_terminal_enroll(kt_store_t *st, MDB_txn *txn,
 		if (rc == 0)
 			kt_verdict_set(v, old->revoked ? KT_CODE_FORBIDDEN :
 			    KT_CODE_CONFLICT, "%s", old->revoked ?
-			    "this terminal key was revoked" :
-			    "this terminal is already enrolled");
+			    KT_MSG("this terminal key was revoked") :
+			    KT_MSG("this terminal is already enrolled"));
 		else if (rc != KT_ENOTFOUND)
 			goto out;
 	}

@@ -580,8 +580,9 @@ kt_card_op_place(kt_req_t *r, MDB_txn *txn, const Kartoteka__Client *in,
 		rc = may(r, KT_ACT_REASSIGN, *branch, *manager);
 	if (rc != 0) {
 		snprintf(msg, cap, "%s", *manager != me->id && rc == KT_EPERM ?
-		    "you may not name another manager: only an owner or a "
-		    "head may" : "you may not create a client in this branch");
+		    KT_MSG("you may not name another manager: only an owner or "
+		    "a head may") : KT_MSG("you may not create a client in "
+		    "this branch"));
 		return KT_CODE_FORBIDDEN;
 	}
 	if (*manager != me->id && !manager_fits(txn, db, *manager, *branch,
@@ -1334,7 +1335,7 @@ op_client_find(kt_req_t *r, const Kartoteka__Request *msg)
 	if (rc != 0) {
 		kt_req_fail(r, rc == KT_EINVAL ? KT_CODE_BAD : KT_CODE_INTERNAL,
 		    "%s",
-		    rc == KT_EINVAL ? why : "search failed");
+		    rc == KT_EINVAL ? why : KT_MSG("search failed"));
 		return;
 	}
 	snprintf(detail, sizeof(detail), "%s rows=%u total=%" PRIu64, digest,

@@ -252,7 +252,7 @@ export_after(kt_req_t *r, int status)
 		    st->res.bytes);
 		rc = kt_req_answer_error(r, st->outcome, "the export failed "
 		    "(%s): nothing is complete; try again", cut ?
-		    "connection lost" : kt_strerror(st->rc));
+		    KT_MSG("connection lost") : kt_strerror(st->rc));
 	}
 	/* The writer reads only the counts of st->res. */
 	kt_export_result_free(&st->res);

@@ -118,7 +118,8 @@ static const char *
 take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 {
 	const char *longer = max == NOTE_TOPIC_MAX ?
-	    "is longer than 500 characters" : "is longer than 1000 characters";
+	    KT_MSG("is longer than 500 characters") :
+	    KT_MSG("is longer than 1000 characters");
 	size_t n = 0, chars = 0;
 	int blank = 1;
 
@@ -139,7 +140,7 @@ take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 	}
 	dst[n] = '\0';
 	if (!kt_utf8_valid(dst, 1))
-		return "contains control characters or invalid UTF-8";
+		return KT_MSG("contains control characters or invalid UTF-8");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)dst[i];
 		if ((c & 0xC0) != 0x80)
@@ -150,9 +151,9 @@ take_text(char *dst, size_t cap, const char *s, size_t max, int required)
 	if (chars > max)
 		return longer;
 	if (required && n == 0)
-		return "is empty";
+		return KT_MSG("is empty");
 	if (required && blank)
-		return "is only blanks";
+		return KT_MSG("is only blanks");
 	return NULL;
 }
 

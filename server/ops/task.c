@@ -108,9 +108,9 @@ parse_due(const char *s, due_t *out)
 
 	memset(out, 0, sizeof(*out));
 	if (n == 0)
-		return "is empty";
+		return KT_MSG("is empty");
 	if ((n != 10 && n != 16) || kt_task_parse_day(s, &out->day) != 0)
-		return "is not a date YYYY-MM-DD or YYYY-MM-DD HH:MM";
+		return KT_MSG("is not a date YYYY-MM-DD or YYYY-MM-DD HH:MM");
 	if (n == 10) {
 		out->all_day = 1;
 		return NULL;
@@ -122,7 +122,7 @@ parse_due(const char *s, due_t *out)
 	out->minute = (unsigned)(((s[11] - '0') * 10 + (s[12] - '0')) * 60 +
 	    (s[14] - '0') * 10 + (s[15] - '0'));
 	if (out->minute >= 24 * 60)
-		return "has an hour past 23";
+		return KT_MSG("has an hour past 23");
 	return NULL;
 }
 
@@ -275,11 +275,11 @@ typedef struct task_st {
 /* Refuses in the writer: an audit entry with the outcome, and the error
  * as the answer. Returns 0 (commit the entry) or a store error. */
 static int
-refuse(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
+task_refuse(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     const char *object, uint32_t code, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 static int
-refuse(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
+task_refuse(kt_store_t *st, MDB_txn *txn, kt_req_t *r, kt_audit_action_t action,
     const char *object, uint32_t code, const char *fmt, ...)
 {
 	kt_actor_t actor = kt_req_actor(r);
@@ -312,7 +312,7 @@ count_client(kt_store_t *st, MDB_txn *txn, kt_req_t *r,
 	rc = kt_uday_rows(st, txn, &who, &client, 1, &count, &fresh, &limit);
 	if (rc != KT_EPERM)
 		return rc;
-	rc = refuse(st, txn, r, action, object, KT_CODE_QUOTA, "daily quota "
+	rc = task_refuse(st, txn, r, action, object, KT_CODE_QUOTA, "daily quota "
 	    "of %u clients listed used up; the owner can raise it (kartoteka "
 	    "user change %s --row-quota N)", limit, who.user->login);
 	return rc != 0 ? rc : KT_EPERM;
@@ -408,7 +408,7 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 			if (card != NULL)
 				protobuf_c_message_free_unpacked(&card->base,
 				    NULL);
-			return refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
+			return task_refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
 			    KT_CODE_NOT_FOUND, "no client %" PRIu64,
 			    s->client);
 		}
@@ -424,13 +424,13 @@ add_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 		branch = a.branches[0];  /* the owner's task for someone */
 	if ((why = may_assign(me, &a, found, branch, buf, sizeof(buf))) !=
 	    NULL)
-		return refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
+		return task_refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
 		    me->role == KARTOTEKA__ROLE__MANAGER ? KT_CODE_FORBIDDEN :
 		    KT_CODE_BAD, "%s", why);
 	tz = kt_bizday_branch_zone(kt_req_server(r)->tz, txn, db, branch);
 	(void)parse_due(s->due, &due);  /* checked on the loop */
 	if ((why = due_problem(tz, &due, s->now)) != NULL)
-		return refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
+		return task_refuse(st, txn, r, KT_AUDIT_TASK_ADD, object,
 		    KT_CODE_BAD, "%s", why);
 	if ((rc = count_client(st, txn, r, KT_AUDIT_TASK_ADD, object,
 	    s->client, s->now)) != 0)
@@ -556,12 +556,12 @@ change_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	if (rc != 0 && rc != KT_ENOTFOUND)
 		return rc;
 	if (rc == KT_ENOTFOUND || !kt_task_visible_to(txn, db, me, old)) {
-		rc = refuse(st, txn, r, action, object, KT_CODE_NOT_FOUND,
+		rc = task_refuse(st, txn, r, action, object, KT_CODE_NOT_FOUND,
 		    "no task %" PRIu64, s->id);
 		goto out;
 	}
 	if (s->version != 0 && s->version != old->version) {
-		rc = refuse(st, txn, r, action, object, KT_CODE_CONFLICT,
+		rc = task_refuse(st, txn, r, action, object, KT_CODE_CONFLICT,
 		    "task %" PRIu64 " was changed meanwhile (version %" PRIu64
 		    "); look at it again", s->id, old->version);
 		goto out;
@@ -571,7 +571,7 @@ change_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	title = t->title;            /* an edit points t at s's title */
 	if ((why = apply_change(r, txn, db, s, t, &code, buf,
 	    sizeof(buf))) != NULL) {
-		rc = refuse(st, txn, r, action, object, code, "%s", why);
+		rc = task_refuse(st, txn, r, action, object, code, "%s", why);
 		goto out;
 	}
 	if ((rc = count_client(st, txn, r, action, object, t->client,
@@ -792,7 +792,7 @@ list_mut(kt_store_t *st, MDB_txn *txn, kt_req_t *r)
 	rc = kt_uday_rows(st, txn, &who, s->ids, s->nids, &count, &fresh,
 	    &limit);
 	if (rc == KT_EPERM)
-		return refuse(st, txn, r, KT_AUDIT_TASK_LIST, "tasks",
+		return task_refuse(st, txn, r, KT_AUDIT_TASK_LIST, "tasks",
 		    KT_CODE_QUOTA, "daily quota of %u clients listed used up; "
 		    "the owner can raise it (kartoteka user change %s "
 		    "--row-quota N)", limit, who.user->login);

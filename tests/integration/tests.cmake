@@ -53,6 +53,7 @@ set(KT_INTEGRATION_TESTS
   tui_owner_lock
   tui_reconnect
   tui_signals
+  server_ru
   tui_ru
   tui_card
   tui_users
