@@ -35,6 +35,7 @@
 #include "server.h"
 #include "backup_cmd.h"
 #include "config_file.h"
+#include "log.h"
 
 #define EXIT_USAGE 2
 #define INVITE_TTL_S KT_INVITE_TTL_S
@@ -75,6 +76,9 @@ usage(FILE *f)
 "        scheduled encrypted backups into DIR (every 24h, the newest 14\n"
 "        kept; the first one an interval after the newest in DIR), an\n"
 "        alert for the owner when one fails or is late (docs/BACKUP.md)\n"
+"        [--log-level LEVEL]  error, warning, notice, info (default) or\n"
+"        debug: the lowest level of the lines on stderr (with the\n"
+"        journal's <N> prefix when stderr is the journal)\n"
 "        [--max-store-size SIZE]  cap the store at SIZE (512M, 2G): past\n"
 "        it changes, views and lists are refused (\"the server's disk is\n"
 "        full\"), logins still work, the owner gets an alert\n"
@@ -126,7 +130,7 @@ enum {
 	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
 	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
 	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_OLD, OPT_BKDIR, OPT_BKEVERY,
-	OPT_BKKEEP, OPT_BKPASS, OPT_MAXSTORE, OPT_CONFIG,
+	OPT_BKKEEP, OPT_BKPASS, OPT_MAXSTORE, OPT_CONFIG, OPT_LOGLEVEL,
 };
 
 /* Options shared by the commands; each command uses what it needs. */
@@ -149,6 +153,7 @@ typedef struct cli_opts {
 	int nargs;
 	char **args;
 	const char *config;               /* run --config FILE */
+	kt_log_level_t log_level;         /* run --log-level */
 	kt_config_file_t *conf;           /* the file read, owning the
 					     strings of the options it set;
 					     freed by main */
@@ -188,6 +193,7 @@ static const struct option long_opts[] = {
 	{ "max-store-size", required_argument, NULL, OPT_MAXSTORE },
 	{ "backup-passphrase-file", required_argument, NULL, OPT_BKPASS },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -201,7 +207,7 @@ static const char *const run_keys[] = {
 	"enroll-failures-per-minute", "phone-country", "time-zone",
 	"alert-command", "session-idle", "backup-dir",
 	"backup-passphrase-file", "backup-every", "backup-keep",
-	"max-store-size", NULL,
+	"max-store-size", "log-level", NULL,
 };
 
 /* Messages about an option name its source as pfx + name: pfx "--" for
@@ -325,6 +331,13 @@ apply_opt(cli_opts_t *o, int id, const char *arg, const char *pfx)
 	case OPT_FROM: o->from = arg; break;
 	case OPT_OLD: o->old = arg; break;
 	case OPT_CONFIG: o->config = arg; break;
+	case OPT_LOGLEVEL:
+		if (kt_log_level_parse(arg, &o->log_level) != 0) {
+			fprintf(stderr, "kartotekad: %slog-level '%.16s': expected "
+			    "error, warning, notice, info or debug\n", pfx, arg);
+			return -1;
+		}
+		break;
 	case OPT_BKDIR: o->run.backup_dir = arg; break;
 	case OPT_BKPASS: o->backup_pass_file = arg; break;
 	case OPT_BKEVERY:
@@ -461,6 +474,7 @@ opts_default(cli_opts_t *o)
 	kt_server_opts_default(&o->run);
 	o->ttl_s = INVITE_TTL_S;
 	o->count = 20;
+	o->log_level = KT_LOG_INFO;
 }
 
 /* Parses the command line of cmd (after its subcommand); for run, the
@@ -1355,6 +1369,13 @@ cmd_run(cli_opts_t *o)
 		o->run.backup_pass = pass;
 		o->run.backup_pass_len = strlen(pass);
 	}
+	/* From here on the server's lines go through the log (log.h). */
+	kt_log_setup(o->log_level, kt_log_stderr_is_journal());
+	if (o->conf != NULL)
+		kt_log(KT_LOG_INFO, "configuration: %s", o->conf->path);
+	kt_log(KT_LOG_DEBUG, "data %s, listen %s, max-connections %u, "
+	    "backup-dir %s", o->run.data_dir, o->run.listen, o->run.max_conns,
+	    o->run.backup_dir ? o->run.backup_dir : "(none)");
 	rc = kt_server_run(&o->run) == 0 ? 0 : 1;
 	sodium_memzero(pass, sizeof(pass));
 	return rc;

@@ -54,6 +54,7 @@ set(KT_INTEGRATION_TESTS
   tui_reconnect
   tui_signals
   service_config
+  service_notify
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
