@@ -55,6 +55,7 @@ set(KT_INTEGRATION_TESTS
   tui_signals
   service_config
   service_notify
+  service_unit
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
