@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -1418,6 +1420,82 @@ cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* root on another user's store                                        */
+/* ------------------------------------------------------------------ */
+
+/* Prints s for a shell: as it is when it is plain, else in single
+ * quotes. */
+static void
+put_shell_word(FILE *f, const char *s)
+{
+	if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=+/.,:@%") == strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	}
+	fputc('\'', f);
+}
+
+/* As root, a command on a data directory of another user would leave
+ * files (lock.mdb, the keys of init, a restored store) that user cannot
+ * open, and the service that runs as that user would fail: refuse, and
+ * say how to run it (docs/ADMIN.md, "Running as a service"). The owner
+ * is that of data, or of its nearest existing parent when data does not
+ * exist yet (init, restore). Returns 0 (go on) or -1 (printed). */
+static int
+refuse_root_on_foreign_store(const char *data, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct passwd *pw;
+	char *slash;
+
+	if (geteuid() != 0 || data == NULL)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s", data) >= (int)sizeof(path))
+		return 0;               /* the command reports the bad path */
+	while (stat(path, &st) != 0) {
+		if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL) {
+			if (errno == ENOENT)
+				snprintf(path, sizeof(path), ".");
+			else
+				return 0;
+			continue;
+		}
+		if (slash == path)
+			slash[1] = '\0';  /* "/x" -> "/" */
+		else
+			*slash = '\0';
+	}
+	if (st.st_uid == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	fprintf(stderr, "kartotekad: %s belongs to the user %s%s%u%s; as root "
+	    "this command would leave files that %s cannot open\n"
+	    "run it as: sudo -u ", path, pw ? pw->pw_name : "",
+	    pw ? " (uid " : "", (unsigned)st.st_uid, pw ? ")" : "",
+	    pw ? pw->pw_name : "that user");
+	if (pw != NULL)
+		fputs(pw->pw_name, stderr);
+	else
+		fprintf(stderr, "'#%u'", (unsigned)st.st_uid);
+	fputs(" kartotekad", stderr);
+	for (int i = 1; i < argc; i++) {
+		fputc(' ', stderr);
+		put_shell_word(stderr, argv[i]);
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1458,6 +1536,10 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.no_data = sub != NULL && strcmp(cmd, "backup") == 0;
 	if (parse_opts(cmd, argc - shift, argv + shift, &o) != 0) {
+		kt_config_file_free(o.conf);
+		return EXIT_USAGE;
+	}
+	if (refuse_root_on_foreign_store(o.data, argc, argv) != 0) {
 		kt_config_file_free(o.conf);
 		return EXIT_USAGE;
 	}

@@ -56,6 +56,7 @@ set(KT_INTEGRATION_TESTS
   service_config
   service_notify
   service_unit
+  service_root
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
