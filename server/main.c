@@ -3,6 +3,7 @@
  * audit). Offline commands write through the store directly (LMDB lets
  * them run while the server is up), with the same model functions, rules
  * and audit actions as the protocol's ops. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -443,6 +444,7 @@ load_config(cli_opts_t *o, const char *config)
 
 		snprintf(where, sizeof(where), "%s:%u: ", path, e->line);
 		/* run_keys are long options, so opt_id finds each. */
+		assert(opt_id(e->key) >= 0);
 		if (apply_opt(o, opt_id(e->key), e->value, where) != 0)
 			return -1;
 	}
