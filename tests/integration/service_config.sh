@@ -83,6 +83,37 @@ refused "$T/missing.conf" "kartotekad: $T/missing.conf: No such file or director
 refused "$T" "kartotekad: $T: Is a directory"
 # The file is no place for a bad value the command line would refuse.
 refused "$T/k.conf" "kartotekad: --max-connections '0': expected a number" --max-connections 0
+# The default file, /etc/kartoteka/kartotekad.conf, is read when it exists
+# and --config is not given. /etc is not ours to change: the check runs
+# in a private mount namespace with an overlay over /etc (root only).
+in_etc() {
+	# in_etc FILE-CONTENT COMMAND...: runs COMMAND with FILE-CONTENT as
+	# /etc/kartoteka/kartotekad.conf, seen by COMMAND only.
+	local content=$1
+	shift
+	mkdir -p "$T/etc-up" "$T/etc-work"
+	rm -rf "$T/etc-up/kartoteka"
+	unshare -m --propagation private sh -c '
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || exit 99
+		mkdir -p /etc/kartoteka && printf "%s\n" "$3" >/etc/kartoteka/kartotekad.conf || exit 99
+		shift 3
+		exec "$@"' sh "$T/etc-up" "$T/etc-work" "$content" "$@"
+}
+if [ "$(id -u)" -eq 0 ] && in_etc "" true 2>/dev/null; then
+	expect_rc 2 in_etc "listen = 1.2.3" "$KARTOTEKAD" run --data "$T/data"
+	grep -qxF "kartotekad: /etc/kartoteka/kartotekad.conf:1: listen '1.2.3': expected HOST:PORT with an IP address, e.g. 127.0.0.1:7700" \
+		"$T/last.err" || fail "default file: $(cat "$T/last.err")"
+	expect_rc 1 in_etc "data = $T/nowhere" "$KARTOTEKAD" run
+	grep -qF "cannot read the server keys in $T/nowhere" "$T/last.err" ||
+		fail "default file's data: $(cat "$T/last.err")"
+	# With --config the default file is not read at all.
+	expect_rc 1 in_etc "junk" "$KARTOTEKAD" run --config "$T/other.conf"
+	grep -qF "cannot read the server keys in $T/nowhere" "$T/last.err" ||
+		fail "--config and the default file: $(cat "$T/last.err")"
+else
+	echo "no private mount namespace: the default file is not checked"
+fi
+
 # --config is an option of run only.
 expect_rc 2 "$KARTOTEKAD" invite --config "$T/k.conf" --data "$T/data"
 grep -qF -- "--config is an option of \`kartotekad run\` only" "$T/last.err" ||
