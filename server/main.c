@@ -3,14 +3,17 @@
  * audit). Offline commands write through the store directly (LMDB lets
  * them run while the server is up), with the same model functions, rules
  * and audit actions as the protocol's ops. */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,9 +37,17 @@
 #include "records.pb-c.h"
 #include "server.h"
 #include "backup_cmd.h"
+#include "config_file.h"
+#include "log.h"
 
 #define EXIT_USAGE 2
 #define INVITE_TTL_S KT_INVITE_TTL_S
+
+/* The configuration file `kartotekad run` reads when --config is not
+ * given, if it exists (kartotekad.conf(5)). */
+#ifndef KT_DEFAULT_CONFIG
+#define KT_DEFAULT_CONFIG "/etc/kartoteka/kartotekad.conf"
+#endif
 
 static void
 usage(FILE *f)
@@ -47,7 +58,7 @@ usage(FILE *f)
 "  init --data DIR --owner LOGIN [--password-file FILE] [--advertise HOST:PORT]\n"
 "        create the store and server keys, the owner, and print an invite\n"
 "        code for the owner's first terminal (last line of output)\n"
-"  run --data DIR [--listen HOST:PORT] [--max-connections N]\n"
+"  run [--config FILE] --data DIR [--listen HOST:PORT] [--max-connections N]\n"
 "        [--handshake-timeout MS] [--idle-timeout MS] [--session-ttl S]\n"
 "        [--login-delay-after N] [--login-delay-max MS]\n"
 "        [--lockout-after N] [--lockout-seconds S] [--stop-grace MS]\n"
@@ -68,10 +79,16 @@ usage(FILE *f)
 "        scheduled encrypted backups into DIR (every 24h, the newest 14\n"
 "        kept; the first one an interval after the newest in DIR), an\n"
 "        alert for the owner when one fails or is late (docs/BACKUP.md)\n"
+"        [--log-level LEVEL]  error, warning, notice, info (default) or\n"
+"        debug: the lowest level of the lines on stderr (with the\n"
+"        journal's <N> prefix when stderr is the journal)\n"
 "        [--max-store-size SIZE]  cap the store at SIZE (512M, 2G): past\n"
 "        it changes, views and lists are refused (\"the server's disk is\n"
 "        full\"), logins still work, the owner gets an alert\n"
 "        (docs/SAFETY.md)\n"
+"        --config FILE (default " KT_DEFAULT_CONFIG ", read when it\n"
+"        exists): `key = value` lines, the keys these options without\n"
+"        \"--\"; the command line wins (kartotekad.conf(5))\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
 "        (--ttl 0 makes an already expired invite, for tests)\n"
 "        print a new single-use invite code (valid 24 h); --branch creates\n"
@@ -110,6 +127,15 @@ usage(FILE *f)
 "  kartotekad run --data /var/lib/kartoteka --listen 0.0.0.0:7700\n", f);
 }
 
+enum {
+	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
+	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
+	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
+	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
+	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_OLD, OPT_BKDIR, OPT_BKEVERY,
+	OPT_BKKEEP, OPT_BKPASS, OPT_MAXSTORE, OPT_CONFIG, OPT_LOGLEVEL,
+};
+
 /* Options shared by the commands; each command uses what it needs. */
 typedef struct cli_opts {
 	const char *data;
@@ -129,16 +155,12 @@ typedef struct cli_opts {
 	kt_server_opts_t run;
 	int nargs;
 	char **args;
+	const char *config;               /* run --config FILE */
+	kt_log_level_t log_level;         /* run --log-level */
+	kt_config_file_t *conf;           /* the file read, owning the
+					     strings of the options it set;
+					     freed by main */
 } cli_opts_t;
-
-enum {
-	OPT_DATA = 256, OPT_OWNER, OPT_PWFILE, OPT_ADVERTISE, OPT_BRANCH,
-	OPT_CHECKPOINT, OPT_OUT, OPT_TTL, OPT_LISTEN, OPT_MAXCONN, OPT_HSTO,
-	OPT_IDLETO, OPT_SESSTTL, OPT_DELAYAFTER, OPT_DELAYMAX, OPT_LOCKAFTER,
-	OPT_LOCKSECS, OPT_STOPGRACE, OPT_ENROLLFAIL, OPT_PHONECC, OPT_TZ, OPT_ALERTCMD, OPT_COUNT, OPT_HELP,
-	OPT_SESSIDLE, OPT_PASSFILE, OPT_FROM, OPT_OLD, OPT_BKDIR, OPT_BKEVERY,
-	OPT_BKKEEP, OPT_BKPASS, OPT_MAXSTORE,
-};
 
 static const struct option long_opts[] = {
 	{ "data", required_argument, NULL, OPT_DATA },
@@ -173,14 +195,32 @@ static const struct option long_opts[] = {
 	{ "backup-keep", required_argument, NULL, OPT_BKKEEP },
 	{ "max-store-size", required_argument, NULL, OPT_MAXSTORE },
 	{ "backup-passphrase-file", required_argument, NULL, OPT_BKPASS },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The keys of the configuration file: every option of `kartotekad run`
+ * but --config itself, spelt as the option without "--". */
+static const char *const run_keys[] = {
+	"data", "listen", "max-connections", "handshake-timeout",
+	"idle-timeout", "session-ttl", "login-delay-after", "login-delay-max",
+	"lockout-after", "lockout-seconds", "stop-grace",
+	"enroll-failures-per-minute", "phone-country", "time-zone",
+	"alert-command", "session-idle", "backup-dir",
+	"backup-passphrase-file", "backup-every", "backup-keep",
+	"max-store-size", "log-level", NULL,
+};
+
+/* Messages about an option name its source as pfx + name: pfx "--" for
+ * the command line ("--listen"), "FILE:LINE: " for a line of the
+ * configuration file ("/etc/kartoteka/kartotekad.conf:3: listen"). */
+
 /* Parses a decimal number in [min, max] for option name. */
 static int
-parse_num(const char *name, const char *s, long long min, long long max,
-    long long *out)
+parse_num(const char *pfx, const char *name, const char *s, long long min,
+    long long max, long long *out)
 {
 	char *end = NULL;
 	long long v;
@@ -188,8 +228,8 @@ parse_num(const char *name, const char *s, long long min, long long max,
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "kartotekad: --%s '%s': expected a number from "
-		    "%lld to %lld\n", name, s, min, max);
+		fprintf(stderr, "kartotekad: %s%s '%s': expected a number from "
+		    "%lld to %lld\n", pfx, name, s, min, max);
 		return -1;
 	}
 	*out = v;
@@ -199,7 +239,8 @@ parse_num(const char *name, const char *s, long long min, long long max,
 /* Parses a duration for option name: a number of seconds, or a number
  * followed by s, m or h ("90s", "15m", "2h"), up to 24 hours. */
 static int
-parse_duration(const char *name, const char *s, int64_t *out)
+parse_duration(const char *pfx, const char *name, const char *s,
+    int64_t *out)
 {
 	char *end = NULL;
 	long long v, unit = 1;
@@ -217,9 +258,9 @@ parse_duration(const char *name, const char *s, int64_t *out)
 			unit = 0;
 	}
 	if (errno || end == s || unit == 0 || v < 1 || v > 86400 / unit) {
-		fprintf(stderr, "kartotekad: --%s '%.32s': expected a duration "
+		fprintf(stderr, "kartotekad: %s%s '%.32s': expected a duration "
 		    "from 1 second to 24 hours: seconds, or a number with s, m "
-		    "or h (90s, 15m, 2h)\n", name, s);
+		    "or h (90s, 15m, 2h)\n", pfx, name, s);
 		return -1;
 	}
 	*out = v * unit;
@@ -229,7 +270,8 @@ parse_duration(const char *name, const char *s, int64_t *out)
 /* Parses a size for option name: a number of MiB, or with M or G ("512M",
  * "2G"), from 1 MiB to 1 TiB. */
 static int
-parse_size_mib(const char *name, const char *s, size_t *out)
+parse_size_mib(const char *pfx, const char *name, const char *s,
+    size_t *out)
 {
 	char *end = NULL;
 	long long v, unit = 0;
@@ -241,9 +283,9 @@ parse_size_mib(const char *name, const char *s, size_t *out)
 		    strcmp(end, "G") == 0 ? 1024 : 0;
 	if (errno || end == s || unit == 0 || v < 1 ||
 	    v > (1024LL * 1024) / unit) {
-		fprintf(stderr, "kartotekad: --%s '%.32s': expected a size from "
+		fprintf(stderr, "kartotekad: %s%s '%.32s': expected a size from "
 		    "1M to 1024G: a number of MiB, or with M or G (512M, 2G)\n",
-		    name, s);
+		    pfx, name, s);
 		return -1;
 	}
 	*out = (size_t)(v * unit) << 20;
@@ -254,128 +296,223 @@ parse_size_mib(const char *name, const char *s, size_t *out)
  * "380"), that some country has (libphonenumber's plans: its national
  * numbers are read by that country's rules). */
 static int
-check_phone_country(const char *s)
+check_phone_country(const char *pfx, const char *s)
 {
 	size_t n = strlen(s);
 
 	if (n >= 1 && n <= 3 && strspn(s, "0123456789") == n && s[0] != '0') {
 		if (kt_phone_plan_cc_known(s))
 			return 0;
-		fprintf(stderr, "kartotekad: --phone-country '%s': no country "
-		    "has calling code +%s\n", s, s);
+		fprintf(stderr, "kartotekad: %sphone-country '%s': no country "
+		    "has calling code +%s\n", pfx, s, s);
 		return -1;
 	}
-	fprintf(stderr, "kartotekad: --phone-country '%.16s': expected a "
+	fprintf(stderr, "kartotekad: %sphone-country '%.16s': expected a "
 	    "country calling code of 1 to 3 digits without '+', e.g. 7 or "
-	    "49\n", s);
+	    "49\n", pfx, s);
 	return -1;
 }
 
+/* Sets option id (OPT_*) to arg, checked as its option; the one code
+ * path of the command line and the configuration file, pfx saying which
+ * (see above). arg is kept, not copied: the caller keeps it alive.
+ * Returns 0 or -1 (printed). */
 static int
-parse_opts(int argc, char **argv, cli_opts_t *o)
+apply_opt(cli_opts_t *o, int id, const char *arg, const char *pfx)
 {
 	long long v;
-	int ch;
 
-	kt_server_opts_default(&o->run);
-	o->ttl_s = INVITE_TTL_S;
-	o->count = 20;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (ch) {
-		case OPT_DATA: o->data = optarg; break;
-		case OPT_OWNER: o->owner = optarg; break;
-		case OPT_PWFILE: o->password_file = optarg; break;
-		case OPT_ADVERTISE: o->advertise = optarg; break;
-		case OPT_BRANCH: o->branch = optarg; break;
-		case OPT_CHECKPOINT: o->checkpoint = optarg; break;
-		case OPT_OUT: o->out = optarg; break;
-		case OPT_PASSFILE: o->passphrase_file = optarg; break;
-		case OPT_FROM: o->from = optarg; break;
-		case OPT_OLD: o->old = optarg; break;
-		case OPT_BKDIR: o->run.backup_dir = optarg; break;
-		case OPT_BKPASS: o->backup_pass_file = optarg; break;
-		case OPT_BKEVERY:
-			if (parse_duration("backup-every", optarg,
-			    &o->run.backup_every_s) != 0)
-				return -1;
-			break;
-		case OPT_BKKEEP:
-			if (parse_num("backup-keep", optarg, 1, 1000, &v) != 0)
-				return -1;
-			o->run.backup_keep = (unsigned)v;
-			break;
-		case OPT_MAXSTORE:
-			if (parse_size_mib("max-store-size", optarg,
-			    &o->run.max_store_bytes) != 0)
-				return -1;
-			break;
-		case OPT_LISTEN: {
-			struct sockaddr_storage ss;
-			if (kt_net_parse_listen(optarg, &ss) != 0) {
-				fprintf(stderr, "kartotekad: --listen '%s': "
-				    "expected HOST:PORT with an IP address, "
-				    "e.g. 127.0.0.1:7700\n", optarg);
-				return -1;
-			}
-			o->run.listen = optarg;
-			break;
-		}
-		case OPT_SESSIDLE:
-			if (parse_duration("session-idle", optarg,
-			    &o->run.session_idle_s) != 0)
-				return -1;
-			break;
-		case OPT_TZ: {
-			char err[200];
-			kt_tz_t *tz = NULL;
-			if (kt_tz_load(NULL, optarg, &tz, err,
-			    sizeof(err)) != 0) {
-				fprintf(stderr, "kartotekad: --time-zone: "
-				    "%s\n", err);
-				return -1;
-			}
-			kt_tz_free(tz);
-			o->run.time_zone = optarg;
-			break;
-		}
-		case OPT_ALERTCMD: o->run.alert_command = optarg; break;
-		case OPT_PHONECC:
-			if (check_phone_country(optarg) != 0)
-				return -1;
-			o->run.phone_country = optarg;
-			break;
-#define NUM(opt, name, min, max, field, type)                               \
-		case opt:                                                   \
-			if (parse_num(name, optarg, min, max, &v) != 0)     \
-				return -1;                                  \
-			field = (type)v;                                    \
-			break;
-		NUM(OPT_TTL, "ttl", 0, 30LL * 86400, o->ttl_s, int64_t)
-		NUM(OPT_COUNT, "count", 1, 1000000, o->count, size_t)
-		NUM(OPT_MAXCONN, "max-connections", 1, 1000000, o->run.max_conns, unsigned)
-		NUM(OPT_HSTO, "handshake-timeout", 100, 3600000, o->run.handshake_timeout_ms, unsigned)
-		NUM(OPT_IDLETO, "idle-timeout", 1000, 86400000, o->run.idle_timeout_ms, unsigned)
-		NUM(OPT_SESSTTL, "session-ttl", 60, 90LL * 86400, o->run.session_ttl_s, int64_t)
-		NUM(OPT_DELAYAFTER, "login-delay-after", 0, 1000, o->run.login_delay_after, unsigned)
-		NUM(OPT_DELAYMAX, "login-delay-max", 0, 600000, o->run.login_delay_max_ms, unsigned)
-		NUM(OPT_LOCKAFTER, "lockout-after", 1, 1000, o->run.lockout_after, unsigned)
-		NUM(OPT_LOCKSECS, "lockout-seconds", 1, 30LL * 86400, o->run.lockout_s, int64_t)
-		NUM(OPT_STOPGRACE, "stop-grace", 0, 3600000, o->run.stop_grace_ms, unsigned)
-		NUM(OPT_ENROLLFAIL, "enroll-failures-per-minute", 1, 100000, o->run.enroll_failures_per_min, unsigned)
-#undef NUM
-		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
-		default:
+	switch (id) {
+	case OPT_DATA: o->data = arg; break;
+	case OPT_OWNER: o->owner = arg; break;
+	case OPT_PWFILE: o->password_file = arg; break;
+	case OPT_ADVERTISE: o->advertise = arg; break;
+	case OPT_BRANCH: o->branch = arg; break;
+	case OPT_CHECKPOINT: o->checkpoint = arg; break;
+	case OPT_OUT: o->out = arg; break;
+	case OPT_PASSFILE: o->passphrase_file = arg; break;
+	case OPT_FROM: o->from = arg; break;
+	case OPT_OLD: o->old = arg; break;
+	case OPT_CONFIG: o->config = arg; break;
+	case OPT_LOGLEVEL:
+		if (kt_log_level_parse(arg, &o->log_level) != 0) {
+			fprintf(stderr, "kartotekad: %slog-level '%.16s': expected "
+			    "error, warning, notice, info or debug\n", pfx, arg);
 			return -1;
 		}
+		break;
+	case OPT_BKDIR: o->run.backup_dir = arg; break;
+	case OPT_BKPASS: o->backup_pass_file = arg; break;
+	case OPT_BKEVERY:
+		return parse_duration(pfx, "backup-every", arg,
+		    &o->run.backup_every_s);
+	case OPT_BKKEEP:
+		if (parse_num(pfx, "backup-keep", arg, 1, 1000, &v) != 0)
+			return -1;
+		o->run.backup_keep = (unsigned)v;
+		break;
+	case OPT_MAXSTORE:
+		return parse_size_mib(pfx, "max-store-size", arg,
+		    &o->run.max_store_bytes);
+	case OPT_LISTEN: {
+		struct sockaddr_storage ss;
+		if (kt_net_parse_listen(arg, &ss) != 0) {
+			fprintf(stderr, "kartotekad: %slisten '%s': expected "
+			    "HOST:PORT with an IP address, e.g. "
+			    "127.0.0.1:7700\n", pfx, arg);
+			return -1;
+		}
+		o->run.listen = arg;
+		break;
+	}
+	case OPT_SESSIDLE:
+		return parse_duration(pfx, "session-idle", arg,
+		    &o->run.session_idle_s);
+	case OPT_TZ: {
+		char err[200];
+		kt_tz_t *tz = NULL;
+		if (kt_tz_load(NULL, arg, &tz, err, sizeof(err)) != 0) {
+			fprintf(stderr, "kartotekad: %stime-zone: %s\n", pfx,
+			    err);
+			return -1;
+		}
+		kt_tz_free(tz);
+		o->run.time_zone = arg;
+		break;
+	}
+	case OPT_ALERTCMD: o->run.alert_command = arg; break;
+	case OPT_PHONECC:
+		if (check_phone_country(pfx, arg) != 0)
+			return -1;
+		o->run.phone_country = arg;
+		break;
+#define NUM(opt, name, min, max, field, type)                               \
+	case opt:                                                           \
+		if (parse_num(pfx, name, arg, min, max, &v) != 0)           \
+			return -1;                                          \
+		field = (type)v;                                            \
+		break;
+	NUM(OPT_TTL, "ttl", 0, 30LL * 86400, o->ttl_s, int64_t)
+	NUM(OPT_COUNT, "count", 1, 1000000, o->count, size_t)
+	NUM(OPT_MAXCONN, "max-connections", 1, 1000000, o->run.max_conns, unsigned)
+	NUM(OPT_HSTO, "handshake-timeout", 100, 3600000, o->run.handshake_timeout_ms, unsigned)
+	NUM(OPT_IDLETO, "idle-timeout", 1000, 86400000, o->run.idle_timeout_ms, unsigned)
+	NUM(OPT_SESSTTL, "session-ttl", 60, 90LL * 86400, o->run.session_ttl_s, int64_t)
+	NUM(OPT_DELAYAFTER, "login-delay-after", 0, 1000, o->run.login_delay_after, unsigned)
+	NUM(OPT_DELAYMAX, "login-delay-max", 0, 600000, o->run.login_delay_max_ms, unsigned)
+	NUM(OPT_LOCKAFTER, "lockout-after", 1, 1000, o->run.lockout_after, unsigned)
+	NUM(OPT_LOCKSECS, "lockout-seconds", 1, 30LL * 86400, o->run.lockout_s, int64_t)
+	NUM(OPT_STOPGRACE, "stop-grace", 0, 3600000, o->run.stop_grace_ms, unsigned)
+	NUM(OPT_ENROLLFAIL, "enroll-failures-per-minute", 1, 100000, o->run.enroll_failures_per_min, unsigned)
+#undef NUM
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* The OPT_* of the long option name, or -1. */
+static int
+opt_id(const char *name)
+{
+	for (const struct option *p = long_opts; p->name != NULL; p++)
+		if (strcmp(p->name, name) == 0)
+			return p->val;
+	return -1;
+}
+
+/* kartotekad run: reads --config FILE, or KT_DEFAULT_CONFIG when it
+ * exists, into o (every line checked as its option; o->conf keeps the
+ * file's strings). Returns 0, 1 when there is no file to read, or -1
+ * (printed). */
+static int
+load_config(cli_opts_t *o, const char *config)
+{
+	const char *path = config ? config : KT_DEFAULT_CONFIG;
+	char err[512], where[600];
+	int rc;
+
+	rc = kt_config_file_read(path, run_keys, &o->conf, err, sizeof(err));
+	if (rc == KT_ENOTFOUND && config == NULL)
+		return 1;
+	if (rc != 0) {
+		fprintf(stderr, "kartotekad: %s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < o->conf->n; i++) {
+		const kt_config_entry_t *e = &o->conf->entries[i];
+
+		snprintf(where, sizeof(where), "%s:%u: ", path, e->line);
+		/* run_keys are long options, so opt_id finds each. */
+		assert(opt_id(e->key) >= 0);
+		if (apply_opt(o, opt_id(e->key), e->value, where) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Applies the options of the command line to o. Returns 0 or -1
+ * (printed); --help prints the usage and exits. */
+static int
+apply_argv(int argc, char **argv, cli_opts_t *o)
+{
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		if (ch == 'h' || ch == OPT_HELP) {
+			usage(stdout);
+			exit(0);
+		}
+		if (apply_opt(o, ch, optarg, "--") != 0)
+			return -1;
 	}
 	o->nargs = argc - optind;
 	o->args = argv + optind;
+	return 0;
+}
+
+static void
+opts_default(cli_opts_t *o)
+{
+	kt_server_opts_default(&o->run);
+	o->ttl_s = INVITE_TTL_S;
+	o->count = 20;
+	o->log_level = KT_LOG_INFO;
+}
+
+/* Parses the command line of cmd (after its subcommand); for run, the
+ * configuration file first, then the command line over it, so that
+ * flags win and every line of the file is checked. Returns 0 or -1
+ * (printed). */
+static int
+parse_opts(const char *cmd, int argc, char **argv, cli_opts_t *o)
+{
+	int run = strcmp(cmd, "run") == 0, rc;
+
+	opts_default(o);
+	if (apply_argv(argc, argv, o) != 0)   /* checked, and --config found */
+		return -1;
+	if (o->config != NULL && !run) {
+		fprintf(stderr, "kartotekad: --config is an option of "
+		    "`kartotekad run` only\n");
+		return -1;
+	}
+	if (run) {
+		const char *config = o->config;
+		int no_data = o->no_data;
+
+		memset(o, 0, sizeof(*o));
+		o->no_data = no_data;
+		opts_default(o);
+		if ((rc = load_config(o, config)) < 0 ||
+		    apply_argv(argc, argv, o) != 0)
+			return -1;
+	}
 	if (o->data == NULL && !o->no_data) {
-		fprintf(stderr, "kartotekad: --data DIR is required\n");
+		fprintf(stderr, run ? "kartotekad: --data DIR is required (or "
+		    "`data = DIR` in the configuration file)\n" :
+		    "kartotekad: --data DIR is required\n");
 		return -1;
 	}
 	o->run.data_dir = o->data;
@@ -569,7 +706,7 @@ check_address(const char *what, const char *s)
 	long long port;
 
 	if (colon == NULL || colon == s ||
-	    parse_num(what, colon + 1, 1, 65535, &port) != 0) {
+	    parse_num("--", what, colon + 1, 1, 65535, &port) != 0) {
 		fprintf(stderr, "kartotekad: --%s '%s': expected HOST:PORT\n",
 		    what, s ? s : "");
 		return -1;
@@ -1236,6 +1373,13 @@ cmd_run(cli_opts_t *o)
 		o->run.backup_pass = pass;
 		o->run.backup_pass_len = strlen(pass);
 	}
+	/* From here on the server's lines go through the log (log.h). */
+	kt_log_setup(o->log_level, kt_log_stderr_is_journal());
+	if (o->conf != NULL)
+		kt_log(KT_LOG_INFO, "configuration: %s", o->conf->path);
+	kt_log(KT_LOG_DEBUG, "data %s, listen %s, max-connections %u, "
+	    "backup-dir %s", o->run.data_dir, o->run.listen, o->run.max_conns,
+	    o->run.backup_dir ? o->run.backup_dir : "(none)");
 	rc = kt_server_run(&o->run) == 0 ? 0 : 1;
 	sodium_memzero(pass, sizeof(pass));
 	return rc;
@@ -1278,6 +1422,82 @@ cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* root on another user's store                                        */
+/* ------------------------------------------------------------------ */
+
+/* Prints s for a shell: as it is when it is plain, else in single
+ * quotes. */
+static void
+put_shell_word(FILE *f, const char *s)
+{
+	if (s[0] != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=+/.,:@%") == strlen(s)) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc((unsigned char)*s < 0x20 ? '?' : *s, f);
+	}
+	fputc('\'', f);
+}
+
+/* As root, a command on a data directory of another user would leave
+ * files (lock.mdb, the keys of init, a restored store) that user cannot
+ * open, and the service that runs as that user would fail: refuse, and
+ * say how to run it (docs/ADMIN.md, "Running as a service"). The owner
+ * is that of data, or of its nearest existing parent when data does not
+ * exist yet (init, restore). Returns 0 (go on) or -1 (printed). */
+static int
+refuse_root_on_foreign_store(const char *data, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct passwd *pw;
+	char *slash;
+
+	if (geteuid() != 0 || data == NULL)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s", data) >= (int)sizeof(path))
+		return 0;               /* the command reports the bad path */
+	while (stat(path, &st) != 0) {
+		if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL) {
+			if (errno == ENOENT)
+				snprintf(path, sizeof(path), ".");
+			else
+				return 0;
+			continue;
+		}
+		if (slash == path)
+			slash[1] = '\0';  /* "/x" -> "/" */
+		else
+			*slash = '\0';
+	}
+	if (st.st_uid == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	fprintf(stderr, "kartotekad: %s belongs to the user %s%s%u%s; as root "
+	    "this command would leave files that %s cannot open\n"
+	    "run it as: sudo -u ", path, pw ? pw->pw_name : "",
+	    pw ? " (uid " : "", (unsigned)st.st_uid, pw ? ")" : "",
+	    pw ? pw->pw_name : "that user");
+	if (pw != NULL)
+		fputs(pw->pw_name, stderr);
+	else
+		fprintf(stderr, "'#%u'", (unsigned)st.st_uid);
+	fputs(" kartotekad", stderr);
+	for (int i = 1; i < argc; i++) {
+		fputc(' ', stderr);
+		put_shell_word(stderr, argv[i]);
+	}
+	fputc('\n', stderr);
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1317,17 +1537,25 @@ main(int argc, char **argv)
 	}
 	memset(&o, 0, sizeof(o));
 	o.no_data = sub != NULL && strcmp(cmd, "backup") == 0;
-	if (parse_opts(argc - shift, argv + shift, &o) != 0)
+	if (parse_opts(cmd, argc - shift, argv + shift, &o) != 0) {
+		kt_config_file_free(o.conf);
 		return EXIT_USAGE;
+	}
+	if (refuse_root_on_foreign_store(o.data, argc, argv) != 0) {
+		kt_config_file_free(o.conf);
+		return EXIT_USAGE;
+	}
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&o);
 	if (strcmp(cmd, "run") == 0) {
-		if (o.nargs != 0) {
+		int rc = EXIT_USAGE;
+		if (o.nargs != 0)
 			fprintf(stderr, "kartotekad run: unexpected '%s'\n",
 			    o.args[0]);
-			return EXIT_USAGE;
-		}
-		return cmd_run(&o);
+		else
+			rc = cmd_run(&o);
+		kt_config_file_free(o.conf);   /* held the options' strings */
+		return rc;
 	}
 	if (strcmp(cmd, "invite") == 0)
 		return cmd_invite(&o);

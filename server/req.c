@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "req.h"
 #include "session.h"
+#include "log.h"
 
 struct kt_req {
 	kt_server_t *srv;
@@ -305,8 +306,8 @@ send_packed(kt_req_t *r, const uint8_t *p, size_t len)
 	int rc = kt_conn_send(r->conn, p, len);
 
 	if (rc == KT_ETOOBIG) {
-		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
-		    "large (%zu bytes)\n", r->id, len);
+		kt_log(KT_LOG_ERR, "answer to request %" PRIu64 " too "
+		    "large (%zu bytes)", r->id, len);
 		kt_conn_send_error(r->conn, r->id, KT_CODE_INTERNAL,
 		    "response too large", 0);
 	}
@@ -321,8 +322,8 @@ kt_req_reply(kt_req_t *r, Kartoteka__Response *resp)
 	resp->id = r->id;
 	len = kartoteka__response__get_packed_size(resp);
 	if (len > sizeof(r->srv->reply_buf)) {
-		fprintf(stderr, "kartotekad: answer to request %" PRIu64 " too "
-		    "large (%zu bytes)\n", r->id, len);
+		kt_log(KT_LOG_ERR, "answer to request %" PRIu64 " too "
+		    "large (%zu bytes)", r->id, len);
 		kt_conn_send_error(r->conn, r->id, KT_CODE_INTERNAL,
 		    "response too large", 0);
 	} else {
@@ -388,8 +389,8 @@ kt_req_note_full(kt_server_t *srv)
 		return;
 	srv->disk_full = 1;
 	srv->disk_full_alerted = 0;
-	fprintf(stderr, "kartotekad: the store is full: changes, views and "
-	    "lists are refused until there is room\n");
+	kt_log(KT_LOG_WARNING, "the store is full: changes, views and "
+	    "lists are refused until there is room");
 }
 
 void
@@ -406,8 +407,8 @@ kt_req_note_room(kt_server_t *srv)
 		kt_req_note_full(srv);
 	} else if (srv->disk_full && kt_store_has_room(srv->store)) {
 		srv->disk_full = 0;
-		fprintf(stderr, "kartotekad: there is room again: writes go "
-		    "through\n");
+		kt_log(KT_LOG_NOTICE, "there is room again: writes go "
+		    "through");
 	}
 }
 

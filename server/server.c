@@ -21,6 +21,8 @@
 #include "model/terminal_store.h"
 #include "server.h"
 #include "session.h"
+#include "log.h"
+#include "sd_notify.h"
 
 /* A request's decoded form lives in the arena: 128 KiB covers every
  * legitimate request; the 1 MiB limit bounds what a hostile one (many
@@ -80,8 +82,8 @@ static void
 backup_note_done(int rc, void *arg)
 {
 	if (rc != 0)
-		fprintf(stderr, "kartotekad: the backup's audit entry failed: "
-		    "%s\n", kt_strerror(rc));
+		kt_log(KT_LOG_ERR, "the backup's audit entry failed: "
+		    "%s", kt_strerror(rc));
 	free(arg);
 }
 
@@ -127,13 +129,13 @@ backup_after(uv_work_t *w, int status)
 		srv->backup_late_said = 0;
 		snprintf(detail, sizeof(detail), "scheduled, %lld bytes, %u "
 		    "older removed: %.300s", res->bytes, res->removed, res->file);
-		fprintf(stderr, "kartotekad: backup written: %s (%lld bytes)\n",
+		kt_log(KT_LOG_INFO, "backup written: %s (%lld bytes)",
 		    res->file, res->bytes);
 		backup_note(srv, 0, 0, detail);
 	} else {
 		snprintf(detail, sizeof(detail), "scheduled backup failed: %s",
 		    status != 0 ? "cancelled" : res->why);
-		fprintf(stderr, "kartotekad: %s\n", detail);
+		kt_log(KT_LOG_ERR, "%s", detail);
 		backup_note(srv, 1, 1, detail);
 	}
 	free(res);
@@ -160,12 +162,12 @@ restored_check_done(int rc, void *arg)
 	restored_check_t *c = arg;
 
 	if (rc != 0)
-		fprintf(stderr, "kartotekad: cannot raise the alert of the "
-		    "restore: %s\n", kt_strerror(rc));
+		kt_log(KT_LOG_ERR, "cannot raise the alert of the "
+		    "restore: %s", kt_strerror(rc));
 	else if (c->detail[0] != '\0')
-		fprintf(stderr, "kartotekad: the first start after a restore "
+		kt_log(KT_LOG_NOTICE, "the first start after a restore "
 		    "(%s): the users, terminals and passwords are those of the "
-		    "backup's day; the owner has an alert to review them\n",
+		    "backup's day; the owner has an alert to review them",
 		    c->detail);
 	free(c);
 }
@@ -209,8 +211,8 @@ full_alert_done(int rc, void *arg)
 	srv->disk_full_alerting = 0;
 	if (rc == 0) {
 		srv->disk_full_alerted = 1;
-		fprintf(stderr, "kartotekad: the owner has the alert "
-		    "store.full\n");
+		kt_log(KT_LOG_NOTICE, "the owner has the alert "
+		    "store.full");
 	}
 }
 
@@ -341,11 +343,25 @@ on_stopped(void *arg)
 	srv->writer = NULL;
 	/* How well writes were grouped: the figure to look at first when
 	 * the disk is the bottleneck (docs/BENCH.md). */
-	fprintf(stderr, "kartotekad: %llu mutations in %llu commits (at most "
-	    "%llu in one)\n", (unsigned long long)ws.mutations,
+	kt_log(KT_LOG_INFO, "%llu mutations in %llu commits (at most "
+	    "%llu in one)", (unsigned long long)ws.mutations,
 	    (unsigned long long)ws.batches, (unsigned long long)ws.max_batch);
 	uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed_noop);
 	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed_noop);
+}
+
+/* Tells systemd (Type=notify) our state; a failure is logged once, as
+ * and serving goes on: a manager not told times out on its own. */
+static void
+notify(const char *state)
+{
+	int rc = kt_sd_notify(state);
+
+	if (rc < 0)
+		kt_log(KT_LOG_WARNING, "cannot tell the service manager %s "
+		    "($NOTIFY_SOCKET): %s", state, kt_strerror(rc));
+	else if (rc == 0)
+		kt_log(KT_LOG_DEBUG, "told the service manager %s", state);
 }
 
 static void
@@ -355,7 +371,8 @@ on_signal(uv_signal_t *s, int signum)
 
 	if (srv->stopping)
 		return;
-	fprintf(stderr, "kartotekad: signal %d: stopping\n", signum);
+	kt_log(KT_LOG_NOTICE, "signal %d: stopping", signum);
+	notify("STOPPING=1");
 	srv->stopping = 1;
 	kt_net_stop(srv->net);
 }
@@ -411,7 +428,7 @@ load_zones(kt_server_t *srv)
 	rc = kt_tzcache_new(srv->opts.zoneinfo, srv->opts.time_zone, &srv->tz,
 	    err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: --time-zone: %s\n",
+		kt_log(KT_LOG_ERR, "--time-zone: %s",
 		    rc == KT_ENOMEM ? "out of memory" : err);
 		return rc;
 	}
@@ -425,8 +442,8 @@ load_zones(kt_server_t *srv)
 			if (b != NULL && b->time_zone && b->time_zone[0] &&
 			    kt_tzcache_check(srv->tz, b->time_zone, err,
 			    sizeof(err)) != 0)
-				fprintf(stderr, "kartotekad: branch %s: %s: "
-				    "using the default time zone\n", b->name,
+				kt_log(KT_LOG_WARNING, "branch %s: %s: "
+				    "using the default time zone", b->name,
 				    err);
 			if (b != NULL)
 				ktstore__branch_record__free_unpacked(b, NULL);
@@ -460,8 +477,8 @@ load_catalogs(kt_server_t *srv)
 		dir = KT_LOCALEDIR;
 	if (kt_catalog_load_dir(srv->catalog, dir, KT_LINGUAS, err,
 	    sizeof(err)) >= 0 && err[0] != '\0')
-		fprintf(stderr, "kartotekad: warning: %s: answering in English "
-		    "instead\n", err);
+		kt_log(KT_LOG_WARNING, "%s: answering in English instead",
+		    err);
 }
 
 /* net's translate handler: an error's text in the connection's language. */
@@ -491,8 +508,8 @@ kt_server_run(const kt_server_opts_t *opts)
 	rc = kt_identity_load_keys(opts->data_dir, srv->static_priv,
 	    srv->static_pub, srv->sign_sk, srv->sign_pk);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot read the server keys in "
-		    "%s: %s (run `kartotekad init --data %s` first)\n",
+		kt_log(KT_LOG_ERR, "cannot read the server keys in "
+		    "%s: %s (run `kartotekad init --data %s` first)",
 		    opts->data_dir, kt_strerror(rc), opts->data_dir);
 		goto out;
 	}
@@ -503,7 +520,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	if (opts->max_store_bytes != 0 &&
 	    (rc = kt_store_set_max_size(srv->store, opts->max_store_bytes,
 	    store_reserve(opts->max_store_bytes))) != 0) {
-		fprintf(stderr, "kartotekad: --max-store-size: too small\n");
+		kt_log(KT_LOG_ERR, "--max-store-size: too small");
 		goto out;
 	}
 	if ((rc = make_dummy_hash(srv)) != 0)
@@ -521,7 +538,7 @@ kt_server_run(const kt_server_opts_t *opts)
 		goto out;
 	arena_ready = 1;
 	if (uv_loop_init(&loop) != 0) {
-		fprintf(stderr, "kartotekad: cannot initialise the event loop\n");
+		kt_log(KT_LOG_ERR, "cannot initialise the event loop");
 		rc = KT_EIO;
 		goto out;
 	}
@@ -530,7 +547,7 @@ kt_server_run(const kt_server_opts_t *opts)
 	kt_limiter_init(&srv->enroll_limit, opts->enroll_failures_per_min);
 	rc = kt_writer_start(&srv->writer, srv->store, &loop);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot start the writer: %s\n",
+		kt_log(KT_LOG_ERR, "cannot start the writer: %s",
 		    kt_strerror(rc));
 		goto out_run;
 	}
@@ -570,8 +587,10 @@ kt_server_run(const kt_server_opts_t *opts)
 	srv->sig_term.data = srv->sig_int.data = srv;
 	uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&srv->sig_int, on_signal, SIGINT);
+	/* Listening, signals handled: systemd may start what needs us. */
+	notify("READY=1");
 	uv_run(&loop, UV_RUN_DEFAULT);
-	fprintf(stderr, "kartotekad: stopped\n");
+	kt_log(KT_LOG_NOTICE, "stopped");
 	rc = 0;
 	goto out;
 out_run:

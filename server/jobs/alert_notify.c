@@ -12,6 +12,7 @@
 #include "model/alert_store.h"
 #include "model/terminal_store.h"
 #include "model/user_store.h"
+#include "log.h"
 
 #define RUN_LIMIT_MS 60000u
 #define RETRY_FIRST_MS 5000u
@@ -165,9 +166,9 @@ save_done(int status, void *arg)
 
 	release(n);
 	if (status != 0)
-		fprintf(stderr, "kartotekad: alert command: cannot record that "
+		kt_log(KT_LOG_ERR, "alert command: cannot record that "
 		    "alert %" PRIu64 " was passed (%s): it may be passed again "
-		    "after a restart\n", n->to_save, kt_strerror(status));
+		    "after a restart", n->to_save, kt_strerror(status));
 }
 
 /* ---- the child --------------------------------------------------------------- */
@@ -214,8 +215,8 @@ finish(kt_alert_notify_t *n)
 		n->open_handles++;      /* until save_done */
 		if (kt_writer_submit(n->w, save_mut, save_done, n) != 0) {
 			n->open_handles--;
-			fprintf(stderr, "kartotekad: alert command: cannot "
-			    "record alert %" PRIu64 " as passed\n", n->sent);
+			kt_log(KT_LOG_ERR, "alert command: cannot "
+			    "record alert %" PRIu64 " as passed", n->sent);
 		}
 		return;
 	}
@@ -223,15 +224,15 @@ finish(kt_alert_notify_t *n)
 	    n->backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : n->backoff * 2;
 	n->retry_at = now + n->backoff;
 	if (n->term_signal != 0)
-		fprintf(stderr, "kartotekad: alert command for alert %" PRIu64
-		    " was stopped by signal %d%s; retrying in %" PRIu64 " s\n",
+		kt_log(KT_LOG_WARNING, "alert command for alert %" PRIu64
+		    " was stopped by signal %d%s; retrying in %" PRIu64 " s",
 		    n->current, n->term_signal, n->overran ?
 		    " (it ran too long)" : n->stopping ? " (the server is "
 		    "stopping)" : "", n->backoff / 1000);
 	else
-		fprintf(stderr, "kartotekad: alert command for alert %" PRIu64
+		kt_log(KT_LOG_WARNING, "alert command for alert %" PRIu64
 		    " failed with exit status %" PRId64 "; retrying in %" PRIu64
-		    " s\n", n->current, n->exit_status, n->backoff / 1000);
+		    " s", n->current, n->exit_status, n->backoff / 1000);
 }
 
 static void
@@ -280,8 +281,8 @@ spawn_for(kt_alert_notify_t *n, const Ktstore__AlertRecord *rec,
 	if (kt_alert_json(rec, login, terminal, n->json, sizeof(n->json),
 	    &n->len) != 0) {
 		/* Cannot happen with stored limits; skip rather than block. */
-		fprintf(stderr, "kartotekad: alert %" PRIu64 " is too large "
-		    "for the alert command: skipped\n", rec->id);
+		kt_log(KT_LOG_WARNING, "alert %" PRIu64 " is too large "
+		    "for the alert command: skipped", rec->id);
 		n->current = rec->id;
 		n->exit_status = 0;
 		n->term_signal = 0;
@@ -308,8 +309,8 @@ spawn_for(kt_alert_notify_t *n, const Ktstore__AlertRecord *rec,
 	rc = uv_spawn(n->loop, &n->proc, &o);
 	n->current = rec->id;
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: alert command: cannot start "
-		    "/bin/sh: %s\n", uv_strerror(rc));
+		kt_log(KT_LOG_ERR, "alert command: cannot start "
+		    "/bin/sh: %s", uv_strerror(rc));
 		close_one(n, (uv_handle_t *)&n->in);
 		n->exit_status = 127;
 		n->term_signal = 0;

@@ -6,6 +6,7 @@
 #include "kt_error.h"
 #include "records.pb-c.h"
 #include "jobs/maintenance.h"
+#include "log.h"
 
 #define INVITE_KEEP_S KT_MAINTENANCE_INVITE_KEEP_S
 #define FAILURE_KEEP_S KT_MAINTENANCE_FAILURE_KEEP_S
@@ -105,12 +106,12 @@ sweep_done(int status, void *arg)
 	sweep_job_t *job = arg;
 
 	if (status != 0)
-		fprintf(stderr, "kartotekad: housekeeping failed: %s\n",
+		kt_log(KT_LOG_ERR, "housekeeping failed: %s",
 		    kt_strerror(status));
 	else if (job->removed.sessions + job->removed.invites +
 	    job->removed.failures > 0)
-		fprintf(stderr, "kartotekad: housekeeping removed %zu expired "
-		    "sessions, %zu old invites, %zu stale login failures\n",
+		kt_log(KT_LOG_INFO, "housekeeping removed %zu expired "
+		    "sessions, %zu old invites, %zu stale login failures",
 		    job->removed.sessions, job->removed.invites,
 		    job->removed.failures);
 	free(job);

@@ -19,6 +19,7 @@
 #include "model/user_day.h"
 #include "model/migrate.h"
 #include "model/store.h"
+#include "log.h"
 
 /* ---- the table -------------------------------------------------------- */
 
@@ -212,23 +213,23 @@ kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
 		return 0;
 	for (v = found; v < target; v++) {
 		if (find_step(steps, n, v) == NULL) {
-			fprintf(stderr, "kartotekad: the store in %s has schema "
+			kt_log(KT_LOG_ERR, "the store in %s has schema "
 			    "version %u; this kartotekad has no migration from "
-			    "version %u to %u\n", dir, (unsigned)found,
+			    "version %u to %u", dir, (unsigned)found,
 			    (unsigned)v, (unsigned)v + 1);
 			return KT_ESTORE;
 		}
 	}
 	if ((rc = backup(st, dir, found, &copy)) != 0) {
-		fprintf(stderr, "kartotekad: the store in %s has schema version "
+		kt_log(KT_LOG_ERR, "the store in %s has schema version "
 		    "%u and needs migrating to %u, but the copy to take first "
-		    "could not be written to %s: %s; nothing was changed\n",
+		    "could not be written to %s: %s; nothing was changed",
 		    dir, (unsigned)found, (unsigned)target,
 		    copy != NULL ? copy : dir, kt_strerror(rc));
 		goto out;
 	}
-	fprintf(stderr, "kartotekad: the store in %s has schema version %u, "
-	    "this kartotekad uses %u: copied it to %s before migrating\n",
+	kt_log(KT_LOG_NOTICE, "the store in %s has schema version %u, "
+	    "this kartotekad uses %u: copied it to %s before migrating",
 	    dir, (unsigned)found, (unsigned)target, copy);
 
 	for (v = found; v < target; v++) {
@@ -240,16 +241,16 @@ kt_migrate_run(kt_store_t *st, const char *dir, uint32_t found,
 		}
 		rc = kt_store_write_sync(st, run_step, &c);
 		if (rc != 0) {
-			fprintf(stderr, "kartotekad: migrating the store in %s "
+			kt_log(KT_LOG_ERR, "migrating the store in %s "
 			    "from schema version %u to %u (%s) failed: %s; it "
 			    "stays at version %u, and its copy from before the "
-			    "migration is in %s\n", dir, (unsigned)v,
+			    "migration is in %s", dir, (unsigned)v,
 			    (unsigned)v + 1, step->ms_what ? step->ms_what : "",
 			    kt_strerror(rc), (unsigned)v, copy);
 			goto out;
 		}
-		fprintf(stderr, "kartotekad: %s the store in %s from schema "
-		    "version %u to %u (%s)\n",
+		kt_log(KT_LOG_NOTICE, "%s the store in %s from schema "
+		    "version %u to %u (%s)",
 		    c.sc_skipped ? "another process had migrated" : "migrated",
 		    dir, (unsigned)v, (unsigned)v + 1,
 		    step->ms_what ? step->ms_what : "");

@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "kt_error.h"
 #include "model/pager.h"
+#include "log.h"
 
 /* Per row in an answer: field tag and length prefix. */
 #define ROW_OVERHEAD 4u
@@ -103,9 +104,9 @@ kt_pager_read(const kt_pager_ctx_t *ctx, const kt_pager_kind_t *kind,
 				/* Cannot happen with the sizes checked on
 				 * input; skipped rather than sent as an
 				 * empty page that never moves on. */
-				fprintf(stderr, "pager: a list entry of %zu "
-				    "bytes does not fit an answer: skipped\n",
-				    sz);
+				kt_log(KT_LOG_WARNING, "pager: a list entry "
+				    "of %zu bytes does not fit an answer: "
+				    "skipped", sz);
 			}
 		}
 		/* The page has looked at this entry: the next starts after

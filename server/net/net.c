@@ -15,6 +15,7 @@
 #include "kartoteka.pb-c.h"
 #include "kt_error.h"
 #include "net/net.h"
+#include "log.h"
 #include "noise.h"
 
 #define PROLOGUE "kartoteka/1"
@@ -617,8 +618,8 @@ log_refusal(kt_net_t *n)
 	n->refused_unlogged++;
 	if (n->refused_log_ms != 0 && now - n->refused_log_ms < 1000)
 		return;
-	fprintf(stderr, "kartotekad: refusing connection: %u connections is "
-	    "the limit (%u refused since the last line)\n", n->opts.max_conns,
+	kt_log(KT_LOG_WARNING, "refusing connection: %u connections is "
+	    "the limit (%u refused since the last line)", n->opts.max_conns,
 	    n->refused_unlogged);
 	n->refused_log_ms = now;
 	n->refused_unlogged = 0;
@@ -632,7 +633,7 @@ on_connection(uv_stream_t *server, int status)
 	int namelen = sizeof(c->peer);
 
 	if (status < 0) {
-		fprintf(stderr, "%s: accept: %s\n", __func__, uv_strerror(status));
+		kt_log(KT_LOG_ERR, "accept: %s", uv_strerror(status));
 		return;
 	}
 	if (n->stopping || n->nconns >= n->opts.max_conns) {
@@ -847,8 +848,8 @@ kt_net_start(kt_net_t **out, uv_loop_t *loop, const kt_net_opts_t *o,
 	*out = NULL;
 	memset(&addr, 0, sizeof(addr));
 	if (kt_net_parse_listen(o->listen, &addr) != 0) {
-		fprintf(stderr, "kartotekad: --listen '%s': expected HOST:PORT "
-		    "with an IP address, e.g. 127.0.0.1:7700\n", o->listen);
+		kt_log(KT_LOG_ERR, "--listen '%s': expected HOST:PORT "
+		    "with an IP address, e.g. 127.0.0.1:7700", o->listen);
 		return KT_EINVAL;
 	}
 	if ((n = calloc(1, sizeof(*n))) == NULL)
@@ -863,7 +864,7 @@ kt_net_start(kt_net_t **out, uv_loop_t *loop, const kt_net_opts_t *o,
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&n->listener, 511, on_connection);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot listen on %s: %s\n",
+		kt_log(KT_LOG_ERR, "cannot listen on %s: %s",
 		    o->listen, uv_strerror(rc));
 		/* The handle is the net's: both go in its close callback. */
 		uv_close((uv_handle_t *)&n->listener, on_start_failed_closed);

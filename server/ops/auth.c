@@ -28,6 +28,7 @@
 #include "ops/ops.h"
 #include "records.pb-c.h"
 #include "session.h"
+#include "log.h"
 
 /* Raises an alert for the owner inside txn: ids and counts only. */
 static int
@@ -804,8 +805,8 @@ resume_job_done(int status, void *arg)
 	resume_job_t *j = arg;
 
 	if (status != 0)
-		fprintf(stderr, "kartotekad: could not record a resume of "
-		    "user:%" PRIu64 ": %s\n", j->user, kt_strerror(status));
+		kt_log(KT_LOG_ERR, "could not record a resume of "
+		    "user:%" PRIu64 ": %s", j->user, kt_strerror(status));
 	sodium_memzero(j, sizeof(*j));
 	free(j);
 }

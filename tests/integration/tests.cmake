@@ -57,6 +57,10 @@ set(KT_INTEGRATION_TESTS
   tui_ru
   tui_card
   tui_users
+  service_config
+  service_notify
+  service_unit
+  service_root
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
