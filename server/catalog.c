@@ -352,11 +352,26 @@ render(const kt_catalog_t *c, const cat_lang_t *l, const match_ctx_t *x,
 {
 	fmt_tok_t t[FMT_TOKS_MAX];
 	int nt = fmt_parse(str, t, FMT_TOKS_MAX), seq = 0, nconv = 0;
+	int quoted[FMT_TOKS_MAX];
 
 	if (nt < 0)
 		return -1;
-	for (int i = 0; i < x->nt; i++)
-		nconv += is_conv(x->t[i].kind);
+	/* A value the English quotes ('%s', "%s", «%s») is data a person
+	 * typed (a login, a name): never translated, even when it happens
+	 * to be a message ("export"). */
+	for (int i = 0; i < x->nt; i++) {
+		if (!is_conv(x->t[i].kind))
+			continue;
+		quoted[nconv] = 0;
+		if (i > 0 && x->t[i - 1].kind == TK_LIT && x->t[i - 1].litlen > 0) {
+			const char *pre = x->t[i - 1].lit;
+			size_t n = x->t[i - 1].litlen;
+			quoted[nconv] = pre[n - 1] == '\'' || pre[n - 1] == '"' ||
+			    (n >= 2 && (unsigned char)pre[n - 2] == 0xc2 &&
+			    (unsigned char)pre[n - 1] == 0xab);
+		}
+		nconv++;
+	}
 	for (int i = 0; i < nt; i++) {
 		const span_t *sp;
 		int a;
@@ -372,7 +387,8 @@ render(const kt_catalog_t *c, const cat_lang_t *l, const match_ctx_t *x,
 		if (a < 0 || a >= nconv)
 			return -1;
 		sp = &x->cap[a];
-		if (t[i].kind == TK_STR && depth > 1 && sp->len > 0) {
+		if (t[i].kind == TK_STR && depth > 1 && sp->len > 0 &&
+		    !quoted[a]) {
 			char sub[512];
 			const char *tr = translate(c, l, x->m + sp->off, sp->len,
 			    sub, sizeof(sub), depth - 1);

@@ -114,6 +114,11 @@ nested_message(void **state)
 	    "импорт отклонён: whatever happened");
 	expect_ru(c, "people[1].phones[0]: '12' is not a phone number",
 	    "people[1].phones[0]: «12» — не номер телефона");
+	/* a quoted value is what someone typed: never translated */
+	expect_ru(c, "no user with login 'export'",
+	    "нет пользователя с логином «export»");
+	expect_ru(c, "import refused: export", "импорт отклонён: выгружать "
+	    "данные");
 	kt_catalog_free(c);
 }
 
