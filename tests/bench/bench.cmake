@@ -24,3 +24,8 @@ kt_unit_test(test_history bench/test_history.c LIBS kt_server kt_proto
   TESTS every_agenda_section_has_lines deals_pass_the_checks_of_deal_add
         same_family_same_history)
 target_sources(test_history PRIVATE bench/history.c bench/families.c)
+# kt-tui-search: kartoteka-tui's search latency through a pseudo-terminal
+# (tests/bench/tui-search.sh, docs/BENCH.md "Issue 11"). Run by hand.
+add_executable(kt-tui-search bench/tui-search.c)
+target_include_directories(kt-tui-search PRIVATE ${PROJECT_SOURCE_DIR}/client-tui)
+target_link_libraries(kt-tui-search PRIVATE util kt_build_flags)
