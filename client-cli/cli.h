@@ -37,6 +37,7 @@
 #include "client_conn.h"
 #include "config.h"
 #include "i18n.h"
+#include "locale_fmt.h"
 #include "kartoteka.pb-c.h"
 
 #define CLI_PASSWORD_MAX 1024u

@@ -306,11 +306,9 @@ json_client(const void *obj)
 static const char *
 birth_str(char *buf, size_t cap, const Kartoteka__Person *p)
 {
-	if (p->birth_month && p->birth_year)
-		snprintf(buf, cap, "%04u-%02u-%02u", p->birth_year,
-		    p->birth_month, p->birth_day);
-	else if (p->birth_month)
-		snprintf(buf, cap, "--%02u-%02u", p->birth_month, p->birth_day);
+	if (p->birth_month)
+		kt_fmt_ymd(p->birth_year, p->birth_month, p->birth_day, NULL,
+		    buf, cap);
 	else if (p->birth_year)
 		snprintf(buf, cap, "%04u", p->birth_year);
 	else
@@ -348,7 +346,8 @@ print_card(const Kartoteka__Client *c)
 		    b2));
 	}
 	if (c->consent_date && c->consent_date[0])
-		printf("  %-12s %s\n", _("consent:"), c->consent_date);
+		printf("  %-12s %s\n", _("consent:"), kt_fmt_date_text(
+		    c->consent_date, NULL, b1, sizeof(b1)));
 	if (c->contract && c->contract[0])
 		printf("  %-12s %s\n", _("contract:"), cli_clean(b1, sizeof(b1),
 		    c->contract));

@@ -140,7 +140,7 @@ fmt_minute(char *buf, size_t cap, int64_t secs)
 
 	buf[0] = '\0';
 	if (secs > 0 && localtime_r(&t, &tm) != NULL)
-		strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+		kt_fmt_datetime(secs, 0, 0, NULL, buf, cap);
 	return buf;
 }
 
@@ -153,8 +153,8 @@ fmt_amount(char *buf, size_t cap, const Kartoteka__Deal *d)
 		buf[0] = '\0';
 		return buf;
 	}
-	snprintf(buf, cap, "%s %s", kt_amount_format(d->amount,
-	    kt_currency_exponent(d->currency), n, sizeof(n)),
+	snprintf(buf, cap, "%s %s", kt_fmt_money(d->amount,
+	    kt_currency_exponent(d->currency), NULL, n, sizeof(n)),
 	    cli_str(d->currency));
 	return buf;
 }

@@ -221,8 +221,8 @@ text_won(const Kartoteka__ReportResponse *a)
 			if (strcmp(a->won[j]->currency, w->currency) == 0 &&
 			    a->won[j]->amount > max)
 				max = a->won[j]->amount;
-		kt_amount_format(w->amount, kt_currency_exponent(w->currency),
-		    am, sizeof(am));
+		kt_fmt_money(w->amount, kt_currency_exponent(w->currency),
+		    NULL, am, sizeof(am));
 		snprintf(amr, sizeof(amr), "%*s", (int)(KT_AMOUNT_TEXT_MAX /
 		    2), am);
 		const char *row[5] = { cli_str(w->month), cli_str(w->currency),

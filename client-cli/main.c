@@ -273,17 +273,11 @@ cli_role_label(Kartoteka__Role role)
 const char *
 cli_fmt_time(char *buf, size_t cap, int64_t secs)
 {
-	struct tm tm;
-	time_t t = (time_t)secs;
-
 	if (secs <= 0) {
 		snprintf(buf, cap, "%s", _("never"));
 		return buf;
 	}
-	if ((int64_t)t != secs || localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, cap, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
-		snprintf(buf, cap, "%" PRId64, secs);
-	return buf;
+	return kt_fmt_datetime(secs, 1, 1, NULL, buf, cap);
 }
 
 void
