@@ -160,7 +160,7 @@ text_client(const Kartoteka__AgendaClient *c, const char *when)
 {
 	char title[300], mgr[80];
 
-	printf("  client %-6" PRIu64 " %s", c->client_id,
+	printf(_("  client %-6" PRIu64 " %s"), c->client_id,
 	    cli_clean(title, sizeof(title), c->client));
 	if (c->category != 0)
 		printf(" [%s]", category_name(c->category));
@@ -199,7 +199,7 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	heading(_("Tasks: overdue and today"), a->n_tasks, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++) {
 		const Kartoteka__Task *t = a->tasks[i];
-		printf("  task %-5" PRIu64 " %-16s %-8s %s%s", t->id,
+		printf(_("  task %-5" PRIu64 " %-16s %-8s %s%s"), t->id,
 		    kt_fmt_date_text(t->due, NULL, d, sizeof(d)),
 		    (unsigned)t->kind < 5 ?
 		    kind_names[t->kind] : "?",
@@ -215,7 +215,7 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	    a->birthdays_more);
 	for (size_t i = 0; i < a->n_birthdays; i++) {
 		const Kartoteka__AgendaBirthday *b = a->birthdays[i];
-		printf("  %s  client %-6" PRIu64 " %s: %s", kt_fmt_date_text(b->date,
+		printf(_("  %s  client %-6" PRIu64 " %s: %s"), kt_fmt_date_text(b->date,
 		    NULL, d, sizeof(d)), b->client_id, cli_clean(t1, sizeof(t1), b->client),
 		    cli_clean(t2, sizeof(t2), b->person));
 		if (b->turns)
@@ -229,8 +229,8 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	    "since"), a->reoffer, a->n_reoffer, a->reoffer_more, _("won"));
 	text_clients(_("Category A and B without an open deal"),
 	    a->no_open_deal, a->n_no_open_deal, a->no_open_deal_more, NULL);
-	snprintf(t1, sizeof(t1), _("No interaction for %u days"),
-	    a->quiet_days);
+	snprintf(t1, sizeof(t1), P_("No interaction for %u day",
+	    "No interaction for %u days", a->quiet_days), a->quiet_days);
 	text_clients(t1, a->quiet, a->n_quiet, a->quiet_more, _("last"));
 	text_clients(_("Subscriptions ending within 7 days, not renewed"),
 	    a->renewals, a->n_renewals, a->renewals_more, _("ends"));

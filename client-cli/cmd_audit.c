@@ -402,8 +402,10 @@ cmd_audit_summary(cli_t *cli, int argc, char **argv)
 		cli_audit_summary_json(resp->audit_summary);
 		cli_json_end();
 	} else {
-		printf(_("Activity of %s, the last %zu days (of their "
-		    "branch):\n"), user, resp->audit_summary->n_days);
+		size_t nd = resp->audit_summary->n_days;
+		printf(P_("Activity of %s, the last %zu day (of their "
+		    "branch):\n", "Activity of %s, the last %zu days (of their "
+		    "branch):\n", nd), user, nd);
 		cli_audit_summary_text(resp->audit_summary);
 	}
 	kartoteka__response__free_unpacked(resp, NULL);
@@ -508,10 +510,10 @@ cmd_audit_checkpoint(cli_t *cli, int argc, char **argv)
 		cli_json_str(stdout, cp->line);
 		cli_json_end();
 	} else {
-		printf(_("checkpoint of entry %" PRIu64 " saved to %s (mode "
+		printf(_("checkpoint of entry %llu saved to %s (mode "
 		    "0600)\nkeep it away from the server; check the store "
 		    "against it with\n  kartotekad audit verify --data DIR "
-		    "--checkpoint FILE\n"), cp->seq, out);
+		    "--checkpoint FILE\n"), (unsigned long long)cp->seq, out);
 	}
 done:
 	kartoteka__response__free_unpacked(resp, NULL);

@@ -431,9 +431,9 @@ text_card(const void *obj, const void *arg)
 		return;
 	}
 	/* TRANSLATORS: "Added client 12: Ёлкины (version 1)." */
-	printf(_("%s client %" PRIu64 ": %s (version %" PRIu64 ").\n"),
-	    (const char *)arg, c->id, cli_clean(b, sizeof(b), c->title),
-	    c->version);
+	printf(_("%s client %llu: %s (version %llu).\n"),
+	    (const char *)arg, (unsigned long long)c->id,
+	    cli_clean(b, sizeof(b), c->title), (unsigned long long)c->version);
 }
 
 /* A card answer: the whole card (arg NULL), or one line saying what was
@@ -542,7 +542,8 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 			cli_json_key("tags");
 			json_strs(r->tags, r->n_tags);
 			cli_json_key("archived");
-			fputs(r->archived ? "true}" : "false}", stdout);
+			fputs(r->archived ? "true}" : "false}", /* untranslated:
+			    JSON */ stdout);
 		}
 		fputc(']', stdout);
 		cli_json_end();
@@ -585,7 +586,10 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 		goto out;
 	}
 	cli_table_print(&t, stdout);
-	printf(_("%zu shown, %" PRIu64 " in all."), l->n_rows, l->total);
+	/* TRANSLATORS: the count of a list's matches: "5 clients in all,
+	 * 2 shown." The number in all picks the form. */
+	printf(P_("%llu client in all, %zu shown.", "%llu clients in all, "
+	    "%zu shown.", l->total), (unsigned long long)l->total, l->n_rows);
 	if (cur[0])
 		printf(_(" Next page: --cursor %s"), cur);
 	printf("\n");

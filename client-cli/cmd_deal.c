@@ -242,8 +242,9 @@ text_deal(const void *obj, const void *arg)
 
 	if (arg != NULL)
 		printf("%s ", _((const char *)arg));
-	printf(_("deal %" PRIu64 ": %s (version %" PRIu64 ")\n"), d->id,
-	    cli_clean(title, sizeof(title), d->title), d->version);
+	printf(_("deal %llu: %s (version %llu)\n"), (unsigned long long)d->id,
+	    cli_clean(title, sizeof(title), d->title),
+	    (unsigned long long)d->version);
 	snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->client,
 	    cli_str(d->client_title));
 	line(_("client:"), buf);

@@ -140,8 +140,9 @@ text_status(const Kartoteka__ReportResponse *a)
 	char n[32], b[BAR_COLS * 3 + 8];
 	const char *head[3] = { _("STATUS"), _("CARDS"), "" };
 
-	printf(_("\nClients by status (%u cards, %u of them archived and not "
-	    "shown)\n"), a->clients, a->archived);
+	printf(P_("\nClients by status (%u card, %u of them archived and not "
+	    "shown)\n", "\nClients by status (%u cards, %u of them archived "
+	    "and not shown)\n", a->clients), a->clients, a->archived);
 	for (int i = 0; i < 3; i++)
 		max = v[i] > max ? v[i] : max;
 	cli_table_init(&t, 3);
@@ -266,8 +267,8 @@ text_report(const Kartoteka__ReportResponse *a)
 {
 	char scope[300];
 
-	printf(_("Report: %s, %u months"), cli_clean(scope, sizeof(scope),
-	    a->scope), a->months);
+	printf(P_("Report: %s, %u month", "Report: %s, %u months", a->months),
+	    cli_clean(scope, sizeof(scope), a->scope), a->months);
 	if (a->n_per_month > 0)
 		printf(" (%s .. %s)", cli_str(a->per_month[0]->month),
 		    cli_str(a->per_month[a->n_per_month - 1]->month));
@@ -280,10 +281,12 @@ text_report(const Kartoteka__ReportResponse *a)
 	text_counts(_("Sources of clients (not archived)"), N_("SOURCE"),
 	    N_("CARDS"), a->sources, a->n_sources, _("none given"));
 	if (a->sources_more > 0)
-		printf(_("  ... and %u cards from other sources\n"),
+		printf(P_("  ... and %u card from other sources\n",
+		    "  ... and %u cards from other sources\n", a->sources_more),
 		    a->sources_more);
 	if (a->no_source > 0)
-		printf(_("  %u cards without a source\n"), a->no_source);
+		printf(P_("  %u card without a source\n",
+		    "  %u cards without a source\n", a->no_source), a->no_source);
 }
 
 /* ---- the command ------------------------------------------------------------------ */

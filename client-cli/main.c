@@ -192,7 +192,7 @@ cli_json_str(FILE *f, const char *s)
 	while (*p != '\0') {
 		size_t n = cli_utf8_len(p);
 		if (n == 0) {
-			fputs("\\ufffd", f);
+			fputs("\\ufffd", /* untranslated: JSON */ f);
 			p++;
 			continue;
 		}
@@ -473,7 +473,7 @@ cli_load_config(cli_t *cli)
 	if (rc != 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("configuration in %s: %s"), dir,
-		    why != NULL ? _(why) : kt_strerror(rc));
+		    why != NULL ? _(why) : _(kt_strerror(rc)));
 	return 0;
 }
 
@@ -506,7 +506,7 @@ cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32])
 	if (rc != 0)
 		return cli_fail(cli, CLI_EXIT_CONNECT, "CONNECT", NULL,
 		    _("cannot connect to %s: %s"), address,
-		    detail[0] != '\0' ? _(detail) : kt_strerror(rc));
+		    detail[0] != '\0' ? _(detail) : _(kt_strerror(rc)));
 	return 0;
 }
 
@@ -957,7 +957,8 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	}
 	if (name == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-			snprintf(host, sizeof(host), "terminal");
+			snprintf(host, sizeof(host), "terminal"
+			    /* untranslated: a default terminal name */);
 		host[sizeof(host) - 1] = '\0';
 		/* The server's limit; a host name is ASCII, so any cut fits. */
 		host[KT_TERMINAL_NAME_MAX] = '\0';
@@ -1616,7 +1617,8 @@ main(int argc, char **argv)
 			return CLI_EXIT_OK;
 		}
 		if (strcmp(a, "--version") == 0) {
-			printf("kartoteka %s\n", KT_CLIENT_VERSION);
+			printf("kartoteka %s\n", /* untranslated: the
+			    program's name */ KT_CLIENT_VERSION);
 			return CLI_EXIT_OK;
 		}
 		rc = global_option(&cli, argc, argv, &i);
