@@ -23,16 +23,14 @@ static int
 parse_uint(cli_t *cli, const char *what, const char *s, uint64_t max,
     uint64_t *out)
 {
-	char *end = NULL, msg[160];
+	char *end = NULL;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
-		snprintf(msg, sizeof(msg), _("%s must be a number from 0 to "
-		    "%" PRIu64), what, max);
-		return cli_usage_error(cli, msg);
-	}
+	if (errno != 0 || end == s || *end != '\0' || s[0] < '0' ||
+	    s[0] > '9' || v > max)
+		return cli_bad_number(cli, what, s, 0, max);
 	*out = v;
 	return 0;
 }
@@ -708,23 +706,43 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 	return 0;
 }
 
+/* The options of add and edit, with their help (see cli_opt_t). */
 #define CARD_OPTS(o)                                                        \
-	{ .ao_name = "--title", .ao_value = &(o).title },                   \
-	{ .ao_name = "--status", .ao_value = &(o).status },                 \
-	{ .ao_name = "--category", .ao_value = &(o).category },             \
-	{ .ao_name = "--source", .ao_value = &(o).source },                 \
-	{ .ao_name = "--note", .ao_value = &(o).note },                     \
-	{ .ao_name = "--consent", .ao_value = &(o).consent },               \
-	{ .ao_name = "--contract", .ao_value = &(o).contract },             \
-	{ .ao_name = "--discount", .ao_value = &(o).discount },             \
-	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc },            \
-	{ .ao_name = "--referred-by", .ao_value = &(o).referred },          \
-	{ .ao_name = "--address", .ao_value = &(o).address },               \
-	{ .ao_name = "--leaving-reason", .ao_value = &(o).leaving },        \
+	{ .ao_name = "--title", .ao_value = &(o).title, .ao_arg = "TITLE", \
+	  .ao_help = N_("the card's name: a family or a company") },        \
+	{ .ao_name = "--status", .ao_value = &(o).status,                   \
+	  .ao_arg = "lead|active|former",                                   \
+	  .ao_help = N_("lead (the default), active client or former") },   \
+	{ .ao_name = "--category", .ao_value = &(o).category,               \
+	  .ao_arg = "A|B|C", .ao_help = N_("the client's category") },      \
+	{ .ao_name = "--source", .ao_value = &(o).source,                   \
+	  .ao_arg = "TEXT", .ao_help = N_("where the client came from") }, \
+	{ .ao_name = "--note", .ao_value = &(o).note, .ao_arg = "TEXT", \
+	  .ao_help = N_("a note on the card") },                            \
+	{ .ao_name = "--consent", .ao_value = &(o).consent,                 \
+	  .ao_arg = "DATE", .ao_help = N_("the day the client consented "\
+	  "to the processing of personal data") },                          \
+	{ .ao_name = "--contract", .ao_value = &(o).contract,               \
+	  .ao_arg = "N", .ao_help = N_("the contract number") },            \
+	{ .ao_name = "--discount", .ao_value = &(o).discount,               \
+	  .ao_arg = "PCT", .ao_help = N_("a discount in percent, 0..100") }, \
+	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc,              \
+	  .ao_arg = "yes|no",                                               \
+	  .ao_help = N_("yes: the client asked not to be contacted") },     \
+	{ .ao_name = "--referred-by", .ao_value = &(o).referred,            \
+	  .ao_arg = "ID", .ao_help = N_("the card of the client who "       \
+	  "recommended them") },                                            \
+	{ .ao_name = "--address", .ao_value = &(o).address,                 \
+	  .ao_arg = "TEXT", .ao_help = N_("the postal address") },      \
+	{ .ao_name = "--leaving-reason", .ao_value = &(o).leaving,          \
+	  .ao_arg = "TEXT", .ao_help = N_("why a former client left") }, \
 	{ .ao_name = "--tag", .ao_list = (o).tags, .ao_list_cap = MAX_TAGS, \
-	  .ao_list_n = &(o).ntags },                                        \
+	  .ao_list_n = &(o).ntags, .ao_arg = "TAG",                     \
+	  .ao_help = N_("a tag; repeat it for more") },                     \
 	{ .ao_name = "--person", .ao_list = (o).people,                     \
-	  .ao_list_cap = MAX_PEOPLE, .ao_list_n = &(o).npeople }
+	  .ao_list_cap = MAX_PEOPLE, .ao_list_n = &(o).npeople,             \
+	  .ao_arg = "SPEC", .ao_help = N_("a person "                       \
+	  "'Name;relation;birth;phones;email;note'; repeat it for more") }
 
 static void
 people_free(person_buf_t *pb)
@@ -739,9 +757,14 @@ cmd_client_add(cli_t *cli, int argc, char **argv)
 	card_opts_t o = { 0 };
 	const cli_opt_t opts[] = {
 		CARD_OPTS(o),
-		{ .ao_name = "--branch", .ao_value = &o.branch },
-		{ .ao_name = "--manager", .ao_value = &o.manager },
-		{ .ao_name = "--force", .ao_flag = &o.force },
+		{ .ao_name = "--branch", .ao_value = &o.branch,
+		  .ao_arg = "NAME",
+		  .ao_help = N_("the branch (default: the terminal's)") },
+		{ .ao_name = "--manager", .ao_value = &o.manager,
+		  .ao_arg = "LOGIN",
+		  .ao_help = N_("the manager (default: you)") },
+		{ .ao_name = "--force", .ao_flag = &o.force,
+		  .ao_help = N_("take a phone or e-mail another card has") },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientAddRequest ar = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
@@ -782,10 +805,14 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	card_opts_t o = { 0 };
 	const cli_opt_t opts[] = {
 		CARD_OPTS(o),
-		{ .ao_name = "--version", .ao_value = &o.version },
-		{ .ao_name = "--force", .ao_flag = &o.force },
-		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags },
-		{ .ao_name = "--no-people", .ao_flag = &o.no_people },
+		{ .ao_name = "--version", .ao_value = &o.version, .ao_arg = "V",
+		  .ao_help = N_("the version you read (required)") },
+		{ .ao_name = "--force", .ao_flag = &o.force,
+		  .ao_help = N_("take a phone or e-mail another card has") },
+		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags,
+		  .ao_help = N_("remove every tag") },
+		{ .ao_name = "--no-people", .ao_flag = &o.no_people,
+		  .ao_help = N_("remove every person") },
 	};
 	const char *pos[1] = { NULL }, *fields[16];
 	size_t nfields = 0;
@@ -1436,7 +1463,8 @@ const cli_command_t cli_commands_client[] = {
 	     "[--status lead|active|former] [--category A|B|C] [--source TEXT] "
 	     "[--tag TAG...] [--note TEXT] [--person SPEC...] "
 	     "[--referred-by ID] [--address TEXT] [--leaving-reason TEXT] "
-	     "[--force]"),
+	     "[--consent DATE] [--contract N] [--discount PCT] "
+	     "[--do-not-contact yes|no] [--force]"),
 	  N_("add a client card (a family or a company)"),
 	  N_("SPEC is 'Name;relation;birth;phone1,phone2;email;note' (relation:\n"
 	     "parent, child, contact, other; birth: YYYY-MM-DD, DD.MM.YYYY,\n"

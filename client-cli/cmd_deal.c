@@ -159,19 +159,22 @@ fmt_amount(char *buf, size_t cap, const Kartoteka__Deal *d)
 	return buf;
 }
 
-/* "2026-09-01..2026-12-31, 32 lessons", "" for a plain deal. */
+/* "2026-09-01..2026-12-31, 32 lessons" (the dates in the local form),
+ * "" for a plain deal. */
 static const char *
 fmt_period(char *buf, size_t cap, const Kartoteka__Deal *d)
 {
+	char from[KT_FMT_DATE_MAX + 16], to[KT_FMT_DATE_MAX + 16];
 	size_t n = 0;
 
 	buf[0] = '\0';
 	if (d->valid_to && d->valid_to[0])
-		n = (size_t)snprintf(buf, cap, "%s..%s", cli_str(d->valid_from),
-		    d->valid_to);
+		n = (size_t)snprintf(buf, cap, "%s..%s",
+		    kt_fmt_date_text(d->valid_from, NULL, from, sizeof(from)),
+		    kt_fmt_date_text(d->valid_to, NULL, to, sizeof(to)));
 	if (d->lessons && n < cap)
-		snprintf(buf + n, cap - n, _("%s%u lessons"), n ? ", " : "",
-		    d->lessons);
+		snprintf(buf + n, cap - n, P_("%s%u lesson", "%s%u lessons",
+		    d->lessons), n ? ", " : "", d->lessons);
 	return buf;
 }
 
