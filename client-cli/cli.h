@@ -120,6 +120,11 @@ void cli_json_terminal(const Kartoteka__TerminalInfo *t);
 const char *cli_role_name(Kartoteka__Role role);   /* "manager": for JSON */
 const char *cli_role_label(Kartoteka__Role role);  /* translated */
 
+/* Prints "  LABEL" padded with spaces to width display columns and one
+ * more space: the label column of a card, aligned whatever the language
+ * (printf's %-12s counts bytes, and a Cyrillic letter is two). */
+void cli_label(const char *label, int width);
+
 /* Formats unix seconds as local time into buf; "never" for <= 0. */
 const char *cli_fmt_time(char *buf, size_t cap, int64_t secs);
 

@@ -314,6 +314,14 @@ birth_str(char *buf, size_t cap, const Kartoteka__Person *p)
 	return buf;
 }
 
+/* One "  label:      value" line of a card. */
+static void
+card_line(const char *label, const char *value)
+{
+	cli_label(label, 12);
+	printf("%s\n", value);
+}
+
 static void
 print_card(const Kartoteka__Client *c)
 {
@@ -324,15 +332,13 @@ print_card(const Kartoteka__Client *c)
 	printf(_("Client %" PRIu64 ": %s%s\n"), c->id,
 	    cli_clean(b1, sizeof(b1), c->title),
 	    c->archived ? _(" (archived)") : "");
-	printf("  %-12s %s\n", _("branch:"), cli_clean(b1, sizeof(b1),
-	    c->branch));
-	printf("  %-12s %s\n", _("manager:"), cli_clean(b1, sizeof(b1),
-	    c->manager));
-	printf("  %-12s %s%s%s\n", _("status:"), STATUS(c->status),
+	card_line(_("branch:"), cli_clean(b1, sizeof(b1), c->branch));
+	snprintf(b2, sizeof(b2), "%s%s%s", STATUS(c->status),
 	    c->category ? _(", category ") : "", CATEGORY(c->category));
+	card_line(_("manager:"), cli_clean(b1, sizeof(b1), c->manager));
+	card_line(_("status:"), b2);
 	if (c->source && c->source[0])
-		printf("  %-12s %s\n", _("source:"), cli_clean(b1, sizeof(b1),
-		    c->source));
+		card_line(_("source:"), cli_clean(b1, sizeof(b1), c->source));
 	if (c->n_tags) {
 		size_t n = 0;
 		b2[0] = '\0';
@@ -340,38 +346,42 @@ print_card(const Kartoteka__Client *c)
 			n += (size_t)snprintf(b2 + n, n < sizeof(b2) ?
 			    sizeof(b2) - n : 0, "%s%s", i ? ", " : "",
 			    c->tags[i]);
-		printf("  %-12s %s\n", _("tags:"), cli_clean(b1, sizeof(b1),
-		    b2));
+		card_line(_("tags:"), cli_clean(b1, sizeof(b1), b2));
 	}
 	if (c->consent_date && c->consent_date[0])
-		printf("  %-12s %s\n", _("consent:"), kt_fmt_date_text(
-		    c->consent_date, NULL, b1, sizeof(b1)));
+		card_line(_("consent:"), kt_fmt_date_text(c->consent_date, NULL,
+		    b1, sizeof(b1)));
 	if (c->contract && c->contract[0])
-		printf("  %-12s %s\n", _("contract:"), cli_clean(b1, sizeof(b1),
+		card_line(_("contract:"), cli_clean(b1, sizeof(b1),
 		    c->contract));
-	if (c->discount_percent)
-		printf("  %-12s %u%%\n", _("discount:"), c->discount_percent);
-	if (c->referred_by)
-		printf("  %-12s %" PRIu64 "\n", _("referred by:"),
-		    c->referred_by);
+	if (c->discount_percent) {
+		snprintf(b1, sizeof(b1), "%u%%", c->discount_percent);
+		card_line(_("discount:"), b1);
+	}
+	if (c->referred_by) {
+		snprintf(b1, sizeof(b1), "%" PRIu64, c->referred_by);
+		card_line(_("referred by:"), b1);
+	}
 	if (c->do_not_contact)
 		printf("  %s\n", _("do not contact"));
-	if (c->merged_into)
-		printf("  %-12s %" PRIu64 "\n", _("merged into:"),
-		    c->merged_into);
+	if (c->merged_into) {
+		snprintf(b1, sizeof(b1), "%" PRIu64, c->merged_into);
+		card_line(_("merged into:"), b1);
+	}
 	for (size_t i = 0; i < c->n_custom; i++)
 		printf("  %s: %s\n", cli_clean(b1, sizeof(b1),
 		    c->custom[i]->name), cli_clean(b2, sizeof(b2),
 		    c->custom[i]->value));
-	printf("  %-12s %s, %s %s\n", _("created:"),
-	    cli_fmt_time(t1, sizeof(t1), c->created_at), _("updated"),
-	    cli_fmt_time(t2, sizeof(t2), c->updated_at));
-	printf("  %-12s %" PRIu64 "\n", _("version:"), c->version);
+	snprintf(b1, sizeof(b1), "%s, %s %s", cli_fmt_time(t1, sizeof(t1),
+	    c->created_at), _("updated"), cli_fmt_time(t2, sizeof(t2),
+	    c->updated_at));
+	card_line(_("created:"), b1);
+	snprintf(b1, sizeof(b1), "%" PRIu64, c->version);
+	card_line(_("version:"), b1);
 	if (c->address && c->address[0])
-		printf("  %-12s %s\n", _("address:"), cli_clean(b1, sizeof(b1),
-		    c->address));
+		card_line(_("address:"), cli_clean(b1, sizeof(b1), c->address));
 	if (c->leaving_reason && c->leaving_reason[0])
-		printf("  %-12s %s\n", _("left:"), cli_clean(b1, sizeof(b1),
+		card_line(_("left:"), cli_clean(b1, sizeof(b1),
 		    c->leaving_reason));
 	if (c->notes && c->notes[0])
 		printf("  %s\n    %s\n", _("notes:"), cli_clean(b1, sizeof(b1),

@@ -232,7 +232,8 @@ line(const char *label, const char *value)
 		return;
 	if ((buf = malloc(cap)) == NULL)
 		return;
-	printf("  %-10s %s\n", label, cli_clean(buf, cap, value));
+	cli_label(label, 10);
+	printf("%s\n", cli_clean(buf, cap, value));
 	free(buf);
 }
 

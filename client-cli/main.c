@@ -270,6 +270,14 @@ cli_role_label(Kartoteka__Role role)
 }
 
 /* Formats unix seconds as local time "2025-01-31 14:05:00 +0100". */
+void
+cli_label(const char *label, int width)
+{
+	size_t w = cli_width(label);
+
+	printf("  %s%*s ", label, w < (size_t)width ? width - (int)w : 0, "");
+}
+
 const char *
 cli_fmt_time(char *buf, size_t cap, int64_t secs)
 {
