@@ -185,8 +185,12 @@ text_months(const Kartoteka__ReportResponse *a)
 	}
 	print_table(&t);
 	if (a->window_cards > 0)
-		printf(_("Conversion: %u of the %u cards created in these "
-		    "months are clients now (%.1f %%)\n"), a->window_converted,
+		/* TRANSLATORS: the number of cards (the second) picks the
+		 * form: "3 of the 5 cards". */
+		printf(P_("Conversion: %u of the %u card created in these "
+		    "months are clients now (%.1f %%)\n", "Conversion: %u of "
+		    "the %u cards created in these months are clients now "
+		    "(%.1f %%)\n", a->window_cards), a->window_converted,
 		    a->window_cards, 100.0 * a->window_converted /
 		    a->window_cards);
 	else

@@ -626,7 +626,11 @@ cmd_task_week(cli_t *cli, int argc, char **argv)
 		cli_json_end();
 		goto out;
 	}
-	printf(_("Week %s .. %s\n"), from, to);
+	{
+		char f[KT_FMT_DATE_MAX], l[KT_FMT_DATE_MAX];
+		printf(_("Week %s .. %s\n"), kt_fmt_date_text(from, NULL, f,
+		    sizeof(f)), kt_fmt_date_text(to, NULL, l, sizeof(l)));
+	}
 	if (each_task(&late, NULL, 1, NULL) > 0) {
 		printf("\n%s\n", _("Overdue"));
 		each_task(&late, NULL, 1, text_overdue);
