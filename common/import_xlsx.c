@@ -2,6 +2,7 @@
 /* Reads the rows of one sheet of an .xlsx workbook: the archive with
  * libzip (from memory), each XML part with expat, streamed and bounded;
  * shared strings resolved, rows and columns placed by their references. */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,8 +421,15 @@ cell_end(sheet_t *s)
 	} else if (strcmp(s->type, "e") == 0) {
 		v = "";
 	} else if (s->type[0] == '\0' || strcmp(s->type, "n") == 0) {
-		/* 7.9123456789E10: a whole number is written out in full. */
+		/* 7.9123456789E10: a whole number is written out in full.
+		 * The XML's number has a '.' whatever the locale, and so
+		 * must the text made of it: the CLI runs in the person's
+		 * locale (a Russian one has ',' for the decimal point), so
+		 * both conversions use the C locale's numbers. */
 		if (strpbrk(v, "Ee") != NULL) {
+			locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+			locale_t old = c != (locale_t)0 ? uselocale(c) :
+			    (locale_t)0;
 			char *end;
 			double d = strtod(v, &end);
 			if (*end == '\0' && d == (double)(long long)d &&
@@ -429,6 +437,10 @@ cell_end(sheet_t *s)
 				snprintf(num, sizeof(num), "%lld", (long long)d);
 			else
 				snprintf(num, sizeof(num), "%.15g", d);
+			if (c != (locale_t)0) {
+				uselocale(old);
+				freelocale(c);
+			}
 			v = num;
 		}
 	}
