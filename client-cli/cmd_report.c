@@ -175,7 +175,9 @@ text_months(const Kartoteka__ReportResponse *a)
 	for (size_t i = 0; i < a->n_per_month; i++) {
 		const Kartoteka__ReportMonth *m = a->per_month[i];
 		char n1[32], n2[32], b1[BAR_COLS * 3 + 8], b2[BAR_COLS * 3 + 8];
-		const char *row[5] = { cli_str(m->month),
+		char mon[32];
+		const char *row[5] = { kt_fmt_month_text(m->month, NULL, mon,
+			    sizeof(mon)),
 			num(n1, sizeof(n1), m->new_cards, "NEW CARDS", maxc),
 			bar(b1, sizeof(b1), m->new_cards, maxc),
 			num(n2, sizeof(n2), m->new_clients, "NEW CLIENTS",
@@ -230,7 +232,9 @@ text_won(const Kartoteka__ReportResponse *a)
 		    NULL, am, sizeof(am));
 		snprintf(amr, sizeof(amr), "%*s", (int)(KT_AMOUNT_TEXT_MAX /
 		    2), am);
-		const char *row[5] = { cli_str(w->month), cli_str(w->currency),
+		char mon[32];
+		const char *row[5] = { kt_fmt_month_text(w->month, NULL, mon,
+			    sizeof(mon)), cli_str(w->currency),
 			num(n, sizeof(n), w->count, "DEALS", maxn), amr,
 			bar(b, sizeof(b), w->amount > 0 ? (uint64_t)w->amount :
 			    0, max > 0 ? (uint64_t)max : 0) };
@@ -269,13 +273,15 @@ text_counts(const char *title, const char *col, const char *count_col,
 static void
 text_report(const Kartoteka__ReportResponse *a)
 {
-	char scope[300];
+	char scope[300], m1[32], m2[32];
 
 	printf(P_("Report: %s, %u month", "Report: %s, %u months", a->months),
 	    cli_clean(scope, sizeof(scope), a->scope), a->months);
 	if (a->n_per_month > 0)
-		printf(" (%s .. %s)", cli_str(a->per_month[0]->month),
-		    cli_str(a->per_month[a->n_per_month - 1]->month));
+		printf(" (%s .. %s)", kt_fmt_month_text(a->per_month[0]->month,
+		    NULL, m1, sizeof(m1)), kt_fmt_month_text(
+		    a->per_month[a->n_per_month - 1]->month, NULL, m2,
+		    sizeof(m2)));
 	fputc('\n', stdout);
 	text_status(a);
 	text_months(a);

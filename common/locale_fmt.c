@@ -129,6 +129,24 @@ kt_fmt_date_text(const char *s, const char *lang, char *out, size_t cap)
 }
 
 char *
+kt_fmt_month_text(const char *s, const char *lang, char *out, size_t cap)
+{
+	unsigned y, m;
+
+	if (cap == 0)
+		return out;
+	if (s == NULL)
+		s = "";
+	if (kt_fmt_is_ru(lang) && strlen(s) == 7 && digits(s, 4, &y) == 0 &&
+	    s[4] == '-' && digits(s + 5, 2, &m) == 0 && y > 0 && m >= 1 &&
+	    m <= 12)
+		snprintf(out, cap, "%02u.%04u", m, y);
+	else
+		snprintf(out, cap, "%s", s);
+	return out;
+}
+
+char *
 kt_fmt_datetime(int64_t secs, int seconds, int zone, const char *lang,
     char *out, size_t cap)
 {

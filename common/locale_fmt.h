@@ -65,6 +65,14 @@ char *kt_fmt_date_text(const char *s, const char *lang, char *out,
     size_t cap);
 
 /*
+ * kt_fmt_month_text: a month the server sent as text, "YYYY-MM": Russian
+ * "11.2026", English as it is. Any other text is copied unchanged; NULL
+ * gives "".
+ */
+char *kt_fmt_month_text(const char *s, const char *lang, char *out,
+    size_t cap);
+
+/*
  * kt_fmt_datetime: unix seconds secs in the local time zone, as a date
  * and a time "HH:MM" (seconds != 0: "HH:MM:SS"; zone != 0: then " +0300").
  * secs that localtime cannot take is written as the number.

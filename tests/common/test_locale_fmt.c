@@ -98,6 +98,25 @@ date_text(void **state)
 }
 
 static void
+month_text(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(kt_fmt_month_text("2026-11", "ru", b, sizeof b),
+	    "11.2026");
+	assert_string_equal(kt_fmt_month_text("2026-11", "en", b, sizeof b),
+	    "2026-11");
+	assert_string_equal(kt_fmt_month_text("2026-13", "ru", b, sizeof b),
+	    "2026-13");
+	assert_string_equal(kt_fmt_month_text("2026-11-29", "ru", b, sizeof b),
+	    "2026-11-29");
+	assert_string_equal(kt_fmt_month_text(NULL, "ru", b, sizeof b), "");
+	assert_string_equal(kt_fmt_month_text("ноябрь", "ru", b, sizeof b),
+	    "ноябрь");
+}
+
+static void
 datetime(void **state)
 {
 	char b[KT_FMT_DATETIME_MAX];
@@ -196,6 +215,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(ymd),
 	cmocka_unit_test(day),
 	cmocka_unit_test(date_text),
+	cmocka_unit_test(month_text),
 	cmocka_unit_test(datetime),
 	cmocka_unit_test(money),
 	cmocka_unit_test(follows_catalogue),

@@ -124,6 +124,13 @@ ru c1 --json deal show 1 >"$T/ru.json"
 en c1 --json deal show 1 >"$T/en.json"
 cmp -s "$T/ru.json" "$T/en.json" || fail "--json differs: $(diff "$T/ru.json" "$T/en.json")"
 grep -qF '"amount_minor":123456750' "$T/en.json" || fail "json: $(cat "$T/en.json")"
+# months in the report
+expect_rc 0 ru c1 report --months 1
+has "Отчёт: "
+has "$(date +%m.%Y)"
+expect_rc 0 en c1 report --months 1
+has "Report: "
+has "$(date +%Y-%m)"
 # a task's due date in the list (29 December of next year: always ahead)
 Y=$(($(date +%Y) + 1))
 expect_rc 0 cli c1 task add --client "$A" --due "$Y-12-29" --kind call 'перезвонить'
