@@ -215,8 +215,9 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	    a->birthdays_more);
 	for (size_t i = 0; i < a->n_birthdays; i++) {
 		const Kartoteka__AgendaBirthday *b = a->birthdays[i];
-		printf(_("  %s  client %-6" PRIu64 " %s: %s"), kt_fmt_date_text(b->date,
-		    NULL, d, sizeof(d)), b->client_id, cli_clean(t1, sizeof(t1), b->client),
+		printf(_("  %s  client %-6" PRIu64 " %s: %s"),
+		    kt_fmt_date_text(b->date, NULL, d, sizeof(d)),
+		    b->client_id, cli_clean(t1, sizeof(t1), b->client),
 		    cli_clean(t2, sizeof(t2), b->person));
 		if (b->turns)
 			printf(_(", turns %u"), b->turns);

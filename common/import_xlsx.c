@@ -137,8 +137,8 @@ parse_part(zip_t *za, const char *name, void (*setup)(XML_Parser, void *),
 		}
 		total += (zip_uint64_t)n;
 		if (total > PART_MAX) {
-			snprintf(err, cap, _("%s: more than %u MiB inflated"), name,
-			    (unsigned)(PART_MAX >> 20));
+			snprintf(err, cap, _("%s: more than %u MiB inflated"),
+			    name, (unsigned)(PART_MAX >> 20));
 			rc = KT_EINVAL;
 			goto out;
 		}
@@ -565,7 +565,8 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(data, len, 0, &ze)) == NULL ||
 	    (za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
-		snprintf(err, cap, _("not an .xlsx file: %s"), zip_error_strerror(&ze));
+		snprintf(err, cap, _("not an .xlsx file: %s"),
+		    zip_error_strerror(&ze));
 		zip_source_free(src);
 		zip_error_fini(&ze);
 		return KT_EINVAL;
