@@ -37,6 +37,7 @@
 #include "client_conn.h"
 #include "config.h"
 #include "i18n.h"
+#include "locale_fmt.h"
 #include "kartoteka.pb-c.h"
 
 #define CLI_PASSWORD_MAX 1024u
@@ -74,9 +75,15 @@ typedef struct cli_command {
  *   ao_value  takes a value ("--opt V" or "--opt=V"), the last one wins;
  *   ao_flag   takes no value, sets *ao_flag = 1;
  *   ao_list   repeatable, values appended to ao_list[*ao_list_n] while
- *             *ao_list_n < ao_list_cap (more is a usage error). */
+ *             *ao_list_n < ao_list_cap (more is a usage error).
+ * The same table makes the "Options:" section of the command's --help, so
+ * that help and parsing cannot drift apart: ao_arg names the value
+ * ("TITLE", untranslated like the synopses; NULL: "VALUE"), ao_help says
+ * what the option does (N_(); NULL: the name alone). */
 typedef struct cli_opt {
 	const char *ao_name;        /* "--name" */
+	const char *ao_arg;         /* name of the value, or NULL */
+	const char *ao_help;        /* N_() one line, or NULL */
 	const char **ao_value;
 	int *ao_flag;
 	const char **ao_list;
@@ -112,6 +119,11 @@ void cli_json_terminal(const Kartoteka__TerminalInfo *t);
 
 const char *cli_role_name(Kartoteka__Role role);   /* "manager": for JSON */
 const char *cli_role_label(Kartoteka__Role role);  /* translated */
+
+/* Prints "  LABEL" padded with spaces to width display columns and one
+ * more space: the label column of a card, aligned whatever the language
+ * (printf's %-12s counts bytes, and a Cyrillic letter is two). */
+void cli_label(const char *label, int width);
 
 /* Formats unix seconds as local time into buf; "never" for <= 0. */
 const char *cli_fmt_time(char *buf, size_t cap, int64_t secs);
@@ -153,6 +165,13 @@ int cli_usage_error(const cli_t *cli, const char *msg);
  * usage error naming what. Returns 0 or the exit code (reported). */
 int cli_parse_num(const cli_t *cli, const char *what, const char *s,
     uint64_t max, uint64_t *out);
+
+/* The usage error for s, not a number from min to max, for the argument
+ * or option what: in a person's words ("client id '12x': expected a
+ * number such as 42"), never the bound of an id. Returns the exit code
+ * (reported). */
+int cli_bad_number(const cli_t *cli, const char *what, const char *s,
+    uint64_t min, uint64_t max);
 
 /* cli_parse_num for an id: 1 up. */
 #define cli_parse_id(cli, what, s, out) \

@@ -152,8 +152,7 @@ day_of(int64_t t, char *buf, size_t cap)
 		snprintf(buf, cap, "%s", _("never"));
 		return buf;
 	}
-	strftime(buf, cap, "%Y-%m-%d", &tm);
-	return buf;
+	return kt_fmt_local_date(t, NULL, buf, cap);
 }
 
 static void
@@ -161,7 +160,7 @@ text_client(const Kartoteka__AgendaClient *c, const char *when)
 {
 	char title[300], mgr[80];
 
-	printf("  client %-6" PRIu64 " %s", c->client_id,
+	printf(_("  client %-6" PRIu64 " %s"), c->client_id,
 	    cli_clean(title, sizeof(title), c->client));
 	if (c->category != 0)
 		printf(" [%s]", category_name(c->category));
@@ -193,15 +192,16 @@ text_clients(const char *title, Kartoteka__AgendaClient **l, size_t n,
 static void
 text_agenda(const Kartoteka__AgendaResponse *a)
 {
-	char t1[300], t2[300], t3[80];
+	char t1[300], t2[300], t3[80], d[64];
 
 	printf(_("Agenda for %s, %s\n"), cli_clean(t1, sizeof(t1), a->scope),
-	    cli_str(a->date));
+	    kt_fmt_date_text(a->date, NULL, d, sizeof(d)));
 	heading(_("Tasks: overdue and today"), a->n_tasks, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++) {
 		const Kartoteka__Task *t = a->tasks[i];
-		printf("  task %-5" PRIu64 " %-16s %-8s %s%s", t->id,
-		    cli_str(t->due), (unsigned)t->kind < 5 ?
+		printf(_("  task %-5" PRIu64 " %-16s %-8s %s%s"), t->id,
+		    kt_fmt_date_text(t->due, NULL, d, sizeof(d)),
+		    (unsigned)t->kind < 5 ?
 		    kind_names[t->kind] : "?",
 		    t->overdue ? _("OVERDUE ") : "",
 		    cli_clean(t1, sizeof(t1), t->title));
@@ -215,7 +215,8 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	    a->birthdays_more);
 	for (size_t i = 0; i < a->n_birthdays; i++) {
 		const Kartoteka__AgendaBirthday *b = a->birthdays[i];
-		printf("  %s  client %-6" PRIu64 " %s: %s", cli_str(b->date),
+		printf(_("  %s  client %-6" PRIu64 " %s: %s"),
+		    kt_fmt_date_text(b->date, NULL, d, sizeof(d)),
 		    b->client_id, cli_clean(t1, sizeof(t1), b->client),
 		    cli_clean(t2, sizeof(t2), b->person));
 		if (b->turns)
@@ -229,8 +230,8 @@ text_agenda(const Kartoteka__AgendaResponse *a)
 	    "since"), a->reoffer, a->n_reoffer, a->reoffer_more, _("won"));
 	text_clients(_("Category A and B without an open deal"),
 	    a->no_open_deal, a->n_no_open_deal, a->no_open_deal_more, NULL);
-	snprintf(t1, sizeof(t1), _("No interaction for %u days"),
-	    a->quiet_days);
+	snprintf(t1, sizeof(t1), P_("No interaction for %u day",
+	    "No interaction for %u days", a->quiet_days), a->quiet_days);
 	text_clients(t1, a->quiet, a->n_quiet, a->quiet_more, _("last"));
 	text_clients(_("Subscriptions ending within 7 days, not renewed"),
 	    a->renewals, a->n_renewals, a->renewals_more, _("ends"));

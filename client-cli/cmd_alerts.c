@@ -104,7 +104,8 @@ text_alert(const void *obj, const void *arg)
 	const Kartoteka__Alert *a = obj;
 
 	(void)arg;
-	printf(_("Acknowledged alert %" PRIu64 " (%s).\n"), a->id, a->kind);
+	printf(_("Acknowledged alert %llu (%s).\n"),
+	    (unsigned long long)a->id, a->kind);
 }
 
 static const cli_show_t alert_show = {

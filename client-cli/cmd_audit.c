@@ -47,7 +47,8 @@ cli_audit_summary_text(const Kartoteka__AuditSummaryResponse *s)
 		snprintf(line[3], sizeof line[3], "%" PRIu32, d->searches);
 		snprintf(line[4], sizeof line[4], "%" PRIu32, d->changes);
 		snprintf(line[5], sizeof line[5], "%" PRIu32, d->refusals);
-		row[0] = d->date;
+		row[0] = kt_fmt_date_text(d->date, NULL, line[0],
+		    sizeof line[0]);
 		for (int c = 1; c < 6; c++)
 			row[c] = line[c];
 		if (cli_table_add(&t, row) != 0)
@@ -164,13 +165,9 @@ put_clean(const char *s)
 static void
 entry_text(const Kartoteka__AuditEntryInfo *e)
 {
-	char when[40];
-	time_t t = (time_t)(e->time_ms / 1000);
-	struct tm tm;
+	char when[KT_FMT_DATETIME_MAX];
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(when, sizeof when, "%" PRId64, e->time_ms);
+	kt_fmt_datetime(e->time_ms / 1000, 1, 0, NULL, when, sizeof when);
 	printf("%" PRIu64 "  %s  ", e->seq, when);
 	put_clean(e->user_id == 0 ? "-" : e->user);
 	fputs("  ", stdout);
@@ -405,8 +402,10 @@ cmd_audit_summary(cli_t *cli, int argc, char **argv)
 		cli_audit_summary_json(resp->audit_summary);
 		cli_json_end();
 	} else {
-		printf(_("Activity of %s, the last %zu days (of their "
-		    "branch):\n"), user, resp->audit_summary->n_days);
+		size_t nd = resp->audit_summary->n_days;
+		printf(P_("Activity of %s, the last %zu day (of their "
+		    "branch):\n", "Activity of %s, the last %zu days (of their "
+		    "branch):\n", nd), user, nd);
 		cli_audit_summary_text(resp->audit_summary);
 	}
 	kartoteka__response__free_unpacked(resp, NULL);
@@ -511,10 +510,10 @@ cmd_audit_checkpoint(cli_t *cli, int argc, char **argv)
 		cli_json_str(stdout, cp->line);
 		cli_json_end();
 	} else {
-		printf(_("checkpoint of entry %" PRIu64 " saved to %s (mode "
+		printf(_("checkpoint of entry %llu saved to %s (mode "
 		    "0600)\nkeep it away from the server; check the store "
 		    "against it with\n  kartotekad audit verify --data DIR "
-		    "--checkpoint FILE\n"), cp->seq, out);
+		    "--checkpoint FILE\n"), (unsigned long long)cp->seq, out);
 	}
 done:
 	kartoteka__response__free_unpacked(resp, NULL);

@@ -23,16 +23,14 @@ static int
 parse_uint(cli_t *cli, const char *what, const char *s, uint64_t max,
     uint64_t *out)
 {
-	char *end = NULL, msg[160];
+	char *end = NULL;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v > max) {
-		snprintf(msg, sizeof(msg), _("%s must be a number from 0 to "
-		    "%" PRIu64), what, max);
-		return cli_usage_error(cli, msg);
-	}
+	if (errno != 0 || end == s || *end != '\0' || s[0] < '0' ||
+	    s[0] > '9' || v > max)
+		return cli_bad_number(cli, what, s, 0, max);
 	*out = v;
 	return 0;
 }
@@ -306,16 +304,22 @@ json_client(const void *obj)
 static const char *
 birth_str(char *buf, size_t cap, const Kartoteka__Person *p)
 {
-	if (p->birth_month && p->birth_year)
-		snprintf(buf, cap, "%04u-%02u-%02u", p->birth_year,
-		    p->birth_month, p->birth_day);
-	else if (p->birth_month)
-		snprintf(buf, cap, "--%02u-%02u", p->birth_month, p->birth_day);
+	if (p->birth_month)
+		kt_fmt_ymd(p->birth_year, p->birth_month, p->birth_day, NULL,
+		    buf, cap);
 	else if (p->birth_year)
 		snprintf(buf, cap, "%04u", p->birth_year);
 	else
 		snprintf(buf, cap, "%s", "");
 	return buf;
+}
+
+/* One "  label:      value" line of a card. */
+static void
+card_line(const char *label, const char *value)
+{
+	cli_label(label, 12);
+	printf("%s\n", value);
 }
 
 static void
@@ -328,15 +332,13 @@ print_card(const Kartoteka__Client *c)
 	printf(_("Client %" PRIu64 ": %s%s\n"), c->id,
 	    cli_clean(b1, sizeof(b1), c->title),
 	    c->archived ? _(" (archived)") : "");
-	printf("  %-12s %s\n", _("branch:"), cli_clean(b1, sizeof(b1),
-	    c->branch));
-	printf("  %-12s %s\n", _("manager:"), cli_clean(b1, sizeof(b1),
-	    c->manager));
-	printf("  %-12s %s%s%s\n", _("status:"), STATUS(c->status),
+	card_line(_("branch:"), cli_clean(b1, sizeof(b1), c->branch));
+	snprintf(b2, sizeof(b2), "%s%s%s", STATUS(c->status),
 	    c->category ? _(", category ") : "", CATEGORY(c->category));
+	card_line(_("manager:"), cli_clean(b1, sizeof(b1), c->manager));
+	card_line(_("status:"), b2);
 	if (c->source && c->source[0])
-		printf("  %-12s %s\n", _("source:"), cli_clean(b1, sizeof(b1),
-		    c->source));
+		card_line(_("source:"), cli_clean(b1, sizeof(b1), c->source));
 	if (c->n_tags) {
 		size_t n = 0;
 		b2[0] = '\0';
@@ -344,37 +346,42 @@ print_card(const Kartoteka__Client *c)
 			n += (size_t)snprintf(b2 + n, n < sizeof(b2) ?
 			    sizeof(b2) - n : 0, "%s%s", i ? ", " : "",
 			    c->tags[i]);
-		printf("  %-12s %s\n", _("tags:"), cli_clean(b1, sizeof(b1),
-		    b2));
+		card_line(_("tags:"), cli_clean(b1, sizeof(b1), b2));
 	}
 	if (c->consent_date && c->consent_date[0])
-		printf("  %-12s %s\n", _("consent:"), c->consent_date);
+		card_line(_("consent:"), kt_fmt_date_text(c->consent_date, NULL,
+		    b1, sizeof(b1)));
 	if (c->contract && c->contract[0])
-		printf("  %-12s %s\n", _("contract:"), cli_clean(b1, sizeof(b1),
+		card_line(_("contract:"), cli_clean(b1, sizeof(b1),
 		    c->contract));
-	if (c->discount_percent)
-		printf("  %-12s %u%%\n", _("discount:"), c->discount_percent);
-	if (c->referred_by)
-		printf("  %-12s %" PRIu64 "\n", _("referred by:"),
-		    c->referred_by);
+	if (c->discount_percent) {
+		snprintf(b1, sizeof(b1), "%u%%", c->discount_percent);
+		card_line(_("discount:"), b1);
+	}
+	if (c->referred_by) {
+		snprintf(b1, sizeof(b1), "%" PRIu64, c->referred_by);
+		card_line(_("referred by:"), b1);
+	}
 	if (c->do_not_contact)
 		printf("  %s\n", _("do not contact"));
-	if (c->merged_into)
-		printf("  %-12s %" PRIu64 "\n", _("merged into:"),
-		    c->merged_into);
+	if (c->merged_into) {
+		snprintf(b1, sizeof(b1), "%" PRIu64, c->merged_into);
+		card_line(_("merged into:"), b1);
+	}
 	for (size_t i = 0; i < c->n_custom; i++)
 		printf("  %s: %s\n", cli_clean(b1, sizeof(b1),
 		    c->custom[i]->name), cli_clean(b2, sizeof(b2),
 		    c->custom[i]->value));
-	printf("  %-12s %s, %s %s\n", _("created:"),
-	    cli_fmt_time(t1, sizeof(t1), c->created_at), _("updated"),
-	    cli_fmt_time(t2, sizeof(t2), c->updated_at));
-	printf("  %-12s %" PRIu64 "\n", _("version:"), c->version);
+	snprintf(b1, sizeof(b1), "%s, %s %s", cli_fmt_time(t1, sizeof(t1),
+	    c->created_at), _("updated"), cli_fmt_time(t2, sizeof(t2),
+	    c->updated_at));
+	card_line(_("created:"), b1);
+	snprintf(b1, sizeof(b1), "%" PRIu64, c->version);
+	card_line(_("version:"), b1);
 	if (c->address && c->address[0])
-		printf("  %-12s %s\n", _("address:"), cli_clean(b1, sizeof(b1),
-		    c->address));
+		card_line(_("address:"), cli_clean(b1, sizeof(b1), c->address));
 	if (c->leaving_reason && c->leaving_reason[0])
-		printf("  %-12s %s\n", _("left:"), cli_clean(b1, sizeof(b1),
+		card_line(_("left:"), cli_clean(b1, sizeof(b1),
 		    c->leaving_reason));
 	if (c->notes && c->notes[0])
 		printf("  %s\n    %s\n", _("notes:"), cli_clean(b1, sizeof(b1),
@@ -432,9 +439,9 @@ text_card(const void *obj, const void *arg)
 		return;
 	}
 	/* TRANSLATORS: "Added client 12: Ёлкины (version 1)." */
-	printf(_("%s client %" PRIu64 ": %s (version %" PRIu64 ").\n"),
-	    (const char *)arg, c->id, cli_clean(b, sizeof(b), c->title),
-	    c->version);
+	printf(_("%s client %llu: %s (version %llu).\n"),
+	    (const char *)arg, (unsigned long long)c->id,
+	    cli_clean(b, sizeof(b), c->title), (unsigned long long)c->version);
 }
 
 /* A card answer: the whole card (arg NULL), or one line saying what was
@@ -543,7 +550,8 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 			cli_json_key("tags");
 			json_strs(r->tags, r->n_tags);
 			cli_json_key("archived");
-			fputs(r->archived ? "true}" : "false}", stdout);
+			fputs(r->archived ? "true}" : "false}", /* untranslated:
+			    JSON */ stdout);
 		}
 		fputc(']', stdout);
 		cli_json_end();
@@ -586,7 +594,10 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 		goto out;
 	}
 	cli_table_print(&t, stdout);
-	printf(_("%zu shown, %" PRIu64 " in all."), l->n_rows, l->total);
+	/* TRANSLATORS: the count of a list's matches: "5 clients in all,
+	 * 2 shown." The number in all picks the form. */
+	printf(P_("%llu client in all, %zu shown.", "%llu clients in all, "
+	    "%zu shown.", l->total), (unsigned long long)l->total, l->n_rows);
 	if (cur[0])
 		printf(_(" Next page: --cursor %s"), cur);
 	printf("\n");
@@ -705,23 +716,43 @@ card_from_opts(cli_t *cli, const card_opts_t *o, Kartoteka__Client *cl,
 	return 0;
 }
 
+/* The options of add and edit, with their help (see cli_opt_t). */
 #define CARD_OPTS(o)                                                        \
-	{ .ao_name = "--title", .ao_value = &(o).title },                   \
-	{ .ao_name = "--status", .ao_value = &(o).status },                 \
-	{ .ao_name = "--category", .ao_value = &(o).category },             \
-	{ .ao_name = "--source", .ao_value = &(o).source },                 \
-	{ .ao_name = "--note", .ao_value = &(o).note },                     \
-	{ .ao_name = "--consent", .ao_value = &(o).consent },               \
-	{ .ao_name = "--contract", .ao_value = &(o).contract },             \
-	{ .ao_name = "--discount", .ao_value = &(o).discount },             \
-	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc },            \
-	{ .ao_name = "--referred-by", .ao_value = &(o).referred },          \
-	{ .ao_name = "--address", .ao_value = &(o).address },               \
-	{ .ao_name = "--leaving-reason", .ao_value = &(o).leaving },        \
+	{ .ao_name = "--title", .ao_value = &(o).title, .ao_arg = "TITLE", \
+	  .ao_help = N_("the card's name: a family or a company") },        \
+	{ .ao_name = "--status", .ao_value = &(o).status,                   \
+	  .ao_arg = "lead|active|former",                                   \
+	  .ao_help = N_("lead (the default), active client or former") },   \
+	{ .ao_name = "--category", .ao_value = &(o).category,               \
+	  .ao_arg = "A|B|C", .ao_help = N_("the client's category") },      \
+	{ .ao_name = "--source", .ao_value = &(o).source,                   \
+	  .ao_arg = "TEXT", .ao_help = N_("where the client came from") }, \
+	{ .ao_name = "--note", .ao_value = &(o).note, .ao_arg = "TEXT", \
+	  .ao_help = N_("a note on the card") },                            \
+	{ .ao_name = "--consent", .ao_value = &(o).consent,                 \
+	  .ao_arg = "DATE", .ao_help = N_("the day the client consented "\
+	  "to the processing of personal data") },                          \
+	{ .ao_name = "--contract", .ao_value = &(o).contract,               \
+	  .ao_arg = "N", .ao_help = N_("the contract number") },            \
+	{ .ao_name = "--discount", .ao_value = &(o).discount,               \
+	  .ao_arg = "PCT", .ao_help = N_("a discount in percent, 0..100") }, \
+	{ .ao_name = "--do-not-contact", .ao_value = &(o).dnc,              \
+	  .ao_arg = "yes|no",                                               \
+	  .ao_help = N_("yes: the client asked not to be contacted") },     \
+	{ .ao_name = "--referred-by", .ao_value = &(o).referred,            \
+	  .ao_arg = "ID", .ao_help = N_("the card of the client who "       \
+	  "recommended them") },                                            \
+	{ .ao_name = "--address", .ao_value = &(o).address,                 \
+	  .ao_arg = "TEXT", .ao_help = N_("the postal address") },      \
+	{ .ao_name = "--leaving-reason", .ao_value = &(o).leaving,          \
+	  .ao_arg = "TEXT", .ao_help = N_("why a former client left") }, \
 	{ .ao_name = "--tag", .ao_list = (o).tags, .ao_list_cap = MAX_TAGS, \
-	  .ao_list_n = &(o).ntags },                                        \
+	  .ao_list_n = &(o).ntags, .ao_arg = "TAG",                     \
+	  .ao_help = N_("a tag; repeat it for more") },                     \
 	{ .ao_name = "--person", .ao_list = (o).people,                     \
-	  .ao_list_cap = MAX_PEOPLE, .ao_list_n = &(o).npeople }
+	  .ao_list_cap = MAX_PEOPLE, .ao_list_n = &(o).npeople,             \
+	  .ao_arg = "SPEC", .ao_help = N_("a person "                       \
+	  "'Name;relation;birth;phones;email;note'; repeat it for more") }
 
 static void
 people_free(person_buf_t *pb)
@@ -736,9 +767,14 @@ cmd_client_add(cli_t *cli, int argc, char **argv)
 	card_opts_t o = { 0 };
 	const cli_opt_t opts[] = {
 		CARD_OPTS(o),
-		{ .ao_name = "--branch", .ao_value = &o.branch },
-		{ .ao_name = "--manager", .ao_value = &o.manager },
-		{ .ao_name = "--force", .ao_flag = &o.force },
+		{ .ao_name = "--branch", .ao_value = &o.branch,
+		  .ao_arg = "NAME",
+		  .ao_help = N_("the branch (default: the terminal's)") },
+		{ .ao_name = "--manager", .ao_value = &o.manager,
+		  .ao_arg = "LOGIN",
+		  .ao_help = N_("the manager (default: you)") },
+		{ .ao_name = "--force", .ao_flag = &o.force,
+		  .ao_help = N_("take a phone or e-mail another card has") },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__ClientAddRequest ar = KARTOTEKA__CLIENT_ADD_REQUEST__INIT;
@@ -779,10 +815,14 @@ cmd_client_edit(cli_t *cli, int argc, char **argv)
 	card_opts_t o = { 0 };
 	const cli_opt_t opts[] = {
 		CARD_OPTS(o),
-		{ .ao_name = "--version", .ao_value = &o.version },
-		{ .ao_name = "--force", .ao_flag = &o.force },
-		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags },
-		{ .ao_name = "--no-people", .ao_flag = &o.no_people },
+		{ .ao_name = "--version", .ao_value = &o.version, .ao_arg = "V",
+		  .ao_help = N_("the version you read (required)") },
+		{ .ao_name = "--force", .ao_flag = &o.force,
+		  .ao_help = N_("take a phone or e-mail another card has") },
+		{ .ao_name = "--no-tags", .ao_flag = &o.no_tags,
+		  .ao_help = N_("remove every tag") },
+		{ .ao_name = "--no-people", .ao_flag = &o.no_people,
+		  .ao_help = N_("remove every person") },
 	};
 	const char *pos[1] = { NULL }, *fields[16];
 	size_t nfields = 0;
@@ -1433,7 +1473,8 @@ const cli_command_t cli_commands_client[] = {
 	     "[--status lead|active|former] [--category A|B|C] [--source TEXT] "
 	     "[--tag TAG...] [--note TEXT] [--person SPEC...] "
 	     "[--referred-by ID] [--address TEXT] [--leaving-reason TEXT] "
-	     "[--force]"),
+	     "[--consent DATE] [--contract N] [--discount PCT] "
+	     "[--do-not-contact yes|no] [--force]"),
 	  N_("add a client card (a family or a company)"),
 	  N_("SPEC is 'Name;relation;birth;phone1,phone2;email;note' (relation:\n"
 	     "parent, child, contact, other; birth: YYYY-MM-DD, DD.MM.YYYY,\n"

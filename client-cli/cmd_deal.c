@@ -140,7 +140,7 @@ fmt_minute(char *buf, size_t cap, int64_t secs)
 
 	buf[0] = '\0';
 	if (secs > 0 && localtime_r(&t, &tm) != NULL)
-		strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
+		kt_fmt_datetime(secs, 0, 0, NULL, buf, cap);
 	return buf;
 }
 
@@ -153,25 +153,28 @@ fmt_amount(char *buf, size_t cap, const Kartoteka__Deal *d)
 		buf[0] = '\0';
 		return buf;
 	}
-	snprintf(buf, cap, "%s %s", kt_amount_format(d->amount,
-	    kt_currency_exponent(d->currency), n, sizeof(n)),
+	snprintf(buf, cap, "%s %s", kt_fmt_money(d->amount,
+	    kt_currency_exponent(d->currency), NULL, n, sizeof(n)),
 	    cli_str(d->currency));
 	return buf;
 }
 
-/* "2026-09-01..2026-12-31, 32 lessons", "" for a plain deal. */
+/* "2026-09-01..2026-12-31, 32 lessons" (the dates in the local form),
+ * "" for a plain deal. */
 static const char *
 fmt_period(char *buf, size_t cap, const Kartoteka__Deal *d)
 {
+	char from[KT_FMT_DATE_MAX + 16], to[KT_FMT_DATE_MAX + 16];
 	size_t n = 0;
 
 	buf[0] = '\0';
 	if (d->valid_to && d->valid_to[0])
-		n = (size_t)snprintf(buf, cap, "%s..%s", cli_str(d->valid_from),
-		    d->valid_to);
+		n = (size_t)snprintf(buf, cap, "%s..%s",
+		    kt_fmt_date_text(d->valid_from, NULL, from, sizeof(from)),
+		    kt_fmt_date_text(d->valid_to, NULL, to, sizeof(to)));
 	if (d->lessons && n < cap)
-		snprintf(buf + n, cap - n, _("%s%u lessons"), n ? ", " : "",
-		    d->lessons);
+		snprintf(buf + n, cap - n, P_("%s%u lesson", "%s%u lessons",
+		    d->lessons), n ? ", " : "", d->lessons);
 	return buf;
 }
 
@@ -229,7 +232,8 @@ line(const char *label, const char *value)
 		return;
 	if ((buf = malloc(cap)) == NULL)
 		return;
-	printf("  %-10s %s\n", label, cli_clean(buf, cap, value));
+	cli_label(label, 10);
+	printf("%s\n", cli_clean(buf, cap, value));
 	free(buf);
 }
 
@@ -242,8 +246,9 @@ text_deal(const void *obj, const void *arg)
 
 	if (arg != NULL)
 		printf("%s ", _((const char *)arg));
-	printf(_("deal %" PRIu64 ": %s (version %" PRIu64 ")\n"), d->id,
-	    cli_clean(title, sizeof(title), d->title), d->version);
+	printf(_("deal %llu: %s (version %llu)\n"), (unsigned long long)d->id,
+	    cli_clean(title, sizeof(title), d->title),
+	    (unsigned long long)d->version);
 	snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->client,
 	    cli_str(d->client_title));
 	line(_("client:"), buf);

@@ -85,7 +85,7 @@ sink_open(cli_t *cli, sinkf_t *s, const char *path)
 	if ((s->tmp = malloc(n)) == NULL)
 		return cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL,
 		    _("out of memory"));
-	snprintf(s->tmp, n, "%s.XXXXXX", path);
+	snprintf(s->tmp, n, "%s.XXXXXX", /* untranslated: a file name */ path);
 	if ((fd = mkstemp(s->tmp)) < 0 || (s->f = fdopen(fd, "wb")) == NULL) {
 		int e = errno;
 		if (fd >= 0) {
@@ -168,11 +168,15 @@ progress(sinkf_t *s, int last)
 	memset(bar + fill, '.', 30 - fill);
 	bar[30] = '\0';
 	if (s->rcase == KARTOTEKA__RESPONSE__RESULT_BACKUP)
-		fprintf(stderr, _("\rbackup [%s] %3u%%  %.1f of about %.1f MB"),
+	/* the \r that redraws the line is no part of the message */
+	fputc('\r', stderr);
+	if (s->rcase == KARTOTEKA__RESPONSE__RESULT_BACKUP)
+		fprintf(stderr, _("backup [%s] %3u%%  %.1f of about %.1f MB"),
 		    bar, pct, s->rows / 1e6, s->total / 1e6);
 	else
-		fprintf(stderr, _("\rexport [%s] %3u%%  %" PRIu64 "/%" PRIu64
-		    " clients"), bar, pct, s->rows, s->total);
+		fprintf(stderr, P_("export [%s] %3u%%  %llu/%llu client",
+		    "export [%s] %3u%%  %llu/%llu clients", s->total), bar, pct,
+		    (unsigned long long)s->rows, (unsigned long long)s->total);
 	if (last)
 		fputc('\n', stderr);
 	fflush(stderr);
@@ -344,12 +348,15 @@ cmd_export(cli_t *cli, int argc, char **argv)
 	} else {
 		/* With the file on stdout the summary goes to stderr. */
 		FILE *o = out != NULL ? stdout : stderr;
+		unsigned long long rows = s.rows, bytes = s.bytes;
 		if (out != NULL)
-			fprintf(o, _("exported %" PRIu64 " clients to %s "
-			    "(%" PRIu64 " bytes)\n"), s.rows, out, s.bytes);
+			fprintf(o, P_("exported %llu client to %s (%llu bytes)\n",
+			    "exported %llu clients to %s (%llu bytes)\n",
+			    rows), rows, out, bytes);
 		else
-			fprintf(o, _("exported %" PRIu64 " clients (%" PRIu64
-			    " bytes)\n"), s.rows, s.bytes);
+			fprintf(o, P_("exported %llu client (%llu bytes)\n",
+			    "exported %llu clients (%llu bytes)\n", rows), rows,
+			    bytes);
 		fprintf(o, _("BLAKE2b-256: %s (the audit entry holds the "
 		    "same)\n"), hex);
 		if (er.format == KARTOTEKA__EXPORT_FORMAT__EXPORT_XLSX &&

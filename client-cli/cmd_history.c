@@ -190,8 +190,10 @@ cmd_client_history(cli_t *cli, int argc, char **argv)
 		cli_json_end();
 		goto out;
 	}
-	printf(_("Client %" PRIu64 ": %zu versions, newest first (this counts "
-	    "as a full view)\n"), r.id, total);
+	printf(P_("Client %llu: %zu version, newest first (this counts as a "
+	    "full view)\n", "Client %llu: %zu versions, newest first (this "
+	    "counts as a full view)\n", total), (unsigned long long)r.id,
+	    total);
 	for (size_t i = 0; i < p.n; i++) {
 		const Kartoteka__ClientHistoryResponse *h =
 		    p.resp[i]->client_history;

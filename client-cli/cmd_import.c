@@ -254,10 +254,12 @@ state_write(const imp_t *m, size_t done)
 
 	if (tmp == NULL)
 		return;
-	snprintf(tmp, n, "%s.tmp", m->state_path);
+	snprintf(tmp, n, "%s.tmp", /* untranslated: a file name */
+	    m->state_path);
 	sodium_bin2hex(hex, sizeof(hex), m->hash, sizeof(m->hash));
 	if ((f = fopen(tmp, "w")) != NULL) {
-		int ok = fprintf(f, "kartoteka-import 1 %s %zu\n", hex, done) > 0;
+		int ok = fprintf(f, "kartoteka-import 1 %s %zu\n", hex, done
+		    /* untranslated: the state file's format */) > 0;
 		ok = fclose(f) == 0 && ok;
 		if (ok)
 			rename(tmp, m->state_path);
@@ -304,8 +306,11 @@ progress(imp_t *m, size_t done, size_t total, int last)
 	memset(bar + fill, '.', 30 - fill);
 	bar[30] = '\0';
 	left = rate > 0 ? (long)((double)(total - done) / rate) : 0;
-	fprintf(stderr, _("\r[%s] %3zu%%  %zu/%zu rows  %.0f rows/s  "
-	    "%ld:%02ld left "), bar, pct, done, total, rate, left / 60,
+	/* the \r that redraws the line is no part of the message */
+	fputc('\r', stderr);
+	fprintf(stderr, P_("[%s] %3zu%%  %zu/%zu row  %.0f rows/s  "
+	    "%ld:%02ld left ", "[%s] %3zu%%  %zu/%zu rows  %.0f rows/s  "
+	    "%ld:%02ld left ", total), bar, pct, done, total, rate, left / 60,
 	    left % 60);
 	if (last)
 		fputc('\n', stderr);
@@ -529,7 +534,7 @@ add_card(imp_t *m, batch_t *b, size_t i)
 
 	if ((rc = kt_igroup_card(m->group, i, &b->arena, &c, &lines, &n)) != 0) {
 		cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
-		    kt_strerror(rc));
+		    _(kt_strerror(rc)));
 		return -1;
 	}
 	ic = &b->cards[b->ib.n_cards];
@@ -927,7 +932,7 @@ write_refused(imp_t *m, const imp_opts_t *o, const uint8_t *data,
 	if (rc != 0)
 		return cli_fail(m->cli, CLI_EXIT_USAGE, "FILE", NULL,
 		    _("cannot write %s: %s"), path, m->err[0] ? m->err :
-		    kt_strerror(rc));
+		    _(kt_strerror(rc)));
 	return 0;
 }
 
@@ -990,7 +995,7 @@ show_mapping(const imp_t *m, const kt_csv_info_t *info, int is_xlsx,
 	else
 		fprintf(f, _("reading %s: %s%s, delimiter %s\n"), m->path,
 		    kt_ienc_name(info->ci_encoding), info->ci_bom ?
-		    _(" with BOM") : "", info->ci_delimiter == '\t' ? "tab" :
+		    _(" with BOM") : "", info->ci_delimiter == '\t' ? _("tab") :
 		    info->ci_delimiter == ';' ? "';'" : "','");
 	fprintf(f, _("columns (line %zu):\n"), m->header_line);
 	for (size_t i = 0; i < m->map.im_ncols; i++) {
@@ -1078,7 +1083,7 @@ cmd_import(cli_t *cli, int argc, char **argv)
 	}
 	if (rc != 0) {
 		rc = cli_fail(cli, CLI_EXIT_USAGE, "FILE", NULL, "%s: %s",
-		    m.path, m.err[0] ? m.err : kt_strerror(rc));
+		    m.path, m.err[0] ? m.err : _(kt_strerror(rc)));
 		goto out;
 	}
 	if (!is_xlsx)
@@ -1099,7 +1104,8 @@ cmd_import(cli_t *cli, int argc, char **argv)
 			    _("out of memory"));
 			goto out;
 		}
-		snprintf(m.state_path, n, "%s.import-state", m.path);
+		snprintf(m.state_path, n, "%s.import-state", /* untranslated:
+		    a file name */ m.path);
 	}
 	skip = state_read(&m);
 	if (!o.resume && skip > 0 && !m.dry_run)
@@ -1129,7 +1135,8 @@ cmd_import(cli_t *cli, int argc, char **argv)
 		if (o.refused)
 			refused_path = strdup(o.refused);
 		else if ((refused_path = malloc(n)) != NULL)
-			snprintf(refused_path, n, "%s.refused.csv", m.path);
+			snprintf(refused_path, n, "%s.refused.csv",
+			    /* untranslated: a file name */ m.path);
 		if (refused_path == NULL) {
 			rc = cli_fail(cli, CLI_EXIT_USAGE, "NOMEM", NULL,
 			    _("out of memory"));

@@ -80,7 +80,8 @@ cli_note_print(const Kartoteka__Interaction *n, const char *indent)
 	char when[40], who[200];
 
 	printf("%s#%" PRIu64 "  %s  %s%s%s  %s\n", indent, n->id,
-	    fmt_local(when, sizeof(when), n->at), channel_name(n->channel),
+	    kt_fmt_datetime(n->at, 0, 0, NULL, when, sizeof(when)),
+	    channel_name(n->channel),
 	    n->direction ? " " : "", direction_name(n->direction),
 	    cli_clean(who, sizeof(who), n->author));
 	printf("%s  %s ", indent, _("topic:"));

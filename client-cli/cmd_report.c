@@ -140,8 +140,9 @@ text_status(const Kartoteka__ReportResponse *a)
 	char n[32], b[BAR_COLS * 3 + 8];
 	const char *head[3] = { _("STATUS"), _("CARDS"), "" };
 
-	printf(_("\nClients by status (%u cards, %u of them archived and not "
-	    "shown)\n"), a->clients, a->archived);
+	printf(P_("\nClients by status (%u card, %u of them archived and not "
+	    "shown)\n", "\nClients by status (%u cards, %u of them archived "
+	    "and not shown)\n", a->clients), a->clients, a->archived);
 	for (int i = 0; i < 3; i++)
 		max = v[i] > max ? v[i] : max;
 	cli_table_init(&t, 3);
@@ -174,7 +175,9 @@ text_months(const Kartoteka__ReportResponse *a)
 	for (size_t i = 0; i < a->n_per_month; i++) {
 		const Kartoteka__ReportMonth *m = a->per_month[i];
 		char n1[32], n2[32], b1[BAR_COLS * 3 + 8], b2[BAR_COLS * 3 + 8];
-		const char *row[5] = { cli_str(m->month),
+		char mon[32];
+		const char *row[5] = { kt_fmt_month_text(m->month, NULL, mon,
+			    sizeof(mon)),
 			num(n1, sizeof(n1), m->new_cards, "NEW CARDS", maxc),
 			bar(b1, sizeof(b1), m->new_cards, maxc),
 			num(n2, sizeof(n2), m->new_clients, "NEW CLIENTS",
@@ -184,8 +187,12 @@ text_months(const Kartoteka__ReportResponse *a)
 	}
 	print_table(&t);
 	if (a->window_cards > 0)
-		printf(_("Conversion: %u of the %u cards created in these "
-		    "months are clients now (%.1f %%)\n"), a->window_converted,
+		/* TRANSLATORS: the number of cards (the second) picks the
+		 * form: "3 of the 5 cards". */
+		printf(P_("Conversion: %u of the %u card created in these "
+		    "months are clients now (%.1f %%)\n", "Conversion: %u of "
+		    "the %u cards created in these months are clients now "
+		    "(%.1f %%)\n", a->window_cards), a->window_converted,
 		    a->window_cards, 100.0 * a->window_converted /
 		    a->window_cards);
 	else
@@ -221,11 +228,13 @@ text_won(const Kartoteka__ReportResponse *a)
 			if (strcmp(a->won[j]->currency, w->currency) == 0 &&
 			    a->won[j]->amount > max)
 				max = a->won[j]->amount;
-		kt_amount_format(w->amount, kt_currency_exponent(w->currency),
-		    am, sizeof(am));
+		kt_fmt_money(w->amount, kt_currency_exponent(w->currency),
+		    NULL, am, sizeof(am));
 		snprintf(amr, sizeof(amr), "%*s", (int)(KT_AMOUNT_TEXT_MAX /
 		    2), am);
-		const char *row[5] = { cli_str(w->month), cli_str(w->currency),
+		char mon[32];
+		const char *row[5] = { kt_fmt_month_text(w->month, NULL, mon,
+			    sizeof(mon)), cli_str(w->currency),
 			num(n, sizeof(n), w->count, "DEALS", maxn), amr,
 			bar(b, sizeof(b), w->amount > 0 ? (uint64_t)w->amount :
 			    0, max > 0 ? (uint64_t)max : 0) };
@@ -264,13 +273,15 @@ text_counts(const char *title, const char *col, const char *count_col,
 static void
 text_report(const Kartoteka__ReportResponse *a)
 {
-	char scope[300];
+	char scope[300], m1[32], m2[32];
 
-	printf(_("Report: %s, %u months"), cli_clean(scope, sizeof(scope),
-	    a->scope), a->months);
+	printf(P_("Report: %s, %u month", "Report: %s, %u months", a->months),
+	    cli_clean(scope, sizeof(scope), a->scope), a->months);
 	if (a->n_per_month > 0)
-		printf(" (%s .. %s)", cli_str(a->per_month[0]->month),
-		    cli_str(a->per_month[a->n_per_month - 1]->month));
+		printf(" (%s .. %s)", kt_fmt_month_text(a->per_month[0]->month,
+		    NULL, m1, sizeof(m1)), kt_fmt_month_text(
+		    a->per_month[a->n_per_month - 1]->month, NULL, m2,
+		    sizeof(m2)));
 	fputc('\n', stdout);
 	text_status(a);
 	text_months(a);
@@ -280,10 +291,12 @@ text_report(const Kartoteka__ReportResponse *a)
 	text_counts(_("Sources of clients (not archived)"), N_("SOURCE"),
 	    N_("CARDS"), a->sources, a->n_sources, _("none given"));
 	if (a->sources_more > 0)
-		printf(_("  ... and %u cards from other sources\n"),
+		printf(P_("  ... and %u card from other sources\n",
+		    "  ... and %u cards from other sources\n", a->sources_more),
 		    a->sources_more);
 	if (a->no_source > 0)
-		printf(_("  %u cards without a source\n"), a->no_source);
+		printf(P_("  %u card without a source\n",
+		    "  %u cards without a source\n", a->no_source), a->no_source);
 }
 
 /* ---- the command ------------------------------------------------------------------ */

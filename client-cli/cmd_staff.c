@@ -44,6 +44,7 @@ cmd_user_offboard(cli_t *cli, int argc, char **argv)
 	Kartoteka__Response *resp = NULL;
 	const Kartoteka__UserOffboardResponse *ob;
 	char login[80], tologin[80];
+	unsigned long long ns, nc;
 	int rc;
 
 	rc = cli_parse_args(cli, argc, argv, opts, 1, pos, 1, 1, "LOGIN");
@@ -87,13 +88,18 @@ cmd_user_offboard(cli_t *cli, int argc, char **argv)
 		goto out;
 	}
 	cli_clean(login, sizeof(login), ob->user->login);
-	printf(_("Offboarded %s: disabled, %" PRIu64 " session(s) ended and "
-	    "their connections closed,\n%" PRIu64 " client(s) now managed by "
-	    "%s.\n"), login, ob->sessions_ended, ob->clients_reassigned,
+	ns = ob->sessions_ended;
+	nc = ob->clients_reassigned;
+	printf(P_("Offboarded %s: disabled, %llu session ended and its "
+	    "connection closed,\n", "Offboarded %s: disabled, %llu sessions "
+	    "ended and their connections closed,\n", ns), login, ns);
+	printf(P_("%llu client now managed by %s.\n",
+	    "%llu clients now managed by %s.\n", nc), nc,
 	    cli_clean(tologin, sizeof(tologin), ob->to));
 	if (ob->summary != NULL) {
-		printf(_("\nActivity of %s, the last %zu days:\n"), login,
-		    ob->summary->n_days);
+		size_t nd = ob->summary->n_days;
+		printf(P_("\nActivity of %s, the last %zu day:\n",
+		    "\nActivity of %s, the last %zu days:\n", nd), login, nd);
 		cli_audit_summary_text(ob->summary);
 	} else {
 		printf("%s\n", _("(the activity summary could not be read: "

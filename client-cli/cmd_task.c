@@ -174,12 +174,13 @@ text_task(const void *obj, const void *arg)
 {
 	const Kartoteka__Task *t = obj;
 	const char *did = arg;
-	char title[1024], client[300], who[200], by[200], br[200];
+	char title[1024], client[300], who[200], by[200], br[200], due[64];
 
 	if (did != NULL)
 		printf("%s\n", did);
 	printf(_("Task %" PRIu64 "  %s  due %s  %s\n"), t->id,
-	    kind_name(t->kind), cli_str(t->due), state_word(t));
+	    kind_name(t->kind), kt_fmt_date_text(t->due, NULL, due,
+	    sizeof(due)), state_word(t));
 	printf("  %s\n", cli_clean(title, sizeof(title), t->title));
 	if (t->client_id != 0)
 		printf(_("  client %" PRIu64 " %s\n"), t->client_id,
@@ -355,7 +356,7 @@ static int
 task_add_row(cli_table_t *t, const void *obj)
 {
 	const Kartoteka__Task *k = obj;
-	char id[24], client[300];
+	char id[24], client[300], due[64];
 	const char *row[7];
 
 	snprintf(id, sizeof(id), "%" PRIu64, k->id);
@@ -365,7 +366,7 @@ task_add_row(cli_table_t *t, const void *obj)
 	else
 		client[0] = '\0';
 	row[0] = id;
-	row[1] = k->due;
+	row[1] = kt_fmt_date_text(k->due, NULL, due, sizeof(due));
 	row[2] = kind_name(k->kind);
 	row[3] = k->done_at || k->overdue ? state_word(k) : "";
 	row[4] = client;
@@ -546,10 +547,11 @@ text_line(const Kartoteka__Task *t, size_t i)
 static void
 text_overdue(const Kartoteka__Task *t, size_t i)
 {
-	char title[1024], client[300];
+	char title[1024], client[300], due[64];
 
 	(void)i;
-	printf("  %-16s #%-5" PRIu64 " %-8s %s", cli_str(t->due), t->id,
+	printf("  %-16s #%-5" PRIu64 " %-8s %s", kt_fmt_date_text(t->due,
+	    NULL, due, sizeof(due)), t->id,
 	    kind_name(t->kind), cli_clean(title, sizeof(title), t->title));
 	if (t->client_id != 0)
 		printf(_("  (client %" PRIu64 " %s)"), t->client_id,
@@ -574,7 +576,7 @@ cmd_task_week(cli_t *cli, int argc, char **argv)
 		N_("Sunday") };
 	Kartoteka__TaskListRequest r = KARTOTEKA__TASK_LIST_REQUEST__INIT;
 	pages_t week = { .n = 0 }, late = { .n = 0 };
-	char dbuf[16], from[16], to[16], days[7][16];
+	char dbuf[16], from[16], to[16], days[7][16], shown[KT_FMT_DATE_MAX];
 	struct tm tm = { 0 };
 	int rc;
 
@@ -624,13 +626,18 @@ cmd_task_week(cli_t *cli, int argc, char **argv)
 		cli_json_end();
 		goto out;
 	}
-	printf(_("Week %s .. %s\n"), from, to);
+	{
+		char f[KT_FMT_DATE_MAX], l[KT_FMT_DATE_MAX];
+		printf(_("Week %s .. %s\n"), kt_fmt_date_text(from, NULL, f,
+		    sizeof(f)), kt_fmt_date_text(to, NULL, l, sizeof(l)));
+	}
 	if (each_task(&late, NULL, 1, NULL) > 0) {
 		printf("\n%s\n", _("Overdue"));
 		each_task(&late, NULL, 1, text_overdue);
 	}
 	for (int i = 0; i < 7; i++) {
-		printf("\n%s %s\n", _(wd[i]), days[i]);
+		printf("\n%s %s\n", _(wd[i]), kt_fmt_date_text(days[i], NULL,
+		    shown, sizeof(shown)));
 		if (each_task(&week, days[i], 0, text_line) == 0)
 			printf("  %s\n", _("-"));
 	}

@@ -192,7 +192,7 @@ cli_json_str(FILE *f, const char *s)
 	while (*p != '\0') {
 		size_t n = cli_utf8_len(p);
 		if (n == 0) {
-			fputs("\\ufffd", f);
+			fputs("\\ufffd", /* untranslated: JSON */ f);
 			p++;
 			continue;
 		}
@@ -270,20 +270,22 @@ cli_role_label(Kartoteka__Role role)
 }
 
 /* Formats unix seconds as local time "2025-01-31 14:05:00 +0100". */
+void
+cli_label(const char *label, int width)
+{
+	size_t w = cli_width(label);
+
+	printf("  %s%*s ", label, w < (size_t)width ? width - (int)w : 0, "");
+}
+
 const char *
 cli_fmt_time(char *buf, size_t cap, int64_t secs)
 {
-	struct tm tm;
-	time_t t = (time_t)secs;
-
 	if (secs <= 0) {
 		snprintf(buf, cap, "%s", _("never"));
 		return buf;
 	}
-	if ((int64_t)t != secs || localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, cap, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
-		snprintf(buf, cap, "%" PRId64, secs);
-	return buf;
+	return kt_fmt_datetime(secs, 1, 1, NULL, buf, cap);
 }
 
 void
@@ -406,11 +408,75 @@ cli_usage_error(const cli_t *cli, const char *msg)
 	return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint, "%s", msg);
 }
 
+/* What a number argument is, in a person's words, by its name and the
+ * command's first word: the ID of `client show` is a client id, that of
+ * `deal stage` a deal id. The error reads "NOUN 'VALUE': expected WHAT".
+ * Both strings are N_() (noun NULL: the option's own name). */
+static const struct {
+	const char *what;      /* the argument or option: "ID", "--version" */
+	const char *group;     /* the command's first word, or NULL: any */
+	const char *noun;      /* "client id" */
+	const char *expect;    /* "a number such as 42" */
+} number_words[] = {
+	{ "ID", "client", N_("client id"), N_("a number such as 42") },
+	{ "CLIENT", NULL, N_("client id"), N_("a number such as 42") },
+	{ "INTO", NULL, N_("client id"), N_("a number such as 42") },
+	{ "FROM", NULL, N_("client id"), N_("a number such as 42") },
+	{ "--client", NULL, NULL, N_("a client id such as 42") },
+	{ "--referred-by", NULL, NULL, N_("a client id such as 42 (0 clears "
+	    "it)") },
+	{ "ID", "deal", N_("deal id"), N_("a number such as 7") },
+	{ "--renews", NULL, NULL, N_("a deal id such as 7") },
+	{ "ID", "task", N_("task id"), N_("a number such as 7") },
+	{ "--corrects", NULL, NULL, N_("a note id such as 40") },
+	{ "--version", NULL, NULL, N_("a version number such as 3") },
+	{ "--to", "client", NULL, N_("a version number such as 2") },
+	{ "N", "person", N_("person number"), N_("a number such as 1 (the # in "
+	    "`kartoteka client show`)") },
+};
+
+int
+cli_bad_number(const cli_t *cli, const char *what, const char *s,
+    uint64_t min, uint64_t max)
+{
+	const char *cmd = cli->cli_command != NULL ? cli->cli_command : "";
+	const char *noun = what, *expect = NULL;
+	size_t gl = strcspn(cmd, " ");
+	char msg[300], range[80];
+
+	if (s == NULL)
+		s = "";
+	for (size_t i = 0; i < sizeof(number_words) / sizeof(number_words[0]);
+	    i++) {
+		const char *g = number_words[i].group;
+		if (strcmp(number_words[i].what, what) != 0 || (g != NULL &&
+		    (strlen(g) != gl || strncmp(g, cmd, gl) != 0)))
+			continue;
+		if (number_words[i].noun != NULL)
+			noun = _(number_words[i].noun);
+		/* an id is any number from 1 up: no 18446744073709551615 */
+		if (max >= UINT32_MAX)
+			expect = _(number_words[i].expect);
+		break;
+	}
+	if (expect == NULL && max >= UINT32_MAX) {
+		expect = _("a number such as 42");
+	} else if (expect == NULL) {
+		snprintf(range, sizeof(range), _("a number from %llu to %llu"),
+		    (unsigned long long)min, (unsigned long long)max);
+		expect = range;
+	}
+	/* TRANSLATORS: "client id '12x': expected a number such as 42" */
+	snprintf(msg, sizeof(msg), _("%s '%.40s': expected %s"), noun, s,
+	    expect);
+	return cli_usage_error(cli, msg);
+}
+
 int
 cli_parse_num(const cli_t *cli, const char *what, const char *s,
     uint64_t max, uint64_t *out)
 {
-	char msg[200], *end = NULL;
+	char *end = NULL;
 	unsigned long long v;
 
 	errno = 0;
@@ -422,13 +488,7 @@ cli_parse_num(const cli_t *cli, const char *what, const char *s,
 			return 0;
 		}
 	}
-	if (max == UINT64_MAX)
-		snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from "
-		    "1 up"), what, s ? s : "");
-	else
-		snprintf(msg, sizeof(msg), _("%s: '%.40s' is not a number from "
-		    "1 to %" PRIu64), what, s ? s : "", max);
-	return cli_usage_error(cli, msg);
+	return cli_bad_number(cli, what, s, 1, max);
 }
 
 const char *
@@ -479,24 +539,46 @@ cli_load_config(cli_t *cli)
 	if (rc != 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("configuration in %s: %s"), dir,
-		    why != NULL ? _(why) : kt_strerror(rc));
+		    why != NULL ? _(why) : _(kt_strerror(rc)));
 	return 0;
+}
+
+/* The absolute form of dir (a relative --config or KARTOTEKA_CONFIG is
+ * taken from the working directory), so that a message names the folder
+ * actually looked in. Writes into buf (cap bytes) and returns it. */
+static const char *
+absolute_dir(const char *dir, char *buf, size_t cap)
+{
+	char cwd[4096];
+
+	if (dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(buf, cap, "%s", dir);
+	else if (strcmp(dir, ".") == 0)
+		snprintf(buf, cap, "%s", cwd);
+	else
+		snprintf(buf, cap, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd,
+		    strncmp(dir, "./", 2) == 0 ? dir + 2 : dir);
+	return buf;
 }
 
 /* Checks that this terminal is enrolled and has its key. */
 int
 cli_require_enrolled(cli_t *cli)
 {
+	char dir[4096 + sizeof(cli->cli_cfg.dir)];
+
 	if (!cli->cli_cfg.has_server)
-		return cli_fail(cli, CLI_EXIT_SERVER, "NOT_ENROLLED", NULL, "%s",
-		    _("this terminal is not enrolled: ask the owner for an "
-		    "invite code and run `kartoteka enroll CODE`"));
+		return cli_fail(cli, CLI_EXIT_SERVER, "NOT_ENROLLED", NULL,
+		    _("this terminal is not enrolled (no server file in %s): "
+		    "ask the owner for an invite code and run `kartoteka "
+		    "enroll CODE`"), absolute_dir(cli->cli_cfg.dir, dir,
+		    sizeof(dir)));
 	if (!cli->cli_cfg.has_terminal)
 		return cli_fail(cli, CLI_EXIT_USAGE, "CONFIG", NULL,
 		    _("%s/terminal.key is missing, so this terminal cannot "
 		    "prove who it is: ask the owner for a new invite code and "
 		    "run `kartoteka --config NEW_DIR enroll CODE`"),
-		    cli->cli_cfg.dir);
+		    absolute_dir(cli->cli_cfg.dir, dir, sizeof(dir)));
 	return 0;
 }
 
@@ -512,7 +594,7 @@ cli_connect(cli_t *cli, const char *address, const uint8_t key[static 32])
 	if (rc != 0)
 		return cli_fail(cli, CLI_EXIT_CONNECT, "CONNECT", NULL,
 		    _("cannot connect to %s: %s"), address,
-		    detail[0] != '\0' ? _(detail) : kt_strerror(rc));
+		    detail[0] != '\0' ? _(detail) : _(kt_strerror(rc)));
 	return 0;
 }
 
@@ -693,6 +775,9 @@ global_option(cli_t *cli, int argc, char **argv, int *i)
 	return rc != 0 ? rc : 1;
 }
 
+static void print_help(const char *name, const cli_opt_t *opts,
+    size_t nopts);
+
 /* See cli.h. Options before the command word were taken by main(). */
 int
 cli_parse_args(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
@@ -720,7 +805,7 @@ cli_parse_args(cli_t *cli, int argc, char **argv, const cli_opt_t *opts,
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			cli_print_command_help(cli->cli_command);
+			print_help(cli->cli_command, opts, nopts);
 			return -1;
 		}
 		rc = global_option(cli, argc, argv, &i);
@@ -963,7 +1048,8 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	}
 	if (name == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
-			snprintf(host, sizeof(host), "terminal");
+			snprintf(host, sizeof(host), "terminal"
+			    /* untranslated: a default terminal name */);
 		host[sizeof(host) - 1] = '\0';
 		/* The server's limit; a host name is ASCII, so any cut fits. */
 		host[KT_TERMINAL_NAME_MAX] = '\0';
@@ -1511,6 +1597,115 @@ is_group(const char *word)
 	return 0;
 }
 
+/* The edit distance of a and b (bytes; both short command words), capped
+ * at 99. */
+static unsigned
+distance(const char *a, const char *b)
+{
+	unsigned row[33], prev, tmp;
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na > 32 || nb > 32)
+		return 99;
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= na; i++) {
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= nb; j++) {
+			unsigned best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[nb];
+}
+
+/* The command word nearest to word: among the second words of group's
+ * commands (group "client": "list", "show", ...), or the first words of
+ * all commands (group NULL). A word that starts a command ("hist" for
+ * "history") is nearest. NULL when nothing is close (more than a third
+ * of the letters, at least 2, would have to change). Points into the
+ * command table. */
+static const char *
+nearest_command(const char *group, const char *word, char *buf, size_t cap)
+{
+	size_t gn = group != NULL ? strlen(group) : 0, wn = strlen(word);
+	unsigned best = 99, limit = wn / 3 > 2 ? (unsigned)(wn / 3) : 2;
+	const char *found = NULL;
+
+	for (size_t m = 0; modules[m] != NULL; m++)
+		for (const cli_command_t *c = modules[m]; c->cmd_name != NULL;
+		    c++) {
+			const char *w = c->cmd_name, *sp;
+			char cand[64];
+			unsigned d;
+			if (group != NULL) {
+				if (strncmp(w, group, gn) != 0 || w[gn] != ' ')
+					continue;
+				w += gn + 1;
+			}
+			sp = strchr(w, ' ');
+			snprintf(cand, sizeof(cand), "%.*s", sp != NULL ?
+			    (int)(sp - w) : (int)strlen(w), w);
+			d = wn > 0 && strncmp(cand, word, wn) == 0 ? 0 :
+			    distance(word, cand);
+			if (d < best) {
+				best = d;
+				snprintf(buf, cap, "%s", cand);
+				found = buf;
+			}
+		}
+	return best <= limit ? found : NULL;
+}
+
+/* The usage error of an unknown command word: names it and the nearest
+ * command, instead of the whole list ("unknown command 'lst' for
+ * 'client'; did you mean 'list'?"). */
+static int
+unknown_command(cli_t *cli, const char *group, const char *word)
+{
+	char near[64], hint[160];
+	const char *n = nearest_command(group, word, near, sizeof(near));
+
+	if (group != NULL)
+		snprintf(hint, sizeof(hint), _("Try `kartoteka %s --help`."),
+		    group);
+	else
+		snprintf(hint, sizeof(hint), "%s",
+		    _("Try `kartoteka --help`."));
+	if (group != NULL && n != NULL)
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint,
+		    _("unknown command '%.40s' for '%s'; did you mean '%s'?"),
+		    word, group, n);
+	if (group != NULL) {
+		char list[512];
+		size_t gn = strlen(group), o = 0;
+		list[0] = '\0';
+		for (size_t m = 0; modules[m] != NULL; m++)
+			for (const cli_command_t *c = modules[m];
+			    c->cmd_name != NULL; c++)
+				if (strncmp(c->cmd_name, group, gn) == 0 &&
+				    c->cmd_name[gn] == ' ' && o < sizeof(list))
+					o += (size_t)snprintf(list + o,
+					    sizeof(list) - o, "%s%s", o ? ", " :
+					    "", c->cmd_name + gn + 1);
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint,
+		    _("unknown command '%.40s' for '%s'; its commands are: %s"),
+		    word, group, list);
+	}
+	if (n != NULL)
+		return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint,
+		    _("unknown command '%.40s'; did you mean '%s'?"), word, n);
+	return cli_fail(cli, CLI_EXIT_USAGE, "USAGE", hint,
+	    _("unknown command '%.40s'"), word);
+}
+
 /* Lists the commands whose name starts with group + ' ' (or all). */
 static void
 print_commands(FILE *f, const char *group)
@@ -1569,8 +1764,40 @@ print_group_usage(FILE *f, const char *group)
 	    "`kartoteka --help` for the global options."));
 }
 
-int
-cli_print_command_help(const char *name)
+/* The "Options:" section of a command's help, from the table its
+ * arguments are parsed with. */
+static void
+print_options(const cli_opt_t *opts, size_t nopts)
+{
+	if (nopts == 0)
+		return;
+	printf("\n%s\n", _("Options:"));
+	for (size_t k = 0; k < nopts; k++) {
+		const cli_opt_t *o = &opts[k];
+		char left[128];
+		size_t w;
+		if (o->ao_flag != NULL)
+			snprintf(left, sizeof(left), "%s", o->ao_name);
+		else
+			snprintf(left, sizeof(left), "%s %s%s", o->ao_name,
+			    o->ao_arg != NULL ? o->ao_arg : "VALUE",
+			    o->ao_list != NULL ? "..." : "" /* untranslated:
+			    metavariables stay as in the synopses */);
+		w = cli_width(left);
+		if (o->ao_help == NULL)
+			printf("  %s\n", left);
+		else if (w <= 28)
+			printf("  %s%*s %s\n", left, (int)(28 - w), "",
+			    _(o->ao_help));
+		else
+			printf("  %s\n  %28s %s\n", left, "", _(o->ao_help));
+	}
+}
+
+/* A command's help (name NULL: the usage; a group: its commands) with the
+ * options of opts. */
+static void
+print_help(const char *name, const cli_opt_t *opts, size_t nopts)
 {
 	char word1[64];
 	const char *sp = name != NULL ? strchr(name, ' ') : NULL;
@@ -1578,7 +1805,7 @@ cli_print_command_help(const char *name)
 
 	if (name == NULL) {
 		print_usage(stdout);
-		return 0;
+		return;
 	}
 	snprintf(word1, sizeof(word1), "%.*s",
 	    sp != NULL ? (int)(sp - name) : (int)strlen(name), name);
@@ -1588,11 +1815,18 @@ cli_print_command_help(const char *name)
 			print_group_usage(stdout, word1);
 		else
 			print_usage(stdout);
-		return 0;
+		return;
 	}
 	printf(_("Usage: kartoteka [OPTIONS] %s\n"), _(c->cmd_synopsis));
 	printf("%s.\n\n%s", _(c->cmd_summary), _(c->cmd_help));
+	print_options(opts, nopts);
 	printf("\n%s\n", _("Run `kartoteka --help` for the global options."));
+}
+
+int
+cli_print_command_help(const char *name)
+{
+	print_help(name, NULL, 0);
 	return 0;
 }
 
@@ -1622,7 +1856,8 @@ main(int argc, char **argv)
 			return CLI_EXIT_OK;
 		}
 		if (strcmp(a, "--version") == 0) {
-			printf("kartoteka %s\n", KT_CLIENT_VERSION);
+			printf("kartoteka %s\n", /* untranslated: the
+			    program's name */ KT_CLIENT_VERSION);
 			return CLI_EXIT_OK;
 		}
 		rc = global_option(&cli, argc, argv, &i);
@@ -1646,28 +1881,32 @@ main(int argc, char **argv)
 		else
 			snprintf(name, sizeof(name), "%s",
 			    i + 1 < argc ? argv[i + 1] : "");
+		cmd = i + 1 < argc ? find_command(argv[i + 1], i + 2 < argc ?
+		    argv[i + 2] : NULL) : NULL;
+		if (cmd != NULL) {
+			/* the command prints its help from its own table */
+			char *hargv[] = { strchr(cmd->cmd_name, ' ') != NULL ?
+			    argv[i + 2] : argv[i + 1], (char *)"--help", NULL };
+			cli.cli_command = cmd->cmd_name;
+			return cmd->cmd_run(&cli, 2, hargv);
+		}
 		return cli_print_command_help(i + 1 < argc ? name : NULL);
 	}
 	cmd = find_command(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 	if (cmd == NULL && is_group(argv[i])) {
-		char msg[256];
 		if (i + 1 < argc && (strcmp(argv[i + 1], "--help") == 0 ||
 		    strcmp(argv[i + 1], "-h") == 0)) {
 			print_group_usage(stdout, argv[i]);
 			return CLI_EXIT_OK;
 		}
-		print_group_usage(stderr, argv[i]);
-		if (i + 1 >= argc)
+		if (i + 1 >= argc) {
+			print_group_usage(stderr, argv[i]);
 			return CLI_EXIT_USAGE;
-		snprintf(msg, sizeof(msg), _("unknown command '%s %s'"),
-		    argv[i], argv[i + 1]);
-		return cli_usage_error(&cli, msg);
+		}
+		return unknown_command(&cli, argv[i], argv[i + 1]);
 	}
-	if (cmd == NULL) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), _("unknown command '%s'"), argv[i]);
-		return cli_usage_error(&cli, msg);
-	}
+	if (cmd == NULL)
+		return unknown_command(&cli, NULL, argv[i]);
 	if (strchr(cmd->cmd_name, ' ') != NULL)
 		i++; /* the command's argv[0] is its last word */
 	cli.cli_command = cmd->cmd_name;

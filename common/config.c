@@ -54,9 +54,11 @@ kt_config_dir(const char *explicit_dir, char *out, size_t outcap)
 		n = snprintf(out, outcap, "%s", env);
 	/* The XDG spec says a relative XDG_CONFIG_HOME is to be ignored. */
 	else if ((env = getenv("XDG_CONFIG_HOME")) != NULL && env[0] == '/')
-		n = snprintf(out, outcap, "%s/kartoteka", env);
+		n = snprintf(out, outcap, "%s/kartoteka",
+		    /* untranslated: a path */ env);
 	else if ((env = getenv("HOME")) != NULL && env[0] != '\0')
-		n = snprintf(out, outcap, "%s/.config/kartoteka", env);
+		n = snprintf(out, outcap, "%s/.config/kartoteka",
+		    /* untranslated: a path */ env);
 	else
 		return KT_EINVAL;
 	if (n < 0 || (size_t)n >= outcap) {
@@ -312,7 +314,7 @@ kt_config_save_server(const kt_config_t *cfg)
 		return rc;
 	sodium_bin2hex(hex, sizeof(hex), cfg->server_key, 32);
 	n = snprintf(text, sizeof(text), "address %s\nkey %s\nbranch %s\n",
-	    cfg->address, hex, cfg->branch);
+	    /* untranslated: the file's format */ cfg->address, hex, cfg->branch);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return KT_EINVAL;
 	return kt_keyfile_write(path, (const uint8_t *)text, (size_t)n, 0);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "kt_error.h"
 
 #include "fields.h"
@@ -18,25 +19,25 @@ kt_text_problem(const char *s, size_t min, size_t max, int multiline)
 		size_t max;
 		const char *text;
 	} longer[] = {
-		{ KT_TERMINAL_NAME_MAX, "is longer than 64 bytes" },
-		{ KT_NAME_MAX, "is longer than 128 bytes" },
-		{ KT_ADDRESS_MAX, "is longer than 256 bytes" },
-		{ KT_PASSWORD_MAX, "is longer than 1024 bytes" },
+		{ KT_TERMINAL_NAME_MAX, N_("is longer than 64 bytes") },
+		{ KT_NAME_MAX, N_("is longer than 128 bytes") },
+		{ KT_ADDRESS_MAX, N_("is longer than 256 bytes") },
+		{ KT_PASSWORD_MAX, N_("is longer than 1024 bytes") },
 	};
 	size_t n = s != NULL ? strlen(s) : 0;
 
 	if (n == 0 && min > 0)
-		return "is empty";
+		return N_("is empty");
 	if (n < min)
-		return "is too short";
+		return N_("is too short");
 	if (n > max) {
 		for (size_t i = 0; i < sizeof(longer) / sizeof(longer[0]); i++)
 			if (longer[i].max == max)
 				return longer[i].text;
-		return "is too long";
+		return N_("is too long");
 	}
 	if (n > 0 && !kt_utf8_valid(s, multiline))
-		return "contains control characters or invalid UTF-8";
+		return N_("contains control characters or invalid UTF-8");
 	return NULL;
 }
 
@@ -218,10 +219,10 @@ int
 kt_amount_parse(const char *s, unsigned exp, int64_t *out, const char **why)
 {
 	static const char *const decimals[] = {
-		"has digits after the point (the currency has no minor units)",
-		"has more than 1 digit after the point",
-		"has more than 2 digits after the point",
-		"has more than 3 digits after the point",
+		N_("has digits after the point (the currency has no minor units)"),
+		N_("has more than 1 digit after the point"),
+		N_("has more than 2 digits after the point"),
+		N_("has more than 3 digits after the point"),
 	};
 	int64_t v = 0;
 	unsigned frac = 0, digits = 0;
@@ -234,7 +235,7 @@ kt_amount_parse(const char *s, unsigned exp, int64_t *out, const char **why)
 	while ((sp = space_at(s)) != 0)
 		s += sp;
 	if (*s == '-') {
-		*why = "is negative";
+		*why = N_("is negative");
 		return KT_EINVAL;
 	}
 	for (; *s != '\0'; s++) {
@@ -244,7 +245,7 @@ kt_amount_parse(const char *s, unsigned exp, int64_t *out, const char **why)
 				return KT_EINVAL;
 			}
 			if (v > (KT_AMOUNT_LIMIT - 9) / 10) {
-				*why = "is too large";
+				*why = N_("is too large");
 				return KT_EINVAL;
 			}
 			v = v * 10 + (*s - '0');
@@ -268,22 +269,22 @@ kt_amount_parse(const char *s, unsigned exp, int64_t *out, const char **why)
 				continue;
 			}
 		}
-		*why = "is not an amount (e.g. 12500, 12500.00 or 12 500,50)";
+		*why = N_("is not an amount (e.g. 12500, 12500.00 or 12 500,50)");
 		return KT_EINVAL;
 	}
 	if (digits == 0 || (point && frac == 0)) {
-		*why = "is not an amount (e.g. 12500, 12500.00 or 12 500,50)";
+		*why = N_("is not an amount (e.g. 12500, 12500.00 or 12 500,50)");
 		return KT_EINVAL;
 	}
 	for (; frac < exp; frac++) {
 		if (v > KT_AMOUNT_LIMIT / 10) {
-			*why = "is too large";
+			*why = N_("is too large");
 			return KT_EINVAL;
 		}
 		v *= 10;
 	}
 	if (v >= KT_AMOUNT_LIMIT) {
-		*why = "is too large";
+		*why = N_("is too large");
 		return KT_EINVAL;
 	}
 	*out = v;

@@ -11,6 +11,7 @@
 #include <csv.h>
 #include <unistr.h>
 
+#include "i18n.h"
 #include "import_csv.h"
 #include "kt_error.h"
 
@@ -73,8 +74,8 @@ kt_cp1251_to_utf8(const uint8_t *data, size_t len, char **out,
 	*out = NULL;
 	*outlen = 0;
 	if (cd == (iconv_t)-1) {
-		snprintf(err, cap, "cp1251 is not supported by this system's "
-		    "iconv");
+		snprintf(err, cap, _("cp1251 is not supported by this system's "
+		    "iconv"));
 		return KT_EINVAL;
 	}
 	/* A cp1251 byte is at most 3 bytes of UTF-8 ('€', '№'). */
@@ -85,8 +86,8 @@ kt_cp1251_to_utf8(const uint8_t *data, size_t len, char **out,
 	o = buf;
 	oleft = len * 3;
 	if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1) {
-		snprintf(err, cap, "line %zu: byte 0x%02x is not a character of "
-		    "cp1251", line_of(data, (size_t)((uint8_t *)in - data)),
+		snprintf(err, cap, _("line %zu: byte 0x%02x is not a character of "
+		    "cp1251"), line_of(data, (size_t)((uint8_t *)in - data)),
 		    inleft ? (unsigned)*(uint8_t *)in : 0u);
 		rc = KT_EINVAL;
 		goto out;
@@ -158,24 +159,24 @@ on_cell(void *s, size_t n, void *data)
 		return;
 	if (col > KT_IMPORT_COLS_MAX) {
 		if (!r->why[0])
-			snprintf(r->why, sizeof(r->why), "more than %u columns",
+			snprintf(r->why, sizeof(r->why), _("more than %u columns"),
 			    KT_IMPORT_COLS_MAX);
 		return;
 	}
 	if (n > KT_IMPORT_CELL_MAX) {
 		if (!r->why[0])
-			snprintf(r->why, sizeof(r->why), "column %zu: longer "
-			    "than %u bytes", col, KT_IMPORT_CELL_MAX);
+			snprintf(r->why, sizeof(r->why), _("column %zu: longer "
+			    "than %u bytes"), col, KT_IMPORT_CELL_MAX);
 		n = 0;
 	} else if (memchr(cell, '\0', n) != NULL) {
 		if (!r->why[0])
-			snprintf(r->why, sizeof(r->why), "column %zu: contains "
-			    "a NUL byte", col);
+			snprintf(r->why, sizeof(r->why), _("column %zu: contains "
+			    "a NUL byte"), col);
 		n = 0;
 	} else if (u8_check((const uint8_t *)cell, n) != NULL) {
 		if (!r->why[0])
-			snprintf(r->why, sizeof(r->why), "column %zu: not valid "
-			    "UTF-8", col);
+			snprintf(r->why, sizeof(r->why), _("column %zu: not valid "
+			    "UTF-8"), col);
 		n = 0;
 	}
 	if (kt_irowbuf_put(&r->row, cell, n) != 0)
@@ -256,15 +257,15 @@ kt_csv_read(const uint8_t *data, size_t len, kt_ienc_t enc,
 			goto out;
 		text = (const uint8_t *)conv;
 	} else if ((bad = u8_check(text, textlen)) != NULL) {
-		snprintf(err, cap, "line %zu: not valid UTF-8 (try --encoding "
-		    "cp1251)", line_of(text, (size_t)(bad - text)));
+		snprintf(err, cap, _("line %zu: not valid UTF-8 (try --encoding "
+		    "cp1251)"), line_of(text, (size_t)(bad - text)));
 		rc = KT_EINVAL;
 		goto out;
 	}
 	if (delimiter == 0)
 		delimiter = kt_csv_delimiter_guess(text, textlen);
 	if (delimiter != ';' && delimiter != ',' && delimiter != '\t') {
-		snprintf(err, cap, "delimiter: must be ';', ',' or tab");
+		snprintf(err, cap, _("delimiter: must be ';', ',' or tab"));
 		rc = KT_EINVAL;
 		goto out;
 	}
@@ -287,7 +288,7 @@ kt_csv_read(const uint8_t *data, size_t len, kt_ienc_t enc,
 			r.row_line = r.line;
 		}
 		if (csv_parse(&p, text + pos, n, on_cell, on_row, &r) != n) {
-			snprintf(err, cap, "line %zu: %s", r.line,
+			snprintf(err, cap, _("line %zu: %s"), r.line,
 			    csv_strerror(csv_error(&p)));
 			rc = csv_error(&p) == CSV_ENOMEM ? KT_ENOMEM : KT_EINVAL;
 			goto out;
@@ -295,7 +296,7 @@ kt_csv_read(const uint8_t *data, size_t len, kt_ienc_t enc,
 		pos += n;
 	}
 	if (!r.stop && csv_fini(&p, on_cell, on_row, &r) != 0) {
-		snprintf(err, cap, "line %zu: %s", r.line,
+		snprintf(err, cap, _("line %zu: %s"), r.line,
 		    csv_strerror(csv_error(&p)));
 		rc = KT_EINVAL;
 		goto out;

@@ -10,6 +10,7 @@
 #include <unictype.h>
 #include <unistr.h>
 
+#include "i18n.h"
 #include "import_map.h"
 #include "kt_error.h"
 
@@ -194,7 +195,7 @@ kt_imap_rules(kt_imap_t *m, const char *text, size_t len, char *err,
 		int f;
 		lineno++;
 		if (n >= sizeof(line)) {
-			snprintf(err, cap, "line %zu: longer than %zu bytes",
+			snprintf(err, cap, _("line %zu: longer than %zu bytes"),
 			    lineno, sizeof(line) - 1);
 			return KT_EINVAL;
 		}
@@ -202,7 +203,7 @@ kt_imap_rules(kt_imap_t *m, const char *text, size_t len, char *err,
 		line[n] = '\0';
 		pos += n + (nl != NULL);
 		if (memchr(line, '\0', n) != NULL) {
-			snprintf(err, cap, "line %zu: not valid UTF-8 text",
+			snprintf(err, cap, _("line %zu: not valid UTF-8 text"),
 			    lineno);
 			return KT_EINVAL;
 		}
@@ -210,34 +211,34 @@ kt_imap_rules(kt_imap_t *m, const char *text, size_t len, char *err,
 		if (head[0] == '\0' || head[0] == '#')
 			continue;
 		if (!kt_utf8_valid(head, 0)) {
-			snprintf(err, cap, "line %zu: not valid UTF-8 text",
+			snprintf(err, cap, _("line %zu: not valid UTF-8 text"),
 			    lineno);
 			return KT_EINVAL;
 		}
 		if ((eq = strrchr(head, '=')) == NULL) {
-			snprintf(err, cap, "line %zu: expected 'Column header "
-			    "= field'", lineno);
+			snprintf(err, cap, _("line %zu: expected 'Column header "
+			    "= field'"), lineno);
 			return KT_EINVAL;
 		}
 		*eq = '\0';
 		name = trim(eq + 1);
 		head = trim(head);
 		if ((f = field_by_name(name, &custom)) < 0) {
-			snprintf(err, cap, "line %zu: '%.60s' is not a field "
+			snprintf(err, cap, _("line %zu: '%.60s' is not a field "
 			    "(name, last_name, first_name, middle_name, phone, "
 			    "email, birth, child, child_birth, branch, manager, "
 			    "source, note, status, category, contract, "
 			    "discount, address, title, tags, ignore, "
-			    "custom:NAME)", lineno, name);
+			    "custom:NAME)"), lineno, name);
 			return KT_EINVAL;
 		}
 		if (kt_imap_key(head, key, sizeof(key)) != 0 || key[0] == '\0') {
-			snprintf(err, cap, "line %zu: no column header before "
-			    "'='", lineno);
+			snprintf(err, cap, _("line %zu: no column header before "
+			    "'='"), lineno);
 			return KT_EINVAL;
 		}
 		if (m->im_nrules >= KT_IMAP_RULES_MAX) {
-			snprintf(err, cap, "line %zu: more than %u rules",
+			snprintf(err, cap, _("line %zu: more than %u rules"),
 			    lineno, KT_IMAP_RULES_MAX);
 			return KT_EINVAL;
 		}
@@ -265,7 +266,7 @@ kt_imap_header(kt_imap_t *m, const kt_irow_t *header, char *err, size_t cap)
 	int named = 0;
 
 	if (header->ir_error) {
-		snprintf(err, cap, "line %zu (the header): %s",
+		snprintf(err, cap, _("line %zu (the header): %s"),
 		    header->ir_line, header->ir_error);
 		return KT_EINVAL;
 	}
@@ -293,9 +294,9 @@ kt_imap_header(kt_imap_t *m, const kt_irow_t *header, char *err, size_t cap)
 				break;
 			}
 		if (seen[f]++ && !adds_up(f)) {
-			snprintf(err, cap, "column %zu '%.60s': a second %s "
+			snprintf(err, cap, _("column %zu '%.60s': a second %s "
 			    "column (map one of them to another field or "
-			    "'ignore' with --map)", i + 1, h, kt_ifield_name(f));
+			    "'ignore' with --map)"), i + 1, h, kt_ifield_name(f));
 			return KT_EINVAL;
 		}
 		m->im_field[i] = f;
@@ -303,9 +304,9 @@ kt_imap_header(kt_imap_t *m, const kt_irow_t *header, char *err, size_t cap)
 	named = seen[KT_IF_FULLNAME] || seen[KT_IF_LAST] || seen[KT_IF_FIRST] ||
 	    seen[KT_IF_TITLE] || seen[KT_IF_PHONE] || seen[KT_IF_EMAIL];
 	if (!named) {
-		snprintf(err, cap, "line %zu: no column of names, phones or "
+		snprintf(err, cap, _("line %zu: no column of names, phones or "
 		    "e-mails among the headers (is it the header row? map "
-		    "columns with --map)", header->ir_line);
+		    "columns with --map)"), header->ir_line);
 		return KT_EINVAL;
 	}
 	return 0;
@@ -358,8 +359,8 @@ kt_imap_date(const char *s, kt_date_t *out, kt_why_t *why)
 	n = strlen(s);
 	if (n == 0 || n >= sizeof(buf)) {
 		if (why)
-			snprintf(why->text, sizeof(why->text), "date '%.20s' is "
-			    "not a date", s);
+			snprintf(why->text, sizeof(why->text), _("date '%.20s' is "
+			    "not a date"), s);
 		return KT_EINVAL;
 	}
 	memcpy(buf, s, n + 1);
@@ -388,9 +389,9 @@ kt_imap_date(const char *s, kt_date_t *out, kt_why_t *why)
 		}
 		if (strchr(buf, '.') == NULL) {
 			if (why)
-				snprintf(why->text, sizeof(why->text), "date "
+				snprintf(why->text, sizeof(why->text), _("date "
 				    "'%.20s' is not a date (a number, but not "
-				    "of a day from 1900 to 2100)", s);
+				    "of a day from 1900 to 2100)"), s);
 			return KT_EINVAL;
 		}
 	}
@@ -403,8 +404,8 @@ kt_imap_date(const char *s, kt_date_t *out, kt_why_t *why)
 	if (kt_date_parse(buf, out, NULL) == 0)
 		return 0;
 	if (why)
-		snprintf(why->text, sizeof(why->text), "date '%.20s' is not a "
-		    "date (12.03.2018, 2018-03-12, 12/03/2018)", s);
+		snprintf(why->text, sizeof(why->text), _("date '%.20s' is not a "
+		    "date (12.03.2018, 2018-03-12, 12/03/2018)"), s);
 	return KT_EINVAL;
 }
 
@@ -788,8 +789,8 @@ kt_imap_row(const kt_imap_t *m, const kt_irow_t *row, kt_arena_t *a,
 		for (size_t i = m->im_ncols; i < row->ir_ncells; i++)
 			if (row->ir_cells[i][strspn(row->ir_cells[i],
 			    " \t\r\n")] != '\0') {
-				snprintf(why, cap, "column %zu: a value in a "
-				    "column without a header", i + 1);
+				snprintf(why, cap, _("column %zu: a value in a "
+				    "column without a header"), i + 1);
 				return KT_EINVAL;
 			}
 	}
@@ -834,8 +835,8 @@ kt_imap_row(const kt_imap_t *m, const kt_irow_t *row, kt_arena_t *a,
 		b.main->name = c->title;
 	if (b.main->name[0] == '\0' && (b.nphones || b.nemails ||
 	    b.main->birth_month)) {
-		snprintf(why, cap, "no name for the phones or e-mails of this "
-		    "row");
+		snprintf(why, cap, _("no name for the phones or e-mails of this "
+		    "row"));
 		return KT_EINVAL;
 	}
 	b.main->phones = b.phones;
@@ -854,7 +855,7 @@ kt_imap_row(const kt_imap_t *m, const kt_irow_t *row, kt_arena_t *a,
 		c->people[np++] = b.kids[i];
 	c->n_people = np;
 	if (np == 0 && !(c->title && c->title[0])) {
-		snprintf(why, cap, "no name: neither a person nor a title");
+		snprintf(why, cap, _("no name: neither a person nor a title"));
 		return KT_EINVAL;
 	}
 	if (!(c->title && c->title[0]))

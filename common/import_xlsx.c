@@ -2,6 +2,7 @@
 /* Reads the rows of one sheet of an .xlsx workbook: the archive with
  * libzip (from memory), each XML part with expat, streamed and bounded;
  * shared strings resolved, rows and columns placed by their references. */
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <expat.h>
 #include <zip.h>
 
+#include "i18n.h"
 #include "import_xlsx.h"
 #include "kt_error.h"
 
@@ -114,7 +116,7 @@ parse_part(zip_t *za, const char *name, void (*setup)(XML_Parser, void *),
 	if (idx < 0)
 		return KT_ENOTFOUND;
 	if ((zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL) {
-		snprintf(err, cap, "not an .xlsx file: %s: %s", name,
+		snprintf(err, cap, _("not an .xlsx file: %s: %s"), name,
 		    zip_strerror(za));
 		return KT_EINVAL;
 	}
@@ -128,15 +130,15 @@ parse_part(zip_t *za, const char *name, void (*setup)(XML_Parser, void *),
 	for (;;) {
 		zip_int64_t n = zip_fread(zf, buf, sizeof(buf));
 		if (n < 0) {
-			snprintf(err, cap, "not an .xlsx file: %s: %s", name,
+			snprintf(err, cap, _("not an .xlsx file: %s: %s"), name,
 			    zip_file_strerror(zf));
 			rc = KT_EINVAL;
 			goto out;
 		}
 		total += (zip_uint64_t)n;
 		if (total > PART_MAX) {
-			snprintf(err, cap, "%s: more than %u MiB inflated", name,
-			    (unsigned)(PART_MAX >> 20));
+			snprintf(err, cap, _("%s: more than %u MiB inflated"),
+			    name, (unsigned)(PART_MAX >> 20));
 			rc = KT_EINVAL;
 			goto out;
 		}
@@ -144,10 +146,10 @@ parse_part(zip_t *za, const char *name, void (*setup)(XML_Parser, void *),
 			if (*app_error)
 				rc = *app_error;
 			else {
-				snprintf(err, cap, "%s: line %lu: %s", name,
+				snprintf(err, cap, _("%s: line %lu: %s"), name,
 				    (unsigned long)XML_GetCurrentLineNumber(p),
 				    XML_GetErrorCode(p) == XML_ERROR_ABORTED ?
-				    "a DOCTYPE in an .xlsx part" :
+				    _("a DOCTYPE in an .xlsx part") :
 				    XML_ErrorString(XML_GetErrorCode(p)));
 				rc = KT_EINVAL;
 			}
@@ -227,7 +229,8 @@ rels_start(void *ud, const XML_Char *el, const XML_Char **atts)
 		if (target[0] == '/')
 			snprintf(b->target, n, "%s", target + 1);
 		else
-			snprintf(b->target, n, "xl/%s", target);
+			snprintf(b->target, n, "xl/%s", /* untranslated: a part */
+			    target);
 	}
 }
 
@@ -371,7 +374,7 @@ static void
 flag(sheet_t *s, const char *what, size_t col)
 {
 	if (!s->why[0])
-		snprintf(s->why, sizeof(s->why), "column %zu: %s", col + 1,
+		snprintf(s->why, sizeof(s->why), _("column %zu: %s"), col + 1,
 		    what);
 }
 
@@ -388,7 +391,7 @@ cell_end(sheet_t *s)
 	s->next_col = s->col + 1;
 	if (s->col >= KT_IMPORT_COLS_MAX) {
 		if (!s->why[0])
-			snprintf(s->why, sizeof(s->why), "more than %u columns",
+			snprintf(s->why, sizeof(s->why), _("more than %u columns"),
 			    KT_IMPORT_COLS_MAX);
 		return 0;
 	}
@@ -418,8 +421,15 @@ cell_end(sheet_t *s)
 	} else if (strcmp(s->type, "e") == 0) {
 		v = "";
 	} else if (s->type[0] == '\0' || strcmp(s->type, "n") == 0) {
-		/* 7.9123456789E10: a whole number is written out in full. */
+		/* 7.9123456789E10: a whole number is written out in full.
+		 * The XML's number has a '.' whatever the locale, and so
+		 * must the text made of it: the CLI runs in the person's
+		 * locale (a Russian one has ',' for the decimal point), so
+		 * both conversions use the C locale's numbers. */
 		if (strpbrk(v, "Ee") != NULL) {
+			locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+			locale_t old = c != (locale_t)0 ? uselocale(c) :
+			    (locale_t)0;
 			char *end;
 			double d = strtod(v, &end);
 			if (*end == '\0' && d == (double)(long long)d &&
@@ -427,6 +437,10 @@ cell_end(sheet_t *s)
 				snprintf(num, sizeof(num), "%lld", (long long)d);
 			else
 				snprintf(num, sizeof(num), "%.15g", d);
+			if (c != (locale_t)0) {
+				uselocale(old);
+				freelocale(c);
+			}
 			v = num;
 		}
 	}
@@ -551,7 +565,8 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	zip_error_init(&ze);
 	if ((src = zip_source_buffer_create(data, len, 0, &ze)) == NULL ||
 	    (za = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL) {
-		snprintf(err, cap, "not an .xlsx file: %s", zip_error_strerror(&ze));
+		snprintf(err, cap, _("not an .xlsx file: %s"),
+		    zip_error_strerror(&ze));
 		zip_source_free(src);
 		zip_error_fini(&ze);
 		return KT_EINVAL;
@@ -559,8 +574,8 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	rc = parse_part(za, "xl/workbook.xml", book_setup, &book, &book.error,
 	    err, cap);
 	if (rc == KT_ENOTFOUND || (rc == 0 && book.n == 0)) {
-		snprintf(err, cap, "not an .xlsx file: no sheets in "
-		    "xl/workbook.xml");
+		snprintf(err, cap, _("not an .xlsx file: no sheets in "
+		    "xl/workbook.xml"));
 		rc = KT_EINVAL;
 	}
 	if (rc != 0)
@@ -570,8 +585,8 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 			if (strcmp(book.names[pick], want) == 0)
 				break;
 		if (pick == book.n) {
-			size_t n = (size_t)snprintf(err, cap, "no sheet named "
-			    "'%.60s' (sheets:", want);
+			size_t n = (size_t)snprintf(err, cap, _("no sheet named "
+			    "'%.60s' (sheets:"), want);
 			for (size_t i = 0; i < book.n && n < cap; i++)
 				n += (size_t)snprintf(err + n, cap - n, "%s %s",
 				    i ? "," : "", book.names[i]);
@@ -587,12 +602,12 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	rc = parse_part(za, "xl/_rels/workbook.xml.rels", rels_setup, &book,
 	    &book.error, err, cap);
 	if (rc == KT_ENOTFOUND) {
-		snprintf(err, cap, "not an .xlsx file: no "
-		    "xl/_rels/workbook.xml.rels");
+		snprintf(err, cap, _("not an .xlsx file: no "
+		    "xl/_rels/workbook.xml.rels"));
 		rc = KT_EINVAL;
 	} else if (rc == 0 && book.target == NULL) {
-		snprintf(err, cap, "not an .xlsx file: sheet '%.60s' has no "
-		    "part", book.names[pick]);
+		snprintf(err, cap, _("not an .xlsx file: sheet '%.60s' has no "
+		    "part"), book.names[pick]);
 		rc = KT_EINVAL;
 	}
 	if (rc != 0)
@@ -600,7 +615,7 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	rc = parse_part(za, "xl/sharedStrings.xml", sst_setup, &sst, &sst.error,
 	    err, cap);
 	if (rc == KT_EINVAL && sst.error == KT_EINVAL)
-		snprintf(err, cap, "more than %u shared strings", STRINGS_MAX);
+		snprintf(err, cap, _("more than %u shared strings"), STRINGS_MAX);
 	if (rc == KT_ENOTFOUND)
 		rc = 0;              /* a sheet of numbers only */
 	if (rc != 0)
@@ -611,11 +626,11 @@ kt_xlsx_read(const uint8_t *data, size_t len, const char *want,
 	sh.next_row = 1;
 	rc = parse_part(za, book.target, sheet_setup, &sh, &sh.stop, err, cap);
 	if (rc == KT_ENOTFOUND) {
-		snprintf(err, cap, "not an .xlsx file: no part %.100s",
+		snprintf(err, cap, _("not an .xlsx file: no part %.100s"),
 		    book.target);
 		rc = KT_EINVAL;
 	} else if (rc == KT_EINVAL && sh.rows > ROWS_MAX && !err[0]) {
-		snprintf(err, cap, "more than %u rows", ROWS_MAX);
+		snprintf(err, cap, _("more than %u rows"), ROWS_MAX);
 	}
 out:
 	for (size_t i = 0; i < book.n; i++) {

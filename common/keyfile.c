@@ -70,7 +70,8 @@ kt_keyfile_write(const char *path, const uint8_t *data, size_t len,
 
 	if (path == NULL || (data == NULL && len > 0))
 		return KT_EINVAL;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX",
+	    /* untranslated: a file name */ path) >=
 	    sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return KT_EIO;

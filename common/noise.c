@@ -430,7 +430,7 @@ kt_noise_hs_init(kt_noise_hs_t *hs, kt_noise_pattern_t pattern,
 	}
 
 	len = snprintf(name, sizeof(name), "Noise_%s_25519_ChaChaPoly_BLAKE2b",
-	    p->name);
+	    /* untranslated: the protocol name */ p->name);
 	if (len < 0 || (size_t)len >= sizeof(name)) {
 		rc = KT_EINVAL;
 		goto out;

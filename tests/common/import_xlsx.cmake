@@ -8,7 +8,8 @@ target_link_libraries(kt-make-xlsx PRIVATE PkgConfig::XLSXWRITER)
 kt_unit_test(test_import_xlsx common/test_import_xlsx.c LIBS kt_import
   PkgConfig::XLSXWRITER
   TESTS sample_first_sheet sample_named_sheet no_such_sheet not_a_zip
-        missing_parts doctype_refused bad_shared_string inline_and_types)
+        missing_parts doctype_refused bad_shared_string inline_and_types
+        numbers_any_locale)
 target_compile_definitions(test_import_xlsx PRIVATE
   KT_MAKE_XLSX="$<TARGET_FILE:kt-make-xlsx>")
 add_dependencies(test_import_xlsx kt-make-xlsx)

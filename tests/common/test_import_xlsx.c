@@ -6,6 +6,7 @@
  * is not there. */
 #include "kt_test.h"
 
+#include <locale.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -253,6 +254,37 @@ inline_and_types(void **state)
 	free(data);
 }
 
+/* Numbers in exponent form are read and written with a '.' in any locale:
+ * the CLI runs in the person's, and a Russian one writes 0,0015. */
+static void
+numbers_any_locale(void **state)
+{
+	static const char *const parts[] = { "xl/workbook.xml", WORKBOOK,
+		"xl/_rels/workbook.xml.rels",
+		"<Relationships><Relationship Id=\"rId1\" "
+		"Target=\"/xl/worksheets/s.xml\"/></Relationships>",
+		"xl/worksheets/s.xml", "<x:worksheet xmlns:x=\"x\"><x:sheetData>"
+		"<x:row><x:c><x:v>7.9123456789E10</x:v></x:c>"
+		"<x:c><x:v>1.5E-3</x:v></x:c></x:row>"
+		"</x:sheetData></x:worksheet>" };
+	static const char *const locales[] = { "C", "ru_RU.UTF-8" };
+	char err[300];
+	size_t len;
+	uint8_t *data = archive(&len, parts, 3);
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		seen_t s = { .len = 0 };
+		if (setlocale(LC_ALL, locales[i]) == NULL)
+			continue; /* ru_RU.UTF-8 not generated here */
+		assert_int_equal(kt_xlsx_read(data, len, NULL, collect, &s,
+		    NULL, 0, err, sizeof(err)), 0);
+		assert_string_equal(s.text, "1:79123456789|0.0015\n");
+	}
+	setlocale(LC_ALL, "C");
+	free(data);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(sample_first_sheet),
 	cmocka_unit_test(sample_named_sheet),
@@ -262,6 +294,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(doctype_refused),
 	cmocka_unit_test(bad_shared_string),
 	cmocka_unit_test(inline_and_types),
+	cmocka_unit_test(numbers_any_locale),
 };
 
 KT_TEST_MAIN(tests)

@@ -46,7 +46,7 @@ B=$(client_id)
 expect_rc 0 cli c1 deal add "$A" --title 'Английский, осень' --amount '12 500,50' \
 	--course 'Английский 5-7 лет'
 has "Added deal 1: Английский, осень (version 1)"
-has "12 500.50 RUB"
+has "12,500.50 RUB"
 has "new"
 has "masha (Центр)"
 expect_rc 0 cli c1 --json deal show 1
@@ -61,7 +61,7 @@ err_has -- "--title is required"
 expect_rc 1 cli c1 deal add "$A" --title '   '
 err_has "title: is blank"
 expect_rc 0 cli c1 deal add "$A" --title 'Подарок' --amount 5000 --currency jpy
-has "5 000 JPY"
+has "5,000 JPY"
 
 # ---- won, listed by stage and period -------------------------------------------
 expect_rc 0 cli c1 deal stage 1 won --reason 'оплатили картой'
@@ -78,7 +78,7 @@ expect_rc 0 cli c1 --json deal list --client "$A"
 has '"deals":\[{"id":2'
 expect_rc 0 cli c1 deal edit 2 --amount 4500 --note 'скидка'
 has "Changed deal 2"
-has "4 500 JPY"
+has "4,500 JPY"
 
 # ---- a subscription ending soon, renewed ----------------------------------------
 expect_rc 0 cli c1 --json deal add "$B" --title 'Абонемент, рисование' --amount 8000 \

@@ -81,8 +81,8 @@ err_has "to: no user with login 'nobody'"
 
 expect_rc 0 cli o user offboard masha --to vera
 cp "$T/last.out" "$T/offboard.out"
-has "Offboarded masha: disabled, 1 session(s) ended"
-has "3 client(s) now managed by vera"
+has "Offboarded masha: disabled, 1 session ended"
+has "3 clients now managed by vera"
 has "Activity of masha, the last 30 days"
 today=$(date +%F)
 grep -Eq "^$today +2 +[0-9]+ +0 +3 +3 *$" "$T/last.out" ||

@@ -40,6 +40,7 @@ set(KT_INTEGRATION_TESTS
   deals
   tasks
   agenda
+  cli_ru
   person
   report
   backup_offline
