@@ -21,6 +21,17 @@ kt_i18n_init(void)
 	textdomain(KT_TEXTDOMAIN);
 }
 
+void
+kt_i18n_init_messages(void)
+{
+	const char *dir = getenv("KARTOTEKA_LOCALEDIR");
+
+	setlocale(LC_MESSAGES, "");
+	bindtextdomain(KT_TEXTDOMAIN, dir && dir[0] ? dir : KT_LOCALEDIR);
+	bind_textdomain_codeset(KT_TEXTDOMAIN, "UTF-8");
+	textdomain(KT_TEXTDOMAIN);
+}
+
 const char *
 kt_i18n_lang(void)
 {

@@ -36,6 +36,16 @@
 void kt_i18n_init(void);
 
 /*
+ * kt_i18n_init_messages: as kt_i18n_init, but only LC_MESSAGES follows
+ * the environment: kartotekad's own output (usage, init, invite,
+ * restore, verify) is in the owner's language, while the numbers, the
+ * character classes and every other category the server's work depends
+ * on stay C. The server's answers to clients do not use this at all
+ * (server/catalog.h).
+ */
+void kt_i18n_init_messages(void);
+
+/*
  * kt_i18n_lang: the language messages are shown in, as a short code for
  * ClientHello: "ru" when the Russian catalogue is in use, else "en".
  * Returns a static string.

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "i18n.h"
 #include "backup_cmd.h"
 #include "backup_file.h"
 #include "jobs/backup.h"
@@ -94,8 +95,8 @@ kt_backup_cmd_make(const char *data, const char *out, const char *pass,
 	int fd = -1, rc, code = 1;
 
 	if ((rc = kt_identity_load_keys(data, spriv, spub, ssk, spk)) != 0) {
-		fprintf(stderr, "kartotekad backup: cannot read the server keys "
-		    "in %s: %s\n", data, kt_strerror(rc));
+		fprintf(stderr, _("kartotekad backup: cannot read the server keys "
+		    "in %s: %s\n"), data, kt_strerror(rc));
 		return 1;
 	}
 	if (kt_migrate_open_report(&st, data, 0, "kartotekad backup") != 0)
@@ -104,15 +105,15 @@ kt_backup_cmd_make(const char *data, const char *out, const char *pass,
 	 * backup. */
 	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) < 0) {
-		fprintf(stderr, "kartotekad backup: --out %s: %s\n", out,
+		fprintf(stderr, _("kartotekad backup: --out %s: %s\n"), out,
 		    strerror(errno));
 		goto out;
 	}
 	if ((rc = kt_backup_writer_open(&w, pass, passlen, 0, 0, fd_write,
 	    &fd)) != 0 || (rc = kt_backup_make(st, data, w)) != 0 ||
 	    (fsync(fd) != 0 && (rc = KT_EIO) != 0)) {
-		fprintf(stderr, "kartotekad backup: cannot write %s: %s\n", out,
-		    rc == KT_ENOSPC ? "the disk is full" : kt_strerror(rc));
+		fprintf(stderr, _("kartotekad backup: cannot write %s: %s\n"), out,
+		    rc == KT_ENOSPC ? _("the disk is full") : kt_strerror(rc));
 		(void)unlink(out);
 		goto out;
 	}
@@ -122,14 +123,14 @@ kt_backup_cmd_make(const char *data, const char *out, const char *pass,
 	    (long long)sb.st_size);
 	job = (audit_job_t){ ssk, KT_AUDIT_BACKUP, "store", detail };
 	if ((rc = kt_store_write_sync(st, audit_mut, &job)) != 0) {
-		fprintf(stderr, "kartotekad backup: written, but the audit "
-		    "entry failed: %s\n", kt_strerror(rc));
+		fprintf(stderr, _("kartotekad backup: written, but the audit "
+		    "entry failed: %s\n"), kt_strerror(rc));
 		goto out;
 	}
-	printf("backup of %s written to %s (%lld bytes, mode 0600)\n", data,
+	printf(_("backup of %s written to %s (%lld bytes, mode 0600)\n"), data,
 	    out, (long long)sb.st_size);
-	printf("it holds the server's private keys and every password hash: "
-	    "keep it off this machine, and the passphrase apart from it\n");
+	printf(_("it holds the server's private keys and every password hash: "
+	    "keep it off this machine, and the passphrase apart from it\n"));
 	code = 0;
 out:
 	if (fd >= 0)
@@ -181,7 +182,7 @@ print_people(kt_store_t *st)
 
 	if ((rc = kt_store_read_begin(st, &txn)) != 0)
 		return rc;
-	printf("users:\n");
+	printf(_("users:\n"));
 	if ((m = mdb_cursor_open(txn, db->users, &cur)) != 0) {
 		rc = kt_store_err(m);
 		goto out;
@@ -191,13 +192,13 @@ print_people(kt_store_t *st)
 		    v.mv_size, v.mv_data);
 		if (u == NULL)
 			continue;
-		printf("  %-20s %s%s\n", u->login, u->role == 1 ? "owner" :
-		    u->role == 2 ? "head" : "manager", u->disabled ?
-		    ", disabled" : "");
+		printf("  %-20s %s%s\n", u->login, u->role == 1 ? _("owner") :
+		    u->role == 2 ? _("head") : _("manager"), u->disabled ?
+		    _(", disabled") : "");
 		ktstore__user_record__free_unpacked(u, NULL);
 	}
 	mdb_cursor_close(cur);
-	printf("terminals:\n");
+	printf(_("terminals:\n"));
 	if ((m = mdb_cursor_open(txn, db->terminals, &cur)) != 0) {
 		cur = NULL;
 		rc = kt_store_err(m);
@@ -211,7 +212,7 @@ print_people(kt_store_t *st)
 			continue;
 		kt_branch_name(txn, db, t->branch, branch, sizeof(branch));
 		printf("  %-20s %s%s\n", t->name, t->branch ? branch :
-		    "(owner terminal)", t->revoked ? ", revoked" : "");
+		    _("(owner terminal)"), t->revoked ? _(", revoked") : "");
 		ktstore__terminal_record__free_unpacked(t, NULL);
 	}
 	mdb_cursor_close(cur);
@@ -265,8 +266,8 @@ print_since(kt_store_t *st, const char *old_dir)
 	int rc;
 
 	if ((rc = kt_store_open(&old, old_dir, KT_STORE_RDONLY)) != 0) {
-		fprintf(stderr, "kartotekad restore: --old %s: cannot read the "
-		    "old store (%s): compare its users and terminals by hand\n",
+		fprintf(stderr, _("kartotekad restore: --old %s: cannot read the "
+		    "old store (%s): compare its users and terminals by hand\n"),
 		    old_dir, kt_strerror(rc));
 		return 0;
 	}
@@ -274,7 +275,7 @@ print_since(kt_store_t *st, const char *old_dir)
 	if (kt_store_read_begin(st, &txn) != 0 ||
 	    kt_store_read_begin(old, &otxn) != 0)
 		goto out;
-	printf("since the backup, the old store at %s has:\n", old_dir);
+	printf(_("since the backup, the old store at %s has:\n"), old_dir);
 	if (mdb_cursor_open(otxn, odb->terminals, &cur) != 0)
 		goto out;
 	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
@@ -285,13 +286,13 @@ print_since(kt_store_t *st, const char *old_dir)
 		n = get_unpacked(txn, db->terminals, k.mv_data, k.mv_size,
 		    unpack_terminal);
 		if (n == NULL) {
-			printf("  terminal %-20s enrolled after the backup: not "
-			    "in the restored store; enrol it again\n", o->name);
+			printf(_("  terminal %-20s enrolled after the backup: not "
+			    "in the restored store; enrol it again\n"), o->name);
 			lines++;
 		} else if (o->revoked && !n->revoked) {
-			printf("  terminal %-20s revoked there, but not in the "
+			printf(_("  terminal %-20s revoked there, but not in the "
 			    "restored store: revoke it again "
-			    "(kartotekad terminal revoke)\n", o->name);
+			    "(kartotekad terminal revoke)\n"), o->name);
 			lines++;
 		}
 		if (n != NULL)
@@ -315,22 +316,22 @@ print_since(kt_store_t *st, const char *old_dir)
 			n = get_unpacked(txn, db->users, nv.mv_data, nv.mv_size,
 			    unpack_user);
 		if (n == NULL) {
-			printf("  user     %-20s added after the backup: not in "
-			    "the restored store; add them again\n", o->login);
+			printf(_("  user     %-20s added after the backup: not in "
+			    "the restored store; add them again\n"), o->login);
 			lines++;
 		} else {
 			if (o->disabled && !n->disabled) {
-				printf("  user     %-20s disabled there, but "
+				printf(_("  user     %-20s disabled there, but "
 				    "not in the restored store: disable them "
-				    "again (kartoteka user disable)\n",
+				    "again (kartoteka user disable)\n"),
 				    o->login);
 				lines++;
 			}
 			if (strcmp(o->password_hash, n->password_hash) != 0) {
-				printf("  user     %-20s has a newer password "
+				printf(_("  user     %-20s has a newer password "
 				    "there: the backup's older one works "
 				    "again; set it again (kartoteka user "
-				    "password)\n", o->login);
+				    "password)\n"), o->login);
 				lines++;
 			}
 			ktstore__user_record__free_unpacked(n, NULL);
@@ -338,8 +339,8 @@ print_since(kt_store_t *st, const char *old_dir)
 		ktstore__user_record__free_unpacked(o, NULL);
 	}
 	if (lines == 0)
-		printf("  no terminal revoked or enrolled and no user disabled, "
-		    "added or given a new password\n");
+		printf(_("  no terminal revoked or enrolled and no user disabled, "
+		    "added or given a new password\n"));
 out:
 	if (cur != NULL)
 		mdb_cursor_close(cur);
@@ -379,7 +380,7 @@ restore_into(const char *who, const char *file, const char *dir,
 		return -1;
 	}
 	if ((rc = kt_identity_load_keys(dir, spriv, spub, ssk, spk)) != 0) {
-		fprintf(stderr, "%s: the keys in the backup: %s\n", who,
+		fprintf(stderr, _("%s: the keys in the backup: %s\n"), who,
 		    kt_strerror(rc));
 		return -1;
 	}
@@ -388,16 +389,16 @@ restore_into(const char *who, const char *file, const char *dir,
 		return -1;
 	if ((rc = kt_audit_verify(*st, spk, NULL, &bad, &n)) != 0) {
 		if (rc == KT_EAUDIT)
-			fprintf(stderr, "%s: the audit chain in the backup is "
-			    "broken at entry %" PRIu64 "\n", who, bad);
+			fprintf(stderr, _("%s: the audit chain in the backup is "
+			    "broken at entry %" PRIu64 "\n"), who, bad);
 		else
-			fprintf(stderr, "%s: cannot verify the audit chain: "
-			    "%s\n", who, kt_strerror(rc));
+			fprintf(stderr, _("%s: cannot verify the audit chain: "
+			    "%s\n"), who, kt_strerror(rc));
 		return -1;
 	}
 	memset(last, 0, sizeof(*last));
 	if ((rc = kt_audit_tail(*st, 1, take_last, last)) != 0) {
-		fprintf(stderr, "%s: cannot read the audit chain: %s\n", who,
+		fprintf(stderr, _("%s: cannot read the audit chain: %s\n"), who,
 		    kt_strerror(rc));
 		return -1;
 	}
@@ -426,15 +427,15 @@ kt_backup_cmd_verify(const char *file, const char *pass, size_t passlen)
 	snprintf(dir, sizeof(dir), "%s/kartotekad-verify-XXXXXX",
 	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
-		fprintf(stderr, "kartotekad backup verify: cannot make a "
-		    "directory to check in (%s): %s\n", dir, strerror(errno));
+		fprintf(stderr, _("kartotekad backup verify: cannot make a "
+		    "directory to check in (%s): %s\n"), dir, strerror(errno));
 		return 1;
 	}
 	if (restore_into("kartotekad backup verify", file, dir, pass, passlen,
 	    &st, ssk, &last) == 0) {
 		utc_text(last.time_ms, when, sizeof(when));
-		printf("backup %s is intact: its audit chain of %" PRIu64
-		    " entries verified, the last of %s\n", file, last.seq,
+		printf(_("backup %s is intact: its audit chain of %" PRIu64
+		    " entries verified, the last of %s\n"), file, last.seq,
 		    when);
 		code = 0;
 	}
@@ -463,14 +464,14 @@ kt_backup_cmd_restore(const char *file, const char *data, const char *old,
 	    "sequence %" PRIu64, when, last.seq);
 	job = (audit_job_t){ ssk, KT_AUDIT_RESTORE, "store", detail };
 	if ((rc = kt_store_write_sync(st, audit_mut, &job)) != 0) {
-		fprintf(stderr, "kartotekad restore: the audit entry failed: "
-		    "%s\n", kt_strerror(rc));
+		fprintf(stderr, _("kartotekad restore: the audit entry failed: "
+		    "%s\n"), kt_strerror(rc));
 		goto out;
 	}
-	printf("restored %s into %s: the backup of %s, sequence %" PRIu64
-	    "\n", file, data, when, last.seq);
-	printf("the users, terminals and passwords are those of that day: "
-	    "review them (revoke terminals, disable users that left since)\n");
+	printf(_("restored %s into %s: the backup of %s, sequence %" PRIu64
+	    "\n"), file, data, when, last.seq);
+	printf(_("the users, terminals and passwords are those of that day: "
+	    "review them (revoke terminals, disable users that left since)\n"));
 	if (print_people(st) != 0)
 		goto out;
 	if (old != NULL)

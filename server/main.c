@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "i18n.h"
 #include "fields.h"
 #include "invite.h"
 #include "kartoteka.pb-c.h"
@@ -52,8 +53,8 @@
 static void
 usage(FILE *f)
 {
-	fputs(
-"usage: kartotekad COMMAND [OPTIONS]\n"
+	/* TRANSLATORS: keep every command and option name as it is. */
+	fprintf(f, _("usage: kartotekad COMMAND [OPTIONS]\n"
 "\n"
 "  init --data DIR --owner LOGIN [--password-file FILE] [--advertise HOST:PORT]\n"
 "        create the store and server keys, the owner, and print an invite\n"
@@ -86,7 +87,7 @@ usage(FILE *f)
 "        it changes, views and lists are refused (\"the server's disk is\n"
 "        full\"), logins still work, the owner gets an alert\n"
 "        (docs/SAFETY.md)\n"
-"        --config FILE (default " KT_DEFAULT_CONFIG ", read when it\n"
+"        --config FILE (default %s, read when it\n"
 "        exists): `key = value` lines, the keys these options without\n"
 "        \"--\"; the command line wins (kartotekad.conf(5))\n"
 "  invite --data DIR [--branch NAME] [--advertise HOST:PORT] [--ttl S]\n"
@@ -124,7 +125,8 @@ usage(FILE *f)
 "\n"
 "example:\n"
 "  kartotekad init --data /var/lib/kartoteka --owner anna --advertise 10.0.0.5:7700\n"
-"  kartotekad run --data /var/lib/kartoteka --listen 0.0.0.0:7700\n", f);
+"  kartotekad run --data /var/lib/kartoteka --listen 0.0.0.0:7700\n"),
+	    KT_DEFAULT_CONFIG);
 }
 
 enum {
@@ -228,8 +230,8 @@ parse_num(const char *pfx, const char *name, const char *s, long long min,
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno || end == s || *end || v < min || v > max) {
-		fprintf(stderr, "kartotekad: %s%s '%s': expected a number from "
-		    "%lld to %lld\n", pfx, name, s, min, max);
+		fprintf(stderr, _("kartotekad: %s%s '%s': expected a number from "
+		    "%lld to %lld\n"), pfx, name, s, min, max);
 		return -1;
 	}
 	*out = v;
@@ -258,9 +260,9 @@ parse_duration(const char *pfx, const char *name, const char *s,
 			unit = 0;
 	}
 	if (errno || end == s || unit == 0 || v < 1 || v > 86400 / unit) {
-		fprintf(stderr, "kartotekad: %s%s '%.32s': expected a duration "
+		fprintf(stderr, _("kartotekad: %s%s '%.32s': expected a duration "
 		    "from 1 second to 24 hours: seconds, or a number with s, m "
-		    "or h (90s, 15m, 2h)\n", pfx, name, s);
+		    "or h (90s, 15m, 2h)\n"), pfx, name, s);
 		return -1;
 	}
 	*out = v * unit;
@@ -283,8 +285,8 @@ parse_size_mib(const char *pfx, const char *name, const char *s,
 		    strcmp(end, "G") == 0 ? 1024 : 0;
 	if (errno || end == s || unit == 0 || v < 1 ||
 	    v > (1024LL * 1024) / unit) {
-		fprintf(stderr, "kartotekad: %s%s '%.32s': expected a size from "
-		    "1M to 1024G: a number of MiB, or with M or G (512M, 2G)\n",
+		fprintf(stderr, _("kartotekad: %s%s '%.32s': expected a size from "
+		    "1M to 1024G: a number of MiB, or with M or G (512M, 2G)\n"),
 		    pfx, name, s);
 		return -1;
 	}
@@ -303,13 +305,13 @@ check_phone_country(const char *pfx, const char *s)
 	if (n >= 1 && n <= 3 && strspn(s, "0123456789") == n && s[0] != '0') {
 		if (kt_phone_plan_cc_known(s))
 			return 0;
-		fprintf(stderr, "kartotekad: %sphone-country '%s': no country "
-		    "has calling code +%s\n", pfx, s, s);
+		fprintf(stderr, _("kartotekad: %sphone-country '%s': no country "
+		    "has calling code +%s\n"), pfx, s, s);
 		return -1;
 	}
-	fprintf(stderr, "kartotekad: %sphone-country '%.16s': expected a "
+	fprintf(stderr, _("kartotekad: %sphone-country '%.16s': expected a "
 	    "country calling code of 1 to 3 digits without '+', e.g. 7 or "
-	    "49\n", pfx, s);
+	    "49\n"), pfx, s);
 	return -1;
 }
 
@@ -336,8 +338,8 @@ apply_opt(cli_opts_t *o, int id, const char *arg, const char *pfx)
 	case OPT_CONFIG: o->config = arg; break;
 	case OPT_LOGLEVEL:
 		if (kt_log_level_parse(arg, &o->log_level) != 0) {
-			fprintf(stderr, "kartotekad: %slog-level '%.16s': expected "
-			    "error, warning, notice, info or debug\n", pfx, arg);
+			fprintf(stderr, _("kartotekad: %slog-level '%.16s': expected "
+			    "error, warning, notice, info or debug\n"), pfx, arg);
 			return -1;
 		}
 		break;
@@ -357,9 +359,9 @@ apply_opt(cli_opts_t *o, int id, const char *arg, const char *pfx)
 	case OPT_LISTEN: {
 		struct sockaddr_storage ss;
 		if (kt_net_parse_listen(arg, &ss) != 0) {
-			fprintf(stderr, "kartotekad: %slisten '%s': expected "
+			fprintf(stderr, _("kartotekad: %slisten '%s': expected "
 			    "HOST:PORT with an IP address, e.g. "
-			    "127.0.0.1:7700\n", pfx, arg);
+			    "127.0.0.1:7700\n"), pfx, arg);
 			return -1;
 		}
 		o->run.listen = arg;
@@ -372,7 +374,7 @@ apply_opt(cli_opts_t *o, int id, const char *arg, const char *pfx)
 		char err[200];
 		kt_tz_t *tz = NULL;
 		if (kt_tz_load(NULL, arg, &tz, err, sizeof(err)) != 0) {
-			fprintf(stderr, "kartotekad: %stime-zone: %s\n", pfx,
+			fprintf(stderr, _("kartotekad: %stime-zone: %s\n"), pfx,
 			    err);
 			return -1;
 		}
@@ -436,7 +438,7 @@ load_config(cli_opts_t *o, const char *config)
 	if (rc == KT_ENOTFOUND && config == NULL)
 		return 1;
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: %s\n", err);
+		fprintf(stderr, _("kartotekad: %s\n"), err);
 		return -1;
 	}
 	for (size_t i = 0; i < o->conf->n; i++) {
@@ -494,8 +496,8 @@ parse_opts(const char *cmd, int argc, char **argv, cli_opts_t *o)
 	if (apply_argv(argc, argv, o) != 0)   /* checked, and --config found */
 		return -1;
 	if (o->config != NULL && !run) {
-		fprintf(stderr, "kartotekad: --config is an option of "
-		    "`kartotekad run` only\n");
+		fprintf(stderr, _("kartotekad: --config is an option of "
+		    "`kartotekad run` only\n"));
 		return -1;
 	}
 	if (run) {
@@ -510,9 +512,9 @@ parse_opts(const char *cmd, int argc, char **argv, cli_opts_t *o)
 			return -1;
 	}
 	if (o->data == NULL && !o->no_data) {
-		fprintf(stderr, run ? "kartotekad: --data DIR is required (or "
-		    "`data = DIR` in the configuration file)\n" :
-		    "kartotekad: --data DIR is required\n");
+		fprintf(stderr, run ? _("kartotekad: --data DIR is required (or "
+		    "`data = DIR` in the configuration file)\n") :
+		    _("kartotekad: --data DIR is required\n"));
 		return -1;
 	}
 	o->run.data_dir = o->data;
@@ -562,7 +564,7 @@ read_secret_file(const char *opt, const char *path, char *buf, size_t cap,
 	int rc = -1;
 
 	if (f == NULL) {
-		fprintf(stderr, "kartotekad: %s %s: %s\n", opt, path,
+		fprintf(stderr, _("kartotekad: %s %s: %s\n"), opt, path,
 		    strerror(errno));
 		return -1;
 	}
@@ -571,7 +573,7 @@ read_secret_file(const char *opt, const char *path, char *buf, size_t cap,
 		rc = buf[0] != '\0' || allow_empty ? 0 : -1;
 	}
 	if (rc != 0)
-		fprintf(stderr, "kartotekad: %s %s: empty\n", opt, path);
+		fprintf(stderr, _("kartotekad: %s %s: empty\n"), opt, path);
 	fclose(f);
 	return rc;
 }
@@ -674,7 +676,7 @@ issue_invite(kt_store_t *st, const uint8_t static_pub[32],
 	randombytes_buf(job.token, sizeof(job.token));
 	rc = kt_store_write_sync(st, invite_mut, &job);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot store the invite: %s\n",
+		fprintf(stderr, _("kartotekad: cannot store the invite: %s\n"),
 		    kt_strerror(rc));
 		goto out;
 	}
@@ -686,7 +688,7 @@ issue_invite(kt_store_t *st, const uint8_t static_pub[32],
 	inv.expires_at = job.now + ttl_s;
 	rc = kt_invite_encode(&inv, code, sizeof(code));
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot encode the invite: %s\n",
+		fprintf(stderr, _("kartotekad: cannot encode the invite: %s\n"),
 		    kt_strerror(rc));
 		goto out;
 	}
@@ -707,7 +709,7 @@ check_address(const char *what, const char *s)
 
 	if (colon == NULL || colon == s ||
 	    parse_num("--", what, colon + 1, 1, 65535, &port) != 0) {
-		fprintf(stderr, "kartotekad: --%s '%s': expected HOST:PORT\n",
+		fprintf(stderr, _("kartotekad: --%s '%s': expected HOST:PORT\n"),
 		    what, s ? s : "");
 		return -1;
 	}
@@ -752,11 +754,11 @@ cmd_init(cli_opts_t *o)
 	memset(pw, 0, sizeof(pw));
 	memset(pw2, 0, sizeof(pw2));
 	if (o->owner == NULL) {
-		fprintf(stderr, "kartotekad init: --owner LOGIN is required\n");
+		fprintf(stderr, _("kartotekad init: --owner LOGIN is required\n"));
 		return EXIT_USAGE;
 	}
 	if ((why = kt_identity_login_problem(o->owner)) != NULL) {
-		fprintf(stderr, "kartotekad init: --owner '%s': %s\n", o->owner,
+		fprintf(stderr, _("kartotekad init: --owner '%s': %s\n"), o->owner,
 		    why);
 		return EXIT_USAGE;
 	}
@@ -768,54 +770,54 @@ cmd_init(cli_opts_t *o)
 	} else {
 		if (prompt_tty("Owner password: ", pw, sizeof(pw)) != 0 ||
 		    prompt_tty("Repeat password: ", pw2, sizeof(pw2)) != 0) {
-			fprintf(stderr, "kartotekad init: no terminal to ask "
-			    "for the password: use --password-file FILE\n");
+			fprintf(stderr, _("kartotekad init: no terminal to ask "
+			    "for the password: use --password-file FILE\n"));
 			return EXIT_USAGE;
 		}
 		if (strcmp(pw, pw2) != 0) {
-			fprintf(stderr, "kartotekad init: the passwords differ\n");
+			fprintf(stderr, _("kartotekad init: the passwords differ\n"));
 			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
 	if ((why = kt_identity_password_problem(pw)) != NULL) {
-		fprintf(stderr, "kartotekad init: password: %s\n", why);
+		fprintf(stderr, _("kartotekad init: password: %s\n"), why);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (kt_mkdir_p(o->data, 0700) != 0) {
-		fprintf(stderr, "kartotekad init: cannot create %s: %s\n",
+		fprintf(stderr, _("kartotekad init: cannot create %s: %s\n"),
 		    o->data, strerror(errno));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o->data, KT_SERVER_KEY_FILE);
 	if (access(path, F_OK) == 0 || data_file_exists(o->data, "data.mdb")) {
-		fprintf(stderr, "kartotekad init: %s already holds a store; "
-		    "refusing to overwrite it\n", o->data);
+		fprintf(stderr, _("kartotekad init: %s already holds a store; "
+		    "refusing to overwrite it\n"), o->data);
 		goto out;
 	}
 	created = 1; /* from here on, a failure removes what init made */
 	kt_keypair_x25519(spub, spriv);
 	crypto_sign_keypair(spk, ssk);
 	if (kt_keyfile_write(path, spriv, 32, 1) != 0) {
-		fprintf(stderr, "kartotekad init: cannot write %s: %s\n", path,
+		fprintf(stderr, _("kartotekad init: cannot write %s: %s\n"), path,
 		    strerror(errno));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s", o->data, KT_SIGN_KEY_FILE);
 	if (kt_keyfile_write(path, ssk, 64, 1) != 0) {
-		fprintf(stderr, "kartotekad init: cannot write %s: %s\n", path,
+		fprintf(stderr, _("kartotekad init: cannot write %s: %s\n"), path,
 		    strerror(errno));
 		goto out;
 	}
 	if ((rc = kt_store_open(&st, o->data, KT_STORE_CREATE)) != 0) {
-		fprintf(stderr, "kartotekad init: cannot create the store: %s\n",
+		fprintf(stderr, _("kartotekad init: cannot create the store: %s\n"),
 		    kt_strerror(rc));
 		rc = 1;
 		goto out;
 	}
 	if (kt_identity_hash_password(pwhash, pw) != 0) {
-		fprintf(stderr, "kartotekad init: out of memory hashing\n");
+		fprintf(stderr, _("kartotekad init: out of memory hashing\n"));
 		rc = 1;
 		goto out;
 	}
@@ -827,20 +829,20 @@ cmd_init(cli_opts_t *o)
 	job.now = kt_now_s();
 	if ((rc = kt_store_write_sync(st, init_mut, &job)) != 0) {
 		if (!kt_verdict_is_ok(&job.v))
-			fprintf(stderr, "kartotekad init: %s\n", job.v.msg);
+			fprintf(stderr, _("kartotekad init: %s\n"), job.v.msg);
 		else
-			fprintf(stderr, "kartotekad init: cannot write the "
-			    "store: %s\n", kt_strerror(rc));
+			fprintf(stderr, _("kartotekad init: cannot write the "
+			    "store: %s\n"), kt_strerror(rc));
 		rc = 1;
 		goto out;
 	}
-	printf("Created the store in %s\n", o->data);
-	printf("Owner: %s\n", o->owner);
-	printf("Server key: ");
+	printf(_("Created the store in %s\n"), o->data);
+	printf(_("Owner: %s\n"), o->owner);
+	printf(_("Server key: "));
 	for (int i = 0; i < 32; i++)
 		printf("%02x", spub[i]);
-	printf("\nInvite code for the owner's first terminal (single use, "
-	    "valid 24 h):\n");
+	printf(_("\nInvite code for the owner's first terminal (single use, "
+	    "valid 24 h):\n"));
 	rc = issue_invite(st, spub, ssk, 0, "", adv, INVITE_TTL_S) == 0 ? 0 : 1;
 out:
 	kt_store_close(st);
@@ -893,8 +895,8 @@ open_with_keys(const cli_opts_t *o, kt_store_t **st, uint8_t spriv[32],
 	int rc = kt_identity_load_keys(o->data, spriv, spub, ssk, spk);
 
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot read the server keys in %s: "
-		    "%s\n", o->data, kt_strerror(rc));
+		fprintf(stderr, _("kartotekad: cannot read the server keys in %s: "
+		    "%s\n"), o->data, kt_strerror(rc));
 		return rc;
 	}
 	return kt_migrate_open_report(st, o->data, 0, "kartotekad");
@@ -924,7 +926,7 @@ cmd_invite(cli_opts_t *o)
 	if (o->branch) {
 		const char *why = kt_text_problem(o->branch, 1, KT_NAME_MAX, 0);
 		if (why != NULL) {
-			fprintf(stderr, "kartotekad invite: --branch: %s\n",
+			fprintf(stderr, _("kartotekad invite: --branch: %s\n"),
 			    why);
 			rc = EXIT_USAGE;
 			goto out;
@@ -932,17 +934,17 @@ cmd_invite(cli_opts_t *o)
 		bj.name = o->branch;
 		bj.sign_sk = ssk;
 		if (kt_store_write_sync(st, branch_find_or_add_mut, &bj) != 0) {
-			fprintf(stderr, "kartotekad invite: cannot store the "
-			    "branch\n");
+			fprintf(stderr, _("kartotekad invite: cannot store the "
+			    "branch\n"));
 			goto out;
 		}
 		if (!kt_verdict_is_ok(&bj.v)) {
-			fprintf(stderr, "kartotekad invite: --branch: %s\n",
+			fprintf(stderr, _("kartotekad invite: --branch: %s\n"),
 			    bj.v.msg);
 			goto out;
 		}
 		if (bj.created)
-			fprintf(stderr, "created branch '%s'\n", o->branch);
+			fprintf(stderr, _("created branch '%s'\n"), o->branch);
 	}
 	rc = issue_invite(st, spub, ssk, bj.id, o->branch ? o->branch : "",
 	    adv, o->ttl_s) == 0 ? 0 : 1;
@@ -998,8 +1000,8 @@ cmd_terminal_list(cli_opts_t *o)
 		rc = 1;
 		goto out;
 	}
-	printf("%-16s  %-20s  %-16s  %-16s  %s\n", "KEY", "NAME", "BRANCH",
-	    "ENROLLED (UTC)", "STATE");
+	printf("%-16s  %-20s  %-16s  %-16s  %s\n", _("KEY"), _("NAME"), _("BRANCH"),
+	    _("ENROLLED (UTC)"), _("STATE"));
 	while (mdb_cursor_get(cur, &k, &v, MDB_NEXT) == 0) {
 		Ktstore__TerminalRecord *t = ktstore__terminal_record__unpack(
 		    NULL, v.mv_size, v.mv_data);
@@ -1022,7 +1024,7 @@ cmd_terminal_list(cli_opts_t *o)
 		print_col(t->name, 20);
 		fputs("  ", stdout);
 		print_col(bname, 16);
-		printf("  %-16s  %s\n", when, t->revoked ? "revoked" : "active");
+		printf("  %-16s  %s\n", when, t->revoked ? _("revoked") : _("active"));
 		ktstore__terminal_record__free_unpacked(t, NULL);
 	}
 	rc = 0;
@@ -1061,8 +1063,8 @@ cmd_terminal_revoke(cli_opts_t *o)
 	int rc = 1;
 
 	if (o->nargs != 1) {
-		fprintf(stderr, "usage: kartotekad terminal revoke --data DIR "
-		    "KEY-PREFIX|NAME\n");
+		fprintf(stderr, _("usage: kartotekad terminal revoke --data DIR "
+		    "KEY-PREFIX|NAME\n"));
 		return EXIT_USAGE;
 	}
 	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
@@ -1072,16 +1074,16 @@ cmd_terminal_revoke(cli_opts_t *o)
 	job.sign_sk = ssk;
 	rc = kt_store_write_sync(st, revoke_mut, &job);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot revoke: %s\n",
+		fprintf(stderr, _("kartotekad: cannot revoke: %s\n"),
 		    kt_strerror(rc));
 		rc = 1;
 	} else if (!kt_verdict_is_ok(&job.v)) {
-		fprintf(stderr, "kartotekad: %s\n", job.v.msg);
+		fprintf(stderr, _("kartotekad: %s\n"), job.v.msg);
 		rc = 1;
 	} else {
 		char hex[17];
 		kt_hex(hex, job.key, 8);
-		printf("revoked terminal %s ('%s')\n", hex, job.which);
+		printf(_("revoked terminal %s ('%s')\n"), hex, job.which);
 	}
 out:
 	kt_store_close(st);
@@ -1128,12 +1130,12 @@ cmd_user_unlock(cli_opts_t *o)
 	int rc = 1;
 
 	if (o->nargs != 1) {
-		fprintf(stderr, "usage: kartotekad user unlock --data DIR "
-		    "LOGIN\n");
+		fprintf(stderr, _("usage: kartotekad user unlock --data DIR "
+		    "LOGIN\n"));
 		return EXIT_USAGE;
 	}
 	if ((why = kt_identity_login_problem(o->args[0])) != NULL) {
-		fprintf(stderr, "kartotekad: LOGIN '%.64s' %s\n", o->args[0],
+		fprintf(stderr, _("kartotekad: LOGIN '%.64s' %s\n"), o->args[0],
 		    why);
 		return EXIT_USAGE;
 	}
@@ -1144,14 +1146,14 @@ cmd_user_unlock(cli_opts_t *o)
 	job.sign_sk = ssk;
 	rc = kt_store_write_sync(st, unlock_mut, &job);
 	if (rc != 0) {
-		fprintf(stderr, "kartotekad: cannot unlock: %s\n",
+		fprintf(stderr, _("kartotekad: cannot unlock: %s\n"),
 		    kt_strerror(rc));
 		rc = 1;
 	} else if (!job.found) {
-		fprintf(stderr, "kartotekad: no user %s\n", job.login);
+		fprintf(stderr, _("kartotekad: no user %s\n"), job.login);
 		rc = 1;
 	} else {
-		printf("unlocked %s on every terminal\n", job.login);
+		printf(_("unlocked %s on every terminal\n"), job.login);
 	}
 out:
 	kt_store_close(st);
@@ -1184,7 +1186,7 @@ cmd_audit_verify(cli_opts_t *o)
 	 * store's, is named as such (not as a broken chain). */
 	if (o->checkpoint != NULL &&
 	    kt_audit_cp_read(o->checkpoint, &cp, why, sizeof(why)) != 0) {
-		fprintf(stderr, "kartotekad audit verify: --checkpoint %s: %s\n",
+		fprintf(stderr, _("kartotekad audit verify: --checkpoint %s: %s\n"),
 		    o->checkpoint, why);
 		return 1;
 	}
@@ -1193,29 +1195,29 @@ cmd_audit_verify(cli_opts_t *o)
 		goto out;
 	}
 	if (o->checkpoint != NULL && !kt_audit_cp_signed_by(&cp, spk)) {
-		fprintf(stderr, "kartotekad audit verify: --checkpoint %s: not "
+		fprintf(stderr, _("kartotekad audit verify: --checkpoint %s: not "
 		    "signed with this store's key (a checkpoint of another "
-		    "store, or this store's signing key was replaced)\n",
+		    "store, or this store's signing key was replaced)\n"),
 		    o->checkpoint);
 		rc = 1;
 		goto out;
 	}
 	rc = kt_audit_verify(st, spk, o->checkpoint, &bad, &last);
 	if (rc == 0) {
-		printf("audit chain intact: %" PRIu64 " entries\n", last);
+		printf(_("audit chain intact: %" PRIu64 " entries\n"), last);
 		if (o->checkpoint != NULL)
-			printf("it contains the checkpoint of entry %" PRIu64
-			    " from %s\n", cp.seq, o->checkpoint);
+			printf(_("it contains the checkpoint of entry %" PRIu64
+			    " from %s\n"), cp.seq, o->checkpoint);
 	} else if (rc == KT_EAUDIT) {
-		printf("audit chain broken at entry %" PRIu64 "\n", bad);
+		printf(_("audit chain broken at entry %" PRIu64 "\n"), bad);
 		if (o->checkpoint != NULL && cp.seq > last)
-			printf("the checkpoint names entry %" PRIu64 ", but "
+			printf(_("the checkpoint names entry %" PRIu64 ", but "
 			    "the chain has %" PRIu64 " intact entries: "
-			    "entries were removed from the end\n", cp.seq,
+			    "entries were removed from the end\n"), cp.seq,
 			    last);
 		rc = 1;
 	} else {
-		fprintf(stderr, "kartotekad: cannot verify: %s\n",
+		fprintf(stderr, _("kartotekad: cannot verify: %s\n"),
 		    kt_strerror(rc));
 		rc = 1;
 	}
@@ -1253,7 +1255,7 @@ print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	kt_audit_names(rd->txn, kt_store_dbs(rd->st), e, user, term, branch);
-	printf("%" PRIu64 "  %s  ", e->seq, when);
+	printf(_("%" PRIu64 "  %s  "), e->seq, when);
 	put_clean(e->user_id == 0 ? "-" : user);
 	fputs("  ", stdout);
 	put_clean(e->action);
@@ -1262,7 +1264,7 @@ print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
 	printf("  %s  ", code != NULL ? code->name : "?");
 	put_clean(e->detail);
 	if (e->terminal_key.len == 32) {
-		fputs("  [at ", stdout);
+		fputs(_("  [at "), stdout);
 		if (term[0] != '\0') {
 			putchar('\'');
 			put_clean(term);
@@ -1273,7 +1275,7 @@ print_audit_entry(const Ktstore__AuditEntry *e, void *arg)
 				putchar(')');
 			}
 		} else {
-			fputs("terminal ", stdout);
+			fputs(_("terminal "), stdout);
 			for (int i = 0; i < 8; i++)
 				printf("%02x", e->terminal_key.data[i]);
 		}
@@ -1299,7 +1301,7 @@ cmd_audit_tail(cli_opts_t *o)
 	if (rc == 0)
 		rc = kt_audit_tail(rd.st, o->count, print_audit_entry, &rd);
 	if (rc != 0)
-		fprintf(stderr, "kartotekad: cannot read the audit log: %s\n",
+		fprintf(stderr, _("kartotekad: cannot read the audit log: %s\n"),
 		    kt_strerror(rc));
 	kt_store_read_end(rd.st, rd.txn);
 	kt_store_close(rd.st);
@@ -1314,18 +1316,18 @@ cmd_audit_checkpoint(cli_opts_t *o)
 	int rc = 1;
 
 	if (o->out == NULL) {
-		fprintf(stderr, "kartotekad audit checkpoint: --out FILE is "
-		    "required\n");
+		fprintf(stderr, _("kartotekad audit checkpoint: --out FILE is "
+		    "required\n"));
 		return EXIT_USAGE;
 	}
 	if (open_with_keys(o, &st, spriv, spub, ssk, spk) != 0)
 		goto out;
 	rc = kt_audit_export_checkpoint(st, ssk, o->out);
 	if (rc != 0)
-		fprintf(stderr, "kartotekad: cannot write the checkpoint: %s\n",
+		fprintf(stderr, _("kartotekad: cannot write the checkpoint: %s\n"),
 		    kt_strerror(rc));
 	else
-		printf("checkpoint written to %s\n", o->out);
+		printf(_("checkpoint written to %s\n"), o->out);
 	rc = rc == 0 ? 0 : 1;
 out:
 	kt_store_close(st);
@@ -1347,24 +1349,24 @@ cmd_run(cli_opts_t *o)
 	int rc;
 
 	if ((o->run.backup_dir == NULL) != (o->backup_pass_file == NULL)) {
-		fprintf(stderr, "kartotekad run: --backup-dir and "
-		    "--backup-passphrase-file go together\n");
+		fprintf(stderr, _("kartotekad run: --backup-dir and "
+		    "--backup-passphrase-file go together\n"));
 		return EXIT_USAGE;
 	}
 	if (o->run.backup_dir != NULL) {
 		if (kt_mkdir_p(o->run.backup_dir, 0700) != 0 ||
 		    realpath(o->run.backup_dir, dir) == NULL) {
-			fprintf(stderr, "kartotekad run: --backup-dir %s: %s\n",
+			fprintf(stderr, _("kartotekad run: --backup-dir %s: %s\n"),
 			    o->run.backup_dir, strerror(errno));
 			return EXIT_USAGE;
 		}
 		if (realpath(o->backup_pass_file, pf) != NULL &&
 		    strncmp(pf, dir, strlen(dir)) == 0 &&
 		    pf[strlen(dir)] == '/') {
-			fprintf(stderr, "kartotekad run: --backup-passphrase-file "
+			fprintf(stderr, _("kartotekad run: --backup-passphrase-file "
 			    "%s is inside --backup-dir: whoever takes the "
 			    "backups would take the passphrase too; keep it "
-			    "elsewhere\n", o->backup_pass_file);
+			    "elsewhere\n"), o->backup_pass_file);
 			return EXIT_USAGE;
 		}
 		if (read_secret_file("--backup-passphrase-file",
@@ -1400,12 +1402,12 @@ cmd_backup(const char *cmd, const char *sub, cli_opts_t *o)
 	    (!verify && o->data == NULL) ||
 	    (!verify && !restore && o->out == NULL) ||
 	    (restore && o->from == NULL)) {
-		fprintf(stderr, "usage: kartotekad backup --data DIR --out FILE "
+		fprintf(stderr, _("usage: kartotekad backup --data DIR --out FILE "
 		    "--passphrase-file FILE\n"
 		    "       kartotekad backup verify FILE --passphrase-file "
 		    "FILE\n"
 		    "       kartotekad restore --from FILE --data DIR "
-		    "--passphrase-file FILE [--old OLDDIR]\n");
+		    "--passphrase-file FILE [--old OLDDIR]\n"));
 		return EXIT_USAGE;
 	}
 	if (read_secret_file("--passphrase-file", o->passphrase_file, pass,
@@ -1480,16 +1482,16 @@ refuse_root_on_foreign_store(const char *data, int argc, char **argv)
 	if (st.st_uid == 0)
 		return 0;
 	pw = getpwuid(st.st_uid);
-	fprintf(stderr, "kartotekad: %s belongs to the user %s%s%u%s; as root "
+	fprintf(stderr, _("kartotekad: %s belongs to the user %s%s%u%s; as root "
 	    "this command would leave files that %s cannot open\n"
-	    "run it as: sudo -u ", path, pw ? pw->pw_name : "",
-	    pw ? " (uid " : "", (unsigned)st.st_uid, pw ? ")" : "",
-	    pw ? pw->pw_name : "that user");
+	    "run it as: sudo -u "), path, pw ? pw->pw_name : "",
+	    pw ? _(" (uid ") : "", (unsigned)st.st_uid, pw ? ")" : "",
+	    pw ? pw->pw_name : _("that user"));
 	if (pw != NULL)
 		fputs(pw->pw_name, stderr);
 	else
 		fprintf(stderr, "'#%u'", (unsigned)st.st_uid);
-	fputs(" kartotekad", stderr);
+	fputs(_(" kartotekad"), stderr);
 	for (int i = 1; i < argc; i++) {
 		fputc(' ', stderr);
 		put_shell_word(stderr, argv[i]);
@@ -1505,8 +1507,9 @@ main(int argc, char **argv)
 	const char *cmd, *sub = NULL;
 	int shift = 1;
 
+	kt_i18n_init_messages();
 	if (sodium_init() < 0) {
-		fprintf(stderr, "kartotekad: libsodium failed to initialise\n");
+		fprintf(stderr, _("kartotekad: libsodium failed to initialise\n"));
 		return 1;
 	}
 	/* A peer that hangs up while answers are on their way must cost us
@@ -1550,7 +1553,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "run") == 0) {
 		int rc = EXIT_USAGE;
 		if (o.nargs != 0)
-			fprintf(stderr, "kartotekad run: unexpected '%s'\n",
+			fprintf(stderr, _("kartotekad run: unexpected '%s'\n"),
 			    o.args[0]);
 		else
 			rc = cmd_run(&o);
@@ -1573,7 +1576,7 @@ main(int argc, char **argv)
 		return cmd_audit_tail(&o);
 	if (strcmp(cmd, "backup") == 0 || strcmp(cmd, "restore") == 0)
 		return cmd_backup(cmd, sub, &o);
-	fprintf(stderr, "kartotekad: unknown command '%s%s%s'\n", cmd,
+	fprintf(stderr, _("kartotekad: unknown command '%s%s%s'\n"), cmd,
 	    sub ? " " : "", sub ? sub : "");
 	usage(stderr);
 	return EXIT_USAGE;

@@ -46,4 +46,15 @@ rc=0
 LC_ALL=C.UTF-8 LANGUAGE=de cli o client show 987654321 >/dev/null 2>"$T/de.err" || rc=$?
 [ "$rc" -eq "$rc_en" ] || fail "exit $rc with LANGUAGE=de"
 cyrillic "$T/de.err" && fail "LANGUAGE=de answered in Russian"
+# kartotekad's own output follows the owner's locale (LC_MESSAGES only:
+# its numbers stay C), in English under C.
+LC_ALL=ru_RU.UTF-8 "$KARTOTEKAD" --help >"$T/kd.out" 2>&1
+head -n 1 "$T/kd.out" | grep -q "^использование: kartotekad" || fail "kartotekad --help: $(head -n 2 "$T/kd.out")"
+grep -q -- "--data DIR" "$T/kd.out" || fail "the options were translated: $(cat "$T/kd.out")"
+rc=0
+LC_ALL=ru_RU.UTF-8 "$KARTOTEKAD" init --data "$T/new" >/dev/null 2>"$T/kd.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "init without --owner worked"
+grep -q "нужен --owner LOGIN" "$T/kd.err" || fail "init in Russian: $(cat "$T/kd.err")"
+LC_ALL=C.UTF-8 "$KARTOTEKAD" init --data "$T/new" >/dev/null 2>"$T/kd.err" || true
+grep -q "\-\-owner LOGIN is required" "$T/kd.err" || fail "init in English: $(cat "$T/kd.err")"
 echo "ok"
