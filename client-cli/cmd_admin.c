@@ -59,6 +59,7 @@ json_branch(const void *obj)
 	cli_json_str(stdout, b->time_zone);
 	cli_json_key("work_hours");
 	cli_json_str(stdout, b->work_hours);
+	printf(",\"desk_lock_s\":%" PRIu32, b->desk_lock_s);
 	fputc('}', stdout);
 }
 
@@ -260,26 +261,66 @@ cmd_branch_add(cli_t *cli, int argc, char **argv)
 	return branch_reply(cli, &req, _("Added"), NULL);
 }
 
+/* The desk lock as typed: "5m", "90s", "1h", or "none" / "0" (the
+ * client's own); [out] *secs. Returns 0, or -1 when it is none of
+ * these or not from a minute to a day. */
+static int
+parse_desk_lock(const char *s, uint32_t *secs)
+{
+	unsigned long v, unit = 1;
+	char *end = NULL;
+
+	if (strcmp(s, "none") == 0 || strcmp(s, "0") == 0) {
+		*secs = 0;
+		return 0;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	if (strcmp(end, "m") == 0)
+		unit = 60;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "s") != 0 && end[0] != '\0')
+		return -1;
+	if (v > 86400 / unit || v * unit < 60)
+		return -1;
+	*secs = (uint32_t)(v * unit);
+	return 0;
+}
+
 static int
 cmd_branch_set(cli_t *cli, int argc, char **argv)
 {
-	const char *pos[1] = { NULL }, *tz = NULL, *hours = NULL;
+	const char *pos[1] = { NULL }, *tz = NULL, *hours = NULL,
+	    *lock = NULL;
 	const cli_opt_t opts[] = {
 		{ .ao_name = "--time-zone", .ao_value = &tz },
 		{ .ao_name = "--hours", .ao_value = &hours },
+		{ .ao_name = "--desk-lock", .ao_value = &lock,
+		  .ao_arg = "TIME|none",
+		  .ao_help = N_("kartoteka-tui on the branch's terminals locks "
+		      "after TIME without a key (5m; a minute to a day; none: "
+		      "each desk's own --lock-after)") },
 	};
 	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
 	Kartoteka__BranchSetRequest r = KARTOTEKA__BRANCH_SET_REQUEST__INIT;
-	char *fields[2];
+	char *fields[3];
 	unsigned from, to;
 	int rc;
 
-	rc = cli_parse_args(cli, argc, argv, opts, 2, pos, 1, 1, "NAME");
+	rc = cli_parse_args(cli, argc, argv, opts, 3, pos, 1, 1, "NAME");
 	if (rc != 0)
 		return cli_parsed(rc);
-	if (tz == NULL && hours == NULL)
+	if (tz == NULL && hours == NULL && lock == NULL)
 		return cli_usage_error(cli, _("name a setting: --time-zone "
-		    "ZONE or --hours HH:MM-HH:MM"));
+		    "ZONE, --hours HH:MM-HH:MM or --desk-lock TIME"));
+	if (lock != NULL && parse_desk_lock(lock, &r.desk_lock_s) != 0)
+		return cli_usage_error(cli, _("--desk-lock: expected a time "
+		    "from a minute to a day (90s, 5m, 1h), or none"));
 	if (hours != NULL && strcmp(hours, "none") == 0)
 		hours = "";
 	if (hours != NULL && kt_work_hours_parse(hours, &from, &to) != 0)
@@ -295,6 +336,8 @@ cmd_branch_set(cli_t *cli, int argc, char **argv)
 		fields[r.n_fields++] = "work_hours";
 		r.work_hours = (char *)hours;
 	}
+	if (lock != NULL)
+		fields[r.n_fields++] = "desk_lock";
 	req.op_case = KARTOTEKA__REQUEST__OP_BRANCH_SET;
 	req.branch_set = &r;
 	return branch_reply(cli, &req, _("Changed"), NULL);
@@ -934,12 +977,15 @@ const cli_command_t cli_commands_admin[] = {
 	     "Example:\n"
 	     "  kartoteka branch add Центр --address \"ул. Ленина, 1\"\n") },
 	{ "branch set", cmd_branch_set,
-	  N_("branch set NAME [--time-zone ZONE|default] [--hours HH:MM-HH:MM|none]"),
-	  N_("set a branch's time zone and working hours (owner only)"),
+	  N_("branch set NAME [--time-zone ZONE|default] [--hours HH:MM-HH:MM|none] [--desk-lock TIME|none]"),
+	  N_("set a branch's time zone, working hours and desk lock (owner only)"),
 	  N_("The business day of a branch (when daily quotas reset and\n"
 	     "sessions end) follows its time zone, an IANA name such as\n"
 	     "Asia/Vladivostok; `default` is the server's --time-zone. A login\n"
 	     "outside the working hours raises an alert for the owner.\n"
+	     "--desk-lock: how long kartoteka-tui on the branch's terminals\n"
+	     "waits without a key before it locks the screen; a desk cannot\n"
+	     "turn it off.\n"
 	     "\n"
 	     "Example:\n"
 	     "  kartoteka branch set Владивосток --time-zone Asia/Vladivostok --hours 09:00-20:00\n") },

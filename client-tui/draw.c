@@ -281,16 +281,36 @@ static const char help_text[] = N_(
     "Client list  f filters (manager, status, category, tag, birth month)\n"
     "             n next page, Enter open\n"
     "Alerts       Enter the details and the audit before it, k acknowledge,\n"
-    "             o open the card it names\n"
-    "\n"
-    "The screen locks after idle minutes (--lock-after); type the\n"
-    "password to unlock, or F9 to log in as someone else.\n");
+    "             o open the card it names\n");
+
+/* The help's last line: how this desk locks, and who decided it. */
+static void
+lock_line(const tui_t *t, char *out, size_t cap)
+{
+	char d[32];
+
+	if (t->t_lock_s <= 0) {
+		snprintf(out, cap, "%s", _("This desk does not lock by itself; "
+		    "F9 logs someone else in."));
+		return;
+	}
+	if (t->t_lock_s % 60 == 0)
+		snprintf(d, sizeof(d), _("%d min"), t->t_lock_s / 60);
+	else
+		snprintf(d, sizeof(d), _("%d s"), t->t_lock_s);
+	snprintf(out, cap, t->t_lock_branch ? _("This desk locks after %s "
+	    "without a key (set for the branch); the password unlocks it, F9 "
+	    "logs someone else in.") : _("This desk locks after %s without a "
+	    "key (--lock-after); the password unlocks it, F9 logs someone else "
+	    "in."), d);
+}
 
 static void
-draw_help(void)
+draw_help(const tui_t *t)
 {
 	const char *p = _(help_text);
 	int y = 1;
+	char lock[TUI_LINE_BYTES];
 
 	while (*p != '\0' && y < LINES - 2) {
 		const char *e = strchr(p, '\n');
@@ -303,6 +323,9 @@ draw_help(void)
 		tui_put(y++, 1, line, COLS - 1, 0);
 		p += n + (e != NULL ? 1 : 0);
 	}
+	lock_line(t, lock, sizeof(lock));
+	if (y + 1 < LINES - 2)
+		tui_put(y + 1, 1, lock, COLS - 1, 0);
 }
 
 /* The key bar cut to width columns by leaving out whole keys, from the
@@ -335,7 +358,7 @@ tui_draw(tui_t *t)
 	t->t_cury = -1;
 	header(t);
 	if (t->t_help) {
-		draw_help();
+		draw_help(t);
 	} else {
 		switch (t->t_screen) {
 		case TUI_SCR_CONNECT:

@@ -129,11 +129,15 @@ desk_lock(tui_t *t, uint32_t branch_s)
 {
 	int own = t->t_lock_own_s;
 
-	if (branch_s == 0 || branch_s > INT_MAX)
+	t->t_lock_branch = 0;
+	if (branch_s == 0 || branch_s > INT_MAX) {
 		t->t_lock_s = own;
-	else
-		t->t_lock_s = own > 0 && own < (int)branch_s ? own :
-		    (int)branch_s;
+	} else if (own > 0 && own < (int)branch_s) {
+		t->t_lock_s = own;
+	} else {
+		t->t_lock_s = (int)branch_s;
+		t->t_lock_branch = 1;
+	}
 }
 
 /* Asks for the day's counters and the branch's desk lock: the header's

@@ -139,6 +139,7 @@ typedef struct tui {
 	int64_t t_last_key_ms;       /* monotonic, for the desk lock */
 	int t_lock_s;                /* idle seconds before the lock; 0: never */
 	int t_lock_own_s;            /* --lock-after (or its default) */
+	int t_lock_branch;           /* t_lock_s is the branch's setting */
 
 	/* login and lock screens */
 	tui_form_t t_loginf;
