@@ -309,8 +309,14 @@ static void
 draw_help(const tui_t *t)
 {
 	const char *p = _(help_text);
-	int y = 1;
+	int y = 3;
 	char lock[TUI_LINE_BYTES];
+
+	/* first: what this desk does when left alone */
+	lock_line(t, lock, sizeof(lock));
+	attrset(A_BOLD);
+	tui_put(1, 1, lock, COLS - 1, 0);
+	attrset(A_NORMAL);
 
 	while (*p != '\0' && y < LINES - 2) {
 		const char *e = strchr(p, '\n');
@@ -323,9 +329,6 @@ draw_help(const tui_t *t)
 		tui_put(y++, 1, line, COLS - 1, 0);
 		p += n + (e != NULL ? 1 : 0);
 	}
-	lock_line(t, lock, sizeof(lock));
-	if (y + 1 < LINES - 2)
-		tui_put(y + 1, 1, lock, COLS - 1, 0);
 }
 
 /* The key bar cut to width columns by leaving out whole keys, from the

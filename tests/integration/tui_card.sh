@@ -6,7 +6,8 @@
 # the phones stay visible, no second view is spent; an edit of a card
 # changed meanwhile is refused as stale), and h shows the whole contact
 # history with its authors, page by page, Esc back to the card. The
-# header's view count is the day's (a view from the CLI included).
+# header's view count is the day's (a view from the CLI included), and
+# the desk lock is the branch's, set with branch set --desk-lock.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tui_lib.sh"
 tui_branch_desk masha "Мария Иванова"
@@ -19,6 +20,11 @@ done
 expect_rc 0 cli m client show 1
 expect_rc 0 cli m logout
 
+# the branch's desk lock, set by the owner, reaches the desk at login
+expect_rc 2 cli o branch set Центр --desk-lock 30s
+expect_rc 0 cli o --json branch set Центр --desk-lock 3m
+grep -q '"desk_lock_s":180' "$T/last.out" || fail "desk lock: $(cat "$T/last.out")"
+
 tui_start m 100 30
 tui_wait "Log in" 15
 tui_type masha
@@ -27,6 +33,10 @@ tui_type staff-pass-1
 tui_keys Enter
 tui_wait "Agenda of user masha"
 tui_wait "views 1/200"
+tui_keys F1
+tui_wait "This desk locks after 3 min without a key \(set for the branch\)"
+tui_keys Escape
+tui_wait "Agenda of user masha"
 tui_keys F7
 tui_type "солов"
 tui_wait "1 found"
