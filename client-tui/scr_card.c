@@ -11,6 +11,7 @@
 #include <curses.h>
 
 #include "i18n.h"
+#include "locale_fmt.h"
 #include "fields.h"
 #include "text.h"
 #include "tui.h"
@@ -314,12 +315,12 @@ build(tui_t *t)
 		for (size_t i = 0; i < t->t_card_deals->deal_list->n_deals; i++) {
 			const Kartoteka__Deal *d =
 			    t->t_card_deals->deal_list->deals[i];
-			char amount[KT_AMOUNT_TEXT_MAX];
+			char amount[KT_FMT_MONEY_MAX];
 			if (d == NULL)
 				continue;
-			kt_amount_format(d->amount,
-			    kt_currency_exponent(d->currency), amount,
-			    sizeof(amount));
+			/* in the reader's form: 12 500,00 or 12,500.00 */
+			kt_fmt_money(d->amount, kt_currency_exponent(d->currency),
+			    NULL, amount, sizeof(amount));
 			line[0] = '\0';
 			tui_text_col(line, sizeof(line), "", 1, 0);
 			tui_text_col(line, sizeof(line), tui_str(d->title), 32, 1);

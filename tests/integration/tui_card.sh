@@ -57,7 +57,7 @@ tui_keys C-u
 tui_type "12 500"
 tui_keys F2
 tui_wait "The deal is added to the card"
-tui_wait "Английский, осень +12 500\.00 +RUB +new"
+tui_wait "Английский, осень +12,500\.00 +RUB +new"
 
 # ---- F2: the card's own fields --------------------------------------------------------
 tui_keys F2
