@@ -53,6 +53,7 @@ set(KT_INTEGRATION_TESTS
   tui_owner_lock
   tui_reconnect
   tui_signals
+  install
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: MIT
+# The Debian package (issue 12, item 8), built by CPack from a build
+# configured for /usr:
+#   cmake -S . -B build-deb -DCMAKE_INSTALL_PREFIX=/usr
+#   cmake --build build-deb -j2 && (cd build-deb && cpack -G DEB)
+# One package, `kartoteka`, with the server and both clients: the owner's
+# server machine is also the owner's first terminal (README.md), the server
+# reads the same translation catalogues as the clients, and the install
+# rules carry no components to split on. A branch terminal that installs
+# it gets an unused server whose unit never starts (packaging/systemd).
+# Maintainer scripts: packaging/deb/ (the system user, the unit enabled and
+# never started, no mixing with a /usr/local build).
+
+# The unit's directory: server/CMakeLists.txt defines KT_SYSTEMD_UNITDIR
+# where it installs kartotekad.service; the same default here for a tree
+# that does not (yet) have it.
+if(NOT DEFINED KT_SYSTEMD_UNITDIR)
+  if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+    set(KT_SYSTEMD_UNITDIR /lib/systemd/system)
+  else()
+    set(KT_SYSTEMD_UNITDIR /etc/systemd/system)
+  endif()
+endif()
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/systemd/10-initialised.conf
+  DESTINATION ${KT_SYSTEMD_UNITDIR}/kartotekad.service.d)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME kartoteka)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "Kartoteka maintainers <kartoteka@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+  "client base (CRM) for businesses with branches: server, CLI and terminal UI")
+set(CPACK_PACKAGE_DESCRIPTION
+  "Kartoteka keeps the client cards of a business with several branches on
+one server (kartotekad, a systemd service) and lets the branches work with
+it over an encrypted protocol from a command line (kartoteka) and a
+terminal UI for the front desk (kartoteka-tui). Terminals are enrolled
+with one-time invite codes; every change goes into a hash-chained audit
+log.")
+# The binaries' compiled-in paths (the catalogues, the unit's ExecStart)
+# are those of CMAKE_INSTALL_PREFIX, so the package installs exactly there;
+# cmake/KtCPackCheck.cmake refuses to package anything but /usr.
+set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_PROJECT_CONFIG_FILE ${CMAKE_SOURCE_DIR}/cmake/KtCPackCheck.cmake)
+set(KT_CPACK_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+set(CPACK_STRIP_FILES ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/kartoteka")
+# Library dependencies from the binaries (dpkg-shlibdeps), plus what the
+# maintainer scripts call.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  ${CMAKE_SOURCE_DIR}/packaging/deb/preinst
+  ${CMAKE_SOURCE_DIR}/packaging/deb/postinst
+  ${CMAKE_SOURCE_DIR}/packaging/deb/prerm
+  ${CMAKE_SOURCE_DIR}/packaging/deb/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)
