@@ -14,7 +14,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libuv1-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libsodium-dev libncurses-dev libcsv-dev libunistring-dev libcmocka-dev
 libjansson-dev gettext tmux procps libfaketime tzdata libphonenumber-dev
-libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales"
+libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales scdoc"
 
 install_deps() {
 	local missing="" sudo=""

@@ -54,6 +54,7 @@ set(KT_INTEGRATION_TESTS
   tui_reconnect
   tui_signals
   install
+  completion
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
