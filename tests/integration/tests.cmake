@@ -73,3 +73,14 @@ set_tests_properties(crash.cycles20 PROPERTIES
   LABELS crash
   TIMEOUT 1200
   ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
+
+# The Debian package (tests/integration/package.sh): a build for /usr of
+# its own, cpack, dpkg-deb, and a dpkg -i into an overlay chroot when the
+# machine allows. About a minute; in the default run, `ctest -L package`
+# runs it alone.
+add_test(NAME integration.package
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/package.sh)
+set_tests_properties(integration.package PROPERTIES
+  LABELS "integration;package"
+  TIMEOUT 900
+  ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
