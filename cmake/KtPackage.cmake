@@ -56,6 +56,11 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/packaging/deb/preinst
   ${CMAKE_SOURCE_DIR}/packaging/deb/postinst
   ${CMAKE_SOURCE_DIR}/packaging/deb/prerm
-  ${CMAKE_SOURCE_DIR}/packaging/deb/postrm)
+  ${CMAKE_SOURCE_DIR}/packaging/deb/postrm
+  ${CMAKE_BINARY_DIR}/cpack/conffiles)
+# conffiles: written by cmake/KtDebConffiles.cmake from the staged /etc.
+set(CPACK_KT_DEB_CONFFILES ${CMAKE_BINARY_DIR}/cpack/conffiles)
+file(WRITE ${CPACK_KT_DEB_CONFFILES} "")
+set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/cmake/KtDebConffiles.cmake)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 include(CPack)

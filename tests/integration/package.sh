@@ -80,6 +80,10 @@ for s in preinst postinst prerm postrm; do
 	sh -n "$T/ctl/$s" || fail "$s: syntax"
 done
 grep -q 'adduser .*--system' "$T/ctl/postinst" || fail "postinst makes no system user"
+# Every file under /etc is a conffile (cmake/KtDebConffiles.cmake).
+for f in $(grep '^/etc/.*[^/]$' "$T/files" || true); do
+	grep -q -x -F "$f" "$T/ctl/conffiles" || fail "$f is not a conffile"
+done
 # Its commands, without comments and the message it prints: none starts
 # the service (try-restart restarts only a server that runs).
 sed -e '/<<EOT/,/^EOT/d' -e 's/#.*//' "$T/ctl/postinst" >"$T/postinst.code"
