@@ -31,7 +31,8 @@ for f in share/man/man8/kartotekad.8.gz share/man/man1/kartoteka.1.gz \
 	share/bash-completion/completions/kartoteka-tui \
 	share/bash-completion/completions/kartotekad \
 	share/locale/ru/LC_MESSAGES/kartoteka.mo \
-	share/doc/kartoteka/README.md share/doc/kartoteka/ADMIN.md; do
+	share/doc/kartoteka/README.md share/doc/kartoteka/README.ru.md \
+	share/doc/kartoteka/ADMIN.md; do
 	[ -f "$P/$f" ] || fail "$prefix/$f is not installed"
 done
 [ -f "$R$unitdir/kartotekad.service.d/10-initialised.conf" ] ||
