@@ -44,6 +44,11 @@ for src in "$SRC"/docs/man/*.scd; do
 	[ -f "$P/share/man/man${page##*.}/$page.gz" ] ||
 		fail "docs/man/$page.scd is not installed as man${page##*.}/$page.gz"
 done
+for src in "$SRC"/docs/man/ru/*.scd; do
+	page=$(basename "$src" .scd)
+	[ -f "$P/share/man/ru/man${page##*.}/$page.gz" ] ||
+		fail "docs/man/ru/$page.scd is not installed as ru/man${page##*.}/$page.gz"
+done
 # Nothing of the tests (kt-export-seed, the benchmark) is installed.
 extra=$(cd "$P/bin" && ls | grep -v -x -e kartotekad -e kartoteka -e kartoteka-tui || true)
 [ -z "$extra" ] || fail "unexpected programs in $prefix/bin: $extra"
@@ -71,26 +76,34 @@ fi
 "$P/bin/kartoteka" --version | grep -q '^kartoteka ' || fail "installed kartoteka does not run"
 
 # --- the man pages render, and name what the programs have ----------------
-for m in "$P"/share/man/man*/*.gz; do
+for m in "$P"/share/man/man*/*.gz "$P"/share/man/ru/man*/*.gz; do
 	gzip -t "$m" || fail "$m is not valid gzip"
 	if command -v man >/dev/null; then
 		warn=$(MANWIDTH=80 man --warnings -l "$m" 2>&1 >/dev/null || true)
 		[ -z "$warn" ] || fail "$(basename "$m"): $warn"
 	fi
 done
-k1=$(zcat "$P/share/man/man1/kartoteka.1.gz")
-"$KARTOTEKA" --help | awk '/^Commands:/ { f = 1; next } /^$/ { f = 0 }
-	f && /^  [a-z]/ { print $1, $2 }' | while read -r w1 w2; do
-	if "$KARTOTEKA" help "$w1" | grep -q '^Commands:'; then c="$w1 $w2"; else c=$w1; fi
-	grep -q -F "fB$c\\fR" <<<"$k1" || fail "kartoteka.1 does not describe '$c'"
-done
-k8=$(zcat "$P/share/man/man8/kartotekad.8.gz" | sed 's/\\-/-/g')
-for o in $("$KARTOTEKAD" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
-	grep -q -F -- "$o" <<<"$k8" || fail "kartotekad.8 does not describe $o"
-done
-t1=$(zcat "$P/share/man/man1/kartoteka-tui.1.gz" | sed 's/\\-/-/g')
-for o in $("$KT_BUILD/client-tui/kartoteka-tui" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
-	grep -q -F -- "$o" <<<"$t1" || fail "kartoteka-tui.1 does not describe $o"
+# Each page, English and Russian, names every command and option.
+for dir in "$P/share/man" "$P/share/man/ru"; do
+	[ -f "$dir/man1/kartoteka.1.gz" ] || continue
+	k1=$(zcat "$dir/man1/kartoteka.1.gz")
+	"$KARTOTEKA" --help | awk '/^Commands:/ { f = 1; next } /^$/ { f = 0 }
+		f && /^  [a-z]/ { print $1, $2 }' | while read -r w1 w2; do
+		if "$KARTOTEKA" help "$w1" | grep -q '^Commands:'; then c="$w1 $w2"; else c=$w1; fi
+		grep -q -F "fB$c\\fR" <<<"$k1" || fail "$dir/man1/kartoteka.1 does not describe '$c'"
+	done
+	if [ -f "$dir/man8/kartotekad.8.gz" ]; then
+		k8=$(zcat "$dir/man8/kartotekad.8.gz" | sed 's/\\-/-/g')
+		for o in $("$KARTOTEKAD" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
+			grep -q -F -- "$o" <<<"$k8" || fail "$dir/man8/kartotekad.8 does not describe $o"
+		done
+	fi
+	if [ -f "$dir/man1/kartoteka-tui.1.gz" ]; then
+		t1=$(zcat "$dir/man1/kartoteka-tui.1.gz" | sed 's/\\-/-/g')
+		for o in $("$KT_BUILD/client-tui/kartoteka-tui" --help | grep -o -- '--[a-z][-a-z]*' | sort -u); do
+			grep -q -F -- "$o" <<<"$t1" || fail "$dir/man1/kartoteka-tui.1 does not describe $o"
+		done
+	fi
 done
 
 # --- no source build over the Debian package ------------------------------
