@@ -24,6 +24,25 @@ endif()
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/systemd/10-initialised.conf
   DESTINATION ${KT_SYSTEMD_UNITDIR}/kartotekad.service.d)
 
+# The service's configuration, /etc/kartoteka/kartotekad.conf (the unit
+# runs `kartotekad run --config /etc/kartoteka/kartotekad.conf`): the data
+# directory and a listen address on this machine only. In the package it
+# is a conffile (cmake/KtDebConffiles.cmake): dpkg keeps the owner's
+# edits. A source install writes it only when there is none, so a second
+# `cmake --install` never undoes the owner's edits.
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  install(FILES ${CMAKE_SOURCE_DIR}/packaging/kartotekad.conf
+    DESTINATION /etc/kartoteka)
+else()
+  install(CODE "
+    if(EXISTS \"\$ENV{DESTDIR}/etc/kartoteka/kartotekad.conf\")
+      message(STATUS \"Keeping: \$ENV{DESTDIR}/etc/kartoteka/kartotekad.conf\")
+    else()
+      file(INSTALL DESTINATION /etc/kartoteka TYPE FILE
+        FILES \"${CMAKE_SOURCE_DIR}/packaging/kartotekad.conf\")
+    endif()")
+endif()
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME kartoteka)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -47,7 +66,6 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/kartoteka")
 # Library dependencies from the binaries (dpkg-shlibdeps), plus what the
 # maintainer scripts call.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)

@@ -37,6 +37,14 @@ for f in share/man/man8/kartotekad.8.gz share/man/man1/kartoteka.1.gz \
 done
 [ -f "$R$unitdir/kartotekad.service.d/10-initialised.conf" ] ||
 	fail "the unit's drop-in is not in $unitdir/kartotekad.service.d"
+# The service's configuration, written once: a second install keeps
+# the owner's edits (the package makes it a conffile instead).
+conf=$R/etc/kartoteka/kartotekad.conf
+grep -q '^data = /var/lib/kartoteka$' "$conf" || fail "no /etc/kartoteka/kartotekad.conf with the data directory"
+echo "listen = 0.0.0.0:7700   # the owner's edit" >>"$conf"
+DESTDIR=$R cmake --install "$KT_BUILD" >"$T/install2.out" 2>&1 ||
+	{ cat "$T/install2.out"; fail "the second cmake --install failed"; }
+grep -q "the owner's edit" "$conf" || fail "a second install overwrote kartotekad.conf"
 # Every docs/man page is built and installed, the kartotekad.conf(5) of
 # the service included once it exists.
 for src in "$SRC"/docs/man/*.scd; do

@@ -41,7 +41,7 @@ for f in /usr/bin/kartotekad /usr/bin/kartoteka /usr/bin/kartoteka-tui \
 	/usr/share/bash-completion/completions/kartoteka \
 	/usr/share/bash-completion/completions/kartotekad \
 	/usr/share/locale/ru/LC_MESSAGES/kartoteka.mo \
-	/usr/share/doc/kartoteka/README.md \
+	/usr/share/doc/kartoteka/README.md /etc/kartoteka/kartotekad.conf \
 	/lib/systemd/system/kartotekad.service.d/10-initialised.conf; do
 	grep -q -x -F "$f" "$T/files" || fail "the package has no $f"
 done
@@ -80,6 +80,8 @@ for s in preinst postinst prerm postrm; do
 	sh -n "$T/ctl/$s" || fail "$s: syntax"
 done
 grep -q 'adduser .*--system' "$T/ctl/postinst" || fail "postinst makes no system user"
+grep -q -x -F /etc/kartoteka/kartotekad.conf "$T/ctl/conffiles" ||
+	fail "kartotekad.conf is not a conffile"
 # Every file under /etc is a conffile (cmake/KtDebConffiles.cmake).
 for f in $(grep '^/etc/.*[^/]$' "$T/files" || true); do
 	grep -q -x -F "$f" "$T/ctl/conffiles" || fail "$f is not a conffile"
@@ -135,6 +137,7 @@ step "user"
 getent passwd kartoteka
 getent group kartoteka
 stat -c '%U:%G %a %n' /var/lib/kartoteka /etc/kartoteka
+grep '^data = ' /etc/kartoteka/kartotekad.conf
 step "enabled"
 ls -l /etc/systemd/system/*.wants/kartotekad.service 2>/dev/null || echo "(no wants link)"
 step "upgrade keeps disabled"
@@ -199,6 +202,7 @@ grep -q '^kartoteka:x:[0-9]*:[0-9]*:Kartoteka server[,]*:/var/lib/kartoteka:/usr
 	fail "no system user kartoteka"
 grep -q '^kartoteka:kartoteka 700 /var/lib/kartoteka$' "$T/chroot.out" || fail "/var/lib/kartoteka is not kartoteka's, 0700"
 grep -q '^root:kartoteka 750 /etc/kartoteka$' "$T/chroot.out" || fail "/etc/kartoteka is not root:kartoteka 0750"
+grep -q '^data = /var/lib/kartoteka$' "$T/chroot.out" || fail "no kartotekad.conf with the data directory"
 grep -q '^kartoteka /var/lib/kartoteka/server.key$' "$T/chroot.out" || fail "the store made by init is not kartoteka's"
 sed -n '/^== processes/,/^==/p' "$T/chroot.out" | grep -q '^none$' || fail "the service runs after install"
 grep -q 'multi-user.target.wants/kartotekad.service' "$T/chroot.out" || fail "the unit is not enabled"
