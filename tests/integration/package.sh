@@ -92,6 +92,25 @@ sed -e '/<<EOT/,/^EOT/d' -e 's/#.*//' "$T/ctl/postinst" >"$T/postinst.code"
 if grep -E -q '(systemctl|deb-systemd-invoke) +(--[a-z]+ +)*(start|restart|enable +--now)' "$T/postinst.code"; then
 	fail "postinst starts the service: $(grep -E 'start' "$T/postinst.code")"
 fi
+# Every library the programs link directly comes from a package named
+# in Depends (or provided by one), so a machine without the build's -dev
+# packages gets them: the check a clean machine would make, done here.
+dep_names=$(sed 's/([^)]*)//g; s/|/,/g' <<<"$deps" | tr ',' '\n' | tr -d ' ')
+for bin in "$T"/x/usr/bin/*; do
+	for lib in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		path=$(ldd "$bin" | awk -v l="$lib" '$1 == l { print $3 }')
+		[ -n "$path" ] || fail "$(basename "$bin"): $lib not found"
+		pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null) ||
+			fail "$(basename "$bin"): no package has $path"
+		pkg=${pkg%%:*}
+		names="$pkg $(dpkg-query -W -f='${Provides}' "$pkg" 2>/dev/null | sed 's/([^)]*)//g; s/,/ /g')"
+		ok=0
+		for n in $names; do
+			grep -q -x -F -- "$n" <<<"$dep_names" && ok=1
+		done
+		[ "$ok" -eq 1 ] || fail "$(basename "$bin") needs $lib from $pkg, which Depends does not name: $deps"
+	done
+done
 echo "control: Depends: $deps"
 
 # --- a real install in a throw-away root ------------------------------------
