@@ -7,41 +7,15 @@
 # server machine is also the owner's first terminal (README.md), the server
 # reads the same translation catalogues as the clients, and the install
 # rules carry no components to split on. A branch terminal that installs
-# it gets an unused server whose unit never starts (packaging/systemd).
+# it gets an unused server whose unit never starts (no store there).
 # Maintainer scripts: packaging/deb/ (the system user, the unit enabled and
 # never started, no mixing with a /usr/local build).
 
-# The unit's directory: server/CMakeLists.txt defines KT_SYSTEMD_UNITDIR
-# where it installs kartotekad.service; the same default here for a tree
-# that does not (yet) have it.
-if(NOT DEFINED KT_SYSTEMD_UNITDIR)
-  if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-    set(KT_SYSTEMD_UNITDIR /lib/systemd/system)
-  else()
-    set(KT_SYSTEMD_UNITDIR /etc/systemd/system)
-  endif()
-endif()
-install(FILES ${CMAKE_SOURCE_DIR}/packaging/systemd/10-initialised.conf
-  DESTINATION ${KT_SYSTEMD_UNITDIR}/kartotekad.service.d)
-
-# The service's configuration, /etc/kartoteka/kartotekad.conf (the unit
-# runs `kartotekad run --config /etc/kartoteka/kartotekad.conf`): the data
-# directory and a listen address on this machine only. In the package it
-# is a conffile (cmake/KtDebConffiles.cmake): dpkg keeps the owner's
-# edits. A source install writes it only when there is none, so a second
-# `cmake --install` never undoes the owner's edits.
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  install(FILES ${CMAKE_SOURCE_DIR}/packaging/kartotekad.conf
-    DESTINATION /etc/kartoteka)
-else()
-  install(CODE "
-    if(EXISTS \"\$ENV{DESTDIR}/etc/kartoteka/kartotekad.conf\")
-      message(STATUS \"Keeping: \$ENV{DESTDIR}/etc/kartoteka/kartotekad.conf\")
-    else()
-      file(INSTALL DESTINATION /etc/kartoteka TYPE FILE
-        FILES \"${CMAKE_SOURCE_DIR}/packaging/kartotekad.conf\")
-    endif()")
-endif()
+# The service's files come from server/CMakeLists.txt: the unit (into
+# KT_SYSTEMD_UNITDIR, /lib/systemd/system for /usr; its
+# ConditionPathExists keeps an enabled service from starting before
+# `kartotekad init`), /etc/kartoteka/kartotekad.conf (written when absent)
+# and its .example. Every file under /etc becomes a conffile here.
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME kartoteka)

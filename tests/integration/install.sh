@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Install (issue 12, item 2): `cmake --install` of the test build into a
 # staging root (DESTDIR, so nothing outside $T is touched) puts the
-# programs, man pages, catalogues, completions, guides and the unit's
-# drop-in where README.md says; the catalogue directory compiled into the
+# programs, man pages, catalogues, completions, guides and the service's
+# unit and configuration where README.md says; the catalogue directory compiled into the
 # programs is the install prefix's; the installed catalogue translates; the
 # man pages render and name every command and option of the usage texts;
 # and an install to the real root refuses when the Debian package is there.
@@ -35,16 +35,25 @@ for f in share/man/man8/kartotekad.8.gz share/man/man1/kartoteka.1.gz \
 	share/doc/kartoteka/ADMIN.md; do
 	[ -f "$P/$f" ] || fail "$prefix/$f is not installed"
 done
-[ -f "$R$unitdir/kartotekad.service.d/10-initialised.conf" ] ||
-	fail "the unit's drop-in is not in $unitdir/kartotekad.service.d"
-# The service's configuration, written once: a second install keeps
-# the owner's edits (the package makes it a conffile instead).
-conf=$R/etc/kartoteka/kartotekad.conf
-grep -q '^data = /var/lib/kartoteka$' "$conf" || fail "no /etc/kartoteka/kartotekad.conf with the data directory"
-echo "listen = 0.0.0.0:7700   # the owner's edit" >>"$conf"
-DESTDIR=$R cmake --install "$KT_BUILD" >"$T/install2.out" 2>&1 ||
-	{ cat "$T/install2.out"; fail "the second cmake --install failed"; }
-grep -q "the owner's edit" "$conf" || fail "a second install overwrote kartotekad.conf"
+# The service's files, once server/systemd has them: the unit in
+# KT_SYSTEMD_UNITDIR running this prefix's kartotekad and not starting
+# before init; kartotekad.conf written once, so that a second install
+# keeps the owner's edits (the package makes it a conffile instead).
+if [ -f "$SRC/server/systemd/kartotekad.service.in" ]; then
+	u=$R$unitdir/kartotekad.service
+	[ -f "$u" ] || fail "the unit is not in $unitdir"
+	grep -q "^ExecStart=$prefix/bin/kartotekad " "$u" || fail "the unit does not run $prefix/bin/kartotekad"
+	grep -q '^ConditionPathExists=/var/lib/kartoteka/server.key$' "$u" ||
+		fail "the unit would start before kartotekad init"
+fi
+if [ -f "$SRC/server/systemd/kartotekad.conf.example" ]; then
+	conf=$R/etc/kartoteka/kartotekad.conf
+	grep -q '^data = /var/lib/kartoteka$' "$conf" || fail "no /etc/kartoteka/kartotekad.conf with the data directory"
+	echo "listen = 0.0.0.0:7700   # the owner's edit" >>"$conf"
+	DESTDIR=$R cmake --install "$KT_BUILD" >"$T/install2.out" 2>&1 ||
+		{ cat "$T/install2.out"; fail "the second cmake --install failed"; }
+	grep -q "the owner's edit" "$conf" || fail "a second install overwrote kartotekad.conf"
+fi
 # Every docs/man page is built and installed, the kartotekad.conf(5) of
 # the service included once it exists.
 for src in "$SRC"/docs/man/*.scd; do

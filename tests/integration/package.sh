@@ -41,8 +41,7 @@ for f in /usr/bin/kartotekad /usr/bin/kartoteka /usr/bin/kartoteka-tui \
 	/usr/share/bash-completion/completions/kartoteka \
 	/usr/share/bash-completion/completions/kartotekad \
 	/usr/share/locale/ru/LC_MESSAGES/kartoteka.mo \
-	/usr/share/doc/kartoteka/README.md /etc/kartoteka/kartotekad.conf \
-	/lib/systemd/system/kartotekad.service.d/10-initialised.conf; do
+	/usr/share/doc/kartoteka/README.md; do
 	grep -q -x -F "$f" "$T/files" || fail "the package has no $f"
 done
 if grep -q '/local/' "$T/files"; then fail "the package has files in /usr/local: $(grep /local/ "$T/files")"; fi
@@ -56,8 +55,16 @@ if [ -f "$SRC/server/systemd/kartotekad.service.in" ]; then
 	HAS_UNIT=1
 	grep -q -x -F /lib/systemd/system/kartotekad.service "$T/files" ||
 		fail "the package has no /lib/systemd/system/kartotekad.service"
-	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./lib/systemd/system/kartotekad.service |
-		grep -q '^ExecStart=/usr/bin/kartotekad ' || fail "the unit does not run /usr/bin/kartotekad"
+	dpkg-deb --fsys-tarfile "$DEB" | tar -xO ./lib/systemd/system/kartotekad.service >"$T/unit"
+	grep -q '^ExecStart=/usr/bin/kartotekad ' "$T/unit" || fail "the unit does not run /usr/bin/kartotekad"
+	grep -q '^ConditionPathExists=/var/lib/kartoteka/server.key$' "$T/unit" ||
+		fail "the packaged unit would start before kartotekad init"
+fi
+HAS_CONF=0
+if [ -f "$SRC/server/systemd/kartotekad.conf.example" ]; then
+	HAS_CONF=1
+	grep -q -x -F /etc/kartoteka/kartotekad.conf "$T/files" ||
+		fail "the package has no /etc/kartoteka/kartotekad.conf"
 fi
 mkdir -p "$T/x"
 dpkg-deb -x "$DEB" "$T/x"
@@ -80,8 +87,10 @@ for s in preinst postinst prerm postrm; do
 	sh -n "$T/ctl/$s" || fail "$s: syntax"
 done
 grep -q 'adduser .*--system' "$T/ctl/postinst" || fail "postinst makes no system user"
-grep -q -x -F /etc/kartoteka/kartotekad.conf "$T/ctl/conffiles" ||
-	fail "kartotekad.conf is not a conffile"
+if [ "$HAS_CONF" -eq 1 ]; then
+	grep -q -x -F /etc/kartoteka/kartotekad.conf "$T/ctl/conffiles" ||
+		fail "kartotekad.conf is not a conffile"
+fi
 # Every file under /etc is a conffile (cmake/KtDebConffiles.cmake).
 for f in $(grep '^/etc/.*[^/]$' "$T/files" || true); do
 	grep -q -x -F "$f" "$T/ctl/conffiles" || fail "$f is not a conffile"
@@ -156,7 +165,7 @@ step "user"
 getent passwd kartoteka
 getent group kartoteka
 stat -c '%U:%G %a %n' /var/lib/kartoteka /etc/kartoteka
-grep '^data = ' /etc/kartoteka/kartotekad.conf
+grep '^data = ' /etc/kartoteka/kartotekad.conf 2>/dev/null || echo "(no kartotekad.conf)"
 step "enabled"
 ls -l /etc/systemd/system/*.wants/kartotekad.service 2>/dev/null || echo "(no wants link)"
 step "upgrade keeps disabled"
@@ -221,7 +230,9 @@ grep -q '^kartoteka:x:[0-9]*:[0-9]*:Kartoteka server[,]*:/var/lib/kartoteka:/usr
 	fail "no system user kartoteka"
 grep -q '^kartoteka:kartoteka 700 /var/lib/kartoteka$' "$T/chroot.out" || fail "/var/lib/kartoteka is not kartoteka's, 0700"
 grep -q '^root:kartoteka 750 /etc/kartoteka$' "$T/chroot.out" || fail "/etc/kartoteka is not root:kartoteka 0750"
-grep -q '^data = /var/lib/kartoteka$' "$T/chroot.out" || fail "no kartotekad.conf with the data directory"
+if [ "$HAS_CONF" -eq 1 ]; then
+	grep -q '^data = /var/lib/kartoteka$' "$T/chroot.out" || fail "no kartotekad.conf with the data directory"
+fi
 grep -q '^kartoteka /var/lib/kartoteka/server.key$' "$T/chroot.out" || fail "the store made by init is not kartoteka's"
 sed -n '/^== processes/,/^==/p' "$T/chroot.out" | grep -q '^none$' || fail "the service runs after install"
 grep -q 'multi-user.target.wants/kartotekad.service' "$T/chroot.out" || fail "the unit is not enabled"
