@@ -16,7 +16,8 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libuv1-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libsodium-dev libncurses-dev libcsv-dev libunistring-dev libcmocka-dev
 libjansson-dev gettext tmux procps libfaketime tzdata libphonenumber-dev
-libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales scdoc"
+libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales scdoc
+bash-completion"
 
 install_deps() {
 	local missing="" sudo=""

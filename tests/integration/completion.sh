@@ -110,4 +110,25 @@ expect "--from" "$D" restore --fr
 expect "$T/files/sub" "$D" init --data "$T/files/s"
 expect "$T/files/backup.ktb" "$D" backup verify "$T/files/bac"
 expect "Europe/Moscow" "$D" run --time-zone Europe/Mosc
+# --- installed, bash-completion finds them by the command's name -----------
+BC=/usr/share/bash-completion/bash_completion
+if [ -f "$BC" ]; then
+	prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$KT_BUILD/CMakeCache.txt")
+	DESTDIR=$T/root cmake --install "$KT_BUILD" >"$T/install.out" 2>&1 ||
+		{ cat "$T/install.out"; fail "cmake --install failed"; }
+	for p in kartoteka kartoteka-tui kartotekad; do
+		got=$(XDG_DATA_DIRS=$T/root$prefix/share bash -c '
+			source "$1"; __load_completion "$2" && complete -p "$2"' \
+			bc "$BC" "$p" 2>&1) || true
+		grep -q -- "-F _.* $p\$" <<<"$got" ||
+			fail "bash-completion does not load the installed completion of $p: $got"
+	done
+	got=$(XDG_DATA_DIRS=$T/root$prefix/share bash -c '
+		source "$1"; __load_completion kartoteka
+		COMP_WORDS=(kartoteka client l); COMP_CWORD=2; _kartoteka
+		echo "${COMPREPLY[*]}"' bc "$BC")
+	[ "$got" = "list" ] || fail "the loaded completion offers '$got' for 'kartoteka client l'"
+else
+	echo "no bash-completion here: its loading of the installed files is not checked"
+fi
 echo "completion: OK"
