@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The two set-up commands of README.md:
-#   bash setup.sh demo   install what is missing, build, start a demo server
-#                        with a sample base and log a CLI terminal in
+#   bash setup.sh demo   install what is missing, build, install the build
+#                        to /usr/local, start a demo server with a sample
+#                        base and log a CLI terminal in
 #   bash setup.sh test   install what is missing, build twice (normal and
 #                        ASan+UBSan, warnings as errors) and run every test
 # Debian 12; run as root (or with sudo available). Never prompts.
 set -euo pipefail
 cd "$(dirname "$0")"
 TOP=$(pwd)
+INSTALLED=0
 
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libuv1-dev libprotobuf-c-dev protobuf-c-compiler liblmdb-dev lmdb-utils
 libsodium-dev libncurses-dev libcsv-dev libunistring-dev libcmocka-dev
 libjansson-dev gettext tmux procps libfaketime tzdata libphonenumber-dev
-libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales"
+libxlsxwriter-dev unzip libzip-dev libexpat1-dev locales scdoc
+bash-completion"
 
 install_deps() {
 	local missing="" sudo=""
@@ -69,6 +72,29 @@ cmd_test() {
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j 2 -LE "^crash$" </dev/null) || rc=1
 	return $rc
+}
+
+# install_local: `cmake --install build` to /usr/local, so that kartoteka,
+# kartoteka-tui and kartotekad are on PATH with their man pages and bash
+# completion (and the systemd unit in /etc/systemd/system, not enabled).
+# Only the demo does it: `setup.sh test` changes nothing outside the tree.
+# Skipped when the Debian package is installed: the two must not be mixed
+# (README.md, "Install").
+install_local() {
+	local sudo=""
+	if dpkg-query -s kartoteka 2>/dev/null | grep -q '^Status: install ok installed'; then
+		echo "the Debian package kartoteka is installed: not installing this build to /usr/local"
+		INSTALLED=0
+		return 0
+	fi
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	echo "installing to /usr/local (log in build-install.log)"
+	if ! $sudo cmake --install "$TOP/build" >"$TOP/build-install.log" 2>&1; then
+		tail -n 20 "$TOP/build-install.log"
+		echo "install failed: full log in build-install.log" >&2
+		return 1
+	fi
+	INSTALLED=1
 }
 
 # start_demo_server: starts kartotekad on the demo store in the background.
@@ -134,6 +160,7 @@ cmd_demo() {
 	install_deps
 	ensure_locales
 	build "$TOP/build"
+	install_local
 	mkdir -p "$TOP/demo"
 	if [ -f "$TOP/demo/server.pid" ] && kill -0 "$(cat "$TOP/demo/server.pid")" 2>/dev/null; then
 		echo "demo server already running (pid $(cat "$TOP/demo/server.pid"))"
@@ -162,10 +189,16 @@ cmd_demo() {
 	fi
 	"$C" --config "$reception" login irina --password-file "$TOP/demo/staff.password"
 	"$C" --config "$reception" client list --limit 5
+	local kcmd="build/client-cli/kartoteka" where="are in build/"
+	if [ "$INSTALLED" -eq 1 ]; then
+		kcmd="kartoteka"
+		where="are installed in /usr/local (on PATH, with man pages and completion)"
+	fi
 	cat <<EOT
 
 The demo server runs on $addr (pid $(cat "$TOP/demo/server.pid"), log
 demo/server.log) with 3 branches, a head, 4 managers and 2,000 families.
+The programs $where.
 Two terminals are enrolled and logged in:
 
   demo/terminal    the owner's office  (owner, password in demo/owner.password)
@@ -174,9 +207,9 @@ Two terminals are enrolled and logged in:
 Try, at the reception desk:
 
   export KARTOTEKA_CONFIG=$reception
-  build/client-cli/kartoteka client find Иван
-  build/client-cli/kartoteka client list --birth-month 3 --children
-  build/client-cli/kartoteka client show ID
+  $kcmd client find Иван
+  $kcmd client list --birth-month 3 --children
+  $kcmd client show ID
 
 Stop the server with: kill \$(cat demo/server.pid)
 EOT

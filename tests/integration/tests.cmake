@@ -62,6 +62,8 @@ set(KT_INTEGRATION_TESTS
   service_notify
   service_unit
   service_root
+  install
+  completion
 )
 foreach(t ${KT_INTEGRATION_TESTS})
   add_test(NAME integration.${t}
@@ -79,4 +81,15 @@ add_test(NAME crash.cycles20
 set_tests_properties(crash.cycles20 PROPERTIES
   LABELS crash
   TIMEOUT 1200
+  ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
+
+# The Debian package (tests/integration/package.sh): a build for /usr of
+# its own, cpack, dpkg-deb, and a dpkg -i into an overlay chroot when the
+# machine allows. About a minute; in the default run, `ctest -L package`
+# runs it alone.
+add_test(NAME integration.package
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/integration/package.sh)
+set_tests_properties(integration.package PROPERTIES
+  LABELS "integration;package"
+  TIMEOUT 900
   ENVIRONMENT "KT_BUILD=${PROJECT_BINARY_DIR}")
