@@ -1033,7 +1033,7 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 	Kartoteka__Response *resp = NULL;
 	const Kartoteka__TerminalInfo *term;
 	kt_invite_t inv;
-	char host[256], c1[256], c2[256], c3[256];
+	char host[256], c1[256], c2[256];
 	const char *branch, *tname;
 	int rc;
 
@@ -1132,13 +1132,16 @@ cmd_enroll(cli_t *cli, int argc, char **argv)
 		fputc('}', stdout);
 		cli_json_end();
 	} else {
+		/* whole sentences: "branch: %s" alone is also a field path
+		 * of the server's messages, translated as one */
 		if (branch[0] != '\0')
-			snprintf(c3, sizeof(c3), _("branch: %s"),
-			    cli_clean(c2, sizeof(c2), branch));
+			printf(_("Enrolled terminal '%s' with server %s "
+			    "(branch: %s).\n"), cli_clean(c1, sizeof(c1), tname),
+			    inv.address, cli_clean(c2, sizeof(c2), branch));
 		else
-			snprintf(c3, sizeof(c3), "%s", _("owner terminal"));
-		printf(_("Enrolled terminal '%s' with server %s (%s).\n"),
-		    cli_clean(c1, sizeof(c1), tname), inv.address, c3);
+			printf(_("Enrolled terminal '%s' with server %s (owner "
+			    "terminal).\n"), cli_clean(c1, sizeof(c1), tname),
+			    inv.address);
 		printf("%s\n", _("Next: kartoteka login LOGIN"));
 	}
 	rc = CLI_EXIT_OK;
