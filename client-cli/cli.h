@@ -125,6 +125,16 @@ const char *cli_role_label(Kartoteka__Role role);  /* translated */
  * (printf's %-12s counts bytes, and a Cyrillic letter is two). */
 void cli_label(const char *label, int width);
 
+/* cli_word: a code word of the protocol (a status "lead", a stage "won",
+ * a kind "promise", a channel, a relation) as a person reads it, in the
+ * messages' language; "" and NULL stay as they are. --json prints the
+ * code itself. Returns a static or catalogue string. */
+const char *cli_word(const char *code);
+
+/* cli_pad: s padded with spaces to width display columns into buf (cap
+ * bytes), for printf columns (%-8s counts bytes). Returns buf. */
+const char *cli_pad(char *buf, size_t cap, const char *s, int width);
+
 /* Formats unix seconds as local time into buf; "never" for <= 0. */
 const char *cli_fmt_time(char *buf, size_t cap, int64_t secs);
 

@@ -11,8 +11,8 @@
 
 #include "cli.h"
 
-static const char *const kind_names[] = { "", "call", "meeting", "promise",
-	"other" };
+static const char *const kind_names[] = { "", N_("call"), N_("meeting"), N_("promise"),
+	N_("other") };
 
 static const char *
 category_name(Kartoteka__Category c)
@@ -192,17 +192,17 @@ text_clients(const char *title, Kartoteka__AgendaClient **l, size_t n,
 static void
 text_agenda(const Kartoteka__AgendaResponse *a)
 {
-	char t1[300], t2[300], t3[80], d[64];
+	char t1[300], t2[300], t3[80], d[64], kw[64];
 
 	printf(_("Agenda for %s, %s\n"), cli_clean(t1, sizeof(t1), a->scope),
 	    kt_fmt_date_text(a->date, NULL, d, sizeof(d)));
 	heading(_("Tasks: overdue and today"), a->n_tasks, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++) {
 		const Kartoteka__Task *t = a->tasks[i];
-		printf(_("  task %-5" PRIu64 " %-16s %-8s %s%s"), t->id,
+		printf(_("  task %-5" PRIu64 " %-16s %s %s%s"), t->id,
 		    kt_fmt_date_text(t->due, NULL, d, sizeof(d)),
-		    (unsigned)t->kind < 5 ?
-		    kind_names[t->kind] : "?",
+		    cli_pad(kw, sizeof(kw), (unsigned)t->kind < 5 ?
+		    cli_word(kind_names[t->kind]) : "?", 8),
 		    t->overdue ? _("OVERDUE ") : "",
 		    cli_clean(t1, sizeof(t1), t->title));
 		if (t->client_id != 0)

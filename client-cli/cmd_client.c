@@ -35,10 +35,10 @@ parse_uint(cli_t *cli, const char *what, const char *s, uint64_t max,
 	return 0;
 }
 
-static const char *const status_names[] = { "", "lead", "active", "former" };
+static const char *const status_names[] = { "", N_("lead"), N_("active"), N_("former") };
 static const char *const category_names[] = { "", "A", "B", "C" };
-static const char *const relation_names[] = { "", "parent", "child",
-    "contact", "other" };
+static const char *const relation_names[] = { "", N_("parent"), N_("child"),
+    N_("contact"), N_("other") };
 
 static int
 parse_enum(cli_t *cli, const char *what, const char *s,
@@ -333,7 +333,7 @@ print_card(const Kartoteka__Client *c)
 	    cli_clean(b1, sizeof(b1), c->title),
 	    c->archived ? _(" (archived)") : "");
 	card_line(_("branch:"), cli_clean(b1, sizeof(b1), c->branch));
-	snprintf(b2, sizeof(b2), "%s%s%s", STATUS(c->status),
+	snprintf(b2, sizeof(b2), "%s%s%s", cli_word(STATUS(c->status)),
 	    c->category ? _(", category ") : "", CATEGORY(c->category));
 	card_line(_("manager:"), cli_clean(b1, sizeof(b1), c->manager));
 	card_line(_("status:"), b2);
@@ -405,7 +405,7 @@ print_card(const Kartoteka__Client *c)
 			snprintf(num, sizeof(num), "%zu", i + 1);
 			row[0] = num;
 			row[1] = p->name;
-			row[2] = RELATION(p->relation);
+			row[2] = cli_word(RELATION(p->relation));
 			row[3] = birth_str(born, sizeof(born), p);
 			row[4] = ph;
 			row[5] = p->email;
@@ -577,7 +577,7 @@ rows_reply(cli_t *cli, Kartoteka__Request *req)
 			    sizeof(people) - n : 0, "%s%s", j ? ", " : "",
 			    r->people[j]);
 		snprintf(id, sizeof(id), "%" PRIu64, r->id);
-		snprintf(st, sizeof(st), "%s%s", STATUS(r->status),
+		snprintf(st, sizeof(st), "%s%s", cli_word(STATUS(r->status)),
 		    r->archived ? _(" (archived)") : "");
 		row[0] = id;
 		row[1] = r->title;

@@ -32,8 +32,8 @@ parse_lessons(cli_t *cli, const char *s, uint32_t *out)
 	return 0;
 }
 
-static const char *const stage_names[] = { "", "new", "progress", "won",
-	"lost" };
+static const char *const stage_names[] = { "", N_("new"), N_("progress"), N_("won"),
+	N_("lost") };
 #define NSTAGES 5
 
 static int
@@ -252,7 +252,7 @@ text_deal(const void *obj, const void *arg)
 	snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->client,
 	    cli_str(d->client_title));
 	line(_("client:"), buf);
-	snprintf(buf, sizeof(buf), "%s%s%s", stage_name(d->stage),
+	snprintf(buf, sizeof(buf), "%s%s%s", cli_word(stage_name(d->stage)),
 	    d->closed_at ? "  " : "", fmt_minute(when, sizeof(when),
 	    d->closed_at));
 	line(_("stage:"), buf);
@@ -613,7 +613,7 @@ deal_add_row(cli_table_t *t, const void *obj)
 	row[0] = id;
 	row[1] = client;
 	row[2] = d->title;
-	row[3] = stage_name(d->stage);
+	row[3] = cli_word(stage_name(d->stage));
 	row[4] = fmt_amount(amount, sizeof(amount), d);
 	row[5] = fmt_period(period, sizeof(period), d);
 	row[6] = d->manager;

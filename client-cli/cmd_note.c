@@ -16,8 +16,8 @@
 /* The server's cursor: 25 bytes, printed as 50 hex digits. */
 #define NOTE_CURSOR_BYTES 25u
 
-static const char *const channel_names[] = { "", "call", "meeting", "email",
-	"message", "visit" };
+static const char *const channel_names[] = { "", N_("call"), N_("meeting"), N_("email"),
+	N_("message"), N_("visit") };
 #define NCHANNELS (sizeof(channel_names) / sizeof(channel_names[0]))
 
 static const char *
@@ -29,8 +29,8 @@ channel_name(int v)
 static const char *
 direction_name(int v)
 {
-	return v == KARTOTEKA__DIRECTION__INBOUND ? "in" :
-	    v == KARTOTEKA__DIRECTION__OUTBOUND ? "out" : "";
+	return v == KARTOTEKA__DIRECTION__INBOUND ? N_("in") :
+	    v == KARTOTEKA__DIRECTION__OUTBOUND ? N_("out") : "";
 }
 
 /* "YYYY-MM-DD HH:MM" local time of secs into buf. */
@@ -81,8 +81,8 @@ cli_note_print(const Kartoteka__Interaction *n, const char *indent)
 
 	printf("%s#%" PRIu64 "  %s  %s%s%s  %s\n", indent, n->id,
 	    kt_fmt_datetime(n->at, 0, 0, NULL, when, sizeof(when)),
-	    channel_name(n->channel),
-	    n->direction ? " " : "", direction_name(n->direction),
+	    cli_word(channel_name(n->channel)),
+	    n->direction ? " " : "", cli_word(direction_name(n->direction)),
 	    cli_clean(who, sizeof(who), n->author));
 	printf("%s  %s ", indent, _("topic:"));
 	print_text(n->topic, indent);

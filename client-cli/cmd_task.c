@@ -17,8 +17,8 @@
 
 /* ==== arguments ============================================================ */
 
-static const char *const kind_names[] = { "", "call", "meeting", "promise",
-	"other" };
+static const char *const kind_names[] = { "", N_("call"), N_("meeting"), N_("promise"),
+	N_("other") };
 
 static const char *
 kind_name(Kartoteka__TaskKind k)
@@ -179,7 +179,7 @@ text_task(const void *obj, const void *arg)
 	if (did != NULL)
 		printf("%s\n", did);
 	printf(_("Task %" PRIu64 "  %s  due %s  %s\n"), t->id,
-	    kind_name(t->kind), kt_fmt_date_text(t->due, NULL, due,
+	    cli_word(kind_name(t->kind)), kt_fmt_date_text(t->due, NULL, due,
 	    sizeof(due)), state_word(t));
 	printf("  %s\n", cli_clean(title, sizeof(title), t->title));
 	if (t->client_id != 0)
@@ -367,7 +367,7 @@ task_add_row(cli_table_t *t, const void *obj)
 		client[0] = '\0';
 	row[0] = id;
 	row[1] = kt_fmt_date_text(k->due, NULL, due, sizeof(due));
-	row[2] = kind_name(k->kind);
+	row[2] = cli_word(kind_name(k->kind));
 	row[3] = k->done_at || k->overdue ? state_word(k) : "";
 	row[4] = client;
 	row[5] = k->assignee;
@@ -530,11 +530,12 @@ json_in_array(const Kartoteka__Task *t, size_t i)
 static void
 text_line(const Kartoteka__Task *t, size_t i)
 {
-	char title[1024], client[300];
+	char title[1024], client[300], kind[64];
 	const char *time = strlen(cli_str(t->due)) > 11 ? t->due + 11 : "";
 
 	(void)i;
-	printf("  %5s  #%-5" PRIu64 " %-8s %s", time, t->id, kind_name(t->kind),
+	printf("  %5s  #%-5" PRIu64 " %s %s", time, t->id, cli_pad(kind,
+	    sizeof(kind), cli_word(kind_name(t->kind)), 8),
 	    cli_clean(title, sizeof(title), t->title));
 	if (t->client_id != 0)
 		printf(_("  (client %" PRIu64 " %s)"), t->client_id,
@@ -547,12 +548,13 @@ text_line(const Kartoteka__Task *t, size_t i)
 static void
 text_overdue(const Kartoteka__Task *t, size_t i)
 {
-	char title[1024], client[300], due[64];
+	char title[1024], client[300], due[64], kind[64];
 
 	(void)i;
-	printf("  %-16s #%-5" PRIu64 " %-8s %s", kt_fmt_date_text(t->due,
-	    NULL, due, sizeof(due)), t->id,
-	    kind_name(t->kind), cli_clean(title, sizeof(title), t->title));
+	printf("  %-16s #%-5" PRIu64 " %s %s", kt_fmt_date_text(t->due,
+	    NULL, due, sizeof(due)), t->id, cli_pad(kind, sizeof(kind),
+	    cli_word(kind_name(t->kind)), 8),
+	    cli_clean(title, sizeof(title), t->title));
 	if (t->client_id != 0)
 		printf(_("  (client %" PRIu64 " %s)"), t->client_id,
 		    cli_clean(client, sizeof(client), t->client));

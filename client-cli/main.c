@@ -269,6 +269,22 @@ cli_role_label(Kartoteka__Role role)
 	}
 }
 
+const char *
+cli_word(const char *code)
+{
+	return code != NULL && code[0] != '\0' ? _(code) : cli_str(code);
+}
+
+const char *
+cli_pad(char *buf, size_t cap, const char *s, int width)
+{
+	size_t w = cli_width(cli_str(s));
+
+	snprintf(buf, cap, "%s%*s", cli_str(s),
+	    w < (size_t)width ? width - (int)w : 0, "");
+	return buf;
+}
+
 /* Formats unix seconds as local time "2025-01-31 14:05:00 +0100". */
 void
 cli_label(const char *label, int width)
