@@ -81,6 +81,7 @@ tui_card_clear(tui_t *t)
 	t->t_card_edited = t->t_card_notes = NULL;
 	t->t_card_history = 0;
 	t->t_card_nnew = 0;
+	t->t_card_nnewp = 0;
 	if (t->t_cardl.ls_line != NULL)
 		tui_lines_clear(&t->t_cardl);
 }
@@ -124,6 +125,32 @@ tui_card_open(tui_t *t, uint64_t id)
 	t->t_card_id = id;
 	tui_say(t, 0, _("Opening card %llu..."), (unsigned long long)id);
 	tui_go(t, TUI_SCR_CARD);
+}
+
+void
+tui_card_person_line(char *line, size_t cap, const char *name,
+    const char *relation, const char *born, const char *phones,
+    const char *email)
+{
+	line[0] = '\0';
+	tui_text_col(line, cap, "", 1, 0);
+	tui_text_col(line, cap, name, 20, 1);
+	tui_text_col(line, cap, relation, 8, 1);
+	tui_text_col(line, cap, born, 10, 1);
+	tui_text_col(line, cap, phones, 17, 1);
+	tui_text_col(line, cap, email, 40, 0);
+}
+
+void
+tui_card_person_added(tui_t *t, const char *line)
+{
+	if (t->t_card_nnewp == TUI_CARD_NEW_MAX) {
+		memmove(t->t_card_newp[0], t->t_card_newp[1],
+		    sizeof(t->t_card_newp[0]) * (TUI_CARD_NEW_MAX - 1));
+		t->t_card_nnewp--;
+	}
+	snprintf(t->t_card_newp[t->t_card_nnewp++], sizeof(t->t_card_newp[0]),
+	    "%s", line);
 }
 
 const Kartoteka__Client *
@@ -268,16 +295,14 @@ build(tui_t *t)
 				break;
 			o += (size_t)n;
 		}
-		line[0] = '\0';
-		tui_text_col(line, sizeof(line), "", 1, 0);
-		tui_text_col(line, sizeof(line), tui_str(p->name), 20, 1);
-		tui_text_col(line, sizeof(line), relation_name(p->relation), 8,
-		    1);
-		tui_text_col(line, sizeof(line), born, 10, 1);
-		tui_text_col(line, sizeof(line), phones, 17, 1);
-		tui_text_col(line, sizeof(line), tui_str(p->email), 40, 0);
+		tui_card_person_line(line, sizeof(line), tui_str(p->name),
+		    relation_name(p->relation), born, phones,
+		    tui_str(p->email));
 		tui_lines_add(ls, 0, "%s", line);
 	}
+	/* added here since the card came, as typed */
+	for (size_t i = 0; i < t->t_card_nnewp; i++)
+		tui_lines_add(ls, 0, "%s", t->t_card_newp[i]);
 	extra[0] = '\0';
 	snprintf(extra, sizeof(extra), _("Source: %s"), c->source != NULL &&
 	    c->source[0] != '\0' ? c->source : "-");
@@ -513,6 +538,10 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 	}
 	if (fkey && ch == KEY_F(2)) {
 		tui_form_open(t, TUI_FORM_EDIT);
+		return;
+	}
+	if (!fkey && ch == 'p' && !t->t_card_history) {
+		tui_form_open(t, TUI_FORM_PERSON);
 		return;
 	}
 	if (!fkey && ch == 'h' && !t->t_card_history) {

@@ -156,6 +156,7 @@ tui_form_draw_fields(tui_t *t, tui_form_t *f, int y)
 enum { NOTE_CHANNEL, NOTE_DIRECTION, NOTE_TOPIC, NOTE_AGREED };
 enum { TASK_DUE, TASK_KIND, TASK_TITLE };
 enum { DEAL_TITLE, DEAL_AMOUNT, DEAL_CURRENCY, DEAL_COURSE, DEAL_NOTE };
+enum { PS_NAME, PS_REL, PS_BIRTH, PS_PHONE, PS_EMAIL };
 enum { ED_TITLE, ED_STATUS, ED_CATEGORY, ED_SOURCE, ED_NOTES, ED_CONTRACT,
 	ED_DISCOUNT, ED_N };
 enum { CL_TITLE, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE, CL_P1_EMAIL,
@@ -172,6 +173,7 @@ form_title(tui_form_kind_t k)
 	case TUI_FORM_MOVE: return _("Move the task");
 	case TUI_FORM_DEAL: return _("A deal");
 	case TUI_FORM_EDIT: return _("Edit the card");
+	case TUI_FORM_PERSON: return _("A person of the family");
 	}
 	return "";
 }
@@ -257,6 +259,14 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		tui_form_add(f, _("Course"), "course", 0);
 		tui_form_add(f, _("Note"), "note", 0);
 		tui_form_set(f, DEAL_CURRENCY, "RUB");
+		break;
+	case TUI_FORM_PERSON:
+		tui_form_add(f, _("Name"), "person.name", 0);
+		tui_form_add(f, _("Relation"), "person.relation", 0);
+		tui_form_add(f, _("Born"), "person.birth", 0);
+		tui_form_add(f, _("Phone"), "person.phones", 0);
+		tui_form_add(f, _("E-mail"), "person.email", 0);
+		tui_form_set(f, PS_REL, _("child"));
 		break;
 	case TUI_FORM_EDIT:
 		tui_form_add(f, _("Family (title)"), "title", 0);
@@ -620,6 +630,38 @@ send_edit(tui_t *t)
 	return tui_link_send(t, &req, TUI_RQ_CLIENT_EDIT, 0, 1);
 }
 
+/* Adds the form's person to the card at the version shown; keeps the
+ * person's line as typed to show once it is saved. */
+static int
+send_person(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PersonAddRequest r = KARTOTEKA__PERSON_ADD_REQUEST__INIT;
+	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Client shown;
+	const Kartoteka__Client *c = tui_card_client(t, &shown);
+	char *ph[1];
+	int rc;
+
+	if (c == NULL)
+		return field_error(f, PS_NAME, _("the card is not here yet"));
+	if ((rc = person(f, PS_NAME, PS_REL, PS_BIRTH, PS_PHONE, PS_EMAIL, &p,
+	    ph)) < 0)
+		return -1;
+	if (rc == 0 || val(f, PS_NAME)[0] == '\0')
+		return field_error(f, PS_NAME, _("name: who is it?"));
+	tui_card_person_line(t->t_person_pending, sizeof(t->t_person_pending),
+	    val(f, PS_NAME), val(f, PS_REL), val(f, PS_BIRTH),
+	    val(f, PS_PHONE), val(f, PS_EMAIL));
+	r.id = t->t_card_id;
+	r.version = c->version;
+	r.person = &p;
+	req.op_case = KARTOTEKA__REQUEST__OP_PERSON_ADD;
+	req.person_add = &r;
+	return tui_link_send(t, &req, TUI_RQ_PERSON_ADD, 0, 1);
+}
+
 /* The filter form fills the list's request and opens the list. */
 static int
 apply_filter(tui_t *t)
@@ -679,6 +721,7 @@ save(tui_t *t)
 	case TUI_FORM_CLIENT: rc = send_client(t); break;
 	case TUI_FORM_DEAL: rc = send_deal(t); break;
 	case TUI_FORM_EDIT: rc = send_edit(t); break;
+	case TUI_FORM_PERSON: rc = send_person(t); break;
 	case TUI_FORM_FILTER: (void)apply_filter(t); return;
 	}
 	if (rc == 0) {
@@ -740,9 +783,14 @@ tui_form_draw(tui_t *t)
 		hint = _("status: lead, active, former; category: A, B, C; "
 		    "only what you change is saved");
 		break;
+	case TUI_FORM_PERSON:
+		hint = _("relation: parent, child, contact, other; born: "
+		    "12.03.2018 or 2018");
+		break;
 	}
 	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK ||
-	    t->t_form_kind == TUI_FORM_DEAL || t->t_form_kind == TUI_FORM_EDIT)
+	    t->t_form_kind == TUI_FORM_DEAL || t->t_form_kind == TUI_FORM_EDIT ||
+	    t->t_form_kind == TUI_FORM_PERSON)
 		snprintf(title, sizeof(title), "%s \xc2\xb7 %s (%llu)",
 		    form_title(t->t_form_kind),
 		    t->t_card != NULL && t->t_card->client != NULL &&
@@ -803,6 +851,17 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		tui_form_reset(&t->t_form);
 		t->t_agenda_loaded = 0;
 		tui_say(t, 0, _("The deal is added to the card"));
+		tui_card_refresh(t, NULL);
+		return;
+	case TUI_RQ_PERSON_ADD:
+		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+		if (cr == NULL || cr->client == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, _("Added to the card: version %llu"),
+		    (unsigned long long)cr->client->version);
+		tui_card_person_added(t, t->t_person_pending);
+		tui_card_edited(t, resp);
 		tui_card_refresh(t, NULL);
 		return;
 	case TUI_RQ_CLIENT_EDIT:

@@ -63,6 +63,7 @@ typedef enum tui_rq {
 	TUI_RQ_WHOAMI,               /* the day's views, for the header */
 	TUI_RQ_USERS,
 	TUI_RQ_ACTIVITY,             /* a user's 30 days from the audit */
+	TUI_RQ_PERSON_ADD,
 } tui_rq_t;
 
 typedef struct tui_pending {
@@ -97,6 +98,7 @@ typedef enum tui_form_kind {
 	TUI_FORM_MOVE,               /* a new due for the agenda's task */
 	TUI_FORM_DEAL,               /* a deal of the card's client */
 	TUI_FORM_EDIT,               /* the card's own fields */
+	TUI_FORM_PERSON,             /* a person added to the card */
 } tui_form_kind_t;
 
 typedef struct tui {
@@ -171,6 +173,11 @@ typedef struct tui {
 	                              * its fields are shown over t_card's
 	                              * (its contacts are masked: the
 	                              * people stay t_card's) */
+	char t_card_newp[TUI_CARD_NEW_MAX][TUI_LINE_BYTES]; /* people added
+	                              * here since the card was read, as
+	                              * typed (the answer masks contacts) */
+	size_t t_card_nnewp;
+	char t_person_pending[TUI_LINE_BYTES]; /* the one being saved */
 	int t_card_history;          /* the contact history is shown */
 	Kartoteka__Response *t_card_notes; /* its page (NoteList), owned */
 	unsigned t_notes_page;       /* 1, 2, ... */
@@ -319,6 +326,14 @@ const Kartoteka__Client *tui_card_client(const tui_t *t,
 /* Takes an edit's answer *resp (ClientResponse, masked) as the card's
  * newest fields; *resp becomes NULL. */
 void tui_card_edited(tui_t *t, Kartoteka__Response **resp);
+/* A person as a line of the card's People: name, relation, born, phones,
+ * e-mail in their columns, into line (cap bytes). */
+void tui_card_person_line(char *line, size_t cap, const char *name,
+    const char *relation, const char *born, const char *phones,
+    const char *email);
+/* A person was added (line as tui_card_person_line made it): shown under
+ * the card's people until the card is read again. */
+void tui_card_person_added(tui_t *t, const char *line);
 
 /* ---- scr_users.c: the owner's staff and their activity ----------------- */
 void tui_users_open(tui_t *t);

@@ -5,7 +5,8 @@
 # card's fields (only the changed ones are sent, at the version shown;
 # the phones stay visible, no second view is spent; an edit of a card
 # changed meanwhile is refused as stale), and h shows the whole contact
-# history with its authors, page by page, Esc back to the card. The
+# history with its authors, page by page, Esc back to the card; p adds a
+# person (a bad phone refused under its field first). The
 # header's view count is the day's (a view from the CLI included), and
 # the desk lock is the branch's, set with branch set --desk-lock.
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,33 @@ tui_wait "n Older"
 tui_keys Escape
 tui_wait "Recent contacts"
 tui_wait "F2 Edit"
+
+# ---- p: a person added to the family --------------------------------------------------
+# the card changed elsewhere (version 3): read it again first, a view
+tui_keys Escape
+tui_wait "1 found"
+tui_keys Enter
+tui_wait "Соловьёвы \(1\) · .* · version 3"
+tui_wait "views 3/200"
+tui_keys p
+tui_wait "A person of the family · Соловьёвы \(1\)"
+tui_type "Дарья Соловьёва"
+tui_keys Tab Tab
+tui_type "28.10.2017"
+tui_keys Tab
+tui_type "12"
+tui_keys F2
+tui_wait "person\.phones\[0\]: "
+tui_wait "Not saved"
+tui_keys C-u
+tui_type "+7 999 111-22-33"
+tui_keys F2
+tui_wait "Added to the card: version 4"
+tui_wait "Дарья Соловьёва +child +28\.10\.2017 +\+7 999 111-22-33"
+tui_wait "Алёна Соловьёва .*\+79549694301"
+expect_rc 0 cli o --json client show 1
+grep -q '"name":"Дарья Соловьёва","relation":"child"' "$T/last.out" || fail "the person: $(cat "$T/last.out")"
+grep -q '"+79991112233"' "$T/last.out" || fail "the person's phone: $(cat "$T/last.out")"
 tui_keys F10
 tui_wait_exit
 [ "$TUI_RC" = 0 ] || fail "kartoteka-tui exited $TUI_RC"
