@@ -10,26 +10,29 @@
 #define KT_LOCALEDIR "/usr/local/share/locale"
 #endif
 
-void
-kt_i18n_init(void)
+/* Binds the text domain to $KARTOTEKA_LOCALEDIR or the install's. */
+static void
+bind_domain(void)
 {
 	const char *dir = getenv("KARTOTEKA_LOCALEDIR");
 
-	setlocale(LC_ALL, "");
 	bindtextdomain(KT_TEXTDOMAIN, dir && dir[0] ? dir : KT_LOCALEDIR);
 	bind_textdomain_codeset(KT_TEXTDOMAIN, "UTF-8");
 	textdomain(KT_TEXTDOMAIN);
 }
 
 void
+kt_i18n_init(void)
+{
+	setlocale(LC_ALL, "");
+	bind_domain();
+}
+
+void
 kt_i18n_init_messages(void)
 {
-	const char *dir = getenv("KARTOTEKA_LOCALEDIR");
-
 	setlocale(LC_MESSAGES, "");
-	bindtextdomain(KT_TEXTDOMAIN, dir && dir[0] ? dir : KT_LOCALEDIR);
-	bind_textdomain_codeset(KT_TEXTDOMAIN, "UTF-8");
-	textdomain(KT_TEXTDOMAIN);
+	bind_domain();
 }
 
 const char *
