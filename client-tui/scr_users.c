@@ -82,14 +82,16 @@ build_activity(tui_t *t)
 	for (size_t i = s->n_days; i-- > 0;) {
 		const Kartoteka__AuditDay *d = s->days[i];
 		char bar[BAR_COLS * 3 + 1] = "";
+		size_t o = 0;
 		unsigned n;
 
 		if (d == NULL)
 			continue;
 		/* one full block per top/BAR_COLS views, at least one for any */
 		n = (unsigned)(((uint64_t)d->views * BAR_COLS + top - 1) / top);
-		for (unsigned k = 0; k < n && k < BAR_COLS; k++)
-			strcat(bar, "\xe2\x96\x88");
+		for (unsigned k = 0; k < n && k < BAR_COLS; k++, o += 3)
+			memcpy(bar + o, "\xe2\x96\x88", 3); /* U+2588 */
+		bar[o] = '\0';
 		/* YYYY-MM-DD as the TUI shows days: DD.MM */
 		snprintf(line, sizeof(line), "   %.2s.%.2s  %5" PRIu32 " ",
 		    strlen(tui_str(d->date)) >= 10 ? d->date + 8 : "--",

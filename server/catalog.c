@@ -68,9 +68,9 @@ enum tok_kind {
 };
 
 typedef struct fmt_tok {
-	enum tok_kind kind;
 	const char *lit;  /* TK_LIT */
 	size_t litlen;
+	enum tok_kind kind;
 	unsigned argno;   /* 1-based position ("%2$s"), 0: the next one */
 } fmt_tok_t;
 

@@ -204,6 +204,7 @@ main(int argc, char **argv)
 	t.pid = forkpty(&t.fd, NULL, NULL, &ws);
 	if (t.pid < 0) {
 		perror("forkpty");
+		free(lat);
 		return 1;
 	}
 	if (t.pid == 0) {
