@@ -47,6 +47,7 @@ void kt_log(kt_log_level_t level, const char *fmt, ...)
 /* kt_log_format is kt_log's line in buf (cap bytes, NUL-terminated),
  * for tests. Returns its length without the NUL. */
 size_t kt_log_format(char *buf, size_t cap, int journal,
-    kt_log_level_t level, const char *fmt, va_list ap);
+    kt_log_level_t level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 
 #endif

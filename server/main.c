@@ -490,7 +490,7 @@ opts_default(cli_opts_t *o)
 static int
 parse_opts(const char *cmd, int argc, char **argv, cli_opts_t *o)
 {
-	int run = strcmp(cmd, "run") == 0, rc;
+	int run = strcmp(cmd, "run") == 0;
 
 	opts_default(o);
 	if (apply_argv(argc, argv, o) != 0)   /* checked, and --config found */
@@ -507,7 +507,7 @@ parse_opts(const char *cmd, int argc, char **argv, cli_opts_t *o)
 		memset(o, 0, sizeof(*o));
 		o->no_data = no_data;
 		opts_default(o);
-		if ((rc = load_config(o, config)) < 0 ||
+		if (load_config(o, config) < 0 ||
 		    apply_argv(argc, argv, o) != 0)
 			return -1;
 	}
@@ -1384,6 +1384,8 @@ cmd_run(cli_opts_t *o)
 	    o->run.backup_dir ? o->run.backup_dir : "(none)");
 	rc = kt_server_run(&o->run) == 0 ? 0 : 1;
 	sodium_memzero(pass, sizeof(pass));
+	o->run.backup_pass = NULL; /* pass is this frame's */
+	o->run.backup_pass_len = 0;
 	return rc;
 }
 
