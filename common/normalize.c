@@ -15,6 +15,7 @@
 #include <uniwidth.h>
 
 #include "kt_error.h"
+#include "i18n.h"
 #include "normalize.h"
 #include "phone.h"
 
@@ -38,8 +39,11 @@ fail(kt_why_t *why, const char *fmt, ...)
 
 	if (why == NULL)
 		return KT_EINVAL;
+	/* In the clients' language (gettext); the running server has the C
+	 * locale, so its reasons stay English and server/catalog.c puts them
+	 * into each client's language. */
 	va_start(ap, fmt);
-	vsnprintf(why->text, sizeof(why->text), fmt, ap);
+	vsnprintf(why->text, sizeof(why->text), _(fmt), ap);
 	va_end(ap);
 	return KT_EINVAL;
 }

@@ -1509,7 +1509,13 @@ main(int argc, char **argv)
 	const char *cmd, *sub = NULL;
 	int shift = 1;
 
-	kt_i18n_init_messages();
+	/* The offline commands speak the owner's language; `run` stays in
+	 * the C locale: its lines go to the journal, and every text it makes
+	 * for a client is put into that client's language by the catalogue
+	 * (a message formatted in Russian here would reach an English
+	 * client in Russian). */
+	if (argc < 2 || strcmp(argv[1], "run") != 0)
+		kt_i18n_init_messages();
 	if (sodium_init() < 0) {
 		fprintf(stderr, _("kartotekad: libsodium failed to initialise\n"));
 		return 1;

@@ -46,6 +46,14 @@ rc=0
 LC_ALL=C.UTF-8 LANGUAGE=de cli o client show 987654321 >/dev/null 2>"$T/de.err" || rc=$?
 [ "$rc" -eq "$rc_en" ] || fail "exit $rc with LANGUAGE=de"
 cyrillic "$T/de.err" && fail "LANGUAGE=de answered in Russian"
+# A phone's reason (common/normalize.c) inside a field's message: the
+# path stays, the reason is Russian, in the client's check and the
+# server's alike.
+"$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
+run_both client add --title "Тест" --branch Центр --person "Анна;parent;;12"
+grep -q "is too short" "$T/en.err" || fail "English phone reason: $(cat "$T/en.err")"
+grep -q "слишком мало цифр" "$T/ru.err" || fail "Russian phone reason: $(cat "$T/ru.err")"
+
 # kartotekad's own output follows the owner's locale (LC_MESSAGES only:
 # its numbers stay C), in English under C.
 LC_ALL=ru_RU.UTF-8 "$KARTOTEKAD" --help >"$T/kd.out" 2>&1
