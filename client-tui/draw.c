@@ -229,7 +229,8 @@ keybar(const tui_t *t, char *buf, size_t cap)
 			return _("n Older  F4 Call  F7 Search  Esc The card  "
 			    "F10 Quit");
 		return _("F1 Help  F2 Edit  F4 Call  F5 Task  F6 Deal  "
-		    "p Person  h History  F7 Search  Esc Back  F10 Quit");
+		    "p Person  e Change a person  h History  F7 Search  Esc Back  "
+		    "F10 Quit");
 	case TUI_SCR_FORM:
 		return _("Tab/S-Tab Field  Enter Next/Save  F2 Save  Esc Cancel");
 	case TUI_SCR_LIST:
@@ -274,7 +275,8 @@ static const char help_text[] = N_(
     "\n"
     "Search       type; Up/Down select; Enter opens the card (a counted view)\n"
     "Card         F2 edit  F4 log a call  F5 a task or promise  F6 a deal\n"
-    "             p a person  h the contact history (n older)  Esc back\n"
+    "             p a person  e change or remove a person\n"
+    "             h the contact history (n older)  Esc back\n"
     "Forms        Tab/Shift-Tab between fields, Enter next field or save on\n"
     "             the last, F2 save, Esc cancel; a server error shows under\n"
     "             the field it names\n"

@@ -25,6 +25,8 @@ rq_what(tui_rq_t kind)
 	case TUI_RQ_DEAL_ADD: return _("the deal");
 	case TUI_RQ_CLIENT_EDIT: return _("the card's changes");
 	case TUI_RQ_PERSON_ADD: return _("the new person");
+	case TUI_RQ_PERSON_EDIT: return _("the person's changes");
+	case TUI_RQ_PERSON_REMOVE: return _("the person's removal");
 	case TUI_RQ_ALERT_ACK: return _("the acknowledgement");
 	default: return _("the change");
 	}
@@ -260,6 +262,8 @@ tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 	case TUI_RQ_DEAL_ADD:
 	case TUI_RQ_CLIENT_EDIT:
 	case TUI_RQ_PERSON_ADD:
+	case TUI_RQ_PERSON_EDIT:
+	case TUI_RQ_PERSON_REMOVE:
 		tui_form_answer(t, pd, resp);
 		break;
 	case TUI_RQ_LIST:

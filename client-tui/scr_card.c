@@ -82,6 +82,9 @@ tui_card_clear(tui_t *t)
 	t->t_card_history = 0;
 	t->t_card_nnew = 0;
 	t->t_card_nnewp = 0;
+	memset(t->t_card_pover, 0, sizeof(t->t_card_pover));
+	memset(t->t_card_premoved, 0, sizeof(t->t_card_premoved));
+	t->t_card_people_changed = 0;
 	if (t->t_cardl.ls_line != NULL)
 		tui_lines_clear(&t->t_cardl);
 }
@@ -139,6 +142,19 @@ tui_card_person_line(char *line, size_t cap, const char *name,
 	tui_text_col(line, cap, born, 10, 1);
 	tui_text_col(line, cap, phones, 17, 1);
 	tui_text_col(line, cap, email, 40, 0);
+}
+
+void
+tui_card_person_changed(tui_t *t, uint32_t index, const char *line)
+{
+	t->t_card_people_changed = 1;
+	if (index == 0 || index > TUI_PEOPLE_MAX)
+		return;
+	if (line == NULL)
+		t->t_card_premoved[index - 1] = 1;
+	else
+		snprintf(t->t_card_pover[index - 1],
+		    sizeof(t->t_card_pover[0]), "%s", line);
 }
 
 void
@@ -295,6 +311,12 @@ build(tui_t *t)
 				break;
 			o += (size_t)n;
 		}
+		if (i < TUI_PEOPLE_MAX && t->t_card_premoved[i])
+			continue;
+		if (i < TUI_PEOPLE_MAX && t->t_card_pover[i][0] != '\0') {
+			tui_lines_add(ls, 0, "%s", t->t_card_pover[i]);
+			continue;
+		}
 		tui_card_person_line(line, sizeof(line), tui_str(p->name),
 		    relation_name(p->relation), born, phones,
 		    tui_str(p->email));
@@ -440,7 +462,9 @@ tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		t->t_card_notes = *resp;
 		*resp = NULL;
 		t->t_notes_cursor_len = 0;
-		if (t->t_card_notes->note_list->next_cursor.len <=
+		/* an empty cursor may have no data at all (NULL) */
+		if (t->t_card_notes->note_list->next_cursor.len > 0 &&
+		    t->t_card_notes->note_list->next_cursor.len <=
 		    sizeof(t->t_notes_cursor)) {
 			t->t_notes_cursor_len =
 			    t->t_card_notes->note_list->next_cursor.len;
@@ -544,11 +568,21 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 		tui_form_open(t, TUI_FORM_PERSON);
 		return;
 	}
+	if (!fkey && ch == 'e' && !t->t_card_history) {
+		if (t->t_card_people_changed) {
+			tui_say(t, 1, _("The people changed here: read the card "
+			    "again (Esc, Enter) before changing another"));
+			return;
+		}
+		tui_form_open(t, TUI_FORM_PICK_PERSON);
+		return;
+	}
 	if (!fkey && ch == 'h' && !t->t_card_history) {
 		t->t_card_history = 1;
 		if (t->t_card_notes != NULL)
 			kartoteka__response__free_unpacked(t->t_card_notes, NULL);
 		t->t_card_notes = NULL;
+		t->t_notes_page = 1;
 		ls->ls_top = 0;
 		build(t);
 		send_notes(t, 0);

@@ -157,6 +157,8 @@ enum { NOTE_CHANNEL, NOTE_DIRECTION, NOTE_TOPIC, NOTE_AGREED };
 enum { TASK_DUE, TASK_KIND, TASK_TITLE };
 enum { DEAL_TITLE, DEAL_AMOUNT, DEAL_CURRENCY, DEAL_COURSE, DEAL_NOTE };
 enum { PS_NAME, PS_REL, PS_BIRTH, PS_PHONE, PS_EMAIL };
+enum { PE_NAME, PE_REL, PE_BIRTH, PE_PHONES, PE_EMAIL, PE_REMOVE, PE_N };
+#define PE_PHONES_MAX 8
 enum { ED_TITLE, ED_STATUS, ED_CATEGORY, ED_SOURCE, ED_NOTES, ED_CONTRACT,
 	ED_DISCOUNT, ED_N };
 enum { CL_TITLE, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE, CL_P1_EMAIL,
@@ -174,8 +176,48 @@ form_title(tui_form_kind_t k)
 	case TUI_FORM_DEAL: return _("A deal");
 	case TUI_FORM_EDIT: return _("Edit the card");
 	case TUI_FORM_PERSON: return _("A person of the family");
+	case TUI_FORM_PICK_PERSON: return _("Change a person: which one?");
+	case TUI_FORM_PERSON_EDIT: return _("Change a person");
 	}
 	return "";
+}
+
+/* The person edit form's fields from person t_person_index of the full
+ * card (its contacts are whole), and what they were, to send only the
+ * changes. */
+static void
+person_fill(tui_t *t, tui_form_t *f)
+{
+	const Kartoteka__Client *c = t->t_card != NULL &&
+	    t->t_card->client != NULL ? t->t_card->client->client : NULL;
+	const Kartoteka__Person *p;
+	char born[40] = "", phones[TUI_FIELD_MAX] = "";
+	static const char *const rel[] = { "", N_("parent"), N_("child"),
+		N_("contact"), N_("other") };
+
+	if (c == NULL || t->t_person_index == 0 ||
+	    t->t_person_index > c->n_people ||
+	    (p = c->people[t->t_person_index - 1]) == NULL)
+		return;
+	if (p->birth_year && p->birth_month && p->birth_day)
+		snprintf(born, sizeof(born), "%02u.%02u.%04u", p->birth_day,
+		    p->birth_month, p->birth_year);
+	else if (p->birth_year)
+		snprintf(born, sizeof(born), "%u", p->birth_year);
+	for (size_t j = 0; j < p->n_phones; j++)
+		snprintf(phones + strlen(phones), sizeof(phones) - strlen(phones),
+		    "%s%s", j ? ", " : "", tui_str(p->phones[j]));
+	tui_form_set(f, PE_NAME, tui_str(p->name));
+	tui_form_set(f, PE_REL, (unsigned)p->relation < 5 && p->relation ?
+	    _(rel[p->relation]) : "");
+	tui_form_set(f, PE_BIRTH, born);
+	tui_form_set(f, PE_PHONES, phones);
+	tui_form_set(f, PE_EMAIL, tui_str(p->email));
+	tui_form_set(f, PE_REMOVE, _("no"));
+	for (size_t i = 0; i < PE_N; i++)
+		snprintf(t->t_edit_was[i], sizeof(t->t_edit_was[i]), "%s",
+		    f->fm_fields[i].fd_value);
+	t->t_edit_version = 0;
 }
 
 /* The edit form's fields as the card shows them now. */
@@ -267,6 +309,19 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 		tui_form_add(f, _("Phone"), "person.phones", 0);
 		tui_form_add(f, _("E-mail"), "person.email", 0);
 		tui_form_set(f, PS_REL, _("child"));
+		break;
+	case TUI_FORM_PICK_PERSON:
+		tui_form_add(f, _("Person number"), "index", 0);
+		tui_form_set(f, 0, "1");
+		break;
+	case TUI_FORM_PERSON_EDIT:
+		tui_form_add(f, _("Name"), "person.name", 0);
+		tui_form_add(f, _("Relation"), "person.relation", 0);
+		tui_form_add(f, _("Born"), "person.birth", 0);
+		tui_form_add(f, _("Phones"), "person.phones", 0);
+		tui_form_add(f, _("E-mail"), "person.email", 0);
+		tui_form_add(f, _("Remove (yes/no)"), "remove", 0);
+		person_fill(t, f);
 		break;
 	case TUI_FORM_EDIT:
 		tui_form_add(f, _("Family (title)"), "title", 0);
@@ -630,6 +685,120 @@ send_edit(tui_t *t)
 	return tui_link_send(t, &req, TUI_RQ_CLIENT_EDIT, 0, 1);
 }
 
+/* The picked number opens the person's edit form. */
+static int
+apply_pick(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	const Kartoteka__Client *c = t->t_card != NULL &&
+	    t->t_card->client != NULL ? t->t_card->client->client : NULL;
+	char *end = NULL, msg[TUI_ERROR_MAX];
+	long n = strtol(val(f, 0), &end, 10);
+
+	if (c == NULL)
+		return field_error(f, 0, _("the card is not here yet"));
+	if (end == val(f, 0) || *end != '\0' || n < 1 || (size_t)n >
+	    c->n_people || n > TUI_PEOPLE_MAX) {
+		snprintf(msg, sizeof(msg), _("person: a number from 1 to %zu, "
+		    "as the card lists them"), c->n_people < TUI_PEOPLE_MAX ?
+		    c->n_people : (size_t)TUI_PEOPLE_MAX);
+		return field_error(f, 0, msg);
+	}
+	t->t_person_index = (uint32_t)n;
+	tui_form_open(t, TUI_FORM_PERSON_EDIT);
+	return 0;
+}
+
+/* Sends the person's changed fields (or its removal) at the version the
+ * card showed. */
+static int
+send_person_edit(tui_t *t)
+{
+	tui_form_t *f = &t->t_form;
+	Kartoteka__Request req = KARTOTEKA__REQUEST__INIT;
+	Kartoteka__PersonEditRequest r = KARTOTEKA__PERSON_EDIT_REQUEST__INIT;
+	Kartoteka__PersonRemoveRequest rm = KARTOTEKA__PERSON_REMOVE_REQUEST__INIT;
+	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
+	Kartoteka__Client shown;
+	const Kartoteka__Client *c = tui_card_client(t, &shown);
+	static const char *const names[PE_N - 1] = { "name", "relation",
+		"birth", "phones", "email" };
+	char *fields[PE_N], *phones[PE_PHONES_MAX];
+	char buf[TUI_FIELD_MAX], *save = NULL, *tok;
+	const char *rm_word = val(f, PE_REMOVE), *b = val(f, PE_BIRTH);
+	int rel, remove;
+
+	if (c == NULL)
+		return field_error(f, PE_NAME, _("the card is not here yet"));
+	remove = strcasecmp(rm_word, "yes") == 0 || strcmp(rm_word, _("yes"))
+	    == 0;
+	if (!remove && strcasecmp(rm_word, "no") != 0 &&
+	    strcmp(rm_word, _("no")) != 0 && rm_word[0] != '\0')
+		return field_error(f, PE_REMOVE, _("remove: yes or no"));
+	if (remove) {
+		rm.id = t->t_card_id;
+		rm.version = c->version;
+		rm.index = t->t_person_index;
+		req.op_case = KARTOTEKA__REQUEST__OP_PERSON_REMOVE;
+		req.person_remove = &rm;
+		t->t_person_pending[0] = '\0';
+		return tui_link_send(t, &req, TUI_RQ_PERSON_REMOVE, 0, 1);
+	}
+	if ((rel = lookup(relations, val(f, PE_REL))) < 0)
+		return field_error(f, PE_REL, _("relation: parent, child, "
+		    "contact, other or empty"));
+	p.name = (char *)val(f, PE_NAME);
+	p.relation = (Kartoteka__Relation)rel;
+	if (strlen(b) == 4 && strspn(b, "0123456789") == 4) {
+		p.birth_year = (uint32_t)atoi(b);
+	} else if (b[0] != '\0') {
+		kt_date_t d;
+		kt_why_t why = { "" };
+		if (kt_date_parse(b, &d, &why) != 0) {
+			char msg[TUI_ERROR_MAX];
+			snprintf(msg, sizeof(msg), _("born: %s (DD.MM.YYYY, "
+			    "YYYY-MM-DD, DD.MM or YYYY)"), why.text);
+			return field_error(f, PE_BIRTH, msg);
+		}
+		p.birth_year = d.year;
+		p.birth_month = d.month;
+		p.birth_day = d.day;
+	}
+	/* phones: as many as typed, separated by commas */
+	snprintf(buf, sizeof(buf), "%s", val(f, PE_PHONES));
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " ");
+		if (tok[0] == '\0')
+			continue;
+		if (p.n_phones == PE_PHONES_MAX)
+			return field_error(f, PE_PHONES, _("phones: at most 8"));
+		phones[p.n_phones++] = tok;
+	}
+	p.phones = phones;
+	p.email = (char *)val(f, PE_EMAIL);
+	for (size_t i = 0; i + 1 < PE_N; i++)
+		if (strcmp(val(f, i), t->t_edit_was[i]) != 0)
+			fields[r.n_fields++] = (char *)names[i];
+	if (r.n_fields == 0) {
+		tui_form_reset(f);
+		tui_say(t, 0, _("Nothing changed"));
+		tui_go(t, TUI_SCR_CARD);
+		return 1;
+	}
+	tui_card_person_line(t->t_person_pending, sizeof(t->t_person_pending),
+	    val(f, PE_NAME), val(f, PE_REL), b, val(f, PE_PHONES),
+	    val(f, PE_EMAIL));
+	r.id = t->t_card_id;
+	r.version = c->version;
+	r.index = t->t_person_index;
+	r.fields = fields;
+	r.person = &p;
+	req.op_case = KARTOTEKA__REQUEST__OP_PERSON_EDIT;
+	req.person_edit = &r;
+	return tui_link_send(t, &req, TUI_RQ_PERSON_EDIT, 0, 1);
+}
+
 /* Adds the form's person to the card at the version shown; keeps the
  * person's line as typed to show once it is saved. */
 static int
@@ -722,6 +891,8 @@ save(tui_t *t)
 	case TUI_FORM_DEAL: rc = send_deal(t); break;
 	case TUI_FORM_EDIT: rc = send_edit(t); break;
 	case TUI_FORM_PERSON: rc = send_person(t); break;
+	case TUI_FORM_PERSON_EDIT: rc = send_person_edit(t); break;
+	case TUI_FORM_PICK_PERSON: (void)apply_pick(t); return;
 	case TUI_FORM_FILTER: (void)apply_filter(t); return;
 	}
 	if (rc == 0) {
@@ -787,10 +958,19 @@ tui_form_draw(tui_t *t)
 		hint = _("relation: parent, child, contact, other; born: "
 		    "12.03.2018 or 2018");
 		break;
+	case TUI_FORM_PICK_PERSON:
+		hint = _("the number of the person as the card lists them");
+		break;
+	case TUI_FORM_PERSON_EDIT:
+		hint = _("phones separated by commas; remove: yes takes the "
+		    "person off the card");
+		break;
 	}
 	if (t->t_form_kind == TUI_FORM_NOTE || t->t_form_kind == TUI_FORM_TASK ||
 	    t->t_form_kind == TUI_FORM_DEAL || t->t_form_kind == TUI_FORM_EDIT ||
-	    t->t_form_kind == TUI_FORM_PERSON)
+	    t->t_form_kind == TUI_FORM_PERSON ||
+	    t->t_form_kind == TUI_FORM_PICK_PERSON ||
+	    t->t_form_kind == TUI_FORM_PERSON_EDIT)
 		snprintf(title, sizeof(title), "%s \xc2\xb7 %s (%llu)",
 		    form_title(t->t_form_kind),
 		    t->t_card != NULL && t->t_card->client != NULL &&
@@ -861,6 +1041,22 @@ tui_form_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		tui_say(t, 0, _("Added to the card: version %llu"),
 		    (unsigned long long)cr->client->version);
 		tui_card_person_added(t, t->t_person_pending);
+		tui_card_edited(t, resp);
+		tui_card_refresh(t, NULL);
+		return;
+	case TUI_RQ_PERSON_EDIT:
+	case TUI_RQ_PERSON_REMOVE:
+		cr = tui_result(*resp, KARTOTEKA__RESPONSE__RESULT_CLIENT);
+		if (cr == NULL || cr->client == NULL)
+			goto wrong;
+		tui_form_reset(&t->t_form);
+		tui_say(t, 0, pd->pd_kind == TUI_RQ_PERSON_REMOVE ?
+		    _("Removed from the card: version %llu") :
+		    _("Saved: version %llu"),
+		    (unsigned long long)cr->client->version);
+		tui_card_person_changed(t, t->t_person_index,
+		    pd->pd_kind == TUI_RQ_PERSON_REMOVE ? NULL :
+		    t->t_person_pending);
 		tui_card_edited(t, resp);
 		tui_card_refresh(t, NULL);
 		return;

@@ -21,6 +21,7 @@
 #define TUI_LINES_MAX 400          /* lines of the agenda or a card kept */
 #define TUI_LINE_BYTES 512
 #define TUI_CARD_NEW_MAX 4
+#define TUI_PEOPLE_MAX 16          /* people of a card the TUI changes */
 #define KT_LOGIN_MAX_BYTES (KT_LOGIN_MAX + 1)
 
 /* The screens, each a file of its own (scr_*.c). */
@@ -64,6 +65,8 @@ typedef enum tui_rq {
 	TUI_RQ_USERS,
 	TUI_RQ_ACTIVITY,             /* a user's 30 days from the audit */
 	TUI_RQ_PERSON_ADD,
+	TUI_RQ_PERSON_EDIT,
+	TUI_RQ_PERSON_REMOVE,
 } tui_rq_t;
 
 typedef struct tui_pending {
@@ -99,6 +102,8 @@ typedef enum tui_form_kind {
 	TUI_FORM_DEAL,               /* a deal of the card's client */
 	TUI_FORM_EDIT,               /* the card's own fields */
 	TUI_FORM_PERSON,             /* a person added to the card */
+	TUI_FORM_PICK_PERSON,        /* which person to change */
+	TUI_FORM_PERSON_EDIT,        /* a person changed or removed */
 } tui_form_kind_t;
 
 typedef struct tui {
@@ -178,6 +183,12 @@ typedef struct tui {
 	                              * typed (the answer masks contacts) */
 	size_t t_card_nnewp;
 	char t_person_pending[TUI_LINE_BYTES]; /* the one being saved */
+	char t_card_pover[TUI_PEOPLE_MAX][TUI_LINE_BYTES]; /* person i as
+	                              * changed here ("": as the card has it) */
+	unsigned char t_card_premoved[TUI_PEOPLE_MAX]; /* removed here */
+	int t_card_people_changed;   /* indices may have moved: change no
+	                              * person before the card is read again */
+	uint32_t t_person_index;     /* TUI_FORM_PERSON_EDIT: 1-based */
 	int t_card_history;          /* the contact history is shown */
 	Kartoteka__Response *t_card_notes; /* its page (NoteList), owned */
 	unsigned t_notes_page;       /* 1, 2, ... */
@@ -334,6 +345,8 @@ void tui_card_person_line(char *line, size_t cap, const char *name,
 /* A person was added (line as tui_card_person_line made it): shown under
  * the card's people until the card is read again. */
 void tui_card_person_added(tui_t *t, const char *line);
+/* Person index (1-based) was changed to line, or removed (line NULL). */
+void tui_card_person_changed(tui_t *t, uint32_t index, const char *line);
 
 /* ---- scr_users.c: the owner's staff and their activity ----------------- */
 void tui_users_open(tui_t *t);

@@ -6,7 +6,8 @@
 # the phones stay visible, no second view is spent; an edit of a card
 # changed meanwhile is refused as stale), and h shows the whole contact
 # history with its authors, page by page, Esc back to the card; p adds a
-# person (a bad phone refused under its field first). The
+# person (a bad phone refused under its field first), e changes one
+# (only the fields changed) or removes one. The
 # header's view count is the day's (a view from the CLI included), and
 # the desk lock is the branch's, set with branch set --desk-lock.
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +137,42 @@ tui_wait "Алёна Соловьёва .*\+79549694301"
 expect_rc 0 cli o --json client show 1
 grep -q '"name":"Дарья Соловьёва","relation":"child"' "$T/last.out" || fail "the person: $(cat "$T/last.out")"
 grep -q '"+79991112233"' "$T/last.out" || fail "the person's phone: $(cat "$T/last.out")"
+
+# ---- e: change a person (a second phone), then remove one ---------------------------------
+tui_keys e
+tui_wait "Change a person: which one\?"
+tui_keys Enter
+tui_wait "Change a person · Соловьёвы"
+tui_wait "Name +\[Алёна Соловьёва"
+tui_wait "Phones +\[\+79549694301"
+tui_keys Tab Tab Tab
+tui_keys C-u
+tui_type "+79549694301, 8 900 123-45-67"
+tui_keys F2
+tui_wait "Saved: version 5"
+tui_wait "Алёна Соловьёва +parent +25\.05\.1985 +\+79549694301, 8"
+expect_rc 0 cli o --json client show 1
+grep -q '"phones":\["+79549694301","+79001234567"\]' "$T/last.out" || fail "the phones: $(cat "$T/last.out")"
+# indices may have moved: a second change waits for the card read again
+tui_keys e
+tui_wait "The people changed here: read the card again"
+tui_keys Escape
+tui_wait "1 found"
+tui_keys Enter
+tui_wait "Соловьёвы \(1\) · .* · version 5"
+tui_keys e
+tui_wait "Change a person: which one\?"
+tui_keys C-u
+tui_type 2
+tui_keys Enter
+tui_wait "Name +\[Дарья Соловьёва"
+tui_keys Tab Tab Tab Tab Tab C-u
+tui_type yes
+tui_keys F2
+tui_wait "Removed from the card: version 6"
+tui_screen | grep -q "Дарья Соловьёва" && fail "the removed person is still shown"
+expect_rc 0 cli o --json client show 1
+grep -q "Дарья" "$T/last.out" && fail "the person was not removed: $(cat "$T/last.out")"
 tui_keys F10
 tui_wait_exit
 [ "$TUI_RC" = 0 ] || fail "kartoteka-tui exited $TUI_RC"
