@@ -521,8 +521,9 @@ enqueue(senders_t *s, batch_t *b)
 	return rc;
 }
 
-/* Adds card i to b when it fits (1), else leaves b as it is (0); -1 on a
- * failure (reported). */
+/* Adds card i to b when it fits (1), else leaves b as it is (0); 2 when
+ * the card alone would not fit one request (it is refused, the run goes
+ * on); -1 on a failure (reported). */
 static int
 add_card(imp_t *m, batch_t *b, size_t i)
 {
@@ -542,6 +543,19 @@ add_card(imp_t *m, batch_t *b, size_t i)
 	ic->line = lines[0] > UINT32_MAX ? UINT32_MAX : (uint32_t)lines[0];
 	ic->client = c;
 	sz = kartoteka__import_card__get_packed_size(ic) + 8;
+	if (sz > BATCH_BYTES) {
+		char why[300];
+		snprintf(why, sizeof(why), _("the card is too large for one "
+		    "request (%zu bytes, at most %u): split the family or "
+		    "shorten its notes"), sz, BATCH_BYTES);
+		if ((m->cards[i].reason = strdup(why)) == NULL) {
+			cli_fail(m->cli, CLI_EXIT_USAGE, "NOMEM", NULL, "%s",
+			    _("out of memory"));
+			return -1;
+		}
+		m->cards[i].outcome = ROW_REFUSED;
+		return 2;
+	}
 	if (b->ib.n_cards > 0 && b->bytes + sz > BATCH_BYTES)
 		return 0;
 	b->pc[b->ib.n_cards] = ic;
@@ -684,6 +698,13 @@ send_all(imp_t *m, size_t skip, size_t total_rows, size_t nconn)
 		if ((fit = add_card(m, b, i)) < 0) {
 			rc = CLI_EXIT_USAGE;
 			break;
+		}
+		if (fit == 2) {
+			/* refused here: its rows are done */
+			pthread_mutex_lock(&s->mu);
+			s->rows_done += n;
+			pthread_mutex_unlock(&s->mu);
+			continue;
 		}
 		if (fit == 0) {
 			/* Full: send it, and take the card into a new one. */

@@ -50,6 +50,7 @@ set(KT_INTEGRATION_TESTS
   full_disk
   import
   import_xlsx
+  import_large
   tui_desk
   tui_owner_lock
   tui_reconnect
