@@ -505,6 +505,13 @@ kt_server_run(const kt_server_opts_t *opts)
 		return KT_ENOMEM;
 	memset(srv, 0, sizeof(*srv));
 	srv->opts = *opts;
+	if (kt_store_restore_interrupted(opts->data_dir)) {
+		char why[600];
+		kt_log(KT_LOG_ERR, "%s", kt_store_open_problem(KT_ESTATE,
+		    opts->data_dir, NULL, why, sizeof(why)));
+		rc = KT_ESTATE;
+		goto out;
+	}
 	rc = kt_identity_load_keys(opts->data_dir, srv->static_priv,
 	    srv->static_pub, srv->sign_sk, srv->sign_pk);
 	if (rc != 0) {

@@ -197,11 +197,25 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* fsync of a directory: its entries are on the disk. 0 or -1 (errno). */
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 /* The end has been read: the parts get their names, flushed first. */
 static int
 finish(restore_t *s, char *why, size_t cap)
 {
-	char from[4096], to[4096];
+	char from[4096], to[4096], marker[4096];
+	int mfd = -1;
 
 	for (size_t i = 0; i < NFILES; i++) {
 		if (!s->seen[i]) {
@@ -219,16 +233,36 @@ finish(restore_t *s, char *why, size_t cap)
 			return KT_EIO;
 		}
 	}
+	/* The renames are not one step: the marker says so to any open
+	 * until the last is done (model/store.h, KT_STORE_RESTORING). */
+	(void)snprintf(marker, sizeof(marker), "%s/%s", s->dir,
+	    KT_STORE_RESTORING);
+	if ((mfd = open(marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) < 0 || fsync(mfd) != 0 || sync_dir(s->dir) != 0) {
+		WHY("cannot write %s: %s", marker, strerror(errno));
+		if (mfd >= 0)
+			close(mfd);
+		(void)unlink(marker);
+		return KT_EIO;
+	}
+	close(mfd);
 	for (size_t i = 0; i < NFILES; i++) {
 		part_path(s, i, 1, from, sizeof(from));
 		part_path(s, i, 0, to, sizeof(to));
 		if (rename(from, to) != 0) {
+			/* the marker stays: the directory is half restored */
 			WHY("cannot rename %s: %s", from, strerror(errno));
 			return KT_EIO;
 		}
 		s->seen[i] = 0;       /* nothing left to drop */
 		close(s->fd[i]);
 		s->fd[i] = -1;
+	}
+	if (sync_dir(s->dir) != 0 || unlink(marker) != 0 ||
+	    sync_dir(s->dir) != 0) {
+		WHY("cannot finish the restore in %s: %s", s->dir,
+		    strerror(errno));
+		return KT_EIO;
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <sodium.h>
 
+#include "catalog.h"
 #include "kt_error.h"
 #include "model/store.h"
 
@@ -647,6 +648,18 @@ kt_store_create_missing(kt_store_t *st, MDB_txn *txn)
 }
 
 int
+kt_store_restore_interrupted(const char *dir)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, KT_STORE_RESTORING) >=
+	    (int)sizeof(path))
+		return 0;
+	return lstat(path, &sb) == 0;
+}
+
+int
 kt_store_open(kt_store_t **out, const char *dir, int flags)
 {
 	return kt_store_open_ex(out, dir, flags, NULL);
@@ -675,6 +688,8 @@ kt_store_open_ex(kt_store_t **out, const char *dir, int flags,
 		*opts->schema_found = 0;
 	if ((flags & KT_STORE_CREATE) && (flags & KT_STORE_RDONLY))
 		return KT_EINVAL;
+	if (kt_store_restore_interrupted(dir))
+		return KT_ESTATE;
 	if (sodium_init() < 0)
 		return KT_ESTORE;
 
@@ -778,6 +793,13 @@ kt_store_open_problem(int rc, const char *dir, const kt_store_opts_t *opts,
 
 	if (cap == 0)
 		return "";
+	if (rc == KT_ESTATE && kt_store_restore_interrupted(dir)) {
+		snprintf(buf, cap, KT_MSG("a restore into %s was interrupted "
+		    "(%s is there): the directory holds part of a store; empty "
+		    "it and run `kartotekad restore` again"), dir,
+		    KT_STORE_RESTORING);
+		return buf;
+	}
 	if (opts != NULL && opts->schema_found != NULL)
 		found = *opts->schema_found;
 	if (opts != NULL && opts->migrate_steps != NULL)

@@ -83,6 +83,16 @@ enum {
 				  model/migrate.c; never with RDONLY) */
 };
 
+/* KT_STORE_RESTORING is the marker a restore writes into the data
+ * directory before it renames its files into place, and removes once
+ * every one is there (jobs/backup.c): while it exists the directory holds
+ * part of one store and part of nothing, and kt_store_open_ex refuses it
+ * (KT_ESTATE; kt_store_open_problem says to restore again). */
+#define KT_STORE_RESTORING "RESTORING"
+
+/* 1 when dir holds the marker of an interrupted restore. */
+int kt_store_restore_interrupted(const char *dir);
+
 /* kt_store_open opens (or with KT_STORE_CREATE creates) the store in dir,
  * at this binary's schema version. A store at an older version is
  * refused unless flags has KT_STORE_OLDER: commands and the server open

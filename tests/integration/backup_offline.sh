@@ -121,4 +121,18 @@ expect_rc 0 cli o alerts
 [ "$(grep -c 'store.restored' "$T/last.out")" -eq 1 ] || fail "alert again: $(cat "$T/last.out")"
 expect_rc 0 "$KARTOTEKAD" audit verify --data "$T/data"
 kt_stop || fail "server did not stop cleanly"
+
+# A restore cut between its renames leaves its marker: the store is
+# refused, by the server and the offline commands alike, until it is
+# emptied and restored again.
+cp -a "$T/data" "$T/half"
+touch "$T/half/RESTORING"
+rc=0
+"$KARTOTEKAD" run --data "$T/half" --listen 127.0.0.1:0 >"$T/half.out" 2>"$T/half.err" </dev/null || rc=$?
+[ "$rc" -ne 0 ] || fail "the server started on a half-restored store"
+grep -q "a restore into $T/half was interrupted" "$T/half.err" || fail "run: $(cat "$T/half.err")"
+rc=0
+"$KARTOTEKAD" audit verify --data "$T/half" >/dev/null 2>"$T/half.err" || rc=$?
+[ "$rc" -ne 0 ] || fail "audit verify opened a half-restored store"
+grep -q "was interrupted" "$T/half.err" || fail "audit verify: $(cat "$T/half.err")"
 echo "ok"
