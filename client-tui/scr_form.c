@@ -251,6 +251,92 @@ edit_fill(tui_t *t, tui_form_t *f)
 	t->t_edit_version = c->version;
 }
 
+/* A form's fields: the label (translated where shown) and the protocol
+ * path a server error names it by. */
+typedef struct field_spec {
+	const char *fs_label;
+	const char *fs_path;
+} field_spec_t;
+
+static const field_spec_t fields_note[] = {
+	{ N_("Channel"), "channel" },
+	{ N_("Direction"), "direction" },
+	{ N_("Topic"), "topic" },
+	{ N_("Agreed"), "agreed" },
+};
+static const field_spec_t fields_task[] = {
+	{ N_("Due"), "due" },
+	{ N_("Kind"), "kind" },
+	{ N_("What"), "title" },
+};
+static const field_spec_t fields_client[] = {
+	{ N_("Family (title)"), "title" },
+	{ N_("1 Name"), "people[0].name" },
+	{ N_("1 Relation"), "people[0].relation" },
+	{ N_("1 Born"), "people[0].birth" },
+	{ N_("1 Phone"), "people[0].phones" },
+	{ N_("1 E-mail"), "people[0].email" },
+	{ N_("2 Name"), "people[1].name" },
+	{ N_("2 Relation"), "people[1].relation" },
+	{ N_("2 Born"), "people[1].birth" },
+	{ N_("2 Phone"), "people[1].phones" },
+	{ N_("Source"), "source" },
+	{ N_("Notes"), "notes" },
+};
+static const field_spec_t fields_move[] = {
+	{ N_("New due"), "due" },
+};
+static const field_spec_t fields_deal[] = {
+	{ N_("What"), "title" },
+	{ N_("Amount"), "amount" },
+	{ N_("Currency"), "currency" },
+	{ N_("Course"), "course" },
+	{ N_("Note"), "note" },
+};
+static const field_spec_t fields_person[] = {
+	{ N_("Name"), "person.name" },
+	{ N_("Relation"), "person.relation" },
+	{ N_("Born"), "person.birth" },
+	{ N_("Phone"), "person.phones" },
+	{ N_("E-mail"), "person.email" },
+};
+static const field_spec_t fields_pick_person[] = {
+	{ N_("Person number"), "index" },
+};
+static const field_spec_t fields_person_edit[] = {
+	{ N_("Name"), "person.name" },
+	{ N_("Relation"), "person.relation" },
+	{ N_("Born"), "person.birth" },
+	{ N_("Phones"), "person.phones" },
+	{ N_("E-mail"), "person.email" },
+	{ N_("Remove (yes/no)"), "remove" },
+};
+static const field_spec_t fields_edit[] = {
+	{ N_("Family (title)"), "title" },
+	{ N_("Status"), "status" },
+	{ N_("Category"), "category" },
+	{ N_("Source"), "source" },
+	{ N_("Notes"), "notes" },
+	{ N_("Contract"), "contract" },
+	{ N_("Discount, %"), "discount_percent" },
+};
+static const field_spec_t fields_filter[] = {
+	{ N_("Manager (login)"), "manager" },
+	{ N_("Status"), "status" },
+	{ N_("Category"), "category" },
+	{ N_("Tag"), "tag" },
+	{ N_("Birth month"), "birth_month" },
+	{ N_("Children only"), "children_only" },
+};
+
+static void
+add_fields(tui_form_t *f, const field_spec_t *spec, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		(void)tui_form_add(f, _(spec[i].fs_label), spec[i].fs_path, 0);
+}
+#define ADD_FIELDS(f, tab) add_fields((f), (tab), sizeof(tab) / sizeof((tab)[0]))
+
 void
 tui_form_open(tui_t *t, tui_form_kind_t kind)
 {
@@ -261,85 +347,45 @@ tui_form_open(tui_t *t, tui_form_kind_t kind)
 	t->t_form_busy = 0;
 	switch (kind) {
 	case TUI_FORM_NOTE:
-		tui_form_add(f, _("Channel"), "channel", 0);
-		tui_form_add(f, _("Direction"), "direction", 0);
-		tui_form_add(f, _("Topic"), "topic", 0);
-		tui_form_add(f, _("Agreed"), "agreed", 0);
+		ADD_FIELDS(f, fields_note);
 		tui_form_set(f, NOTE_CHANNEL, _("call"));
 		tui_form_set(f, NOTE_DIRECTION, _("in"));
 		f->fm_focus = NOTE_TOPIC;
 		break;
 	case TUI_FORM_TASK:
-		tui_form_add(f, _("Due"), "due", 0);
-		tui_form_add(f, _("Kind"), "kind", 0);
-		tui_form_add(f, _("What"), "title", 0);
+		ADD_FIELDS(f, fields_task);
 		tui_form_set(f, TASK_KIND, _("call"));
 		break;
 	case TUI_FORM_CLIENT:
-		tui_form_add(f, _("Family (title)"), "title", 0);
-		tui_form_add(f, _("1 Name"), "people[0].name", 0);
-		tui_form_add(f, _("1 Relation"), "people[0].relation", 0);
-		tui_form_add(f, _("1 Born"), "people[0].birth", 0);
-		tui_form_add(f, _("1 Phone"), "people[0].phones", 0);
-		tui_form_add(f, _("1 E-mail"), "people[0].email", 0);
-		tui_form_add(f, _("2 Name"), "people[1].name", 0);
-		tui_form_add(f, _("2 Relation"), "people[1].relation", 0);
-		tui_form_add(f, _("2 Born"), "people[1].birth", 0);
-		tui_form_add(f, _("2 Phone"), "people[1].phones", 0);
-		tui_form_add(f, _("Source"), "source", 0);
-		tui_form_add(f, _("Notes"), "notes", 0);
+		ADD_FIELDS(f, fields_client);
 		tui_form_set(f, CL_P1_REL, _("parent"));
 		tui_form_set(f, CL_P2_REL, _("child"));
 		break;
 	case TUI_FORM_MOVE:
-		tui_form_add(f, _("New due"), "due", 0);
+		ADD_FIELDS(f, fields_move);
 		break;
 	case TUI_FORM_DEAL:
-		tui_form_add(f, _("What"), "title", 0);
-		tui_form_add(f, _("Amount"), "amount", 0);
-		tui_form_add(f, _("Currency"), "currency", 0);
-		tui_form_add(f, _("Course"), "course", 0);
-		tui_form_add(f, _("Note"), "note", 0);
+		ADD_FIELDS(f, fields_deal);
 		tui_form_set(f, DEAL_CURRENCY, "RUB");
 		break;
 	case TUI_FORM_PERSON:
-		tui_form_add(f, _("Name"), "person.name", 0);
-		tui_form_add(f, _("Relation"), "person.relation", 0);
-		tui_form_add(f, _("Born"), "person.birth", 0);
-		tui_form_add(f, _("Phone"), "person.phones", 0);
-		tui_form_add(f, _("E-mail"), "person.email", 0);
+		ADD_FIELDS(f, fields_person);
 		tui_form_set(f, PS_REL, _("child"));
 		break;
 	case TUI_FORM_PICK_PERSON:
-		tui_form_add(f, _("Person number"), "index", 0);
+		ADD_FIELDS(f, fields_pick_person);
 		tui_form_set(f, 0, "1");
 		break;
 	case TUI_FORM_PERSON_EDIT:
-		tui_form_add(f, _("Name"), "person.name", 0);
-		tui_form_add(f, _("Relation"), "person.relation", 0);
-		tui_form_add(f, _("Born"), "person.birth", 0);
-		tui_form_add(f, _("Phones"), "person.phones", 0);
-		tui_form_add(f, _("E-mail"), "person.email", 0);
-		tui_form_add(f, _("Remove (yes/no)"), "remove", 0);
+		ADD_FIELDS(f, fields_person_edit);
 		person_fill(t, f);
 		break;
 	case TUI_FORM_EDIT:
-		tui_form_add(f, _("Family (title)"), "title", 0);
-		tui_form_add(f, _("Status"), "status", 0);
-		tui_form_add(f, _("Category"), "category", 0);
-		tui_form_add(f, _("Source"), "source", 0);
-		tui_form_add(f, _("Notes"), "notes", 0);
-		tui_form_add(f, _("Contract"), "contract", 0);
-		tui_form_add(f, _("Discount, %"), "discount_percent", 0);
+		ADD_FIELDS(f, fields_edit);
 		edit_fill(t, f);
 		break;
 	case TUI_FORM_FILTER:
-		tui_form_add(f, _("Manager (login)"), "manager", 0);
-		tui_form_add(f, _("Status"), "status", 0);
-		tui_form_add(f, _("Category"), "category", 0);
-		tui_form_add(f, _("Tag"), "tag", 0);
-		tui_form_add(f, _("Birth month"), "birth_month", 0);
-		tui_form_add(f, _("Children only"), "children_only", 0);
+		ADD_FIELDS(f, fields_filter);
 		break;
 	}
 	if (t->t_screen != TUI_SCR_FORM)

@@ -171,6 +171,11 @@ alert_at(const tui_t *t, size_t i)
  * after a bounded scan with no entries: a few more are asked then. */
 #define ALERT_AUDIT_PAGES 8
 #define ALERT_AUDIT_WINDOW_MS (15 * 60 * 1000)
+/* The entry that raised an alert is written after it, in the same
+ * request (its detail names the alert): a little after the alert's time
+ * still belongs to it. Under load that gap was more than the 1 ms the
+ * window used to leave, and the entry fell out (tui_owner_lock.sh). */
+#define ALERT_AUDIT_AFTER_MS (10 * 1000)
 
 static void
 audit_send(tui_t *t, const Kartoteka__Alert *a, int next)
@@ -184,7 +189,7 @@ audit_send(tui_t *t, const Kartoteka__Alert *a, int next)
 		r.client = a->client_id;
 	r.from_ms = a->time_ms > ALERT_AUDIT_WINDOW_MS ?
 	    a->time_ms - ALERT_AUDIT_WINDOW_MS : 0;
-	r.to_ms = a->time_ms + 1;
+	r.to_ms = a->time_ms + ALERT_AUDIT_AFTER_MS;
 	r.limit = 50;
 	if (next) {
 		r.cursor.data = t->t_alert_cursor;
