@@ -21,6 +21,16 @@ if(KT_FUZZ)
   add_test(NAME fuzz.amount COMMAND fuzz_amount -max_total_time=30 -max_len=255)
   set_tests_properties(fuzz.amount PROPERTIES LABELS fuzz)
 
+  # The server's catalogue: a .mo and a message in one input (seeds:
+  # tests/fuzz/make-catalog-seeds.sh BUILD DIR, from the build's catalogue).
+  add_executable(fuzz_catalog fuzz/fuzz_catalog.c)
+  target_link_libraries(fuzz_catalog PRIVATE kt_server kt_build_flags)
+  target_link_options(fuzz_catalog PRIVATE -fsanitize=fuzzer)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/catalog)
+  add_test(NAME fuzz.catalog COMMAND fuzz_catalog -max_total_time=30
+    -max_len=300000 ${CMAKE_BINARY_DIR}/fuzz-corpus/catalog)
+  set_tests_properties(fuzz.catalog PROPERTIES LABELS fuzz)
+
   # Past the handshake: requests through the transport ciphers into the
   # dispatcher of a server over a temporary store (the unit tests' harness
   # and fake network, linked before kt_server as in kt_unit_test).
