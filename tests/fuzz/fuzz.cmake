@@ -12,7 +12,14 @@ if(KT_FUZZ)
   add_executable(fuzz_client fuzz/fuzz_client.c)
   target_link_libraries(fuzz_client PRIVATE kt_server kt_build_flags)
   target_link_options(fuzz_client PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz.client COMMAND fuzz_client -max_total_time=30 -max_len=70000)
+  # Seeds: generated families (tests/bench/families.c), written into the
+  # build tree by fuzz_client_corpus before the run.
+  add_executable(fuzz_client_corpus fuzz/fuzz_client_corpus.c
+    bench/families.c)
+  target_include_directories(fuzz_client_corpus PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(fuzz_client_corpus PRIVATE kt_proto kt_build_flags)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/client)
+  add_test(NAME fuzz.client COMMAND bash -c "$<TARGET_FILE:fuzz_client_corpus> ${CMAKE_BINARY_DIR}/fuzz-corpus/client && $<TARGET_FILE:fuzz_client> -max_total_time=30 -max_len=70000 ${CMAKE_BINARY_DIR}/fuzz-corpus/client")
   set_tests_properties(fuzz.client PROPERTIES LABELS fuzz)
 
   add_executable(fuzz_amount fuzz/fuzz_amount.c)
