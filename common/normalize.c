@@ -621,6 +621,48 @@ kt_date_format(const kt_date_t *d, char out[static 11])
  * Text: folding, words, validity, width
  * ------------------------------------------------------------------- */
 
+/* The fold of in (n bytes of valid UTF-8) when it has only ASCII and the
+ * letters of the Russian alphabet (U+0401, U+0410..U+044F, U+0451), as
+ * names and e-mails nearly always do: for those, NFKC changes nothing
+ * and case folding is A..Z -> a..z and А..Я -> а..я, so the bytes are
+ * mapped in place (same lengths), 'ё' and 'Ё' to 'е' as kt_text_fold
+ * does after u8_casefold. test_normalize.fold_short_way_as_casefold
+ * checks it against u8_casefold. Returns 1 with out filled (n < cap),
+ * or 0 when in has any other character or out is too small: then
+ * nothing is promised of out and the caller folds in full. */
+static int
+fold_short_way(const char *in, size_t n, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)in;
+
+	if (n >= cap)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned cp;
+
+		if (s[i] < 0x80) {
+			out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ?
+			    s[i] + ('a' - 'A') : s[i]);
+			continue;
+		}
+		/* Valid UTF-8: a lead byte D0 or D1 has its continuation. */
+		if ((s[i] != 0xd0 && s[i] != 0xd1) || i + 1 >= n)
+			return 0;
+		cp = ((unsigned)(s[i] & 0x1f) << 6) | (s[i + 1] & 0x3f);
+		if (cp >= 0x410 && cp <= 0x42f)
+			cp += 0x20;
+		else if (cp == 0x401 || cp == 0x451)
+			cp = 0x435;
+		else if (cp < 0x430 || cp > 0x44f)
+			return 0;
+		out[i] = (char)(0xc0 | (cp >> 6));
+		out[i + 1] = (char)(0x80 | (cp & 0x3f));
+		i++;
+	}
+	out[n] = '\0';
+	return 1;
+}
+
 int
 kt_text_fold(const char *in, char *out, size_t cap)
 {
@@ -638,6 +680,8 @@ kt_text_fold(const char *in, char *out, size_t cap)
 	if (u8_check((const uint8_t *)in, n) != NULL)
 		return KT_EINVAL;
 	if (n == 0)
+		return 0;
+	if (fold_short_way(in, n, out, cap))
 		return 0;
 	/* u8_casefold writes into out when the result fits in len bytes and
 	 * returns out; otherwise it returns a malloc'ed result we drop. */

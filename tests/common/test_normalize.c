@@ -3,7 +3,12 @@
  * UTF-8 checks and masks, with hostile inputs. */
 #include "kt_test.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <unicase.h>
+#include <uninorm.h>
 
 #include "kt_error.h"
 #include "normalize.h"
@@ -608,6 +613,84 @@ fold_yo(void **state)
 	fold_is("Йошкар-Ола", "йошкар-ола");
 }
 
+/* The reference: kt_text_fold's full way (u8_casefold with NFKC, then
+ * 'ё' -> 'е'), written out here. */
+static void
+fold_reference(const char *in, char *out, size_t cap)
+{
+	size_t len = cap - 1;
+	uint8_t *r = u8_casefold((const uint8_t *)in, strlen(in), NULL,
+	    UNINORM_NFKC, (uint8_t *)out, &len);
+
+	assert_ptr_equal(r, (uint8_t *)out);
+	out[len] = '\0';
+	for (size_t i = 0; i + 1 < len; i++)
+		if ((unsigned char)out[i] == 0xd1 &&
+		    (unsigned char)out[i + 1] == 0x91) {
+			out[i] = (char)0xd0;
+			out[i + 1] = (char)0xb5;
+		}
+}
+
+/* kt_text_fold folds ASCII and the Russian alphabet itself (the short
+ * way): the same bytes as the full way for every such character alone,
+ * every pair, and random strings of them mixed with characters that
+ * take the full way (a combining diaeresis after 'е', 'ß', a Latin 'É'). */
+static void
+fold_short_way_as_casefold(void **state)
+{
+	static const char *other[] = { "\xcc\x88", "\xc3\x9f", "\xc3\x89",
+	    "\xd1\x96", "\xef\xbc\xa1" };
+	char set[200][4], in[128], got[256], want[256];
+	size_t n = 0;
+	uint32_t x = 7;
+
+	(void)state;
+	for (int c = 1; c < 0x80; c++) {
+		set[n][0] = (char)c;
+		set[n++][1] = '\0';
+	}
+	for (unsigned cp = 0x401; cp <= 0x451; cp++) {
+		if (cp != 0x401 && cp != 0x451 && (cp < 0x410 || cp > 0x44f))
+			continue;
+		set[n][0] = (char)(0xc0 | (cp >> 6));
+		set[n][1] = (char)(0x80 | (cp & 0x3f));
+		set[n++][2] = '\0';
+	}
+	assert_int_equal(n, 127 + 66);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			snprintf(in, sizeof(in), "%s%s", set[i], set[j]);
+			assert_int_equal(kt_text_fold(in, got, sizeof(got)), 0);
+			fold_reference(in, want, sizeof(want));
+			assert_string_equal(got, want);
+		}
+	for (int k = 0; k < 20000; k++) {
+		size_t len = 0;
+		in[0] = '\0';
+		while (len < 100) {
+			const char *piece;
+			x = x * 1103515245u + 12345u;
+			if ((x >> 16) % 40 == 0)
+				piece = other[(x >> 8) % 5];
+			else
+				piece = set[(x >> 16) % n];
+			strcat(in, piece);
+			len += strlen(piece);
+			if ((x >> 24) % 16 == 0)
+				break;
+		}
+		assert_int_equal(kt_text_fold(in, got, sizeof(got)), 0);
+		fold_reference(in, want, sizeof(want));
+		assert_string_equal(got, want);
+	}
+	/* Too small for the short way: the full way's KT_ENOSPC. */
+	assert_int_equal(kt_text_fold("ЁЛКИ", got, 8), KT_ENOSPC);
+	assert_string_equal(got, "");
+	assert_int_equal(kt_text_fold("ЁЛКИ", got, 9), 0);
+	assert_string_equal(got, "елки");
+}
+
 static void
 fold_unicode(void **state)
 {
@@ -1001,6 +1084,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(date_errors),
 	cmocka_unit_test(date_format_checks),
 	cmocka_unit_test(fold_yo),
+	cmocka_unit_test(fold_short_way_as_casefold),
 	cmocka_unit_test(fold_unicode),
 	cmocka_unit_test(fold_errors),
 	cmocka_unit_test(fold_long),

@@ -6,6 +6,7 @@
  * countries' plans (Germany, Italy's kept 0, NANP, Belarus, the UK), the
  * calling codes --phone-country may name, and messages that say what is
  * wrong. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,6 +170,60 @@ cc_known_for_every_country(void **state)
 	assert_string_equal(kt_phone_plan_region_name("XY"), "XY");
 }
 
+/* kt_phone_plan_check reads "+" and digits itself and asks the library's
+ * Parse only when that reading is not a valid number: it must answer as
+ * Parse does. Compared over every calling code the library knows (the
+ * countries' and the international services': 800, 870, 882...), every
+ * national length, 50 numbers of each: random digits from a fixed
+ * generator (each run tries the same numbers), the first digit running
+ * over 0..9 so that leading zeros and national prefixes (Russia's 8,
+ * the UK's 0) come up. */
+static void
+short_way_answers_as_parse(void **state)
+{
+	static const int services[] = { 800, 808, 870, 878, 881, 882, 883,
+	    888, 979 };
+	uint32_t x = 12345;
+	size_t tried = 0, valid = 0;
+
+	(void)state;
+	for (int cc = 1; cc <= 999; cc++) {
+		char code[8], e164[20];
+		int service = 0;
+
+		for (size_t i = 0; i < sizeof(services) / sizeof(services[0]);
+		    i++)
+			service |= services[i] == cc;
+		snprintf(code, sizeof(code), "%d", cc);
+		if (!service && !kt_phone_plan_cc_known(code))
+			continue;
+		for (size_t len = 2; strlen(code) + len <= 15; len++)
+			for (int k = 0; k < 50; k++) {
+				char r1[3], r2[3];
+				kt_phone_verdict_t v1, v2;
+				size_t n = (size_t)snprintf(e164, sizeof(e164),
+				    "+%s", code);
+
+				for (size_t d = 0; d < len; d++) {
+					x = x * 1103515245u + 12345u;
+					e164[n++] = (char)('0' + (d == 0 ? k % 10 :
+					    (int)((x >> 16) % 10)));
+				}
+				e164[n] = '\0';
+				v1 = kt_phone_plan_check(e164, r1);
+				v2 = kt_phone_plan_check_parsed(e164, r2);
+				if (v1 != v2 || strcmp(r1, r2) != 0)
+					fail_msg("%s: %d (%s) against Parse's %d "
+					    "(%s)", e164, v1, r1, v2, r2);
+				tried++;
+				valid += v1 == KT_PHONE_VALID;
+			}
+	}
+	print_message("%zu numbers, %zu valid: the same answers\n", tried,
+	    valid);
+	assert_true(valid > 4000);
+}
+
 static void
 normalize_names_the_problem(void **state)
 {
@@ -187,6 +242,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(national_by_country_rules),
 	cmocka_unit_test(cc_known_for_every_country),
 	cmocka_unit_test(normalize_names_the_problem),
+	cmocka_unit_test(short_way_answers_as_parse),
 };
 
 KT_TEST_MAIN(tests)
