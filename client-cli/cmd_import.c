@@ -34,7 +34,7 @@
 #define BATCH_CARDS 250u                /* the server's limit */
 #define BATCH_BYTES 60000u              /* packed cards in one request */
 #define CONN_MAX 16u                    /* --connections */
-#define CONN_DEFAULT 4u
+#define CONN_DEFAULT 16u
 
 /* How a row ended. */
 enum {

@@ -19,7 +19,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 ROWS=1000000
-CONNS=4
+CONNS=16
 BUILD=${KT_BUILD:-$TOP/build}
 while [ $# -gt 0 ]; do
 	case $1 in
