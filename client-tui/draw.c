@@ -133,8 +133,10 @@ tui_lines_key(tui_t *t, tui_lines_t *ls, wint_t ch, int fkey)
 }
 
 int
-tui_lines_scroll(tui_lines_t *ls, wint_t ch, size_t height)
+tui_lines_scroll(tui_lines_t *ls, wint_t ch, int fkey, size_t height)
 {
+	if (!fkey)
+		return 0;
 	switch (ch) {
 	case KEY_DOWN:
 		if (ls->ls_top + height < ls->ls_n)

@@ -585,8 +585,7 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 		send_notes(t, 1);
 		return;
 	}
-	if (fkey)
-		(void)tui_lines_scroll(ls, ch, (size_t)height);
+	(void)tui_lines_scroll(ls, ch, fkey, (size_t)height);
 }
 
 void

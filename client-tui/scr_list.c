@@ -213,7 +213,7 @@ audit_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		return;
 	}
 	/* an empty page with a next one: ask on, a few pages at the most
-	 * (the cursor is taken last: only when it is sent at once) */
+	 * (the cursor is taken last, so it changes only when it is sent) */
 	if (l->n_entries == 0 && t->t_alert_pages < ALERT_AUDIT_PAGES &&
 	    (a = alert_at(t, t->t_alert_sel)) != NULL && a->id == pd->pd_seq &&
 	    tui_cursor_take(t->t_alert_cursor, sizeof(t->t_alert_cursor),

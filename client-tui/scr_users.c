@@ -216,7 +216,7 @@ tui_users_key(tui_t *t, wint_t ch, int fkey)
 		/* the days are read, not picked: the arrows scroll (the key
 		 * bar names only them) */
 		if (ch == KEY_DOWN || ch == KEY_UP)
-			(void)tui_lines_scroll(ls, ch,
+			(void)tui_lines_scroll(ls, ch, fkey,
 			    LINES > 4 ? (size_t)LINES - 4 : 1);
 		else if (ch == KEY_F(1))
 			t->t_help = 1;

@@ -295,9 +295,9 @@ void tui_lines_move(tui_lines_t *ls, int delta);
  * (handled), 0 when it is the screen's to handle. */
 int tui_lines_key(tui_t *t, tui_lines_t *ls, wint_t ch, int fkey);
 /* The keys of lines that are read, not picked (a card, a user's days),
- * shown height rows at a time: Up/Down scroll a line, PgDn/PgUp a page;
- * ch is a function key (KEY_*). Returns 1 when ch was one of these. */
-int tui_lines_scroll(tui_lines_t *ls, wint_t ch, size_t height);
+ * shown height rows at a time: Up/Down scroll a line, PgDn/PgUp a page.
+ * Returns 1 when ch was one of these (handled). */
+int tui_lines_scroll(tui_lines_t *ls, wint_t ch, int fkey, size_t height);
 /* dd.mm of unix seconds, in the local time zone. */
 const char *tui_fmt_day(char buf[static 16], int64_t secs);
 const char *tui_role_label(Kartoteka__Role role);
