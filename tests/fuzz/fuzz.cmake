@@ -41,8 +41,8 @@ if(KT_FUZZ)
   # Past the handshake: requests through the transport ciphers into the
   # dispatcher of a server over a temporary store (the unit tests' harness
   # and fake network, linked before kt_server as in kt_unit_test).
-  add_executable(fuzz_session fuzz/fuzz_session.c server/harness.c
-    server/fake_net.c)
+  add_executable(fuzz_session fuzz/fuzz_session.c fuzz/pb_mutate.c
+    server/harness.c server/fake_net.c)
   target_include_directories(fuzz_session PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(fuzz_session PRIVATE kt_server PkgConfig::CMOCKA
     kt_build_flags)

@@ -10,7 +10,11 @@
  * checks and every op behind them, with the writer committing for real.
  * The first byte of the input picks the connection: the owner's, or a
  * manager's of branch "North". Seeds: tests/fuzz/corpus/session/ (one
- * valid request per op, made by fuzz_session_corpus). */
+ * valid request per op, made by fuzz_session_corpus).
+ * Mutation is structure-aware (LLVMFuzzerCustomMutator below): records
+ * are duplicated, dropped, swapped, or one is decoded as a Request and
+ * changed field by field (pb_mutate.c); one mutation in five is still
+ * libFuzzer's own on the raw bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,9 +26,16 @@
 
 #include "kartoteka.pb-c.h"
 #include "noise.h"
+#include "pb_mutate.h"
 #include "server/harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+    unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
+    const uint8_t *data2, size_t size2, uint8_t *out, size_t max_out_size,
+    unsigned int seed);
 
 #define MAX_RECORDS 16
 
@@ -143,4 +154,194 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kt_h_settle(w->h);
 	}
 	return 0;
+}
+
+/* ---------------------------------------------- structure-aware mutation */
+
+#define MAX_RECORD (65535 - 16)
+
+/* An input cut as LLVMFuzzerTestOneInput cuts it: the connection byte,
+ * then up to MAX_RECORDS records (pointers into the input). */
+typedef struct records {
+	uint8_t who;
+	size_t n;
+	const uint8_t *at[MAX_RECORDS];
+	size_t len[MAX_RECORDS];
+} records_t;
+
+static void
+cut(const uint8_t *data, size_t size, records_t *rs)
+{
+	size_t off = 1;
+
+	rs->who = size > 0 ? data[0] : 0;
+	rs->n = 0;
+	while (rs->n < MAX_RECORDS && off + 2 <= size) {
+		size_t len = (size_t)data[off] << 8 | data[off + 1];
+		off += 2;
+		if (len > size - off)
+			len = size - off;
+		if (len > MAX_RECORD)
+			len = MAX_RECORD;
+		rs->at[rs->n] = data + off;
+		rs->len[rs->n++] = len;
+		off += len;
+	}
+}
+
+/* Writes rs into out (capacity cap); record k replaced by rep[0..rep_len)
+ * when rep is not NULL. Returns the length, 0 when it does not fit. */
+static size_t
+join(const records_t *rs, size_t k, const uint8_t *rep, size_t rep_len,
+    uint8_t *out, size_t cap)
+{
+	size_t off = 1;
+
+	if (cap < 1)
+		return 0;
+	out[0] = rs->who;
+	for (size_t i = 0; i < rs->n; i++) {
+		const uint8_t *p = rep != NULL && i == k ? rep : rs->at[i];
+		size_t len = rep != NULL && i == k ? rep_len : rs->len[i];
+		if (len > MAX_RECORD || off + 2 + len > cap)
+			return 0;
+		out[off] = (uint8_t)(len >> 8);
+		out[off + 1] = (uint8_t)len;
+		/* memmove: a record may come from out itself */
+		memmove(out + off + 2, p, len);
+		off += 2 + len;
+	}
+	return off;
+}
+
+/* Record-level: duplicate, drop, swap two, or change the connection. */
+static void
+shuffle(records_t *rs, kt_pbm_rng_t *r)
+{
+	size_t i = kt_pbm_below(r, rs->n), j = kt_pbm_below(r, rs->n);
+	const uint8_t *p;
+	size_t len;
+
+	switch (kt_pbm_below(r, 4)) {
+	case 0: /* duplicate record i after j */
+		if (rs->n < MAX_RECORDS) {
+			p = rs->at[i];
+			len = rs->len[i];
+			memmove(&rs->at[j + 1], &rs->at[j], (rs->n - j) *
+			    sizeof(rs->at[0]));
+			memmove(&rs->len[j + 1], &rs->len[j], (rs->n - j) *
+			    sizeof(rs->len[0]));
+			rs->at[j] = p;
+			rs->len[j] = len;
+			rs->n++;
+			return;
+		}
+		/* fall through */
+	case 1: /* drop record i */
+		if (rs->n > 1) {
+			memmove(&rs->at[i], &rs->at[i + 1], (rs->n - i - 1) *
+			    sizeof(rs->at[0]));
+			memmove(&rs->len[i], &rs->len[i + 1], (rs->n - i - 1) *
+			    sizeof(rs->len[0]));
+			rs->n--;
+			return;
+		}
+		/* fall through */
+	case 2: /* swap */
+		if (i != j) {
+			p = rs->at[i], rs->at[i] = rs->at[j], rs->at[j] = p;
+			len = rs->len[i], rs->len[i] = rs->len[j], rs->len[j] = len;
+			return;
+		}
+		/* fall through */
+	default:
+		rs->who ^= 1;
+	}
+}
+
+/* One in five: libFuzzer's byte mutation of the whole input; one in ten:
+ * a record-level change; else one record's Request changed by pb_mutate
+ * (or, when it does not decode, its bytes by libFuzzer). Deterministic
+ * given seed, apart from libFuzzer's own byte mutations. */
+size_t
+LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
+    unsigned int seed)
+{
+	kt_pbm_rng_t r;
+	records_t rs;
+	uint8_t *copy = NULL, *rec = NULL;
+	size_t n = 0, k, cap, rest;
+	uint64_t how;
+
+	kt_pbm_rng_seed(&r, seed);
+	how = kt_pbm_below(&r, 10);
+	if (how < 2 || size < 3)
+		return LLVMFuzzerMutate(data, size, max_size);
+	/* The records point into a copy: out is data itself. */
+	if ((copy = malloc(size)) == NULL)
+		goto out;
+	memcpy(copy, data, size);
+	cut(copy, size, &rs);
+	if (rs.n == 0)
+		goto out;
+	if (how == 2) {
+		shuffle(&rs, &r);
+		n = join(&rs, 0, NULL, 0, data, max_size);
+		goto out;
+	}
+	k = kt_pbm_below(&r, rs.n);
+	/* What the other records and the framing leave for record k. */
+	rest = size - rs.len[k];
+	cap = max_size > rest ? max_size - rest : 0;
+	if (cap > MAX_RECORD)
+		cap = MAX_RECORD;
+	if (cap == 0 || (rec = malloc(cap)) == NULL)
+		goto out;
+	if ((n = kt_pbm_mutate(&kartoteka__request__descriptor, rs.at[k],
+	    rs.len[k], rec, cap, &r)) == 0) {
+		memcpy(rec, rs.at[k], rs.len[k]);
+		n = LLVMFuzzerMutate(rec, rs.len[k], cap);
+	}
+	n = join(&rs, k, rec, n, data, max_size);
+out:
+	free(copy);
+	free(rec);
+	/* Nothing structural fitted: libFuzzer's way. */
+	return n != 0 ? n : LLVMFuzzerMutate(data, size, max_size);
+}
+
+/* The records of data1 up to a random point, then a random run of those
+ * of data2: sessions that mix the requests of two inputs. */
+size_t
+LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
+    const uint8_t *data2, size_t size2, uint8_t *out, size_t max_out_size,
+    unsigned int seed)
+{
+	kt_pbm_rng_t r;
+	records_t a, b, o;
+	size_t i, j, n;
+
+	kt_pbm_rng_seed(&r, seed);
+	cut(data1, size1, &a);
+	cut(data2, size2, &b);
+	if (a.n + b.n == 0)
+		return 0;
+	i = kt_pbm_below(&r, a.n + 1);
+	j = kt_pbm_below(&r, b.n + 1);
+	n = j + kt_pbm_below(&r, b.n - j + 1);
+	o.who = kt_pbm_below(&r, 2) ? a.who : b.who;
+	o.n = 0;
+	for (size_t k = 0; k < i; k++) {
+		o.at[o.n] = a.at[k];
+		o.len[o.n++] = a.len[k];
+	}
+	for (size_t k = j; k < n && o.n < MAX_RECORDS; k++) {
+		o.at[o.n] = b.at[k];
+		o.len[o.n++] = b.len[k];
+	}
+	for (size_t k = i; k < a.n && o.n < MAX_RECORDS; k++) {
+		o.at[o.n] = a.at[k];
+		o.len[o.n++] = a.len[k];
+	}
+	return join(&o, 0, NULL, 0, out, max_out_size);
 }
