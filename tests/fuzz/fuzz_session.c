@@ -17,6 +17,7 @@
  * libFuzzer's own on the raw bytes. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@
 #include "kartoteka.pb-c.h"
 #include "noise.h"
 #include "pb_mutate.h"
+#include "server/fake_net.h"
 #include "server/harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -93,6 +95,65 @@ out:
 	return rc;
 }
 
+/* KT_FUZZ_OPS=1 (for replaying a corpus, `-runs=0 DIR`): each record's
+ * op and the code of its first answer are counted, and the table printed
+ * at exit; 10 stands for no answer. */
+#define N_OPS 128
+#define NO_ANSWER 10
+static unsigned long op_stats[N_OPS][NO_ANSWER + 1];
+/* The custom mutator's choices: bytes, records, a Request field, a
+ * record that did not decode (or whose mutant did not fit); crossovers. */
+static unsigned long mut_stats[5];
+
+static void
+print_ops(void)
+{
+	const ProtobufCMessageDescriptor *d = &kartoteka__request__descriptor;
+
+	fprintf(stderr, "ops: %-18s %6s %6s %6s %6s %6s %6s %6s %6s %6s %6s "
+	    "%6s\n", "op", "ok", "bad", "unauth", "forbid", "nofind",
+	    "confl", "quota", "rate", "unavl", "intern", "none");
+	for (unsigned op = 0; op < N_OPS; op++) {
+		const ProtobufCFieldDescriptor *f =
+		    protobuf_c_message_descriptor_get_field(d, op);
+		unsigned long *t = op_stats[op], all = 0;
+		for (int e = 0; e <= NO_ANSWER; e++)
+			all += t[e];
+		if (all == 0)
+			continue;
+		fprintf(stderr, "ops: %-18s", op == 0 ? "(not a Request)" :
+		    f != NULL ? f->name : "(unknown)");
+		for (int e = 0; e <= NO_ANSWER; e++)
+			fprintf(stderr, " %6lu", t[e]);
+		fprintf(stderr, "\n");
+	}
+	fprintf(stderr, "mutations: bytes %lu records %lu field %lu "
+	    "undecodable %lu crossover %lu\n", mut_stats[0], mut_stats[1],
+	    mut_stats[2], mut_stats[3], mut_stats[4]);
+}
+
+/* The op of record p (0: not a Request) and the code of the first answer
+ * on c from index from. */
+static void
+count_op(kt_conn_t *c, size_t from, const uint8_t *p, size_t len)
+{
+	Kartoteka__Request *q = kartoteka__request__unpack(NULL, len, p);
+	Kartoteka__Response *a = NULL;
+	const uint8_t *b;
+	size_t bl;
+	unsigned op = 0, code = NO_ANSWER;
+
+	if (q != NULL && q->op_case < N_OPS)
+		op = q->op_case;
+	if ((b = kt_fake_conn_sent(c, from, &bl)) != NULL &&
+	    (a = kartoteka__response__unpack(NULL, bl, b)) != NULL)
+		code = a->error == NULL ? 0 : a->error->code < NO_ANSWER ?
+		    a->error->code : NO_ANSWER - 1;
+	op_stats[op][code]++;
+	kartoteka__response__free_unpacked(a, NULL);
+	kartoteka__request__free_unpacked(q, NULL);
+}
+
 static world_t *
 world(void)
 {
@@ -107,15 +168,25 @@ world(void)
 	w.branch = kt_h_branch(w.h, "North");
 	w.manager = kt_h_user(w.h, "masha", KARTOTEKA__ROLE__MANAGER, w.branch,
 	    0);
+	if (getenv("KT_FUZZ_OPS") != NULL)
+		atexit(print_ops);
 	ready = 1;
 	return &w;
 }
 
 /* The connection for who (0 owner, 1 manager), opened again when an
- * earlier input made the server close it. */
+ * earlier input made the server close it, or logged out of it (a logout
+ * op, an expired session): every input starts logged in. */
 static kt_conn_t *
 conn_of(world_t *w, unsigned who)
 {
+	kt_conn_t *c = w->conn[who];
+
+	if (c != NULL && kt_h_alive(w->h, c) && kt_conn_open(c) &&
+	    kt_h_user_of(c) == 0) {
+		kt_h_drop(w->h, c);
+		w->conn[who] = NULL;
+	}
 	if (w->conn[who] == NULL || !kt_h_alive(w->h, w->conn[who]) ||
 	    !kt_conn_open(w->conn[who]))
 		w->conn[who] = who == 0 ? kt_h_session(w->h, w->h->owner, 0) :
@@ -128,8 +199,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t ct[65536 + 16], pt[65536];
 	world_t *w = world();
-	size_t off = 1;
+	size_t off = 1, from;
 	kt_conn_t *c;
+	int stats = getenv("KT_FUZZ_OPS") != NULL;
 
 	if (size < 1)
 		return 0;
@@ -150,13 +222,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 		if (!kt_conn_open(c))
 			break;
+		from = kt_fake_conn_nsent(c);
 		kt_h_send_raw(w->h, c, pt, m);
 		kt_h_settle(w->h);
+		if (stats)
+			count_op(c, from, pt, m);
 	}
 	return 0;
 }
 
 /* ---------------------------------------------- structure-aware mutation */
+
+/* fuzz_session_bytes is built without it: libFuzzer's own mutation only,
+ * the baseline the mutator is measured against. */
+#ifndef KT_FUZZ_BYTES_ONLY
 
 #define MAX_RECORD (65535 - 16)
 
@@ -275,8 +354,10 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 
 	kt_pbm_rng_seed(&r, seed);
 	how = kt_pbm_below(&r, 10);
-	if (how < 2 || size < 3)
+	if (how < 2 || size < 3) {
+		mut_stats[0]++;
 		return LLVMFuzzerMutate(data, size, max_size);
+	}
 	/* The records point into a copy: out is data itself. */
 	if ((copy = malloc(size)) == NULL)
 		goto out;
@@ -285,6 +366,7 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	if (rs.n == 0)
 		goto out;
 	if (how == 2) {
+		mut_stats[1]++;
 		shuffle(&rs, &r);
 		n = join(&rs, 0, NULL, 0, data, max_size);
 		goto out;
@@ -301,6 +383,9 @@ LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	    rs.len[k], rec, cap, &r)) == 0) {
 		memcpy(rec, rs.at[k], rs.len[k]);
 		n = LLVMFuzzerMutate(rec, rs.len[k], cap);
+		mut_stats[3]++;
+	} else {
+		mut_stats[2]++;
 	}
 	n = join(&rs, k, rec, n, data, max_size);
 out:
@@ -311,7 +396,10 @@ out:
 }
 
 /* The records of data1 up to a random point, then a random run of those
- * of data2: sessions that mix the requests of two inputs. */
+ * of data2, then (one time in two) the rest of data1's: sessions that mix
+ * the requests of two inputs without growing on average. libFuzzer picks
+ * this as often as the mutator: one time in two it declines (0), so that
+ * libFuzzer mutates instead. */
 size_t
 LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
     const uint8_t *data2, size_t size2, uint8_t *out, size_t max_out_size,
@@ -320,8 +408,12 @@ LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
 	kt_pbm_rng_t r;
 	records_t a, b, o;
 	size_t i, j, n;
+	int tail;
 
 	kt_pbm_rng_seed(&r, seed);
+	if (kt_pbm_below(&r, 2))
+		return 0;
+	mut_stats[4]++;
 	cut(data1, size1, &a);
 	cut(data2, size2, &b);
 	if (a.n + b.n == 0)
@@ -329,6 +421,7 @@ LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
 	i = kt_pbm_below(&r, a.n + 1);
 	j = kt_pbm_below(&r, b.n + 1);
 	n = j + kt_pbm_below(&r, b.n - j + 1);
+	tail = (int)kt_pbm_below(&r, 2);
 	o.who = kt_pbm_below(&r, 2) ? a.who : b.who;
 	o.n = 0;
 	for (size_t k = 0; k < i; k++) {
@@ -339,9 +432,10 @@ LLVMFuzzerCustomCrossOver(const uint8_t *data1, size_t size1,
 		o.at[o.n] = b.at[k];
 		o.len[o.n++] = b.len[k];
 	}
-	for (size_t k = i; k < a.n && o.n < MAX_RECORDS; k++) {
+	for (size_t k = i; tail && k < a.n && o.n < MAX_RECORDS; k++) {
 		o.at[o.n] = a.at[k];
 		o.len[o.n++] = a.len[k];
 	}
 	return join(&o, 0, NULL, 0, out, max_out_size);
 }
+#endif /* KT_FUZZ_BYTES_ONLY */

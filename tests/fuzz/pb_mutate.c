@@ -394,9 +394,10 @@ new_int(kt_pbm_rng_t *r, ProtobufCType t, uint64_t v)
 	}
 }
 
-/* Changes the value at p, of field f (p is the field or an element). */
+/* Changes the value at p, of field f (p is the field or, when elem, an
+ * element of it: never NULL then, protobuf-c packs every element). */
 static void
-mutate_value(mut_t *m, const ProtobufCFieldDescriptor *f, void *p)
+mutate_value(mut_t *m, const ProtobufCFieldDescriptor *f, void *p, int elem)
 {
 	kt_pbm_rng_t *r = m->r;
 
@@ -453,12 +454,13 @@ mutate_value(mut_t *m, const ProtobufCFieldDescriptor *f, void *p)
 		return;
 	}
 	case PROTOBUF_C_TYPE_MESSAGE: {
-		/* Absent: an initialised default. Present: absent, or a fresh
-		 * default in its place (its inside is reached by the walk). */
+		/* Absent: an initialised default. Present: absent (unless an
+		 * element), or a fresh default in its place (its inside is
+		 * reached by the walk). */
 		ProtobufCMessage *sub = *(ProtobufCMessage **)p, *nm = NULL;
-		if (sub == NULL || kt_pbm_below(r, 2))
+		if (sub == NULL || elem || kt_pbm_below(r, 2))
 			nm = new_message(m, f->descriptor);
-		if (sub == NULL && nm == NULL)
+		if (nm == NULL && (sub == NULL || elem))
 			return;
 		put(m, p, &nm, sizeof(nm));
 		return;
@@ -610,7 +612,7 @@ mutate_site(mut_t *m, const site_t *s)
 			put(m, FIELD_AT(s->msg, s->f->quantifier_offset), &yes,
 			    sizeof(yes));
 		}
-		mutate_value(m, s->f, at);
+		mutate_value(m, s->f, at, s->repeated);
 		return;
 	}
 }
