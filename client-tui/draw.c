@@ -112,6 +112,52 @@ tui_lines_move(tui_lines_t *ls, int delta)
 	ls->ls_sel = i;
 }
 
+int
+tui_lines_key(tui_t *t, tui_lines_t *ls, wint_t ch, int fkey)
+{
+	if (!fkey) {
+		if (ch != '?')
+			return 0;
+		t->t_help = 1;
+		return 1;
+	}
+	switch (ch) {
+	case KEY_UP: tui_lines_move(ls, -1); return 1;
+	case KEY_DOWN: tui_lines_move(ls, 1); return 1;
+	case KEY_PPAGE: tui_lines_move(ls, -(LINES - 5)); return 1;
+	case KEY_NPAGE: tui_lines_move(ls, LINES - 5); return 1;
+	case KEY_F(1): t->t_help = 1; return 1;
+	case KEY_F(7): tui_search_open(t); return 1;
+	default: return 0;
+	}
+}
+
+int
+tui_lines_scroll(tui_lines_t *ls, wint_t ch, int fkey, size_t height)
+{
+	if (!fkey)
+		return 0;
+	switch (ch) {
+	case KEY_DOWN:
+		if (ls->ls_top + height < ls->ls_n)
+			ls->ls_top++;
+		return 1;
+	case KEY_UP:
+		if (ls->ls_top > 0)
+			ls->ls_top--;
+		return 1;
+	case KEY_NPAGE:
+		if (ls->ls_top + height < ls->ls_n)
+			ls->ls_top += height;
+		return 1;
+	case KEY_PPAGE:
+		ls->ls_top = ls->ls_top > height ? ls->ls_top - height : 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void
 tui_lines_draw(tui_t *t, tui_lines_t *ls, int top, int height)
 {

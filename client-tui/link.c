@@ -218,6 +218,20 @@ tui_result(const Kartoteka__Response *resp,
 	return resp->result_case == want ? kt_response_result(resp) : NULL;
 }
 
+int
+tui_cursor_take(uint8_t *dst, size_t cap, size_t *len, ProtobufCBinaryData src)
+{
+	/* The last page's cursor is empty, and an empty bytes field may come
+	 * unpacked with data NULL: memcpy from NULL is undefined even for 0
+	 * bytes (UBSan caught it once), so nothing is copied then. */
+	*len = 0;
+	if (src.len == 0 || src.len > cap || src.data == NULL)
+		return 0;
+	memcpy(dst, src.data, src.len);
+	*len = src.len;
+	return 1;
+}
+
 void
 tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 {

@@ -276,22 +276,17 @@ tui_agenda_key(tui_t *t, wint_t ch, int fkey)
 {
 	tui_lines_t *ls = &t->t_agenda;
 
+	if (tui_lines_key(t, ls, ch, fkey))
+		return;
 	if (fkey) {
 		switch (ch) {
-		case KEY_UP: tui_lines_move(ls, -1); return;
-		case KEY_DOWN: tui_lines_move(ls, 1); return;
-		case KEY_PPAGE: tui_lines_move(ls, -(LINES - 5)); return;
-		case KEY_NPAGE: tui_lines_move(ls, LINES - 5); return;
-		case KEY_F(1): t->t_help = 1; return;
 		case KEY_F(2): tui_form_open(t, TUI_FORM_CLIENT); return;
-		case KEY_F(7): tui_search_open(t); return;
 		case KEY_F(9): tui_login_open(t, TUI_SCR_LOGIN); return;
 		case KEY_ENTER: ch = '\r'; break;
 		default: return;
 		}
 	}
 	switch (ch) {
-	case '?': t->t_help = 1; return;
 	case '/': tui_search_open(t); return;
 	case 'q': t->t_quit = 1; return;
 	case 'g': tui_agenda_load(t); return;

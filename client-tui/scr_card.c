@@ -461,17 +461,9 @@ tui_card_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 			kartoteka__response__free_unpacked(t->t_card_notes, NULL);
 		t->t_card_notes = *resp;
 		*resp = NULL;
-		t->t_notes_cursor_len = 0;
-		/* an empty cursor may have no data at all (NULL) */
-		if (t->t_card_notes->note_list->next_cursor.len > 0 &&
-		    t->t_card_notes->note_list->next_cursor.len <=
-		    sizeof(t->t_notes_cursor)) {
-			t->t_notes_cursor_len =
-			    t->t_card_notes->note_list->next_cursor.len;
-			memcpy(t->t_notes_cursor,
-			    t->t_card_notes->note_list->next_cursor.data,
-			    t->t_notes_cursor_len);
-		}
+		(void)tui_cursor_take(t->t_notes_cursor,
+		    sizeof(t->t_notes_cursor), &t->t_notes_cursor_len,
+		    t->t_card_notes->note_list->next_cursor);
 		t->t_cardl.ls_top = 0;
 		t->t_status[0] = '\0';
 		break;
@@ -593,16 +585,7 @@ tui_card_key(tui_t *t, wint_t ch, int fkey)
 		send_notes(t, 1);
 		return;
 	}
-	if (fkey && ch == KEY_DOWN && ls->ls_top + (size_t)height < ls->ls_n)
-		ls->ls_top++;
-	else if (fkey && ch == KEY_UP && ls->ls_top > 0)
-		ls->ls_top--;
-	else if (fkey && ch == KEY_NPAGE)
-		ls->ls_top = ls->ls_top + (size_t)height < ls->ls_n ?
-		    ls->ls_top + (size_t)height : ls->ls_top;
-	else if (fkey && ch == KEY_PPAGE)
-		ls->ls_top = ls->ls_top > (size_t)height ?
-		    ls->ls_top - (size_t)height : 0;
+	(void)tui_lines_scroll(ls, ch, fkey, (size_t)height);
 }
 
 void

@@ -564,25 +564,54 @@ send_move(tui_t *t)
 	return tui_link_send(t, &req, TUI_RQ_TASK_MOVE, 0, 1);
 }
 
-/* Fills person p from the form's fields name..phone (email: (size_t)-1 for
- * none). Returns 1 when the person is given, 0 when every field is empty,
- * -1 with an error under a field. */
+/* Which of a form's fields are a person's (the add forms' and the person
+ * edit's: person() reads them all alike). */
+typedef struct person_fields {
+	size_t pf_name, pf_rel, pf_birth, pf_phones;
+	size_t pf_email;             /* (size_t)-1: the form has none */
+	int pf_list;                 /* 0: the phone field is one phone as
+	                              * typed; 1: up to PE_PHONES_MAX of
+	                              * them separated by commas */
+} person_fields_t;
+
+/* Room for the phones person() cuts from the field: the person's phones
+ * point into it, so it lives until the request is sent (the caller's
+ * stack). */
+typedef struct person_buf {
+	char pb_buf[TUI_FIELD_MAX];  /* the phones, cut at the commas */
+	char *pb_phones[PE_PHONES_MAX];
+} person_buf_t;
+
+/* 1 when any of the person's fields but the relation (which has a
+ * default) is typed: an add form sends only the people given. */
 static int
-person(tui_form_t *f, size_t name, size_t rel, size_t birth, size_t phone,
-    size_t email, Kartoteka__Person *p, char **phones)
+person_given(tui_form_t *f, const person_fields_t *pf)
+{
+	return val(f, pf->pf_name)[0] != '\0' ||
+	    val(f, pf->pf_phones)[0] != '\0' ||
+	    (pf->pf_email != (size_t)-1 && val(f, pf->pf_email)[0] != '\0') ||
+	    val(f, pf->pf_birth)[0] != '\0';
+}
+
+/* Fills person p from the form's fields pf names: the name, the relation
+ * by its word, the birthday (YYYY, or a date), the phones (see pf_list:
+ * more than PE_PHONES_MAX is an error), the e-mail. p's strings point
+ * into f and pb.
+ * Returns 0, or -1 with an error under a field. */
+static int
+person(tui_form_t *f, const person_fields_t *pf, Kartoteka__Person *p,
+    person_buf_t *pb)
 {
 	kt_date_t d;
 	kt_why_t why = { "" };
 	int r;
-	const char *b = val(f, birth);
+	const char *b = val(f, pf->pf_birth), *ph = val(f, pf->pf_phones);
+	char *save = NULL, *tok;
 
-	if (val(f, name)[0] == '\0' && val(f, phone)[0] == '\0' &&
-	    (email == (size_t)-1 || val(f, email)[0] == '\0') && b[0] == '\0')
-		return 0;
-	p->name = (char *)val(f, name);
-	if ((r = lookup(relations, val(f, rel))) < 0)
-		return field_error(f, rel, _("relation: parent, child, contact, "
-		    "other or empty"));
+	p->name = (char *)val(f, pf->pf_name);
+	if ((r = lookup(relations, val(f, pf->pf_rel))) < 0)
+		return field_error(f, pf->pf_rel, _("relation: parent, child, "
+		    "contact, other or empty"));
 	p->relation = (Kartoteka__Relation)r;
 	if (strlen(b) == 4 && strspn(b, "0123456789") == 4) {
 		p->birth_year = (uint32_t)atoi(b);
@@ -591,20 +620,35 @@ person(tui_form_t *f, size_t name, size_t rel, size_t birth, size_t phone,
 			char msg[TUI_ERROR_MAX];
 			snprintf(msg, sizeof(msg), _("born: %s (DD.MM.YYYY, "
 			    "YYYY-MM-DD, DD.MM or YYYY)"), why.text);
-			return field_error(f, birth, msg);
+			return field_error(f, pf->pf_birth, msg);
 		}
 		p->birth_year = d.year;
 		p->birth_month = d.month;
 		p->birth_day = d.day;
 	}
-	if (val(f, phone)[0] != '\0') {
-		phones[0] = (char *)val(f, phone);
-		p->phones = phones;
-		p->n_phones = 1;
+	p->phones = pb->pb_phones;
+	p->n_phones = 0;
+	if (!pf->pf_list) {
+		/* one phone: the field as typed (a comma in it is the
+		 * server's to refuse, by the field's name) */
+		if (ph[0] != '\0')
+			pb->pb_phones[p->n_phones++] = (char *)ph;
+	} else {
+		snprintf(pb->pb_buf, sizeof(pb->pb_buf), "%s", ph);
+		for (tok = strtok_r(pb->pb_buf, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			tok += strspn(tok, " ");
+			if (tok[0] == '\0')
+				continue;
+			if (p->n_phones == PE_PHONES_MAX)
+				return field_error(f, pf->pf_phones,
+				    _("phones: at most 8"));
+			pb->pb_phones[p->n_phones++] = tok;
+		}
 	}
-	if (email != (size_t)-1)
-		p->email = (char *)val(f, email);
-	return 1;
+	if (pf->pf_email != (size_t)-1)
+		p->email = (char *)val(f, pf->pf_email);
+	return 0;
 }
 
 static int
@@ -617,14 +661,16 @@ send_client(tui_t *t)
 	Kartoteka__Person p1 = KARTOTEKA__PERSON__INIT;
 	Kartoteka__Person p2 = KARTOTEKA__PERSON__INIT;
 	Kartoteka__Person *people[2];
-	char *ph1[1], *ph2[1];
-	int a, b;
+	static const person_fields_t pf1 = { CL_P1_NAME, CL_P1_REL,
+		CL_P1_BIRTH, CL_P1_PHONE, CL_P1_EMAIL, 0 };
+	static const person_fields_t pf2 = { CL_P2_NAME, CL_P2_REL,
+		CL_P2_BIRTH, CL_P2_PHONE, (size_t)-1, 0 };
+	person_buf_t pb1, pb2;
+	int a = person_given(f, &pf1), b = person_given(f, &pf2);
 
-	if ((a = person(f, CL_P1_NAME, CL_P1_REL, CL_P1_BIRTH, CL_P1_PHONE,
-	    CL_P1_EMAIL, &p1, ph1)) < 0)
+	if (a && person(f, &pf1, &p1, &pb1) < 0)
 		return -1;
-	if ((b = person(f, CL_P2_NAME, CL_P2_REL, CL_P2_BIRTH, CL_P2_PHONE,
-	    (size_t)-1, &p2, ph2)) < 0)
+	if (b && person(f, &pf2, &p2, &pb2) < 0)
 		return -1;
 	c.title = (char *)val(f, CL_TITLE);
 	if (a)
@@ -769,10 +815,12 @@ send_person_edit(tui_t *t)
 	const Kartoteka__Client *c = tui_card_client(t, &shown);
 	static const char *const names[PE_N - 1] = { "name", "relation",
 		"birth", "phones", "email" };
-	char *fields[PE_N], *phones[PE_PHONES_MAX];
-	char buf[TUI_FIELD_MAX], *save = NULL, *tok;
-	const char *rm_word = val(f, PE_REMOVE), *b = val(f, PE_BIRTH);
-	int rel, remove;
+	static const person_fields_t pf = { PE_NAME, PE_REL, PE_BIRTH,
+		PE_PHONES, PE_EMAIL, 1 };
+	person_buf_t pb;
+	char *fields[PE_N];
+	const char *rm_word = val(f, PE_REMOVE);
+	int remove;
 
 	if (c == NULL)
 		return field_error(f, PE_NAME, _("the card is not here yet"));
@@ -790,39 +838,8 @@ send_person_edit(tui_t *t)
 		t->t_person_pending[0] = '\0';
 		return tui_link_send(t, &req, TUI_RQ_PERSON_REMOVE, 0, 1);
 	}
-	if ((rel = lookup(relations, val(f, PE_REL))) < 0)
-		return field_error(f, PE_REL, _("relation: parent, child, "
-		    "contact, other or empty"));
-	p.name = (char *)val(f, PE_NAME);
-	p.relation = (Kartoteka__Relation)rel;
-	if (strlen(b) == 4 && strspn(b, "0123456789") == 4) {
-		p.birth_year = (uint32_t)atoi(b);
-	} else if (b[0] != '\0') {
-		kt_date_t d;
-		kt_why_t why = { "" };
-		if (kt_date_parse(b, &d, &why) != 0) {
-			char msg[TUI_ERROR_MAX];
-			snprintf(msg, sizeof(msg), _("born: %s (DD.MM.YYYY, "
-			    "YYYY-MM-DD, DD.MM or YYYY)"), why.text);
-			return field_error(f, PE_BIRTH, msg);
-		}
-		p.birth_year = d.year;
-		p.birth_month = d.month;
-		p.birth_day = d.day;
-	}
-	/* phones: as many as typed, separated by commas */
-	snprintf(buf, sizeof(buf), "%s", val(f, PE_PHONES));
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		tok += strspn(tok, " ");
-		if (tok[0] == '\0')
-			continue;
-		if (p.n_phones == PE_PHONES_MAX)
-			return field_error(f, PE_PHONES, _("phones: at most 8"));
-		phones[p.n_phones++] = tok;
-	}
-	p.phones = phones;
-	p.email = (char *)val(f, PE_EMAIL);
+	if (person(f, &pf, &p, &pb) < 0)
+		return -1;
 	for (size_t i = 0; i + 1 < PE_N; i++)
 		if (strcmp(val(f, i), t->t_edit_was[i]) != 0)
 			fields[r.n_fields++] = (char *)names[i];
@@ -833,8 +850,8 @@ send_person_edit(tui_t *t)
 		return 1;
 	}
 	tui_card_person_line(t->t_person_pending, sizeof(t->t_person_pending),
-	    val(f, PE_NAME), val(f, PE_REL), b, val(f, PE_PHONES),
-	    val(f, PE_EMAIL));
+	    val(f, PE_NAME), val(f, PE_REL), val(f, PE_BIRTH),
+	    val(f, PE_PHONES), val(f, PE_EMAIL));
 	r.id = t->t_card_id;
 	r.version = c->version;
 	r.index = t->t_person_index;
@@ -856,15 +873,16 @@ send_person(tui_t *t)
 	Kartoteka__Person p = KARTOTEKA__PERSON__INIT;
 	Kartoteka__Client shown;
 	const Kartoteka__Client *c = tui_card_client(t, &shown);
-	char *ph[1];
-	int rc;
+	static const person_fields_t pf = { PS_NAME, PS_REL, PS_BIRTH,
+		PS_PHONE, PS_EMAIL, 0 };
+	person_buf_t pb;
+	int given = person_given(f, &pf);
 
 	if (c == NULL)
 		return field_error(f, PS_NAME, _("the card is not here yet"));
-	if ((rc = person(f, PS_NAME, PS_REL, PS_BIRTH, PS_PHONE, PS_EMAIL, &p,
-	    ph)) < 0)
+	if (given && person(f, &pf, &p, &pb) < 0)
 		return -1;
-	if (rc == 0 || val(f, PS_NAME)[0] == '\0')
+	if (!given || val(f, PS_NAME)[0] == '\0')
 		return field_error(f, PS_NAME, _("name: who is it?"));
 	tui_card_person_line(t->t_person_pending, sizeof(t->t_person_pending),
 	    val(f, PS_NAME), val(f, PS_REL), val(f, PS_BIRTH),

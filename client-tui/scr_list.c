@@ -67,13 +67,8 @@ tui_list_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		    ? e->message : _("an answer of the wrong kind"));
 		return;
 	}
-	t->t_list_more = l->next_cursor.len > 0 &&
-	    l->next_cursor.len <= sizeof(t->t_list_cursor);
-	if (t->t_list_more) {
-		memcpy(t->t_list_cursor, l->next_cursor.data,
-		    l->next_cursor.len);
-		t->t_list_cursor_len = l->next_cursor.len;
-	}
+	t->t_list_more = tui_cursor_take(t->t_list_cursor,
+	    sizeof(t->t_list_cursor), &t->t_list_cursor_len, l->next_cursor);
 	tui_rows_take(t, resp);
 }
 
@@ -217,13 +212,12 @@ audit_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp)
 		    "kind"));
 		return;
 	}
-	if (l->n_entries == 0 && l->next_cursor.len > 0 &&
-	    l->next_cursor.len <= sizeof(t->t_alert_cursor) &&
-	    t->t_alert_pages < ALERT_AUDIT_PAGES &&
-	    (a = alert_at(t, t->t_alert_sel)) != NULL && a->id == pd->pd_seq) {
-		memcpy(t->t_alert_cursor, l->next_cursor.data,
-		    l->next_cursor.len);
-		t->t_alert_cursor_len = l->next_cursor.len;
+	/* an empty page with a next one: ask on, a few pages at the most
+	 * (the cursor is taken last, so it changes only when it is sent) */
+	if (l->n_entries == 0 && t->t_alert_pages < ALERT_AUDIT_PAGES &&
+	    (a = alert_at(t, t->t_alert_sel)) != NULL && a->id == pd->pd_seq &&
+	    tui_cursor_take(t->t_alert_cursor, sizeof(t->t_alert_cursor),
+	    &t->t_alert_cursor_len, l->next_cursor)) {
 		audit_send(t, a, 1);
 		return;
 	}

@@ -213,30 +213,23 @@ tui_users_key(tui_t *t, wint_t ch, int fkey)
 		return;
 	}
 	if (fkey && t->t_activity_login[0] != '\0') {
-		/* the days are read, not picked: the arrows scroll */
-		size_t h = LINES > 4 ? (size_t)LINES - 4 : 1;
-		if (ch == KEY_DOWN && ls->ls_top + h < ls->ls_n)
-			ls->ls_top++;
-		else if (ch == KEY_UP && ls->ls_top > 0)
-			ls->ls_top--;
+		/* the days are read, not picked: the arrows scroll (the key
+		 * bar names only them) */
+		if (ch == KEY_DOWN || ch == KEY_UP)
+			(void)tui_lines_scroll(ls, ch, fkey,
+			    LINES > 4 ? (size_t)LINES - 4 : 1);
 		else if (ch == KEY_F(1))
 			t->t_help = 1;
 		return;
 	}
+	if (tui_lines_key(t, ls, ch, fkey))
+		return;
 	if (fkey) {
-		switch (ch) {
-		case KEY_UP: tui_lines_move(ls, -1); return;
-		case KEY_DOWN: tui_lines_move(ls, 1); return;
-		case KEY_PPAGE: tui_lines_move(ls, -(LINES - 5)); return;
-		case KEY_NPAGE: tui_lines_move(ls, LINES - 5); return;
-		case KEY_F(1): t->t_help = 1; return;
-		case KEY_F(7): tui_search_open(t); return;
-		case KEY_ENTER: ch = '\r'; break;
-		default: return;
-		}
+		if (ch != KEY_ENTER)
+			return;
+		ch = '\r';
 	}
 	switch (ch) {
-	case '?': t->t_help = 1; return;
 	case 'g': tui_users_open(t); return;
 	case '\r': case '\n':
 		if (t->t_activity_login[0] == '\0')

@@ -262,6 +262,14 @@ int tui_link_waiting(const tui_t *t, tui_rq_t kind);
 /* Closes the connection; requests in flight are forgotten. */
 void tui_link_close(tui_t *t);
 
+/* Keeps a page's next_cursor src to send back for the next page: copies
+ * it into dst (cap bytes) and sets *len. Returns 1 when there is a next
+ * page to ask for; 0, with *len 0, when src is empty (the last page, its
+ * data may be NULL) or longer than cap (it cannot be sent back whole, so
+ * the page is treated as the last rather than asking with a cut cursor).
+ * Nothing is owned: src stays its answer's. */
+int tui_cursor_take(uint8_t *dst, size_t cap, size_t *len,
+    ProtobufCBinaryData src);
 /* Routes one answer (the caller frees resp unless the handler took it:
  * a handler that keeps resp sets *resp to NULL). */
 void tui_answer(tui_t *t, const tui_pending_t *pd, Kartoteka__Response **resp);
@@ -281,6 +289,15 @@ tui_line_t *tui_lines_add(tui_lines_t *ls, int kind, const char *fmt, ...)
 void tui_lines_draw(tui_t *t, tui_lines_t *ls, int top, int height);
 /* Moves the selection by delta over selectable lines. */
 void tui_lines_move(tui_lines_t *ls, int delta);
+/* The keys of a list whose lines are picked (the agenda, the users):
+ * Up/Down move the selection a line, PgUp/PgDn a page, F1 and '?' show
+ * the help, F7 opens the search. Returns 1 when ch was one of these
+ * (handled), 0 when it is the screen's to handle. */
+int tui_lines_key(tui_t *t, tui_lines_t *ls, wint_t ch, int fkey);
+/* The keys of lines that are read, not picked (a card, a user's days),
+ * shown height rows at a time: Up/Down scroll a line, PgDn/PgUp a page.
+ * Returns 1 when ch was one of these (handled). */
+int tui_lines_scroll(tui_lines_t *ls, wint_t ch, int fkey, size_t height);
 /* dd.mm of unix seconds, in the local time zone. */
 const char *tui_fmt_day(char buf[static 16], int64_t secs);
 const char *tui_role_label(Kartoteka__Role role);

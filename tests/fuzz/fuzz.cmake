@@ -41,12 +41,22 @@ if(KT_FUZZ)
   # Past the handshake: requests through the transport ciphers into the
   # dispatcher of a server over a temporary store (the unit tests' harness
   # and fake network, linked before kt_server as in kt_unit_test).
-  add_executable(fuzz_session fuzz/fuzz_session.c server/harness.c
-    server/fake_net.c)
+  add_executable(fuzz_session fuzz/fuzz_session.c fuzz/pb_mutate.c
+    server/harness.c server/fake_net.c)
   target_include_directories(fuzz_session PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
   target_link_libraries(fuzz_session PRIVATE kt_server PkgConfig::CMOCKA
     kt_build_flags)
   target_link_options(fuzz_session PRIVATE -fsanitize=fuzzer)
+  # The same without the structure-aware mutator (libFuzzer's byte
+  # mutations only): the baseline to measure the mutator against.
+  add_executable(fuzz_session_bytes fuzz/fuzz_session.c server/harness.c
+    server/fake_net.c)
+  target_compile_definitions(fuzz_session_bytes PRIVATE KT_FUZZ_BYTES_ONLY)
+  target_include_directories(fuzz_session_bytes PRIVATE
+    ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(fuzz_session_bytes PRIVATE kt_server
+    PkgConfig::CMOCKA kt_build_flags)
+  target_link_options(fuzz_session_bytes PRIVATE -fsanitize=fuzzer)
   # The seeds (tests/fuzz/corpus/session) are read; what the run finds goes
   # into the build tree, never into the sources.
   add_executable(fuzz_session_corpus fuzz/fuzz_session_corpus.c)
@@ -56,4 +66,18 @@ if(KT_FUZZ)
     -max_len=70000 ${CMAKE_BINARY_DIR}/fuzz-corpus/session
     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/session)
   set_tests_properties(fuzz.session PROPERTIES LABELS fuzz)
+  # A fixed number of runs from the seeds with a fixed seed: the custom
+  # mutator (pb_mutate.c) under ASan and UBSan, its mutants executed, in
+  # a fresh directory each time.
+  add_test(NAME fuzz.session_mutator COMMAND bash -c "rm -rf ${CMAKE_BINARY_DIR}/fuzz-corpus/session-mutator && mkdir -p ${CMAKE_BINARY_DIR}/fuzz-corpus/session-mutator && KT_FUZZ_OPS=1 $<TARGET_FILE:fuzz_session> -runs=500 -seed=1 -max_len=70000 ${CMAKE_BINARY_DIR}/fuzz-corpus/session-mutator ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/session")
+  # The mutator alone, without libFuzzer: chains of mutants from the
+  # seeds must decode, fit, and repeat from the same seed.
+  add_executable(pb_mutate_check fuzz/pb_mutate_check.c fuzz/pb_mutate.c)
+  target_link_libraries(pb_mutate_check PRIVATE kt_proto kt_build_flags)
+  add_test(NAME fuzz.pb_mutate COMMAND pb_mutate_check
+    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/session)
+  set_tests_properties(fuzz.pb_mutate PROPERTIES LABELS fuzz)
+  set_tests_properties(fuzz.session_mutator PROPERTIES LABELS fuzz
+    PASS_REGULAR_EXPRESSION "mutations: bytes [0-9]+ records [0-9]+ field [1-9]"
+    FAIL_REGULAR_EXPRESSION "Sanitizer|runtime error|deadly signal")
 endif()
