@@ -10,7 +10,8 @@
 /* Rows: actions; columns: owner, head, manager, and whether a user in the
  * notice period (restricted) keeps the action. Changing who may do what
  * means changing this table and nothing else. */
-#define R_KEEP .restricted = 1
+#define R_KEEP 1
+#define R_DROP 0
 static const struct {
 	const char *name;
 	kt_scope_t owner, head, manager;
@@ -19,29 +20,29 @@ static const struct {
 	[KT_ACT_SEE_CLIENT] = { KT_MSG("see client"), KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
 	    KT_SCOPE_BRANCHES, R_KEEP },
 	[KT_ACT_FULL_CARD] = { KT_MSG("open a full card"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES, R_DROP },
 	[KT_ACT_LIST] = { KT_MSG("list clients"), KT_SCOPE_ALL, KT_SCOPE_BRANCHES,
 	    KT_SCOPE_BRANCHES, R_KEEP },
 	[KT_ACT_CREATE_CLIENT] = { KT_MSG("create a client"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES, R_DROP },
 	[KT_ACT_EDIT_CLIENT] = { KT_MSG("edit this client"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED, R_DROP },
 	[KT_ACT_REASSIGN] = { KT_MSG("reassign this client"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_NONE },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_NONE, R_DROP },
 	[KT_ACT_LOG_CONTACT] = { KT_MSG("log a contact or a task for this client"),
-	    KT_SCOPE_ALL, KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES },
+	    KT_SCOPE_ALL, KT_SCOPE_BRANCHES, KT_SCOPE_BRANCHES, R_DROP },
 	[KT_ACT_DEAL] = { KT_MSG("change the deals of this client"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED, R_DROP },
 	[KT_ACT_ARCHIVE] = { KT_MSG("archive this client"), KT_SCOPE_ALL,
-	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED },
+	    KT_SCOPE_BRANCHES, KT_SCOPE_MANAGED, R_DROP },
 	[KT_ACT_PURGE] = { KT_MSG("purge a client"), KT_SCOPE_ALL, KT_SCOPE_NONE,
-	    KT_SCOPE_NONE },
+	    KT_SCOPE_NONE, R_DROP },
 	[KT_ACT_EXPORT] = { KT_MSG("export"), KT_SCOPE_ALL, KT_SCOPE_NONE,
-	    KT_SCOPE_NONE },
+	    KT_SCOPE_NONE, R_DROP },
 	[KT_ACT_ADMIN] = { KT_MSG("administer users, terminals and branches"),
-	    KT_SCOPE_ALL, KT_SCOPE_NONE, KT_SCOPE_NONE },
+	    KT_SCOPE_ALL, KT_SCOPE_NONE, KT_SCOPE_NONE, R_DROP },
 	[KT_ACT_AUDIT] = { KT_MSG("read the audit log"), KT_SCOPE_ALL, KT_SCOPE_NONE,
-	    KT_SCOPE_NONE },
+	    KT_SCOPE_NONE, R_DROP },
 	[KT_ACT_OWN_SESSION] = { KT_MSG("use their own session"), KT_SCOPE_ALL,
 	    KT_SCOPE_ALL, KT_SCOPE_ALL, R_KEEP },
 };
