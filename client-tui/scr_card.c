@@ -253,7 +253,9 @@ build_history(tui_t *t, const Kartoteka__Client *c)
 	for (size_t i = 0; i < nl->n_notes; i++)
 		if (nl->notes[i] != NULL)
 			contact_line(ls, nl->notes[i], 1);
-	if (nl->next_cursor.len > 0)
+	/* Offered only when n can send it: a cursor too long to keep was
+	 * dropped by tui_cursor_take. */
+	if (t->t_notes_cursor_len > 0)
 		tui_lines_add(ls, 0, _("  n: the older ones"));
 }
 
