@@ -388,7 +388,7 @@ kt_req_note_full(kt_server_t *srv)
 	if (srv->disk_full)
 		return;
 	srv->disk_full = 1;
-	srv->disk_full_alerted = 0;
+	srv->disk_full_alert_owed = 1;
 	kt_log(KT_LOG_WARNING, "the store is full: changes, views and "
 	    "lists are refused until there is room");
 }

@@ -210,7 +210,7 @@ full_alert_done(int rc, void *arg)
 
 	srv->disk_full_alerting = 0;
 	if (rc == 0) {
-		srv->disk_full_alerted = 1;
+		srv->disk_full_alert_owed = 0;
 		kt_log(KT_LOG_NOTICE, "the owner has the alert "
 		    "store.full");
 	}
@@ -219,15 +219,15 @@ full_alert_done(int rc, void *arg)
 /* On the tick: the writer's counters say when batches were refused for
  * space and when ordinary writes went through again. The owner's alert
  * goes into the store's reserve at once, or on a later tick once there
- * is room for it. */
+ * is room for it: still owed when room came back before it fitted (on a
+ * really full filesystem there is no reserve). */
 static void
 disk_tick(kt_server_t *srv)
 {
 	if (srv->writer == NULL || srv->stopping)
 		return;
 	kt_req_note_room(srv);
-	if (srv->disk_full && !srv->disk_full_alerted &&
-	    !srv->disk_full_alerting &&
+	if (srv->disk_full_alert_owed && !srv->disk_full_alerting &&
 	    kt_writer_submit_reserve(srv->writer, full_alert_mut,
 	    full_alert_done, srv) == 0)
 		srv->disk_full_alerting = 1;

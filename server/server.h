@@ -98,7 +98,7 @@ typedef struct kt_server {
 	struct kt_backup_result *backup_res; /* the running one's */
 	/* A full store (docs/SAFETY.md), from the writer's counters. */
 	int disk_full;                    /* writes are refused for space */
-	int disk_full_alerted;            /* its alert is committed */
+	int disk_full_alert_owed;         /* its alert is not committed yet */
 	int disk_full_alerting;           /* its alert is in the writer */
 	uint64_t full_seen;               /* kt_writer_stats_t.full seen */
 } kt_server_t;

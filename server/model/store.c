@@ -114,6 +114,20 @@ kt_store_err(int mdb_rc)
 	}
 }
 
+/* 1 when the filesystem of the data directory has less than ROOM_MARGIN
+ * available, 0 when it has more or cannot tell. */
+static int
+disk_is_short(kt_store_t *st)
+{
+	const char *path = NULL;
+	struct statvfs fs;
+
+	if (mdb_env_get_path(st->st_env, &path) != 0 || path == NULL ||
+	    statvfs(path, &fs) != 0)
+		return 0;
+	return (uint64_t)fs.f_bavail * fs.f_frsize < ROOM_MARGIN;
+}
+
 void
 kt_store_be64(uint8_t out[static 8], uint64_t v)
 {
@@ -278,8 +292,6 @@ int
 kt_store_has_room(kt_store_t *st)
 {
 	size_t used = 0, size = 0, ceiling = ordinary_ceiling(st);
-	const char *path = NULL;
-	struct statvfs fs;
 
 	pthread_rwlock_rdlock(&st->st_resize_lock);
 	(void)map_usage(st, &used, &size);
@@ -287,10 +299,8 @@ kt_store_has_room(kt_store_t *st)
 	/* Under a cap: a sixteenth of it. */
 	if (ceiling != 0 && used + ceiling / 16 > ceiling)
 		return 0;
-	if (mdb_env_get_path(st->st_env, &path) != 0 || path == NULL ||
-	    statvfs(path, &fs) != 0)
-		return 1;                /* cannot tell: let writes try */
-	return (uint64_t)fs.f_bavail * fs.f_frsize >= ROOM_MARGIN;
+	/* Cannot tell: let writes try. */
+	return !disk_is_short(st);
 }
 
 int
@@ -396,6 +406,12 @@ write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg,
 			(void)maybe_grow(st, false, ceiling);
 			return 0;
 		}
+		/* A full filesystem: LMDB's write of the pages says ENOSPC,
+		 * or EIO when it was short ("filesystem full?" in mdb.c), at
+		 * the commit or when a large transaction spills. Not the
+		 * map's size: growing it would not help. */
+		if (disk_is_short(st))
+			return KT_ENOSPC;
 		if (rc != KT_ENOSPC)
 			return rc;
 	}

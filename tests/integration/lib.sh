@@ -20,10 +20,13 @@ OWNER_PW="owner-pass-1"
 KT_SERVER_ENV=()
 # Background helpers (kt_bg, peer_start), stopped by PID on exit.
 KT_PIDS=()
+# Filesystems a test mounted under $T (in its own mount namespace),
+# unmounted on exit after the server has stopped.
+KT_MOUNTS=()
 declare -A PEER_PID=()
 
 kt_cleanup() {
-	local rc=$? pid running
+	local rc=$? pid running m
 	# Only helpers still running as this shell's jobs: a PID that has
 	# exited may belong to someone else by now.
 	running=" $(jobs -pr | tr '\n' ' ') "
@@ -42,6 +45,9 @@ kt_cleanup() {
 		echo "--- server stderr ---" >&2
 		tail -n 30 "$T/server.err" >&2
 	fi
+	for m in "${KT_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+	done
 	rm -rf "$T"
 }
 trap kt_cleanup EXIT
