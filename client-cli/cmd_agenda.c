@@ -192,10 +192,11 @@ text_clients(const char *title, Kartoteka__AgendaClient **l, size_t n,
 static void
 text_agenda(const Kartoteka__AgendaResponse *a)
 {
-	char t1[300], t2[300], t3[80], d[64], kw[64];
+	char t1[300], t2[300], t3[80], d[64], kw[64], sc[340];
 
-	printf(_("Agenda for %s, %s\n"), cli_clean(t1, sizeof(t1), a->scope),
-	    kt_fmt_date_text(a->date, NULL, d, sizeof(d)));
+	printf(_("Agenda for %s, %s\n"), kt_fmt_scope(cli_clean(t1, sizeof(t1),
+	    a->scope), sc, sizeof(sc)), kt_fmt_date_text(a->date, NULL, d,
+	    sizeof(d)));
 	heading(_("Tasks: overdue and today"), a->n_tasks, a->tasks_more);
 	for (size_t i = 0; i < a->n_tasks; i++) {
 		const Kartoteka__Task *t = a->tasks[i];

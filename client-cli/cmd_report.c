@@ -273,10 +273,11 @@ text_counts(const char *title, const char *col, const char *count_col,
 static void
 text_report(const Kartoteka__ReportResponse *a)
 {
-	char scope[300], m1[32], m2[32];
+	char scope[300], sc[340], m1[32], m2[32];
 
 	printf(P_("Report: %s, %u month", "Report: %s, %u months", a->months),
-	    cli_clean(scope, sizeof(scope), a->scope), a->months);
+	    kt_fmt_scope(cli_clean(scope, sizeof(scope), a->scope), sc,
+	    sizeof(sc)), a->months);
 	if (a->n_per_month > 0)
 		printf(" (%s .. %s)", kt_fmt_month_text(a->per_month[0]->month,
 		    NULL, m1, sizeof(m1)), kt_fmt_month_text(

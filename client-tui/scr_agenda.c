@@ -12,6 +12,7 @@
 #include <curses.h>
 
 #include "i18n.h"
+#include "locale_fmt.h"
 #include "text.h"
 #include "tui.h"
 
@@ -145,7 +146,7 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 {
 	tui_lines_t *ls = &t->t_agenda;
 	size_t overdue = 0, sel = ls->ls_sel;
-	char text[TUI_LINE_BYTES], who[200], day[96] = "";
+	char text[TUI_LINE_BYTES], who[200], day[96] = "", sc[340];
 	struct tm tm;
 
 	tui_lines_clear(ls);
@@ -158,7 +159,8 @@ build(tui_t *t, const Kartoteka__AgendaResponse *a)
 			day[0] = '\0';
 	}
 	snprintf(t->t_agenda_title, sizeof(t->t_agenda_title), _("Agenda of %s "
-	    "\xc2\xb7 %s"), tui_str(a->scope), day[0] != '\0' ? day : tui_str(a->date));
+	    "\xc2\xb7 %s"), kt_fmt_scope(tui_str(a->scope), sc, sizeof(sc)),
+	    day[0] != '\0' ? day : tui_str(a->date));
 	for (size_t i = 0; i < a->n_tasks; i++)
 		if (a->tasks[i] != NULL && a->tasks[i]->overdue)
 			overdue++;

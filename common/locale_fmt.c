@@ -218,3 +218,42 @@ kt_fmt_money(int64_t v, unsigned exp, const char *lang, char *out,
 	snprintf(out, cap, "%s", tmp);
 	return out;
 }
+
+/* The rest of s after prefix, when s starts with it and has more. */
+static const char *
+after(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(s, prefix, n) == 0 && s[n] != '\0' ? s + n : NULL;
+}
+
+char *
+kt_fmt_scope(const char *s, char *out, size_t cap)
+{
+	static const char both[] = ", manager ";
+	const char *r, *m;
+
+	if (cap == 0)
+		return out;
+	if (s == NULL)
+		s = "";
+	/* The server's words; "branches of " before "branch ". */
+	if (strcmp(s, "all branches") == 0)
+		snprintf(out, cap, "%s", _("all branches"));
+	else if ((r = after(s, "user ")) != NULL)
+		snprintf(out, cap, _("user %s"), r);
+	else if ((r = after(s, "manager ")) != NULL)
+		snprintf(out, cap, _("manager %s"), r);
+	else if ((r = after(s, "branches of ")) != NULL)
+		snprintf(out, cap, _("branches of %s"), r);
+	else if ((r = after(s, "branch ")) != NULL &&
+	    (m = strstr(r, both)) != NULL)
+		snprintf(out, cap, _("branch %.*s, manager %s"), (int)(m - r), r,
+		    m + sizeof(both) - 1);
+	else if (r != NULL)
+		snprintf(out, cap, _("branch %s"), r);
+	else
+		snprintf(out, cap, "%s", s);
+	return out;
+}

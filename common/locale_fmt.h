@@ -96,4 +96,13 @@ char *kt_fmt_local_date(int64_t secs, const char *lang, char *out,
 char *kt_fmt_money(int64_t v, unsigned exp, const char *lang, char *out,
     size_t cap);
 
+/*
+ * kt_fmt_scope: the scope of an agenda or a report as the server names it
+ * ("user masha", "branch Центр", "branch Центр, manager masha",
+ * "manager masha", "branches of irina", "all branches": server/ops/
+ * agenda.c and report.c) in the language of the messages; the names stay
+ * as they are. Any other text is copied unchanged; NULL gives "".
+ */
+char *kt_fmt_scope(const char *s, char *out, size_t cap);
+
 #endif

@@ -211,6 +211,48 @@ follows_catalogue(void **state)
 	    "29.11.2026");
 }
 
+/* The server's scope words are read in the catalogue's language; names,
+ * and texts of no known form, are kept. */
+static void
+scope(void **state)
+{
+	char b[128];
+
+	(void)state;
+	setenv("LC_ALL", "C.UTF-8", 1);
+	kt_i18n_init();
+	assert_string_equal(kt_fmt_scope("user masha", b, sizeof b),
+	    "user masha");
+	assert_string_equal(kt_fmt_scope("branch Центр, manager masha", b,
+	    sizeof b), "branch Центр, manager masha");
+	assert_string_equal(kt_fmt_scope("whatever", b, sizeof b), "whatever");
+	assert_string_equal(kt_fmt_scope("user ", b, sizeof b), "user ");
+	assert_string_equal(kt_fmt_scope(NULL, b, sizeof b), "");
+	assert_string_equal(kt_fmt_scope("user masha", b, 5), "user");
+	if (getenv("KARTOTEKA_LOCALEDIR") == NULL)
+		skip();
+	setenv("LC_ALL", "ru_RU.UTF-8", 1);
+	kt_i18n_init();
+	if (strcmp(kt_i18n_lang(), "ru") != 0)
+		skip(); /* no Russian locale or catalogue on this machine */
+	assert_string_equal(kt_fmt_scope("user masha", b, sizeof b),
+	    "пользователь masha");
+	assert_string_equal(kt_fmt_scope("branch Центр", b, sizeof b),
+	    "филиал Центр");
+	assert_string_equal(kt_fmt_scope("branch Центр, manager masha", b,
+	    sizeof b), "филиал Центр, менеджер masha");
+	assert_string_equal(kt_fmt_scope("manager masha", b, sizeof b),
+	    "менеджер masha");
+	assert_string_equal(kt_fmt_scope("branches of irina", b, sizeof b),
+	    "филиалы пользователя irina");
+	assert_string_equal(kt_fmt_scope("all branches", b, sizeof b),
+	    "все филиалы");
+	assert_string_equal(kt_fmt_scope("branch user x", b, sizeof b),
+	    "филиал user x");
+	setenv("LC_ALL", "C.UTF-8", 1);
+	kt_i18n_init();
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(ymd),
 	cmocka_unit_test(day),
@@ -219,6 +261,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(datetime),
 	cmocka_unit_test(money),
 	cmocka_unit_test(follows_catalogue),
+	cmocka_unit_test(scope),
 };
 
 KT_TEST_MAIN(tests)
