@@ -23,8 +23,12 @@
  * into w, then w's end. Any thread but the loop; SIGPIPE must be
  * ignored (kartotekad's main does), since a failing w closes the pipe
  * under the copy.
+ * The work runs in threads of its own at KT_BACKUP_NICE lower CPU
+ * priority (setpriority), so views and writes keep their latency while
+ * a backup runs; the calling thread waits for it.
  * Returns 0, KT_EIO (a key file or the pipe), KT_ESTORE (the copy),
  * KT_ENOMEM, or w's write code; w is not closed on an error. */
+#define KT_BACKUP_NICE 10
 int kt_backup_make(kt_store_t *st, const char *dir, kt_backup_writer_t *w);
 
 /* kt_backup_restore reads r to its end into directory dir (created, or

@@ -6,7 +6,9 @@
  * passphrase or a foreign file name leave the directory empty; a sink
  * that fails mid-copy ends the backup with its error, without hanging. */
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -220,6 +222,49 @@ failing_sink_ends_the_copy(void **state)
 	free(b.p);
 }
 
+/* A sink that notes the CPU priority of the thread writing into it. */
+typedef struct nice_sink {
+	kt_membuf_t b;
+	int seen, nice;
+} nice_sink_t;
+
+static int
+nice_write(void *ctx, const void *p, size_t n)
+{
+	nice_sink_t *s = ctx;
+
+	errno = 0;
+	s->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+	s->seen = errno == 0;
+	return kt_membuf_write(&s->b, p, n);
+}
+
+/* The backup's work runs KT_BACKUP_NICE nicer than its caller (so the
+ * loop and the writer come first), and the caller keeps its own. */
+static void
+runs_nicer_than_the_caller(void **state)
+{
+	mfx_t *f = *state;
+	kt_backup_writer_t *w = NULL;
+	nice_sink_t s = { .seen = 0 };
+	int before;
+
+	fill(f);
+	errno = 0;
+	before = getpriority(PRIO_PROCESS, (id_t)gettid());
+	assert_int_equal(errno, 0);
+	if (before + KT_BACKUP_NICE > 19)
+		skip(); /* already as nice as it gets */
+	assert_int_equal(kt_backup_writer_open(&w, PASS, strlen(PASS), OPS,
+	    MEM, nice_write, &s), 0);
+	assert_int_equal(kt_backup_make(f->st, f->dir, w), 0);
+	kt_backup_writer_free(w);
+	assert_true(s.seen);
+	assert_int_equal(s.nice, before + KT_BACKUP_NICE);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), before);
+	free(s.b.p);
+}
+
 /* Scheduled backups: named by their UTC time, the oldest beyond keep
  * removed, nothing else in the directory touched, the newest found. */
 static void
@@ -298,6 +343,7 @@ static const struct CMUnitTest tests[] = {
 	T(damage_leaves_nothing),
 	T(foreign_or_missing_files),
 	T(failing_sink_ends_the_copy),
+	T(runs_nicer_than_the_caller),
 	T(to_dir_keeps_the_newest),
 	T(restored_mark_alerts_once),
 };
