@@ -185,6 +185,19 @@ money(void **state)
 	assert_string_equal(kt_fmt_money(123456750, 2, "ru", b, 6), "1 234");
 }
 
+/* Switches the messages to Russian with the build's catalogue, or skips
+ * the rest of the test where the machine has no Russian locale. */
+static void
+russian_or_skip(void)
+{
+	if (getenv("KARTOTEKA_LOCALEDIR") == NULL)
+		skip();
+	setenv("LC_ALL", "ru_RU.UTF-8", 1);
+	kt_i18n_init();
+	if (strcmp(kt_i18n_lang(), "ru") != 0)
+		skip(); /* no Russian locale or catalogue on this machine */
+}
+
 /* NULL lang follows the catalogue: the tests run in C.UTF-8 (English);
  * under ru_RU.UTF-8 with the build's catalogue it is Russian. */
 static void
@@ -198,12 +211,7 @@ follows_catalogue(void **state)
 	assert_int_equal(kt_fmt_is_ru(NULL), 0);
 	assert_string_equal(kt_fmt_money(100050, 2, NULL, b, sizeof b),
 	    "1,000.50");
-	if (getenv("KARTOTEKA_LOCALEDIR") == NULL)
-		skip();
-	setenv("LC_ALL", "ru_RU.UTF-8", 1);
-	kt_i18n_init();
-	if (strcmp(kt_i18n_lang(), "ru") != 0)
-		skip(); /* no Russian locale or catalogue on this machine */
+	russian_or_skip();
 	assert_int_equal(kt_fmt_is_ru(NULL), 1);
 	assert_string_equal(kt_fmt_money(100050, 2, NULL, b, sizeof b),
 	    "1 000,50");
@@ -229,12 +237,7 @@ scope(void **state)
 	assert_string_equal(kt_fmt_scope("user ", b, sizeof b), "user ");
 	assert_string_equal(kt_fmt_scope(NULL, b, sizeof b), "");
 	assert_string_equal(kt_fmt_scope("user masha", b, 5), "user");
-	if (getenv("KARTOTEKA_LOCALEDIR") == NULL)
-		skip();
-	setenv("LC_ALL", "ru_RU.UTF-8", 1);
-	kt_i18n_init();
-	if (strcmp(kt_i18n_lang(), "ru") != 0)
-		skip(); /* no Russian locale or catalogue on this machine */
+	russian_or_skip();
 	assert_string_equal(kt_fmt_scope("user masha", b, sizeof b),
 	    "пользователь masha");
 	assert_string_equal(kt_fmt_scope("branch Центр", b, sizeof b),

@@ -30,68 +30,21 @@ dd if=/dev/zero of="$T/data/filler" bs=1k count=1536 status=none
 kt_start
 "$KARTOTEKAD" invite --data "$T/data" --branch Центр >/dev/null 2>&1
 enroll_owner o
-has() { grep -q -- "$1" "$T/last.out" || fail "expected '$1' in: $(cat "$T/last.out") $(cat "$T/last.err")"; }
-err_has() { grep -q -- "$1" "$T/last.err" || fail "expected '$1' in stderr: $(cat "$T/last.err")"; }
-FULL="the server's disk is full: nothing was changed; tell the owner"
-
-printf 'staff-pass-1\n' >"$T/s.pw"
-expect_rc 0 cli o user add m1 --role manager --branch Центр --password-file "$T/s.pw"
-expect_rc 0 cli c1 enroll "$(kt_invite --branch Центр)" --name c1
-expect_rc 0 cli c1 login m1 --password-file "$T/s.pw"
-
-# Fill it: the first refusal ends the loop.
-: >"$T/acked"
-full=0
-for i in $(seq 1 20000); do
-	rc=0
-	cli o --json client add --branch Центр --title "Полные-$i" \
-		--person "Анна;parent;;+7 9$(printf %09d "$i")" \
-		--note "$(printf 'заметка %.0s' $(seq 1 20))" >"$T/last.out" 2>"$T/last.err" || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		sed -n 's/.*"client":{"id":\([0-9]*\).*/\1/p' "$T/last.out" >>"$T/acked"
-		continue
-	fi
-	err_has "UNAVAILABLE"
-	err_has "$FULL"
-	full=1
-	break
-done
-[ "$full" -eq 1 ] || fail "the filesystem never filled"
-n=$(wc -l <"$T/acked")
-[ "$n" -gt 10 ] || fail "only $n cards fitted"
-id=$(head -n 1 "$T/acked")
-wait_for "$T/server.err" "the store is full" 20 "$SERVER_PID"
+. "$(dirname "$0")/full_disk_steps.sh"
+fd_staff
+fd_fill
 df -k "$T/data" | tail -n 1 >"$T/df.full"
-
-# Nothing leaves without its audit entry.
-expect_rc 1 cli o client show "$id"
-err_has "$FULL"
-expect_rc 1 cli o client find Полные
-err_has "$FULL"
-expect_rc 1 cli o client list
-err_has "$FULL"
-expect_rc 1 cli c1 client add --title "Ещё одни"
-err_has "$FULL"
-# Ops that write nothing still work, and so do logins and logouts: with
-# no cap there is no reserve, but their few pages fit in the ones LMDB
-# freed inside its file (docs/SAFETY.md).
-expect_rc 0 cli o ping
-expect_rc 0 cli c1 whoami
-has "m1"
-expect_rc 0 cli c1 logout
-expect_rc 0 cli c1 login m1 --password-file "$T/s.pw"
+# With no cap there is no reserve: logins and logouts fit in the pages
+# LMDB freed inside its file (docs/SAFETY.md).
+fd_refused
 
 # Room again, with the server running: it notices on its own.
 rm -f "$T/data/filler"
 wait_for "$T/server.err" "there is room again: writes go through" 20 "$SERVER_PID"
 wait_for "$T/server.err" "the owner has the alert store.full" 20 "$SERVER_PID"
-expect_rc 0 cli c1 client add --title "Ещё одни"
 expect_rc 0 cli o alerts
 has "store.full .*the disk of the data directory is full"
-expect_rc 0 cli o export --format csv -o "$T/all.csv"
-while read -r id; do
-	grep -q "^$id,Полные-" "$T/all.csv" || fail "acknowledged card $id is missing"
-done <"$T/acked"
+fd_all_there
 kt_stop || fail "server did not stop cleanly"
 expect_rc 0 "$KARTOTEKAD" audit verify --data "$T/data"
-echo "ok: $n cards fitted on a 3 MiB tmpfs beside a 1.5 MiB filler; when full: $(cat "$T/df.full")"
+echo "ok: $FD_N cards fitted on a 3 MiB tmpfs beside a 1.5 MiB filler; when full: $(cat "$T/df.full")"
