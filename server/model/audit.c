@@ -900,7 +900,10 @@ kt_audit_scan(MDB_txn *txn, const kt_store_dbs_t *db,
 			break;
 		}
 		read++;
+		/* A to_ms that close to the end of time has nothing past it
+		 * (and to_ms + slack would overflow). */
 		if (f->to_ms != 0 &&
+		    f->to_ms <= INT64_MAX - KT_AUDIT_CLOCK_SLACK_MS &&
 		    e->time_ms >= f->to_ms + KT_AUDIT_CLOCK_SLACK_MS) {
 			ktstore__audit_entry__free_unpacked(e, NULL);
 			break;  /* past the end, slack and all */

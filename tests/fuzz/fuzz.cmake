@@ -2,11 +2,23 @@
 # Fuzz targets (KT_FUZZ=ON, clang). A short run of each is a ctest entry
 # labelled "fuzz"; they exist only in a KT_FUZZ build, so the default test
 # set never includes them.
+
+# fuzz_wire's seeds: real handshakes with the fixed keys of wire_keys.h
+# (and requests after them), written by fuzz_wire_corpus DIR. Built in
+# every build: its unit test makes the three messages with both sides of
+# the handshake, so a protocol change that breaks the seeds fails there.
+add_executable(fuzz_wire_corpus fuzz/fuzz_wire_corpus.c)
+target_link_libraries(fuzz_wire_corpus PRIVATE libkartoteka kt_build_flags)
+add_test(NAME fuzz.wire_corpus COMMAND bash -c "d=$(mktemp -d) && $<TARGET_FILE:fuzz_wire_corpus> $d && ls $d | tr '\\n' ' ' && rm -rf $d")
+set_tests_properties(fuzz.wire_corpus PROPERTIES LABELS unit
+  PASS_REGULAR_EXPRESSION "handshake login-find msg1 ping")
+
 if(KT_FUZZ)
   add_executable(fuzz_wire fuzz/fuzz_wire.c)
   target_link_libraries(fuzz_wire PRIVATE libkartoteka kt_build_flags)
   target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz.wire COMMAND fuzz_wire -max_total_time=30 -max_len=70000)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/wire)
+  add_test(NAME fuzz.wire COMMAND bash -c "$<TARGET_FILE:fuzz_wire_corpus> ${CMAKE_BINARY_DIR}/fuzz-corpus/wire && $<TARGET_FILE:fuzz_wire> -max_total_time=30 -max_len=70000 ${CMAKE_BINARY_DIR}/fuzz-corpus/wire")
   set_tests_properties(fuzz.wire PROPERTIES LABELS fuzz)
 
   add_executable(fuzz_client fuzz/fuzz_client.c)
@@ -25,7 +37,11 @@ if(KT_FUZZ)
   add_executable(fuzz_amount fuzz/fuzz_amount.c)
   target_link_libraries(fuzz_amount PRIVATE libkartoteka kt_build_flags)
   target_link_options(fuzz_amount PRIVATE -fsanitize=fuzzer)
-  add_test(NAME fuzz.amount COMMAND fuzz_amount -max_total_time=30 -max_len=255)
+  # Seeds: amounts as people type them (tests/fuzz/corpus/amount); what
+  # the run finds goes into the build tree.
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-corpus/amount)
+  add_test(NAME fuzz.amount COMMAND fuzz_amount -max_total_time=30 -max_len=255
+    ${CMAKE_BINARY_DIR}/fuzz-corpus/amount ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/amount)
   set_tests_properties(fuzz.amount PROPERTIES LABELS fuzz)
 
   # The server's catalogue: a .mo and a message in one input (seeds:

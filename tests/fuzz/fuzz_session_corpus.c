@@ -62,6 +62,12 @@ main(int argc, char **argv)
 	Kartoteka__BranchAddRequest badd = KARTOTEKA__BRANCH_ADD_REQUEST__INIT;
 	Kartoteka__AlertListRequest alerts = KARTOTEKA__ALERT_LIST_REQUEST__INIT;
 	Kartoteka__ExportRequest exp = KARTOTEKA__EXPORT_REQUEST__INIT;
+	Kartoteka__ImportBatchRequest imp = KARTOTEKA__IMPORT_BATCH_REQUEST__INIT;
+	Kartoteka__ImportCard ic1 = KARTOTEKA__IMPORT_CARD__INIT,
+	    ic2 = KARTOTEKA__IMPORT_CARD__INIT, *icards[2] = { &ic1, &ic2 };
+	Kartoteka__Client cl2 = KARTOTEKA__CLIENT__INIT;
+	Kartoteka__Person p3 = KARTOTEKA__PERSON__INIT, *people2[1] = { &p3 };
+	char *phones2[2] = { "+7 (495) 123-45-67", "8 916 000-00-01" };
 	const char *dir;
 	int bad = 0;
 
@@ -134,6 +140,27 @@ main(int argc, char **argv)
 	SEED("alert_list", 0, ALERT_LIST, alert_list, alerts);
 	exp.format = KARTOTEKA__EXPORT_FORMAT__EXPORT_CSV;
 	SEED("export", 0, EXPORT, export, exp);
+	/* The import's batches (owner only): a card like the one above, and
+	 * one of a person alone, as `kartoteka import` sends them. */
+	p3.name = "Петров Пётр Петрович";
+	p3.relation = KARTOTEKA__RELATION__PARENT;
+	p3.phones = phones2;
+	p3.n_phones = 2;
+	p3.email = "petrov@example.ru";
+	cl2.title = "Петров Пётр Петрович";
+	cl2.people = people2;
+	cl2.n_people = 1;
+	cl2.notes = "из 1С, строка 7";
+	ic1.line = 2;
+	ic1.client = &cl;
+	ic2.line = 7;
+	ic2.client = &cl2;
+	imp.cards = icards;
+	imp.n_cards = 2;
+	imp.dry_run = 1;
+	SEED("import_batch_dry", 0, IMPORT_BATCH, import_batch, imp);
+	imp.dry_run = 0;
+	SEED("import_batch", 0, IMPORT_BATCH, import_batch, imp);
 #undef SEED
 	return bad ? 1 : 0;
 }
