@@ -409,8 +409,9 @@ write_sync(kt_store_t *st, kt_store_mutation_fn fn, void *arg,
 		/* A full filesystem: LMDB's write of the pages says ENOSPC,
 		 * or EIO when it was short ("filesystem full?" in mdb.c), at
 		 * the commit or when a large transaction spills. Not the
-		 * map's size: growing it would not help. */
-		if (disk_is_short(st))
+		 * map's size: growing it would not help. Only the store's
+		 * own errors: a mutation's answer (KT_EINVAL...) stays. */
+		if ((rc == KT_ESTORE || rc == KT_ENOSPC) && disk_is_short(st))
 			return KT_ENOSPC;
 		if (rc != KT_ENOSPC)
 			return rc;

@@ -186,6 +186,9 @@ typedef int (*kt_store_mutation_fn)(kt_store_t *st, MDB_txn *txn, void *arg);
  * the calling thread: for offline commands (init, invite, terminal revoke)
  * and the writer thread itself. Grows the map and retries on MDB_MAP_FULL.
  * Each retry doubles the map; after 4 retries it gives up with KT_ENOSPC.
+ * A store error (KT_ESTORE: LMDB's EIO on a short write) or KT_ENOSPC
+ * while the filesystem of the data directory has less than 1 MiB free is
+ * the disk: KT_ENOSPC at once, without retrying.
  * The calling thread must not hold a read transaction (see above).
  * Returns the mutation's result, or KT_ESTORE / KT_ENOSPC / KT_EPERM
  * (store opened KT_STORE_RDONLY). */
